@@ -1,0 +1,478 @@
+"""Scenario schema: a frozen, strictly typed pydantic v2 description of one world.
+
+A scenario file (TOML) is validated into :class:`Scenario`. Every model in this module is
+frozen, forbids unknown keys, rejects NaN and infinities and does not coerce types (``true`` is
+not ``1.0``). Policy values -- the levels of preference instruments, registry criteria, tax
+rates and the SEZ regime -- are :class:`Param` tables that carry ``value``, ``unit`` and
+``source``; the source is a legal or literature reference with its evidence label
+(``[V]``, ``[V-abs]``, ``[R]``, ``[D]``) or starts with ``assumption``.
+
+The schema keeps levers (``regimes``), the world (``market``, ``firm_groups``, ...) and the
+registry rules apart, in the spirit of EMA Workbench.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "BudgetLevel",
+    "CountParam",
+    "Distribution",
+    "Experiment",
+    "FirmGroup",
+    "Finance",
+    "JointProjectSubsidy",
+    "Labour",
+    "Market",
+    "Membership",
+    "MoneyParam",
+    "Organisation",
+    "Param",
+    "PreferentialLoans",
+    "Production",
+    "RateParam",
+    "Regime",
+    "Registry",
+    "Scenario",
+    "ScenarioInfo",
+    "Sez",
+    "SmeDemography",
+    "Sourcing",
+    "StarterBatchSubsidy",
+    "TaxRelief",
+    "Taxes",
+    "Trade",
+]
+
+EVIDENCE_RE = re.compile(r"\[(V|V-abs|R|D)\]")
+NAME_RE = r"^[a-z][a-z0-9_]*$"
+BudgetLevel = Literal["federal", "regional"]
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+Name = Annotated[str, Field(pattern=NAME_RE, max_length=64)]
+
+
+class _Frozen(BaseModel):
+    """Base: frozen, no unknown keys, no NaN/inf, no type coercion."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", strict=True, allow_inf_nan=False, str_strip_whitespace=True
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters with unit and source
+# --------------------------------------------------------------------------------------------
+class Param(_Frozen):
+    """A policy value with its unit and source.
+
+    Attributes:
+        value: The number.
+        unit: What the number measures, e.g. ``"share of eligible costs"``.
+        source: Legal or literature reference with an evidence label ([V], [V-abs], [R], [D]),
+            or text starting with ``assumption``.
+    """
+
+    value: float
+    unit: Annotated[str, Field(min_length=1)]
+    source: Annotated[str, Field(min_length=1)]
+
+    @field_validator("source")
+    @classmethod
+    def _labelled(cls, v: str) -> str:
+        if v.lower().startswith("assumption") or EVIDENCE_RE.search(v):
+            return v
+        raise ValueError(
+            "source must carry an evidence label [V], [V-abs], [R] or [D], "
+            "or start with 'assumption'"
+        )
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True when the source is only recalled ([R]) and must be confirmed before publishing."""
+        return "[R]" in self.source
+
+
+class RateParam(Param):
+    """A rate or share, bounded to [0, 1]."""
+
+    value: Share
+
+
+class MoneyParam(Param):
+    """A non-negative amount (money, rate spread, multiplier)."""
+
+    value: NonNegative
+
+
+class CountParam(Param):
+    """A positive whole number (participants, years, quarters)."""
+
+    value: PositiveInt
+
+
+class Distribution(_Frozen):
+    """A positive quantity drawn per firm from a lognormal with this mean and coefficient of variation.
+
+    Attributes:
+        mean: Mean of the distribution (> 0).
+        cv: Coefficient of variation (sd / mean, >= 0); 0 gives every firm the mean.
+    """
+
+    mean: Positive
+    cv: Annotated[float, Field(ge=0.0, le=5.0)] = 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# The world (uncertainties)
+# --------------------------------------------------------------------------------------------
+class ScenarioInfo(_Frozen):
+    """Identity of the scenario and the simulation frame."""
+
+    name: Name
+    title: Annotated[str, Field(min_length=1)]
+    title_ru: str = ""
+    region: Annotated[str, Field(min_length=1)]
+    sector: Annotated[str, Field(min_length=1)]
+    start_year: Annotated[int, Field(ge=1990, le=2100)] = 2025
+    horizon_quarters: Annotated[int, Field(gt=0, le=400)] = 40
+    description: str = ""
+
+
+class Experiment(_Frozen):
+    """Defaults for experiments built from this scenario.
+
+    Attributes:
+        seed: Root seed; replication seeds are spawned from it with numpy's SeedSequence.
+        replications: Default number of paired replications of ``clustersim run``.
+        discount_rate: Social discount rate for budget efficiency (per year).
+    """
+
+    seed: NonNegativeInt = 20261126
+    replications: PositiveInt = 20
+    discount_rate: RateParam = RateParam(
+        value=0.08, unit="per year", source="assumption: social discount rate"
+    )
+
+
+class Market(_Frozen):
+    """Demand for the cluster's final products and the outside competitors.
+
+    New orders arrive as a Poisson number per quarter with lognormal sizes. Each order goes to a
+    final producer of the cluster or to the outside competitors by a logit on price and delivery
+    time.
+    """
+
+    market_orders_mln_rub_per_year: Positive
+    order_size_mln_rub: Distribution
+    demand_growth_per_year: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
+    demand_volatility: Annotated[float, Field(ge=0.0, le=2.0)] = 0.15
+    competitor_price_index: Positive = 1.0
+    competitor_delivery_quarters: Positive = 8.0
+    price_sensitivity: NonNegative = 4.0
+    delivery_sensitivity: NonNegative = 0.15
+    build_quarters_min: Positive = 4.0
+    target_cover_quarters: Positive = 12.0
+    initial_order_book_years: NonNegative = 3.0
+    markup: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
+
+
+class Trade(_Frozen):
+    """A supplier trade (metalwork, machinery, ...).
+
+    Attributes:
+        name: Identifier used by firm groups.
+        purchase_share: Share of the large enterprises' localisable purchases in this trade.
+        local_price_premium: Price of a local supplier relative to an outside one before
+            learning and subsidies (0.05 = 5 % dearer).
+    """
+
+    name: Name
+    purchase_share: Share
+    local_price_premium: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.05
+
+
+class Sourcing(_Frozen):
+    """How large enterprises buy components."""
+
+    purchases_share_of_output: Share = 0.62
+    localisable_share: Share = 0.35
+    price_sensitivity: NonNegative = 8.0
+    unmatched_search_cost: Share = 0.06
+    qualification_threshold: Share = 0.6
+    trades: Annotated[list[Trade], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Sourcing:
+        total = sum(t.purchase_share for t in self.trades)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"trades purchase_share must sum to 1 (they sum to {total:.4g})")
+        names = [t.name for t in self.trades]
+        if len(set(names)) != len(names):
+            raise ValueError("trade names must be unique")
+        return self
+
+
+class Labour(_Frozen):
+    """Wages and hiring."""
+
+    wage_mln_rub_per_worker_year: Positive = 0.9
+    wage_growth_per_year: Annotated[float, Field(ge=-0.2, le=0.5)] = 0.0
+    hiring_rate_per_quarter: Share = 0.06
+
+
+class FirmGroup(_Frozen):
+    """A group of similar firms, drawn from distributions at initialisation.
+
+    Attributes:
+        name: Group identifier.
+        kind: ``large`` (LargeEnterprise) or ``sme`` (SME).
+        role: ``final`` (builds the cluster's final product) or ``component`` (supplies it).
+            SMEs are always component suppliers.
+        trade: The trade a component supplier serves (one of ``sourcing.trades``).
+        count: Number of firms.
+        employment: Workers per firm.
+        productivity_mln_rub_per_worker_year: Output per worker per year.
+        capacity_headroom: Equipment capacity above current output (0.2 = 20 % spare).
+        qualification: Supplier qualification level in [0, 1] (component suppliers).
+        initial_participant_share: Share of the group that is already in the de-facto cluster.
+        sez_resident_share: Share that are SEZ residents (taxed under the SEZ regime).
+        special_territory_share: Share located in special territories (Decree 779 reduced FD).
+        cash_quarters_of_revenue: Initial cash, in quarters of revenue.
+    """
+
+    name: Name
+    kind: Literal["large", "sme"]
+    role: Literal["final", "component"] = "component"
+    trade: Name | None = None
+    count: PositiveInt
+    employment: Distribution
+    productivity_mln_rub_per_worker_year: Distribution
+    capacity_headroom: Annotated[float, Field(ge=0.0, le=5.0)] = 0.2
+    qualification: Distribution = Distribution(mean=0.5, cv=0.3)
+    initial_participant_share: Share = 0.0
+    sez_resident_share: Share = 0.0
+    special_territory_share: Share = 0.0
+    cash_quarters_of_revenue: NonNegative = 1.0
+
+    @model_validator(mode="after")
+    def _role_and_trade(self) -> FirmGroup:
+        if self.kind == "sme" and self.role != "component":
+            raise ValueError("an SME group must have role = 'component'")
+        if self.role == "component" and self.trade is None:
+            raise ValueError("a component group needs a trade")
+        if self.role == "final" and self.trade is not None:
+            raise ValueError("a final-producer group has no trade")
+        return self
+
+
+class Membership(_Frozen):
+    """Joining and leaving the cluster (participant status)."""
+
+    fee_mln_rub_per_year: NonNegative = 0.2
+    compliance_cost_mln_rub_per_year: NonNegative = 0.3
+    reconsider_share_per_quarter: Share = 0.15
+    benefit_scale_mln_rub: Positive = 2.0
+    peer_weight: NonNegative = 1.5
+    heterogeneity_sd: NonNegative = 1.0
+    network_benefit_share_of_sales: Share = 0.01
+
+
+class Organisation(_Frozen):
+    """The specialised organisation of the cluster (SOPK)."""
+
+    exists: bool = True
+    matching_rate_per_quarter: Share = 0.08
+    qualification_cost_reduction: Share = 0.3
+    joint_projects_per_year: NonNegative = 2.0
+    project_capex_mln_rub: Distribution = Distribution(mean=200.0, cv=0.6)
+    project_return_per_year: Distribution = Distribution(mean=0.12, cv=0.5)
+    project_capacity_gain_per_mln_rub: NonNegative = 0.0015
+    recruit_bonus: NonNegative = 0.5
+
+
+class Registry(_Frozen):
+    """Decree 779 registry criteria and procedure, each value with its source."""
+
+    min_industrial_participants: CountParam
+    functional_dependence_default: RateParam
+    functional_dependence_reduced: RateParam
+    special_territory_share_for_reduced: RateParam
+    max_non_producing: Annotated[int, Field(ge=0)] = 3
+    max_non_producing_source: str = "Decree 779 as amended [V] bukvoed.ru"
+    min_contracts_per_participant: CountParam
+    requires_specialised_organisation: bool = True
+    processing_lag_quarters: CountParam
+    validity_years: CountParam
+    reconfirm: bool = True
+    contract_memory_quarters: PositiveInt = 4
+    earliest_application_quarter: NonNegativeInt = 1
+
+
+class Finance(_Frozen):
+    """Interest rates, investment and depreciation."""
+
+    key_rate_start: Share = 0.16
+    key_rate_long_run: Share = 0.08
+    key_rate_adjustment_per_quarter: Share = 0.1
+    market_loan_spread: Share = 0.04
+    depreciation_rate_per_year: Share = 0.06
+    capital_mln_rub_per_capacity: Positive = 3.0
+    investment_share_of_gap: Share = 0.25
+    productivity_gain_per_investment: NonNegative = 0.02
+    loan_term_years: PositiveInt = 5
+    cash_buffer_quarters: NonNegative = 0.5
+
+
+class Taxes(_Frozen):
+    """Standard tax rates and their budget level."""
+
+    profit_tax_federal: RateParam
+    profit_tax_regional: RateParam
+    property_tax: RateParam
+    personal_income_tax: RateParam
+    insurance_contributions: RateParam
+    insurance_contributions_sme: RateParam
+
+
+class Sez(_Frozen):
+    """The special economic zone regime for resident firms: its own layer, independent of registration."""
+
+    name: str = "SEZ"
+    profit_tax_rate: RateParam
+    profit_tax_rate_after: RateParam
+    profit_tax_years: CountParam
+    property_tax_rate: RateParam
+    property_tax_years: CountParam
+    budget_level: BudgetLevel = "regional"
+
+
+class Production(_Frozen):
+    """Production, learning-by-doing and agglomeration spillovers."""
+
+    learning_elasticity: Annotated[float, Field(ge=0.0, le=0.5)] = 0.1
+    agglomeration_elasticity: RateParam
+    outsider_spillover_factor: Share = 0.5
+    productivity_trend_per_year: Annotated[float, Field(ge=-0.1, le=0.2)] = 0.0
+    sme_other_market_share_of_capacity: Share = 0.5
+    sme_other_market_margin: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.02
+    sme_qualification_cost_mln_rub: NonNegative = 3.0
+    sme_qualification_step: Share = 0.1
+    sme_capacity_growth_per_quarter: Share = 0.03
+
+
+class SmeDemography(_Frozen):
+    """Entry and exit of SMEs."""
+
+    entry_rate_per_year: Annotated[float, Field(ge=0.0, le=2.0)] = 0.06
+    entry_demand_sensitivity: NonNegative = 1.0
+    exit_after_loss_quarters: PositiveInt = 4
+    non_producing_quarters: PositiveInt = 2
+
+
+# --------------------------------------------------------------------------------------------
+# Levers: preference regimes
+# --------------------------------------------------------------------------------------------
+class JointProjectSubsidy(_Frozen):
+    """Subsidy for part of the costs of joint cluster projects (Decree 41; later Decree 1119)."""
+
+    rate: RateParam
+    cap_per_project_mln_rub: MoneyParam
+    payout_years: CountParam
+    annual_budget_mln_rub: MoneyParam
+    budget_level: BudgetLevel = "federal"
+
+
+class StarterBatchSubsidy(_Frozen):
+    """Reimbursement of part of purchases of starter batches from other participants."""
+
+    rate: RateParam
+    cap_per_applicant_mln_rub: MoneyParam
+    annual_budget_mln_rub: MoneyParam
+    budget_level: BudgetLevel = "federal"
+
+
+class PreferentialLoans(_Frozen):
+    """Preferential loans (IDF, cluster investment platform): rate = multiplier x key rate + spread."""
+
+    programme: Annotated[str, Field(min_length=1)]
+    key_rate_multiplier: RateParam
+    spread: RateParam
+    max_loan_mln_rub: MoneyParam
+    term_years: CountParam
+    annual_budget_mln_rub: MoneyParam
+    federal_share: RateParam
+
+
+class TaxRelief(_Frozen):
+    """Regional tax relief for participants of a registered cluster."""
+
+    regional_profit_tax_cut: RateParam
+    property_tax_cut: RateParam
+    years: CountParam
+
+
+class Regime(_Frozen):
+    """A named set of preference levels. An absent instrument is not offered."""
+
+    title: Annotated[str, Field(min_length=1)]
+    title_ru: str = ""
+    description: str = ""
+    joint_project_subsidy: JointProjectSubsidy | None = None
+    starter_batch_subsidy: StarterBatchSubsidy | None = None
+    preferential_loans: PreferentialLoans | None = None
+    tax_relief: TaxRelief | None = None
+
+
+ARM_DE_FACTO = "de_facto"
+
+
+class Scenario(_Frozen):
+    """One validated description of a world and the preference regimes on offer."""
+
+    scenario: ScenarioInfo
+    experiment: Experiment = Experiment()
+    market: Market
+    sourcing: Sourcing
+    labour: Labour = Labour()
+    firm_groups: Annotated[list[FirmGroup], Field(min_length=1)]
+    membership: Membership = Membership()
+    organisation: Organisation = Organisation()
+    registry: Registry
+    finance: Finance = Finance()
+    taxes: Taxes
+    sez: Sez
+    production: Production
+    sme_demography: SmeDemography = SmeDemography()
+    regimes: Annotated[dict[Name, Regime], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        trades = {t.name for t in self.sourcing.trades}
+        names = [g.name for g in self.firm_groups]
+        if len(set(names)) != len(names):
+            raise ValueError("firm_groups names must be unique")
+        for g in self.firm_groups:
+            if g.trade is not None and g.trade not in trades:
+                raise ValueError(
+                    f"firm group '{g.name}': trade '{g.trade}' is not one of "
+                    f"sourcing.trades ({', '.join(sorted(trades))})"
+                )
+        if not any(g.role == "final" for g in self.firm_groups):
+            raise ValueError("at least one firm group must have role = 'final'")
+        if ARM_DE_FACTO in self.regimes:
+            raise ValueError(f"'{ARM_DE_FACTO}' is the reserved name of the unregistered arm")
+        return self
+
+    @property
+    def arms(self) -> list[str]:
+        """The de-facto arm followed by every regime name, in file order."""
+        return [ARM_DE_FACTO, *self.regimes]
