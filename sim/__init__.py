@@ -6,3 +6,10 @@ try:
     __version__ = version("clustersim")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+source"
+
+from sim.api import run_scenario, simulate  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+run = run_scenario
+
+__all__ = ["__version__", "load_scenario", "run", "run_scenario", "simulate"]

@@ -182,7 +182,6 @@ class Market(_Frozen):
     build_quarters_min: Positive = 4.0
     target_cover_quarters: Positive = 12.0
     initial_order_book_years: NonNegative = 3.0
-    markup: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
 
 
 class Trade(_Frozen):
@@ -203,8 +202,9 @@ class Trade(_Frozen):
 class Sourcing(_Frozen):
     """How large enterprises buy components."""
 
-    purchases_share_of_output: Share = 0.62
-    localisable_share: Share = 0.35
+    purchases_share_of_output: Share = 0.4
+    localisable_share: Share = 0.5
+    initial_local_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.4
     price_sensitivity: NonNegative = 8.0
     unmatched_search_cost: Share = 0.06
     qualification_threshold: Share = 0.6

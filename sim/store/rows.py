@@ -1,0 +1,166 @@
+"""Row-level helpers of the results store: JSON, batch de-duplication, run and outcome rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.engine import CursorResult
+
+from sim.outcomes import OUTCOME_NAMES
+from sim.results import RunKey, RunResult
+from sim.store.tables import run, run_outcome, scenario, sweep
+
+__all__ = [
+    "RUN_STATUSES",
+    "delete_runs",
+    "dumps",
+    "existing_runs",
+    "free_name",
+    "last_attempts",
+    "outcome_matrix",
+    "result_frame",
+    "run_row",
+    "scenario_exists",
+    "sweep_dict",
+]
+
+RUN_STATUSES = ("completed", "failed")
+_CHUNK = 500  # ids or points per IN (...) list, well under every backend's parameter limit
+
+
+def result_frame(result: CursorResult[Any]) -> pd.DataFrame:
+    """Build a DataFrame from a query result (plain tuples build several times faster)."""
+    columns = list(result.keys())
+    return pd.DataFrame.from_records([tuple(row) for row in result], columns=columns)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, (Path, datetime)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value: Any) -> str:
+    """Serialise to canonical JSON (sorted keys, compact) so equal values give equal text."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+    )
+
+
+def scenario_exists(conn: Connection, scenario_hash: str) -> bool:
+    """Return whether a scenario with this hash is stored."""
+    stmt = select(scenario.c.hash).where(scenario.c.hash == scenario_hash)
+    return conn.execute(stmt).first() is not None
+
+
+def sweep_dict(row: Any) -> dict[str, Any]:
+    """Turn a ``sweep`` row mapping into the dict of :meth:`Store.get_sweep` (JSON parsed)."""
+    return {
+        "id": int(row["id"]),
+        "name": row["name"],
+        "scenario_hash": row["scenario_hash"],
+        "spec": json.loads(row["spec_json"]),
+        "root_seed": int(row["root_seed"]),
+        "replications": int(row["replications"]),
+        "arms": json.loads(row["arms_json"]),
+        "kind": row["kind"],
+        "created_at": row["created_at"],
+        "code_version": row["code_version"],
+    }
+
+
+def free_name(conn: Connection, name: str) -> str:
+    """Return the first unused sweep name of the form ``<name>-<n>`` (n >= 2)."""
+    taken = set(
+        conn.execute(select(sweep.c.name).where(sweep.c.name.startswith(f"{name}-"))).scalars()
+    )
+    n = 2
+    while f"{name}-{n}" in taken:
+        n += 1
+    return f"{name}-{n}"
+
+
+def last_attempts(results: Iterable[RunResult]) -> dict[RunKey, RunResult]:
+    """Keep one result per key: a completed one wins over later ones, a failed one does not."""
+    batch: dict[RunKey, RunResult] = {}
+    for result in results:
+        if result.status not in RUN_STATUSES:
+            raise ValueError(
+                f"run {result.key}: status must be one of {RUN_STATUSES}, got {result.status!r}"
+            )
+        previous = batch.get(result.key)
+        if previous is None or previous.status == "failed":
+            batch[result.key] = result
+    return batch
+
+
+def existing_runs(
+    conn: Connection, sweep_id: int, keys: Iterable[RunKey]
+) -> dict[RunKey, tuple[int, str]]:
+    """Return (run id, status) of the already stored runs among ``keys`` of a sweep."""
+    wanted = set(keys)
+    points = sorted({key.point for key in wanted})
+    found: dict[RunKey, tuple[int, str]] = {}
+    for start in range(0, len(points), _CHUNK):
+        stmt = select(run.c.id, run.c.point, run.c.replicate, run.c.arm, run.c.status).where(
+            run.c.sweep_id == sweep_id, run.c.point.in_(points[start : start + _CHUNK])
+        )
+        for run_id, point, replicate, arm, status in conn.execute(stmt):
+            key = RunKey(int(point), int(replicate), arm)
+            if key in wanted:
+                found[key] = (int(run_id), status)
+    return found
+
+
+def delete_runs(conn: Connection, run_ids: Sequence[int]) -> None:
+    """Delete runs and their outcome rows (in the caller's transaction)."""
+    for start in range(0, len(run_ids), _CHUNK):
+        chunk = run_ids[start : start + _CHUNK]
+        conn.execute(delete(run_outcome).where(run_outcome.c.run_id.in_(chunk)))
+        conn.execute(delete(run).where(run.c.id.in_(chunk)))
+
+
+def run_row(sweep_id: int, result: RunResult, now: datetime) -> dict[str, Any]:
+    """Return the ``run`` row of a result; ``now`` is recorded as ``finished_at``."""
+    key = result.key
+    registered = result.registered_quarter
+    return {
+        "sweep_id": sweep_id,
+        "point": int(key.point),
+        "replicate": int(key.replicate),
+        "arm": str(key.arm),
+        "seed": int(result.seed),
+        "status": result.status,
+        "error": result.error,
+        "started_at": None,
+        "finished_at": now,
+        "wall_seconds": float(result.wall_seconds),
+        "registered_quarter": None if registered is None else int(registered),
+        "code_version": result.code_version or None,
+    }
+
+
+def outcome_matrix(result: RunResult) -> list[list[float]]:
+    """Return a completed run's outcomes as nested Python floats, checking the shape."""
+    if result.outcomes is None:
+        raise ValueError(f"run {result.key} is completed but has no outcomes")
+    values = np.asarray(result.outcomes, dtype=np.float64)
+    if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] != len(OUTCOME_NAMES):
+        raise ValueError(
+            f"run {result.key}: outcomes must have shape (quarters, {len(OUTCOME_NAMES)}), "
+            f"got {values.shape}"
+        )
+    return values.tolist()
