@@ -7,9 +7,13 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+source"
 
-from sim.api import run_scenario, simulate  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.api import run_scenario, simulate
+from sim.scenario import load_scenario
 
 run = run_scenario
 
 __all__ = ["__version__", "load_scenario", "run", "run_scenario", "simulate"]
+from sim.sensitivity import compare_sweep, sensitivity  # noqa: E402
+from sim.sweep import run_sweep  # noqa: E402
+
+__all__ += ["compare_sweep", "run_sweep", "sensitivity"]

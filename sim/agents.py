@@ -261,9 +261,9 @@ class ClusterOrganization(mesa.Agent):
         if not gov.registered:
             return "application"
         lag = rules.processing_lag_quarters.value
-        if rules.reconfirm and gov.expires_quarter is not None:
-            if quarter >= gov.expires_quarter - lag - 1:
-                return "reconfirmation"
+        expires = gov.expires_quarter
+        if rules.reconfirm and expires is not None and quarter >= expires - lag - 1:
+            return "reconfirmation"
         return ""
 
 

@@ -126,8 +126,16 @@ def effect_paths(
         d = (wide[arm] - wide[baseline]).dropna()
         for (point, quarter), v in d.groupby(level=["point", "quarter"]):
             m, lo, hi = t_interval(v.to_numpy(), confidence)
-            rows.append({"point": point, "arm": arm, "quarter": quarter, "effect": m,
-                         "ci_low": lo, "ci_high": hi})
+            rows.append(
+                {
+                    "point": point,
+                    "arm": arm,
+                    "quarter": quarter,
+                    "effect": m,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -181,7 +189,9 @@ def budget(
         }
         for level in ("federal", "regional", "total"):
             if level == "total":
-                num = (rd["tax_federal"] + rd["tax_regional"]) - (bd["tax_federal"] + bd["tax_regional"])
+                num = (rd["tax_federal"] + rd["tax_regional"]) - (
+                    bd["tax_federal"] + bd["tax_regional"]
+                )
                 den = rd["preference_cost"]
             else:
                 num = rd[f"tax_{level}"] - bd[f"tax_{level}"]

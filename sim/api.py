@@ -70,7 +70,8 @@ class RunSummary:
             f"sweep {self.sweep}  database {self.database}",
             f"{self.replications} paired replications x {len(self.table) + 1} arms, root seed "
             f"{self.root_seed}; runs: {self.counts.get('completed', 0)} completed, "
-            f"{self.counts.get('skipped', 0)} already stored, {self.counts.get('failed', 0)} failed",
+            f"{self.counts.get('skipped', 0)} already stored, "
+            f"{self.counts.get('failed', 0)} failed",
             f"Effects vs the de-facto arm over {years:g} years, % with 95 % CI "
             "(output: cumulative; others: last-year mean)",
             "",
@@ -213,8 +214,9 @@ def run_scenario(
     name = f"run-{sc.scenario.name}-{h[:10]}-r{reps}-s{root}"
     seeds = replicate_seeds(root, reps)
     with open_store(db) as store:
-        store.put_scenario(h, sc.scenario.name, sc.scenario.title, path.read_text("utf-8"),
-                           canonical_json(sc))
+        store.put_scenario(
+            h, sc.scenario.name, sc.scenario.title, path.read_text("utf-8"), canonical_json(sc)
+        )
         spec = {"kind": "run", "scenario": sc.scenario.name, "design": {"method": "none"}}
         sweep_id = store.create_sweep(name, h, spec, root, reps, sc.arms, "run", [(0, {}, h)])
         done = store.stored_keys(sweep_id, status="completed")
@@ -237,8 +239,9 @@ def run_scenario(
             )
         counts["skipped"] = len(done)
         df = store.outcomes(name)
-        table = compare(df, outcomes=HEADLINE_OUTCOMES,
-                        discount_rate=sc.experiment.discount_rate.value)
+        table = compare(
+            df, outcomes=HEADLINE_OUTCOMES, discount_rate=sc.experiment.discount_rate.value
+        )
         notes = []
         if counts["failed"]:
             notes.append(f"{counts['failed']} runs failed; see `clustersim` runs table for errors")

@@ -74,7 +74,7 @@ def execute_task(task: RunTask) -> RunResult:
             registered_quarter=model.government.registered_quarter,
             code_version=__version__,
         )
-    except Exception as exc:  # noqa: BLE001 - a failed run is data, the sweep goes on
+    except Exception as exc:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" at {tb[-1].filename}:{tb[-1].lineno}" if tb else ""
@@ -101,14 +101,17 @@ class InProcessExecutor(Executor):
         fut: Future = Future()
         try:
             fut.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             fut.set_exception(exc)
         return fut
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool; "fork" on Linux (workers start in milliseconds, no re-import of the
-    caller's main module, so it also works from notebooks and ``python -c``)."""
+    """A process pool, forked on Linux.
+
+    Forked workers start in milliseconds and do not re-import the caller's main module, so the
+    pool also works from notebooks and ``python -c``.
+    """
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     ctx = multiprocessing.get_context(method)
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
@@ -193,7 +196,7 @@ def run_tasks(
                 except BrokenProcessPool:
                     broken = True
                     results = _retry_or_fail(cid, chunk, retries, queue)
-                except Exception as exc:  # noqa: BLE001 - e.g. a Dask worker lost twice
+                except Exception as exc:
                     results = _retry_or_fail(cid, chunk, retries, queue, exc)
                 for r in results:
                     counts[r.status] += 1
@@ -228,5 +231,7 @@ def _retry_or_fail(
         retries[cid] = retries.get(cid, 0) + 1
         queue.append((cid, chunk))
         return []
-    reason = f"worker died twice running this run ({type(exc).__name__ if exc else 'BrokenProcessPool'})"
+    reason = (
+        f"worker died twice running this run ({type(exc).__name__ if exc else 'BrokenProcessPool'})"
+    )
     return [RunResult(key=t.key, seed=t.seed, status="failed", error=reason) for t in chunk]

@@ -18,10 +18,10 @@ import numpy as np
 from sim.agents import SME, ClusterOrganization, Firm, Government, LargeEnterprise
 from sim.economy import finance
 from sim.economy.demography import entry_exit
-from sim.economy.investment import invest, qualify
 from sim.economy.firms import KIND_LARGE, KIND_SME, ROLE_COMPONENT, ROLE_FINAL, FirmArrays
+from sim.economy.investment import invest, qualify
 from sim.economy.ledger import Ledger
-from sim.economy.market import allocate_orders, lognormal, logit_probabilities
+from sim.economy.market import allocate_orders, logit_probabilities, lognormal
 from sim.economy.production import produce_final, produce_suppliers
 from sim.economy.projects import run_joint_projects
 from sim.economy.record import record_outcomes
@@ -73,6 +73,7 @@ class ClusterModel(mesa.Model):
         self.market_rate = self.key_rate + s.finance.market_loan_spread
         self.new_orders = 0.0
         self.exits_this_quarter = 0
+        self.exited = np.zeros(0, dtype=np.int64)
         self.firm_agents: list[Firm] = []
         self.outcomes = np.full((self.horizon, len(OUTCOME_NAMES)), np.nan)
         self._init_firms(self.rng.spawn(1)[0])
@@ -131,7 +132,9 @@ class ClusterModel(mesa.Model):
         f.other_demand[idx] = (
             s.production.sme_other_market_share_of_capacity * base if g.role == "component" else 0
         )
-        f.order_book[idx] = 4.0 * s.market.initial_order_book_years * base if g.role == "final" else 0
+        f.order_book[idx] = (
+            4.0 * s.market.initial_order_book_years * base if g.role == "final" else 0
+        )
         f.price[idx] = 1.0
         cls = LargeEnterprise if g.kind == "large" else SME
         agents = cls.create_agents(self, n, idx=idx.tolist(), group=g.name)
@@ -186,7 +189,7 @@ class ClusterModel(mesa.Model):
         self.group_constant = np.zeros(len(s.firm_groups))
         benefit = self._membership_net_benefit(prospect=0.0)
         peer = self._peer_share()
-        for gi, g in enumerate(s.firm_groups):
+        for gi in range(len(s.firm_groups)):
             m = f.group[:n] == gi
             z = benefit[m] / s.membership.benefit_scale_mln_rub
             z = z + s.membership.peer_weight * (peer[m] - 0.5) + f.taste[:n][m]
@@ -214,33 +217,51 @@ class ClusterModel(mesa.Model):
     def step(self) -> None:
         """Advance one quarter; the order below is the model's schedule."""
         self.quarter += 1
+        self._zero_exited()
         rngs = dict(zip(_MECHANISMS, self.rng.spawn(len(_MECHANISMS)), strict=True))
         self.ledger.start_quarter()
-        self.update_world()                       # 0. key rate, demand level
-        self.market(rngs["market"])               # 1. new orders and market shares
-        self.membership(rngs["membership"])       # 2. join / leave the cluster
-        self.registry()                           # 3. applications, decisions, lapses
-        self.matching(rngs["matching"])           # 3b. the organisation matches SMEs
-        self.joint_projects(rngs["projects"])     # 4. joint projects and their subsidies
-        self.production()                         # 6a. final producers produce
-        self.sourcing()                           # 5. purchases, starter-batch subsidy
-        self.supplier_production()                # 6b. suppliers produce; learning, spillovers
-        self.investment()                         # 7. capacity investment, loans
+        self.update_world()  # 0. key rate; costs and prices
+        self.market(rngs["market"])  # 1. new orders and market shares
+        self.membership(rngs["membership"])  # 2. join / leave the cluster
+        self.registry()  # 3. applications, decisions, lapses
+        self.matching(rngs["matching"])  # 3b. the organisation matches SMEs
+        self.joint_projects(rngs["projects"])  # 4. joint projects and their subsidies
+        self.production()  # 6a. final producers produce
+        self.sourcing()  # 5. purchases, starter-batch subsidy
+        self.supplier_production()  # 6b. suppliers produce; learning, spillovers
+        self.investment()  # 7. capacity investment, loans
         self.qualification(rngs["qualification"])  # 7b. SMEs invest to qualify
-        self.taxes_and_cash()                     # 8. taxes, tax expenditure, cash
-        self.entry_exit(rngs["entry"])            # 9. SME entry and exit
-        self.record()                             # outcomes of the quarter
+        self.taxes_and_cash()  # 8. taxes, tax expenditure, cash
+        self.entry_exit(rngs["entry"])  # 9. SME entry and exit
+        self.record()  # outcomes of the quarter
         if self.quarter >= self.horizon:
             self.running = False
 
+    def _zero_exited(self) -> None:
+        """Firms that closed last quarter stop producing and selling from this quarter on."""
+        f, i = self.firms, self.exited
+        for name in (
+            "employment",
+            "output",
+            "capacity",
+            "sales_cluster",
+            "sales_other",
+            "purchases",
+            "purchases_local",
+            "purchases_from_participants",
+        ):
+            getattr(f, name)[i] = 0.0
+        self.exited = np.zeros(0, dtype=np.int64)
+
     # 0 ----------------------------------------------------------------------------------------
     def update_world(self) -> None:
-        """Key rate path and the trend of the market (exogenous uncertainties)."""
+        """Key-rate path (exogenous); unit costs and prices follow last quarter's productivity."""
         fs = self.spec.finance
         self.key_rate = finance.next_key_rate(
             self.key_rate, fs.key_rate_long_run, fs.key_rate_adjustment_per_quarter
         )
         self.market_rate = self.key_rate + fs.market_loan_spread
+        self.update_prices()
 
     # 1 ----------------------------------------------------------------------------------------
     def market(self, rng: np.random.Generator) -> None:
@@ -319,7 +340,9 @@ class ClusterModel(mesa.Model):
         s, f, n = self.spec, self.firms, self.firms.n
         revenue = f.output[:n] * f.price[:n]
         net = s.membership.network_benefit_share_of_sales * revenue
-        net -= (s.membership.fee_mln_rub_per_year + s.membership.compliance_cost_mln_rub_per_year) / 4
+        net -= (
+            s.membership.fee_mln_rub_per_year + s.membership.compliance_cost_mln_rub_per_year
+        ) / 4
         regime = self.government.regime
         if regime is None or prospect <= 0:
             return net
@@ -330,7 +353,9 @@ class ClusterModel(mesa.Model):
         if regime.joint_project_subsidy is not None and o.exists:
             jp = regime.joint_project_subsidy
             per_large = o.joint_projects_per_year / 4 / max(int(large.sum()), 1)
-            sub = min(jp.rate.value * o.project_capex_mln_rub.mean, jp.cap_per_project_mln_rub.value)
+            sub = min(
+                jp.rate.value * o.project_capex_mln_rub.mean, jp.cap_per_project_mln_rub.value
+            )
             value += np.where(large, per_large * sub, 0.1 * per_large * sub)
         if regime.starter_batch_subsidy is not None:
             sb = regime.starter_batch_subsidy
@@ -347,7 +372,12 @@ class ClusterModel(mesa.Model):
         if regime.tax_relief is not None:
             tr = regime.tax_relief
             value += tr.regional_profit_tax_cut.value * np.maximum(f.profit[:n], 0.0)
-            value += tr.property_tax_cut.value / 4 * f.capacity[:n] * s.finance.capital_mln_rub_per_capacity
+            value += (
+                tr.property_tax_cut.value
+                / 4
+                * f.capacity[:n]
+                * s.finance.capital_mln_rub_per_capacity
+            )
         return net + prospect * value
 
     def _peer_share(self) -> np.ndarray:
@@ -447,11 +477,10 @@ class ClusterModel(mesa.Model):
     def supplier_production(self) -> None:
         """Suppliers produce what they sold; learning-by-doing and agglomeration spillovers."""
         produce_suppliers(self)
-        self.update_prices()
 
     # 7 ----------------------------------------------------------------------------------------
     def investment(self) -> None:
-        """Large enterprises invest in capacity, financed by cash and market or preferential loans."""
+        """Final producers invest in capacity, financed by cash and market or preferential loans."""
         invest(self)
 
     def qualification(self, rng: np.random.Generator) -> None:

@@ -4,10 +4,10 @@ Exit: an SME whose cash has been negative for ``exit_after_loss_quarters`` quart
 closes; its workers leave the cluster and its agent is removed.
 
 Entry: per trade, ``N_k ~ Poisson(rate / 4 * n_k0 * (S_k / S_k0)^eta)`` new SMEs, where ``n_k0``
-is the number of SMEs of the trade at the start and ``S_k / S_k0`` the growth of the cluster's local
-purchases in that trade since the first quarter (entrepreneurs follow demand). New SMEs are
-drawn from the trade's first SME group, are not participants, and do not produce during their
-first ``non_producing_quarters``.
+is the number of SMEs of the trade at the start and ``S_k / S_k0`` (capped at 3) the growth of
+the cluster's local purchases in that trade since the first quarter (entrepreneurs follow
+demand). New SMEs are drawn from the trade's first SME group, are not participants, and do not
+produce during their first ``non_producing_quarters``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["entry_exit"]
 
+_MAX_GROWTH = 3.0
+
 
 def entry_exit(model: ClusterModel, rng: np.random.Generator) -> None:
     """Apply exits, then entries, for this quarter."""
@@ -31,13 +33,15 @@ def entry_exit(model: ClusterModel, rng: np.random.Generator) -> None:
     d = s.sme_demography
     sme = f.alive[:n] & (f.kind[:n] == KIND_SME)
     k_count = len(model.trades)
-    sales = np.bincount(np.maximum(f.trade[:n][sme], 0), weights=f.sales_cluster[:n][sme],
-                        minlength=k_count)
+    sales = np.bincount(
+        np.maximum(f.trade[:n][sme], 0), weights=f.sales_cluster[:n][sme], minlength=k_count
+    )
     counts = np.bincount(np.maximum(f.trade[:n][sme], 0), minlength=k_count)
     if model.local_sales0 is None:
-        model.local_sales0 = np.maximum(sales, 1e-9)
+        model.local_sales0 = np.maximum(sales, 0.0)
         model.sme_count0 = counts.astype(float)
-    growth = np.maximum(sales, 0.0) / model.local_sales0
+    # Demand growth seen by entrepreneurs, smoothed by 1 mln RUB and capped at 3x.
+    growth = np.minimum((np.maximum(sales, 0.0) + 1.0) / (model.local_sales0 + 1.0), _MAX_GROWTH)
     lam = d.entry_rate_per_year / 4.0 * model.sme_count0 * growth**d.entry_demand_sensitivity
     new = rng.poisson(lam)
 
@@ -46,12 +50,10 @@ def entry_exit(model: ClusterModel, rng: np.random.Generator) -> None:
         f.alive[i] = False
         f.participant[i] = False
         f.matched[i] = False
-        f.employment[i] = 0.0
-        f.output[i] = 0.0
-        f.capacity[i] = 0.0
-        f.sales_cluster[i] = 0.0
-        f.sales_other[i] = 0.0
         model.firm_agents[i].remove()
+    # An exiting SME produced and sold this quarter: its flows stay in this quarter's accounts
+    # (see record_outcomes); its workers leave the cluster now.
+    model.exited = gone
     model.exits_this_quarter = int(gone.size)
 
     for k, m in enumerate(new):
@@ -65,8 +67,10 @@ def entry_exit(model: ClusterModel, rng: np.random.Generator) -> None:
         f.participant[idx] = False
         f.matched[idx] = False
         f.order_book[idx] = 0.0
-        model.supplier_cost0 = np.pad(model.supplier_cost0, (0, f.n - model.supplier_cost0.size),
-                                      constant_values=1.0)
+        f.output[idx] = 0.0  # not producing yet
+        model.supplier_cost0 = np.pad(
+            model.supplier_cost0, (0, f.n - model.supplier_cost0.size), constant_values=1.0
+        )
         model._update_costs()
         model.supplier_cost0[idx] = f.unit_cost[idx]
         f.price[idx] = 1 + s.sourcing.trades[k].local_price_premium

@@ -16,10 +16,29 @@ ROLE_FINAL = 0
 ROLE_COMPONENT = 1
 
 _FLOAT = (
-    "employment", "productivity", "capacity", "qualification", "cash", "order_book",
-    "output", "sales_cluster", "sales_other", "other_demand", "purchases", "purchases_local",
-    "purchases_from_participants", "cum_output", "debt_market", "debt_pref", "pref_rate",
-    "starter_received", "taste", "profit", "unit_cost", "price", "loss_quarters",
+    "employment",
+    "productivity",
+    "capacity",
+    "qualification",
+    "cash",
+    "order_book",
+    "output",
+    "sales_cluster",
+    "sales_other",
+    "other_demand",
+    "purchases",
+    "purchases_local",
+    "purchases_from_participants",
+    "cum_output",
+    "debt_market",
+    "debt_pref",
+    "pref_rate",
+    "starter_received",
+    "taste",
+    "profit",
+    "unit_cost",
+    "price",
+    "loss_quarters",
 )
 _INT = ("kind", "role", "trade", "group", "born_quarter", "last_contract_quarter")
 _BOOL = ("alive", "participant", "matched", "sez", "special_territory", "roster")

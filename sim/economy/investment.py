@@ -38,7 +38,11 @@ def invest(model: ClusterModel) -> None:
     desired = f.order_book[fin] / s.market.target_cover_quarters
     gap = desired - f.capacity[fin]
     dep = fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0
-    annual_return = 4.0 * (f.price[fin] * model.cost_comp - f.unit_cost[fin] + dep) / fs.capital_mln_rub_per_capacity
+    annual_return = (
+        4.0
+        * (f.price[fin] * model.cost_comp - f.unit_cost[fin] + dep)
+        / fs.capital_mln_rub_per_capacity
+    )
     rates = np.array([financing_rate(model, int(i)) for i in fin])
     go = (gap > 0) & LargeEnterprise.invests(annual_return, rates)
     for i, g in zip(fin[go], gap[go], strict=True):
@@ -75,6 +79,8 @@ def qualify(model: ClusterModel, rng: np.random.Generator) -> None:
     go = sme & SME.qualification_decision(
         f.qualification[:n], thr, p.sme_qualification_step, cost, f.cash[:n] - buffer, gain
     )
-    f.qualification[:n][go] = np.minimum(1.0, f.qualification[:n][go] + p.sme_qualification_step * noise[go])
+    f.qualification[:n][go] = np.minimum(
+        1.0, f.qualification[:n][go] + p.sme_qualification_step * noise[go]
+    )
     f.cash[:n][go] -= cost[go]
     model.ledger.investment += float(cost[go].sum())

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["lognormal", "logit_probabilities", "allocate_orders"]
+__all__ = ["allocate_orders", "logit_probabilities", "lognormal"]
 
 
 def lognormal(rng: np.random.Generator, mean: float, cv: float, size: int | None = None):

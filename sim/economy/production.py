@@ -34,7 +34,9 @@ def produce_final(model: ClusterModel) -> None:
     fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
     a_eff = model.effective_productivity()
     lab_cap = a_eff * f.employment[:n] / 4.0
-    y = np.minimum(np.minimum(lab_cap, f.capacity[:n]), f.order_book[:n] / s.market.build_quarters_min)
+    y = np.minimum(
+        np.minimum(lab_cap, f.capacity[:n]), f.order_book[:n] / s.market.build_quarters_min
+    )
     y = np.where(fin, np.maximum(y, 0.0), 0.0)
     f.output[:n][fin] = y[fin]
     f.order_book[:n][fin] -= y[fin]
@@ -54,7 +56,9 @@ def produce_suppliers(model: ClusterModel) -> None:
     producing = sup & ~model._non_producing()
     growth = (1 + s.market.demand_growth_per_year) ** 0.25
     f.other_demand[:n][sup] *= growth
-    other = np.where(producing, np.minimum(f.other_demand[:n], np.maximum(cap - f.sales_cluster[:n], 0)), 0)
+    other = np.where(
+        producing, np.minimum(f.other_demand[:n], np.maximum(cap - f.sales_cluster[:n], 0)), 0
+    )
     f.sales_other[:n] = np.where(sup, other * f.price[:n], 0.0)
     volume = np.where(sup, f.sales_cluster[:n] / np.maximum(f.price[:n], 1e-9) + other, 0.0)
     f.output[:n][sup] = volume[sup]

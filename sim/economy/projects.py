@@ -38,7 +38,9 @@ def run_joint_projects(model: ClusterModel, rng: np.random.Generator) -> None:
     o = s.organisation
     # Draw every proposal whatever the arm, so that arms share their random numbers.
     n_prop = int(rng.poisson(o.joint_projects_per_year / 4.0))
-    capex = np.atleast_1d(lognormal(rng, o.project_capex_mln_rub.mean, o.project_capex_mln_rub.cv, n_prop))
+    capex = np.atleast_1d(
+        lognormal(rng, o.project_capex_mln_rub.mean, o.project_capex_mln_rub.cv, n_prop)
+    )
     ret = np.atleast_1d(
         lognormal(rng, o.project_return_per_year.mean, o.project_return_per_year.cv, n_prop)
     )
@@ -72,14 +74,18 @@ def run_joint_projects(model: ClusterModel, rng: np.random.Generator) -> None:
         model.ledger.investment += c
         k_old = f.capacity[lead]
         f.capacity[lead] += c / kappa
-        f.productivity[lead] *= 1 + s.finance.productivity_gain_per_investment * c / max(k_old * kappa, 1e-9)
+        f.productivity[lead] *= 1 + s.finance.productivity_gain_per_investment * c / max(
+            k_old * kappa, 1e-9
+        )
         finance_investment(model, lead, c - sub)
         if sub > 0:
             quarters = 4 * jp.payout_years.value
             gov.grants.append(_Grant(lead, sub / quarters, quarters, jp.budget_level))
             gov.book("joint_project", sub / jp.payout_years.value, q)
         if partners.size:
-            chosen = np.unique(partners[np.minimum((partner_u[p] * partners.size).astype(int), partners.size - 1)])
+            chosen = np.unique(
+                partners[np.minimum((partner_u[p] * partners.size).astype(int), partners.size - 1)]
+            )
             step = 2 * s.production.sme_qualification_step
             f.qualification[chosen] = np.minimum(1.0, f.qualification[chosen] + step)
             f.matched[chosen] = True

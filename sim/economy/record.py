@@ -1,4 +1,7 @@
-"""Outcomes of the quarter, computed from the firm arrays and the ledger (see sim.outcomes)."""
+"""Outcomes of the quarter, computed from the firm arrays and the ledger (see sim.outcomes).
+
+Output is measured at constant base-year prices (volume); prices only enter revenue and costs.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +20,14 @@ __all__ = ["record_outcomes"]
 def record_outcomes(model: ClusterModel) -> dict[str, float]:
     """Return ``{outcome: value}`` for the current quarter."""
     f, n, led, s = model.firms, model.firms.n, model.ledger, model.spec
-    alive = f.alive[:n]
+    alive = f.alive[:n].copy()
+    alive[model.exited] = True  # firms that closed at the end of this quarter produced in it
     large = alive & (f.kind[:n] == KIND_LARGE)
     sme = alive & (f.kind[:n] == KIND_SME)
     fin = alive & (f.role[:n] == ROLE_FINAL)
-    revenue = f.output[:n] * f.price[:n]
-    output = float(revenue[alive].sum())
-    emp = float(f.employment[:n][alive].sum())
+    volume = f.output[:n]  # output at constant base-year prices
+    output = float(volume[alive].sum())
+    emp = float(f.employment[:n][f.alive[:n]].sum())
     value_added = output - float(f.purchases[:n][alive].sum())
     purch = float(f.purchases[:n][fin].sum())
     fin_out = f.output[:n][fin]
@@ -31,16 +35,20 @@ def record_outcomes(model: ClusterModel) -> dict[str, float]:
     thr = s.sourcing.qualification_threshold
     in_chain = sme & (f.qualification[:n] >= thr) & (f.sales_cluster[:n] > 0)
     share_hist = [x for x in model.market_share_hist[-4:] if not np.isnan(x)]
-    costs = {i: led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")}
+    costs = {
+        i: led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
+    }
     return {
         "output": output,
         "value_added": value_added,
         "employment": emp,
         "productivity": 4.0 * output / emp if emp > 0 else np.nan,
         "large_employment": float(f.employment[:n][large].sum()),
-        "large_output": float(revenue[large].sum()),
-        "sme_output": float(revenue[sme].sum()),
-        "local_content_share": float(f.purchases_local[:n][fin].sum() / purch) if purch > 0 else 0.0,
+        "large_output": float(volume[large].sum()),
+        "sme_output": float(volume[sme].sum()),
+        "local_content_share": float(f.purchases_local[:n][fin].sum() / purch)
+        if purch > 0
+        else 0.0,
         "smes_in_chains": float(in_chain.sum()),
         "smes_alive": float(sme.sum()),
         "unit_cost_index": uc / model.cost_comp,

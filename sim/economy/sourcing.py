@@ -1,6 +1,8 @@
-"""Sourcing submodel: large enterprises split localisable purchases between local suppliers and
-outside (imported or other-region) suppliers by a logit on effective price, rationed by the
-local suppliers' free capacity.
+"""Sourcing submodel: local or outside suppliers, by a logit on effective price.
+
+Large enterprises split localisable purchases between local suppliers and outside (imported or
+other-region) suppliers by a logit on effective price, rationed by the local suppliers' free
+capacity.
 
 For each trade ``k`` and buyer group ``b`` (participant / non-participant final producers), the
 options are local participant suppliers (P), local non-participant suppliers (N) and outside

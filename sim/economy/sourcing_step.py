@@ -78,8 +78,9 @@ def source(model: ClusterModel) -> None:
             eff = base_price * (1 + search)
             if bi == 0:
                 eff[0] *= 1 - sb_rate
-            shares = group_shares(demand_b[bi], cap_g, eff, sc.price_sensitivity,
-                                  model.outside_attraction[k])
+            shares = group_shares(
+                demand_b[bi], cap_g, eff, sc.price_sensitivity, model.outside_attraction[k]
+            )
             bought[bi] = demand_b[bi] * shares
         # Ration each seller group to its free capacity.
         tot = bought.sum(axis=0)
@@ -103,7 +104,6 @@ def source(model: ClusterModel) -> None:
     buyers_with = fin & part & (f.purchases_from_participants[:n] > 0)
     f.last_contract_quarter[:n][buyers_with] = q
     f.purchases[:n] = np.where(fin, purchases, f.purchases[:n])
-    f.price[:n] = np.where(f.role[:n] == ROLE_FINAL, f.price[:n], model.supplier_price())
 
     if sb is not None and claims.sum() > 0:
         room = gov.starter_paid[:n]

@@ -59,8 +59,10 @@ def compute_taxes(model: ClusterModel) -> TaxBill:
     rate_fed = np.full(n, std_fed)
     rate_reg = np.full(n, std_reg)
     years = q / 4.0
-    sez_rate = s.sez.profit_tax_rate.value if years <= s.sez.profit_tax_years.value else (
-        s.sez.profit_tax_rate_after.value
+    sez_rate = (
+        s.sez.profit_tax_rate.value
+        if years <= s.sez.profit_tax_years.value
+        else (s.sez.profit_tax_rate_after.value)
     )
     sez = f.sez[:n] & alive
     rate_fed[sez] = 0.0

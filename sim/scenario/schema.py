@@ -23,8 +23,8 @@ __all__ = [
     "CountParam",
     "Distribution",
     "Experiment",
-    "FirmGroup",
     "Finance",
+    "FirmGroup",
     "JointProjectSubsidy",
     "Labour",
     "Market",
@@ -120,7 +120,7 @@ class CountParam(Param):
 
 
 class Distribution(_Frozen):
-    """A positive quantity drawn per firm from a lognormal with this mean and coefficient of variation.
+    """A positive quantity drawn per firm from a lognormal (mean, coefficient of variation).
 
     Attributes:
         mean: Mean of the distribution (> 0).
@@ -344,7 +344,10 @@ class Taxes(_Frozen):
 
 
 class Sez(_Frozen):
-    """The special economic zone regime for resident firms: its own layer, independent of registration."""
+    """The special economic zone regime for resident firms.
+
+    Its own layer, independent of registration.
+    """
 
     name: str = "SEZ"
     profit_tax_rate: RateParam
@@ -401,7 +404,10 @@ class StarterBatchSubsidy(_Frozen):
 
 
 class PreferentialLoans(_Frozen):
-    """Preferential loans (IDF, cluster investment platform): rate = multiplier x key rate + spread."""
+    """Preferential loans (IDF, cluster investment platform).
+
+    Rate = multiplier x key rate + spread.
+    """
 
     programme: Annotated[str, Field(min_length=1)]
     key_rate_multiplier: RateParam

@@ -1,0 +1,468 @@
+"""The ``clustersim`` command line: parse, call the API, print.
+
+Each verb is a small function registered with :func:`verb`; it gets the parsed arguments and
+returns the exit code. There is one error path for every verb:
+
+* :class:`~sim.errors.InputError` (bad input): each problem on its own line on stderr
+  (``FILE:LINE: dotted.key: message``), exit code 2, no traceback;
+* any other exception: one line ``clustersim: error: <ExcType>: <msg> (run with --debug for the
+  traceback)`` on stderr, exit code 1;
+* Ctrl-C: exit code 130.
+
+``--debug`` (before or after the verb) shows the traceback as well. Database URLs are printed
+only through :func:`~sim.errors.mask_url`, and passwords inside error messages are masked.
+
+Adding a verb::
+
+    @verb("compare", help="compare stored runs", arguments=_compare_arguments)
+    def _compare(args: argparse.Namespace) -> int:
+        from sim.api import compare  # imported lazily: `clustersim --help` stays fast
+
+        print(compare(args.run_a, args.run_b).to_text())
+        return 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sim import __version__
+from sim.errors import InputError, Problem, mask_url, mask_urls_in_text
+
+__all__ = ["VALIDATORS", "VERBS", "Verb", "main", "mask_url", "validate_file", "verb"]
+
+PROG = "clustersim"
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+DB_ENV = "CLUSTERSIM_DB"
+
+
+# ============================================================================================
+# Verb registry
+# ============================================================================================
+@dataclass(frozen=True)
+class Verb:
+    """One ``clustersim`` sub-command.
+
+    Attributes:
+        name: The verb as typed.
+        help: One line for ``clustersim --help``.
+        arguments: Adds the verb's arguments to its sub-parser.
+        run: Does the work; returns the exit code.
+        description: Longer text for ``clustersim VERB --help`` (defaults to ``help``).
+    """
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    description: str = ""
+
+
+VERBS: dict[str, Verb] = {}
+
+
+def verb(
+    name: str,
+    *,
+    help: str,
+    arguments: Callable[[argparse.ArgumentParser], None],
+    description: str = "",
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    """Register a function as the verb ``name`` (decorator).
+
+    Args:
+        name: The verb as typed on the command line.
+        help: One line for the verb list.
+        arguments: Adds the verb's arguments to its sub-parser.
+        description: Longer text for the verb's own ``--help``.
+
+    Returns:
+        The decorator; it returns the function unchanged.
+    """
+
+    def register(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        VERBS[name] = Verb(name, help, arguments, func, description)
+        return func
+
+    return register
+
+
+# ============================================================================================
+# File validators: picked by the file's content (a top-level `base =` makes a sweep file)
+# ============================================================================================
+def _validate_scenario(path: str) -> object:
+    from sim.scenario import load_scenario
+
+    return load_scenario(path)
+
+
+VALIDATORS: dict[str, Callable[[str], object]] = {"scenario": _validate_scenario}
+"""File kind -> validator (takes the path, raises InputError). ``"sweep"`` is used for files
+with a top-level ``base =`` key once a sweep validator is registered here."""
+
+
+def file_kind(data: dict[str, Any]) -> str:
+    """The kind of an input file from its parsed content: ``"sweep"`` or ``"scenario"``."""
+    return "sweep" if "base" in data and "sweep" in VALIDATORS else "scenario"
+
+
+def validate_file(path: str) -> str:
+    """Validate one scenario or sweep file.
+
+    Args:
+        path: The file.
+
+    Returns:
+        The kind of file that was validated.
+
+    Raises:
+        InputError: When the file is bad.
+    """
+    from sim.scenario import read_toml
+
+    data, _ = read_toml(path)
+    kind = file_kind(data)
+    VALIDATORS[kind](path)
+    return kind
+
+
+# ============================================================================================
+# Verbs
+# ============================================================================================
+def _validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="scenario or sweep TOML files")
+
+
+@verb(
+    "validate",
+    help="check scenario and sweep files",
+    arguments=_validate_arguments,
+    description="Check scenario (and sweep) files. Prints 'OK FILE' for each good file and "
+    "'FILE:LINE: key: problem' on stderr for each problem; exits with 2 if any file is bad.",
+)
+def _validate(args: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    for path in args.files:
+        try:
+            validate_file(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        print(f"OK {path}", flush=True)
+    if problems:
+        raise InputError(problems)
+    return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=os.environ.get(DB_ENV) or None,
+        help=f"SQLAlchemy database URL (default: ${DB_ENV}, else results/clustersim.sqlite)",
+    )
+    parser.add_argument(
+        "--replications",
+        type=_positive_int,
+        metavar="N",
+        help="paired replications (default: the scenario's experiment.replications)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        metavar="N",
+        help="root seed (default: the scenario's experiment.seed)",
+    )
+    parser.add_argument(
+        "--workers", type=_positive_int, metavar="N", help="worker processes (default: all cores)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+
+
+@verb(
+    "run",
+    help="run every regime of a scenario against the de-facto arm",
+    arguments=_run_arguments,
+    description="Run the scenario's regimes against the de-facto arm on paired replications, "
+    "store the runs and print the effects.",
+)
+def _run(args: argparse.Namespace) -> int:
+    from sim.api import run_scenario
+
+    result = run_scenario(
+        args.scenario,
+        db=args.db,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(result.to_text())
+    return EXIT_OK
+
+
+# ============================================================================================
+# Sweeps: run a sweep file, compare its design points, sensitivity indices
+# ============================================================================================
+def _validate_sweep(path: str) -> object:
+    from sim.sweep import load_sweep
+
+    return load_sweep(path)
+
+
+VALIDATORS["sweep"] = _validate_sweep
+
+
+def _db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=os.environ.get(DB_ENV) or None,
+        help=f"SQLAlchemy database URL (default: ${DB_ENV}, else results/clustersim.sqlite)",
+    )
+
+
+def _sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="sweep TOML file")
+    _db_argument(parser)
+    parser.add_argument(
+        "--workers", type=_positive_int, metavar="N", help="worker processes (default: all cores)"
+    )
+    parser.add_argument(
+        "--executor",
+        default="processes",
+        metavar="KIND",
+        help="local, processes (default) or dask://HOST:PORT",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    parser.add_argument("--json", action="store_true", help="print the counts as JSON")
+
+
+@verb(
+    "sweep",
+    help="run (or resume) a sweep file",
+    arguments=_sweep_arguments,
+    description="Run every design point x replicate x arm of a sweep file that is not yet "
+    "stored; re-running the same command resumes an interrupted sweep.",
+)
+def _sweep(args: argparse.Namespace) -> int:
+    from sim.sweep import run_sweep
+
+    ex = args.executor
+    if ex not in ("local", "processes") and not ex.startswith(("dask://", "tcp://")):
+        raise InputError.single(
+            "--executor", f"unknown executor '{ex}': use local, processes or dask://HOST:PORT"
+        )
+    result = run_sweep(
+        args.file, db=args.db, workers=args.workers, executor=ex, progress=not args.quiet
+    )
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(
+            f"sweep {result['sweep']}  database {result['database']}\n"
+            f"{result['total']} runs: {result['completed']} completed now, "
+            f"{result['skipped']} already stored, {result['failed']} failed "
+            f"({result['elapsed_seconds']:.1f} s)\n"
+            f"next: clustersim compare --sweep {result['sweep']}"
+            + ("" if args.db is None else " --db URL")
+        )
+    return EXIT_ERROR if result["failed"] else EXIT_OK
+
+
+def _compare_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sweep", required=True, metavar="NAME", help="stored sweep name")
+    _db_argument(parser)
+    parser.add_argument(
+        "--outcome",
+        action="append",
+        metavar="X",
+        help="outcome (repeatable; default output, employment, productivity, market_share)",
+    )
+    parser.add_argument("--json", action="store_true", help="print records as JSON")
+    parser.add_argument("--csv", metavar="FILE", help="also write the table to a CSV file")
+
+
+@verb(
+    "compare",
+    help="regime table of a stored sweep, one row per design point and regime",
+    arguments=_compare_arguments,
+    description="Effects of each regime vs the de-facto arm in % with 95 % CIs, and budget "
+    "figures, at every design point of a stored sweep.",
+)
+def _compare(args: argparse.Namespace) -> int:
+    from sim.api import json_records
+    from sim.sensitivity import compare_sweep
+
+    table = compare_sweep(args.sweep, db=args.db, outcomes=args.outcome)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    if args.json:
+        print(json.dumps(json_records(table), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    outcomes = args.outcome or ["output", "employment", "productivity", "market_share"]
+    skip = {"point", "arm"} | {c for c in table.columns if c.endswith("_pct") or "_pct_ci_" in c}
+    params = [c for c in table.columns if c not in skip][: max(0, len(table.columns))]
+    params = params[: params.index("n")] if "n" in params else []
+    head = f"{'point':>5} {'arm':<24}" + "".join(f"{p.rsplit('.', 1)[-1][:18]:>20}" for p in params)
+    head += "".join(f"{o[:24]:>28}" for o in outcomes)
+    lines = [f"sweep {args.sweep}: effects vs de_facto, % with 95 % CI", head]
+    for _, r in table.iterrows():
+        row = f"{int(r['point']):>5} {r['arm']:<24}"
+        row += "".join(f"{_cell(r[p]):>20}" for p in params)
+        for o in outcomes:
+            m, lo, hi = r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"]
+            row += f"{_ci(m, lo, hi):>28}"
+        lines.append(row)
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _cell(v: object) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _ci(m: float, lo: float, hi: float) -> str:
+    import math
+
+    if m != m:
+        return "n/a"
+    if lo != lo or hi != hi or math.isinf(lo) or math.isinf(hi):
+        return f"{m:+.2f}"
+    return f"{m:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+
+
+def _sensitivity_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sweep", required=True, metavar="NAME", help="stored sweep name")
+    parser.add_argument("--method", required=True, choices=["sobol", "morris"])
+    parser.add_argument("--outcome", required=True, metavar="X", help="outcome to analyse")
+    parser.add_argument("--arm", metavar="A", help="regime (default: the sweep's first regime)")
+    _db_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print records as JSON")
+
+
+@verb(
+    "sensitivity",
+    help="Sobol or Morris indices of a regime's effect over a stored sweep",
+    arguments=_sensitivity_arguments,
+    description="Sensitivity of the effect (regime - de facto, mean over replications) on one "
+    "outcome to the varied parameters of a sobol or morris sweep (SALib).",
+)
+def _sensitivity(args: argparse.Namespace) -> int:
+    from sim.api import json_records
+    from sim.sensitivity import sensitivity
+
+    table = sensitivity(args.sweep, args.method, args.outcome, db=args.db, arm=args.arm)
+    if args.json:
+        print(json.dumps(json_records(table), indent=2, ensure_ascii=False))
+    else:
+        print(f"sweep {args.sweep}: {args.method} indices of the {table['arm'].iloc[0]} effect "
+              f"on {args.outcome}")
+        print(table.drop(columns=["arm", "outcome"]).to_string(index=False, float_format="%.3f"))
+    return EXIT_OK
+
+
+# ============================================================================================
+# Parser and the one error path
+# ============================================================================================
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered verb."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Agent-based simulation of industrial-cluster formation, registration and "
+        "state preferences.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for v in VERBS.values():
+        p = sub.add_parser(v.name, help=v.help, description=v.description or v.help)
+        p.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+        )
+        v.arguments(p)
+        p.set_defaults(_run=v.run)
+    return parser
+
+
+def _print_err(text: str) -> None:
+    print(mask_urls_in_text(text), file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``clustersim`` with ``argv`` (default: the process arguments).
+
+    Args:
+        argv: Arguments without the program name.
+
+    Returns:
+        The exit code: 0 success, 1 unexpected error, 2 bad input, 130 interrupted.
+    """
+    debug = False
+    try:
+        args = build_parser().parse_args(argv)
+        debug = bool(getattr(args, "debug", False))
+        return int(args._run(args))
+    except InputError as exc:
+        if debug:
+            traceback.print_exc()
+        for problem in exc.problems:
+            _print_err(str(problem))
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        _print_err(f"{PROG}: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into `head`): not an error worth a message
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        message = " ".join(str(exc).split()) or "(no message)"
+        _print_err(
+            f"{PROG}: error: {type(exc).__name__}: {message} (run with --debug for the traceback)"
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
