@@ -1,7 +1,7 @@
 # clustersim: two commands do all set-up on a fresh machine.
 #   make run   - create .venv (Python 3.12), install, run the Astrakhan comparison on SQLite
 #   make test  - create .venv, install with test extras, run the whole test suite
-PYTHON ?= $(shell command -v python3.12 2>/dev/null || (pyenv which python 2>/dev/null) || echo python3)
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls $(HOME)/.pyenv/versions/3.12*/bin/python 2>/dev/null | tail -1 || echo python3)
 VENV := .venv
 EXTRAS := test,dask,postgres,analysis,excel
 STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | tr ',' '-')
@@ -21,6 +21,7 @@ run: $(STAMP)
 	$(VENV)/bin/clustersim run scenarios/astrakhan_shipbuilding.toml
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest
 
 lint: $(STAMP)
