@@ -285,9 +285,9 @@ def test_sweep_files_can_plug_in_a_validator(
 ) -> None:
     sweep = tmp_path / "sweep.toml"
     sweep.write_text('base = "../x.toml"\n', encoding="utf-8")
-    # without a sweep validator it is checked as a scenario (and fails)
+    # the registered sweep validator names what the sweep file lacks
     assert cli.main(["validate", str(sweep)]) == 2
-    assert f"{sweep}:1: base: unknown key" in capsys.readouterr().err
+    assert f"{sweep}: replications: required key missing" in capsys.readouterr().err
     seen: list[str] = []
     monkeypatch.setitem(cli.VALIDATORS, "sweep", seen.append)
     assert cli.main(["validate", str(sweep)]) == 0

@@ -3,7 +3,8 @@
 A firm can borrow at the preferential rate when it is a roster member of a registered cluster
 whose regime offers preferential loans and the year's loan budget is not used up (one loan up
 to the programme's maximum per investment); the rest is borrowed at the market rate
-(key rate + spread). Debt is repaid in equal shares over the loan term; the interest
+(key rate + spread). Each quarter 1 / (4 x term) of the outstanding debt is repaid
+(declining balance); the interest
 subsidy ``(r_m - r_p) / 4 * preferential debt`` is booked each quarter.
 """
 

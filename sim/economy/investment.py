@@ -2,7 +2,8 @@
 
 Capacity: a final producer wants ``K* = OB / T_cover``; when ``K* > K`` it considers investing
 ``I = share * (K* - K) * kappa`` and does so when the annual cash return on capital
-``4 (p - c + d) / kappa`` beats its financing rate (:func:`financing_rate`). Investment adds
+``4 (p - c + d) / kappa`` (price and unit cost per rouble of output at base prices) beats its
+financing rate (:func:`financing_rate`). Investment adds
 ``I / kappa`` to capacity and raises productivity by ``g * I / (K kappa)``.
 
 Qualification: an SME below the threshold pays a step cost (lower when matched by the
@@ -40,7 +41,7 @@ def invest(model: ClusterModel) -> None:
     dep = fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0
     annual_return = (
         4.0
-        * (f.price[fin] * model.cost_comp - f.unit_cost[fin] + dep)
+        * (f.price[fin] - f.unit_cost[fin] + dep)
         / fs.capital_mln_rub_per_capacity
     )
     rates = np.array([financing_rate(model, int(i)) for i in fin])

@@ -77,7 +77,8 @@ def run_joint_projects(model: ClusterModel, rng: np.random.Generator) -> None:
         f.productivity[lead] *= 1 + s.finance.productivity_gain_per_investment * c / max(
             k_old * kappa, 1e-9
         )
-        finance_investment(model, lead, c - sub)
+        # The lead pays the whole capex; the subsidy reimburses part of it in instalments.
+        finance_investment(model, lead, c)
         if sub > 0:
             quarters = 4 * jp.payout_years.value
             gov.grants.append(_Grant(lead, sub / quarters, quarters, jp.budget_level))
