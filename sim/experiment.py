@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -107,13 +108,19 @@ class InProcessExecutor(Executor):
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool, forked on Linux.
+    """A process pool: forked on Linux when this process has a single thread, else forkserver.
 
     Forked workers start in milliseconds and do not re-import the caller's main module, so the
-    pool also works from notebooks and ``python -c``.
+    pool also works from notebooks and ``python -c``. Forking a multi-threaded process (a Dask
+    client, a GUI) can deadlock the child, so then a fork server is used instead.
     """
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    if sys.platform.startswith("linux"):
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+    else:
+        method = "spawn"
     ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["sim.experiment", "sim.model"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
