@@ -164,11 +164,22 @@ def run_tasks(
     on_results: Callable[[list[RunResult]], None],
     batch_size: int = 60,
     progress: Callable[[int], None] | None = None,
+    chunk_fn: Callable[[Sequence[RunTask]], list[RunResult]] = execute_chunk,
 ) -> dict[str, int]:
     """Execute tasks, handing results to ``on_results`` in batches; survive crashed workers.
 
     A chunk whose worker process dies (``BrokenProcessPool``) is resubmitted once on a fresh
     pool; a chunk that kills its worker twice is stored as failed runs.
+
+    Args:
+        tasks: Runs to execute.
+        executor: ``local``, ``processes`` or ``dask://HOST:PORT`` (see :func:`make_executor`).
+        workers: Process-pool size.
+        chunk_size: Runs per worker call (the arms of a pair travel together).
+        on_results: Called in the parent with each batch of results (the only writer).
+        batch_size: Results per ``on_results`` call.
+        progress: Called with the number of runs finished.
+        chunk_fn: The worker function (a module-level callable; default :func:`execute_chunk`).
 
     Returns:
         Counts ``{"completed": ..., "failed": ...}``.
@@ -193,7 +204,7 @@ def run_tasks(
         while queue or pending:
             while queue and len(pending) < window:
                 cid, chunk = queue.pop()
-                pending[ex.submit(execute_chunk, chunk)] = (cid, chunk)
+                pending[ex.submit(chunk_fn, chunk)] = (cid, chunk)
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             broken = False
             for fut in done:
