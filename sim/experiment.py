@@ -168,8 +168,9 @@ def run_tasks(
 ) -> dict[str, int]:
     """Execute tasks, handing results to ``on_results`` in batches; survive crashed workers.
 
-    A chunk whose worker process dies (``BrokenProcessPool``) is resubmitted once on a fresh
-    pool; a chunk that kills its worker twice is stored as failed runs.
+    A chunk whose worker process dies (``BrokenProcessPool``) is resubmitted on a fresh pool;
+    the chunks that were in flight then run one at a time, so the chunk that kills a worker on
+    its own is identified, retried once, and stored as failed runs if it kills it again.
 
     Args:
         tasks: Runs to execute.
@@ -200,11 +201,20 @@ def run_tasks(
             on_results(list(buffer))
             buffer.clear()
 
+    # After a worker dies, the chunks that were in flight are "suspects": they run one at a
+    # time on the fresh pool, so that the chunk that kills a worker alone is the one charged.
+    suspects: list[tuple[int, list[RunTask]]] = []
     try:
-        while queue or pending:
-            while queue and len(pending) < window:
-                cid, chunk = queue.pop()
-                pending[ex.submit(chunk_fn, chunk)] = (cid, chunk)
+        while queue or pending or suspects:
+            if suspects:
+                if not pending:
+                    cid, chunk = suspects.pop()
+                    pending[ex.submit(chunk_fn, chunk)] = (cid, chunk)
+            else:
+                while queue and len(pending) < window:
+                    cid, chunk = queue.pop()
+                    pending[ex.submit(chunk_fn, chunk)] = (cid, chunk)
+            alone = len(pending) == 1
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             broken = False
             for fut in done:
@@ -213,8 +223,12 @@ def run_tasks(
                     results = fut.result()
                 except BrokenProcessPool:
                     broken = True
-                    results = _retry_or_fail(cid, chunk, retries, queue)
-                except Exception as exc:
+                    if alone:
+                        results = _retry_or_fail(cid, chunk, retries, suspects)
+                    else:
+                        suspects.append((cid, chunk))
+                        results = []
+                except Exception as exc:  # e.g. a Dask worker lost twice: Dask isolates tasks
                     results = _retry_or_fail(cid, chunk, retries, queue, exc)
                 for r in results:
                     counts[r.status] += 1
@@ -225,7 +239,7 @@ def run_tasks(
             if broken:
                 for fut, (cid, chunk) in list(pending.items()):
                     pending.pop(fut)
-                    queue.append((cid, chunk))
+                    suspects.append((cid, chunk))
                 close()
                 ex, close = make_executor(executor, workers)
             if len(buffer) >= batch_size:
