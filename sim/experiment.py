@@ -74,6 +74,7 @@ def execute_task(task: RunTask) -> RunResult:
             wall_seconds=time.perf_counter() - t0,
             registered_quarter=model.government.registered_quarter,
             code_version=__version__,
+            network=model.supply_network(2000) if task.key.replicate == 0 else None,
         )
     except Exception as exc:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -236,6 +237,7 @@ def run_tasks(
                 if progress is not None and results:
                     progress(len(results))
                 del fut
+            done.clear()  # drop finished futures now (Dask: frees their results on workers)
             if broken:
                 for fut, (cid, chunk) in list(pending.items()):
                     pending.pop(fut)
@@ -246,8 +248,10 @@ def run_tasks(
                 flush()
         flush()
     finally:
-        flush()
-        close()
+        try:
+            flush()  # keep what finished when interrupted; a failing store must not skip close()
+        finally:
+            close()
     return counts
 
 

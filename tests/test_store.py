@@ -31,7 +31,7 @@ from sim.store.tables import metadata, run, run_outcome
 N_OUT = len(OUTCOME_NAMES)
 H = 8
 ARMS = ["baseline", "policy"]
-TABLES = {"scenario", "sweep", "design_point", "run", "run_outcome"}
+TABLES = {"scenario", "sweep", "design_point", "run", "run_outcome", "run_node", "run_network"}
 
 # Set CLUSTERSIM_TEST_PG_URL (e.g. postgresql+psycopg://ci:ci@127.0.0.1/ci) to run the database
 # tests on PostgreSQL too, each in a schema of its own that is dropped afterwards.
@@ -350,7 +350,7 @@ def test_migrations_create_every_table_at_head(store: Store) -> None:
     assert names >= TABLES | {"alembic_version"}
     with store.engine.connect() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version == head_revision() == "0001"
+        assert version == head_revision() == "0002"
         # the migrated schema matches the table definitions the code uses
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 

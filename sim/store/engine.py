@@ -10,6 +10,7 @@ a read-then-write transaction waits for the lock instead of failing.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -45,6 +46,7 @@ ENV_VAR = "CLUSTERSIM_DB"
 MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 10
+_PG_MIGRATION_LOCK = 0x636C7573  # advisory lock key serialising migrations ("clus")
 
 # Execution option marking a connection whose transactions write (SQLite: BEGIN IMMEDIATE).
 _WRITE_OPTION = "clustersim_write"
@@ -145,6 +147,8 @@ def create_store_engine(url: URL, *, create_dirs: bool = True) -> Engine:
                 mask_url(url), f"directory {path.parent} does not exist (create_dirs=False)"
             )
     kwargs: dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql":
+        _quiet_driver_logger()
     if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
         kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     if url.get_backend_name() != "sqlite":
@@ -154,6 +158,18 @@ def create_store_engine(url: URL, *, create_dirs: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _quiet_driver_logger() -> None:
+    """Keep psycopg's "error ignored terminating <Pipeline/Copy>" warnings off stderr.
+
+    When the server goes away mid-write psycopg logs such a warning besides raising; without a
+    handler Python's last-resort handler prints it next to our one-line message. A NullHandler
+    stops only that fallback: applications that configure logging still receive the records.
+    """
+    logger = logging.getLogger("psycopg")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -210,5 +226,11 @@ def upgrade_schema(engine: Engine) -> None:
             "(the database was written by a newer version; upgrade clustersim)",
         )
     with engine.execution_options(**WRITE_OPTIONS).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several sweeps may open a new database at once: one migrates, the others wait
+            # for it here and then find the schema at head (SQLite: BEGIN IMMEDIATE does this).
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+            if set(MigrationContext.configure(conn).get_current_heads()) == heads:
+                return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")

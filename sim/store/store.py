@@ -1,7 +1,8 @@
 """The results store: scenarios, sweeps, design points, runs and their quarterly outcomes.
 
 One process writes (the parent of the workers), in batches: :meth:`Store.write_runs` stores a
-whole batch of :class:`~sim.results.RunResult` in one transaction with ``executemany`` inserts.
+whole batch of :class:`~sim.results.RunResult` in one transaction (outcome rows by ``COPY`` on
+PostgreSQL, by the driver's ``executemany`` on SQLite).
 Reads return pandas DataFrames built from one query each.
 """
 
@@ -16,7 +17,14 @@ from typing import Any, Self
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from sim import __version__
 from sim.outcomes import OUTCOME_NAMES, outcome
@@ -41,13 +49,13 @@ from sim.store.rows import (
     run_row,
     scenario_exists,
     sweep_dict,
+    write_outcome_rows,
 )
 from sim.store.tables import design_point, run, run_outcome, scenario, sweep, utcnow
 
 __all__ = ["SWEEP_KINDS", "Store", "open_store"]
 
 SWEEP_KINDS = ("run", "sweep")
-_OUTCOME_COLUMNS = ("run_id", "quarter", *OUTCOME_NAMES)
 
 
 def open_store(url: str | None = None, *, create_dirs: bool = True) -> Store:
@@ -125,13 +133,45 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn:
+        with self._unavailable_on_lost_connection(), self._engine.connect() as conn:
             yield conn
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self._write_engine.begin() as conn:
+    def _write(self, while_doing: str = "") -> Iterator[Connection]:
+        with (
+            self._unavailable_on_lost_connection(while_doing),
+            self._write_engine.begin() as conn,
+        ):
             yield conn
+
+    @contextmanager
+    def _unavailable_on_lost_connection(self, while_doing: str = "") -> Iterator[None]:
+        """Turn a lost or refused server connection into :class:`StoreUnavailable`.
+
+        Only for server databases (PostgreSQL): SQLite's ``OperationalError`` also covers
+        programming errors such as a missing table, which are not an outage.
+        """
+        try:
+            yield
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            if not self._is_connection_error(exc):
+                raise
+            reason = error_reason(exc, self._engine.url)
+            if while_doing:
+                reason = f"{reason} (while {while_doing})"
+            raise StoreUnavailable(self._url_masked, reason) from None
+
+    def _is_connection_error(self, exc: BaseException) -> bool:
+        if self._engine.dialect.name == "sqlite":
+            return False
+        if isinstance(exc, DBAPIError):
+            return exc.connection_invalidated or isinstance(
+                exc, (OperationalError, InterfaceError)
+            )
+        dbapi = self._engine.dialect.loaded_dbapi
+        return isinstance(exc, (dbapi.OperationalError, dbapi.InterfaceError))
 
     # -- scenarios -------------------------------------------------------------------------
 
@@ -401,7 +441,11 @@ class Store:
         if not batch:
             return
         now = utcnow()
-        with self._write() as conn:
+        doing = (
+            f"storing a batch of {len(batch)} runs; the runs stored before are kept, "
+            "so rerunning the same command resumes"
+        )
+        with self._write(doing) as conn:
             existing = existing_runs(conn, sweep_id, batch)
             replaced: list[int] = []
             new: list[RunResult] = []
@@ -424,15 +468,15 @@ class Store:
                 .scalars()
                 .all()
             )
-            outcome_rows: list[dict[str, Any]] = []
+            outcome_rows: list[tuple[Any, ...]] = []
             for run_id, result in zip(ids, new, strict=True):
                 if result.status == "completed":
                     outcome_rows.extend(
-                        dict(zip(_OUTCOME_COLUMNS, (run_id, quarter, *values), strict=True))
+                        (run_id, quarter, *values)
                         for quarter, values in enumerate(outcome_matrix(result), start=1)
                     )
             if outcome_rows:
-                conn.execute(insert(run_outcome), outcome_rows)
+                write_outcome_rows(conn, outcome_rows)
 
     def runs(self, sweep_name: str) -> pd.DataFrame:
         """Return one row per stored run of a sweep, sorted by point, replicate and arm.

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -126,4 +127,30 @@ run_outcome = Table(
     Column("quarter", Integer, nullable=False),
     *(Column(name, Float) for name in OUTCOME_NAMES),
     PrimaryKeyConstraint("run_id", "quarter"),
+)
+
+# Supply networks of replicate 0 of each arm and design point (nodes and estimated edges at the
+# last quarter), for the network chart; keyed by run.id like run_outcome (migration 0002).
+run_node = Table(
+    "run_node",
+    metadata,
+    Column("run_id", Integer, nullable=False),
+    Column("firm", Integer, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("trade", Text),
+    Column("participant", Boolean, nullable=False),
+    Column("employment", Float),
+    Column("output", Float),
+    PrimaryKeyConstraint("run_id", "firm"),
+)
+
+run_network = Table(
+    "run_network",
+    metadata,
+    Column("run_id", Integer, nullable=False),
+    Column("buyer", Integer, nullable=False),
+    Column("seller", Integer, nullable=False),
+    Column("volume", Float, nullable=False),
+    PrimaryKeyConstraint("run_id", "buyer", "seller"),
 )
