@@ -233,6 +233,7 @@ def compare(
         columns="outcome",
         values=["effect_pct", "pct_ci_low", "pct_ci_high"],
         sort=False,
+        dropna=False,
     )
     table = pd.DataFrame(index=wide.index)
     for o in outcomes:

@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,7 @@ class RunSummary:
     horizon_quarters: int
     elapsed_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    figures: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-serialisable summary (NaN becomes null)."""
@@ -60,6 +62,7 @@ class RunSummary:
             "confidence": 0.95,
             "interval": "Student t over paired replications",
             "regimes": rows,
+            "figures": self.figures,
         }
 
     def to_text(self) -> str:
@@ -86,6 +89,8 @@ class RunSummary:
             )
             be = f"{_num(r['be_federal'])} / {_num(r['be_regional'])}"
             lines.append(f"{r['arm']:<24}{cells}{r['cost_total']:>22,.0f}{be:>22}")
+        if self.figures:
+            lines.extend(["", f"figures and tables: {self.figures}"])
         lines.extend(["", *self.notes])
         return "\n".join(lines).rstrip() + "\n"
 
@@ -188,6 +193,7 @@ def run_scenario(
     workers: int | None = None,
     executor: str = "processes",
     progress: bool = True,
+    figures: bool = True,
 ) -> RunSummary:
     """The main job: every regime of a scenario against the de-facto arm, stored, then compared.
 
@@ -202,6 +208,8 @@ def run_scenario(
         workers: Worker processes (default: CPU count).
         executor: ``processes``, ``local`` or ``dask://HOST:PORT``.
         progress: Show a progress bar on a terminal.
+        figures: Write the default figure pack and tables (ru and en) into
+            ``results/<scenario>-<UTC timestamp>/`` (:mod:`sim.report`).
     """
     from sim.store import open_store
 
@@ -234,7 +242,7 @@ def run_scenario(
                 executor=executor,
                 workers=workers,
                 chunk_size=len(sc.arms),
-                on_results=lambda batch: store.write_runs(sweep_id, batch),
+                on_results=lambda batch: _store_batch(store, sweep_id, batch),
                 progress=bar,
             )
         counts["skipped"] = len(done)
@@ -245,7 +253,9 @@ def run_scenario(
         notes = []
         if counts["failed"]:
             notes.append(f"{counts['failed']} runs failed; see `clustersim` runs table for errors")
+        pack = _figure_pack(name, sc.scenario.name, db) if figures and not df.empty else None
         return RunSummary(
+            figures=pack,
             scenario=sc.scenario.name,
             scenario_hash=h,
             sweep=name,
@@ -258,3 +268,18 @@ def run_scenario(
             elapsed_seconds=time.perf_counter() - t0,
             notes=notes,
         )
+
+
+def _store_batch(store: Any, sweep_id: int, batch: list) -> None:
+    """Write a batch of runs, then the supply networks some of them carry."""
+    from sim.store.network import write_networks
+
+    store.write_runs(sweep_id, batch)
+    write_networks(store, sweep_id, batch)
+
+
+def _figure_pack(sweep: str, scenario: str, db: str | None) -> str:
+    """Write the default figure pack and tables of a run's comparison; return the folder."""
+    from sim.report import build_report, default_pack_dir
+
+    return str(build_report(sweep, default_pack_dir(scenario), db=db, formats=("html",)).out)

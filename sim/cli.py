@@ -209,6 +209,11 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    parser.add_argument(
+        "--no-figures",
+        action="store_true",
+        help="do not write the figure pack into results/<scenario>-<timestamp>/",
+    )
 
 
 @verb(
@@ -228,6 +233,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         progress=not args.quiet,
+        figures=not args.no_figures,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -398,6 +404,81 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 # ============================================================================================
+# Reports and exports: figure pack, tables and brief; tidy data for analysts
+# ============================================================================================
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sweep", required=True, metavar="NAME", help="stored sweep name")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--lang", choices=["ru", "en"], action="append", help="language (default: ru and en)"
+    )
+    parser.add_argument(
+        "--format",
+        default="html,pdf",
+        metavar="LIST",
+        help="brief formats, comma-separated: html, pdf (default html,pdf; '' for none)",
+    )
+    _db_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print the files written as JSON")
+
+
+@verb(
+    "report",
+    help="figure pack, tables (CSV, XLSX) and brief (HTML, PDF) of a stored sweep",
+    arguments=_report_arguments,
+    description="Write every chart that applies to a stored sweep (PNG 300 dpi, SVG, PDF), the "
+    "regime and budget tables as CSV and Excel, and a brief as HTML and PDF, in Russian and "
+    "English. Reads stored results only; never re-runs the model.",
+)
+def _report(args: argparse.Namespace) -> int:
+    from sim.report import build_report
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    rep = build_report(
+        args.sweep, args.out, db=args.db, langs=args.lang or ["ru", "en"], formats=formats
+    )
+    if args.json:
+        print(json.dumps({"out": str(rep.out), "files": rep.files, "charts": rep.charts,
+                          "notes": rep.notes}, indent=2, ensure_ascii=False))  # fmt: skip
+    else:
+        print(f"report of sweep {args.sweep}: {len(rep.files)} files in {rep.out}")
+        for f in rep.files:
+            if not f.startswith("figures/"):
+                print(f"  {f}")
+        for lang, names in rep.charts.items():
+            print(f"  figures/{lang}/: {', '.join(names)} (png, svg, pdf)")
+        for note in rep.notes:
+            print(f"  note: {note}")
+    return EXIT_OK
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sweep", required=True, metavar="NAME", help="stored sweep name")
+    parser.add_argument("--format", default="csv", choices=["csv", "parquet", "xlsx"])
+    parser.add_argument("--out", default=".", metavar="DIR", help="output folder (default: .)")
+    parser.add_argument(
+        "--outcome", action="append", metavar="X", help="outcome (repeatable; default: all)"
+    )
+    _db_argument(parser)
+
+
+@verb(
+    "export",
+    help="tidy (long) export of a stored sweep's runs and outcome series",
+    arguments=_export_arguments,
+    description="Write <sweep>_runs and <sweep>_outcomes (one row per run, quarter and "
+    "outcome) as CSV or Parquet, or one Excel workbook with both sheets.",
+)
+def _export(args: argparse.Namespace) -> int:
+    from sim.export import export_sweep
+
+    for path in export_sweep(args.sweep, args.out, args.format, db=args.db,
+                             outcomes=args.outcome):  # fmt: skip
+        print(path)
+    return EXIT_OK
+
+
+# ============================================================================================
 # Parser and the one error path
 # ============================================================================================
 def build_parser() -> argparse.ArgumentParser:
@@ -457,6 +538,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
+        # The database is down or unreachable: the message (masked URL, reason) says it all.
+        store_errors = sys.modules.get("sim.store.errors")  # not imported: cannot be raised
+        if store_errors is not None and isinstance(exc, store_errors.StoreUnavailable):
+            _print_err(f"{PROG}: error: {exc}")
+            return EXIT_ERROR
         message = " ".join(str(exc).split()) or "(no message)"
         _print_err(
             f"{PROG}: error: {type(exc).__name__}: {message} (run with --debug for the traceback)"

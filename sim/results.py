@@ -39,6 +39,9 @@ class RunResult:
         wall_seconds: Time the run took in the worker.
         registered_quarter: First quarter the cluster was registered, or None.
         code_version: clustersim version that produced the run.
+        network: ``(nodes, edges)`` DataFrames of the supply network at the last quarter
+            (:meth:`sim.model.ClusterModel.supply_network`), captured for replicate 0 only;
+            stored by :func:`sim.store.network.write_networks`.
     """
 
     key: RunKey
@@ -50,3 +53,4 @@ class RunResult:
     registered_quarter: int | None = None
     code_version: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    network: tuple | None = None

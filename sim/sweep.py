@@ -366,7 +366,7 @@ def run_sweep(
     Returns:
         ``{sweep, total, completed, skipped, failed, database, elapsed_seconds}``.
     """
-    from sim.api import _Progress
+    from sim.api import _Progress, _store_batch
     from sim.experiment import RunTask, replicate_seeds, run_tasks
     from sim.results import RunKey
     from sim.store import open_store
@@ -404,7 +404,7 @@ def run_sweep(
                 executor=executor,
                 workers=workers,
                 chunk_size=per_chunk,
-                on_results=lambda batch: store.write_runs(sweep_id, batch),
+                on_results=lambda batch: _store_batch(store, sweep_id, batch),
                 progress=bar,
             )
         return {

@@ -104,3 +104,14 @@ def test_a_run_that_kills_its_worker_twice_is_stored_as_failed(short):
     failed = [r for r in got if r.status == "failed"]
     assert {r.key.replicate for r in failed} == {1}
     assert all("worker died twice" in r.error for r in failed)
+
+
+def test_compare_with_a_single_replication_has_empty_intervals(short):
+    import sim
+    from sim.analysis import compare
+
+    df = sim.simulate(short, replications=1, arms=["de_facto", "decree41_full"])
+    table = compare(df, outcomes=["output"], discount_rate=0.08)
+    assert len(table) == 1
+    assert np.isnan(table.loc[0, "output_pct_ci_low"])
+    assert np.isfinite(table.loc[0, "output_pct"])

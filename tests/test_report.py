@@ -1,0 +1,237 @@
+"""Report, brief and export of a small stored sweep: files, tables, PDF text, a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from report_fixtures import GRID, MORRIS, stored_sweeps, strict_rendering
+
+from sim.cli import main
+from sim.errors import InputError
+from sim.i18n import NNBSP
+from sim.report import build_report, key_assumptions
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EXPECTED_CHARTS = [
+    "regime_comparison_p0",
+    "regime_comparison_p1",
+    "budget",
+    "fan_output_decree41_full",
+    "fan_output_loans_only",
+    "dose_response_output",
+    "network_de_facto",
+    "network_decree41_full",
+    "timeline",
+]
+RU_TITLE = "Режимы преференций кластера: Астраханский судостроительный кластер"
+EN_TITLE = "Cluster preference regimes: Astrakhan shipbuilding cluster"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    with strict_rendering():
+        rep = build_report(GRID, out, db=stored_sweeps())
+    return rep
+
+
+def test_report_writes_figures_tables_and_briefs(report):
+    files = set(report.files)
+    for lang in ("ru", "en"):
+        names = report.charts[lang]
+        for kind in EXPECTED_CHARTS:
+            assert kind in names, (lang, kind, names)
+        for name in names:
+            for ext in ("png", "svg", "pdf"):
+                assert f"figures/{lang}/{name}.{ext}" in files
+        for table in ("regimes", "budget"):
+            assert f"tables/{lang}/{table}.csv" in files
+            assert f"tables/{lang}/{table}.xlsx" in files
+        assert f"brief_{lang}.html" in files and f"brief_{lang}.pdf" in files
+    for f in files:
+        assert (report.out / f).stat().st_size > 0, f
+
+
+def test_png_is_300_dpi(report):
+    from PIL import Image
+
+    with Image.open(report.out / "figures/ru/timeline.png") as im:
+        dpi = im.info["dpi"]
+    assert round(dpi[0]) == 300
+
+
+def test_csv_per_language(report):
+    ru = (report.out / "tables/ru/regimes.csv").read_text("utf-8-sig")
+    en = (report.out / "tables/en/regimes.csv").read_text("utf-8-sig")
+    assert ru.splitlines()[0].startswith("Точка плана;")
+    assert "Валовой выпуск, Эффект, %" in ru.splitlines()[0]
+    assert en.splitlines()[0].startswith("Design point,")
+    frame = pd.read_csv(report.out / "tables/ru/regimes.csv", sep=";", decimal=",",
+                        encoding="utf-8-sig")  # fmt: skip
+    assert frame["Пар"].tolist() == [3, 3, 3, 3]
+    assert pd.api.types.is_float_dtype(frame["Валовой выпуск, Эффект, %"])
+
+
+def test_xlsx_headers_units_and_frozen_row(report):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(report.out / "tables/en/budget.xlsx")
+    ws = wb.active
+    assert ws.freeze_panes == "A2"
+    head = [c.value for c in ws[1]]
+    assert "Preference cost, total, mln RUB" in head
+    assert all(c.font.bold for c in ws[1])
+    assert ws.cell(row=2, column=3).number_format == "#,##0.0"
+    wb_ru = load_workbook(report.out / "tables/ru/regimes.xlsx")
+    assert wb_ru.active.freeze_panes == "A2"
+    assert wb_ru.active["A1"].value == "Точка плана"
+
+
+def _missing(what: str) -> None:
+    """Skip on a developer machine without the tool; fail in CI (CLUSTERSIM_REQUIRE_SERVICES=1)."""
+    if os.environ.get("CLUSTERSIM_REQUIRE_SERVICES", "").strip() not in ("", "0"):
+        pytest.fail(f"{what}, but CLUSTERSIM_REQUIRE_SERVICES=1 requires it")
+    pytest.skip(what)
+
+
+def _pdftotext(path: Path) -> str:
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        _missing("pdftotext (Debian poppler-utils) is not installed")
+    res = subprocess.run([exe, "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    return " ".join(res.stdout.split())
+
+
+def test_pdf_brief_text_is_extractable(report):
+    ru = _pdftotext(report.out / "brief_ru.pdf")
+    assert RU_TITLE in ru
+    assert "Метод" in ru and "доверительными интервалами" in ru
+    en = _pdftotext(report.out / "brief_en.pdf")
+    assert EN_TITLE in en
+
+
+def test_figure_pdf_has_real_russian_text(report):
+    text = _pdftotext(report.out / "figures/ru/timeline.pdf")
+    assert "Участники кластера и критерии реестра" in text
+    assert "сценарий astrakhan_shipbuilding" in text
+
+
+def _listen(page, errors: list[str], requests: list[str]) -> None:
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+
+
+def test_html_brief_in_headless_chromium(report):
+    try:
+        import playwright.sync_api as pw
+    except ImportError:
+        _missing("the playwright package is not installed")
+    if not Path(CHROMIUM).exists():
+        _missing(f"{CHROMIUM} (Debian chromium) is not installed")
+    for lang, title in (("ru", RU_TITLE), ("en", EN_TITLE)):
+        page_url = (report.out / f"brief_{lang}.html").resolve().as_uri()
+        errors: list[str] = []
+        requests: list[str] = []
+        with pw.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=CHROMIUM_ARGS)  # fmt: skip
+            try:
+                page = browser.new_page()
+                _listen(page, errors, requests)
+                page.goto(page_url, wait_until="load")
+                assert page.title() == title
+                n_img = page.eval_on_selector_all("img", "els => els.length")
+                broken = page.eval_on_selector_all(
+                    "img", "els => els.filter(i => !(i.complete && i.naturalWidth > 0)).length"
+                )
+                h1 = page.inner_text("h1")
+            finally:
+                browser.close()
+        assert errors == [], errors
+        assert n_img == len(report.charts[lang]) and broken == 0
+        assert h1 == title
+        outside = [u for u in requests if not u.startswith(("file:", "data:"))]
+        assert outside == [], outside
+
+
+def test_html_brief_is_self_contained(report):
+    text = (report.out / "brief_ru.html").read_text("utf-8")
+    assert "http://" not in text and "https://" not in text
+    assert text.count("data:image/png;base64,") == len(report.charts["ru"])
+    assert f"{NNBSP}%" in text or "%" in text
+
+
+def test_key_assumptions_list_sources():
+    from report_fixtures import BASE
+
+    rows = key_assumptions(BASE.read_text("utf-8"))
+    keys = {r["key"] for r in rows}
+    assert "registry.min_industrial_participants" in keys
+    assert all(r["source"] for r in rows)
+
+
+def test_report_cli_one_language_and_morris_tornado(tmp_path, capsys):
+    url = stored_sweeps()
+    code = main(["report", "--sweep", MORRIS, "--out", str(tmp_path), "--lang", "en",
+                 "--format", "html", "--db", url])  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "brief_en.html" in out
+    assert (tmp_path / "figures/en/tornado.svg").exists()
+    assert not (tmp_path / "brief_ru.html").exists() and not (tmp_path / "brief_en.pdf").exists()
+
+
+def test_report_unknown_sweep_and_format(tmp_path, capsys):
+    url = stored_sweeps()
+    assert main(["report", "--sweep", "nope", "--out", str(tmp_path), "--db", url]) == 2
+    assert "stored sweeps:" in capsys.readouterr().err
+    with pytest.raises(InputError):
+        build_report(GRID, tmp_path, db=url, formats=["docx"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_export_tidy(tmp_path, fmt, capsys):
+    url = stored_sweeps()
+    assert main(["export", "--sweep", GRID, "--format", fmt, "--out", str(tmp_path),
+                 "--outcome", "output", "--outcome", "employment", "--db", url]) == 0  # fmt: skip
+    if fmt == "xlsx":
+        book = pd.read_excel(tmp_path / f"{GRID}.xlsx", sheet_name=None)
+        runs, long = book["runs"], book["outcomes"]
+    else:
+        read = pd.read_csv if fmt == "csv" else pd.read_parquet
+        runs = read(tmp_path / f"{GRID}_runs.{fmt}")
+        long = read(tmp_path / f"{GRID}_outcomes.{fmt}")
+    assert len(runs) == 2 * 3 * 3
+    assert "regimes.decree41_full.joint_project_subsidy.rate" in runs.columns
+    assert list(long.columns) == ["sweep", "point", "replicate", "arm", "quarter", "outcome",
+                                  "value", "unit"]  # fmt: skip
+    assert len(long) == 18 * 12 * 2
+    assert set(long["outcome"]) == {"output", "employment"}
+
+
+def test_networks_stored_for_replicate_zero_only():
+    from sim.store import open_store
+    from sim.store.network import has_networks, read_network
+
+    with open_store(stored_sweeps()) as store:
+        assert has_networks(store, GRID)
+        nodes, edges = read_network(store, GRID, "de_facto", replicate=0, point=1)
+        assert len(nodes) > 10 and (edges["volume"] > 0).all()
+        with pytest.raises(LookupError):
+            read_network(store, GRID, "de_facto", replicate=1)
