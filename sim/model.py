@@ -65,6 +65,7 @@ class ClusterModel(mesa.Model):
         self.horizon = s.scenario.horizon_quarters
         self.quarter = 0
         self.trades = [t.name for t in s.sourcing.trades]
+        self._trade_premium = np.array([1 + t.local_price_premium for t in s.sourcing.trades])
         self.government = Government(self, None if arm == ARM_DE_FACTO else s.regimes[arm])
         self.organisation = ClusterOrganization(self, s.organisation.exists)
         self.ledger = Ledger()
@@ -110,6 +111,9 @@ class ClusterModel(mesa.Model):
         s, f = self.spec, self.firms
         g = s.firm_groups[gi]
         n = len(idx)
+        agent_idx = idx.tolist()
+        if n and agent_idx[-1] - agent_idx[0] == n - 1:
+            idx = slice(agent_idx[0], agent_idx[-1] + 1)  # new slots are contiguous: cheaper
         f.alive[idx] = True
         f.kind[idx] = KIND_LARGE if g.kind == "large" else KIND_SME
         f.role[idx] = ROLE_FINAL if g.role == "final" else ROLE_COMPONENT
@@ -138,7 +142,7 @@ class ClusterModel(mesa.Model):
         )
         f.price[idx] = 1.0
         cls = LargeEnterprise if g.kind == "large" else SME
-        agents = cls.create_agents(self, n, idx=idx.tolist(), group=g.name)
+        agents = cls.create_agents(self, n, idx=agent_idx, group=g.name)
         self.firm_agents.extend(agents.to_list())
 
     def _calibrate(self) -> None:
@@ -511,33 +515,45 @@ class ClusterModel(mesa.Model):
         f, n = self.firms, self.firms.n
         return self.effective_productivity() * f.employment[:n] / 4.0
 
-    def effective_productivity(self) -> np.ndarray:
-        """Own productivity times the agglomeration spillover (participants more than outsiders)."""
+    def effective_productivity(self, idx: slice | np.ndarray | None = None) -> np.ndarray:
+        """Own productivity times the agglomeration spillover (participants more than outsiders).
+
+        ``idx`` selects firms (default: all); the spillover depends on all alive firms' employment.
+        """
         p, f, n = self.spec.production, self.firms, self.firms.n
+        if idx is None:
+            idx = slice(0, n)
         scale = max(float(f.employment[:n][f.alive[:n]].sum()), 1.0) / self.agglo_base
         gamma = p.agglomeration_elasticity.value * np.where(
-            f.participant[:n], 1.0, p.outsider_spillover_factor
+            f.participant[idx], 1.0, p.outsider_spillover_factor
         )
-        return f.productivity[:n] * scale**gamma
+        return f.productivity[idx] * scale**gamma
 
     def _update_costs(self) -> None:
         """Unit cost per rouble of output at normal operation (labour, materials, depreciation)."""
-        s, f, n = self.spec, self.firms, self.firms.n
+        f, n = self.firms, self.firms.n
+        f.unit_cost[:n] = self._unit_costs(slice(0, n))
+
+    def _unit_costs(self, idx: slice | np.ndarray) -> np.ndarray:
+        """Unit costs of the firms ``idx`` (elementwise, so a subset costs only its size)."""
+        s, f = self.spec, self.firms
         ic = np.where(
-            f.kind[:n] == KIND_LARGE,
+            f.kind[idx] == KIND_LARGE,
             s.taxes.insurance_contributions.value,
             s.taxes.insurance_contributions_sme.value,
         )
-        labour = s.labour.wage_mln_rub_per_worker_year * (1 + ic) / self.effective_productivity()
+        eff = self.effective_productivity(idx)
+        labour = s.labour.wage_mln_rub_per_worker_year * (1 + ic) / eff
         fs = s.finance
         dep = fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0
-        util = np.where(f.output[:n] > 0, f.capacity[:n] / np.maximum(f.output[:n], 1e-9), 1.0)
-        f.unit_cost[:n] = labour + s.sourcing.purchases_share_of_output + dep * np.minimum(util, 3)
+        out, cap = f.output[idx], f.capacity[idx]
+        util = np.where(out > 0, cap / np.maximum(out, 1e-9), 1.0)
+        return labour + s.sourcing.purchases_share_of_output + dep * np.minimum(util, 3)
 
     def supplier_price(self) -> np.ndarray:
         """Suppliers' price index: trade premium times unit cost relative to their initial cost."""
         f, n = self.firms, self.firms.n
-        prem = np.array([1 + t.local_price_premium for t in self.spec.sourcing.trades])
+        prem = self._trade_premium
         rel = f.unit_cost[:n] / self.supplier_cost0[:n]
         return np.where(f.role[:n] == ROLE_COMPONENT, prem[np.maximum(f.trade[:n], 0)] * rel, 1.0)
 
@@ -556,17 +572,24 @@ class ClusterModel(mesa.Model):
 
     def _supplier_free_capacity(self, k: int) -> np.ndarray:
         """Capacity each qualified supplier of trade ``k`` offers the cluster (0 for others)."""
+        free, ok = self._supplier_free_capacity_all()
+        return np.where(ok & (self.firms.trade[: self.firms.n] == k), free, 0.0)
+
+    def _supplier_free_capacity_all(self) -> tuple[np.ndarray, np.ndarray]:
+        """Free capacity of every firm and the mask of qualified producing suppliers (any trade).
+
+        One pass for all trades: ``_supplier_free_capacity(k)`` is this, masked to trade ``k``.
+        """
         s, f, n = self.spec, self.firms, self.firms.n
         ok = (
             f.alive[:n]
-            & (f.trade[:n] == k)
             & (f.role[:n] == ROLE_COMPONENT)
             & (f.qualification[:n] >= s.sourcing.qualification_threshold)
             & ~self._non_producing()
         )
         cap = np.minimum(f.capacity[:n], self._labour_capacity())
         free = cap * (1 - s.production.sme_other_market_share_of_capacity)
-        return np.where(ok, free, 0.0)
+        return free, ok
 
     def supply_network(self, max_edges: int = 5000) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The supply network of the current quarter as (nodes, edges) DataFrames.

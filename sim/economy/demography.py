@@ -46,31 +46,37 @@ def entry_exit(model: ClusterModel, rng: np.random.Generator) -> None:
     new = rng.poisson(lam)
 
     gone = np.flatnonzero(sme & SME.exits(f.loss_quarters[:n], d.exit_after_loss_quarters))
-    for i in gone:
-        f.alive[i] = False
-        f.participant[i] = False
-        f.matched[i] = False
-        model.firm_agents[i].remove()
+    f.alive[gone] = False
+    f.participant[gone] = False
+    f.matched[gone] = False
+    agents = model.firm_agents
+    for i in gone.tolist():
+        agents[i].remove()
     # An exiting SME produced and sold this quarter: its flows stay in this quarter's accounts
     # (see record_outcomes); its workers leave the cluster now.
     model.exited = gone
     model.exits_this_quarter = int(gone.size)
 
+    entered = False
     for k, m in enumerate(new):
         gi = model._entry_group.get(model.trades[k])
         if gi is None or m == 0:
             continue
         idx = f.add(int(m))
         model._fill_group(rng, idx, gi)
-        f.born_quarter[idx] = q
-        f.last_contract_quarter[idx] = -100
-        f.participant[idx] = False
-        f.matched[idx] = False
-        f.order_book[idx] = 0.0
-        f.output[idx] = 0.0  # not producing yet
-        model.supplier_cost0 = np.pad(
-            model.supplier_cost0, (0, f.n - model.supplier_cost0.size), constant_values=1.0
-        )
+        sl = slice(int(idx[0]), int(idx[-1]) + 1)  # f.add returns contiguous slots
+        f.born_quarter[sl] = q
+        f.last_contract_quarter[sl] = -100
+        f.participant[sl] = False
+        f.matched[sl] = False
+        f.order_book[sl] = 0.0
+        f.output[sl] = 0.0  # not producing yet
+        grow = f.n - model.supplier_cost0.size
+        if grow > 0:
+            model.supplier_cost0 = np.concatenate((model.supplier_cost0, np.ones(grow)))
+        # The entrants' reference cost at entry (the whole table is recomputed once below).
+        model.supplier_cost0[sl] = model._unit_costs(sl)
+        f.price[sl] = 1 + s.sourcing.trades[k].local_price_premium
+        entered = True
+    if entered:
         model._update_costs()
-        model.supplier_cost0[idx] = f.unit_cost[idx]
-        f.price[idx] = 1 + s.sourcing.trades[k].local_price_premium

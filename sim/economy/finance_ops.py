@@ -19,7 +19,7 @@ from sim.economy.finance import preferential_rate
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
-__all__ = ["amortise", "finance_investment", "financing_rate"]
+__all__ = ["amortise", "finance_investment", "financing_rate", "financing_rates"]
 
 
 def _pref_rate(model: ClusterModel) -> float | None:
@@ -30,18 +30,42 @@ def _pref_rate(model: ClusterModel) -> float | None:
     return preferential_rate(model.key_rate, pl.key_rate_multiplier.value, pl.spread.value)
 
 
-def financing_rate(model: ClusterModel, i: int) -> float:
-    """The rate at which firm ``i`` would finance an investment now."""
+def financing_rate(model: ClusterModel, i: int, eligible: np.ndarray | None = None) -> float:
+    """The rate at which firm ``i`` would finance an investment now.
+
+    ``eligible`` is ``model._eligible_for_preferences()`` when the caller already has it (it
+    costs a pass over all firms; callers deciding for many firms compute it once).
+    """
     pref = _pref_rate(model)
-    if pref is not None and model._eligible_for_preferences()[i]:
-        pl = model.government.regime.preferential_loans
-        if model.government.remaining("loans", pl.annual_budget_mln_rub.value, model.quarter) > 0:
-            return min(pref, model.market_rate)
+    if pref is not None:
+        if eligible is None:
+            eligible = model._eligible_for_preferences()
+        if eligible[i]:
+            pl = model.government.regime.preferential_loans
+            budget = pl.annual_budget_mln_rub.value
+            if model.government.remaining("loans", budget, model.quarter) > 0:
+                return min(pref, model.market_rate)
     return model.market_rate
 
 
-def finance_investment(model: ClusterModel, i: int, amount: float) -> None:
-    """Pay ``amount`` from cash above the buffer, then borrow (preferential first)."""
+def financing_rates(model: ClusterModel, idx: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """:func:`financing_rate` of the firms ``idx`` at once (same values, one pass)."""
+    rates = np.full(len(idx), model.market_rate)
+    pref = _pref_rate(model)
+    if pref is not None:
+        pl = model.government.regime.preferential_loans
+        if model.government.remaining("loans", pl.annual_budget_mln_rub.value, model.quarter) > 0:
+            rates[eligible[idx]] = min(pref, model.market_rate)
+    return rates
+
+
+def finance_investment(
+    model: ClusterModel, i: int, amount: float, eligible: np.ndarray | None = None
+) -> None:
+    """Pay ``amount`` from cash above the buffer, then borrow (preferential first).
+
+    ``eligible``: ``model._eligible_for_preferences()`` if the caller has it already.
+    """
     f = model.firms
     buffer = model.spec.finance.cash_buffer_quarters * f.output[i] * f.price[i]
     own = min(max(f.cash[i] - buffer, 0.0), amount)
@@ -50,7 +74,9 @@ def finance_investment(model: ClusterModel, i: int, amount: float) -> None:
     if rest <= 0:
         return
     pref = _pref_rate(model)
-    if pref is not None and model._eligible_for_preferences()[i]:
+    if pref is not None and eligible is None:
+        eligible = model._eligible_for_preferences()
+    if pref is not None and eligible[i]:
         pl = model.government.regime.preferential_loans
         room = model.government.remaining("loans", pl.annual_budget_mln_rub.value, model.quarter)
         loan = min(rest, pl.max_loan_mln_rub.value, room)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents import SME, LargeEnterprise
-from sim.economy.finance_ops import amortise, finance_investment, financing_rate
+from sim.economy.finance_ops import amortise, finance_investment, financing_rates
 from sim.economy.firms import KIND_SME, ROLE_COMPONENT, ROLE_FINAL
 
 if TYPE_CHECKING:
@@ -44,16 +44,18 @@ def invest(model: ClusterModel) -> None:
         * (f.price[fin] - f.unit_cost[fin] + dep)
         / fs.capital_mln_rub_per_capacity
     )
-    rates = np.array([financing_rate(model, int(i)) for i in fin])
+    # Eligibility does not change while firms invest: one pass over all firms, not one per firm.
+    eligible = model._eligible_for_preferences()
+    rates = financing_rates(model, fin, eligible)
     go = (gap > 0) & LargeEnterprise.invests(annual_return, rates)
-    for i, g in zip(fin[go], gap[go], strict=True):
+    for i, g in zip(fin[go].tolist(), gap[go].tolist(), strict=True):
         amount = fs.investment_share_of_gap * g * fs.capital_mln_rub_per_capacity
         k_old = f.capacity[i]
         f.capacity[i] += amount / fs.capital_mln_rub_per_capacity
         f.productivity[i] *= 1 + fs.productivity_gain_per_investment * amount / max(
             k_old * fs.capital_mln_rub_per_capacity, 1e-9
         )
-        finance_investment(model, int(i), amount)
+        finance_investment(model, i, amount, eligible)
         model.ledger.investment += amount
 
 

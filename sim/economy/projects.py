@@ -68,7 +68,7 @@ def run_joint_projects(model: ClusterModel, rng: np.random.Generator) -> None:
             if gov.remaining("joint_project", jp.annual_budget_mln_rub.value, q) >= annual:
                 sub = want
         share = sub / c
-        if ret[p] / max(1.0 - share, 1e-9) < financing_rate(model, lead):
+        if ret[p] / max(1.0 - share, 1e-9) < financing_rate(model, lead, eligible):
             continue
         model.ledger.joint_projects += 1
         model.ledger.investment += c
@@ -78,7 +78,7 @@ def run_joint_projects(model: ClusterModel, rng: np.random.Generator) -> None:
             k_old * kappa, 1e-9
         )
         # The lead pays the whole capex; the subsidy reimburses part of it in instalments.
-        finance_investment(model, lead, c)
+        finance_investment(model, lead, c, eligible)
         if sub > 0:
             quarters = 4 * jp.payout_years.value
             gov.grants.append(_Grant(lead, sub / quarters, quarters, jp.budget_level))

@@ -35,6 +35,7 @@ def record_outcomes(model: ClusterModel) -> dict[str, float]:
     thr = s.sourcing.qualification_threshold
     in_chain = sme & (f.qualification[:n] >= thr) & (f.sales_cluster[:n] > 0)
     share_hist = [x for x in model.market_share_hist[-4:] if not np.isnan(x)]
+    roster = model.roster()
     costs = {
         i: led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
     }
@@ -57,9 +58,9 @@ def record_outcomes(model: ClusterModel) -> dict[str, float]:
         "order_book": float(f.order_book[:n][fin].sum()),
         "investment": led.investment,
         "participants": float((alive & f.participant[:n]).sum()),
-        "industrial_participants": float(model.roster().sum()),
+        "industrial_participants": float(roster.sum()),
         "registered": 1.0 if model.government.registered else 0.0,
-        "functional_dependence": model.functional_dependence(),
+        "functional_dependence": model.functional_dependence(roster),
         "joint_projects": float(led.joint_projects),
         "cost_joint_project": costs["joint_project"],
         "cost_starter_batch": costs["starter_batch"],

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["group_shares"]
+__all__ = ["group_shares", "group_shares_rows"]
 
 
 def group_shares(
@@ -44,6 +44,27 @@ def group_shares(
     if demand <= 0:
         return np.zeros(len(capacity))
     ratio = np.maximum(capacity, 0.0) / demand
-    with np.errstate(divide="ignore"):
-        w = np.where(ratio > 0, ratio * np.power(np.maximum(eff_price, 1e-9), -beta), 0.0)
+    # eff_price is floored at 1e-9, so the power never divides by zero (no errstate needed).
+    w = np.where(ratio > 0, ratio * np.power(np.maximum(eff_price, 1e-9), -beta), 0.0)
     return w / (w.sum() + outside_attraction)
+
+
+def group_shares_rows(
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    eff_price: np.ndarray,
+    beta: float,
+    outside_attraction: float,
+) -> np.ndarray:
+    """:func:`group_shares` for several buyer groups at once (one row per buyer group).
+
+    Row ``b`` equals ``group_shares(demand[b], capacity, eff_price[b], ...)``: zeros where
+    ``demand[b] <= 0``.
+    """
+    has = demand > 0
+    d = np.where(has, demand, 1.0)[:, None]
+    ratio = np.maximum(capacity, 0.0) / d
+    w = np.where(ratio > 0, ratio * np.power(np.maximum(eff_price, 1e-9), -beta), 0.0)
+    shares = w / (w.sum(axis=1, keepdims=True) + outside_attraction)
+    shares[~has] = 0.0
+    return shares

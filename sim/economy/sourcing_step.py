@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.economy.firms import ROLE_FINAL
-from sim.economy.sourcing import group_shares
+from sim.economy.sourcing import group_shares_rows
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -53,49 +53,61 @@ def source(model: ClusterModel) -> None:
     f.purchases_from_participants[:n] = 0.0
     claims = np.zeros(n)
     cost0 = model.supplier_cost0[:n]
+    # What does not change between trades is computed once (it used to be recomputed per trade).
+    free_all, ok_all = model._supplier_free_capacity_all()
+    rel_cost = f.unit_cost[:n] / cost0
+    unmatched_all = ~f.matched[:n]
+    not_part = ~part
+    trade_of = f.trade[:n]
+    sales_cluster = f.sales_cluster[:n]
+    purchases_local = f.purchases_local[:n]
+    purchases_from_part = f.purchases_from_participants[:n]
+    demand_all = np.array([localisable[b].sum() for b in buyer_groups])
+    buyer_weights = [localisable[b] for b in buyer_groups]
     for k, trade in enumerate(s.sourcing.trades):
-        free = model._supplier_free_capacity(k)
-        groups = [free > 0, free > 0]
-        groups[0] &= part
-        groups[1] &= ~part
-        cap_g = np.array([free[g].sum() for g in groups])
+        in_trade = ok_all & (trade_of == k)
+        if not in_trade.any():
+            continue
+        free = np.where(in_trade, free_all, 0.0)
+        pos = free > 0
+        groups = [pos & part, pos & not_part]
+        frees = [free[g] for g in groups]
+        cap_g = np.array([fr.sum() for fr in frees])
         if cap_g.sum() <= 0:
             continue
         base_price = np.ones(2)
         unmatched = np.ones(2)
         for gi, g in enumerate(groups):
             if cap_g[gi] > 0:
-                w = free[g]
-                base_price[gi] = np.average(f.unit_cost[:n][g] / cost0[g], weights=w)
-                unmatched[gi] = np.average(~f.matched[:n][g], weights=w) if gi == 0 else 1.0
+                w = frees[gi]
+                # np.average(a, weights=w) == (a * w).sum() / w.sum(), bit for bit
+                base_price[gi] = np.multiply(rel_cost[g], w).sum() / w.sum()
+                if gi == 0:
+                    unmatched[gi] = np.multiply(unmatched_all[g], w, dtype=float).sum() / w.sum()
         base_price *= 1 + trade.local_price_premium
-        demand_b = np.array([localisable[b].sum() for b in buyer_groups]) * trade.purchase_share
-        bought = np.zeros((3, 2))
-        for bi in range(3):
-            if demand_b[bi] <= 0:
-                continue
-            search = np.where(bi < 2, unmatched, 1.0) * sc.unmatched_search_cost
-            eff = base_price * (1 + search)
-            if bi == 0:
-                eff[0] *= 1 - sb_rate
-            shares = group_shares(
-                demand_b[bi], cap_g, eff, sc.price_sensitivity, model.outside_attraction[k]
-            )
-            bought[bi] = demand_b[bi] * shares
+        demand_b = demand_all * trade.purchase_share
+        # All three buyer groups at once (row bi == group_shares(demand_b[bi], ...), elementwise).
+        search = np.array([unmatched, unmatched, (1.0, 1.0)]) * sc.unmatched_search_cost
+        eff = base_price * (1 + search)
+        eff[0, 0] *= 1 - sb_rate
+        bought = demand_b[:, None] * group_shares_rows(
+            demand_b, cap_g, eff, sc.price_sensitivity, model.outside_attraction[k]
+        )
         # Ration each seller group to its free capacity.
         tot = bought.sum(axis=0)
         scale = np.where(tot > cap_g, cap_g / np.maximum(tot, 1e-12), 1.0)
         bought *= scale
         for gi, g in enumerate(groups):
             if tot[gi] > 0:
-                f.sales_cluster[:n][g] += bought[:, gi].sum() * free[g] / cap_g[gi]
+                sales_cluster[g] += bought[:, gi].sum() * frees[gi] / cap_g[gi]
+        bought_by_buyer = bought.sum(axis=1)
         for bi, b in enumerate(buyer_groups):
             d = demand_b[bi]
             if d <= 0:
                 continue
-            w = localisable[b] * trade.purchase_share / d
-            f.purchases_local[:n][b] += bought[bi].sum() * w
-            f.purchases_from_participants[:n][b] += bought[bi, 0] * w
+            w = buyer_weights[bi] * trade.purchase_share / d
+            purchases_local[b] += bought_by_buyer[bi] * w
+            purchases_from_part[b] += bought[bi, 0] * w
             if bi == 0:
                 claims[b] += sb_rate * bought[bi, 0] * w
         # Contracts: participant sellers that sold to participant buyers, and those buyers.

@@ -1,0 +1,55 @@
+"""Run one sweep into a SQLite database and report timings as JSON (benchmark items 3-6, 8).
+
+Run as a child process (``python -m benchmarks._sweep_child SWEEP DB WORKERS OUT``) so that the
+harness can sample its RSS from outside without adding a thread to it (a thread would make the
+process pool use forkserver instead of fork).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+def main() -> None:
+    sweep_path, db, workers, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    t0 = time.perf_counter()
+    from sim.store.store import Store
+    from sim.sweep import run_sweep
+
+    timing = {"write_runs": 0.0, "batches": 0}
+    orig = Store.write_runs
+
+    def timed(self, sweep_id, results):
+        t = time.perf_counter()
+        try:
+            return orig(self, sweep_id, results)
+        finally:
+            timing["write_runs"] += time.perf_counter() - t
+            timing["batches"] += 1
+
+    Store.write_runs = timed
+    import sim.api
+
+    orig_batch = sim.api._store_batch
+    timing["store_batch"] = 0.0
+
+    def timed_batch(store, sweep_id, batch):
+        t = time.perf_counter()
+        try:
+            return orig_batch(store, sweep_id, batch)
+        finally:
+            timing["store_batch"] += time.perf_counter() - t
+
+    sim.api._store_batch = timed_batch
+    t_import = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    summary = run_sweep(sweep_path, db=f"sqlite:///{db}", workers=workers, progress=False)
+    wall = time.perf_counter() - t1
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump({"summary": summary, "wall": wall, "import": t_import, **timing}, fh)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Smoke tests of the benchmark harness (no timing assertions: figures live in the harness)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ is a top-level package of the repository, not installed
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import harness  # noqa: E402
+
+
+def test_help_runs() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--help"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "--quick" in r.stdout
+
+
+def test_cheapest_pieces_measure_something() -> None:
+    assert harness.mesa_floor(200, 2) > 0
+    build, step = harness.model_step_time(300, 1)
+    assert build > 0 and step > 0
+
+
+def test_generated_sweep_files_are_valid(tmp_path: Path) -> None:
+    from sim.sweep import load_sweep
+
+    plain = load_sweep(harness.write_sweep(tmp_path / "plain.toml", "plain", 2))
+    assert len(plain.points) == 1 and plain.spec.arms == harness.ARMS
+    sobol = load_sweep(
+        harness.write_sweep(tmp_path / "s.toml", "s", 1, design=harness.sobol_design(8))
+    )
+    assert len(sobol.keys) == 8 and len(sobol.points) == 8 * (8 + 2)
+
+
+def test_table_from_partial_results() -> None:
+    throughput = {
+        "runs": 4,
+        "1w_runs_per_s": 1.0,
+        "2w_runs_per_s": 1.8,
+        "speedup_2w": 1.8,
+        "1w_worker_cpu_ms_per_run": 50.0,
+        "2w_worker_cpu_ms_per_run": 51.0,
+    }
+    rows = harness.table({"throughput": throughput})
+    assert [r[-1] for r in rows] == ["", "", "", "yes"]
+    json.dumps(rows)
