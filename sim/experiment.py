@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -109,16 +108,15 @@ class InProcessExecutor(Executor):
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool: forked on Linux when this process has a single thread, else forkserver.
+    """A process pool started through a fork server on Linux (spawn elsewhere).
 
-    Forked workers start in milliseconds and do not re-import the caller's main module, so the
-    pool also works from notebooks and ``python -c``. Forking a multi-threaded process (a Dask
-    client, a GUI) can deadlock the child, so then a fork server is used instead.
+    Forking this process directly is unsafe once it has threads (numpy's BLAS pool, a Dask
+    client, a GUI): the child can deadlock. The fork server is a fresh single-threaded process
+    that preloads the model, so workers still start in milliseconds. As with any
+    multiprocessing code, a script that starts a sweep must guard it with
+    ``if __name__ == "__main__":``; notebooks and ``python -c`` need nothing.
     """
-    if sys.platform.startswith("linux"):
-        method = "fork" if threading.active_count() == 1 else "forkserver"
-    else:
-        method = "spawn"
+    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(["sim.experiment", "sim.model"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -46,9 +47,9 @@ def test_failed_runs_do_not_stop_the_others(short):
     assert {r.key.arm for r in got if r.status == "failed"} == {"nope"}
 
 
-def crash_once(tasks):
-    """Kill the worker process the first time it gets replicate 1 (marker file in env)."""
-    marker = Path(os.environ["CLUSTERSIM_TEST_MARKER"])
+def crash_once(marker, tasks):
+    """Kill the worker process the first time it gets replicate 1 (marker file records it)."""
+    marker = Path(marker)
     if any(t.key.replicate == 1 for t in tasks) and not marker.exists():
         marker.write_text("crashed")
         os._exit(1)
@@ -67,8 +68,7 @@ def _tasks(sc, reps=4):
     return [RunTask(sc, RunKey(0, r, arm), seeds[r]) for r in range(reps) for arm in sc.arms[:2]]
 
 
-def test_crashed_worker_is_replaced_and_its_runs_retried_once(short, tmp_path, monkeypatch):
-    monkeypatch.setenv("CLUSTERSIM_TEST_MARKER", str(tmp_path / "marker"))
+def test_crashed_worker_is_replaced_and_its_runs_retried_once(short, tmp_path):
     got = []
     counts = run_tasks(
         _tasks(short),
@@ -76,7 +76,7 @@ def test_crashed_worker_is_replaced_and_its_runs_retried_once(short, tmp_path, m
         workers=2,
         chunk_size=2,
         on_results=got.extend,
-        chunk_fn=crash_once,
+        chunk_fn=functools.partial(crash_once, str(tmp_path / "marker")),
     )
     assert (tmp_path / "marker").exists()  # the worker really died once
     assert counts == {"completed": 8, "failed": 0}
