@@ -481,6 +481,55 @@ def _export(args: argparse.Namespace) -> int:
 # ============================================================================================
 # Parser and the one error path
 # ============================================================================================
+# ============================================================================================
+# The interactive page for strategy sessions (the `app` extra)
+# ============================================================================================
+def _app_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=_positive_int, default=8765, help="port (default 8765)")
+    _db_argument(parser)
+    parser.add_argument("--lang", choices=["ru", "en"], default="ru", help="page language")
+
+
+@verb(
+    "app",
+    help="interactive page for strategy sessions (needs the `app` extra)",
+    arguments=_app_arguments,
+    description="Serve the Solara page of sim.app: choose a scenario of the scenarios/ folder and "
+    "a regime, move its preference levels, watch a run quarter by quarter, estimate effects "
+    "with 95 % CIs, save them as a sweep and compare stored sweeps. Stops with Ctrl-C.",
+)
+def _app(args: argparse.Namespace) -> int:
+    import importlib.util
+    import signal
+    import subprocess
+    from pathlib import Path
+
+    if importlib.util.find_spec("solara") is None:
+        raise InputError.single(
+            "app", "the page needs the `app` extra: pip install -e '.[app]' (Solara, Mesa's viz)"
+        )
+    env = dict(os.environ, CLUSTERSIM_APP_LANG=args.lang)
+    if args.db:
+        env[DB_ENV] = args.db
+    page = Path(__file__).with_name("app.py")
+    cmd = [sys.executable, "-m", "solara", "run", str(page), "--host", args.host,
+           "--port", str(args.port), "--production", "--no-open"]  # fmt: skip
+    print(f"clustersim app: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    proc = subprocess.Popen(cmd, env=env)
+    # a SIGTERM to this process stops the server too (not only Ctrl-C)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered verb."""
     parser = argparse.ArgumentParser(
