@@ -212,6 +212,7 @@ def run_scenario(
             ``results/<scenario>-<UTC timestamp>/`` (:mod:`sim.report`).
     """
     from sim.store import open_store
+    from sim.sweep import execute_pending
 
     t0 = time.perf_counter()
     path = Path(path)
@@ -227,25 +228,8 @@ def run_scenario(
         )
         spec = {"kind": "run", "scenario": sc.scenario.name, "design": {"method": "none"}}
         sweep_id = store.create_sweep(name, h, spec, root, reps, sc.arms, "run", [(0, {}, h)])
-        done = store.stored_keys(sweep_id, status="completed")
-        tasks = [
-            RunTask(sc, RunKey(0, r, arm), seeds[r])
-            for r in range(reps)
-            for arm in sc.arms
-            if RunKey(0, r, arm) not in done
-        ]
-        bar = _Progress(len(tasks), progress)
-        counts = {"completed": 0, "failed": 0}
-        if tasks:
-            counts = run_tasks(
-                tasks,
-                executor=executor,
-                workers=workers,
-                chunk_size=len(sc.arms),
-                on_results=lambda batch: _store_batch(store, sweep_id, batch),
-                progress=bar,
-            )
-        counts["skipped"] = len(done)
+        counts = execute_pending(store, sweep_id, [sc], reps, sc.arms, seeds,
+                                 executor=executor, workers=workers, progress=progress)
         df = store.outcomes(name)
         table = compare(
             df, outcomes=HEADLINE_OUTCOMES, discount_rate=sc.experiment.discount_rate.value

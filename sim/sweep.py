@@ -341,6 +341,53 @@ def validate_sweep(path: str) -> LoadedSweep:
     return load_sweep(path)
 
 
+def execute_pending(
+    store: Any,
+    sweep_id: int,
+    scenarios: list[Scenario],
+    reps: int,
+    arms: list[str],
+    seeds: list[int],
+    *,
+    executor: str = "processes",
+    workers: int | None = None,
+    progress: bool = True,
+) -> dict[str, int]:
+    """Run every (point, replicate, arm) not yet stored as completed, writing in the parent.
+
+    Point ``p`` uses ``scenarios[p]``; replicate ``r`` uses ``seeds[r]`` in every arm and at
+    every point (common random numbers). The arms of one (point, replicate) travel in the same
+    worker chunk. Used by :func:`run_sweep` and by ``clustersim run`` (a one-point sweep).
+
+    Returns:
+        Counts ``{"completed", "failed", "skipped"}``.
+    """
+    from sim.api import _Progress, _store_batch
+    from sim.experiment import RunTask, run_tasks
+    from sim.results import RunKey
+
+    done = store.stored_keys(sweep_id, status="completed")
+    whole, partial = [], []
+    for p, sc in enumerate(scenarios):
+        for r in range(reps):
+            group = [RunTask(sc, RunKey(p, r, a), seeds[r]) for a in arms
+                     if RunKey(p, r, a) not in done]
+            (whole if len(group) == len(arms) else partial).extend(group)
+    tasks = whole + partial  # whole groups first: each chunk holds whole (point, replicate)s
+    per_chunk = len(arms) * max(1, 8 // len(arms))
+    counts = {"completed": 0, "failed": 0}
+    if tasks:
+        counts = run_tasks(
+            tasks,
+            executor=executor,
+            workers=workers,
+            chunk_size=per_chunk,
+            on_results=lambda batch: _store_batch(store, sweep_id, batch),
+            progress=_Progress(len(tasks), progress),
+        )
+    return {**counts, "skipped": len(done)}
+
+
 def run_sweep(
     path: str | Path,
     *,
@@ -366,9 +413,7 @@ def run_sweep(
     Returns:
         ``{sweep, total, completed, skipped, failed, database, elapsed_seconds}``.
     """
-    from sim.api import _Progress, _store_batch
-    from sim.experiment import RunTask, replicate_seeds, run_tasks
-    from sim.results import RunKey
+    from sim.experiment import replicate_seeds
     from sim.store import open_store
 
     t0 = time.perf_counter()
@@ -387,31 +432,13 @@ def run_sweep(
                            sw.base_path.read_text("utf-8"), canonical_json(sw.base))
         sweep_id = store.create_sweep(sw.name, base_hash, sw.store_spec(), sw.root_seed, reps,
                                       arms, "sweep", design_rows)
-        done = store.stored_keys(sweep_id, status="completed")
-        whole, partial = [], []
-        for p, sc in enumerate(sw.scenarios):
-            for r in range(reps):
-                group = [RunTask(sc, RunKey(p, r, a), seeds[r]) for a in arms
-                         if RunKey(p, r, a) not in done]
-                (whole if len(group) == len(arms) else partial).extend(group)
-        tasks = whole + partial  # whole groups first: each chunk holds whole (point, replicate)s
-        per_chunk = len(arms) * max(1, 8 // len(arms))
-        bar = _Progress(len(tasks), progress)
-        counts = {"completed": 0, "failed": 0}
-        if tasks:
-            counts = run_tasks(
-                tasks,
-                executor=executor,
-                workers=workers,
-                chunk_size=per_chunk,
-                on_results=lambda batch: _store_batch(store, sweep_id, batch),
-                progress=bar,
-            )
+        counts = execute_pending(store, sweep_id, sw.scenarios, reps, arms, seeds,
+                                 executor=executor, workers=workers, progress=progress)
         return {
             "sweep": sw.name,
             "total": total,
             "completed": counts["completed"],
-            "skipped": len(done),
+            "skipped": counts["skipped"],
             "failed": counts["failed"],
             "database": store.url_masked,
             "elapsed_seconds": round(time.perf_counter() - t0, 3),

@@ -33,7 +33,6 @@ _FLOAT = (
     "debt_market",
     "debt_pref",
     "pref_rate",
-    "starter_received",
     "taste",
     "profit",
     "unit_cost",
@@ -41,7 +40,7 @@ _FLOAT = (
     "loss_quarters",
 )
 _INT = ("kind", "role", "trade", "group", "born_quarter", "last_contract_quarter")
-_BOOL = ("alive", "participant", "matched", "sez", "special_territory", "roster")
+_BOOL = ("alive", "participant", "matched", "sez", "special_territory")
 
 
 class FirmArrays:
