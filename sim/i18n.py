@@ -222,6 +222,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "app_preferential_loans": {"en": "preferential loans", "ru": "льготные займы"},
     "app_tax_relief": {"en": "tax relief", "ru": "налоговые льготы"},
+    "app_session": {"en": "Session", "ru": "Сессия"},
+    "app_replicate": {"en": "Replicate of the live run", "ru": "Повторение для прогона"},
+    "app_applied": {
+        "en": "Levels of the current run (move a slider, then Reset to apply it)",
+        "ru": "Уровни текущего прогона (сдвиньте ползунок и нажмите Reset, чтобы применить)",
+    },
+    "app_value": {"en": "Value", "ru": "Значение"},
+    "app_unit": {"en": "Unit", "ru": "Единица"},
+    "app_lever": {"en": "Lever", "ru": "Рычаг"},
+    "app_network_at": {
+        "en": "Supply network, quarter {q}",
+        "ru": "Сеть поставок, квартал {q}",
+    },
+    "app_not_started": {
+        "en": "Press ▶ or Step to run the quarters",
+        "ru": "Нажмите ▶ или Step, чтобы пройти кварталы",
+    },
 }
 
 ARMS: dict[str, dict[str, str]] = {
@@ -278,6 +295,15 @@ UNITS: dict[str, str] = {
     "projects per quarter": "проектов в квартал",
     "per year": "в год",
     "%": "%",
+    # units of the preference levels in the shipped scenario files (the page's sliders)
+    "share of eligible project costs": "доля затрат проекта, принимаемых к субсидированию",
+    "share of purchases of starter batches from other participants":
+        "доля закупок стартовых партий у других участников",
+    "mln RUB per year for this cluster": "млн руб. в год на кластер",
+    "mln RUB of new loans per year for this cluster": "млн руб. новых займов в год на кластер",
+    "share of profit (percentage points)": "доля прибыли (процентные пункты)",
+    "share of asset value per year (percentage points)":
+        "доля стоимости имущества в год (процентные пункты)",
 }
 
 # Horizon units: flows are cumulated over the horizon, so "per quarter" drops.

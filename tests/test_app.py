@@ -1,11 +1,12 @@
-"""The strategy-session page (sim.app) end to end: a real server, a real headless Chromium.
+"""The strategy-session page (sim.app on Mesa's SolaraViz) end to end: a real server and Chromium.
 
 The server is started through the CLI (`python -m sim app`) on a free loopback port with a
-temporary SQLite database. The browser moves a slider, runs an estimate with 3 paired
-replications, and the effect cards must equal ``sim.simulate`` + ``sim.analysis.effects`` /
-``budget`` for the same scenario, levels and seeds. Any browser console error fails the test.
-Screenshots go to test-artifacts/ (gitignored); docs/app_screenshot.png (the README's) is written
-when missing or with CLUSTERSIM_UPDATE_SCREENSHOT=1, so a test run leaves the tree clean.
+temporary SQLite database. The browser moves a lever slider in SolaraViz's "Model Parameters",
+applies it with Mesa's Reset, runs an estimate with 3 paired replications, and the effect cards
+must equal ``sim.simulate`` + ``sim.analysis.effects`` / ``budget`` for the same scenario, levels
+and seeds. Any browser console error fails the test.
+Screenshots go to test-artifacts/ (gitignored), so a test run leaves the tree clean; the README's
+docs/app_screenshot.png is written by docs/screenshot.py.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ import pytest
 import sim
 from sim.analysis import budget, effects
 from sim.errors import InputError
-from sim.i18n import fmt_ci, outcome_label, t
+from sim.i18n import arm_label, fmt_ci, outcome_label, param_label, t, unit
 from sim.scenario import apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +52,7 @@ def _missing(what: str) -> None:
 # The allow-list, without a server
 # ------------------------------------------------------------------------------------------
 def test_scenario_allow_list() -> None:
-    from sim import app
+    from sim import session as app
 
     assert SCENARIO in app.scenario_choices()
     assert app.resolve_scenario(SCENARIO) == (ROOT / "scenarios" / SCENARIO).resolve()
@@ -63,7 +64,7 @@ def test_scenario_allow_list() -> None:
 
 
 def test_levers_carry_units_and_sources() -> None:
-    from sim import app
+    from sim import session as app
 
     sc = load_scenario(ROOT / "scenarios" / SCENARIO)
     levers = app.levers(sc, "cluster_support_2020s")
@@ -71,6 +72,20 @@ def test_levers_carry_units_and_sources() -> None:
     assert "joint_project_subsidy.rate" in keys and "preferential_loans.spread" in keys
     assert all(lv.param.unit and lv.param.source for lv in levers)
     assert all(lv.min <= lv.param.value <= lv.max for lv in levers)
+
+
+@pytest.mark.parametrize("scenario", ["astrakhan_shipbuilding", "ural_machine_building"])
+def test_lever_units_have_russian_labels(scenario: str) -> None:
+    """The RU page shows every slider's unit in Russian (no English left in the levels table)."""
+    from sim import session as app
+    from sim.i18n import unit
+
+    sc = load_scenario(ROOT / "scenarios" / f"{scenario}.toml")
+    for regime in sc.regimes:
+        for lv in app.levers(sc, regime):
+            ru = unit(lv.param.unit, "ru")
+            assert re.search("[а-яё]", ru), (regime, lv.name, lv.param.unit)
+            assert lv.label("ru") != lv.label("en"), (regime, lv.name)
 
 
 # ------------------------------------------------------------------------------------------
@@ -138,6 +153,11 @@ def browser():
             b.close()
 
 
+def _slider(page, label: str):
+    """The thumb of the SolaraViz slider labelled ``label`` (vuetify sets it as aria-label)."""
+    return page.get_by_role("slider", name=label, exact=True)
+
+
 def _page(browser, errors: list[str]):
     page = browser.new_page(viewport={"width": 1400, "height": 1500})
     page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}")
@@ -157,11 +177,15 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     page.goto(server)
     page.wait_for_selector(".estimate-button", timeout=30_000)
 
-    # move the first preference slider (joint-project subsidy rate 0.50) five steps down
-    thumb = page.locator(".lever").first.locator(".v-slider__thumb-container")
+    # move the first lever in SolaraViz's Model Parameters (joint-project subsidy rate 0.50)
+    # five steps down, then apply it with Mesa's Reset
+    label = t("app_joint_project_subsidy", "en")
+    thumb = _slider(page, param_label("joint_project_subsidy.rate", "en"))
+    assert label in param_label("joint_project_subsidy.rate", "en")
     thumb.focus()
     for _ in range(5):
         page.keyboard.press("ArrowLeft")
+    page.get_by_role("button", name="Reset").click()
     overrides_el = page.locator(".overrides-json")
     page.wait_for_function(
         "() => { const e = document.querySelector('.overrides-json');"
@@ -172,6 +196,9 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     overrides = json.loads(overrides_el.text_content())
     key = f"regimes.{REGIME}.joint_project_subsidy.rate"
     assert overrides == {key: pytest.approx(0.45)}
+    # the levels table beside the sliders shows the applied value, its unit and legal source
+    table = page.locator(".applied-levels").inner_text()
+    assert "0.450" in table and "share of eligible project costs" in table and "Decree 41" in table
 
     reps = page.locator(".reps-input input")
     reps.fill(str(REPS))
@@ -200,9 +227,6 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app_en.png"), full_page=True)
-    docs_shot = ROOT / "docs" / "app_screenshot.png"
-    if not docs_shot.exists() or os.environ.get("CLUSTERSIM_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(ARTIFACTS / "app_en.png", docs_shot)
 
     # switch to Russian: the same numbers, Russian labels from the catalogue
     page.get_by_role("button", name="RU").click()
@@ -213,12 +237,50 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     assert outcome_label("output", "ru") in titles[0]
     ru_first = page.locator(".effect-value").first.inner_text().replace("\n", " ")
     assert ru_first == fmt_ci(raw[0][0], raw[0][1], raw[0][2], "ru", 2)
+    # SolaraViz re-mounts in Russian with the applied levels, units in Russian beside them
+    page.get_by_text(t("app_applied", "ru")).wait_for(timeout=10_000)
+    table = page.locator(".applied-levels").inner_text()
+    assert "0,450" in table and unit("share of eligible project costs", "ru") in table
+    # ... and Mesa's Reset after the re-mount keeps them (the sliders start from the applied run)
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text(t("app_quarter_of", "ru", q=0, n=40)).wait_for(timeout=10_000)
+    assert json.loads(page.locator(".overrides-json").text_content()) == overrides
     page.screenshot(path=str(ARTIFACTS / "app_ru.png"), full_page=True)
     page.close()
 
     assert errors == [], errors
     assert outside == [], f"the page fetched from outside the server: {outside}"
     assert time.monotonic() - t0 < 90
+
+
+def test_regime_switch_then_reset_keeps_the_regime(server, browser) -> None:
+    """A new regime re-mounts SolaraViz: its sliders and Reset use the new regime's levers."""
+    errors: list[str] = []
+    page = _page(browser, errors)
+    page.goto(server)
+    page.wait_for_selector(".estimate-button", timeout=30_000)
+    other = "cluster_support_2020s"
+    page.get_by_label(t("app_regime", "en")).click(force=True)
+    page.get_by_role("option", name=arm_label(other, "en")).click()
+    starter = param_label("starter_batch_subsidy.rate", "en")
+    page.locator(".applied-levels").get_by_text(starter).wait_for(timeout=10_000)
+    loan = _slider(page, param_label("preferential_loans.spread", "en"))
+    loan.wait_for(state="attached", timeout=10_000)
+    loan.focus()
+    page.keyboard.press("ArrowRight")  # 0.030 -> 0.035 per year
+    page.get_by_role("button", name="Reset").click()
+    key = f"regimes.{other}.preferential_loans.spread"
+    page.wait_for_function(
+        "() => { const e = document.querySelector('.overrides-json');"
+        f" return e && JSON.parse(e.textContent || '{{}}')['{key}'] !== undefined; }}",
+        timeout=10_000,
+    )
+    assert json.loads(page.locator(".overrides-json").text_content()) == {
+        key: pytest.approx(0.035)
+    }
+    assert page.locator(".live-status").get_by_text(arm_label(other, "en")).count() == 1
+    page.close()
+    assert errors == [], errors
 
 
 def test_page_refuses_scenario_path_outside_folder(server, browser) -> None:
@@ -241,23 +303,25 @@ def test_live_run_save_and_compare(server, browser) -> None:
     page.goto(server)
     page.wait_for_selector(".estimate-button", timeout=30_000)
 
-    # a shorter horizon (12 quarters) keeps the test short: Home = 4, then two steps of 4
-    horizon = page.locator(".horizon-slider .v-slider__thumb-container")
+    # a shorter horizon (12 quarters) keeps the test short: Home = 4, then two steps of 4,
+    # applied with Mesa's Reset
+    horizon = _slider(page, t("app_horizon", "en"))
     horizon.focus()
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    page.get_by_text(f"{t('app_horizon', 'en')}: 12").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text(t("app_quarter_of", "en", q=0, n=12)).wait_for(timeout=10_000)
 
-    # live run: the regime and de facto step quarter by quarter to the horizon
-    page.get_by_role("tab", name=t("app_live", "en")).click()
-    page.click(".live-button")
+    # live run through SolaraViz's play button: the regime and de facto step to the horizon
+    page.get_by_role("button", name="▶").click()
     page.get_by_text(t("app_quarter_of", "en", q=12, n=12)).wait_for(timeout=60_000)
-    assert page.locator(".chart").count() == 3  # timeline, output, supply network
+    page.wait_for_function("() => document.querySelectorAll('img.chart').length === 3",
+                           timeout=30_000)  # fmt: skip  (thresholds, output, supply network)
+    assert page.get_by_text("Time: 12.0").count() == 1  # Mesa's own step counter
     page.screenshot(path=str(ARTIFACTS / "app_live.png"), full_page=True)
 
     # a small estimate, saved as a named sweep, then compared from the store
-    page.get_by_role("tab", name=t("app_estimate", "en")).click()
     reps = page.locator(".reps-input input")
     reps.fill("2")
     reps.press("Enter")
@@ -266,10 +330,24 @@ def test_live_run_save_and_compare(server, browser) -> None:
     page.get_by_label(t("app_sweep_name", "en")).fill("session-variant-1")
     page.click(".save-button")
     page.get_by_text(t("app_saved", "en", name="session-variant-1")).wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "app_session.png"), full_page=True)
+
+    # "Download" gives the report's figure pack of the saved sweep (built off the page thread)
+    with page.expect_download(timeout=180_000) as dl:
+        page.get_by_text(t("app_download", "en")).click()
+    assert dl.value.suggested_filename == "figure_pack.zip"
+    with zipfile.ZipFile(dl.value.path()) as z:
+        names = z.namelist()
+    print("figure pack:", len(names), "files", names[:6])
+    for lang in ("ru", "en"):
+        assert any(n.endswith(f"figures/{lang}/fan_output_{REGIME}.png") for n in names), names
+    assert any(n.endswith(".svg") for n in names) and any(n.endswith(".csv") for n in names)
     page.get_by_role("tab", name=t("app_compare", "en")).click()
+    before = page.locator("img.chart").count()
     page.click(".compare-button")
-    page.locator(".chart").last.wait_for(timeout=30_000)
-    assert REGIME in page.content()
+    page.get_by_text(REGIME).first.wait_for(timeout=30_000)  # the regime table of the sweep
+    page.wait_for_function(f"() => document.querySelectorAll('img.chart').length > {before}",
+                           timeout=30_000)  # fmt: skip  (the regime-comparison chart)
     page.screenshot(path=str(ARTIFACTS / "app_compare.png"), full_page=True)
     page.close()
     assert errors == [], errors

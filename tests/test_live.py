@@ -1,0 +1,68 @@
+"""The live pair SolaraViz steps (sim.live.LivePair): the same numbers as the runs it stands for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.errors import InputError
+from sim.experiment import replicate_seeds
+from sim.live import NETWORK_EVERY, LivePair
+from sim.model import ClusterModel
+from sim.session import LEVER_FIELDS, levers
+
+SCENARIO = "astrakhan_shipbuilding.toml"
+
+
+def test_every_keyword_has_a_default_and_the_defaults_run() -> None:
+    m = LivePair()
+    assert m.scenario_file == SCENARIO and m.regime in m.spec.regimes
+    assert m.overrides == {} and m.quarter == 0 and m.running
+    assert set(LEVER_FIELDS) <= set(LivePair.__init__.__code__.co_varnames)
+
+
+@pytest.mark.parametrize("replicate", [0, 3])
+def test_live_pair_is_replicate_r_of_the_same_inputs(replicate: int) -> None:
+    m = LivePair(SCENARIO, "cluster_support_2020s", horizon_quarters=16, replicate=replicate,
+                 joint_project_subsidy_rate=0.2, loan_rate=0.05)  # fmt: skip
+    assert m.overrides == {
+        "regimes.cluster_support_2020s.joint_project_subsidy.rate": 0.2,
+        "regimes.cluster_support_2020s.preferential_loans.spread": 0.05,
+    }
+    steps = 0
+    while m.running:
+        m.step()
+        steps += 1
+    assert steps == m.quarter == m.horizon == 16 and m.time == 16
+    seed = replicate_seeds(m.spec.experiment.seed, replicate + 1)[replicate]
+    for arm in ("de_facto", "cluster_support_2020s"):
+        ref = ClusterModel(m.spec, arm=arm, rng=seed)
+        ref.run()
+        assert np.array_equal(ref.outcomes, m.arms[arm].outcomes, equal_nan=True), arm
+    df = m.outcomes_frame()
+    assert len(df) == 2 * 16 and set(df["arm"]) == {"de_facto", "cluster_support_2020s"}
+    assert sorted(m.networks) == [0, *range(NETWORK_EVERY, 17, NETWORK_EVERY)]
+    q, (nodes, edges) = m.latest_network()
+    assert q == 16 and nodes["participant"].any() and (edges["volume"] > 0).all()
+
+
+def test_a_lever_at_the_file_value_is_not_an_override() -> None:
+    sc = LivePair(SCENARIO, "decree41_full").spec
+    lv = {x.name: x for x in levers(sc, "decree41_full")}
+    rate = lv["joint_project_subsidy_rate"].param.value
+    m = LivePair(SCENARIO, "decree41_full", joint_project_subsidy_rate=rate)
+    assert m.overrides == {}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"scenario_file": "../pyproject.toml"}, "refused"),
+        ({"regime": "no_such_regime"}, "unknown regime"),
+        ({"regime": "loans_only", "joint_project_subsidy_rate": 0.3}, "has no joint_project"),
+        ({"joint_project_subsidy_rate": 1.5}, "joint_project_subsidy.rate"),
+    ],
+)
+def test_bad_inputs_are_refused(kwargs: dict, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        LivePair(**kwargs)
