@@ -104,7 +104,10 @@ class LivePair(mesa.Model):
         self.networks: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {0: self.network()}
 
     def step(self) -> None:
-        """One quarter in both arms; stops at the horizon."""
+        """One quarter in both arms; at the horizon ``running`` turns False and steps do nothing."""
+        if self.quarter >= self.horizon:
+            self.running = False
+            return
         for m in self.arms.values():
             m.step()
         self.quarter += 1

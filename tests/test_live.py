@@ -34,6 +34,8 @@ def test_live_pair_is_replicate_r_of_the_same_inputs(replicate: int) -> None:
         m.step()
         steps += 1
     assert steps == m.quarter == m.horizon == 16 and m.time == 16
+    m.run_for(4)  # past the horizon: nothing changes
+    assert m.quarter == 16 and not m.running
     seed = replicate_seeds(m.spec.experiment.seed, replicate + 1)[replicate]
     for arm in ("de_facto", "cluster_support_2020s"):
         ref = ClusterModel(m.spec, arm=arm, rng=seed)
