@@ -321,11 +321,25 @@ def test_live_run_save_and_compare(server, browser) -> None:
     assert page.get_by_text("Time: 12.0").count() == 1  # Mesa's own step counter
     page.screenshot(path=str(ARTIFACTS / "app_live.png"), full_page=True)
 
-    # a small estimate, saved as a named sweep, then compared from the store
+    # an estimate runs in the background: progress shows and the page keeps answering
+    # (the Mesa Step button still steps the live pair) while it runs
     reps = page.locator(".reps-input input")
+    reps.fill("200")  # 400 runs of 12 quarters: several seconds
+    reps.press("Enter")
+    page.click(".estimate-button")
+    page.locator(".progress-text").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text(t("app_quarter_of", "en", q=0, n=12)).wait_for(timeout=10_000)
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text(t("app_quarter_of", "en", q=1, n=12)).wait_for(timeout=10_000)
+    assert page.locator(".progress-text").count() == 1, "the estimate finished before the check"
+    page.wait_for_selector(".effect-card", timeout=60_000)
+
+    # a small estimate, saved as a named sweep, then compared from the store
     reps.fill("2")
     reps.press("Enter")
     page.click(".estimate-button")
+    page.get_by_text(re.compile(r"N = 2$")).wait_for(timeout=60_000)
     page.wait_for_selector(".effect-card", timeout=60_000)
     page.get_by_label(t("app_sweep_name", "en")).fill("session-variant-1")
     page.click(".save-button")
