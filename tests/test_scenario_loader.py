@@ -235,6 +235,34 @@ def test_rate_above_one(tmp_path: Path) -> None:
     )
 
 
+def test_contract_count_other_than_one_is_refused(tmp_path: Path) -> None:
+    """Decree 779 cl. a is modelled as "a contract in the window": 2 would be silently ignored."""
+    text, line = replace_key(
+        BASE, "[registry]", "min_contracts_per_participant",
+        'min_contracts_per_participant = { value = 2, unit = "contracts", source = "assumption" }',
+    )  # fmt: skip
+    error = load_error(tmp_path, text)
+    assert len(error.problems) == 1
+    assert_problem(error, line=line, key="registry.min_contracts_per_participant",
+                   fragment="allowed: 1")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "removed",
+    [("[organisation]", "project_capacity_gain_per_mln_rub = 0.0015"),
+     ("[production]", "sme_other_market_margin = 0.02")],
+)  # fmt: skip
+def test_keys_the_model_never_read_are_unknown(tmp_path: Path, removed: tuple[str, str]) -> None:
+    """A key with no effect on the model is refused rather than silently accepted."""
+    anchor, line_text = removed
+    lines = BASE.splitlines()
+    i = _anchor(lines, anchor)
+    lines.insert(i + 1, line_text)
+    error = load_error(tmp_path, "\n".join(lines) + "\n")
+    key = f"{anchor.strip('[]')}.{line_text.split(' =')[0]}"
+    assert_problem(error, line=i + 2, key=key, fragment="unknown key")
+
+
 def test_negative_count(tmp_path: Path) -> None:
     anchor, i = group(GROUP_NAMES[2])
     text, line = replace_key(BASE, anchor, "count", "count = -4")

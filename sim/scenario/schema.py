@@ -295,7 +295,6 @@ class Organisation(_Frozen):
     joint_projects_per_year: NonNegative = 2.0
     project_capex_mln_rub: Distribution = Distribution(mean=200.0, cv=0.6)
     project_return_per_year: Distribution = Distribution(mean=0.12, cv=0.5)
-    project_capacity_gain_per_mln_rub: NonNegative = 0.0015
     recruit_bonus: NonNegative = 0.5
 
 
@@ -315,6 +314,18 @@ class Registry(_Frozen):
     reconfirm: bool = True
     contract_memory_quarters: PositiveInt = 4
     earliest_application_quarter: NonNegativeInt = 1
+
+    @field_validator("min_contracts_per_participant")
+    @classmethod
+    def _one_contract_modelled(cls, p: CountParam) -> CountParam:
+        """Criterion (a) is modelled as "a contract in the memory window": only 1 is meaningful."""
+        if p.value != 1:
+            raise ValueError(
+                f"{p.value:g} is not modelled; allowed: 1. The roster is the participants with a "
+                "contract with another participant in the last contract_memory_quarters quarters "
+                "(Decree 779 cl. a); the model does not count contracts per participant"
+            )
+        return p
 
 
 class Finance(_Frozen):
@@ -366,7 +377,6 @@ class Production(_Frozen):
     outsider_spillover_factor: Share = 0.5
     productivity_trend_per_year: Annotated[float, Field(ge=-0.1, le=0.2)] = 0.0
     sme_other_market_share_of_capacity: Share = 0.5
-    sme_other_market_margin: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.02
     sme_qualification_cost_mln_rub: NonNegative = 3.0
     sme_qualification_step: Share = 0.1
     sme_capacity_growth_per_quarter: Share = 0.03
