@@ -1,5 +1,11 @@
-"""clustersim: agent-based simulation of industrial-cluster formation and state preferences."""
+"""clustersim: agent-based simulation of industrial-cluster formation and state preferences.
 
+The public API is loaded lazily (PEP 562): ``import sim`` is cheap, and a process-pool worker
+that only needs :mod:`sim.model` does not import pandas' analysis stack, SciPy, SQLAlchemy or
+matplotlib.
+"""
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -7,27 +13,31 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+source"
 
-from sim.api import run_scenario, simulate
-from sim.scenario import load_scenario
+#: Public name -> (module, attribute).
+_EXPORTS = {
+    "load_scenario": ("sim.scenario", "load_scenario"),
+    "run_scenario": ("sim.api", "run_scenario"),
+    "run": ("sim.api", "run_scenario"),
+    "simulate": ("sim.api", "simulate"),
+    "run_sweep": ("sim.sweep", "run_sweep"),
+    "compare_sweep": ("sim.sweep_analysis", "compare_sweep"),
+    "sensitivity": ("sim.sweep_analysis", "sensitivity"),
+    "build_report": ("sim.report", "build_report"),
+    "export_sweep": ("sim.export", "export_sweep"),
+}
 
-run = run_scenario
-
-__all__ = ["__version__", "load_scenario", "run", "run_scenario", "simulate"]
-from sim.sensitivity import compare_sweep, sensitivity  # noqa: E402
-from sim.sweep import run_sweep  # noqa: E402
-
-__all__ += ["compare_sweep", "run_sweep", "sensitivity"]
-__all__ += ["build_report", "export_sweep"]
+__all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str) -> object:
-    """Lazy exports: matplotlib and the report code load only when a report is made."""
-    if name == "build_report":
-        from sim.report import build_report
-
-        return build_report
-    if name == "export_sweep":
-        from sim.export import export_sweep
-
-        return export_sweep
+    """Load a public function on first use."""
+    if name in _EXPORTS:
+        module, attr = _EXPORTS[name]
+        value = getattr(import_module(module), attr)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

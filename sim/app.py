@@ -423,7 +423,7 @@ def ComparePanel(lang: str) -> None:  # noqa: N802 (Solara component)
     solara.Select(ui("stored", lang), values=names, value=pick)
 
     def show() -> None:
-        from sim.sensitivity import compare_sweep
+        from sim.sweep_analysis import compare_sweep
 
         table = compare_sweep(pick.value, db=_db())
         compare_r.value = {"name": pick.value, "table": table, "token": next(_counter)}

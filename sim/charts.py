@@ -1,7 +1,7 @@
 """Print-ready charts of stored results, one function per chart kind, in Russian or English.
 
 Every function takes DataFrames read from the results store (or computed from them by
-:mod:`sim.analysis` / :mod:`sim.sensitivity`) and returns a :class:`matplotlib.figure.Figure`;
+:mod:`sim.analysis` / :mod:`sim.sweep_analysis`) and returns a :class:`matplotlib.figure.Figure`;
 nothing here runs the model. Figures use the house style ``sim/clustersim.mplstyle`` (8 cm
 column width, Okabe-Ito colour-blind-safe palette, ``pdf.fonttype 42``), take every label from
 :mod:`sim.i18n` and carry a source line ``clustersim <version>, scenario <name> <hash>,
@@ -310,7 +310,7 @@ def regime_comparison(
 
     Args:
         table: The regime table (:func:`sim.analysis.compare` or
-            :func:`sim.sensitivity.compare_sweep`): ``arm``, ``{o}_pct``, ``{o}_pct_ci_low``,
+            :func:`sim.sweep_analysis.compare_sweep`): ``arm``, ``{o}_pct``, ``{o}_pct_ci_low``,
             ``{o}_pct_ci_high``; optional ``point``.
         outcomes: Outcomes, one panel each.
         lang: ``ru`` or ``en``.
@@ -383,7 +383,7 @@ def dose_response(
     """Effect (% vs de facto) against the value of a varied parameter, with a 95 % CI band.
 
     Args:
-        table: :func:`sim.sensitivity.compare_sweep` of a grid sweep (a column per parameter).
+        table: :func:`sim.sweep_analysis.compare_sweep` of a grid sweep (a column per parameter).
         parameter: The varied parameter (dotted key, a column of ``table``).
         outcome_name: The outcome.
         lang: ``ru`` or ``en``.
@@ -504,7 +504,7 @@ def tornado_chart(
     """Tornado chart: Morris mu* with its CI, or one-at-a-time low/high effects.
 
     Args:
-        sens: Either :func:`sim.sensitivity.sensitivity` output for ``morris`` (``parameter,
+        sens: Either :func:`sim.sweep_analysis.sensitivity` output for ``morris`` (``parameter,
             arm, outcome, mu_star, mu_star_conf``) or a one-at-a-time table with columns
             ``parameter, arm, outcome, low, high`` (effects at the low and high value).
         lang: ``ru`` or ``en``.
@@ -553,7 +553,7 @@ def sobol_chart(
     """Sobol first-order (S1) and total (ST) indices with their CIs, largest ST on top.
 
     Args:
-        sens: :func:`sim.sensitivity.sensitivity` output for ``sobol``.
+        sens: :func:`sim.sweep_analysis.sensitivity` output for ``sobol``.
         lang: ``ru`` or ``en``.
         info: Source line.
     """

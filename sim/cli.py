@@ -333,7 +333,7 @@ def _compare_arguments(parser: argparse.ArgumentParser) -> None:
 )
 def _compare(args: argparse.Namespace) -> int:
     from sim.api import json_records
-    from sim.sensitivity import compare_sweep
+    from sim.sweep_analysis import compare_sweep
 
     table = compare_sweep(args.sweep, db=args.db, outcomes=args.outcome)
     if args.csv:
@@ -391,7 +391,7 @@ def _sensitivity_arguments(parser: argparse.ArgumentParser) -> None:
 )
 def _sensitivity(args: argparse.Namespace) -> int:
     from sim.api import json_records
-    from sim.sensitivity import sensitivity
+    from sim.sweep_analysis import sensitivity
 
     table = sensitivity(args.sweep, args.method, args.outcome, db=args.db, arm=args.arm)
     if args.json:

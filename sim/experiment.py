@@ -61,7 +61,7 @@ def execute_task(task: RunTask) -> RunResult:
     from sim import __version__
     from sim.model import ClusterModel
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         model = ClusterModel(task.scenario, arm=task.key.arm, rng=task.seed)
         outcomes = model.run()
@@ -74,6 +74,7 @@ def execute_task(task: RunTask) -> RunResult:
             registered_quarter=model.government.registered_quarter,
             code_version=__version__,
             network=model.supply_network(2000) if task.key.replicate == 0 else None,
+            extra={"cpu_seconds": time.process_time() - c0},
         )
     except Exception as exc:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -86,6 +87,7 @@ def execute_task(task: RunTask) -> RunResult:
             error=text + where,
             wall_seconds=time.perf_counter() - t0,
             code_version=__version__,
+            extra={"cpu_seconds": time.process_time() - c0},
         )
 
 

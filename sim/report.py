@@ -153,9 +153,9 @@ def key_assumptions(toml_text: str) -> list[dict[str, Any]]:
 # Loading
 # ---------------------------------------------------------------------------------------------
 def _load(name: str, db: str | None, outcomes: list[str], notes: list[str]) -> _Data:
-    from sim.sensitivity import compare_sweep, sensitivity
     from sim.store import open_store
     from sim.store.network import read_network
+    from sim.sweep_analysis import compare_sweep, sensitivity
 
     with open_store(db) as store:
         sw = store.get_sweep(name)

@@ -42,6 +42,8 @@ class RunResult:
         network: ``(nodes, edges)`` DataFrames of the supply network at the last quarter
             (:meth:`sim.model.ClusterModel.supply_network`), captured for replicate 0 only;
             stored by :func:`sim.store.network.write_networks`.
+        extra: Diagnostics not stored in the database (``cpu_seconds``: the worker's CPU time
+            for the run, used by the benchmarks).
     """
 
     key: RunKey

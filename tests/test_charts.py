@@ -35,9 +35,9 @@ HEADLINE = ["output", "employment", "productivity", "market_share"]
 @pytest.fixture(scope="module")
 def grid():
     from sim.scenario.loader import scenario_from_dict
-    from sim.sensitivity import compare_sweep
     from sim.store import open_store
     from sim.store.network import read_network
+    from sim.sweep_analysis import compare_sweep
 
     url = stored_sweeps()
     with open_store(url) as store:
@@ -112,7 +112,7 @@ def test_budget_chart(grid, lang, tmp_path):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_tornado_morris_and_oat(grid, lang, tmp_path):
-    from sim.sensitivity import sensitivity
+    from sim.sweep_analysis import sensitivity
 
     sens = sensitivity(MORRIS, "morris", "output", db=grid["url"])
     oat = pd.DataFrame(
@@ -126,7 +126,7 @@ def test_tornado_morris_and_oat(grid, lang, tmp_path):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_sobol_chart(grid, lang, tmp_path):
-    from sim.sensitivity import sensitivity
+    from sim.sweep_analysis import sensitivity
 
     sens = sensitivity(SOBOL, "sobol", "output", db=grid["url"])
     with strict_rendering():

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from sim.errors import InputError
-from sim.sensitivity import compare_sweep, sensitivity
 from sim.sweep import load_sweep, run_sweep
+from sim.sweep_analysis import compare_sweep, sensitivity
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTERSIM = str(Path(sys.executable).parent / "clustersim")
