@@ -68,3 +68,22 @@ def test_a_lever_at_the_file_value_is_not_an_override() -> None:
 def test_bad_inputs_are_refused(kwargs: dict, match: str) -> None:
     with pytest.raises(InputError, match=match):
         LivePair(**kwargs)
+
+
+def _regimes() -> list[tuple[str, str]]:
+    from sim.scenario import load_scenario
+    from sim.session import resolve_scenario, scenario_choices
+
+    return [(f, r) for f in scenario_choices() for r in load_scenario(resolve_scenario(f)).regimes]
+
+
+@pytest.mark.parametrize(("scenario_file", "regime"), _regimes())
+def test_every_slider_end_builds_a_valid_pair(scenario_file: str, regime: str) -> None:
+    """Each lever of every shipped regime, at its slider's min and max, gives a runnable pair."""
+    base = LivePair(scenario_file, regime)
+    for lv in levers(base.spec, regime):
+        for value in (lv.min, lv.max):
+            m = LivePair(scenario_file, regime, horizon_quarters=4, **{lv.name: value})
+            assert m.overrides in ({}, {lv.key: value})
+            m.run_for(4)
+            assert np.isfinite(m.regime_model.outcomes).all(), (lv.name, value)
