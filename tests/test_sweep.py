@@ -208,7 +208,7 @@ def test_executors_give_identical_outcomes(tmp_path):
     path = write_sweep(tmp_path)
     frames = {}
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:  # fmt: skip
+                                  dashboard_address=":0") as cluster:  # fmt: skip
         dask = "dask://" + cluster.scheduler_address.removeprefix("tcp://")
         for ex in ("local", "processes", dask):
             db = f"sqlite:///{tmp_path}/{len(frames)}.sqlite"
