@@ -25,14 +25,8 @@ from __future__ import annotations
 
 import base64
 import html
-import io
-import itertools
 import json
 import os
-import threading
-import weakref
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -46,6 +40,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim import charts
+from sim.chart_png import cached_png, new_token, png, token
 from sim.errors import InputError
 from sim.i18n import arm_label, fmt, fmt_ci, outcome_label, unit
 from sim.live import LivePair
@@ -101,87 +96,9 @@ def _info(sc: Scenario, n: int) -> charts.SourceInfo:
     return charts.SourceInfo(sc.scenario.name, scenario_hash(sc), n, titles=_titles(sc))
 
 
-# ============================================================================================
-# Charts of sim.charts as PNG
-# ============================================================================================
-_draw_lock = threading.Lock()
-_cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-_cache_lock = threading.Lock()
-_tokens: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
-_counter = itertools.count(1)
-
-
-def _unscope_rcparams() -> None:
-    """Undo Solara's per-kernel rcParams (it skips validation on matplotlib 3.11).
-
-    With it, ``plt.style.context`` leaves the style's values as unparsed strings
-    (``figure.figsize = '3.15, 2.6'``) and every later figure fails. The page uses no pyplot
-    state, so the plain global rcParams are restored (defaults, Agg backend).
-    """
-    cls = type(matplotlib.rcParams)
-    if cls is matplotlib.RcParams and cls.__name__ != "RcParamsScoped":
-        return
-    orig = next(c for c in cls.__mro__[1:] if c.__name__ == "RcParams")
-    matplotlib.RcParams = orig
-    matplotlib.rcParams.__class__ = orig
-    fresh = matplotlib.rc_params()
-    fresh["backend"] = "agg"
-    dict.clear(matplotlib.rcParams)
-    matplotlib.rcParams.update(fresh)
-
-
-def _png(chart: Callable[..., Any], *args: Any, **kwargs: Any) -> bytes:
-    """Draw a chart of :mod:`sim.charts` to PNG outside the Solara kernel context.
-
-    Solara scopes matplotlib's rcParams per kernel; the charts' house style
-    (``plt.style.context``) does not survive that, so charts are drawn in a plain thread.
-    """
-    out: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            fig = chart(*args, **kwargs)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=110)
-            out["png"] = buf.getvalue()
-        except Exception as exc:  # shown on the page by the caller
-            out["error"] = exc
-
-    with _draw_lock:
-        _unscope_rcparams()
-        th = threading.Thread(target=work, name="clustersim-chart")
-        th.start()
-        th.join()
-    if "error" in out:
-        raise out["error"]
-    return out["png"]
-
-
-def _token(obj: Any) -> int:
-    """A number that names one live pair for as long as it exists (``id`` may be reused)."""
-    with _cache_lock:
-        if obj not in _tokens:
-            _tokens[obj] = next(_counter)
-        return _tokens[obj]
-
-
-def _cached_png(key: tuple[Any, ...], draw: Callable[[], bytes]) -> bytes:
-    """A chart drawn once per key (the live components re-render on every Mesa update)."""
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    png = draw()
-    with _cache_lock:
-        _cache[key] = png
-        while len(_cache) > 64:
-            _cache.popitem(last=False)
-    return png
-
-
-def _image(png: bytes, width: str = "100%") -> None:
+def _image(img: bytes, width: str = "100%") -> None:
     """A chart as an inline PNG that fits its box (SolaraViz grid cells are resizable)."""
-    b64 = base64.b64encode(png).decode("ascii")
+    b64 = base64.b64encode(img).decode("ascii")
     solara.HTML(
         tag="div",
         unsafe_innerHTML=f'<img class="chart" src="data:image/png;base64,{b64}" '
@@ -217,13 +134,13 @@ def NetworkView(model: LivePair) -> None:  # noqa: N802 (a SolaraViz component)
     lang = lang_r.value
     q, network = model.latest_network()
     info = _info(model.spec, 1)
-    png = _cached_png(
-        ("network", _token(model), q, lang),
-        lambda: _png(
+    img = cached_png(
+        ("network", token(model), q, lang),
+        lambda: png(
             charts.network_chart, *network, lang=lang, arm=model.regime, quarter=q, info=info
         ),
     )
-    _image(png)
+    _image(img)
 
 
 def ThresholdsView(model: LivePair) -> None:  # noqa: N802 (a SolaraViz component)
@@ -232,14 +149,14 @@ def ThresholdsView(model: LivePair) -> None:  # noqa: N802 (a SolaraViz componen
     if model.quarter == 0:
         return
     r = model.spec.registry
-    key = ("timeline", _token(model), model.quarter, lang)
-    png = _cached_png(key, lambda: _png(
+    key = ("timeline", token(model), model.quarter, lang)
+    img = cached_png(key, lambda: png(
         charts.timeline_chart, model.outcomes_frame(), lang=lang,
         arms=[ARM_DE_FACTO, model.regime], info=_info(model.spec, 1),
         min_industrial_participants=r.min_industrial_participants.value,
         fd_default=r.functional_dependence_default.value,
         fd_reduced=r.functional_dependence_reduced.value))  # fmt: skip
-    _image(png)
+    _image(img)
 
 
 def OutputView(model: LivePair) -> None:  # noqa: N802 (a SolaraViz component)
@@ -251,11 +168,11 @@ def OutputView(model: LivePair) -> None:  # noqa: N802 (a SolaraViz component)
 
     runs = pd.DataFrame([{"point": 0, "replicate": model.replicate, "arm": model.regime,
                           "registered_quarter": model.registered_quarter}])  # fmt: skip
-    key = ("output", _token(model), model.quarter, lang)
-    png = _cached_png(key, lambda: _png(charts.fan_chart, model.outcomes_frame(), "output",
+    key = ("output", token(model), model.quarter, lang)
+    img = cached_png(key, lambda: png(charts.fan_chart, model.outcomes_frame(), "output",
                                         model.regime, lang=lang, runs=runs,
                                         info=_info(model.spec, 1)))  # fmt: skip
-    _image(png)
+    _image(img)
 
 
 def model_params(model: LivePair, lang: str) -> dict[str, Any]:
@@ -299,7 +216,7 @@ def estimate_task() -> None:
     estimate_r.value = {
         "df": df, "results": results, "cards": effect_cards(df, sc, regime), "sc": sc,
         "regime": regime, "reps": reps, "seed": seed, "levels": dict(m.overrides),
-        "token": next(_counter),
+        "token": new_token(),
     }  # fmt: skip
     saved_r.value = ""
 
@@ -389,10 +306,10 @@ def EstimatePanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara com
                 with solara.Div():
                     solara.Text(note, style={"font-size": "0.8em", "color": "#555"})
     info = _info(e["sc"], e["reps"])
-    png = _cached_png(("fan", e["token"], lang), lambda: _png(
+    img = cached_png(("fan", e["token"], lang), lambda: png(
         charts.fan_chart, e["df"], "output", e["regime"], lang=lang,
         runs=runs_frame(e["results"]), info=info))  # fmt: skip
-    _image(png, width="640px")
+    _image(img, width="640px")
     with solara.Row():
         solara.InputText(ui("sweep_name", lang), value=sweep_name_r)
         solara.Button(ui("save", lang), on_click=_save, classes=["save-button"])
@@ -426,20 +343,20 @@ def ComparePanel(lang: str) -> None:  # noqa: N802 (Solara component)
         from sim.sweep_analysis import compare_sweep
 
         table = compare_sweep(pick.value, db=_db())
-        compare_r.value = {"name": pick.value, "table": table, "token": next(_counter)}
+        compare_r.value = {"name": pick.value, "table": table, "token": new_token()}
 
     solara.Button(ui("show", lang), on_click=show, classes=["compare-button"])
     c = compare_r.value
     if c and not c["table"].empty:
         tab = c["table"]
         solara.DataFrame(_compare_shown(tab, lang), items_per_page=20)
-        png = _cached_png(
+        img = cached_png(
             ("compare", c["token"], lang),
-            lambda: _png(
+            lambda: png(
                 charts.regime_comparison, tab, CARD_OUTCOMES, lang=lang, subtitle=c["name"]
             ),
         )
-        _image(png, width="900px")
+        _image(img, width="900px")
 
 
 def _compare_shown(tab: Any, lang: str) -> Any:
