@@ -216,7 +216,7 @@ def estimate_task() -> None:
     estimate_r.value = {
         "df": df, "results": results, "cards": effect_cards(df, sc, regime), "sc": sc,
         "regime": regime, "reps": reps, "seed": seed, "levels": dict(m.overrides),
-        "token": new_token(),
+        "token": new_token(), "scenario_file": m.scenario_file,
     }  # fmt: skip
     saved_r.value = ""
 
@@ -260,6 +260,21 @@ def AppliedLevels(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara com
                 style={"display": "none"})  # fmt: skip
 
 
+def _levels_used(e: dict[str, Any], lang: str) -> str:
+    """Which levels an estimate used: the moved ones with the file's value, or "as in the file"."""
+    if not e["levels"]:
+        return ui("levels_as_file", lang)
+    base = load_scenario(resolve_scenario(e["scenario_file"]))
+    file_values = {lv.key: lv.param.value for lv in levers(base, e["regime"])}
+    moved = [
+        f"{lv.label(lang)} {fmt(lv.param.value, lang, 3)} "
+        f"({ui('file_value', lang)} {fmt(file_values.get(lv.key, float('nan')), lang, 3)})"
+        for lv in levers(e["sc"], e["regime"])
+        if lv.key in e["levels"]
+    ]
+    return f"{ui('levels_moved', lang)}: " + "; ".join(moved)
+
+
 def _html_table(rows: list[dict[str, str]]) -> str:
     """A small HTML table (escaped) -- Markdown would fetch KaTeX from a CDN."""
     if not rows:
@@ -294,6 +309,7 @@ def EstimatePanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara com
         return
     solara.Text(f"{ui('effects', lang)} — {arm_label(e['regime'], lang, _titles(e['sc']))}, "
                 f"N = {e['reps']}", style={"font-weight": "bold"})  # fmt: skip
+    solara.Text(_levels_used(e, lang), classes=["estimate-levels"], style={"font-size": "0.9em"})
     with solara.Row(classes=["effect-cards"], style={"flex-wrap": "wrap"}):
         for c in e["cards"]:
             title, value, note = card_texts(c, lang)

@@ -235,6 +235,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Supply network, quarter {q}",
         "ru": "Сеть поставок, квартал {q}",
     },
+    "app_levels_as_file": {
+        "en": "Levels as in the scenario file",
+        "ru": "Уровни как в файле сценария",
+    },
+    "app_levels_moved": {"en": "Levels moved", "ru": "Изменённые уровни"},
+    "app_file_value": {"en": "file:", "ru": "в файле:"},
     "app_not_started": {
         "en": "Press ▶ or Step to run the quarters",
         "ru": "Нажмите ▶ или Step, чтобы пройти кварталы",

@@ -210,6 +210,11 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     raw = [json.loads(e.text_content()) for e in page.locator(".effect-raw").all()]
     shown = [e.inner_text() for e in page.locator(".effect-value").all()]
     assert keys == ["output", "employment", "productivity", "market_share", "budget_efficiency"]
+    # the result says which levels it used, next to the file's value
+    used = page.locator(".estimate-levels").inner_text()
+    assert used == (f"{t('app_levels_moved', 'en')}: "
+                    f"{param_label('joint_project_subsidy.rate', 'en')} 0.450 "
+                    f"({t('app_file_value', 'en')} 0.500)")  # fmt: skip
 
     # the same inputs through the API
     sc = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO), overrides)
