@@ -7,7 +7,8 @@ Start it with ``clustersim app`` (binds 127.0.0.1:8765). The page has three part
   regime.
 * **Live run**: Mesa's :func:`mesa.visualization.SolaraViz` drives :class:`sim.live.LivePair`
   (the regime and de facto on one seed). Its "Model Parameters" card holds the regime's preference
-  levels (unit in the label; legal source in the levels table), the horizon and the replicate;
+  levels (their unit and legal source in the levels table beside them), the horizon and the
+  replicate;
   Mesa's Reset applies them, ▶/Step run the quarters. Its components show the supply network,
   participants and functional dependence against the Decree 779 thresholds with the registration
   moment, and output against de facto -- all drawn by :mod:`sim.charts`.
@@ -31,6 +32,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")
 
@@ -42,9 +44,9 @@ from mesa.visualization.utils import update_counter
 from sim import charts
 from sim.chart_png import cached_png, new_token, png, token
 from sim.errors import InputError
-from sim.i18n import arm_label, fmt, fmt_ci, outcome_label, unit
+from sim.i18n import arm_label, fmt, fmt_ci, outcome_label, regime_titles, unit
 from sim.live import LivePair
-from sim.scenario import load_scenario, scenario_hash
+from sim.scenario import scenario_hash
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 from sim.session import (
     CARD_OUTCOMES,
@@ -77,10 +79,6 @@ compare_r: solara.Reactive[dict[str, Any]] = solara.reactive({})
 error_r = solara.reactive("")
 
 
-def _db() -> str | None:
-    return os.environ.get("CLUSTERSIM_DB") or None
-
-
 def _new_pair(scenario_file: str, regime: str | None = None) -> None:
     """Start a fresh live pair (another scenario or regime): defaults of the scenario file."""
     model_r.value = LivePair(scenario_file=scenario_file, regime=regime)
@@ -88,12 +86,8 @@ def _new_pair(scenario_file: str, regime: str | None = None) -> None:
     saved_r.value = ""
 
 
-def _titles(sc: Scenario) -> dict[str, dict[str, str]]:
-    return {k: {"en": r.title, "ru": r.title_ru or r.title} for k, r in sc.regimes.items()}
-
-
 def _info(sc: Scenario, n: int) -> charts.SourceInfo:
-    return charts.SourceInfo(sc.scenario.name, scenario_hash(sc), n, titles=_titles(sc))
+    return charts.SourceInfo(sc.scenario.name, scenario_hash(sc), n, titles=regime_titles(sc))
 
 
 def _image(img: bytes, width: str = "100%") -> None:
@@ -122,7 +116,7 @@ def LiveStatus(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara compon
         reg = model.registered_quarter
         solara.Text(ui("registered_in", lang, q=reg) if reg else ui("not_registered", lang),
                     classes=["live-registered"])  # fmt: skip
-        solara.Text(arm_label(model.regime, lang, _titles(model.spec)))
+        solara.Text(arm_label(model.regime, lang, regime_titles(model.spec)))
 
 
 def NetworkView(model: LivePair) -> None:  # noqa: N802 (a SolaraViz component)
@@ -164,8 +158,6 @@ def OutputView(model: LivePair) -> None:  # noqa: N802 (a SolaraViz component)
     lang = lang_r.value
     if model.quarter == 0:
         return
-    import pandas as pd
-
     runs = pd.DataFrame([{"point": 0, "replicate": model.replicate, "arm": model.regime,
                           "registered_quarter": model.registered_quarter}])  # fmt: skip
     key = ("output", token(model), model.quarter, lang)
@@ -182,8 +174,7 @@ def model_params(model: LivePair, lang: str) -> dict[str, Any]:
     were; the scenario file and regime are fixed (chosen in the Session card).
     """
     params: dict[str, Any] = {"scenario_file": model.scenario_file, "regime": model.regime}
-    applied = model.spec
-    for lv in levers(applied, model.regime):
+    for lv in levers(model.spec, model.regime):
         params[lv.name] = {
             "type": "SliderFloat",
             "label": lv.label(lang),
@@ -216,7 +207,8 @@ def estimate_task() -> None:
     estimate_r.value = {
         "df": df, "results": results, "cards": effect_cards(df, sc, regime), "sc": sc,
         "regime": regime, "reps": reps, "seed": seed, "levels": dict(m.overrides),
-        "token": new_token(), "scenario_file": m.scenario_file,
+        "token": new_token(),
+        "file_values": {lv.key: lv.param.value for lv in levers(m.base, regime)},
     }  # fmt: skip
     saved_r.value = ""
 
@@ -238,13 +230,13 @@ def _save_or_raise() -> None:
     )
     saved_r.value = save_sweep(name, e["sc"], e["regime"], e["results"],
                                replications=e["reps"], seed=e["seed"],
-                               levels=e["levels"], db=_db())  # fmt: skip
+                               levels=e["levels"])  # fmt: skip
 
 
 def _pack() -> bytes:
     if not saved_r.value:
         _save_or_raise()
-    return figure_pack_zip(saved_r.value, db=_db())
+    return figure_pack_zip(saved_r.value)
 
 
 @solara.component
@@ -264,11 +256,9 @@ def _levels_used(e: dict[str, Any], lang: str) -> str:
     """Which levels an estimate used: the moved ones with the file's value, or "as in the file"."""
     if not e["levels"]:
         return ui("levels_as_file", lang)
-    base = load_scenario(resolve_scenario(e["scenario_file"]))
-    file_values = {lv.key: lv.param.value for lv in levers(base, e["regime"])}
     moved = [
         f"{lv.label(lang)} {fmt(lv.param.value, lang, 3)} "
-        f"({ui('file_value', lang)} {fmt(file_values.get(lv.key, float('nan')), lang, 3)})"
+        f"({ui('file_value', lang)} {fmt(e['file_values'][lv.key], lang, 3)})"
         for lv in levers(e["sc"], e["regime"])
         if lv.key in e["levels"]
     ]
@@ -307,7 +297,7 @@ def EstimatePanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara com
     e = estimate_r.value
     if not e or estimate_task.pending:
         return
-    solara.Text(f"{ui('effects', lang)} — {arm_label(e['regime'], lang, _titles(e['sc']))}, "
+    solara.Text(f"{ui('effects', lang)} — {arm_label(e['regime'], lang, regime_titles(e['sc']))}, "
                 f"N = {e['reps']}", style={"font-weight": "bold"})  # fmt: skip
     solara.Text(_levels_used(e, lang), classes=["estimate-levels"], style={"font-size": "0.9em"})
     with solara.Row(classes=["effect-cards"], style={"flex-wrap": "wrap"}):
@@ -345,7 +335,7 @@ def ComparePanel(lang: str) -> None:  # noqa: N802 (Solara component)
     names: list[str] = []
     _ = saved_r.value  # re-read the stored sweeps after a save
     try:
-        with open_store(_db()) as store:
+        with open_store() as store:
             names = list(store.list_sweeps()["name"])
     except Exception as exc:  # a database that cannot be opened: say so, keep the page
         solara.Warning(str(exc))
@@ -358,7 +348,7 @@ def ComparePanel(lang: str) -> None:  # noqa: N802 (Solara component)
     def show() -> None:
         from sim.sweep_analysis import compare_sweep
 
-        table = compare_sweep(pick.value, db=_db())
+        table = compare_sweep(pick.value)
         compare_r.value = {"name": pick.value, "table": table, "token": new_token()}
 
     solara.Button(ui("show", lang), on_click=show, classes=["compare-button"])
@@ -377,8 +367,6 @@ def ComparePanel(lang: str) -> None:  # noqa: N802 (Solara component)
 
 def _compare_shown(tab: Any, lang: str) -> Any:
     """The regime table with labelled columns: effect % [95 % CI] per outcome, BE (total)."""
-    import pandas as pd
-
     out = pd.DataFrame({"point": tab["point"], "arm": tab["arm"]})
     for o in CARD_OUTCOMES:
         out[f"{outcome_label(o, lang)}, %"] = [
@@ -394,10 +382,10 @@ def _compare_shown(tab: Any, lang: str) -> Any:
 # The page
 # ============================================================================================
 @solara.component
-def SessionCard(base: Scenario, model: LivePair, lang: str) -> None:  # noqa: N802
+def SessionCard(model: LivePair, lang: str) -> None:  # noqa: N802
     """Language, scenario (allow-list) and regime."""
-    titles = _titles(base)
-    labels = {arm_label(k, lang, titles): k for k in base.regimes}
+    titles = regime_titles(model.base)
+    labels = {arm_label(k, lang, titles): k for k in model.base.regimes}
     with solara.Card(ui("session", lang)):
         solara.ToggleButtonsSingle(value=lang_r, values=["ru", "en"], classes=["lang-switch"])
         solara.Select(ui("scenario", lang), values=scenario_choices(), value=model.scenario_file,
@@ -438,11 +426,10 @@ def Page() -> None:  # noqa: N802 (Solara component)
             return
         _new_pair(scenario_choices()[0])
     model = model_r.value
-    base = load_scenario(resolve_scenario(model.scenario_file))
     solara.Title(ui("title", lang))
     solara.Style(_CSS)
     with solara.Sidebar():
-        SessionCard(base, model, lang)
+        SessionCard(model, lang)
     if error_r.value:
         solara.Error(error_r.value, classes=["scenario-error"])
     with solara.lab.Tabs():

@@ -346,6 +346,11 @@ def unit(text: str, lang: str, *, horizon: bool = False) -> str:
     return UNITS.get(text, text)
 
 
+def regime_titles(sc: Any) -> dict[str, dict[str, str]]:
+    """``{regime: {"en": title, "ru": title_ru}}`` of a scenario (the ``titles`` of arm_label)."""
+    return {k: {"en": r.title, "ru": r.title_ru or r.title} for k, r in sc.regimes.items()}
+
+
 def arm_label(arm: str, lang: str, titles: dict[str, dict[str, str]] | None = None) -> str:
     """Short label of an arm: the catalogue, else the scenario's regime title, else the name."""
     if arm in ARMS:

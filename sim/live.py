@@ -46,6 +46,7 @@ class LivePair(mesa.Model):
     Attributes:
         scenario_file: Scenario file name in the scenario folder.
         regime: The regime arm (the other arm is de facto).
+        base: The scenario file as loaded (no levels applied).
         spec: The scenario with the preference levels and horizon applied.
         overrides: Dotted keys whose value differs from the scenario file (the moved levers).
         arms: ``{arm: ClusterModel}`` for de facto and the regime.
@@ -86,7 +87,7 @@ class LivePair(mesa.Model):
             "property_tax_cut": property_tax_cut,
         }
         self.scenario_file = scenario_file or default_scenario_file()
-        base = load_scenario(resolve_scenario(self.scenario_file))
+        self.base = base = load_scenario(resolve_scenario(self.scenario_file))
         self.regime = regime or next(iter(base.regimes))
         if self.regime not in base.regimes:
             raise InputError.single(

@@ -42,6 +42,7 @@ from sim.i18n import (
     fmt_ci,
     outcome_label,
     param_label,
+    regime_titles,
     t,
     unit,
 )
@@ -195,7 +196,7 @@ def _load(name: str, db: str | None, outcomes: list[str], notes: list[str]) -> _
             sens[method] = sensitivity(name, method, outcomes[0], db=db)
         except (InputError, ImportError) as exc:
             notes.append(f"{method} chart skipped: {exc}")
-    titles = {k: {"en": r.title, "ru": r.title_ru or r.title} for k, r in sc.regimes.items()}
+    titles = regime_titles(sc)
     info = charts.SourceInfo(
         scenario=row["name"],
         scenario_hash=row["hash"],

@@ -35,6 +35,11 @@ ARMS = ('["de_facto", "decree41_full", "cluster_support_2020s", "loans_only", '
 GROWTH = "market.demand_growth_per_year"
 
 
+def dask_url(address: str) -> str:
+    """The ``--executor`` value for a scheduler address (``tcp://host:port``)."""
+    return "dask://" + address.removeprefix("tcp://")
+
+
 def write_sweep(tmp: Path, name: str, reps: int, arms: str = ARMS) -> tuple[Path, int]:
     """The shipped regime comparison's design with another name and replication count."""
     path = tmp / f"{name}.toml"
@@ -99,7 +104,7 @@ def test_shipped_sweep_on_dask_into_postgres_compares_equal_to_local_sqlite(
         "--db",
         pg,
         "--executor",
-        "dask://" + dask_address.removeprefix("tcp://"),
+        dask_url(dask_address),
         "--json",
         "-q",
     )
@@ -137,7 +142,7 @@ def test_worker_killed_mid_sweep_every_run_stored_exactly_once(
             "--db",
             pg,
             "--executor",
-            "dask://" + dask_address.removeprefix("tcp://"),
+            dask_url(dask_address),
             "--json",
             "-q",
         )
@@ -189,7 +194,7 @@ def test_finished_tasks_do_not_pile_up_on_the_cluster(
             "--db",
             pg,
             "--executor",
-            "dask://" + dask_address.removeprefix("tcp://"),
+            dask_url(dask_address),
             "--json",
             "-q",
         )
@@ -216,7 +221,7 @@ def test_killed_sweep_process_resumes_on_postgres(
     pg = pg_databases.create("sweepkill")
     path, total = write_sweep(tmp_path, "sweepkill", reps=10)
     cmd = ("sweep", str(path), "--db", pg, "--executor",
-           "dask://" + dask_address.removeprefix("tcp://"), "--json", "-q")  # fmt: skip
+           dask_url(dask_address), "--json", "-q")  # fmt: skip
     proc = start_clustersim(*cmd)
     try:
         wait_until(lambda: stored(pg)["runs"] >= 24 or proc.poll() is not None, 180,
@@ -279,7 +284,7 @@ def test_database_lost_mid_sweep_stops_cleanly_and_rerun_resumes(
 ):
     if executor == "dask":
         address = request.getfixturevalue("dask_address")
-        ex = ["--executor", "dask://" + address.removeprefix("tcp://")]
+        ex = ["--executor", dask_url(address)]
     else:
         ex = ["--executor", "processes", "--workers", "2"]
     pg = pg_databases.create("lost")
