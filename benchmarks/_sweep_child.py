@@ -15,8 +15,8 @@ import time
 def main() -> None:
     sweep_path, db, workers, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     t0 = time.perf_counter()
+    from sim.api import run_sweep
     from sim.store.store import Store
-    from sim.sweep import run_sweep
 
     timing = {"write_runs": 0.0, "batches": 0}
     orig = Store.write_runs

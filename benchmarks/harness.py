@@ -186,7 +186,8 @@ def mesa_floor(n: int, repeats: int) -> float:
 
 def model_step_time(n: int, steps: int) -> tuple[float, float]:
     """(seconds to build, seconds per step) of ClusterModel scaled to ``n`` firms."""
-    from sim.model import ClusterModel, _default_scenario
+    from sim.model import ClusterModel
+    from sim.scenario.files import default_scenario as _default_scenario
     from sim.scenario.scaling import scale_scenario
 
     sc = scale_scenario(_default_scenario(), n)
@@ -223,7 +224,8 @@ def item_agents(quick: bool) -> dict:
 
 
 def item_latency(quick: bool) -> dict:
-    from sim.model import ClusterModel, _default_scenario
+    from sim.model import ClusterModel
+    from sim.scenario.files import default_scenario as _default_scenario
 
     sc = _default_scenario()
     res = {}
@@ -265,14 +267,53 @@ def item_latency(quick: bool) -> dict:
         imports_model.append(float(r.stdout.strip()))
     return {
         "run_s": res,
+        "agent_churn_share": agent_churn_share(sc, 5 if quick else 20),
         "import_sim_s": min(imports),
         "import_sim_model_s": min(imports_model),
     }
 
 
+def agent_churn_share(sc: Any, runs: int) -> float:
+    """Share of a run's CPU time spent creating and removing Mesa agents (2020s package arm).
+
+    Times ``Agent.create_agents`` and ``Agent.remove`` (initial firms, SME entry and exit) by
+    wrapping them for the duration of the measurement.
+    """
+    import mesa
+
+    from sim.model import ClusterModel
+
+    create, remove = mesa.Agent.create_agents.__func__, mesa.Agent.remove
+    spent = [0.0]
+
+    def timed_create(cls: Any, *a: Any, **k: Any) -> Any:
+        t = CLOCK()
+        out = create(cls, *a, **k)
+        spent[0] += CLOCK() - t
+        return out
+
+    def timed_remove(self: Any) -> None:
+        t = CLOCK()
+        remove(self)
+        spent[0] += CLOCK() - t
+
+    mesa.Agent.create_agents = classmethod(timed_create)
+    mesa.Agent.remove = timed_remove
+    try:
+        t = CLOCK()
+        for seed in range(runs):
+            ClusterModel(sc, arm="cluster_support_2020s", rng=seed).run()
+        total = CLOCK() - t
+    finally:
+        mesa.Agent.create_agents = classmethod(create)
+        mesa.Agent.remove = remove
+    return spent[0] / total
+
+
 _MEM_CHILD = """
 import resource, subprocess, sys
-code = ("from sim.model import ClusterModel, _default_scenario\\n"
+code = ("from sim.model import ClusterModel\\n"
+        "from sim.scenario.files import default_scenario as _default_scenario\\n"
         "from sim.scenario.scaling import scale_scenario\\n"
         "m = ClusterModel(scale_scenario(_default_scenario(), {n}),"
         " arm='cluster_support_2020s', rng=1)\\n"
@@ -303,9 +344,11 @@ def item_memory_run(quick: bool) -> dict:
 
 def item_throughput(quick: bool) -> dict:
     """Runs/s of the Astrakhan scenario through run_tasks (no storage) with 1 and 2 workers."""
-    from sim.experiment import RunTask, replicate_seeds, run_tasks
-    from sim.model import _default_scenario
-    from sim.results import RunKey
+    from sim.run.results import RunKey
+    from sim.run.runner import run_tasks
+    from sim.run.seeds import replicate_seeds
+    from sim.run.tasks import RunTask
+    from sim.scenario.files import default_scenario as _default_scenario
 
     sc = _default_scenario()
     # 48 / 200 runs = 6 / 25 chunks of 8: an even split over 2 workers is possible (40 runs,
@@ -365,7 +408,7 @@ def item_batch_run(quick: bool, tmp: Path) -> dict:
     code = f"""
 import json, sys, time
 sys.path.insert(0, {str(ROOT)!r})
-from sim.experiment import replicate_seeds
+from sim.run.seeds import replicate_seeds
 import mesa
 from benchmarks.mesa_wrapper import BatchClusterModel
 if __name__ == "__main__":
@@ -395,7 +438,7 @@ if __name__ == "__main__":
 
 def item_sobol(quick: bool, tmp: Path, rate: float | None, remaining: float, force: bool) -> dict:
     """Design set-up time of the reference study, then its projected (or measured) wall time."""
-    from sim.sweep import load_sweep
+    from sim.run.sweepfile import load_sweep
 
     sweep = write_sweep(
         tmp / "sobol_ref.toml", "bench_sobol_reference", 10, design=sobol_design(256)
@@ -545,6 +588,12 @@ def table(res: dict) -> list[tuple]:
             rows.append(
                 _row("7 latency", f"one run, 40 quarters, {arm}", f"{1000 * v:.0f} ms", "", None)
             )
+        if "agent_churn_share" in lat:
+            share = 100 * lat["agent_churn_share"]
+            rows.append(
+                _row("7 latency", "agent creation + removal, share of a run", f"{share:.1f} %",
+                     "small", share < 10)
+            )  # fmt: skip
         rows.append(_row("7 latency", "import sim", f"{lat['import_sim_s']:.2f} s", "", None))
         rows.append(
             _row("7 latency", "import sim.model", f"{lat['import_sim_model_s']:.2f} s", "", None)

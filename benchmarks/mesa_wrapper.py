@@ -13,12 +13,12 @@ from functools import cache
 import mesa
 
 from sim.model import ClusterModel
-from sim.outcomes import OUTCOME_NAMES
+from sim.model.outcomes import OUTCOME_NAMES
 
 
 @cache
 def _scenario():
-    from sim.model import _default_scenario
+    from sim.scenario.files import default_scenario as _default_scenario
 
     return _default_scenario()
 

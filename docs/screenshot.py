@@ -26,7 +26,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.i18n import arm_label, param_label, t  # noqa: E402
+from sim.report.i18n import arm_label, param_label, t  # noqa: E402
 
 REGIME = "cluster_support_2020s"
 

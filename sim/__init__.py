@@ -19,11 +19,12 @@ _EXPORTS = {
     "run_scenario": ("sim.api", "run_scenario"),
     "run": ("sim.api", "run_scenario"),
     "simulate": ("sim.api", "simulate"),
-    "run_sweep": ("sim.sweep", "run_sweep"),
-    "compare_sweep": ("sim.sweep_analysis", "compare_sweep"),
-    "sensitivity": ("sim.sweep_analysis", "sensitivity"),
-    "build_report": ("sim.report", "build_report"),
-    "export_sweep": ("sim.export", "export_sweep"),
+    "run_sweep": ("sim.api", "run_sweep"),
+    "compare_sweep": ("sim.api", "compare_sweep"),
+    "sensitivity": ("sim.api", "sensitivity"),
+    "build_report": ("sim.api", "build_report"),
+    "export_sweep": ("sim.api", "export_sweep"),
+    "read": ("sim.api", "read"),
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -1,15 +1,20 @@
-"""The Python API: the same verbs as the CLI, returning pandas DataFrames.
+"""The Python API: the same verbs as the CLI, composing run -> store -> analysis -> report.
 
 >>> import sim
 >>> scenario = sim.load_scenario("scenarios/astrakhan_shipbuilding.toml")
 >>> summary = sim.run_scenario("scenarios/astrakhan_shipbuilding.toml", replications=10)
 >>> summary.table            # one row per regime: effects in % with 95 % CIs, budget figures
+
+Every run goes through :func:`sim.run.runner.execute_pending` (into the store, or into memory
+for :func:`run_pairs`); every stored sweep is read back by :func:`sim.store.reading.read_sweep`;
+analysis and reports take the frames it returns. Library errors name the argument
+(``sweep``, ``outcome``); the CLI shows them as its flags.
 """
 
 from __future__ import annotations
 
-import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,16 +23,50 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.analysis import compare
-from sim.experiment import RunTask, replicate_seeds, run_tasks
-from sim.outcomes import OUTCOME_NAMES
-from sim.results import RunKey, RunResult
-from sim.scenario import canonical_json, load_scenario, scenario_hash
-from sim.scenario.schema import Scenario
+from sim.analysis.comparison import DEFAULT_OUTCOMES, check_outcomes, compare, compare_points
+from sim.analysis.sensitivity import sensitivity as sensitivity_frame
+from sim.errors import InputError
+from sim.model.outcomes import OUTCOME_NAMES
+from sim.report.export import write_export
+from sim.report.i18n import LANGS
+from sim.report.pack import (
+    BRIEF_FORMATS,
+    FIGURE_FORMATS,
+    Report,
+    check_report_options,
+    default_pack_dir,
+    write_report,
+)
+from sim.run.designs import DesignSpec
+from sim.run.results import RunResult
+from sim.run.runner import MemorySink, execute_pending
+from sim.run.seeds import replicate_seeds
+from sim.run.sweepfile import load_sweep
+from sim.scenario.loader import canonical_json, load_scenario, scenario_hash
+from sim.scenario.schema import ARM_DE_FACTO, Scenario
+from sim.scenario.writer import scenario_toml
+from sim.store.reading import SweepData, read_sweep, require_sweep
+from sim.store.store import Store, open_store
 
-__all__ = ["HEADLINE_OUTCOMES", "RunSummary", "results_frame", "run_scenario", "simulate"]
+__all__ = [
+    "HEADLINE_OUTCOMES",
+    "RunSummary",
+    "build_report",
+    "compare_sweep",
+    "export_sweep",
+    "json_records",
+    "list_sweeps",
+    "read",
+    "results_frame",
+    "run_pairs",
+    "run_scenario",
+    "run_sweep",
+    "sensitivity",
+    "simulate",
+    "store_runs",
+]
 
-HEADLINE_OUTCOMES = ["output", "employment", "productivity", "market_share"]
+HEADLINE_OUTCOMES = list(DEFAULT_OUTCOMES)
 
 
 @dataclass
@@ -139,6 +178,35 @@ def results_frame(results: list[RunResult]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+# ============================================================================================
+# Running: estimates in memory, or stored
+# ============================================================================================
+def run_pairs(
+    scenario: Scenario,
+    *,
+    replications: int,
+    seed: int | None = None,
+    arms: Sequence[str] | None = None,
+    executor: str = "local",
+    workers: int | None = None,
+    progress: bool | Callable[[int, int], None] = False,
+) -> list[RunResult]:
+    """Paired replications of a scenario's arms, kept in memory (not stored).
+
+    Replicate ``r`` uses seed ``r`` of :func:`~sim.run.seeds.replicate_seeds` from ``seed``
+    (default: the scenario's root seed) in every arm, as a stored run would.
+
+    Returns:
+        The results, one per (replicate, arm).
+    """
+    reps = int(replications)
+    seeds = replicate_seeds(scenario.experiment.seed if seed is None else seed, reps)
+    sink = MemorySink()
+    execute_pending(sink, 0, [scenario], reps, list(arms or scenario.arms), seeds,
+                    executor=executor, workers=workers, progress=progress)  # fmt: skip
+    return sink.results
+
+
 def simulate(
     scenario: Scenario | str | Path,
     *,
@@ -151,37 +219,57 @@ def simulate(
     """Run paired replications without a database and return the outcome series."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     reps = replications or sc.experiment.replications
-    seeds = replicate_seeds(sc.experiment.seed if seed is None else seed, reps)
-    tasks = [
-        RunTask(sc, RunKey(0, r, arm), seeds[r]) for r in range(reps) for arm in (arms or sc.arms)
-    ]
-    collected: list[RunResult] = []
-    run_tasks(tasks, executor=executor, workers=workers, on_results=collected.extend)
-    return results_frame(collected)
+    results = run_pairs(sc, replications=reps, seed=seed, arms=arms, executor=executor,
+                        workers=workers)  # fmt: skip
+    return results_frame(results)
 
 
-class _Progress:
-    """A one-line progress bar with ETA on a terminal; silent otherwise."""
+def _register(
+    store: Store,
+    name: str,
+    sc: Scenario,
+    toml_text: str,
+    spec: dict[str, Any],
+    *,
+    seed: int,
+    replications: int,
+    arms: list[str],
+    kind: str,
+    points: list[tuple[Any, ...]] | None = None,
+) -> int:
+    """Store the scenario and register (or find, to resume) the sweep; return its id."""
+    h = scenario_hash(sc)
+    store.put_scenario(h, sc.scenario.name, sc.scenario.title, toml_text, canonical_json(sc))
+    return store.create_sweep(name, h, spec, seed, replications, arms, kind,
+                              points if points is not None else [(0, {}, h)])  # fmt: skip
 
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.done, self.t0 = total, 0, time.monotonic()
-        self.enabled = enabled and sys.stderr.isatty() and total > 0
 
-    def __call__(self, k: int) -> None:
-        self.done += k
-        if not self.enabled:
-            return
-        el = time.monotonic() - self.t0
-        eta = el / self.done * (self.total - self.done) if self.done else 0.0
-        width = 30
-        filled = int(width * self.done / self.total)
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} runs"
-            f"  {el:5.0f}s elapsed, ETA {eta:5.0f}s"
-        )
-        sys.stderr.flush()
-        if self.done >= self.total:
-            sys.stderr.write("\n")
+def store_runs(
+    name: str,
+    scenario: Scenario,
+    results: list[RunResult],
+    *,
+    replications: int,
+    seed: int,
+    arms: list[str],
+    spec: dict[str, Any] | None = None,
+    db: str | None = None,
+) -> str:
+    """Store results of :func:`run_pairs` as a named one-point sweep (kind ``run``).
+
+    The scenario is stored as TOML written from the validated scenario (levels included).
+
+    Returns:
+        The stored sweep's name.
+    """
+    text = scenario_toml(scenario, "written by clustersim from a validated scenario")
+    spec = {"kind": "estimate", "scenario": scenario.scenario.name, "design": {"method": "none"},
+            **(spec or {})}  # fmt: skip
+    with open_store(db) as store:
+        sweep_id = _register(store, name, scenario, text, spec, seed=seed,
+                             replications=replications, arms=list(arms), kind="run")  # fmt: skip
+        store.write_batch(sweep_id, results)
+    return name
 
 
 def run_scenario(
@@ -209,11 +297,8 @@ def run_scenario(
         executor: ``processes``, ``local`` or ``dask://HOST:PORT``.
         progress: Show a progress bar on a terminal.
         figures: Write the default figure pack and tables (ru and en) into
-            ``results/<scenario>-<UTC timestamp>/`` (:mod:`sim.report`).
+            ``results/<scenario>-<UTC timestamp>/`` (:mod:`sim.report.pack`).
     """
-    from sim.store import open_store
-    from sim.sweep import execute_pending
-
     t0 = time.perf_counter()
     path = Path(path)
     sc = load_scenario(path)
@@ -222,14 +307,21 @@ def run_scenario(
     h = scenario_hash(sc)
     name = f"run-{sc.scenario.name}-{h[:10]}-r{reps}-s{root}"
     seeds = replicate_seeds(root, reps)
+    spec = {"kind": "run", "scenario": sc.scenario.name, "design": {"method": "none"}}
     with open_store(db) as store:
-        store.put_scenario(
-            h, sc.scenario.name, sc.scenario.title, path.read_text("utf-8"), canonical_json(sc)
+        sweep_id = _register(store, name, sc, path.read_text("utf-8"), spec, seed=root,
+                             replications=reps, arms=sc.arms, kind="run")  # fmt: skip
+        counts = execute_pending(
+            store,
+            sweep_id,
+            [sc],
+            reps,
+            sc.arms,
+            seeds,
+            executor=executor,
+            workers=workers,
+            progress=progress,
         )
-        spec = {"kind": "run", "scenario": sc.scenario.name, "design": {"method": "none"}}
-        sweep_id = store.create_sweep(name, h, spec, root, reps, sc.arms, "run", [(0, {}, h)])
-        counts = execute_pending(store, sweep_id, [sc], reps, sc.arms, seeds,
-                                 executor=executor, workers=workers, progress=progress)
         df = store.outcomes(name)
         table = compare(
             df, outcomes=HEADLINE_OUTCOMES, discount_rate=sc.experiment.discount_rate.value
@@ -237,7 +329,11 @@ def run_scenario(
         notes = []
         if counts["failed"]:
             notes.append(f"{counts['failed']} runs failed; see `clustersim` runs table for errors")
-        pack = _figure_pack(name, sc.scenario.name, db) if figures and not df.empty else None
+        pack = None
+        if figures and not df.empty:
+            data = read_sweep(store, name)
+            pack = str(write_report(data, default_pack_dir(sc.scenario.name),
+                                    formats=("html",)).out)  # fmt: skip
         return RunSummary(
             figures=pack,
             scenario=sc.scenario.name,
@@ -254,16 +350,186 @@ def run_scenario(
         )
 
 
-def _store_batch(store: Any, sweep_id: int, batch: list) -> None:
-    """Write a batch of runs, then the supply networks some of them carry."""
-    from sim.store.network import write_networks
+def run_sweep(
+    path: str | Path,
+    *,
+    db: str | None = None,
+    workers: int | None = None,
+    executor: str = "processes",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run (or resume) a sweep file and store every run.
 
-    store.write_runs(sweep_id, batch)
-    write_networks(store, sweep_id, batch)
+    Every design point x replicate x arm not yet stored as completed is run; the arms of one
+    (point, replicate) travel in one chunk and share one seed (common random numbers). Only
+    this process writes to the database.
+
+    Args:
+        path: The sweep TOML file.
+        db: SQLAlchemy URL of the results database (default ``CLUSTERSIM_DB`` or
+            ``results/clustersim.sqlite``).
+        workers: Worker processes (default: CPU count).
+        executor: ``processes``, ``local`` or ``dask://HOST:PORT``.
+        progress: Show a progress bar on a terminal.
+
+    Returns:
+        ``{sweep, total, completed, skipped, failed, database, elapsed_seconds}``.
+    """
+    t0 = time.perf_counter()
+    sw = load_sweep(path)
+    reps = sw.spec.replications
+    arms = list(sw.spec.arms)
+    seeds = replicate_seeds(sw.root_seed, reps)
+    base_hash = scenario_hash(sw.base)
+    raw = sw.raw if sw.raw is not None else [None] * len(sw.points)
+    points = [
+        (i, point, base_hash if not point else scenario_hash(sc),
+         None if row is None else [float(x) for x in row])
+        for i, (point, sc, row) in enumerate(zip(sw.points, sw.scenarios, raw, strict=True))
+    ]  # fmt: skip
+    total = len(sw.points) * reps * len(arms)
+    with open_store(db) as store:
+        sweep_id = _register(store, sw.name, sw.base, sw.base_path.read_text("utf-8"),
+                             sw.store_spec(), seed=sw.root_seed, replications=reps, arms=arms,
+                             kind="sweep", points=points)  # fmt: skip
+        counts = execute_pending(
+            store,
+            sweep_id,
+            sw.scenarios,
+            reps,
+            arms,
+            seeds,
+            executor=executor,
+            workers=workers,
+            progress=progress,
+        )
+        return {
+            "sweep": sw.name,
+            "total": total,
+            "completed": counts["completed"],
+            "skipped": counts["skipped"],
+            "failed": counts["failed"],
+            "database": store.url_masked,
+            "elapsed_seconds": round(time.perf_counter() - t0, 3),
+        }
 
 
-def _figure_pack(sweep: str, scenario: str, db: str | None) -> str:
-    """Write the default figure pack and tables of a run's comparison; return the folder."""
-    from sim.report import build_report, default_pack_dir
+# ============================================================================================
+# Reading back: comparison, sensitivity, reports, exports
+# ============================================================================================
+def list_sweeps(db: str | None = None) -> pd.DataFrame:
+    """The stored sweeps with their definition and run counts, oldest first."""
+    with open_store(db) as store:
+        return store.list_sweeps()
 
-    return str(build_report(sweep, default_pack_dir(scenario), db=db, formats=("html",)).out)
+
+def read(sweep: str, db: str | None = None, *, outcomes: list[str] | None = None) -> SweepData:
+    """A stored sweep read back (:func:`sim.store.reading.read_sweep`)."""
+    if outcomes is not None:
+        check_outcomes(list(outcomes))
+    with open_store(db) as store:
+        return read_sweep(store, sweep, outcomes=outcomes)
+
+
+def compare_sweep(
+    name: str, db: str | None = None, outcomes: list[str] | None = None
+) -> pd.DataFrame:
+    """The regime table of a stored sweep, one row per design point and regime.
+
+    Args:
+        name: The sweep.
+        db: Results database URL (default ``CLUSTERSIM_DB`` or ``results/clustersim.sqlite``).
+        outcomes: Outcomes (default output, employment, productivity, market_share).
+
+    Returns:
+        Columns ``point, arm``, one column per varied parameter, then the columns of
+        :func:`sim.analysis.comparison.compare`; sorted by point and the sweep's arm order.
+
+    Raises:
+        InputError: Unknown sweep (the message lists the stored ones) or outcome.
+    """
+    outcomes = list(outcomes or DEFAULT_OUTCOMES)
+    check_outcomes(outcomes)
+    with open_store(db) as store:
+        data = read_sweep(store, name, networks=False)
+    return compare_points(data.outcomes, data.design, data.arms, outcomes=outcomes,
+                          discount_rate=data.scenario.experiment.discount_rate.value)  # fmt: skip
+
+
+def sensitivity(
+    name: str,
+    method: str,
+    outcome: str,
+    db: str | None = None,
+    arm: str | None = None,
+) -> pd.DataFrame:
+    """Sensitivity indices of a regime's effect on one outcome over a sobol or morris sweep.
+
+    Args:
+        name: A sweep whose design method is ``method``.
+        method: ``sobol`` or ``morris``.
+        outcome: The outcome.
+        db: Results database URL.
+        arm: The regime (default: the sweep's first arm other than de_facto).
+
+    Returns:
+        One row per parameter (:func:`sim.analysis.sensitivity.sensitivity`).
+
+    Raises:
+        InputError: Unknown sweep, outcome, method or arm; a sweep of another design method; a
+            sweep with missing runs.
+    """
+    check_outcomes([outcome])
+    with open_store(db) as store:
+        sw = require_sweep(store, name)
+        regimes = [a for a in sw["arms"] if a != ARM_DE_FACTO]
+        arm = arm or (regimes[0] if regimes else None)
+        if arm not in regimes:
+            raise InputError.parameter(
+                "arm",
+                f"arm '{arm}' is not a regime of sweep '{name}'; regimes: " + ", ".join(regimes),
+            )
+        data = read_sweep(store, name, outcomes=[outcome], networks=False)
+    design = DesignSpec.model_validate(data.sweep["spec"].get("design", {}), strict=False)
+    sample = data.sample if data.sample is not None else np.zeros((0, len(data.params)))
+    return sensitivity_frame(data.outcomes, design, sample, method=method, outcome=outcome,
+                             arm=arm, seed=int(data.sweep["root_seed"]))  # fmt: skip
+
+
+def build_report(
+    sweep: str,
+    out: str | Path,
+    *,
+    db: str | None = None,
+    langs: Sequence[str] = LANGS,
+    formats: Sequence[str] = BRIEF_FORMATS,
+    figure_formats: Sequence[str] = FIGURE_FORMATS,
+    tables: bool = True,
+    outcomes: Sequence[str] | None = None,
+) -> Report:
+    """Write the figure pack, tables and brief of a stored sweep (:mod:`sim.report.pack`).
+
+    Raises:
+        InputError: Unknown sweep, language, format or outcome; a sweep without completed runs.
+    """
+    check_report_options(langs, formats, figure_formats)
+    with open_store(db) as store:
+        data = read_sweep(store, sweep)
+    return write_report(data, out, langs=langs, formats=formats, figure_formats=figure_formats,
+                        tables=tables, outcomes=outcomes)  # fmt: skip
+
+
+def export_sweep(
+    sweep: str,
+    out: str | Path = ".",
+    fmt: str = "csv",
+    *,
+    db: str | None = None,
+    outcomes: list[str] | None = None,
+) -> list[Path]:
+    """Write the tidy runs and outcome tables of a stored sweep (:mod:`sim.report.export`)."""
+    if outcomes is not None:
+        check_outcomes(list(outcomes))
+    with open_store(db) as store:
+        data = read_sweep(store, sweep, outcomes=outcomes, networks=False)
+    return write_export(data, out, fmt, outcomes=outcomes)

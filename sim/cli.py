@@ -11,30 +11,37 @@ returns the exit code. There is one error path for every verb:
 
 ``--debug`` (before or after the verb) shows the traceback as well. Database URLs are printed
 only through :func:`~sim.errors.mask_url`, and passwords inside error messages are masked.
+Library errors name the argument (``sweep: no sweep named ...``); the CLI shows the flag
+(``--sweep: no sweep named ...``).
 
 Adding a verb::
 
-    @verb("compare", help="compare stored runs", arguments=_compare_arguments)
-    def _compare(args: argparse.Namespace) -> int:
-        from sim.api import compare  # imported lazily: `clustersim --help` stays fast
-
-        print(compare(args.run_a, args.run_b).to_text())
-        return 0
+    @verb("runs", help="list the runs of a stored sweep", arguments=_runs_arguments)
+    def _runs(args: argparse.Namespace) -> int:
+        print(api.read(args.sweep, db=args.db).runs.to_string())
+        return EXIT_OK
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import math
 import os
+import signal
+import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim import __version__
+from sim import __version__, api
 from sim.errors import InputError, Problem, mask_url, mask_urls_in_text
+from sim.run.sweepfile import load_sweep
+from sim.scenario.loader import load_scenario, read_toml
+from sim.store.errors import StoreUnavailable
 
 __all__ = ["VALIDATORS", "VERBS", "Verb", "main", "mask_url", "validate_file", "verb"]
 
@@ -100,15 +107,9 @@ def verb(
 # ============================================================================================
 # File validators: picked by the file's content (a top-level `base =` makes a sweep file)
 # ============================================================================================
-def _validate_scenario(path: str) -> object:
-    from sim.scenario import load_scenario
-
-    return load_scenario(path)
-
-
-VALIDATORS: dict[str, Callable[[str], object]] = {"scenario": _validate_scenario}
-"""File kind -> validator (takes the path, raises InputError). ``"sweep"`` is used for files
-with a top-level ``base =`` key once a sweep validator is registered here."""
+VALIDATORS: dict[str, Callable[[str], object]] = {"scenario": load_scenario, "sweep": load_sweep}
+"""File kind -> validator (takes the path, raises InputError); a file with a top-level
+``base =`` key is a sweep file."""
 
 
 def file_kind(data: dict[str, Any]) -> str:
@@ -128,8 +129,6 @@ def validate_file(path: str) -> str:
     Raises:
         InputError: When the file is bad.
     """
-    from sim.scenario import read_toml
-
     data, _ = read_toml(path)
     kind = file_kind(data)
     VALIDATORS[kind](path)
@@ -224,9 +223,7 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     "store the runs and print the effects.",
 )
 def _run(args: argparse.Namespace) -> int:
-    from sim.api import run_scenario
-
-    result = run_scenario(
+    result = api.run_scenario(
         args.scenario,
         db=args.db,
         replications=args.replications,
@@ -245,15 +242,6 @@ def _run(args: argparse.Namespace) -> int:
 # ============================================================================================
 # Sweeps: run a sweep file, compare its design points, sensitivity indices
 # ============================================================================================
-def _validate_sweep(path: str) -> object:
-    from sim.sweep import load_sweep
-
-    return load_sweep(path)
-
-
-VALIDATORS["sweep"] = _validate_sweep
-
-
 def _db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
@@ -287,14 +275,12 @@ def _sweep_arguments(parser: argparse.ArgumentParser) -> None:
     "stored; re-running the same command resumes an interrupted sweep.",
 )
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.sweep import run_sweep
-
     ex = args.executor
     if ex not in ("local", "processes") and not ex.startswith(("dask://", "tcp://")):
-        raise InputError.single(
-            "--executor", f"unknown executor '{ex}': use local, processes or dask://HOST:PORT"
+        raise InputError.parameter(
+            "executor", f"unknown executor '{ex}': use local, processes or dask://HOST:PORT"
         )
-    result = run_sweep(
+    result = api.run_sweep(
         args.file, db=args.db, workers=args.workers, executor=ex, progress=not args.quiet
     )
     if args.json:
@@ -332,14 +318,11 @@ def _compare_arguments(parser: argparse.ArgumentParser) -> None:
     "figures, at every design point of a stored sweep.",
 )
 def _compare(args: argparse.Namespace) -> int:
-    from sim.api import json_records
-    from sim.sweep_analysis import compare_sweep
-
-    table = compare_sweep(args.sweep, db=args.db, outcomes=args.outcome)
+    table = api.compare_sweep(args.sweep, db=args.db, outcomes=args.outcome)
     if args.csv:
         table.to_csv(args.csv, index=False)
     if args.json:
-        print(json.dumps(json_records(table), indent=2, ensure_ascii=False))
+        print(json.dumps(api.json_records(table), indent=2, ensure_ascii=False))
         return EXIT_OK
     outcomes = args.outcome or ["output", "employment", "productivity", "market_share"]
     skip = {"point", "arm"} | {c for c in table.columns if c.endswith("_pct") or "_pct_ci_" in c}
@@ -364,8 +347,6 @@ def _cell(v: object) -> str:
 
 
 def _ci(m: float, lo: float, hi: float) -> str:
-    import math
-
     if m != m:
         return "n/a"
     if lo != lo or hi != hi or math.isinf(lo) or math.isinf(hi):
@@ -390,12 +371,9 @@ def _sensitivity_arguments(parser: argparse.ArgumentParser) -> None:
     "outcome to the varied parameters of a sobol or morris sweep (SALib).",
 )
 def _sensitivity(args: argparse.Namespace) -> int:
-    from sim.api import json_records
-    from sim.sweep_analysis import sensitivity
-
-    table = sensitivity(args.sweep, args.method, args.outcome, db=args.db, arm=args.arm)
+    table = api.sensitivity(args.sweep, args.method, args.outcome, db=args.db, arm=args.arm)
     if args.json:
-        print(json.dumps(json_records(table), indent=2, ensure_ascii=False))
+        print(json.dumps(api.json_records(table), indent=2, ensure_ascii=False))
     else:
         print(f"sweep {args.sweep}: {args.method} indices of the {table['arm'].iloc[0]} effect "
               f"on {args.outcome}")
@@ -431,10 +409,8 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
     "English. Reads stored results only; never re-runs the model.",
 )
 def _report(args: argparse.Namespace) -> int:
-    from sim.report import build_report
-
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    rep = build_report(
+    rep = api.build_report(
         args.sweep, args.out, db=args.db, langs=args.lang or ["ru", "en"], formats=formats
     )
     if args.json:
@@ -470,9 +446,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     "outcome) as CSV or Parquet, or one Excel workbook with both sheets.",
 )
 def _export(args: argparse.Namespace) -> int:
-    from sim.export import export_sweep
-
-    for path in export_sweep(args.sweep, args.out, args.format, db=args.db,
+    for path in api.export_sweep(args.sweep, args.out, args.format, db=args.db,
                              outcomes=args.outcome):  # fmt: skip
         print(path)
     return EXIT_OK
@@ -501,11 +475,6 @@ def _app_arguments(parser: argparse.ArgumentParser) -> None:
     "sweeps. Stops with Ctrl-C.",
 )
 def _app(args: argparse.Namespace) -> int:
-    import importlib.util
-    import signal
-    import subprocess
-    from pathlib import Path
-
     if importlib.util.find_spec("solara") is None:
         raise InputError.single(
             "app", "the page needs the `app` extra: pip install -e '.[app]' (Solara, Mesa's viz)"
@@ -513,7 +482,7 @@ def _app(args: argparse.Namespace) -> int:
     env = dict(os.environ, CLUSTERSIM_APP_LANG=args.lang)
     if args.db:
         env[DB_ENV] = args.db
-    page = Path(__file__).with_name("app.py")
+    page = importlib.util.find_spec("sim.app.page").origin  # its path; not imported here
     cmd = [sys.executable, "-m", "solara", "run", str(page), "--host", args.host,
            "--port", str(args.port), "--production", "--no-open"]  # fmt: skip
     print(f"clustersim app: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
@@ -555,6 +524,13 @@ def _print_err(text: str) -> None:
     print(mask_urls_in_text(text), file=sys.stderr, flush=True)
 
 
+def _problem_text(problem: Problem) -> str:
+    """A problem as the CLI shows it: a library argument as its flag (``--sweep: ...``)."""
+    if problem.parameter:
+        return f"--{problem.key.replace('_', '-')}: {problem.message}"
+    return str(problem)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``clustersim`` with ``argv`` (default: the process arguments).
 
@@ -573,7 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         for problem in exc.problems:
-            _print_err(str(problem))
+            _print_err(_problem_text(problem))
         return EXIT_INPUT
     except KeyboardInterrupt:
         _print_err(f"{PROG}: interrupted")
@@ -589,8 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         # The database is down or unreachable: the message (masked URL, reason) says it all.
-        store_errors = sys.modules.get("sim.store.errors")  # not imported: cannot be raised
-        if store_errors is not None and isinstance(exc, store_errors.StoreUnavailable):
+        if isinstance(exc, StoreUnavailable):
             _print_err(f"{PROG}: error: {exc}")
             return EXIT_ERROR
         message = " ".join(str(exc).split()) or "(no message)"

@@ -24,18 +24,25 @@ class Problem:
     """One thing wrong with one input.
 
     Attributes:
-        file: The file (as the user named it) or a pseudo-source such as ``<overrides>``.
+        file: The file (as the user named it) or a pseudo-source such as ``<overrides>``;
+            ``""`` for a bad argument of a function.
         line: 1-based line in ``file``, or None when unknown.
-        key: Dotted key of the offending value (``firm_groups[2].count``), or ``""``.
+        key: Dotted key of the offending value (``firm_groups[2].count``), the name of the bad
+            argument (``sweep``), or ``""``.
         message: What is wrong and, where possible, what is allowed.
+        parameter: True when ``key`` names a function argument rather than a key in a file
+            (the CLI shows it as its flag, ``--sweep``).
     """
 
     file: str
     line: int | None
     key: str
     message: str
+    parameter: bool = False
 
     def __str__(self) -> str:
+        if self.parameter:
+            return f"{self.key}: {self.message}"
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.key:
             return f"{where}: {self.key}: {self.message}"
@@ -77,6 +84,19 @@ class InputError(Exception):
         """
         return cls([Problem(file=file, line=line, key=key, message=message)])
 
+    @classmethod
+    def parameter(cls, name: str, message: str) -> InputError:
+        """Build an error about a bad argument ``name`` of a library function.
+
+        Args:
+            name: The argument (``sweep``, ``outcome``, ...); the CLI shows its flag.
+            message: What is wrong and what is allowed.
+
+        Returns:
+            The error (not raised).
+        """
+        return cls([Problem(file="", line=None, key=name, message=message, parameter=True)])
+
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
 
@@ -99,7 +119,7 @@ def mask_url(url: object) -> str:
     if url is None:
         return ""
     try:
-        from sqlalchemy.engine import make_url
+        from sqlalchemy.engine import make_url  # SQLAlchemy: not needed to report file errors
 
         return make_url(url).render_as_string(hide_password=True)  # type: ignore[arg-type]
     except Exception:

@@ -33,7 +33,7 @@ def _write(path: Path, text: str) -> Path:
 @lru_cache(maxsize=1)
 def stored_sweeps() -> str:
     """A SQLite URL holding a small grid, a Morris and a Sobol sweep (run once per process)."""
-    from sim.sweep import run_sweep
+    from sim.api import run_sweep
 
     tmp = Path(tempfile.mkdtemp(prefix="clustersim-report-"))
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)

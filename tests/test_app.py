@@ -28,7 +28,7 @@ import pytest
 import sim
 from sim.analysis import budget, effects
 from sim.errors import InputError
-from sim.i18n import arm_label, fmt_ci, outcome_label, param_label, t, unit
+from sim.report.i18n import arm_label, fmt_ci, outcome_label, param_label, t, unit
 from sim.scenario import apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +52,7 @@ def _missing(what: str) -> None:
 # The allow-list, without a server
 # ------------------------------------------------------------------------------------------
 def test_scenario_allow_list() -> None:
-    from sim import session as app
+    from sim.app import session as app
 
     assert SCENARIO in app.scenario_choices()
     assert app.resolve_scenario(SCENARIO) == (ROOT / "scenarios" / SCENARIO).resolve()
@@ -64,7 +64,7 @@ def test_scenario_allow_list() -> None:
 
 
 def test_levers_carry_units_and_sources() -> None:
-    from sim import session as app
+    from sim.app import session as app
 
     sc = load_scenario(ROOT / "scenarios" / SCENARIO)
     levers = app.levers(sc, "cluster_support_2020s")
@@ -77,8 +77,8 @@ def test_levers_carry_units_and_sources() -> None:
 @pytest.mark.parametrize("scenario", ["astrakhan_shipbuilding", "ural_machine_building"])
 def test_lever_units_have_russian_labels(scenario: str) -> None:
     """The RU page shows every slider's unit in Russian (no English left in the levels table)."""
-    from sim import session as app
-    from sim.i18n import unit
+    from sim.app import session as app
+    from sim.report.i18n import unit
 
     sc = load_scenario(ROOT / "scenarios" / f"{scenario}.toml")
     for regime in sc.regimes:

@@ -29,7 +29,7 @@ def test_cheapest_pieces_measure_something() -> None:
 
 
 def test_generated_sweep_files_are_valid(tmp_path: Path) -> None:
-    from sim.sweep import load_sweep
+    from sim.run.sweepfile import load_sweep
 
     plain = load_sweep(harness.write_sweep(tmp_path / "plain.toml", "plain", 2))
     assert len(plain.points) == 1 and plain.spec.arms == harness.ARMS

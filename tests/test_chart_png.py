@@ -1,11 +1,12 @@
-"""sim.chart_png: the page's chart drawing (house style kept) and its cache."""
+"""sim.app.chart_png: the page's chart drawing (house style kept) and its cache."""
 
 from __future__ import annotations
 
 import gc
 
-from sim import chart_png, charts
-from sim.live import LivePair
+from sim.app import chart_png
+from sim.app.live import LivePair
+from sim.report import charts
 
 
 def test_png_draws_a_chart_of_sim_charts() -> None:

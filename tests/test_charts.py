@@ -22,9 +22,9 @@ from report_fixtures import (
     synthetic_table,
 )
 
-from sim import charts
-from sim.i18n import CATALOGUE, NNBSP, fmt, fmt_ci, fmt_pct, outcome_label, t
-from sim.outcomes import OUTCOME_NAMES
+from sim.model.outcomes import OUTCOME_NAMES
+from sim.report import charts
+from sim.report.i18n import CATALOGUE, NNBSP, fmt, fmt_ci, fmt_pct, outcome_label, t
 
 BASELINES = Path(__file__).parent / "baseline_images"
 UPDATE = os.environ.get("CLUSTERSIM_UPDATE_BASELINES") == "1"
@@ -34,10 +34,10 @@ HEADLINE = ["output", "employment", "productivity", "market_share"]
 
 @pytest.fixture(scope="module")
 def grid():
+    from sim.api import compare_sweep
     from sim.scenario.loader import scenario_from_dict
     from sim.store import open_store
     from sim.store.network import read_network
-    from sim.sweep_analysis import compare_sweep
 
     url = stored_sweeps()
     with open_store(url) as store:
@@ -58,12 +58,15 @@ def grid():
 
 
 def _check(fig: Figure, tmp_path: Path, name: str) -> None:
+    """Saved in every format, titled, and signed with the source line of the stored sweep."""
     assert isinstance(fig, Figure)
     with charts.house_style():
         for ext in ("png", "svg", "pdf"):
             fig.savefig(tmp_path / f"{name}.{ext}", dpi=100)
     assert (tmp_path / f"{name}.png").stat().st_size > 1000
-    assert "clustersim" in fig._suptitle.get_text() or fig._supxlabel is not None
+    assert fig._suptitle is not None and fig._suptitle.get_text().strip()
+    source = fig._supxlabel.get_text()
+    assert source.startswith("clustersim ") and "astrakhan_shipbuilding" in source
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -112,7 +115,7 @@ def test_budget_chart(grid, lang, tmp_path):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_tornado_morris_and_oat(grid, lang, tmp_path):
-    from sim.sweep_analysis import sensitivity
+    from sim.api import sensitivity
 
     sens = sensitivity(MORRIS, "morris", "output", db=grid["url"])
     oat = pd.DataFrame(
@@ -126,7 +129,7 @@ def test_tornado_morris_and_oat(grid, lang, tmp_path):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_sobol_chart(grid, lang, tmp_path):
-    from sim.sweep_analysis import sensitivity
+    from sim.api import sensitivity
 
     sens = sensitivity(SOBOL, "sobol", "output", db=grid["url"])
     with strict_rendering():

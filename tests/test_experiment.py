@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiment import RunTask, execute_chunk, execute_task, replicate_seeds, run_tasks
-from sim.results import RunKey
+from sim.run.results import RunKey
+from sim.run.runner import run_tasks
+from sim.run.seeds import replicate_seeds
+from sim.run.tasks import RunTask, execute_chunk, execute_task
 from sim.scenario import apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,15 +1,15 @@
-"""The live pair SolaraViz steps (sim.live.LivePair): the same numbers as the runs it stands for."""
+"""The live pair SolaraViz steps (sim.app.live.LivePair): the numbers of the runs it stands for."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from sim.app.live import NETWORK_EVERY, LivePair
+from sim.app.session import LEVER_FIELDS, levers
 from sim.errors import InputError
-from sim.experiment import replicate_seeds
-from sim.live import NETWORK_EVERY, LivePair
 from sim.model import ClusterModel
-from sim.session import LEVER_FIELDS, levers
+from sim.run.seeds import replicate_seeds
 
 SCENARIO = "astrakhan_shipbuilding.toml"
 
@@ -71,8 +71,8 @@ def test_bad_inputs_are_refused(kwargs: dict, match: str) -> None:
 
 
 def _regimes() -> list[tuple[str, str]]:
+    from sim.app.session import resolve_scenario, scenario_choices
     from sim.scenario import load_scenario
-    from sim.session import resolve_scenario, scenario_choices
 
     return [(f, r) for f in scenario_choices() for r in load_scenario(resolve_scenario(f)).regimes]
 

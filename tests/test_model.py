@@ -9,9 +9,9 @@ import pytest
 
 import sim
 from sim.analysis import effects, t_interval
-from sim.economy.firms import ROLE_COMPONENT, ROLE_FINAL
 from sim.model import ClusterModel
-from sim.outcomes import OUTCOME_INDEX, OUTCOME_NAMES
+from sim.model.outcomes import OUTCOME_INDEX, OUTCOME_NAMES
+from sim.model.state import ROLE_COMPONENT, ROLE_FINAL
 from sim.scenario import apply_overrides, load_scenario, scale_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def test_accounting_identities_hold_every_quarter(astrakhan, arm):
         m.step()
         n = f.n
         alive = f.alive[:n].copy()
-        alive[m.exited] = True  # closed at the end of this quarter, after trading in it
+        alive[m.state.exited] = True  # closed at the end of this quarter, after trading in it
         fin = alive & (f.role[:n] == ROLE_FINAL)
         sup = alive & (f.role[:n] == ROLE_COMPONENT)
         # Purchases of large enterprises = sales of their local suppliers + outside purchases.
@@ -76,7 +76,7 @@ def test_accounting_identities_hold_every_quarter(astrakhan, arm):
         assert by_instr == pytest.approx(row[OUTCOME_INDEX["preference_cost"]])
         assert by_level == pytest.approx(by_instr)
         paid = row[OUTCOME_INDEX["cost_joint_project"]] + row[OUTCOME_INDEX["cost_starter_batch"]]
-        assert m.ledger.paid_to_firms == pytest.approx(paid)
+        assert m.state.ledger.paid_to_firms == pytest.approx(paid)
         assert (f.employment[:n][f.alive[:n]] > 0).all()
         assert np.isfinite(f.cash[:n]).all()
 

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from report_fixtures import GRID, MORRIS, stored_sweeps, strict_rendering
 
+from sim.api import build_report
 from sim.cli import main
 from sim.errors import InputError
-from sim.i18n import NNBSP
-from sim.report import build_report, key_assumptions
+from sim.report.brief import key_assumptions
+from sim.report.i18n import NNBSP
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

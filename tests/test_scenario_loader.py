@@ -23,7 +23,7 @@ from sim.scenario import (
     scenario_from_dict,
     scenario_hash,
 )
-from sim.scenario.loader import TomlIndex
+from sim.scenario.toml_index import TomlIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

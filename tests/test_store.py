@@ -14,8 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from sim.outcomes import OUTCOME_NAMES
-from sim.results import RunKey, RunResult
+from sim.model.outcomes import OUTCOME_NAMES
+from sim.run.results import RunKey, RunResult
 from sim.store import (
     DEFAULT_SQLITE_PATH,
     Store,
@@ -350,7 +350,7 @@ def test_migrations_create_every_table_at_head(store: Store) -> None:
     assert names >= TABLES | {"alembic_version"}
     with store.engine.connect() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version == head_revision() == "0002"
+        assert version == head_revision() == "0003"
         # the migrated schema matches the table definitions the code uses
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 

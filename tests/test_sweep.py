@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.api import compare_sweep, run_sweep, sensitivity
 from sim.errors import InputError
-from sim.sweep import load_sweep, run_sweep
-from sim.sweep_analysis import compare_sweep, sensitivity
+from sim.run.sweepfile import load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTERSIM = str(Path(sys.executable).parent / "clustersim")

@@ -1,6 +1,6 @@
 """Stored supply networks: the nodes and edges of one run at its last quarter.
 
-Workers capture :meth:`sim.model.ClusterModel.supply_network` for replicate 0 of every arm and
+Workers capture :meth:`sim.model.model.ClusterModel.supply_network` for replicate 0 of every arm and
 design point (``RunResult.network``); the parent stores them after :meth:`Store.write_runs`
 with :func:`write_networks`, and the network chart reads them back with :func:`read_network`,
 so reports never re-run the model.
@@ -21,7 +21,7 @@ from sqlalchemy import (
     select,
 )
 
-from sim.results import RunResult
+from sim.run.results import RunResult
 from sim.store.tables import run, run_network, run_node, sweep
 
 __all__ = ["has_networks", "read_network", "write_networks"]

@@ -13,8 +13,8 @@ import pandas as pd
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.engine import CursorResult
 
-from sim.outcomes import OUTCOME_NAMES
-from sim.results import RunKey, RunResult
+from sim.model.outcomes import OUTCOME_NAMES
+from sim.run.results import RunKey, RunResult
 from sim.store.tables import run, run_outcome, scenario, sweep
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The results store: scenarios, sweeps, design points, runs and their quarterly outcomes.
 
 One process writes (the parent of the workers), in batches: :meth:`Store.write_runs` stores a
-whole batch of :class:`~sim.results.RunResult` in one transaction (outcome rows by ``COPY`` on
+whole batch of :class:`~sim.run.results.RunResult` in one transaction (outcome rows by ``COPY`` on
 PostgreSQL, by the driver's ``executemany`` on SQLite).
 Reads return pandas DataFrames built from one query each.
 """
@@ -27,8 +27,8 @@ from sqlalchemy.exc import (
 )
 
 from sim import __version__
-from sim.outcomes import OUTCOME_NAMES, outcome
-from sim.results import RunKey, RunResult
+from sim.model.outcomes import OUTCOME_NAMES, outcome
+from sim.run.results import RunKey, RunResult
 from sim.store.engine import (
     WRITE_OPTIONS,
     create_store_engine,
@@ -38,6 +38,7 @@ from sim.store.engine import (
     upgrade_schema,
 )
 from sim.store.errors import StoreUnavailable, SweepConflict, SweepNotFound
+from sim.store.network import read_network, write_networks
 from sim.store.rows import (
     delete_runs,
     dumps,
@@ -236,7 +237,8 @@ class Store:
         replications: int,
         arms: list[str],
         kind: str,
-        points: list[tuple[int, dict[str, Any], str]],
+        points: list[tuple[int, dict[str, Any], str]]
+        | list[tuple[int, dict[str, Any], str, list[float] | None]],
         *,
         code_version: str | None = None,
     ) -> int:
@@ -250,7 +252,8 @@ class Store:
             replications: Replicates per design point.
             arms: Arm names.
             kind: ``run`` (a single scenario) or ``sweep``.
-            points: Design points as (point number, parameter values, scenario hash).
+            points: Design points as (point number, parameter values, scenario hash) and,
+                optionally, the unrounded sample row of the design (lhs, sobol, morris).
             code_version: clustersim version; defaults to the installed one.
 
         Returns:
@@ -303,11 +306,12 @@ class Store:
                             [
                                 {
                                     "sweep_id": sweep_id,
-                                    "point": int(point),
-                                    "values_json": dumps(values),
-                                    "scenario_hash": point_hash,
+                                    "point": int(p[0]),
+                                    "values_json": dumps(p[1]),
+                                    "scenario_hash": p[2],
+                                    "raw_json": dumps(list(p[3])) if len(p) > 3 and p[3] else None,
                                 }
-                                for point, values, point_hash in points
+                                for p in points
                             ],
                         )
                     return sweep_id
@@ -376,6 +380,26 @@ class Store:
             for r in rows
         ]  # fmt: skip
         return pd.DataFrame.from_records(records, columns=columns)
+
+    def design_raw(self, sweep_name: str) -> list[list[float]] | None:
+        """The unrounded sample matrix of a sweep's design (one row per point), if stored.
+
+        Returns None for designs without one (grid, a single point) or sweeps stored before
+        the matrix was kept.
+
+        Raises:
+            SweepNotFound: When no sweep has that name.
+        """
+        with self._read() as conn:
+            sweep_id = self._sweep_id(conn, sweep_name)
+            rows = conn.execute(
+                select(design_point.c.raw_json)
+                .where(design_point.c.sweep_id == sweep_id)
+                .order_by(design_point.c.point)
+            ).scalars().all()  # fmt: skip
+        if not rows or any(r is None for r in rows):
+            return None
+        return [json.loads(r) for r in rows]
 
     def design_points(self, sweep_name: str, *, include_hash: bool = False) -> pd.DataFrame:
         """Return the design points of a sweep: ``point`` and one column per parameter value.
@@ -477,6 +501,24 @@ class Store:
                     )
             if outcome_rows:
                 write_outcome_rows(conn, outcome_rows)
+
+    def write_batch(self, sweep_id: int, batch: Sequence[RunResult]) -> None:
+        """Store a batch of runs (:meth:`write_runs`), then the supply networks some carry.
+
+        This is what the runner calls (:class:`sim.run.runner.RunSink`).
+        """
+        self.write_runs(sweep_id, batch)
+        write_networks(self, sweep_id, batch)
+
+    def network(
+        self, sweep_name: str, arm: str, *, replicate: int = 0, point: int = 0
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The stored supply network (nodes, edges) of one run (:func:`read_network`).
+
+        Raises:
+            LookupError: When that run has no stored network.
+        """
+        return read_network(self, sweep_name, arm, replicate=replicate, point=point)
 
     def runs(self, sweep_name: str) -> pd.DataFrame:
         """Return one row per stored run of a sweep, sorted by point, replicate and arm.

@@ -2,7 +2,7 @@
 
 These definitions are what the code reads and writes; the schema itself is created by the Alembic
 migrations in ``sim/store/migrations``. ``run_outcome`` has one column per outcome of the live
-catalogue (:data:`sim.outcomes.OUTCOME_NAMES`), so adding an outcome requires a new migration
+catalogue (:data:`sim.model.outcomes.OUTCOME_NAMES`), so adding an outcome requires a new migration
 (a test compares the two).
 """
 
@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from sim.outcomes import OUTCOME_NAMES
+from sim.model.outcomes import OUTCOME_NAMES
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -93,6 +93,7 @@ design_point = Table(
     Column("point", Integer, nullable=False),
     Column("values_json", Text, nullable=False),
     Column("scenario_hash", Text),
+    Column("raw_json", Text),
     PrimaryKeyConstraint("sweep_id", "point"),
 )
 

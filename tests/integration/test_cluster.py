@@ -179,7 +179,7 @@ def test_finished_tasks_do_not_pile_up_on_the_cluster(
 
     pg = pg_databases.create("release")
     path, total = write_sweep(tmp_path, "release", reps=10)  # 30 chunks of 6 runs
-    window = max(2, 3 * (os.cpu_count() or 1))  # chunks in flight (sim.experiment.run_tasks)
+    window = max(2, 3 * (os.cpu_count() or 1))  # chunks in flight (sim.run.runner.run_tasks)
     n_chunks = total // 6
     assert n_chunks > window + 8, "the sweep must have more chunks than the window"
 

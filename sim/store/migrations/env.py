@@ -14,6 +14,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import URL, Connection
 
+from sim.store.engine import WRITE_OPTIONS, create_store_engine, resolve_url
 from sim.store.tables import metadata
 
 config = context.config
@@ -33,8 +34,6 @@ def _configure(connection: Connection) -> None:
 
 
 def _url() -> URL:
-    from sim.store.engine import resolve_url
-
     return resolve_url(config.get_main_option("sqlalchemy.url") or None)
 
 
@@ -60,8 +59,6 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-
-    from sim.store.engine import WRITE_OPTIONS, create_store_engine
 
     engine = create_store_engine(_url())
     try:

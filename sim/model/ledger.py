@@ -1,0 +1,54 @@
+"""The quarter's ledger: budget flows and totals booked by the model's stages.
+
+Every preference payment is booked here by instrument and budget level, and every tax by
+budget level, so that outcomes and accounting tests read one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["INSTRUMENTS", "Ledger"]
+
+INSTRUMENTS = ("joint_project", "starter_batch", "loans", "tax_relief")
+
+
+@dataclass
+class Ledger:
+    """Flows of the current quarter (reset by :meth:`start_quarter`)."""
+
+    cost: dict[tuple[str, str], float] = field(default_factory=dict)
+    tax: dict[str, float] = field(default_factory=dict)
+    sez_tax_expenditure: float = 0.0
+    investment: float = 0.0
+    joint_projects: int = 0
+    paid_to_firms: float = 0.0
+
+    def start_quarter(self) -> None:
+        """Zero every flow."""
+        self.cost = {(i, lvl): 0.0 for i in INSTRUMENTS for lvl in ("federal", "regional")}
+        self.tax = {"federal": 0.0, "regional": 0.0}
+        self.sez_tax_expenditure = 0.0
+        self.investment = 0.0
+        self.joint_projects = 0
+        self.paid_to_firms = 0.0
+
+    def book_cost(self, instrument: str, level: str, amount: float) -> None:
+        """Book a preference cost (subsidy paid, interest subsidy or tax expenditure)."""
+        self.cost[(instrument, level)] += float(amount)
+
+    def instrument_cost(self, instrument: str) -> float:
+        """Cost of one instrument this quarter, both budget levels."""
+        return self.cost[(instrument, "federal")] + self.cost[(instrument, "regional")]
+
+    def level_cost(self, level: str) -> float:
+        """Preference cost borne by one budget level this quarter."""
+        return sum(v for (_, lvl), v in self.cost.items() if lvl == level)
+
+    def add_taxes(self, bill) -> None:
+        """Book a :class:`sim.model.mechanisms.taxes.TaxBill`."""
+        self.tax["federal"] += bill.federal
+        self.tax["regional"] += bill.regional
+        self.sez_tax_expenditure += bill.sez_expenditure
+        for level, amount in bill.relief_expenditure.items():
+            self.book_cost("tax_relief", level, amount)

@@ -1,0 +1,72 @@
+"""Stage 9 (docs/model.md 7.17): SME entry and exit.
+
+Exit: an SME whose cash has been negative for ``exit_after_loss_quarters`` quarters in a row
+closes (:meth:`sim.model.agents.SME.exits`); its workers leave the cluster and its agent is
+removed.
+
+Entry: per trade, ``N_k ~ Poisson(rate / 4 * n_k0 * (S_k / S_k0)^eta)`` new SMEs, where ``n_k0``
+is the number of SMEs of the trade at the start and ``S_k / S_k0`` (capped at 3) the growth of
+the cluster's local purchases in that trade since the first quarter (entrepreneurs follow
+demand). New SMEs are drawn from the trade's first SME group, are not participants, and do not
+produce during their first ``non_producing_quarters``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.agents import SME
+from sim.model.population import Population
+from sim.model.state import KIND_SME, State
+
+__all__ = ["entry_exit"]
+
+_MAX_GROWTH = 3.0
+
+
+def entry_exit(state: State, population: Population, rng: np.random.Generator) -> None:
+    """Apply exits, then entries, for this quarter."""
+    s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
+    d = s.sme_demography
+    sme = f.alive[:n] & (f.kind[:n] == KIND_SME)
+    k_count = len(state.trades)
+    sales = np.bincount(
+        np.maximum(f.trade[:n][sme], 0), weights=f.sales_cluster[:n][sme], minlength=k_count
+    )
+    counts = np.bincount(np.maximum(f.trade[:n][sme], 0), minlength=k_count)
+    if state.local_sales0 is None:
+        state.local_sales0 = np.maximum(sales, 0.0)
+        state.sme_count0 = counts.astype(float)
+    # Demand growth seen by entrepreneurs, smoothed by 1 mln RUB and capped at 3x.
+    growth = np.minimum((np.maximum(sales, 0.0) + 1.0) / (state.local_sales0 + 1.0), _MAX_GROWTH)
+    lam = d.entry_rate_per_year / 4.0 * state.sme_count0 * growth**d.entry_demand_sensitivity
+    new = rng.poisson(lam)
+
+    gone = np.flatnonzero(sme & SME.exits(f.loss_quarters[:n], d.exit_after_loss_quarters))
+    population.remove(gone)
+    # An exiting SME produced and sold this quarter: its flows stay in this quarter's accounts
+    # (see record); its workers leave the cluster next quarter (State.exited).
+    state.exited = gone
+    state.exits_this_quarter = int(gone.size)
+
+    entered = False
+    for k, m in enumerate(new):
+        gi = state.entry_group.get(state.trades[k])
+        if gi is None or m == 0:
+            continue
+        sl = population.add(rng, int(m), gi)
+        f.born_quarter[sl] = q
+        f.last_contract_quarter[sl] = -100
+        f.participant[sl] = False
+        f.matched[sl] = False
+        f.order_book[sl] = 0.0
+        f.output[sl] = 0.0  # not producing yet
+        grow = f.n - state.supplier_cost0.size
+        if grow > 0:
+            state.supplier_cost0 = np.concatenate((state.supplier_cost0, np.ones(grow)))
+        # The entrants' reference cost at entry (the whole table is recomputed once below).
+        state.supplier_cost0[sl] = state.unit_costs(sl)
+        f.price[sl] = 1 + s.sourcing.trades[k].local_price_premium
+        entered = True
+    if entered:
+        state.update_costs()

@@ -1,0 +1,92 @@
+"""Stage 2 (docs/model.md 7.3): firms join or leave the cluster.
+
+A share of firms reconsiders each quarter (more outsiders when the organisation recruits); each
+decides by :meth:`sim.model.agents.Firm.membership_decision` on its expected net benefit, the
+share of its peers already in, its own taste and its group's calibrated constant.
+
+Expected net benefit per quarter (mln RUB)::
+
+    B_i = network_share * revenue_i - (fee + compliance) / 4
+          + prospect * sum over the regime's instruments of what firm i expects from it
+
+where each instrument's expectation is written beside the code that pays it
+(``add_expected_benefit`` of :mod:`~sim.model.mechanisms.joint_projects`,
+:mod:`~sim.model.mechanisms.starter_batches`, :mod:`~sim.model.mechanisms.loans` and
+:mod:`~sim.model.mechanisms.tax_relief`), and ``prospect`` is the chance of registration as
+firms see it (:meth:`sim.model.agents.Firm.registration_prospect`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.agents import ClusterOrganization, Firm, Government
+from sim.model.mechanisms import joint_projects, loans, starter_batches, tax_relief
+from sim.model.state import KIND_LARGE, KIND_SME, State
+
+__all__ = ["net_benefit", "peer_share", "reconsider"]
+
+
+def net_benefit(
+    state: State, gov: Government, org: ClusterOrganization, prospect: float
+) -> np.ndarray:
+    """Expected quarterly benefit of participation minus fees and compliance cost (mln RUB)."""
+    s, f, n = state.spec, state.firms, state.firms.n
+    revenue = f.output[:n] * f.price[:n]
+    net = s.membership.network_benefit_share_of_sales * revenue
+    net -= (s.membership.fee_mln_rub_per_year + s.membership.compliance_cost_mln_rub_per_year) / 4
+    regime = gov.regime
+    if regime is None or prospect <= 0:
+        return net
+    value = np.zeros(n)
+    if regime.joint_project_subsidy is not None and org.exists:
+        joint_projects.add_expected_benefit(
+            value, state, regime.joint_project_subsidy, s.organisation
+        )
+    if regime.starter_batch_subsidy is not None:
+        starter_batches.add_expected_benefit(value, state, regime.starter_batch_subsidy)
+    if regime.preferential_loans is not None:
+        loans.add_expected_benefit(value, state, regime.preferential_loans)
+    if regime.tax_relief is not None:
+        tax_relief.add_expected_benefit(value, state, regime.tax_relief)
+    return net + prospect * value
+
+
+def peer_share(state: State) -> np.ndarray:
+    """Share of participants among alive firms of the same kind."""
+    f, n = state.firms, state.firms.n
+    out = np.zeros(n)
+    for kind in (KIND_LARGE, KIND_SME):
+        m = (f.kind[:n] == kind) & f.alive[:n]
+        if m.any():
+            out[f.kind[:n] == kind] = f.participant[:n][m].mean()
+    return out
+
+
+def reconsider(
+    state: State, gov: Government, org: ClusterOrganization, rng: np.random.Generator
+) -> None:
+    """A share of firms reconsider participation (benefits vs fees, peers, taste)."""
+    s, f, n = state.spec, state.firms, state.firms.n
+    u = rng.random(n)
+    rate = np.full(n, s.membership.reconsider_share_per_quarter)
+    if org.exists:  # the organisation recruits: outsiders hear of it more often
+        rate[~f.participant[:n]] *= 1 + s.organisation.recruit_bonus
+    reconsider_now = f.alive[:n] & (u < np.minimum(rate, 1.0))
+    if not reconsider_now.any():
+        return
+    prospect = Firm.registration_prospect(gov.offers_registration, gov.registered, state.last_check)
+    want = Firm.membership_decision(
+        net_benefit(state, gov, org, prospect),
+        peer_share(state),
+        f.taste[:n],
+        state.group_constant[f.group[:n]],
+        benefit_scale=s.membership.benefit_scale_mln_rub,
+        peer_weight=s.membership.peer_weight,
+    )
+    joined = reconsider_now & want & ~f.participant[:n]
+    left = reconsider_now & ~want & f.participant[:n]
+    f.participant[:n][joined] = True
+    f.participant[:n][left] = False
+    f.matched[:n][left] = False
+    f.matched[:n][joined & (f.kind[:n] == KIND_LARGE)] = True

@@ -1,0 +1,72 @@
+"""After stage 9 (docs/model.md 7.18): the quarter's outcomes (catalogue: sim.model.outcomes).
+
+Output is measured at constant base-year prices (volume); prices only enter revenue and costs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.agents import Government
+from sim.model.state import KIND_LARGE, KIND_SME, ROLE_FINAL, State
+
+__all__ = ["record_outcomes"]
+
+
+def record_outcomes(state: State, gov: Government) -> dict[str, float]:
+    """Return ``{outcome: value}`` for the current quarter."""
+    f, n, led, s = state.firms, state.firms.n, state.ledger, state.spec
+    alive = f.alive[:n].copy()
+    alive[state.exited] = True  # firms that closed at the end of this quarter produced in it
+    large = alive & (f.kind[:n] == KIND_LARGE)
+    sme = alive & (f.kind[:n] == KIND_SME)
+    fin = alive & (f.role[:n] == ROLE_FINAL)
+    volume = f.output[:n]  # output at constant base-year prices
+    output = float(volume[alive].sum())
+    emp = float(f.employment[:n][f.alive[:n]].sum())
+    value_added = output - float(f.purchases[:n][alive].sum())
+    purch = float(f.purchases[:n][fin].sum())
+    fin_out = f.output[:n][fin]
+    uc = float(np.average(f.unit_cost[:n][fin], weights=fin_out)) if fin_out.sum() > 0 else np.nan
+    thr = s.sourcing.qualification_threshold
+    in_chain = sme & (f.qualification[:n] >= thr) & (f.sales_cluster[:n] > 0)
+    share_hist = [x for x in state.market_share_hist[-4:] if not np.isnan(x)]
+    roster = state.roster()
+    costs = {
+        i: led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
+    }
+    return {
+        "output": output,
+        "value_added": value_added,
+        "employment": emp,
+        "productivity": 4.0 * output / emp if emp > 0 else np.nan,
+        "large_employment": float(f.employment[:n][large].sum()),
+        "large_output": float(volume[large].sum()),
+        "sme_output": float(volume[sme].sum()),
+        "local_content_share": float(f.purchases_local[:n][fin].sum() / purch)
+        if purch > 0
+        else 0.0,
+        "smes_in_chains": float(in_chain.sum()),
+        "smes_alive": float(sme.sum()),
+        "unit_cost_index": uc / state.cost_comp,
+        "market_share": float(np.mean(share_hist)) if share_hist else np.nan,
+        "new_orders": state.new_orders,
+        "order_book": float(f.order_book[:n][fin].sum()),
+        "investment": led.investment,
+        "participants": float((alive & f.participant[:n]).sum()),
+        "industrial_participants": float(roster.sum()),
+        "registered": 1.0 if gov.registered else 0.0,
+        "functional_dependence": state.functional_dependence(roster),
+        "joint_projects": float(led.joint_projects),
+        "cost_joint_project": costs["joint_project"],
+        "cost_starter_batch": costs["starter_batch"],
+        "cost_loans": costs["loans"],
+        "cost_tax_relief": costs["tax_relief"],
+        "cost_federal": led.level_cost("federal"),
+        "cost_regional": led.level_cost("regional"),
+        "preference_cost": sum(costs.values()),
+        "sez_tax_expenditure": led.sez_tax_expenditure,
+        "tax_federal": led.tax["federal"],
+        "tax_regional": led.tax["regional"],
+        "loans_outstanding": float((f.debt_market[:n] + f.debt_pref[:n])[alive].sum()),
+    }

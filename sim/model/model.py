@@ -1,0 +1,157 @@
+"""ClusterModel: a de-facto industrial cluster that may register and receive state preferences.
+
+One step is one quarter. :meth:`ClusterModel.step` is the model's process overview
+(docs/model.md, "Process overview and scheduling"), top to bottom: each line is one stage, a
+function of :mod:`sim.model.mechanisms` named after its docs section. Firm state lives in the
+numpy arrays of :class:`sim.model.state.State`; the agents (:mod:`sim.model.agents`) keep
+identity and decision rules. Every random draw comes from the model's ``rng``: each quarter
+spawns one child generator per mechanism, so the arms of a pair share their random numbers
+mechanism by mechanism (common random numbers).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.model.agents import ClusterOrganization, Government
+from sim.model.calibration import calibrate
+from sim.model.mechanisms import (
+    demography,
+    investment,
+    joint_projects,
+    market,
+    matching,
+    membership,
+    prices,
+    production,
+    qualification,
+    registry,
+    sourcing,
+    taxes,
+)
+from sim.model.mechanisms.record import record_outcomes
+from sim.model.network import supply_network
+from sim.model.outcomes import OUTCOME_INDEX, OUTCOME_NAMES
+from sim.model.population import Population
+from sim.model.state import FirmArrays, State
+from sim.scenario.files import default_scenario
+from sim.scenario.schema import ARM_DE_FACTO, Scenario
+
+__all__ = ["ClusterModel"]
+
+_MECHANISMS = ("market", "membership", "matching", "projects", "qualification", "entry")
+#: Columns of the firm table zeroed for firms that closed last quarter.
+_FLOWS_OF_CLOSED = (
+    "employment",
+    "output",
+    "capacity",
+    "sales_cluster",
+    "sales_other",
+    "purchases",
+    "purchases_local",
+    "purchases_from_participants",
+)
+
+
+class ClusterModel(mesa.Model):
+    """The cluster economy for one arm of one scenario.
+
+    Args:
+        scenario: Validated scenario (default: the shipped Astrakhan shipbuilding scenario).
+        arm: ``"de_facto"`` or the name of one of the scenario's regimes.
+        rng: Seed (int) or generator for all randomness.
+
+    Attributes:
+        spec: The scenario.
+        arm: The arm.
+        horizon: Quarters to simulate.
+        government: The government agent (regime, registry, budgets).
+        organisation: The specialised organisation agent.
+        state: Firm table, world variables and shared queries (:class:`~sim.model.state.State`).
+        population: The firm agents and the drawing of firms.
+        outcomes: Quarters x outcomes (:mod:`sim.model.outcomes`), NaN until recorded.
+    """
+
+    def __init__(
+        self, scenario: Scenario | None = None, arm: str = ARM_DE_FACTO, rng: int | None = 42
+    ) -> None:
+        super().__init__(rng=rng)
+        self.spec = s = scenario if scenario is not None else default_scenario()
+        if arm not in s.arms:
+            raise ValueError(f"unknown arm '{arm}'; this scenario has {', '.join(s.arms)}")
+        self.arm = arm
+        self.horizon = s.scenario.horizon_quarters
+        self.government = Government(
+            self, None if arm == ARM_DE_FACTO else s.regimes[arm], s.registry
+        )
+        self.organisation = ClusterOrganization(self, s.organisation.exists, s.registry)
+        total = sum(g.count for g in s.firm_groups)
+        self.state = State(s, int(total * 1.5) + 16)
+        self.population = Population(self, self.state)
+        self.outcomes = np.full((self.horizon, len(OUTCOME_NAMES)), np.nan)
+        self.population.populate(self.rng.spawn(1)[0])
+        calibrate(self.state, self.government, self.organisation)
+
+    @property
+    def quarter(self) -> int:
+        """The current quarter (0 before the first step)."""
+        return self.state.quarter
+
+    @property
+    def firms(self) -> FirmArrays:
+        """The firm table."""
+        return self.state.firms
+
+    # ----------------------------------------------------------------------------------------
+    # The quarter, top to bottom
+    # ----------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one quarter; the order below is the model's schedule (docs/model.md 3)."""
+        st, gov, org, s = self.state, self.government, self.organisation, self.spec
+        st.quarter += 1
+        self._close_exited()
+        rngs = dict(zip(_MECHANISMS, self.rng.spawn(len(_MECHANISMS)), strict=True))
+        st.ledger.start_quarter()
+        prices.update_world(st)  # 0. key rate; costs and prices
+        market.new_orders(st, s.market, rngs["market"])  # 1. new orders and market shares
+        membership.reconsider(st, gov, org, rngs["membership"])  # 2. join / leave
+        registry.apply_and_decide(st, gov, org)  # 3. applications, decisions, lapses
+        matching.match(st, org, rngs["matching"])  # 3b. the organisation matches SMEs
+        joint_projects.run(st, gov, s.organisation, rngs["projects"])  # 4. joint projects
+        production.produce_final(st)  # 6a. final producers produce
+        sourcing.source(st, gov)  # 5. purchases, starter-batch subsidy
+        production.produce_suppliers(st)  # 6b. suppliers produce; learning, spillovers
+        investment.invest(st, gov)  # 7. loans amortised; capacity investment
+        qualification.qualify(st, rngs["qualification"])  # 7b. SMEs invest to qualify
+        st.ledger.add_taxes(taxes.compute_taxes(st, gov))  # 8. taxes, tax expenditure, cash
+        demography.entry_exit(st, self.population, rngs["entry"])  # 9. SME entry and exit
+        self._record()  # outcomes of the quarter
+        if st.quarter >= self.horizon:
+            self.running = False
+
+    def _close_exited(self) -> None:
+        """Firms that closed last quarter stop producing and selling from this quarter on."""
+        f, i = self.state.firms, self.state.exited
+        for name in _FLOWS_OF_CLOSED:
+            getattr(f, name)[i] = 0.0
+        self.state.exited = np.zeros(0, dtype=np.int64)
+
+    def _record(self) -> None:
+        """Write this quarter's outcomes (see :mod:`sim.model.outcomes`)."""
+        row = record_outcomes(self.state, self.government)
+        for name, value in row.items():
+            self.outcomes[self.state.quarter - 1, OUTCOME_INDEX[name]] = value
+
+    # ----------------------------------------------------------------------------------------
+    # Views
+    # ----------------------------------------------------------------------------------------
+    def supply_network(self, max_edges: int = 5000) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The supply network of the current quarter (:func:`sim.model.network.supply_network`)."""
+        return supply_network(self.state, max_edges)
+
+    def run(self) -> np.ndarray:
+        """Run to the horizon and return the outcome array (quarters x outcomes)."""
+        self.run_for(self.horizon - self.state.quarter)
+        return self.outcomes

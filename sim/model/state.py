@@ -1,0 +1,255 @@
+"""The model's shared state: the firm table and the queries every mechanism may call.
+
+:class:`FirmArrays` holds one numpy column per firm attribute, one slot per firm ever created;
+agents (:mod:`sim.model.agents`) keep identity and decision rules and index into it by ``idx``.
+:class:`State` adds the quarter, the world variables each mechanism keeps between quarters
+(declared here, one block per mechanism, so no mechanism creates attributes of its own), the
+quarter's :class:`~sim.model.ledger.Ledger`, and the public queries mechanisms share
+(roster, functional dependence, effective productivity, unit costs, prices, free capacity).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.ledger import Ledger
+from sim.scenario.schema import Scenario
+
+__all__ = ["KIND_LARGE", "KIND_SME", "ROLE_COMPONENT", "ROLE_FINAL", "FirmArrays", "State"]
+
+KIND_LARGE = 0
+KIND_SME = 1
+ROLE_FINAL = 0
+ROLE_COMPONENT = 1
+
+_FLOAT = (
+    "employment",
+    "productivity",
+    "capacity",
+    "qualification",
+    "cash",
+    "order_book",
+    "output",
+    "sales_cluster",
+    "sales_other",
+    "other_demand",
+    "purchases",
+    "purchases_local",
+    "purchases_from_participants",
+    "cum_output",
+    "debt_market",
+    "debt_pref",
+    "pref_rate",
+    "taste",
+    "profit",
+    "unit_cost",
+    "price",
+    "loss_quarters",
+)
+_INT = ("kind", "role", "trade", "group", "born_quarter", "last_contract_quarter")
+_BOOL = ("alive", "participant", "matched", "sez", "special_territory")
+
+
+class FirmArrays:
+    """Column arrays for all firms; grows by doubling when SMEs enter.
+
+    Attributes:
+        n: Number of slots in use (alive or not).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.n = 0
+        self._cap = max(16, capacity)
+        for name in _FLOAT:
+            setattr(self, name, np.zeros(self._cap))
+        for name in _INT:
+            setattr(self, name, np.full(self._cap, -1, dtype=np.int64))
+        for name in _BOOL:
+            setattr(self, name, np.zeros(self._cap, dtype=bool))
+
+    def add(self, count: int) -> np.ndarray:
+        """Reserve ``count`` new contiguous slots and return their indices."""
+        need = self.n + count
+        if need > self._cap:
+            new_cap = max(need, 2 * self._cap)
+            for name in (*_FLOAT, *_INT, *_BOOL):
+                old = getattr(self, name)
+                fill = -1 if name in _INT else 0
+                arr = np.full(new_cap, fill, dtype=old.dtype)
+                arr[: self.n] = old[: self.n]
+                setattr(self, name, arr)
+            self._cap = new_cap
+        idx = np.arange(self.n, need)
+        self.n = need
+        return idx
+
+
+class State:
+    """Firm arrays, the quarter, world variables and the shared queries of one run.
+
+    The attributes below are the whole of what mechanisms keep between quarters; each block
+    names the mechanism (docs/model.md section 7) that writes it.
+
+    Attributes:
+        spec: The scenario.
+        firms: The firm table.
+        quarter: The current quarter (0 at initialisation, 1 in the first step).
+        ledger: Budget flows of the current quarter.
+        trades: Trade names, in scenario order (a firm's ``trade`` indexes it).
+        key_rate: CBR key rate (prices, 7.1).
+        market_rate: Market loan rate, key rate + spread (prices, 7.1).
+        agglo_base: Cluster employment at the start, the spillover's reference (production).
+        cost_comp: Competitors' unit cost, the price numeraire (calibration, 5.2).
+        supplier_cost0: Each supplier's reference unit cost (calibration; entry adds slots).
+        demand_level: Quarterly orders of the market at the start (market, 7.2).
+        outside_capacity: Competitors' calibrated capacity weight in the logit (market).
+        new_orders: Value of orders the cluster won this quarter (market).
+        market_share_hist: The cluster's share of new orders, one entry per quarter (market).
+        outside_attraction: Outside suppliers' attraction per trade (sourcing, 7.8).
+        group_constant: Membership constant per firm group (membership, 7.3).
+        last_check: The registry criteria as last checked (registry, 7.4).
+        entry_group: Firm group new SMEs of each trade are drawn from (demography, 7.17).
+        local_sales0: Cluster sales per trade in the first quarter (demography).
+        sme_count0: SMEs per trade in the first quarter (demography).
+        exited: Firms that closed this quarter (demography; zeroed next quarter).
+        exits_this_quarter: How many closed this quarter (demography).
+    """
+
+    def __init__(self, spec: Scenario, slots: int) -> None:
+        self.spec = spec
+        self.firms = FirmArrays(slots)
+        self.quarter = 0
+        self.ledger = Ledger()
+        self.trades = [t.name for t in spec.sourcing.trades]
+        self._trade_premium = np.array([1 + t.local_price_premium for t in spec.sourcing.trades])
+        # prices (7.1) and production (7.10)
+        self.key_rate = spec.finance.key_rate_start
+        self.market_rate = self.key_rate + spec.finance.market_loan_spread
+        self.agglo_base = 1.0
+        self.cost_comp = 1.0
+        self.supplier_cost0 = np.ones(0)
+        # market (7.2)
+        self.demand_level = spec.market.market_orders_mln_rub_per_year / 4.0
+        self.outside_capacity = 1.0
+        self.new_orders = 0.0
+        self.market_share_hist: list[float] = []
+        # sourcing (7.8), membership (7.3), registry (7.4)
+        self.outside_attraction = np.ones(len(self.trades))
+        self.group_constant = np.zeros(len(spec.firm_groups))
+        self.last_check = None
+        # demography (7.17)
+        self.entry_group: dict[str, int] = {}
+        self.local_sales0: np.ndarray | None = None
+        self.sme_count0 = np.zeros(len(self.trades))
+        self.exited = np.zeros(0, dtype=np.int64)
+        self.exits_this_quarter = 0
+
+    # ----------------------------------------------------------------------------------------
+    # Who is in the cluster
+    # ----------------------------------------------------------------------------------------
+    def roster(self) -> np.ndarray:
+        """Participants with at least one contract with another participant in the memory window."""
+        f, n = self.firms, self.firms.n
+        memory = self.spec.registry.contract_memory_quarters
+        recent = f.last_contract_quarter[:n] > self.quarter - 1 - memory
+        return f.alive[:n] & f.participant[:n] & recent
+
+    def non_producing(self) -> np.ndarray:
+        """Firms still organising production (born within ``non_producing_quarters``)."""
+        f, n = self.firms, self.firms.n
+        return self.quarter - f.born_quarter[:n] <= self.spec.sme_demography.non_producing_quarters
+
+    def functional_dependence(self, roster: np.ndarray | None = None) -> float:
+        """Final producers' purchases from other participants / their total purchases (roster)."""
+        f, n = self.firms, self.firms.n
+        roster = self.roster() if roster is None else roster
+        m = roster & (f.role[:n] == ROLE_FINAL)
+        total = f.purchases[:n][m].sum()
+        return float(f.purchases_from_participants[:n][m].sum() / total) if total > 0 else 0.0
+
+    # ----------------------------------------------------------------------------------------
+    # Productivity, costs and prices
+    # ----------------------------------------------------------------------------------------
+    def effective_productivity(self, idx: slice | np.ndarray | None = None) -> np.ndarray:
+        """Own productivity times the agglomeration spillover (participants more than outsiders).
+
+        ``idx`` selects firms (default: all); the spillover depends on all alive firms' employment.
+        """
+        p, f, n = self.spec.production, self.firms, self.firms.n
+        if idx is None:
+            idx = slice(0, n)
+        scale = max(float(f.employment[:n][f.alive[:n]].sum()), 1.0) / self.agglo_base
+        gamma = p.agglomeration_elasticity.value * np.where(
+            f.participant[idx], 1.0, p.outsider_spillover_factor
+        )
+        return f.productivity[idx] * scale**gamma
+
+    def labour_capacity(self) -> np.ndarray:
+        """Quarterly output the firms' workers can make at effective productivity."""
+        f, n = self.firms, self.firms.n
+        return self.effective_productivity() * f.employment[:n] / 4.0
+
+    def unit_costs(self, idx: slice | np.ndarray) -> np.ndarray:
+        """Unit cost per rouble of output at normal operation (labour, materials, depreciation).
+
+        Elementwise, so a subset ``idx`` costs only its size.
+        """
+        s, f = self.spec, self.firms
+        ic = np.where(
+            f.kind[idx] == KIND_LARGE,
+            s.taxes.insurance_contributions.value,
+            s.taxes.insurance_contributions_sme.value,
+        )
+        eff = self.effective_productivity(idx)
+        labour = s.labour.wage_mln_rub_per_worker_year * (1 + ic) / eff
+        fs = s.finance
+        dep = fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0
+        out, cap = f.output[idx], f.capacity[idx]
+        util = np.where(out > 0, cap / np.maximum(out, 1e-9), 1.0)
+        return labour + s.sourcing.purchases_share_of_output + dep * np.minimum(util, 3)
+
+    def update_costs(self) -> None:
+        """Recompute every firm's unit cost."""
+        f, n = self.firms, self.firms.n
+        f.unit_cost[:n] = self.unit_costs(slice(0, n))
+
+    def supplier_price(self) -> np.ndarray:
+        """Suppliers' price index: trade premium times unit cost relative to their initial cost."""
+        f, n = self.firms, self.firms.n
+        prem = self._trade_premium
+        rel = f.unit_cost[:n] / self.supplier_cost0[:n]
+        return np.where(f.role[:n] == ROLE_COMPONENT, prem[np.maximum(f.trade[:n], 0)] * rel, 1.0)
+
+    def delivery(self) -> np.ndarray:
+        """Quarters to deliver a new order: minimum build time plus the queue ahead."""
+        f, n = self.firms, self.firms.n
+        rate = np.maximum(np.minimum(f.capacity[:n], self.labour_capacity()), 1e-9)
+        return self.spec.market.build_quarters_min + f.order_book[:n] / rate
+
+    # ----------------------------------------------------------------------------------------
+    # Suppliers
+    # ----------------------------------------------------------------------------------------
+    def localisable_demand(self) -> np.ndarray:
+        """Final producers' purchases that local firms could supply (volume at base prices)."""
+        f, n = self.firms, self.firms.n
+        fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
+        s = self.spec.sourcing
+        return np.where(fin, f.output[:n] * s.purchases_share_of_output * s.localisable_share, 0)
+
+    def supplier_free_capacity_all(self) -> tuple[np.ndarray, np.ndarray]:
+        """Free capacity of every firm and the mask of qualified producing suppliers (any trade)."""
+        s, f, n = self.spec, self.firms, self.firms.n
+        ok = (
+            f.alive[:n]
+            & (f.role[:n] == ROLE_COMPONENT)
+            & (f.qualification[:n] >= s.sourcing.qualification_threshold)
+            & ~self.non_producing()
+        )
+        cap = np.minimum(f.capacity[:n], self.labour_capacity())
+        free = cap * (1 - s.production.sme_other_market_share_of_capacity)
+        return free, ok
+
+    def supplier_free_capacity(self, k: int) -> np.ndarray:
+        """Capacity each qualified supplier of trade ``k`` offers the cluster (0 for others)."""
+        free, ok = self.supplier_free_capacity_all()
+        return np.where(ok & (self.firms.trade[: self.firms.n] == k), free, 0.0)

@@ -1,0 +1,235 @@
+"""The brief: a self-contained HTML page and a PDF of a sweep.
+
+Both hold the regime table, the charts, a method note and the scenario's assumptions with their
+sources.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import textwrap
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from sim import __version__
+from sim.report import charts
+from sim.report.data import ReportData
+from sim.report.figures import point_values
+from sim.report.i18n import arm_label, fmt, fmt_ci, outcome_label, param_label, t, unit
+
+__all__ = ["key_assumptions", "write_html", "write_pdf"]
+
+
+def key_assumptions(toml_text: str) -> list[dict[str, Any]]:
+    """Every ``{value, unit, source}`` entry of a scenario TOML, as ``key, value, unit, source``."""
+    data = tomllib.loads(toml_text)
+    rows: list[dict[str, Any]] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            if "value" in node and "source" in node:
+                rows.append(
+                    {
+                        "key": path,
+                        "value": node["value"],
+                        "unit": node.get("unit", ""),
+                        "source": node["source"],
+                    }
+                )
+                return
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else k)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}[{i}]")
+
+    walk(data, "")
+    return rows
+
+
+_CSS = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 72em; margin: 2em auto;
+       padding: 0 1em; color: #222; line-height: 1.4; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.8em; margin: 0.5em 0; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.4em; vertical-align: top; }
+th { background: #0072B2; color: #fff; text-align: left; }
+td.n { text-align: right; white-space: nowrap; }
+.wrap { overflow-x: auto; }
+figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; }
+figcaption, .source { font-size: 0.8em; color: #555; }
+"""
+
+
+def _regime_rows(d: ReportData, lang: str) -> tuple[list[str], list[list[str]]]:
+    point_head = "; ".join(param_label(p, lang) for p in d.params) or t("col_point", lang)
+    head = [point_head, t("col_arm", lang), t("col_n", lang)]
+    head += [f"{outcome_label(o, lang)}, %" for o in d.outcomes]
+    head += [
+        f"{t('col_cost_total', lang)}, {t('mln_rub', lang)}",
+        t("col_be_federal", lang),
+        t("col_be_regional", lang),
+    ]
+    rows = []
+    for _, r in d.table.iterrows():
+        label = point_values(d, int(r["point"]), lang) or str(int(r["point"]))
+        cells = [label, arm_label(r["arm"], lang, d.info.titles), fmt(r["n"], lang, 0)]
+        cells += [
+            fmt_ci(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"], lang)
+            for o in d.outcomes
+        ]
+        cells += [fmt(r["cost_total"], lang, 0), fmt(r["be_federal"], lang, 2),
+                  fmt(r["be_regional"], lang, 2)]  # fmt: skip
+        rows.append(cells)
+    return head, rows
+
+
+def _html_table(head: list[str], rows: list[list[str]], numeric_from: int = 2) -> str:
+    out = ['<div class="wrap"><table><thead><tr>']
+    out += [f"<th>{html.escape(h)}</th>" for h in head]
+    out.append("</tr></thead><tbody>")
+    for r in rows:
+        out.append("<tr>")
+        for j, c in enumerate(r):
+            cls = ' class="n"' if j >= numeric_from else ""
+            out.append(f"<td{cls}>{html.escape(str(c))}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def _title(d: ReportData, lang: str) -> str:
+    sc = d.scenario.scenario
+    return t("brief_title", lang, title=(sc.title_ru or sc.title) if lang == "ru" else sc.title)
+
+
+def _method(d: ReportData, lang: str) -> str:
+    rate = d.scenario.experiment.discount_rate.value
+    return t(
+        "method_note",
+        lang,
+        reps=d.info.replications,
+        quarters=int(d.df["quarter"].max()),
+        rate=fmt(rate * 100, lang, 1) + ("\u202f%" if lang == "ru" else "%"),
+    )
+
+
+def _assumption_rows(d: ReportData, lang: str) -> list[list[str]]:
+    rows = []
+    for a in key_assumptions(d.scenario_row["toml_text"]):
+        v = a["value"]
+        value = fmt(v, lang, 3).rstrip("0").rstrip(",.") if isinstance(v, float) else str(v)
+        rows.append([a["key"], value, unit(str(a["unit"]), lang), str(a["source"])])
+    return rows
+
+
+def _png_data(fig: Figure, saved: Path | None = None) -> str:
+    if saved is not None and saved.exists():
+        return base64.b64encode(saved.read_bytes()).decode("ascii")
+    buf = io.BytesIO()
+    with charts.house_style():
+        fig.savefig(buf, format="png", dpi=200)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def write_html(
+    d: ReportData, lang: str, figs: dict[str, Figure], path: Path, png_dir: Path | None = None
+) -> Path:
+    """The HTML brief: regime table, charts embedded as PNG data, method note, assumptions.
+
+    ``png_dir`` holds PNGs already saved by the figure pack (reused instead of re-rendering).
+    """
+    title = _title(d, lang)
+    head, rows = _regime_rows(d, lang)
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{lang}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="source">{html.escape(t("sweep", lang))}: {html.escape(d.sweep["name"])}. '
+        f"{html.escape(d.info.line(lang))}.</p>",
+        f"<h2>{html.escape(t('h_regimes', lang))}</h2>",
+        _html_table(head, rows),
+        f"<h2>{html.escape(t('h_charts', lang))}</h2>",
+    ]
+    for name, fig in figs.items():
+        cap = getattr(fig, "_clustersim_title", name).replace("\n", " ")
+        parts.append(
+            f'<figure id="{html.escape(name)}"><img alt="{html.escape(cap)}" '
+            f'src="data:image/png;base64,{_png_data(fig, png_dir and png_dir / f"{name}.png")}">'
+            f"<figcaption>{html.escape(cap)}</figcaption></figure>"
+        )
+    parts += [
+        f"<h2>{html.escape(t('h_method', lang))}</h2>",
+        f"<p>{html.escape(_method(d, lang))}</p>",
+        f"<h2>{html.escape(t('h_assumptions', lang))}</h2>",
+        _html_table(
+            [t("col_key", lang), t("col_value", lang), t("col_unit", lang), t("col_source", lang)],
+            _assumption_rows(d, lang),
+            numeric_from=99,
+        ),
+        f'<p class="source">{html.escape(t("generated", lang))} clustersim {__version__}, '
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>",
+        "</body></html>",
+    ]
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+def _text_page(pdf: PdfPages, lines: list[tuple[str, float, str]]) -> None:
+    """One A4 page of wrapped text lines ``(text, size, weight)``; spills onto more pages."""
+    with charts.house_style():
+        fig = Figure(figsize=(8.27, 11.69))
+        y = 0.95
+        for text, size, weight in lines:
+            width = int(105 * 8 / size)
+            for para in text.split("\n"):
+                for ln in textwrap.wrap(para, width) or [""]:
+                    if y < 0.05:
+                        pdf.savefig(fig)
+                        fig = Figure(figsize=(8.27, 11.69))
+                        y = 0.95
+                    fig.text(
+                        0.07,
+                        y,
+                        ln,
+                        fontsize=size,
+                        fontweight=weight,
+                        va="top",
+                        family="DejaVu Sans Mono" if weight == "mono" else None,
+                    )
+                    y -= size * 1.45 / (11.69 * 72)
+            y -= 0.008 if size >= 10 else 0.0
+        pdf.savefig(fig)
+
+
+def write_pdf(d: ReportData, lang: str, figs: dict[str, Figure], path: Path) -> Path:
+    """The PDF brief: a text section (title, regime table, method, assumptions), then charts."""
+    head, rows = _regime_rows(d, lang)
+    lines: list[tuple[str, float, str]] = [
+        (_title(d, lang), 16, "bold"),
+        (f"{t('sweep', lang)}: {d.sweep['name']}. {d.info.line(lang)}.", 8, "normal"),
+        (t("h_regimes", lang), 12, "bold"),
+    ]
+    for r in rows:
+        lines.append((f"{r[1]} ({r[0]}):", 8, "bold"))
+        for h, c in zip(head[2:], r[2:], strict=True):
+            lines.append((f"    {h}: {c}", 8, "normal"))
+    lines += [(t("h_method", lang), 12, "bold"), (_method(d, lang), 8, "normal")]
+    lines.append((t("h_assumptions", lang), 12, "bold"))
+    for k, v, u, s in _assumption_rows(d, lang):
+        lines.append((f"{k} = {v} {u} — {s}", 7, "normal"))
+    meta = {"Title": _title(d, lang), "Creator": f"clustersim {__version__}"}
+    with charts.house_style(), PdfPages(path, metadata=meta) as pdf:
+        _text_page(pdf, lines)
+        for fig in figs.values():
+            pdf.savefig(fig)
+    return path

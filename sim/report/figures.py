@@ -1,0 +1,118 @@
+"""The report's figure set: which charts apply to a sweep, drawn for one language."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.analysis.effects import effects
+from sim.report import charts
+from sim.report.data import ReportData
+from sim.report.i18n import fmt, param_label
+from sim.scenario.schema import ARM_DE_FACTO
+
+__all__ = ["figures", "is_numeric", "point_label", "point_values"]
+
+
+def _oat(
+    table: pd.DataFrame, params: list[str], base: pd.Series, arm: str, o: str, df: pd.DataFrame
+) -> pd.DataFrame | None:
+    """One-at-a-time effects (absolute) at each parameter's lowest and highest value."""
+    eff = effects(df[df["arm"].isin([ARM_DE_FACTO, arm])], [o]).set_index("point")["effect"]
+    rows = []
+    design = table[table["arm"] == arm]
+    for p in params:
+        others = [q for q in params if q != p]
+        sel = design
+        for q in others:
+            sel = sel[sel[q] == base[q]]
+        if sel[p].nunique() < 2:
+            continue
+        lo_pt = int(sel.loc[sel[p].idxmin(), "point"])
+        hi_pt = int(sel.loc[sel[p].idxmax(), "point"])
+        rows.append(
+            {"parameter": p, "arm": arm, "outcome": o, "low": eff.get(lo_pt, np.nan),
+             "high": eff.get(hi_pt, np.nan)}
+        )  # fmt: skip
+    return pd.DataFrame(rows) if len(rows) >= 2 else None
+
+
+def is_numeric(s: pd.Series) -> bool:
+    """Numeric and not boolean."""
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
+def point_label(d: ReportData, point: int, lang: str) -> str:
+    """``parameter = value; ...`` of a design point, in the language."""
+    if not d.params:
+        return ""
+    row = d.design[d.design["point"] == point].iloc[0]
+    parts = []
+    for p in d.params:
+        v = row[p]
+        parts.append(
+            f"{param_label(p, lang)} = {fmt(v, lang, 3) if is_numeric(d.design[p]) else v}"
+        )
+    return "; ".join(parts)
+
+
+def point_values(d: ReportData, point: int, lang: str) -> str:
+    """The parameter values of a design point, in the language."""
+    row = d.design[d.design["point"] == point].iloc[0]
+    return "; ".join(
+        fmt(row[p], lang, 3) if is_numeric(d.design[p]) else str(row[p]) for p in d.params
+    )
+
+
+def figures(d: ReportData, lang: str, notes: list[str]) -> dict[str, Figure]:
+    """Every chart that applies to the sweep, by file stem; what is skipped goes to ``notes``."""
+    figs: dict[str, Figure] = {}
+    info = d.info
+    arms = list(d.sweep["arms"])
+    regimes = [a for a in arms if a != ARM_DE_FACTO]
+    bp = d.base_point
+    if ARM_DE_FACTO not in arms or not regimes or d.table.empty:
+        notes.append("comparison charts skipped: the sweep has no de_facto arm and regime")
+    else:
+        many = d.design["point"].nunique() > 1
+        for p in sorted(d.table["point"].unique()):
+            key = f"regime_comparison_p{p}" if many else "regime_comparison"
+            figs[key] = charts.regime_comparison(
+                d.table, d.outcomes, lang=lang, point=int(p), info=info,
+                subtitle=point_label(d, int(p), lang),
+            )  # fmt: skip
+            if not many or int(p) == bp:
+                figs["budget"] = charts.budget_chart(d.table, lang=lang, point=bp, info=info)
+        for arm in regimes:
+            figs[f"fan_{d.outcomes[0]}_{arm}"] = charts.fan_chart(
+                d.df, d.outcomes[0], arm, lang=lang, runs=d.runs, point=bp, info=info
+            )
+        numeric = [p for p in d.params if is_numeric(d.design[p]) and d.design[p].nunique() > 1]
+        method = (d.sweep["spec"].get("design") or {}).get("method", "none")
+        if method == "grid" and numeric:
+            for o in d.outcomes:
+                figs[f"dose_response_{o}"] = charts.dose_response(
+                    d.table, numeric[0], o, lang=lang, info=info
+                )
+            base = d.design[d.design["point"] == bp].iloc[0]
+            oat = _oat(d.table, numeric, base, regimes[0], d.outcomes[0], d.df)
+            if oat is not None:
+                figs["tornado"] = charts.tornado_chart(oat, lang=lang, info=info)
+    if "morris" in d.sensitivity:
+        figs["tornado"] = charts.tornado_chart(d.sensitivity["morris"], lang=lang, info=info)
+    if "sobol" in d.sensitivity:
+        figs["sobol"] = charts.sobol_chart(d.sensitivity["sobol"], lang=lang, info=info)
+    horizon = int(d.df["quarter"].max())
+    for arm, (nodes, edges) in d.networks.items():
+        figs[f"network_{arm}"] = charts.network_chart(
+            nodes, edges, lang=lang, arm=arm, quarter=horizon, info=info
+        )
+    reg = d.scenario.registry
+    figs["timeline"] = charts.timeline_chart(
+        d.df, lang=lang, point=bp, info=info,
+        min_industrial_participants=reg.min_industrial_participants.value,
+        fd_default=reg.functional_dependence_default.value,
+        fd_reduced=reg.functional_dependence_reduced.value,
+    )  # fmt: skip
+    return figs

@@ -1,0 +1,11 @@
+"""Running the model many times: seeds, designs, tasks, executors and the resumable runner.
+
+* :mod:`sim.run.seeds` -- replication seeds from a root seed (SeedSequence.spawn)
+* :mod:`sim.run.designs` -- grid / LHS / Sobol / Morris design points over dotted keys
+* :mod:`sim.run.sweepfile` -- sweep files: validated base scenario, arms, design
+* :mod:`sim.run.results` -- the compact result of one run (what workers return)
+* :mod:`sim.run.tasks` -- what a worker runs
+* :mod:`sim.run.executors` -- in-process, process pool (fork server) or Dask executors
+* :mod:`sim.run.runner` -- run tasks in chunks, survive crashed workers, resume a sweep
+* :mod:`sim.run.progress` -- the progress bar
+"""

@@ -1,0 +1,33 @@
+"""A one-line progress bar with ETA on a terminal (stderr); silent when not a terminal."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+__all__ = ["Progress"]
+
+
+class Progress:
+    """A one-line progress bar with ETA on a terminal; silent otherwise."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.done, self.t0 = total, 0, time.monotonic()
+        self.enabled = enabled and sys.stderr.isatty() and total > 0
+
+    def __call__(self, k: int) -> None:
+        """Count ``k`` more runs done and redraw the bar."""
+        self.done += k
+        if not self.enabled:
+            return
+        el = time.monotonic() - self.t0
+        eta = el / self.done * (self.total - self.done) if self.done else 0.0
+        width = 30
+        filled = int(width * self.done / self.total)
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} runs"
+            f"  {el:5.0f}s elapsed, ETA {eta:5.0f}s"
+        )
+        sys.stderr.flush()
+        if self.done >= self.total:
+            sys.stderr.write("\n")
