@@ -1,0 +1,137 @@
+"""After stage 9, sim.model.mechanisms.record: the quarter's outcomes (7.18)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from tiny import government, scenario, state, supplier, yard
+
+from sim.model.mechanisms import record
+from sim.model.outcomes import OUTCOME_NAMES
+
+Q = 8
+
+
+def _quarter_state():
+    """Two yards, a supplier in a yard's chain and a supplier closing at the end of quarter 8."""
+    sc = scenario()
+    st = state(
+        [
+            # participant yard with a contract this quarter
+            yard(output=40.0, purchases=15.2, purchases_local=6.0, purchases_from_participants=5.0,
+                 employment=100.0, unit_cost=1.0, order_book=100.0, participant=True,
+                 last_contract_quarter=Q, debt_market=10.0, debt_pref=5.0),
+            # outsider yard
+            yard(output=20.0, purchases=7.6, purchases_local=2.0, purchases_from_participants=0.0,
+                 employment=60.0, unit_cost=1.2, order_book=50.0),
+            # qualified participant SME that sold to the yards (in a chain)
+            supplier(0, output=4.0, purchases=1.52, employment=10.0, qualification=0.7,
+                     sales_cluster=3.0, participant=True, last_contract_quarter=Q,
+                     debt_market=2.0),
+            # SME that closed at the end of the quarter (alive and participant already cleared)
+            supplier(1, output=2.0, purchases=0.76, employment=5.0, qualification=0.5,
+                     sales_cluster=1.0, alive=False, debt_market=1.0),
+        ],
+        sc,
+        quarter=Q,
+    )  # fmt: skip
+    st.exited = np.array([3])
+    st.cost_comp = 0.8
+    st.new_orders = 123.0
+    st.market_share_hist = [0.1, float("nan"), 0.2, 0.3, 0.4]
+    return sc, st
+
+
+def test_every_catalogued_outcome_is_recorded():
+    sc, st = _quarter_state()
+    row = record.record_outcomes(st, government(sc))
+    assert set(row) == set(OUTCOME_NAMES)
+
+
+def test_output_value_added_employment_and_productivity_by_hand():
+    sc, st = _quarter_state()
+    row = record.record_outcomes(st, government(sc))
+    # output 40 + 20 + 4 + 2 (the closing SME produced this quarter)
+    assert row["output"] == pytest.approx(66.0, rel=1e-12)
+    # value added = 66 - (15.2 + 7.6 + 1.52 + 0.76) = 40.92
+    assert row["value_added"] == pytest.approx(40.92, rel=1e-12)
+    # employment: alive firms only, 100 + 60 + 10 (the closing SME's 5 workers have left)
+    assert row["employment"] == pytest.approx(170.0, rel=1e-12)
+    # productivity = 4 * 66 / 170 mln RUB per worker a year
+    assert row["productivity"] == pytest.approx(4.0 * 66.0 / 170.0, rel=1e-12)
+    assert row["large_employment"] == pytest.approx(160.0, rel=1e-12)
+    assert row["large_output"] == pytest.approx(60.0, rel=1e-12)
+    assert row["sme_output"] == pytest.approx(6.0, rel=1e-12)
+
+
+def test_sourcing_and_chain_outcomes_by_hand():
+    sc, st = _quarter_state()
+    row = record.record_outcomes(st, government(sc))
+    # yards' local purchases / yards' total purchases = (6 + 2) / (15.2 + 7.6)
+    assert row["local_content_share"] == pytest.approx(8.0 / 22.8, rel=1e-12)
+    # in a chain: SME 2 (qualification 0.7 >= 0.6 and sales to the cluster);
+    # SME 3 is below the threshold (0.5)
+    assert row["smes_in_chains"] == 1.0
+    assert row["smes_alive"] == 2.0  # including the SME closing this quarter
+    # output-weighted unit cost of the yards over competitors' cost:
+    # (40 * 1.0 + 20 * 1.2) / 60 / 0.8
+    assert row["unit_cost_index"] == pytest.approx((40.0 + 24.0) / 60.0 / 0.8, rel=1e-12)
+    # mean of the last four quarters' shares, skipping the quarter without orders: (0.2+0.3+0.4)/3
+    assert row["market_share"] == pytest.approx(0.3, rel=1e-12)
+    assert row["new_orders"] == 123.0
+    assert row["order_book"] == pytest.approx(150.0, rel=1e-12)
+    # debts of alive firms and of the closing SME: 10 + 5 + 2 + 1
+    assert row["loans_outstanding"] == pytest.approx(18.0, rel=1e-12)
+
+
+def test_registry_outcomes_by_hand():
+    sc, st = _quarter_state()
+    row = record.record_outcomes(st, government(sc))
+    assert row["participants"] == 2.0
+    # roster: participants with a contract since quarter 8 - 1 - 4 = 3: the yard and SME 2
+    assert row["industrial_participants"] == 2.0
+    # FD of the roster: the participant yard's 5 / 15.2 (the outsider yard is not on it)
+    assert row["functional_dependence"] == pytest.approx(5.0 / 15.2, rel=1e-12)
+    assert row["registered"] == 0.0
+    row = record.record_outcomes(st, government(sc, "cluster_support_2020s", registered=True))
+    assert row["registered"] == 1.0
+
+
+def test_budget_outcomes_come_from_the_ledger():
+    sc, st = _quarter_state()
+    led = st.ledger
+    led.book_cost("joint_project", "federal", 3.0)
+    led.book_cost("starter_batch", "federal", 2.0)
+    led.book_cost("loans", "regional", 0.5)
+    led.book_cost("tax_relief", "regional", 1.5)
+    led.investment = 12.0
+    led.joint_projects = 1
+    led.sez_tax_expenditure = 0.7
+    led.tax["federal"] = 9.0
+    led.tax["regional"] = 4.0
+    row = record.record_outcomes(st, government(sc))
+    assert row["cost_joint_project"] == 3.0
+    assert row["cost_starter_batch"] == 2.0
+    assert row["cost_loans"] == 0.5
+    assert row["cost_tax_relief"] == 1.5
+    assert row["cost_federal"] == pytest.approx(3.0 + 2.0, rel=1e-12)
+    assert row["cost_regional"] == pytest.approx(0.5 + 1.5, rel=1e-12)
+    assert row["preference_cost"] == pytest.approx(7.0, rel=1e-12)
+    assert row["investment"] == 12.0
+    assert row["joint_projects"] == 1.0
+    assert row["sez_tax_expenditure"] == 0.7
+    assert (row["tax_federal"], row["tax_regional"]) == (9.0, 4.0)
+
+
+def test_empty_quarter_gives_undefined_rates_not_errors():
+    sc = scenario()
+    st = state([yard(output=0.0, employment=0.0, purchases=0.0, alive=False)], sc)
+    row = record.record_outcomes(st, government(sc))
+    assert row["output"] == 0.0
+    assert math.isnan(row["productivity"])  # no workers
+    assert math.isnan(row["unit_cost_index"])  # no yard output to weight by
+    assert math.isnan(row["market_share"])  # no share history
+    assert row["local_content_share"] == 0.0  # no purchases
+    assert row["functional_dependence"] == 0.0

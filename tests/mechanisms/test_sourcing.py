@@ -1,0 +1,160 @@
+"""Stage 5, sim.model.mechanisms.sourcing: local vs outside purchases by trade (docs 7.8)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tiny import government, scenario, state, supplier, yard
+
+from sim.model.mechanisms import sourcing
+
+# Astrakhan: purchases 0.38 of output, half localisable, metalwork 30 % of it at a 4 % premium,
+# price sensitivity 8, search cost 6 % for unmatched suppliers.
+YARD_OUTPUT = 40.0
+METALWORK_DEMAND = YARD_OUTPUT * 0.38 * 0.5 * 0.30  # 2.28 mln RUB
+
+
+def _one_pair(yard_attrs=None, supplier_attrs=None, regime="de_facto", registered=False):
+    """A yard and one metalwork supplier (free capacity 0.5 * min(4, 2.0 * 10 / 4) = 2)."""
+    sc = scenario()
+    sup = {"employment": 10.0, "productivity": 2.0, "capacity": 4.0, "output": 4.0,
+           "matched": True, **(supplier_attrs or {})}  # fmt: skip
+    st = state([yard(output=YARD_OUTPUT, **(yard_attrs or {})), supplier(0, **sup)], sc, 2)
+    gov = government(sc, regime, registered=registered, since=1)
+    return st, gov
+
+
+def test_group_shares_two_equal_groups_and_outside_get_a_third_each():
+    # w_g = (cap_g / D) * p^-beta = (10 / 10) * 1^-8 = 1; share_g = 1 / (1 + 1 + a_O = 1) = 1/3
+    shares = sourcing.group_shares(10.0, np.array([10.0, 10.0]), np.ones(2), 8.0, 1.0)
+    assert shares == pytest.approx([1 / 3, 1 / 3], rel=1e-12)
+
+
+def test_group_shares_price_and_capacity_enter_the_logit():
+    # w_P = (4 / 8) * 1.1^-8, w_N = (2 / 8) * 1^-8 = 0.25; a_O = 0.5
+    w_p = 0.5 * 1.1**-8
+    shares = sourcing.group_shares(8.0, np.array([4.0, 2.0]), np.array([1.1, 1.0]), 8.0, 0.5)
+    assert shares == pytest.approx([w_p / (w_p + 0.75), 0.25 / (w_p + 0.75)], rel=1e-12)
+    # 0.5 * 0.4665074 = 0.2332537; 0.2332537 / 0.9832537 = 0.2372264
+    assert shares[0] == pytest.approx(0.2372264, rel=1e-6)
+
+
+def test_group_shares_no_demand_or_no_capacity_buys_nothing_locally():
+    assert sourcing.group_shares(0.0, np.array([5.0, 5.0]), np.ones(2), 8.0, 1.0).tolist() == [
+        0.0,
+        0.0,
+    ]
+    # a group without free capacity has weight 0: the other gets 1 / (1 + 1)
+    shares = sourcing.group_shares(10.0, np.array([0.0, 10.0]), np.ones(2), 8.0, 1.0)
+    assert shares == pytest.approx([0.0, 0.5], rel=1e-12)
+
+
+def test_group_shares_rows_equal_group_shares_row_by_row():
+    demand = np.array([10.0, 0.0, 8.0])
+    eff = np.array([[1.0, 1.0], [1.0, 1.0], [1.1, 1.0]])
+    rows = sourcing.group_shares_rows(demand, np.array([4.0, 2.0]), eff, 8.0, 0.5)
+    # row 0: w = 0.4, 0.2 -> / 1.1; row 1: no demand; row 2: as in the test above
+    w_p = 0.5 * 1.1**-8
+    assert rows[0] == pytest.approx([0.4 / 1.1, 0.2 / 1.1], rel=1e-12)
+    assert rows[1].tolist() == [0.0, 0.0]
+    assert rows[2] == pytest.approx([w_p / (w_p + 0.75), 0.25 / (w_p + 0.75)], rel=1e-12)
+
+
+def test_source_one_yard_one_participant_supplier_by_hand():
+    st, gov = _one_pair({"participant": True}, {"participant": True})
+    sourcing.source(st, gov)
+    f = st.firms
+    # free capacity 2, D = 2.28, matched participant: p_e = 1.04 (relative cost 1, premium 4 %)
+    w = (2.0 / METALWORK_DEMAND) * 1.04**-8  # 0.640956
+    bought = METALWORK_DEMAND * w / (w + 1.0)  # a_O = 1 -> 0.890566, below capacity 2
+    assert bought == pytest.approx(0.890566, rel=1e-5)
+    assert f.purchases[0] == pytest.approx(40.0 * 0.38, rel=1e-12)  # 15.2
+    assert f.purchases_local[0] == pytest.approx(bought, rel=1e-12)
+    assert f.purchases_from_participants[0] == pytest.approx(bought, rel=1e-12)
+    assert f.sales_cluster[1] == pytest.approx(bought, rel=1e-12)
+    assert f.sales_cluster[0] == 0.0
+    # both are participants and traded: a contract this quarter (quarter 2) for both
+    assert f.last_contract_quarter[:2].tolist() == [2, 2]
+    # the supplier's own purchases are not set by sourcing
+    assert f.purchases[1] == 0.0
+
+
+def test_source_non_participant_supplier_pays_search_cost_and_signs_no_contract():
+    st, gov = _one_pair({"participant": True}, {"participant": False, "matched": False})
+    sourcing.source(st, gov)
+    f = st.firms
+    # other local suppliers always carry the search cost: p_e = 1.04 * 1.06
+    w = (2.0 / METALWORK_DEMAND) * (1.04 * 1.06) ** -8
+    bought = METALWORK_DEMAND * w / (w + 1.0)
+    assert f.purchases_local[0] == pytest.approx(bought, rel=1e-12)
+    assert f.sales_cluster[1] == pytest.approx(bought, rel=1e-12)
+    assert f.purchases_from_participants[0] == 0.0
+    assert f.last_contract_quarter[:2].tolist() == [-100, -100]
+
+
+def test_non_participant_yard_pays_search_cost_and_signs_no_contract():
+    # docs 7.8: non-participant buyers pay the full search cost even on matched participant
+    # suppliers, and their purchases do not count as contracts
+    st, gov = _one_pair({"participant": False}, {"participant": True, "matched": True})
+    sourcing.source(st, gov)
+    f = st.firms
+    w = (2.0 / METALWORK_DEMAND) * (1.04 * 1.06) ** -8
+    bought = METALWORK_DEMAND * w / (w + 1.0)
+    assert f.purchases_local[0] == pytest.approx(bought, rel=1e-12)
+    assert f.purchases_from_participants[0] == pytest.approx(bought, rel=1e-12)
+    assert f.sales_cluster[1] == pytest.approx(bought, rel=1e-12)
+    assert f.last_contract_quarter[:2].tolist() == [-100, -100]
+
+
+def test_source_rations_purchases_to_free_capacity():
+    st, gov = _one_pair({"participant": True}, {"participant": True})
+    st.outside_attraction[0] = 0.01
+    sourcing.source(st, gov)
+    f = st.firms
+    # unrationed: 2.28 * 0.640956 / 0.650956 = 2.245 > free capacity 2 -> cut to 2
+    assert f.purchases_local[0] == pytest.approx(2.0, rel=1e-12)
+    assert f.sales_cluster[1] == pytest.approx(2.0, rel=1e-12)
+
+
+def test_source_two_equal_groups_a_third_each_then_rationed():
+    # Two unmatched metalwork suppliers, one participant and one not, each with free capacity
+    # 0.5 * min(4, 0.2 * 10 / 4) = 0.25 and effective price 1.04 * 1.06 (both searched).
+    sc = scenario()
+    sup = {"employment": 10.0, "productivity": 0.2, "capacity": 4.0, "output": 0.5}
+    st = state([yard(output=YARD_OUTPUT, participant=True),
+                supplier(0, participant=True, **sup), supplier(0, participant=False, **sup)],
+               sc, 2)  # fmt: skip
+    # a_O = w_g makes each share 1/3: D / 3 = 0.76 per group, above 0.25 -> rationed to 0.25
+    st.outside_attraction[0] = (0.25 / METALWORK_DEMAND) * (1.04 * 1.06) ** -8
+    sourcing.source(st, government(sc))
+    f = st.firms
+    assert f.sales_cluster[1:3] == pytest.approx([0.25, 0.25], rel=1e-12)
+    assert f.purchases_local[0] == pytest.approx(0.5, rel=1e-12)
+    assert f.purchases_from_participants[0] == pytest.approx(0.25, rel=1e-12)
+
+
+def test_source_ignores_unqualified_and_non_producing_suppliers():
+    st, gov = _one_pair({"participant": True}, {"participant": True, "qualification": 0.5})
+    sourcing.source(st, gov)
+    assert st.firms.purchases_local[0] == 0.0
+    assert st.firms.sales_cluster[1] == 0.0
+    # born last quarter (2 - 1 <= 2 non-producing quarters): not yet a supplier
+    st, gov = _one_pair({"participant": True}, {"participant": True, "born_quarter": 1})
+    sourcing.source(st, gov)
+    assert st.firms.purchases_local[0] == 0.0
+    assert st.firms.purchases[0] == pytest.approx(15.2, rel=1e-12)
+
+
+def test_source_starter_batch_subsidy_for_a_registered_cluster():
+    # cluster_support_2020s: 50 % of purchases from participants reimbursed; both on the roster
+    on_roster = {"participant": True, "last_contract_quarter": 1}
+    st, gov = _one_pair(on_roster, on_roster, "cluster_support_2020s", registered=True)
+    st.ledger.start_quarter()
+    sourcing.source(st, gov)
+    f = st.firms
+    # p_e = 1.04 * (1 - 0.5) = 0.52: w = 0.877193 * 0.52^-8 = 164.6, share 0.9940,
+    # 2.28 * 0.9940 = 2.266 > 2 -> rationed to 2; claim 0.5 * 2 = 1
+    assert f.purchases_from_participants[0] == pytest.approx(2.0, rel=1e-12)
+    assert f.cash[0] == pytest.approx(1.0, rel=1e-12)
+    assert st.ledger.cost[("starter_batch", "federal")] == pytest.approx(1.0, rel=1e-12)
+    assert gov.starter_paid[0] == pytest.approx(1.0, rel=1e-12)

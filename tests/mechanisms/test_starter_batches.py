@@ -1,0 +1,121 @@
+"""Inside stage 5 (sourcing), sim.model.mechanisms.starter_batches: the starter-batch subsidy.
+
+Astrakhan values used below (``cluster_support_2020s``): 50 % of purchases from other
+participants, lifetime cap 150 per applicant, budget 200 a year, federal budget.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tiny import ROLE_FINAL, government, scenario, state, supplier, yard
+
+from sim.model.mechanisms import starter_batches
+
+MEMBER = {"participant": True, "last_contract_quarter": 1}  # on the roster in quarter 1
+ARM = "cluster_support_2020s"
+
+
+def _fin(st):
+    return st.firms.role[: st.firms.n] == ROLE_FINAL
+
+
+def test_claimants_none_when_not_registered_or_no_instrument():
+    sc = scenario()
+    st = state([yard(**MEMBER), yard(**MEMBER)], sc)
+    for gov in (
+        government(sc, ARM, registered=False),
+        government(sc, "loans_only", registered=True),  # no starter-batch subsidy offered
+        government(sc),  # de-facto arm
+    ):
+        eligible, rate = starter_batches.claimants(st, gov, _fin(st))
+        assert eligible.tolist() == [False, False]
+        assert rate == 0.0
+
+
+def test_claimants_are_registered_members_under_the_cap_at_the_rate():
+    sc = scenario()
+    st = state([
+        yard(**MEMBER),  # claims
+        yard(**MEMBER),  # has had its 150 already
+        yard(),  # not on the roster
+        supplier(0, **MEMBER),  # not a final producer
+        yard(**MEMBER),  # 149.9 paid: still under the cap
+    ], sc)  # fmt: skip
+    gov = government(sc, ARM, registered=True)
+    gov.starter_paid = np.array([0.0, 150.0])  # grown to 5 slots by claimants
+    eligible, rate = starter_batches.claimants(st, gov, _fin(st))
+    assert gov.starter_paid.tolist() == [0.0, 150.0, 0.0, 0.0, 0.0]
+    gov.starter_paid[4] = 149.9
+    eligible, rate = starter_batches.claimants(st, gov, _fin(st))
+    assert eligible.tolist() == [True, False, False, False, True]
+    assert rate == pytest.approx(0.5, abs=1e-12)
+
+
+def test_claimants_rate_is_zero_once_the_years_budget_is_spent():
+    sc = scenario()
+    st = state([yard(**MEMBER)], sc, quarter=3)
+    gov = government(sc, ARM, registered=True)
+    gov.book("starter_batch", 199.0, 3)  # 1 of 200 left: still the full rate
+    assert starter_batches.claimants(st, gov, _fin(st))[1] == pytest.approx(0.5, abs=1e-12)
+    gov.book("starter_batch", 1.0, 3)  # 200 of 200 spent
+    eligible, rate = starter_batches.claimants(st, gov, _fin(st))
+    assert rate == 0.0
+    assert eligible.tolist() == [True]
+    # next year (quarter 5 is year 1) the budget is fresh
+    st.quarter = 5
+    assert starter_batches.claimants(st, gov, _fin(st))[1] == pytest.approx(0.5, abs=1e-12)
+
+
+def test_pay_caps_each_claim_at_the_applicants_remaining_lifetime_cap():
+    sc = scenario()
+    st = state([yard(cash=1.0), yard(cash=2.0), yard(cash=3.0)], sc)
+    gov = government(sc, ARM, registered=True)
+    gov.starter_paid = np.array([140.0, 0.0, 150.0])
+    starter_batches.pay(st, gov, np.array([30.0, 40.0, 10.0]))
+    # capped at 150 - paid: min(30, 10) = 10, min(40, 150) = 40, min(10, 0) = 0; total 50 <= 200
+    assert st.firms.cash[:3].tolist() == pytest.approx([11.0, 42.0, 3.0], rel=1e-12)
+    assert gov.starter_paid.tolist() == pytest.approx([150.0, 40.0, 150.0], rel=1e-12)
+    assert gov.spent == {("starter_batch", 0): pytest.approx(50.0, rel=1e-12)}
+    assert st.ledger.cost[("starter_batch", "federal")] == pytest.approx(50.0, rel=1e-12)
+    assert st.ledger.cost[("starter_batch", "regional")] == 0.0
+    assert st.ledger.paid_to_firms == pytest.approx(50.0, rel=1e-12)
+
+
+def test_pay_scales_all_claims_to_the_years_budget():
+    sc = scenario({f"regimes.{ARM}.starter_batch_subsidy.budget_level": "regional"})
+    st = state([yard(), yard(), yard()], sc, quarter=6)
+    gov = government(sc, ARM, registered=True)
+    gov.starter_paid = np.array([140.0, 0.0, 0.0])
+    gov.book("starter_batch", 170.0, 6)  # year 1: 200 - 170 = 30 left
+    gov.book("starter_batch", 200.0, 2)  # year 0 spending does not count
+    starter_batches.pay(st, gov, np.array([30.0, 40.0, 0.0]))
+    # after the caps 10 + 40 = 50 > 30: scaled by 30 / 50 = 0.6 -> 6 and 24
+    assert st.firms.cash[:3].tolist() == pytest.approx([6.0, 24.0, 0.0], rel=1e-12)
+    assert gov.starter_paid.tolist() == pytest.approx([146.0, 24.0, 0.0], rel=1e-12)
+    assert gov.spent[("starter_batch", 1)] == pytest.approx(200.0, rel=1e-12)
+    assert st.ledger.cost[("starter_batch", "regional")] == pytest.approx(30.0, rel=1e-12)
+    assert st.ledger.cost[("starter_batch", "federal")] == 0.0
+    assert st.ledger.paid_to_firms == pytest.approx(30.0, rel=1e-12)
+
+
+def test_pay_nothing_without_claims_or_instrument():
+    sc = scenario()
+    st = state([yard(cash=1.0)], sc)
+    gov = government(sc, ARM, registered=True)
+    gov.starter_paid = np.zeros(1)
+    starter_batches.pay(st, gov, np.zeros(1))
+    no_sb = government(sc, "decree41_full", registered=True)
+    starter_batches.pay(st, no_sb, np.array([10.0]))
+    assert st.firms.cash[0] == 1.0
+    assert gov.spent == {} and no_sb.spent == {}
+    assert st.ledger.instrument_cost("starter_batch") == 0.0
+
+
+def test_expected_benefit_of_starter_batches():
+    sc = scenario()
+    st = state([yard(purchases_local=12.0), supplier(0, sales_cluster=8.0)], sc)
+    value = np.array([1.0, 1.0])
+    starter_batches.add_expected_benefit(value, st, sc.regimes[ARM].starter_batch_subsidy)
+    # yard: 0.5 x 12 = 6 (plus 1); supplier: 0.25 x 0.5 x 8 = 1 (plus 1)
+    np.testing.assert_allclose(value, [7.0, 2.0], rtol=1e-12)

@@ -1,0 +1,118 @@
+"""Stage 8 (in taxes), sim.model.mechanisms.tax_relief: the regime's regional tax relief (7.16)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tiny import government, state, yard
+
+from sim.model.mechanisms import tax_relief, taxes
+
+# tax_relief_only: regional profit tax cut 4.5 pp, property tax cut 0.9 pp, for 5 years after
+# registration; standard rates 17 % regional profit tax, 1.8 % property tax.
+ON_ROSTER = {"participant": True, "last_contract_quarter": 1}
+
+
+def _apply(st, gov, sez=False, base=10.0, capital=250.0):
+    """Run ``apply`` for one firm with the standard rates; return (rate_reg, prop_rate, relief)."""
+    return tax_relief.apply(st, gov, np.array([sez]), np.array([0.17]), np.array([0.018]),
+                            np.array([base]), np.array([capital]))  # fmt: skip
+
+
+def test_eligible_firm_gets_the_cut_rates_and_relief_is_booked_regionally():
+    st = state([yard(**ON_ROSTER)], quarter=2)
+    gov = government(st.spec, "tax_relief_only", registered=True, since=1)
+    rate_reg, prop_rate, relief = _apply(st, gov)
+    assert rate_reg[0] == pytest.approx(0.17 - 0.045, rel=1e-12)  # 0.125
+    assert prop_rate[0] == pytest.approx(0.018 - 0.009, rel=1e-12)  # 0.009
+    # forgone: 0.045 * 10 + 0.009 * 250 / 4 = 0.45 + 0.5625
+    assert relief["regional"] == pytest.approx(1.0125, rel=1e-12)
+    assert relief["federal"] == 0.0
+
+
+def test_regional_rate_is_cut_in_place():
+    st = state([yard(**ON_ROSTER)], quarter=2)
+    gov = government(st.spec, "tax_relief_only", registered=True, since=1)
+    rate_reg = np.array([0.17])
+    tax_relief.apply(st, gov, np.array([False]), rate_reg, np.array([0.018]), np.array([10.0]),
+                     np.array([250.0]))  # fmt: skip
+    assert rate_reg[0] == pytest.approx(0.125, rel=1e-12)
+
+
+def test_cut_never_exceeds_the_rate():
+    st = state([yard(**ON_ROSTER)], quarter=2)
+    gov = government(st.spec, "tax_relief_only", registered=True, since=1)
+    rate_reg, prop_rate, relief = tax_relief.apply(
+        st, gov, np.array([False]), np.array([0.03]), np.array([0.004]), np.array([10.0]),
+        np.array([250.0]))  # fmt: skip
+    # cuts min(0.045, 0.03) and min(0.009, 0.004): rates 0; forgone 0.03 * 10 + 0.004 * 62.5
+    assert rate_reg[0] == 0.0
+    assert prop_rate[0] == 0.0
+    assert relief["regional"] == pytest.approx(0.3 + 0.25, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("arm", "registered", "quarter", "firm", "sez"),
+    [
+        ("tax_relief_only", False, 2, ON_ROSTER, False),  # not registered
+        # 21 - 1 = 20 quarters = 5 years after the first registration (the window does not
+        # restart on re-registration: it counts from registered_quarter)
+        ("tax_relief_only", True, 21, ON_ROSTER, False),
+        ("tax_relief_only", True, 2, ON_ROSTER, True),  # SEZ resident: own regime
+        ("tax_relief_only", True, 2, {"participant": False}, False),  # not on the roster
+        ("cluster_support_2020s", True, 2, ON_ROSTER, False),  # regime without tax relief
+        ("de_facto", False, 2, ON_ROSTER, False),  # no regime
+    ],
+)
+def test_no_relief(arm, registered, quarter, firm, sez):
+    firm = {**firm, "last_contract_quarter": quarter - 1} if firm["participant"] else firm
+    st = state([yard(**firm)], quarter=quarter)
+    gov = government(st.spec, arm, registered=registered, since=1)
+    rate_reg, prop_rate, relief = _apply(st, gov, sez=sez)
+    assert rate_reg[0] == 0.17
+    assert prop_rate[0] == 0.018
+    assert relief == {"federal": 0.0, "regional": 0.0}
+
+
+def test_last_relief_quarter_is_nineteen_quarters_after_registration():
+    st = state([yard(participant=True, last_contract_quarter=19)], quarter=20)
+    gov = government(st.spec, "tax_relief_only", registered=True, since=1)
+    rate_reg, _, relief = _apply(st, gov)  # 20 - 1 = 19 < 4 * 5
+    assert rate_reg[0] == pytest.approx(0.125, rel=1e-12)
+    assert relief["regional"] == pytest.approx(1.0125, rel=1e-12)
+
+
+def test_compute_taxes_charges_the_cut_rates_and_reports_the_relief():
+    # profit = 60 - 12.5 * 1.3 - 15.2 - 3.125 = 25.425; capital 250
+    st = state([yard(employment=100.0, output=40.0, price=1.5, purchases=15.2, capacity=50.0,
+                     **ON_ROSTER)], quarter=2)  # fmt: skip
+    gov = government(st.spec, "tax_relief_only", registered=True, since=1)
+    bill = taxes.compute_taxes(st, gov)
+    profit = 25.425
+    # regional: (0.17 - 0.045) * 25.425 + (0.018 - 0.009) * 250 / 4 + NDFL 0.13 * 12.5
+    assert bill.regional == pytest.approx(0.125 * profit + 0.5625 + 1.625, rel=1e-12)
+    assert bill.federal == pytest.approx(0.08 * profit + 0.30 * 12.5, rel=1e-12)
+    relief = 0.045 * profit + 0.009 * 250 / 4  # 1.144125 + 0.5625
+    assert bill.relief_expenditure["regional"] == pytest.approx(relief, rel=1e-12)
+    assert bill.relief_expenditure["regional"] == pytest.approx(1.706625, rel=1e-12)
+    assert bill.sez_expenditure == 0.0
+    st.ledger.add_taxes(bill)
+    assert st.ledger.instrument_cost("tax_relief") == pytest.approx(1.706625, rel=1e-12)
+    assert st.ledger.cost[("tax_relief", "regional")] == pytest.approx(1.706625, rel=1e-12)
+
+
+def test_loss_making_firm_saves_only_property_tax():
+    st = state([yard(**ON_ROSTER)], quarter=2)
+    gov = government(st.spec, "tax_relief_only", registered=True, since=1)
+    _, _, relief = _apply(st, gov, base=0.0)
+    assert relief["regional"] == pytest.approx(0.009 * 250.0 / 4.0, rel=1e-12)  # 0.5625
+
+
+def test_expected_benefit_by_hand():
+    st = state([yard(capacity=50.0), yard(capacity=40.0)])
+    st.firms.profit[:2] = [20.0, -5.0]
+    tr = st.spec.regimes["tax_relief_only"].tax_relief
+    value = np.array([1.0, 0.0])
+    tax_relief.add_expected_benefit(value, st, tr)
+    # 1 + 0.045 * 20 + 0.009 / 4 * 50 * 5 = 1 + 0.9 + 0.5625; loss: only 0.009 / 4 * 40 * 5
+    assert value == pytest.approx([2.4625, 0.45], rel=1e-12)
