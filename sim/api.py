@@ -34,15 +34,23 @@ from sim.report.pack import (
     FIGURE_FORMATS,
     Report,
     check_report_options,
+    check_report_out,
     default_pack_dir,
     write_report,
 )
+from sim.report.paths import output_folder, safe_component
 from sim.run.designs import DesignSpec
 from sim.run.results import RunResult
 from sim.run.runner import MemorySink, execute_pending
-from sim.run.seeds import replicate_seeds
+from sim.run.seeds import check_replications, replicate_seeds
 from sim.run.sweepfile import load_sweep
-from sim.scenario.loader import canonical_json, load_scenario, scenario_hash
+from sim.scenario.loader import (
+    canonical_json,
+    load_scenario,
+    read_toml,
+    scenario_from_dict,
+    scenario_hash,
+)
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 from sim.scenario.writer import scenario_toml
 from sim.store.reading import SweepData, read_sweep, require_sweep
@@ -51,6 +59,7 @@ from sim.store.store import Store, open_store
 __all__ = [
     "HEADLINE_OUTCOMES",
     "RunSummary",
+    "RunsFailedError",
     "build_report",
     "compare_sweep",
     "export_sweep",
@@ -67,6 +76,13 @@ __all__ = [
 ]
 
 HEADLINE_OUTCOMES = list(DEFAULT_OUTCOMES)
+
+
+class RunsFailedError(RuntimeError):
+    """A run of a scenario left an arm without any completed run (e.g. every run failed).
+
+    The runs and their error texts are stored; the message says where and how to read them.
+    """
 
 
 @dataclass
@@ -189,21 +205,25 @@ def run_pairs(
     arms: Sequence[str] | None = None,
     executor: str = "local",
     workers: int | None = None,
+    oversubscribe: bool = False,
     progress: bool | Callable[[int, int], None] = False,
 ) -> list[RunResult]:
     """Paired replications of a scenario's arms, kept in memory (not stored).
 
     Replicate ``r`` uses seed ``r`` of :func:`~sim.run.seeds.replicate_seeds` from ``seed``
-    (default: the scenario's root seed) in every arm, as a stored run would.
+    (default: the scenario's root seed) in every arm, as a stored run would. ``workers`` above
+    the CPU count are capped at it (a ``RuntimeWarning`` says so) unless ``oversubscribe``.
 
     Returns:
         The results, one per (replicate, arm).
     """
-    reps = int(replications)
+    arms = list(arms or scenario.arms)
+    reps = check_replications(replications, len(arms))
     seeds = replicate_seeds(scenario.experiment.seed if seed is None else seed, reps)
     sink = MemorySink()
-    execute_pending(sink, 0, [scenario], reps, list(arms or scenario.arms), seeds,
-                    executor=executor, workers=workers, progress=progress)  # fmt: skip
+    execute_pending(sink, 0, [scenario], reps, arms, seeds,
+                    executor=executor, workers=workers, oversubscribe=oversubscribe,
+                    progress=progress)  # fmt: skip
     return sink.results
 
 
@@ -215,12 +235,13 @@ def simulate(
     arms: list[str] | None = None,
     executor: str = "local",
     workers: int | None = None,
+    oversubscribe: bool = False,
 ) -> pd.DataFrame:
     """Run paired replications without a database and return the outcome series."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     reps = replications or sc.experiment.replications
     results = run_pairs(sc, replications=reps, seed=seed, arms=arms, executor=executor,
-                        workers=workers)  # fmt: skip
+                        workers=workers, oversubscribe=oversubscribe)  # fmt: skip
     return results_frame(results)
 
 
@@ -282,6 +303,7 @@ def run_scenario(
     executor: str = "processes",
     progress: bool = True,
     figures: bool = True,
+    oversubscribe: bool = False,
 ) -> RunSummary:
     """The main job: every regime of a scenario against the de-facto arm, stored, then compared.
 
@@ -298,18 +320,25 @@ def run_scenario(
         progress: Show a progress bar on a terminal.
         figures: Write the default figure pack and tables (ru and en) into
             ``results/<scenario>-<UTC timestamp>/`` (:mod:`sim.report.pack`).
+        oversubscribe: Start ``workers`` processes even when there are fewer CPUs (otherwise
+            they are capped at the CPU count, with a ``RuntimeWarning``).
+
+    Raises:
+        RunsFailedError: Some arm has no completed run (e.g. every run failed): the message names
+            the sweep, the database (password masked) and how to read the stored errors.
     """
     t0 = time.perf_counter()
     path = Path(path)
-    sc = load_scenario(path)
-    reps = replications or sc.experiment.replications
+    data, text = read_toml(path)  # read once: the stored text is the text validated
+    sc = scenario_from_dict(data, source=str(path), text=text)
+    reps = check_replications(replications or sc.experiment.replications, len(sc.arms))
     root = sc.experiment.seed if seed is None else seed
     h = scenario_hash(sc)
     name = f"run-{sc.scenario.name}-{h[:10]}-r{reps}-s{root}"
     seeds = replicate_seeds(root, reps)
     spec = {"kind": "run", "scenario": sc.scenario.name, "design": {"method": "none"}}
     with open_store(db) as store:
-        sweep_id = _register(store, name, sc, path.read_text("utf-8"), spec, seed=root,
+        sweep_id = _register(store, name, sc, text, spec, seed=root,
                              replications=reps, arms=sc.arms, kind="run")  # fmt: skip
         counts = execute_pending(
             store,
@@ -320,15 +349,32 @@ def run_scenario(
             seeds,
             executor=executor,
             workers=workers,
+            oversubscribe=oversubscribe,
             progress=progress,
         )
         df = store.outcomes(name)
+        see = f"clustersim export --sweep {name}" + ("" if db is None else " --db URL")
+        missing = [a for a in sc.arms if df.empty or a not in set(df["arm"])]
+        if missing:
+            total = reps * len(sc.arms)
+            what = (
+                f"all {total} runs of sweep {name} failed"
+                if counts["failed"] == total
+                else f"no run of arm{'s' if len(missing) > 1 else ''} {', '.join(missing)} in "
+                f"sweep {name} completed ({counts['failed']} of {total} runs failed)"
+            )
+            raise RunsFailedError(
+                f"{what}, so there are no effects to show; the errors are stored in "
+                f"{store.url_masked} (table run, column error): `{see}` writes them to "
+                f"{safe_component(name)}_runs.csv"
+            )
         table = compare(
             df, outcomes=HEADLINE_OUTCOMES, discount_rate=sc.experiment.discount_rate.value
         )
         notes = []
         if counts["failed"]:
-            notes.append(f"{counts['failed']} runs failed; see `clustersim` runs table for errors")
+            notes.append(f"{counts['failed']} runs failed; their errors: `{see}` "
+                         f"({safe_component(name)}_runs.csv, column error)")  # fmt: skip
         pack = None
         if figures and not df.empty:
             data = read_sweep(store, name)
@@ -357,6 +403,7 @@ def run_sweep(
     workers: int | None = None,
     executor: str = "processes",
     progress: bool = True,
+    oversubscribe: bool = False,
 ) -> dict[str, Any]:
     """Run (or resume) a sweep file and store every run.
 
@@ -371,9 +418,15 @@ def run_sweep(
         workers: Worker processes (default: CPU count).
         executor: ``processes``, ``local`` or ``dask://HOST:PORT``.
         progress: Show a progress bar on a terminal.
+        oversubscribe: Start ``workers`` processes even when there are fewer CPUs (otherwise
+            they are capped at the CPU count, with a ``RuntimeWarning``).
 
     Returns:
         ``{sweep, total, completed, skipped, failed, database, elapsed_seconds}``.
+
+    Raises:
+        ExecutorLostError: The Dask scheduler was lost mid-sweep (:mod:`sim.run.executors`); the
+            finished runs are stored, none is stored as failed for it, a rerun resumes.
     """
     t0 = time.perf_counter()
     sw = load_sweep(path)
@@ -389,7 +442,7 @@ def run_sweep(
     ]  # fmt: skip
     total = len(sw.points) * reps * len(arms)
     with open_store(db) as store:
-        sweep_id = _register(store, sw.name, sw.base, sw.base_path.read_text("utf-8"),
+        sweep_id = _register(store, sw.name, sw.base, sw.base_text,
                              sw.store_spec(), seed=sw.root_seed, replications=reps, arms=arms,
                              kind="sweep", points=points)  # fmt: skip
         counts = execute_pending(
@@ -401,6 +454,7 @@ def run_sweep(
             seeds,
             executor=executor,
             workers=workers,
+            oversubscribe=oversubscribe,
             progress=progress,
         )
         return {
@@ -419,7 +473,7 @@ def run_sweep(
 # ============================================================================================
 def list_sweeps(db: str | None = None) -> pd.DataFrame:
     """The stored sweeps with their definition and run counts, oldest first."""
-    with open_store(db) as store:
+    with open_store(db, readonly=True) as store:
         return store.list_sweeps()
 
 
@@ -427,7 +481,7 @@ def read(sweep: str, db: str | None = None, *, outcomes: list[str] | None = None
     """A stored sweep read back (:func:`sim.store.reading.read_sweep`)."""
     if outcomes is not None:
         check_outcomes(list(outcomes))
-    with open_store(db) as store:
+    with open_store(db, readonly=True) as store:
         return read_sweep(store, sweep, outcomes=outcomes)
 
 
@@ -450,7 +504,7 @@ def compare_sweep(
     """
     outcomes = list(outcomes or DEFAULT_OUTCOMES)
     check_outcomes(outcomes)
-    with open_store(db) as store:
+    with open_store(db, readonly=True) as store:
         data = read_sweep(store, name, networks=False)
     return compare_points(data.outcomes, data.design, data.arms, outcomes=outcomes,
                           discount_rate=data.scenario.experiment.discount_rate.value)  # fmt: skip
@@ -480,7 +534,7 @@ def sensitivity(
             sweep with missing runs.
     """
     check_outcomes([outcome])
-    with open_store(db) as store:
+    with open_store(db, readonly=True) as store:
         sw = require_sweep(store, name)
         regimes = [a for a in sw["arms"] if a != ARM_DE_FACTO]
         arm = arm or (regimes[0] if regimes else None)
@@ -510,10 +564,13 @@ def build_report(
     """Write the figure pack, tables and brief of a stored sweep (:mod:`sim.report.pack`).
 
     Raises:
-        InputError: Unknown sweep, language, format or outcome; a sweep without completed runs.
+        InputError: Unknown sweep, language, format or outcome; a sweep without completed runs;
+            ``out`` is a file or a non-empty folder that is not a clustersim report (checked
+            before the database is read; nothing is created for a missing sweep).
     """
     check_report_options(langs, formats, figure_formats)
-    with open_store(db) as store:
+    check_report_out(out)
+    with open_store(db, readonly=True) as store:
         data = read_sweep(store, sweep)
     return write_report(data, out, langs=langs, formats=formats, figure_formats=figure_formats,
                         tables=tables, outcomes=outcomes)  # fmt: skip
@@ -527,9 +584,17 @@ def export_sweep(
     db: str | None = None,
     outcomes: list[str] | None = None,
 ) -> list[Path]:
-    """Write the tidy runs and outcome tables of a stored sweep (:mod:`sim.report.export`)."""
+    """Write the tidy runs and outcome tables of a stored sweep (:mod:`sim.report.export`).
+
+    File names come from the sweep's name made safe (:func:`sim.report.paths.safe_component`);
+    nothing is written outside ``out``.
+
+    Raises:
+        InputError: Unknown sweep, outcome or format; ``out`` is an existing file.
+    """
     if outcomes is not None:
         check_outcomes(list(outcomes))
-    with open_store(db) as store:
+    output_folder(out)
+    with open_store(db, readonly=True) as store:
         data = read_sweep(store, sweep, outcomes=outcomes, networks=False)
     return write_export(data, out, fmt, outcomes=outcomes)

@@ -7,7 +7,9 @@ returns the exit code. There is one error path for every verb:
   (``FILE:LINE: dotted.key: message``), exit code 2, no traceback;
 * any other exception: one line ``clustersim: error: <ExcType>: <msg> (run with --debug for the
   traceback)`` on stderr, exit code 1;
-* Ctrl-C: exit code 130.
+* Ctrl-C: one line ``clustersim: interrupted``, exit code 130; SIGTERM: ``clustersim:
+  terminated``, exit code 143. A sweep stops at once either way: its workers end, what
+  finished is stored and rerunning the same command resumes.
 
 ``--debug`` (before or after the verb) shows the traceback as well. Database URLs are printed
 only through :func:`~sim.errors.mask_url`, and passwords inside error messages are masked.
@@ -29,8 +31,6 @@ import importlib.util
 import json
 import math
 import os
-import signal
-import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -39,6 +39,8 @@ from typing import Any
 
 from sim import __version__, api
 from sim.errors import InputError, Problem, mask_url, mask_urls_in_text
+from sim.run.executors import ExecutorLostError, worker_count
+from sim.run.stopping import Terminated, raise_if_stopped, stop_on_signals
 from sim.run.sweepfile import load_sweep
 from sim.scenario.loader import load_scenario, read_toml
 from sim.store.errors import StoreUnavailable
@@ -50,6 +52,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 DB_ENV = "CLUSTERSIM_DB"
 
 
@@ -183,6 +186,34 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _workers_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes (default: one per CPU; more than the CPUs are capped at their "
+        "number unless --oversubscribe)",
+    )
+    parser.add_argument(
+        "--oversubscribe",
+        action="store_true",
+        help="start --workers N processes even when there are fewer CPUs",
+    )
+
+
+def _workers(args: argparse.Namespace) -> int | None:
+    """The pool size for ``--workers``: capped at the CPUs, with one line saying so."""
+    if args.workers is None:
+        return None
+    n = worker_count(args.workers, oversubscribe=args.oversubscribe)
+    if n < args.workers:
+        _print_err(
+            f"{PROG}: --workers {args.workers} capped at {n}, the number of CPUs available; "
+            f"add --oversubscribe to start {args.workers} anyway"
+        )
+    return n
+
+
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
     parser.add_argument(
@@ -203,9 +234,7 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="root seed (default: the scenario's experiment.seed)",
     )
-    parser.add_argument(
-        "--workers", type=_positive_int, metavar="N", help="worker processes (default: all cores)"
-    )
+    _workers_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     parser.add_argument(
@@ -228,7 +257,8 @@ def _run(args: argparse.Namespace) -> int:
         db=args.db,
         replications=args.replications,
         seed=args.seed,
-        workers=args.workers,
+        workers=_workers(args),
+        oversubscribe=args.oversubscribe,
         progress=not args.quiet,
         figures=not args.no_figures,
     )
@@ -254,9 +284,7 @@ def _db_argument(parser: argparse.ArgumentParser) -> None:
 def _sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="sweep TOML file")
     _db_argument(parser)
-    parser.add_argument(
-        "--workers", type=_positive_int, metavar="N", help="worker processes (default: all cores)"
-    )
+    _workers_arguments(parser)
     parser.add_argument(
         "--executor",
         default="processes",
@@ -280,8 +308,14 @@ def _sweep(args: argparse.Namespace) -> int:
         raise InputError.parameter(
             "executor", f"unknown executor '{ex}': use local, processes or dask://HOST:PORT"
         )
+    workers = _workers(args) if ex == "processes" else args.workers
     result = api.run_sweep(
-        args.file, db=args.db, workers=args.workers, executor=ex, progress=not args.quiet
+        args.file,
+        db=args.db,
+        workers=workers,
+        oversubscribe=args.oversubscribe,
+        executor=ex,
+        progress=not args.quiet,
     )
     if args.json:
         print(json.dumps(result, indent=2))
@@ -463,6 +497,25 @@ def _app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_positive_int, default=8765, help="port (default 8765)")
     _db_argument(parser)
     parser.add_argument("--lang", choices=["ru", "en"], default="ru", help="page language")
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        type=_origin,
+        metavar="URL",
+        help="also accept the page's websocket from this origin, e.g. the public address of a "
+        "proxy in front (https://sessions.example.org); repeatable. By default only the "
+        "address the page is served on is accepted",
+    )
+
+
+def _origin(text: str) -> str:
+    head, sep, rest = text.partition("://")
+    if head not in ("http", "https") or not sep or not rest or "/" in rest.rstrip("/"):
+        raise argparse.ArgumentTypeError(
+            f"expected an origin like https://host[:port], got {text!r}"
+        )
+    return text.rstrip("/")
 
 
 @verb(
@@ -482,22 +535,15 @@ def _app(args: argparse.Namespace) -> int:
     env = dict(os.environ, CLUSTERSIM_APP_LANG=args.lang)
     if args.db:
         env[DB_ENV] = args.db
-    page = importlib.util.find_spec("sim.app.page").origin  # its path; not imported here
-    cmd = [sys.executable, "-m", "solara", "run", str(page), "--host", args.host,
-           "--port", str(args.port), "--production", "--no-open"]  # fmt: skip
+    # The server runs in this very process (exec, not a child): Ctrl-C, SIGTERM and kill -9 of
+    # `clustersim app` end it, and nothing is left serving the port. sim.app.serve wraps Solara
+    # in an Origin check; it is not imported here (the page and the CLI are separate layers).
+    cmd = [sys.executable, "-m", "sim.app.serve", "--host", args.host, "--port", str(args.port),
+           *(f"--allow-origin={o}" for o in args.allow_origin)]  # fmt: skip
     print(f"clustersim app: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
-    proc = subprocess.Popen(cmd, env=env)
-    # a SIGTERM to this process stops the server too (not only Ctrl-C)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        return proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)
+    return EXIT_ERROR  # pragma: no cover - execve does not return
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -538,19 +584,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments without the program name.
 
     Returns:
-        The exit code: 0 success, 1 unexpected error, 2 bad input, 130 interrupted.
+        The exit code: 0 success, 1 unexpected error, 2 bad input, 130 interrupted (Ctrl-C),
+        143 terminated (SIGTERM).
     """
     debug = False
     try:
-        args = build_parser().parse_args(argv)
-        debug = bool(getattr(args, "debug", False))
-        return int(args._run(args))
+        with stop_on_signals():  # SIGINT and SIGTERM stop a sweep cleanly, never lost
+            args = build_parser().parse_args(argv)
+            debug = bool(getattr(args, "debug", False))
+            code = int(args._run(args))
+            raise_if_stopped()  # a signal whose interrupt was swallowed on its way
+            return code
     except InputError as exc:
         if debug:
             traceback.print_exc()
         for problem in exc.problems:
             _print_err(_problem_text(problem))
         return EXIT_INPUT
+    except Terminated:
+        _print_err(f"{PROG}: terminated")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _print_err(f"{PROG}: interrupted")
         return EXIT_INTERRUPTED
@@ -564,8 +617,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        # The database is down or unreachable: the message (masked URL, reason) says it all.
-        if isinstance(exc, StoreUnavailable):
+        # The database is down or unreachable, or the Dask scheduler lost: the message (masked
+        # URL or address, reason, what to do) says it all.
+        if isinstance(exc, (StoreUnavailable, ExecutorLostError)):
             _print_err(f"{PROG}: error: {exc}")
             return EXIT_ERROR
         message = " ".join(str(exc).split()) or "(no message)"

@@ -28,6 +28,7 @@ def short() -> object:
 
 def test_library_errors_name_the_argument_and_the_cli_shows_the_flag(tmp_path, capsys):
     db = f"sqlite:///{tmp_path}/e.sqlite"
+    open_store(db).close()  # an empty results database: reading never creates one
     with pytest.raises(InputError) as err:
         api.compare_sweep("nosuch", db=db)
     (problem,) = err.value.problems

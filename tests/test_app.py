@@ -11,18 +11,26 @@ docs/app_screenshot.png is written by docs/screenshot.py.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
 import json
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import sim
@@ -57,7 +65,8 @@ def test_scenario_allow_list() -> None:
     assert SCENARIO in app.scenario_choices()
     assert app.resolve_scenario(SCENARIO) == (ROOT / "scenarios" / SCENARIO).resolve()
     bad_names = ["../pyproject.toml", "/etc/passwd", str(ROOT / "scenarios" / SCENARIO),
-                 "sweeps/" + SCENARIO, "./" + SCENARIO, "..", "", "%2e%2e/pyproject.toml"]
+                 "sweeps/" + SCENARIO, "./" + SCENARIO, "..", "", "%2e%2e/pyproject.toml",
+                 SCENARIO + "\x00.txt", SCENARIO + "\n", "\x00", SCENARIO + "\u202e"]
     for bad in bad_names:
         with pytest.raises(InputError, match="refused"):
             app.resolve_scenario(bad)
@@ -97,24 +106,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):
+@dataclass
+class AppServer:
+    """A running `clustersim app`: its URL, process (the server itself) and database."""
+
+    url: str
+    port: int
+    proc: subprocess.Popen
+    db: Path
+    log: Path
+
+
+@contextmanager
+def _app_server(tmp: Path):
+    """Start `python -m sim app` on a free port with a fresh SQLite database; stop it after."""
     try:
         import solara  # noqa: F401
     except ImportError:
         _missing("the `app` extra (solara) is not installed")
-    tmp = tmp_path_factory.mktemp("app")
     port = _free_port()
-    log = (tmp / "server.log").open("w")
+    db = tmp / "results.sqlite"
+    log_path = tmp / "server.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "app", "--port", str(port), "--lang", "en",
-         "--db", f"sqlite:///{tmp / 'results.sqlite'}"],
+         "--db", f"sqlite:///{db}"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
             try:
                 with urllib.request.urlopen(url, timeout=2) as r:
@@ -124,17 +146,30 @@ def server(tmp_path_factory: pytest.TempPathFactory):
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                pytest.fail(f"the app did not start:\n{(tmp / 'server.log').read_text()[-3000:]}")
+                pytest.fail(f"the app did not start:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield url
+        yield AppServer(url, port, proc, db, log_path)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory):
+    with _app_server(tmp_path_factory.mktemp("app")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def server(app_server: AppServer) -> str:
+    return app_server.url
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +191,19 @@ def browser():
 def _slider(page, label: str):
     """The thumb of the SolaraViz slider labelled ``label`` (vuetify sets it as aria-label)."""
     return page.get_by_role("slider", name=label, exact=True)
+
+
+def _press_until(page, thumb, key: str, value: float, tries: int = 30) -> None:
+    """Press ``key`` on a slider thumb until it shows ``value`` (presses can be lost while a
+    freshly started server is still busy mounting SolaraViz)."""
+    for _ in range(tries):
+        now = float(thumb.get_attribute("aria-valuenow") or "nan")
+        if abs(now - value) < 1e-9:
+            return
+        thumb.focus()
+        page.keyboard.press(key)
+        time.sleep(0.2)
+    pytest.fail(f"the slider did not reach {value} (at {thumb.get_attribute('aria-valuenow')})")
 
 
 def _page(browser, errors: list[str]):
@@ -182,17 +230,17 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     label = t("app_joint_project_subsidy", "en")
     thumb = _slider(page, param_label("joint_project_subsidy.rate", "en"))
     assert label in param_label("joint_project_subsidy.rate", "en")
-    thumb.focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowLeft")
-    page.get_by_role("button", name="Reset").click()
+    _press_until(page, thumb, "ArrowLeft", 0.45)
     overrides_el = page.locator(".overrides-json")
-    page.wait_for_function(
-        "() => { const e = document.querySelector('.overrides-json');"
-        " const v = e ? Object.values(JSON.parse(e.textContent || '{}')) : [];"
-        " return v.length === 1 && Math.abs(v[0] - 0.45) < 1e-9; }",
-        timeout=10_000,
-    )
+    applied = ("() => { const e = document.querySelector('.overrides-json');"
+               " const v = e ? Object.values(JSON.parse(e.textContent || '{}')) : [];"
+               " return v.length === 1 && Math.abs(v[0] - 0.45) < 1e-9; }")  # fmt: skip
+    page.get_by_role("button", name="Reset").click()
+    try:
+        page.wait_for_function(applied, timeout=10_000)
+    except Exception:  # a click lost while the freshly started server is busy: once more
+        page.get_by_role("button", name="Reset").click()
+        page.wait_for_function(applied, timeout=20_000)
     overrides = json.loads(overrides_el.text_content())
     key = f"regimes.{REGIME}.joint_project_subsidy.rate"
     assert overrides == {key: pytest.approx(0.45)}
@@ -288,14 +336,20 @@ def test_regime_switch_then_reset_keeps_the_regime(server, browser) -> None:
     assert errors == [], errors
 
 
-def test_page_refuses_scenario_path_outside_folder(server, browser) -> None:
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [("../pyproject.toml", "pyproject.toml"),
+     (f"{SCENARIO}%00.txt", "control characters"),
+     (f"{SCENARIO}%0A", "control characters")],
+)  # fmt: skip
+def test_page_refuses_scenario_path_outside_folder(server, browser, query, shown) -> None:
     errors: list[str] = []
     page = _page(browser, errors)
-    page.goto(server + "?scenario=../pyproject.toml")
+    page.goto(server + "?scenario=" + query)
     err = page.locator(".scenario-error")
     err.wait_for(timeout=30_000)
     text = err.inner_text()
-    assert re.search(r"refused", text, re.I) and "pyproject.toml" in text
+    assert re.search(r"refused", text, re.I) and shown in text, text
     # the page still offers only the allowed scenarios and never loaded the file
     assert "[build-system]" not in page.content()
     page.close()
@@ -370,3 +424,309 @@ def test_live_run_save_and_compare(server, browser) -> None:
     page.screenshot(path=str(ARTIFACTS / "app_compare.png"), full_page=True)
     page.close()
     assert errors == [], errors
+
+
+# ------------------------------------------------------------------------------------------
+# Security and resource bounds of the served page
+# ------------------------------------------------------------------------------------------
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (state, ppid, ...), None if gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return None if fields[0] in ("Z", "X") else fields
+
+
+def _alive(pid: int) -> bool:
+    return _stat(pid) is not None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    f = _stat(pid)
+    return 0.0 if f is None else (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every living process below ``pid`` (children, grandchildren, ...)."""
+    parents: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit() and (f := _stat(int(d.name))) is not None:
+            parents.setdefault(int(f[1]), []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        out += kids
+        todo += kids
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+    return ""
+
+
+def _estimate_workers(pid: int) -> list[int]:
+    """The estimate worker processes below the server ``pid`` (named by sim.app.jobs)."""
+    from sim.app.jobs import WORKER_NAME
+
+    out = []
+    for p in _descendants(pid):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{p}/comm").read_text().strip() == WORKER_NAME:
+                out.append(p)
+    return out
+
+
+def _wait_until(pred, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+
+
+def _handshake(port: int, origin: str | None, host: str | None = None) -> str:
+    """The status line of a raw websocket handshake to the page's kernel endpoint."""
+    path = f"/jupyter/api/kernels/probe-{os.urandom(4).hex()}/channels?session_id=probe"
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host or f'127.0.0.1:{port}'}",
+             "Upgrade: websocket", "Connection: Upgrade",
+             f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}",
+             "Sec-WebSocket-Version: 13"]  # fmt: skip
+    if origin is not None:
+        lines.append(f"Origin: {origin}")
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return s.recv(4096).decode("latin-1").split("\r\n", 1)[0]
+
+
+def _http(port: int, method: str, path: str, headers: dict[str, str]) -> int:
+    body = b"" if method == "POST" else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", body, headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_origin_guard_rules() -> None:
+    """The rules of sim.app.serve.OriginGuard, without a server."""
+    from sim.app.serve import OriginGuard, allowed_hosts
+
+    g = OriginGuard(None, allowed_hosts("127.0.0.1", 8765), ["https://sessions.example.org"])
+    own, host = "http://127.0.0.1:8765", "127.0.0.1:8765"
+    assert g.refusal("websocket", "GET", "ws", host, own) is None
+    assert g.refusal("websocket", "GET", "ws", "localhost:8765", "http://localhost:8765") is None
+    assert g.refusal("websocket", "GET", "ws", host, "https://sessions.example.org") is None
+    assert g.refusal("http", "GET", "http", host, None) is None  # reading the page
+    for origin in ("http://evil.example", None, "null", "http://127.0.0.1:9999",
+                   "http://localhost:8765", "file://"):  # fmt: skip
+        assert g.refusal("websocket", "GET", "ws", host, origin), origin
+        assert g.refusal("http", "POST", "http", host, origin), origin
+    # DNS rebinding: another host name that resolves to this machine
+    assert g.refusal("http", "GET", "http", "evil.example:8765", None)
+    assert g.refusal("websocket", "GET", "ws", "evil.example:8765", "http://evil.example:8765")
+    assert g.refusal("http", "GET", "http", None, None)
+    # a wildcard bind cannot know its names, but the Origin must still be the page's own
+    w = OriginGuard(None, allowed_hosts("0.0.0.0", 8765))
+    assert w.refusal("websocket", "GET", "ws", "10.0.0.5:8765", "http://10.0.0.5:8765") is None
+    assert w.refusal("websocket", "GET", "ws", "10.0.0.5:8765", "http://evil.example")
+
+
+def test_foreign_origin_is_refused_by_the_server(app_server: AppServer) -> None:
+    """A page of another site cannot open the page's websocket or post to it: 403."""
+    port = app_server.port
+    own = f"http://127.0.0.1:{port}"
+    assert _handshake(port, "http://evil.example").startswith("HTTP/1.1 403")
+    assert _handshake(port, None).startswith("HTTP/1.1 403")
+    assert _handshake(port, f"http://localhost:{port}").startswith("HTTP/1.1 403")
+    assert _handshake(port, own).startswith("HTTP/1.1 101")  # the page's own origin
+    # DNS rebinding: a request naming another host is refused, even a plain GET
+    assert _http(port, "GET", "/", {"Host": f"evil.example:{port}"}) == 403
+    assert _http(port, "GET", "/", {}) == 200
+    # state-changing HTTP (Solara's close beacon) from another origin
+    close = "/_solara/api/close/nosuchkernel?session_id=x"
+    assert _http(port, "POST", close, {"Origin": "http://evil.example"}) == 403
+    assert _http(port, "POST", close, {}) == 403
+    assert _http(port, "POST", close, {"Origin": own}) == 200
+    assert "refused websocket" in app_server.log.read_text()
+
+
+def test_save_name_never_becomes_a_server_path(app_server: AppServer, browser, tmp_path) -> None:
+    """A sweep name that is a path (or a formula) is refused; Download writes nowhere."""
+    errors: list[str] = []
+    page = _page(browser, errors)
+    page.goto(app_server.url)
+    page.wait_for_selector(".estimate-button", timeout=30_000)
+    reps = page.locator(".reps-input input")
+    reps.fill("2")
+    reps.press("Enter")
+    page.click(".estimate-button")
+    page.wait_for_selector(".effect-card", timeout=60_000)
+    target = tmp_path / "pack_here"
+    name_box = page.get_by_label(t("app_sweep_name", "en"))
+    for bad in (str(target), "../../escaped", "=1+2"):
+        name_box.fill(bad)
+        page.click(".save-button")
+        err = page.locator(".save-error")
+        page.wait_for_function(
+            "(bad) => { const e = document.querySelector('.save-error');"
+            " return e && e.innerText.includes(bad); }", arg=bad[:30], timeout=10_000)  # fmt: skip
+        assert "Refused" in err.inner_text() and "not a sweep name" in err.inner_text()
+        # Download is off while the name is refused: no pack for a visitor's path
+        assert page.locator(".download-button").is_disabled()
+    time.sleep(1)
+    assert not target.exists() and not any(tmp_path.iterdir())
+    assert not (ROOT.parent / "escaped").exists()
+    names: set[str] = set()
+    if app_server.db.exists():  # nothing stored yet: the database may not exist
+        with sqlite3.connect(f"file:{app_server.db}?mode=ro", uri=True) as con:
+            if con.execute("select 1 from sqlite_master where name = 'sweep'").fetchone():
+                names = {r[0] for r in con.execute("select name from sweep")}
+    assert not names & {str(target), "../../escaped", "=1+2"}, names
+    assert page.locator(".save-error").count() == 1
+    page.close()
+    assert errors == [], errors
+
+
+def test_figure_pack_is_built_in_a_private_folder(tmp_path) -> None:
+    """A stored sweep named like a path (older versions allowed it) stays inside the zip."""
+    from sim.app import session as app
+
+    sc = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
+                         {"scenario.horizon_quarters": 8})  # fmt: skip
+    db = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    _, results = app.estimate(sc, REGIME, 2)
+    app.save_sweep("plain", sc, REGIME, results, replications=2, seed=sc.experiment.seed,
+                   levels={}, db=db)  # fmt: skip
+    target = tmp_path / "outside" / "pack"
+    with sqlite3.connect(tmp_path / "r.sqlite") as con:  # as an older version could store it
+        con.execute("update sweep set name = ? where name = 'plain'", (str(target),))
+    data = app.figure_pack_zip(str(target), db=db)
+    assert not (tmp_path / "outside").exists()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+    assert names and all(not n.startswith(("/", "..")) and "/../" not in n for n in names)
+    assert any(n.endswith(f"figures/en/fan_output_{REGIME}.png") for n in names), names
+
+
+def test_estimates_are_bounded_cancellable_and_in_worker_processes() -> None:
+    """sim.app.jobs without a browser: the cap, the bound across sessions, cancel, same numbers."""
+    from sim.app import jobs
+    from sim.app import session as app
+
+    sc = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
+                         {"scenario.horizon_quarters": 8})  # fmt: skip
+    for bad in (app.MAX_REPLICATIONS + 1, 1, 10**9, "20", 2.5):
+        with pytest.raises(InputError, match="from 2 to 200"):
+            jobs.start_estimate("s1", sc, REGIME, bad)
+    long = apply_overrides(sc, {"scenario.horizon_quarters": app.MAX_HORIZON + 4})
+    with pytest.raises(InputError, match="at most 80 quarters"):
+        jobs.start_estimate("s1", long, REGIME, 2)
+    assert jobs.running() == []
+
+    job = jobs.start_estimate("s1", sc, REGIME, 3)
+    out = job.wait()
+    assert job.pid != os.getpid() and not _alive(job.pid)
+    df, _ = app.estimate(sc, REGIME, 3)  # in this process: the same numbers
+    assert pd.DataFrame(out.cards).equals(pd.DataFrame(app.effect_cards(df, sc, REGIME)))
+    assert out.df.equals(df)
+
+    slow = apply_overrides(sc, {"scenario.horizon_quarters": 80})
+    limit = jobs.max_concurrent()
+    started = [jobs.start_estimate(f"s{i}", slow, REGIME, 200) for i in range(limit)]
+    with pytest.raises(jobs.EstimateBusyError, match=f"at most {limit} at once"):
+        jobs.start_estimate("another", slow, REGIME, 2)
+    # a second estimate of the same session replaces its first
+    again = jobs.start_estimate("s0", slow, REGIME, 200)
+    with pytest.raises(jobs.EstimateCancelledError):
+        started[0].wait()
+    assert _wait_until(lambda: not _alive(started[0].pid), 5, "the replaced worker to end")
+    for i, job in enumerate([again, *started[1:]]):
+        assert _alive(job.pid)
+        assert jobs.cancel_owner(f"s{i}") == 1  # what the page does on Cancel / session end
+        with pytest.raises(jobs.EstimateCancelledError):
+            job.wait()
+        assert _wait_until(lambda j=job: not _alive(j.pid), 5, "the cancelled worker to end")
+    assert jobs.running() == []
+
+
+def test_estimate_in_worker_cap_cancel_and_session_end(app_server: AppServer, browser) -> None:
+    """In the browser: N over the cap is refused; the runs are made by a worker process (not
+    the server), which Cancel ends, and which ends when the page goes away."""
+    pid = app_server.proc.pid
+    errors: list[str] = []
+    page = _page(browser, errors)
+    page.goto(app_server.url)
+    page.wait_for_selector(".estimate-button", timeout=30_000)
+    reps = page.locator(".reps-input input")
+
+    reps.fill("201")
+    reps.press("Enter")
+    page.click(".estimate-button")
+    page.locator(".estimate-error").get_by_text("from 2 to 200").wait_for(timeout=10_000)
+    assert _estimate_workers(pid) == []
+
+    reps.fill("200")  # 400 runs of 40 quarters: far longer than this test waits
+    reps.press("Enter")
+    page.click(".estimate-button")
+    page.locator(".progress-text").wait_for(timeout=10_000)
+    (worker,) = _wait_until(lambda: _estimate_workers(pid), 20, "an estimate worker process")
+    s0, w0, t0 = _cpu_seconds(pid), _cpu_seconds(worker), time.monotonic()
+    _wait_until(lambda: _cpu_seconds(worker) - w0 >= 1.0, 60, "the worker to compute")
+    s1, w1, t1 = _cpu_seconds(pid), _cpu_seconds(worker), time.monotonic()
+    print(f"server CPU {s1 - s0:.2f} s, worker CPU {w1 - w0:.2f} s in {t1 - t0:.1f} s")
+    assert s1 - s0 < 0.5 * (w1 - w0), "the server process does the estimate's work"
+    page.locator(".cancel-button").click()
+    page.locator(".estimate-cancelled").wait_for(timeout=10_000)
+    _wait_until(lambda: not _alive(worker), 5, "the worker to end after Cancel")
+    assert page.locator(".progress-text").count() == 0
+    assert page.locator(".estimate-button").is_enabled()
+
+    page.click(".estimate-button")  # again, then the browser leaves the page
+    page.locator(".progress-text").wait_for(timeout=10_000)
+    (worker,) = _wait_until(lambda: _estimate_workers(pid), 20, "a second worker process")
+    page.goto("about:blank")
+    _wait_until(lambda: not _alive(worker), 10, "the worker to end with the session")
+    assert _estimate_workers(pid) == []
+    page.close()
+    assert errors == [], errors
+
+
+def test_kill_9_leaves_nothing_serving(browser, tmp_path) -> None:
+    """`kill -9` of `clustersim app` during an estimate: the port closes, no process is left."""
+    with _app_server(tmp_path) as srv:
+        pid = srv.proc.pid
+        assert b"sim.app.serve" in Path(f"/proc/{pid}/cmdline").read_bytes()  # exec'd: no child
+        page = _page(browser, [])
+        page.goto(srv.url)
+        page.wait_for_selector(".estimate-button", timeout=30_000)
+        reps = page.locator(".reps-input input")
+        reps.fill("200")
+        reps.press("Enter")
+        page.click(".estimate-button")
+        _wait_until(lambda: _estimate_workers(pid), 30, "an estimate worker process")
+        below = _descendants(pid)  # the fork server, its resource tracker, the worker
+        os.kill(pid, signal.SIGKILL)
+        srv.proc.wait(10)
+
+        def port_closed() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", srv.port), timeout=1).close()
+            except OSError:
+                return True
+            return False
+
+        _wait_until(port_closed, 5, "the port to close")
+        left = lambda: [p for p in below if _alive(p)]  # noqa: E731
+        with contextlib.suppress(BaseException):
+            _wait_until(lambda: not left(), 10, "its processes to end")
+        assert not left(), [(p, _cmdline(p)) for p in left()]
+        page.close()

@@ -13,10 +13,16 @@ Start it with ``clustersim app`` (binds 127.0.0.1:8765). The page has three part
   participants and functional dependence against the Decree 779 thresholds with the registration
   moment, and output against de facto -- all drawn by :mod:`sim.report.charts`.
 * **Estimate effects / Compare stored sweeps** (tabs above the live run): N paired replications of
-  the current run's inputs in a background task (:func:`sim.app.session.estimate`), effect cards
-  with 95 % CIs and the fan chart; "Save" stores the runs as a named sweep, "Download" gives the
-  report's figure pack; "Compare" shows :func:`sim.api.compare_sweep` and
+  the current run's inputs (:func:`sim.app.session.estimate`) in a worker process
+  (:mod:`sim.app.jobs`: N at most :data:`~sim.app.session.MAX_REPLICATIONS`, a Cancel button,
+  ended when the session's kernel closes, a bound on estimates across sessions), effect cards
+  with 95 % CIs and the fan chart; "Save" stores the runs as a named sweep (the name is checked,
+  never a path), "Download" gives the report's figure pack (built in a private temporary
+  folder); "Compare" shows :func:`sim.api.compare_sweep` and
   :func:`sim.report.charts.regime_comparison` of a stored sweep.
+
+It is served by :mod:`sim.app.serve` (``clustersim app``), which refuses websocket and
+state-changing requests from another Origin.
 
 Labels come from the chart catalogue (:mod:`sim.report.i18n`). Mesa's own controls (Reset, Step,
 Play Interval, ...) keep Mesa's English labels.
@@ -25,9 +31,11 @@ Play Interval, ...) keep Mesa's English labels.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -43,14 +51,17 @@ from mesa.visualization.utils import update_counter
 
 from sim.api import compare_sweep, list_sweeps
 from sim.app.chart_png import cached_png, new_token, png, token
+from sim.app.jobs import cancel_owner, start_estimate, warm_up
 from sim.app.live import LivePair
 from sim.app.session import (
     CARD_OUTCOMES,
     DEFAULT_REPLICATIONS,
     LANG_ENV,
+    MAX_HORIZON,
+    MAX_REPLICATIONS,
+    MIN_REPLICATIONS,
     card_texts,
-    effect_cards,
-    estimate,
+    check_sweep_name,
     figure_pack_zip,
     levers,
     resolve_scenario,
@@ -78,6 +89,20 @@ saved_r = solara.reactive("")
 sweep_name_r = solara.reactive("")
 compare_r: solara.Reactive[dict[str, Any]] = solara.reactive({})
 error_r = solara.reactive("")
+save_error_r = solara.reactive("")
+
+
+def _on_kernel_start() -> Callable[[], None]:
+    """End a session's estimates when its kernel closes (tab closed, culled, server stopping).
+
+    Their worker processes are killed (:func:`sim.app.jobs.cancel_owner`).
+    """
+    owner = solara.get_kernel_id()
+    return lambda: cancel_owner(owner)
+
+
+solara.lab.on_kernel_start(_on_kernel_start)
+warm_up()  # the estimates' fork server, started with the server (sim.app.jobs)
 
 
 def _new_pair(scenario_file: str, regime: str | None = None) -> None:
@@ -183,7 +208,7 @@ def model_params(model: LivePair, lang: str) -> dict[str, Any]:
             "min": lv.min, "max": lv.max, "step": lv.step,
         }  # fmt: skip
     params["horizon_quarters"] = {"type": "SliderInt", "label": ui("horizon", lang),
-                                  "value": model.horizon, "min": 4, "max": 80,
+                                  "value": model.horizon, "min": 4, "max": MAX_HORIZON,
                                   "step": 4}  # fmt: skip
     params["replicate"] = {"type": "SliderInt", "label": ui("replicate", lang),
                            "value": model.replicate, "min": 0,
@@ -196,29 +221,46 @@ def model_params(model: LivePair, lang: str) -> dict[str, Any]:
 # ============================================================================================
 @solara.lab.task
 def estimate_task() -> None:
-    """N paired replications of the current run's inputs, off the page's thread."""
+    """N paired replications of the current run's inputs in a worker process (sim.app.jobs).
+
+    This thread only waits, relays progress and ends the worker on Cancel; N and the horizon
+    are checked by :func:`sim.app.jobs.start_estimate` on the server, whatever the browser sent.
+    """
     m = model_r.value
     if m is None:
         return
     sc, regime, seed = m.spec, m.regime, m.spec.experiment.seed
-    reps = max(2, int(reps_r.value))
-    progress_r.value = (0, 2 * reps)
-    df, results = estimate(sc, regime, reps, seed,
-                           progress=lambda d, t: setattr(progress_r, "value", (d, t)))  # fmt: skip
+    progress_r.value = (0, 0)
+    save_error_r.value = ""
+    job = start_estimate(solara.get_kernel_id(), sc, regime, reps_r.value, seed)
+    progress_r.value = (0, job.total)
+    out = job.wait(progress=lambda d, t: setattr(progress_r, "value", (d, t)),
+                   should_stop=lambda: not estimate_task.is_current())  # fmt: skip
     estimate_r.value = {
-        "df": df, "results": results, "cards": effect_cards(df, sc, regime), "sc": sc,
-        "regime": regime, "reps": reps, "seed": seed, "levels": dict(m.overrides),
+        "df": out.df, "results": out.results, "cards": out.cards, "sc": sc,
+        "regime": regime, "reps": job.replications, "seed": seed, "levels": dict(m.overrides),
         "token": new_token(),
         "file_values": {lv.key: lv.param.value for lv in levers(m.base, regime)},
     }  # fmt: skip
     saved_r.value = ""
 
 
+def _cancel_estimate() -> None:
+    """The Cancel button: end this session's estimate (its worker process is killed)."""
+    cancel_owner(solara.get_kernel_id())
+    with contextlib.suppress(RuntimeError):  # never started
+        estimate_task.cancel()
+
+
 def _save() -> None:
+    save_error_r.value = ""
     try:
         _save_or_raise()
+    except InputError as exc:  # a name that is not a sweep name: refused, with the rule
+        msg = exc.problems[0].message if exc.problems else str(exc)
+        save_error_r.value = f"{ui('refused', lang_r.value)}: {msg}"
     except Exception as exc:  # e.g. a name taken by a different sweep: say so on the page
-        error_r.value = str(exc)
+        save_error_r.value = str(exc)
 
 
 def _save_or_raise() -> None:
@@ -234,7 +276,20 @@ def _save_or_raise() -> None:
                                levels=e["levels"])  # fmt: skip
 
 
+def _name_refusal(lang: str) -> str:
+    """Why the typed sweep name cannot be used ("" when it can, or when none is typed)."""
+    text = sweep_name_r.value.strip()
+    if not text:
+        return ""
+    try:
+        check_sweep_name(text)
+    except InputError as exc:
+        return f"{ui('refused', lang)}: {exc.problems[0].message}"
+    return ""
+
+
 def _pack() -> bytes:
+    """The figure pack of the saved sweep (saved first if needed), built in a private folder."""
     if not saved_r.value:
         _save_or_raise()
     return figure_pack_zip(saved_r.value)
@@ -286,15 +341,23 @@ def EstimatePanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara com
     """Levels used, N, the estimate button and progress, effect cards, fan chart, save/download."""
     AppliedLevels(model, lang)
     with solara.Row():
-        solara.InputInt(ui("reps", lang), value=reps_r, classes=["reps-input"])
+        solara.InputInt(ui("reps", lang, lo=MIN_REPLICATIONS, hi=MAX_REPLICATIONS),
+                        value=reps_r, classes=["reps-input"])  # fmt: skip
         solara.Button(ui("estimate", lang), on_click=estimate_task, color="primary",
                       classes=["estimate-button"], disabled=estimate_task.pending)  # fmt: skip
+        if estimate_task.pending:
+            solara.Button(ui("cancel", lang), on_click=_cancel_estimate,
+                          classes=["cancel-button"])  # fmt: skip
     done, total = progress_r.value
     if estimate_task.pending:
         solara.ProgressLinear(100 * done / total if total else True)
         solara.Text(ui("running", lang, done=done, total=total), classes=["progress-text"])
     if estimate_task.error:
-        solara.Error(str(estimate_task.exception))
+        exc = estimate_task.exception
+        msg = exc.problems[0].message if isinstance(exc, InputError) and exc.problems else exc
+        solara.Error(str(msg), classes=["estimate-error"])
+    if estimate_task.cancelled:
+        solara.Info(ui("cancelled", lang), classes=["estimate-cancelled"])
     e = estimate_r.value
     if not e or estimate_task.pending:
         return
@@ -317,10 +380,16 @@ def EstimatePanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara com
         charts.fan_chart, e["df"], "output", e["regime"], lang=lang,
         runs=runs_frame(e["results"]), info=info))  # fmt: skip
     _image(img, width="640px")
+    refusal = _name_refusal(lang)  # checked as typed: a path or formula is never used
     with solara.Row():
         solara.InputText(ui("sweep_name", lang), value=sweep_name_r)
         solara.Button(ui("save", lang), on_click=_save, classes=["save-button"])
-        solara.FileDownload(_pack, filename="figure_pack.zip", label=ui("download", lang))
+        if refusal:
+            solara.Button(ui("download", lang), disabled=True, classes=["download-button"])
+        else:
+            solara.FileDownload(_pack, filename="figure_pack.zip", label=ui("download", lang))
+    if refusal or save_error_r.value:
+        solara.Error(refusal or save_error_r.value, classes=["save-error"])
     if saved_r.value:
         solara.Success(ui("saved", lang, name=saved_r.value))
 

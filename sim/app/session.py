@@ -4,22 +4,29 @@
 browser and gives the same numbers as the API:
 
 * the scenario allow-list -- the page only opens ``*.toml`` files of the project's scenario
-  folder (:func:`resolve_scenario`), never a path sent by the browser;
+  folder (:func:`resolve_scenario`), never a path sent by the browser; a name with control
+  characters (``%00``) is refused like any other;
 * the levers -- a regime's main preference levels with their unit and legal source
   (:func:`levers`), each also a keyword of the live model :class:`sim.app.live.LivePair`;
 * the estimate -- N paired replications of de facto and the regime by the API's
   :func:`sim.api.run_pairs` (:func:`estimate`), turned into effect cards by
   :func:`sim.analysis.effects` and :func:`sim.analysis.budget` unchanged (:func:`effect_cards`);
-* "Save" (the runs as a named sweep by :func:`sim.api.store_runs`, :func:`save_sweep`) and
-  "Download" (the report's figure pack by :func:`sim.api.build_report`,
-  :func:`figure_pack_zip`).
+  N and the horizon are bounded (:func:`check_estimate`: at most :data:`MAX_REPLICATIONS`
+  pairs of at most :data:`MAX_HORIZON` quarters); the page runs it in a worker process
+  (:mod:`sim.app.jobs`);
+* "Save" (the runs as a named sweep by :func:`sim.api.store_runs`, :func:`save_sweep`; the name
+  is checked by :func:`check_sweep_name`) and "Download" (the report's figure pack by
+  :func:`sim.api.build_report` in a private temporary folder, :func:`figure_pack_zip`). The
+  page never takes a file path from a visitor.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +40,7 @@ from sim.analysis.effects import effects
 from sim.api import build_report, results_frame, run_pairs, store_runs
 from sim.errors import InputError
 from sim.report.i18n import fmt, fmt_ci, outcome_label, param_label, t, unit
+from sim.report.paths import safe_component
 from sim.run.results import RunResult
 from sim.scenario.files import SHIPPED_DIR
 from sim.scenario.overrides import apply_overrides
@@ -41,7 +49,11 @@ from sim.scenario.schema import ARM_DE_FACTO, Param, Scenario
 __all__ = [
     "CARD_OUTCOMES",
     "LEVER_FIELDS",
+    "MAX_HORIZON",
+    "MAX_REPLICATIONS",
     "Lever",
+    "check_estimate",
+    "check_sweep_name",
     "effect_cards",
     "estimate",
     "figure_pack_zip",
@@ -54,6 +66,16 @@ __all__ = [
 
 CARD_OUTCOMES = ["output", "employment", "productivity", "market_share"]
 DEFAULT_REPLICATIONS = 20
+#: Most paired replications one estimate of the page may run (about 25 s of 40 quarters in
+#: one worker process; more belongs in a sweep: ``clustersim sweep``).
+MAX_REPLICATIONS = 200
+#: Fewest paired replications (a confidence interval needs two).
+MIN_REPLICATIONS = 2
+#: Longest horizon of the page's live run and estimate, in quarters (the horizon slider's max).
+MAX_HORIZON = 80
+#: A saved sweep's name: up to 100 ASCII letters, digits, ``_ . -``; not starting with ``.``
+#: or ``-`` (as the results store requires of every new sweep name).
+SWEEP_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}$")
 LANG_ENV = "CLUSTERSIM_APP_LANG"
 DIR_ENV = "CLUSTERSIM_SCENARIO_DIR"
 #: The main preference levels of a regime: lever name (a keyword of
@@ -90,21 +112,37 @@ def resolve_scenario(name: str) -> Path:
     """The path of an allowed scenario file; anything else is refused.
 
     Only a bare file name from :func:`scenario_choices` is accepted: no directories, no ``..``,
-    no absolute paths, no symlinks leading out of the folder.
+    no absolute paths, no symlinks leading out of the folder, no control characters (NUL).
 
     Raises:
         InputError: The name is not a scenario file of the scenario folder.
     """
     d = scenario_dir()
     text = str(name)
-    path = (d / text).resolve()
-    if text not in scenario_choices() or path.parent != d.resolve():
+    allowed = f"(allowed: {', '.join(scenario_choices()) or 'none'})"
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        shown = _printable(text)
+        raise InputError.parameter(
+            "scenario",
+            f"refused: '{shown}' contains control characters; it is not a scenario file of "
+            f"the project's scenario folder {allowed}",
+        )
+    if text not in scenario_choices() or (d / text).resolve().parent != d.resolve():
         raise InputError.parameter(
             "scenario",
             f"refused: '{text}' is not a scenario file of the project's scenario folder "
-            f"(allowed: {', '.join(scenario_choices()) or 'none'})",
+            f"{allowed}",
         )
-    return path
+    return (d / text).resolve()
+
+
+def _printable(text: str) -> str:
+    r"""``text`` with control and format characters shown as escapes (``\x00``)."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c).startswith("C")
+        else c
+        for c in text
+    )  # fmt: skip
 
 
 # ============================================================================================
@@ -166,6 +204,34 @@ def with_levels(sc: Scenario, levels: dict[str, float], horizon: int | None = No
 # ============================================================================================
 # Estimate: paired replications, exactly as sim.simulate runs them
 # ============================================================================================
+def check_estimate(sc: Scenario, replications: object) -> int:
+    """The number of pairs of an estimate, if the page may run it; bounds checked on the server.
+
+    Raises:
+        InputError: N is not a whole number from :data:`MIN_REPLICATIONS` to
+            :data:`MAX_REPLICATIONS`, or the horizon is longer than :data:`MAX_HORIZON`.
+    """
+    try:
+        n = int(replications)  # type: ignore[call-overload]
+        ok = n == replications
+    except (TypeError, ValueError, OverflowError):
+        n, ok = 0, False
+    if not ok or not MIN_REPLICATIONS <= n <= MAX_REPLICATIONS:
+        raise InputError.parameter(
+            "replications",
+            f"N must be a whole number from {MIN_REPLICATIONS} to {MAX_REPLICATIONS} paired "
+            f"replications on this page (got {str(replications)[:20]}); run more as a sweep "
+            "(clustersim sweep)",
+        )
+    if sc.scenario.horizon_quarters > MAX_HORIZON:
+        raise InputError.parameter(
+            "horizon_quarters",
+            f"the horizon must be at most {MAX_HORIZON} quarters on this page "
+            f"(got {sc.scenario.horizon_quarters})",
+        )
+    return n
+
+
 def estimate(
     sc: Scenario,
     regime: str,
@@ -175,7 +241,8 @@ def estimate(
 ) -> tuple[pd.DataFrame, list[RunResult]]:
     """Run de facto and ``regime`` on ``replications`` paired seeds in this process.
 
-    The runs of :func:`sim.api.run_pairs` with ``arms=[de_facto, regime]``.
+    The runs of :func:`sim.api.run_pairs` with ``arms=[de_facto, regime]``. The page calls it
+    in a worker process (:mod:`sim.app.jobs`), never in the server process.
 
     Returns:
         The outcome series (:func:`sim.api.results_frame`) and the run results.
@@ -252,22 +319,53 @@ def save_sweep(
     levels: dict[str, float],
     db: str | None = None,
 ) -> str:
-    """Store the estimate's runs as a named sweep (:func:`sim.api.store_runs`); return its name."""
+    """Store the estimate's runs as a named sweep (:func:`sim.api.store_runs`); return its name.
+
+    Raises:
+        InputError: The name is not a valid sweep name (:func:`check_sweep_name`).
+    """
+    name = check_sweep_name(name)
     spec = {"kind": "app", "regime": regime, "levels": levels}
     return store_runs(name, sc, results, replications=replications, seed=seed,
                       arms=[ARM_DE_FACTO, regime], spec=spec, db=db)  # fmt: skip
 
 
+def check_sweep_name(name: str) -> str:
+    """A sweep name typed on the page, if it is one: never a path, never a formula.
+
+    One to 100 ASCII letters, digits, ``_``, ``.`` and ``-``, the first a letter, digit or
+    ``_``: so no ``/``, no ``..`` at the start, no spaces or control characters and no leading
+    ``=``, ``+``, ``-`` or ``@`` (a spreadsheet formula).
+
+    Raises:
+        InputError: Anything else.
+    """
+    text = str(name).strip()
+    if not SWEEP_NAME_RE.fullmatch(text):
+        shown = _printable(text[:60]) + ("…" if len(text) > 60 else "")
+        raise InputError.parameter(
+            "sweep",
+            f"'{shown}' is not a sweep name; use up to 100 ASCII letters, digits, '_', '.' "
+            "and '-', starting with a letter, digit or '_'",
+        )
+    return text
+
+
 def figure_pack_zip(sweep: str, db: str | None = None) -> bytes:
-    """The report's figure pack and tables of a stored sweep as a zip file (ru and en)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        rep = build_report(sweep, Path(tmp) / sweep, db=db, formats=("html",),
+    """The report's figure pack and tables of a stored sweep as a zip file (ru and en).
+
+    The report is built in a private temporary folder (``tempfile.mkdtemp``, mode 0700) whose
+    path does not depend on the sweep's name; inside the zip, files are under the sweep's name
+    made a safe file name (:func:`sim.report.paths.safe_component`).
+    """
+    with tempfile.TemporaryDirectory(prefix="clustersim-pack-") as tmp:
+        rep = build_report(sweep, Path(tmp) / "pack", db=db, formats=("html",),
                            figure_formats=("png", "svg"))  # fmt: skip
+        top = safe_component(sweep)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            for f in sorted(rep.out.rglob("*")):
-                if f.is_file():
-                    z.write(f, f.relative_to(rep.out.parent))
+            for rel in rep.files:
+                z.write(rep.out / rel, f"{top}/{rel}")
         return buf.getvalue()
 
 

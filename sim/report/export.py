@@ -10,6 +10,12 @@
 Formats: ``csv`` (two UTF-8 files), ``parquet`` (two files; needs pyarrow, the ``parquet`` extra)
 or ``xlsx`` (one workbook with two sheets; needs openpyxl, the ``excel`` extra; limited to
 Excel's 1,048,576 rows per sheet).
+
+File names start with the sweep's name made safe for a file name
+(:func:`sim.report.paths.safe_component`; ``../../x`` cannot leave the output folder), and every
+path is confined to the output folder (:func:`sim.report.paths.under`). In CSV and Excel, text
+cells that a spreadsheet would read as a formula (a sweep named ``=1+2``) are escaped with a
+leading ``'`` (:mod:`sim.report.cells`); Parquet keeps the values as they are.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import pandas as pd
 from sim.analysis.comparison import check_outcomes
 from sim.errors import InputError
 from sim.model.outcomes import OUTCOME_NAMES, outcome
+from sim.report.cells import escape_frame
+from sim.report.paths import output_folder, safe_component, under
 from sim.store.reading import SweepData
 
 __all__ = ["EXPORT_FORMATS", "tidy_frames", "write_export"]
@@ -63,7 +71,7 @@ def write_export(
 
     Args:
         data: The sweep, read back (:func:`sim.store.reading.read_sweep`).
-        out: Output folder (created).
+        out: Output folder (created; an existing file there is bad input).
         fmt: ``csv``, ``parquet`` or ``xlsx``.
         outcomes: Outcomes to export (default: all).
 
@@ -72,20 +80,21 @@ def write_export(
 
     Raises:
         InputError: Unknown sweep, outcome or format; a missing optional dependency; too many
-            rows for an Excel sheet.
+            rows for an Excel sheet; ``out`` is an existing file.
     """
     if fmt not in EXPORT_FORMATS:
         raise InputError.parameter(
             "format", f"unknown format '{fmt}'; use {', '.join(EXPORT_FORMATS)}"
         )
-    sweep = data.name
+    stem = safe_component(data.name)
     runs, long = tidy_frames(data, outcomes)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    runs_path, long_path = out / f"{sweep}_runs.{fmt}", out / f"{sweep}_outcomes.{fmt}"
+    out = output_folder(out)
+    runs_path = under(out, f"{stem}_runs.{fmt}")
+    long_path = under(out, f"{stem}_outcomes.{fmt}")
     if fmt == "csv":
-        runs.to_csv(runs_path, index=False)
-        long.to_csv(long_path, index=False)
+        out.mkdir(parents=True, exist_ok=True)
+        escape_frame(runs).to_csv(runs_path, index=False)
+        escape_frame(long).to_csv(long_path, index=False)
         return [runs_path, long_path]
     if fmt == "parquet":
         try:
@@ -94,6 +103,7 @@ def write_export(
             raise InputError.parameter(
                 "format", "parquet needs pyarrow: pip install 'clustersim[parquet]'"
             ) from None
+        out.mkdir(parents=True, exist_ok=True)
         runs.to_parquet(runs_path, index=False)
         long.to_parquet(long_path, index=False)
         return [runs_path, long_path]
@@ -109,8 +119,9 @@ def write_export(
         raise InputError.parameter(
             "format", "xlsx needs openpyxl: pip install 'clustersim[excel]'"
         ) from None
-    path = out / f"{sweep}.xlsx"
+    path = under(out, f"{stem}.xlsx")
+    out.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for sheet, frame in (("runs", runs), ("outcomes", long)):
-            frame.to_excel(xw, sheet_name=sheet, index=False, freeze_panes=(1, 0))
+            escape_frame(frame).to_excel(xw, sheet_name=sheet, index=False, freeze_panes=(1, 0))
     return [path]

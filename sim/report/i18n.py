@@ -184,7 +184,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app_regime": {"en": "Regime", "ru": "Режим"},
     "app_levels": {"en": "Preference levels", "ru": "Уровни преференций"},
     "app_horizon": {"en": "Horizon, quarters", "ru": "Горизонт, кварталов"},
-    "app_reps": {"en": "Paired replications", "ru": "Парных повторений"},
+    "app_reps": {"en": "Paired replications ({lo}–{hi})", "ru": "Парных повторений ({lo}–{hi})"},
     "app_seed": {"en": "Root seed", "ru": "Корневое зерно"},
     "app_source": {"en": "Source", "ru": "Источник"},
     "app_live": {"en": "Live run", "ru": "Прогон в реальном времени"},
@@ -245,6 +245,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app_not_started": {
         "en": "Press ▶ or Step to run the quarters",
         "ru": "Нажмите ▶ или Step, чтобы пройти кварталы",
+    },
+    "app_cancel": {"en": "Cancel", "ru": "Отменить"},
+    "app_cancelled": {
+        "en": "Estimate cancelled: no runs were kept",
+        "ru": "Оценка отменена: прогоны не сохранены",
     },
 }
 

@@ -9,10 +9,22 @@ never re-running the model) and writes, under ``out``::
     tables/<lang>/budget.csv   budget.xlsx     costs, extra tax revenue, budget efficiency
     brief_<lang>.html                          self-contained HTML brief (images embedded)
     brief_<lang>.pdf                           PDF brief (matplotlib PdfPages, selectable text)
+    .clustersim-report                         marks the folder as a clustersim report
+
+The output folder (:func:`check_report_out`) may be new, empty, or a clustersim report folder
+(it has the marker file); a report folder is replaced as a whole, so no file of an earlier
+report is left beside the new one. Any other non-empty folder, or an existing file, is refused
+before anything is read or written. The report is written into a private folder inside the
+output folder and moved into place when complete, so a failure leaves the earlier report (or
+nothing) behind. Every path goes through :mod:`sim.report.paths`: chart names made from regime
+names are safe file names, and nothing is written outside the output folder.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,16 +37,19 @@ from sim.analysis.comparison import DEFAULT_OUTCOMES, check_outcomes
 from sim.errors import InputError
 from sim.report import charts
 from sim.report.brief import write_html, write_pdf
-from sim.report.data import prepare
+from sim.report.data import ReportData, prepare
 from sim.report.figures import figures
 from sim.report.i18n import LANGS, check_lang, t
+from sim.report.paths import output_folder, safe_component, under
 from sim.report.tables import budget_table, regime_table, write_csv, write_xlsx
 from sim.store.reading import SweepData
 
 __all__ = [
     "BRIEF_FORMATS",
     "FIGURE_FORMATS",
+    "REPORT_MARKER",
     "Report",
+    "check_report_out",
     "default_pack_dir",
     "save_figure",
     "write_report",
@@ -42,6 +57,9 @@ __all__ = [
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 BRIEF_FORMATS = ("html", "pdf")
+#: The file that marks a folder as a clustersim report (so a re-run may replace it).
+REPORT_MARKER = ".clustersim-report"
+_WORK_PREFIX = ".clustersim-writing-"
 
 
 @dataclass
@@ -62,9 +80,13 @@ class Report:
 
 
 def default_pack_dir(scenario: str, root: str | Path = "results") -> Path:
-    """``results/<scenario>-<UTC timestamp>/`` (a suffix is added if it exists)."""
+    """``results/<scenario>-<UTC timestamp>/`` (a suffix is added if it exists).
+
+    The scenario name is made a safe file name (:func:`sim.report.paths.safe_component`) and the
+    folder is confined to ``root``.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = Path(root) / f"{scenario}-{stamp}"
+    base = under(root, f"{safe_component(scenario)}-{stamp}")
     path, i = base, 1
     while path.exists():
         i += 1
@@ -78,11 +100,34 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = FIGURE_FORMATS
     written = []
     with charts.house_style():
         for ext in formats:
-            path = stem.with_suffix(f".{ext}")
+            path = stem.with_name(f"{stem.name}.{ext}")  # a name may hold dots (v1.5)
             meta = {"Creator": f"clustersim {__version__}"} if ext in ("pdf", "svg") else {}
             fig.savefig(path, format=ext, dpi=300, metadata=meta or None)
             written.append(path)
     return written
+
+
+def check_report_out(out: str | Path) -> Path:
+    """The report's output folder, if a report may be written there; nothing is created.
+
+    Allowed: a folder that does not exist yet, an empty folder, or a clustersim report folder
+    (it holds :data:`REPORT_MARKER`), which the new report replaces.
+
+    Raises:
+        InputError: ``out`` is an existing file, or a non-empty folder that is not a clustersim
+            report.
+    """
+    path = output_folder(out)
+    if path.is_dir() and not (path / REPORT_MARKER).is_file():
+        other = [p.name for p in path.iterdir() if not p.name.startswith(_WORK_PREFIX)]
+        if other:
+            raise InputError.parameter(
+                "out",
+                f"'{path}' is a folder with other files in it ({len(other)} "
+                f"entr{'ies' if len(other) > 1 else 'y'}, e.g. '{sorted(other)[0]}') and not a "
+                "clustersim report folder; choose a new or empty folder",
+            )
+    return path
 
 
 def check_report_options(
@@ -116,7 +161,8 @@ def write_report(
 
     Args:
         data: The sweep (:func:`sim.store.reading.read_sweep`).
-        out: Output folder (created).
+        out: Output folder: new, empty or an earlier clustersim report (replaced as a whole;
+            see :func:`check_report_out`).
         langs: Languages (``ru``, ``en``).
         formats: Brief formats (``html``, ``pdf``); empty: no brief.
         figure_formats: Figure formats (``png``, ``svg``, ``pdf``).
@@ -127,37 +173,81 @@ def write_report(
         A :class:`Report` listing the files written.
 
     Raises:
-        InputError: Unknown language, format or outcome; a sweep without completed runs.
+        InputError: Unknown language, format or outcome; a sweep without completed runs;
+            ``out`` is a file or a folder of something else (:func:`check_report_out`).
     """
     check_report_options(langs, formats, figure_formats)
     outcomes = list(outcomes or DEFAULT_OUTCOMES)
     check_outcomes(outcomes)
-    out = Path(out)
+    out = check_report_out(out)
     rep = Report(out=out)
     d = prepare(data, outcomes, rep.notes)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=_WORK_PREFIX, dir=out))
+    try:
+        written = _write_all(d, work, rep, langs, formats, figure_formats, tables)
+        (work / REPORT_MARKER).write_text(
+            f"clustersim {__version__} report of sweep {d.sweep['name']!r}; "
+            "`clustersim report` replaces this folder as a whole\n",
+            encoding="utf-8",
+        )
+        _install(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    rep.files = sorted(p.relative_to(work).as_posix() for p in written)
+    return rep
+
+
+def _write_all(
+    d: ReportData,
+    work: Path,
+    rep: Report,
+    langs: Sequence[str],
+    formats: Sequence[str],
+    figure_formats: Sequence[str],
+    tables: bool,
+) -> list[Path]:
+    """Write every file of the report into ``work``; return the paths written."""
     written: list[Path] = []
     for lang in langs:
         notes: list[str] = []
-        figs = figures(d, lang, notes)
+        # chart names carry regime names: made safe file names once, used everywhere below
+        figs = {safe_component(k): v for k, v in figures(d, lang, notes).items()}
         if lang == langs[0]:
             rep.notes.extend(notes)
         rep.charts[lang] = list(figs)
         for name, fig in figs.items():
-            written += save_figure(fig, out / "figures" / lang / name, figure_formats)
+            written += save_figure(fig, under(work, "figures", lang, name), figure_formats)
         if tables and not d.table.empty:
             reg, reg_kinds = regime_table(d, lang)
             bud, bud_kinds = budget_table(d, lang)
-            tdir = out / "tables" / lang
+            tdir = under(work, "tables", lang)
             written.append(write_csv(reg, tdir / "regimes.csv", lang))
             written.append(write_csv(bud, tdir / "budget.csv", lang))
             sheet_r, sheet_b = t("h_regimes", lang), t("h_budget", lang)
             written.append(write_xlsx({sheet_r: (reg, reg_kinds)}, tdir / "regimes.xlsx"))
             written.append(write_xlsx({sheet_b: (bud, bud_kinds)}, tdir / "budget.xlsx"))
         if "html" in formats:
-            pngs = out / "figures" / lang if "png" in figure_formats else None
-            written.append(write_html(d, lang, figs, out / f"brief_{lang}.html", pngs))
+            pngs = under(work, "figures", lang) if "png" in figure_formats else None
+            written.append(write_html(d, lang, figs, under(work, f"brief_{lang}.html"), pngs))
         if "pdf" in formats:
-            written.append(write_pdf(d, lang, figs, out / f"brief_{lang}.pdf"))
-    rep.files = sorted(str(p.relative_to(out)) for p in written)
-    return rep
+            written.append(write_pdf(d, lang, figs, under(work, f"brief_{lang}.pdf")))
+    return written
+
+
+def _install(work: Path, out: Path) -> None:
+    """Replace what ``out`` holds (an earlier report, or nothing) by the report in ``work``."""
+    for entry in list(out.iterdir()):  # also what an interrupted earlier run left behind
+        if entry.name == work.name:  # (mkdtemp gives an absolute path, iterdir maybe not)
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for entry in list(work.iterdir()):
+        os.replace(entry, out / entry.name)
+    work.rmdir()

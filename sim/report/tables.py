@@ -2,7 +2,8 @@
 
 Russian CSV files use ``;`` and a decimal comma (what Excel expects in a Russian locale),
 English ones ``,`` and a point; both are UTF-8 with a byte-order mark. Excel workbooks have
-formatted headers with units, a frozen first row and number formats.
+formatted headers with units, a frozen first row and number formats. Text cells that a
+spreadsheet would read as a formula are escaped in both (:mod:`sim.report.cells`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.report.cells import escape_cell, escape_frame
 from sim.report.data import ReportData
 from sim.report.figures import is_numeric
 from sim.report.i18n import arm_label, outcome_label, param_label, t
@@ -70,8 +72,12 @@ def budget_table(d: ReportData, lang: str) -> tuple[pd.DataFrame, list[str]]:
 
 
 def write_csv(frame: pd.DataFrame, path: Path, lang: str) -> Path:
-    """CSV for a spreadsheet in that language: ``;`` and decimal comma in Russian; UTF-8 BOM."""
+    """CSV for a spreadsheet in that language: ``;`` and decimal comma in Russian; UTF-8 BOM.
+
+    Text cells that would start a formula are escaped (:func:`sim.report.cells.escape_frame`).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    frame = escape_frame(frame)
     if lang == "ru":
         frame.to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig")
     else:
@@ -81,6 +87,9 @@ def write_csv(frame: pd.DataFrame, path: Path, lang: str) -> Path:
 
 def write_xlsx(frames: dict[str, tuple[pd.DataFrame, list[str]]], path: Path) -> Path:
     """An Excel workbook, one sheet per frame: bold wrapped headers, frozen first row.
+
+    Every text cell (headers included) that would start a formula is escaped
+    (:func:`sim.report.cells.escape_cell`), so it is stored as text.
 
     Raises:
         InputError: When openpyxl (the ``excel`` extra) is not installed.
@@ -101,13 +110,13 @@ def write_xlsx(frames: dict[str, tuple[pd.DataFrame, list[str]]], path: Path) ->
     thin = Side(style="thin", color="999999")
     for sheet, (frame, kinds) in frames.items():
         ws = wb.create_sheet(sheet[:31])
-        ws.append(list(frame.columns))
+        ws.append([escape_cell(str(c)) for c in frame.columns])
         for rec in frame.itertuples(index=False):
             ws.append(
                 [
                     None
                     if isinstance(v, float) and not np.isfinite(v)
-                    else (v.item() if isinstance(v, np.generic) else v)
+                    else escape_cell(v.item() if isinstance(v, np.generic) else v)
                     for v in rec
                 ]
             )

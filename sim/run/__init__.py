@@ -6,6 +6,8 @@
 * :mod:`sim.run.results` -- the compact result of one run (what workers return)
 * :mod:`sim.run.tasks` -- what a worker runs
 * :mod:`sim.run.executors` -- in-process, process pool (fork server) or Dask executors
+* :mod:`sim.run.lifeline` -- the fork server dies with the process that started it
+* :mod:`sim.run.stopping` -- Ctrl-C and SIGTERM stop a sweep cleanly, never lost
 * :mod:`sim.run.runner` -- run tasks in chunks, survive crashed workers, resume a sweep
 * :mod:`sim.run.progress` -- the progress bar
 """

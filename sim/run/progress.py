@@ -14,6 +14,7 @@ class Progress:
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.done, self.t0 = total, 0, time.monotonic()
         self.enabled = enabled and sys.stderr.isatty() and total > 0
+        self.drawn = False  # a bar is on the line and the line is not ended yet
 
     def __call__(self, k: int) -> None:
         """Count ``k`` more runs done and redraw the bar."""
@@ -29,5 +30,13 @@ class Progress:
             f"  {el:5.0f}s elapsed, ETA {eta:5.0f}s"
         )
         sys.stderr.flush()
+        self.drawn = True
         if self.done >= self.total:
+            self.close()
+
+    def close(self) -> None:
+        """End the bar's line (when stopped early, so that a message starts on its own line)."""
+        if self.drawn:
             sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.drawn = False

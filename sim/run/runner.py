@@ -8,19 +8,21 @@ every (point, replicate, arm) of a sweep not yet stored as completed, writing in
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
-from sim.run.executors import make_executor
+from sim.run.executors import ExecutorLostError, Pool, make_executor
 from sim.run.progress import Progress
 from sim.run.results import RunKey, RunResult
+from sim.run.stopping import raise_if_stopped
 from sim.run.tasks import RunTask, execute_chunk
 from sim.scenario.schema import Scenario
 
 __all__ = ["MemorySink", "RunSink", "execute_pending", "run_tasks"]
+
+_POLL_SECONDS = 0.25  # how often a waiting sweep checks for a lost signal or a lost executor
 
 
 class RunSink(Protocol):
@@ -59,6 +61,7 @@ def run_tasks(
     *,
     executor: str = "processes",
     workers: int | None = None,
+    oversubscribe: bool = False,
     chunk_size: int = 6,
     on_results: Callable[[list[RunResult]], None],
     batch_size: int = 60,
@@ -71,10 +74,16 @@ def run_tasks(
     the chunks that were in flight then run one at a time, so the chunk that kills a worker on
     its own is identified, retried once, and stored as failed runs if it kills it again.
 
+    Interrupted (Ctrl-C, SIGTERM, any exception in the parent), it ends the workers at once and
+    hands over the results it has; the runs not finished are not reported (a rerun does them).
+    A lost Dask scheduler is not a failure of the runs: the sweep stops with
+    :class:`~sim.run.executors.ExecutorLostError`, storing no run as failed.
+
     Args:
         tasks: Runs to execute.
         executor: ``local``, ``processes`` or ``dask://HOST:PORT`` (see :func:`make_executor`).
-        workers: Process-pool size.
+        workers: Process-pool size (capped at the CPUs available unless ``oversubscribe``).
+        oversubscribe: Start ``workers`` processes even when there are fewer CPUs.
         chunk_size: Runs per worker call (the arms of a pair travel together).
         on_results: Called in the parent with each batch of results (the only writer).
         batch_size: Results per ``on_results`` call.
@@ -83,12 +92,14 @@ def run_tasks(
 
     Returns:
         Counts ``{"completed": ..., "failed": ...}``.
+
+    Raises:
+        ExecutorLostError: The executor went away (the Dask scheduler lost) before the end.
     """
     tasks = list(tasks)
     chunks = [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
-    ex, close = make_executor(executor, workers)
-    n_workers = workers or os.cpu_count() or 1
-    window = max(2, 3 * n_workers)
+    pool = make_executor(executor, workers, oversubscribe=oversubscribe)
+    window = max(2, 3 * pool.size)
     pending: dict[Future, tuple[int, list[RunTask]]] = {}
     retries: dict[int, int] = {}
     queue = list(enumerate(chunks))[::-1]
@@ -103,18 +114,19 @@ def run_tasks(
     # After a worker dies, the chunks that were in flight are "suspects": they run one at a
     # time on the fresh pool, so that the chunk that kills a worker alone is the one charged.
     suspects: list[tuple[int, list[RunTask]]] = []
+    finished = False
     try:
         while queue or pending or suspects:
             if suspects:
                 if not pending:
                     cid, chunk = suspects.pop()
-                    pending[ex.submit(chunk_fn, chunk)] = (cid, chunk)
+                    pending[pool.submit(chunk_fn, chunk)] = (cid, chunk)
             else:
                 while queue and len(pending) < window:
                     cid, chunk = queue.pop()
-                    pending[ex.submit(chunk_fn, chunk)] = (cid, chunk)
+                    pending[pool.submit(chunk_fn, chunk)] = (cid, chunk)
             alone = len(pending) == 1
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            done = _wait_some(pool, pending)
             broken = False
             for fut in done:
                 cid, chunk = pending.pop(fut)
@@ -128,6 +140,7 @@ def run_tasks(
                         suspects.append((cid, chunk))
                         results = []
                 except Exception as exc:  # e.g. a Dask worker lost twice: Dask isolates tasks
+                    pool.check(exc)  # the scheduler lost: stop, the runs did not fail
                     results = _retry_or_fail(cid, chunk, retries, queue, exc)
                 for r in results:
                     counts[r.status] += 1
@@ -140,17 +153,34 @@ def run_tasks(
                 for fut, (cid, chunk) in list(pending.items()):
                     pending.pop(fut)
                     suspects.append((cid, chunk))
-                close()
-                ex, close = make_executor(executor, workers)
+                pool.close()
+                pool = make_executor(executor, pool.size, oversubscribe=True)
             if len(buffer) >= batch_size:
                 flush()
         flush()
+        finished = True
+    except ExecutorLostError as lost:
+        missing = len(tasks) - counts["completed"] - counts["failed"]
+        raise ExecutorLostError(
+            f"{lost}; {missing} runs not run (none stored as failed): the finished runs are "
+            "stored, rerunning the same command resumes"
+        ) from lost.__cause__
     finally:
         try:
-            flush()  # keep what finished when interrupted; a failing store must not skip close()
+            pool.close(abort=not finished)  # interrupted: end the workers before storing
         finally:
-            close()
+            flush()  # keep what finished when interrupted
     return counts
+
+
+def _wait_some(pool: Pool, pending: dict[Future, tuple[int, list[RunTask]]]) -> set[Future]:
+    """Wait until a future is done; meanwhile notice a lost signal or a lost executor."""
+    while True:
+        done, _ = wait(list(pending), timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+        raise_if_stopped()
+        if done:
+            return done
+        pool.check()
 
 
 def _retry_or_fail(
@@ -181,6 +211,7 @@ def execute_pending(
     *,
     executor: str = "processes",
     workers: int | None = None,
+    oversubscribe: bool = False,
     progress: bool | Callable[[int, int], None] = True,
 ) -> dict[str, int]:
     """Run every (point, replicate, arm) not yet stored as completed, writing in the parent.
@@ -198,12 +229,17 @@ def execute_pending(
         arms: Arms to run at every point and replicate.
         seeds: The replication seeds (:func:`sim.run.seeds.replicate_seeds`).
         executor: ``local``, ``processes`` or ``dask://HOST:PORT``.
-        workers: Process-pool size.
+        workers: Process-pool size (capped at the CPUs available unless ``oversubscribe``).
+        oversubscribe: Start ``workers`` processes even when there are fewer CPUs.
         progress: True for a progress bar on a terminal, False for none, or a callback
             ``(done, total)``.
 
     Returns:
         Counts ``{"completed", "failed", "skipped"}``.
+
+    Raises:
+        ExecutorLostError: The executor went away (the Dask scheduler lost); no run is stored as
+            failed for it.
     """
     done = sink.stored_keys(sweep_id, status="completed")
     whole, partial = [], []
@@ -225,12 +261,17 @@ def execute_pending(
     else:
         tick = Progress(len(tasks), progress)
     if tasks:
-        counts = run_tasks(
-            tasks,
-            executor=executor,
-            workers=workers,
-            chunk_size=per_chunk,
-            on_results=lambda batch: sink.write_batch(sweep_id, batch),
-            progress=tick,
-        )
+        try:
+            counts = run_tasks(
+                tasks,
+                executor=executor,
+                workers=workers,
+                oversubscribe=oversubscribe,
+                chunk_size=per_chunk,
+                on_results=lambda batch: sink.write_batch(sweep_id, batch),
+                progress=tick,
+            )
+        finally:
+            if isinstance(tick, Progress):
+                tick.close()  # an interrupted bar ends its line before the message
     return {**counts, "skipped": len(done)}

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["replicate_seeds"]
+from sim.errors import InputError
+
+__all__ = ["MAX_REPLICATIONS", "MAX_RUNS", "check_replications", "replicate_seeds"]
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:
@@ -18,3 +20,35 @@ def replicate_seeds(root: int, n: int) -> list[int]:
     if len(set(seeds)) != len(seeds):  # pragma: no cover - 2**-63 collision chance
         raise RuntimeError("replication seeds collided; choose another root seed")
     return seeds
+
+
+#: At most this many paired replications in one estimate (the scenario schema's own ceiling).
+MAX_REPLICATIONS = 10_000
+#: At most this many runs (replications x arms) in one estimate, as for a sweep.
+MAX_RUNS = 1_000_000
+
+
+def check_replications(replications: int, arms: int) -> int:
+    """The number of paired replications, refused before anything is allocated when too many.
+
+    Args:
+        replications: Paired replications asked for.
+        arms: Arms run per replication.
+
+    Returns:
+        ``replications`` as an ``int``.
+
+    Raises:
+        InputError: Fewer than 1, more than :data:`MAX_REPLICATIONS`, or more than
+            :data:`MAX_RUNS` runs in all (``replications`` names the argument; the CLI shows
+            ``--replications``).
+    """
+    reps = int(replications)
+    if reps < 1 or reps > MAX_REPLICATIONS or reps * max(arms, 1) > MAX_RUNS:
+        raise InputError.parameter(
+            "replications",
+            f"{reps:,} paired replications of {arms} arms asked for; allowed 1 to "
+            f"{MAX_REPLICATIONS:,} and at most {MAX_RUNS:,} runs in all",
+        )
+    return reps
+

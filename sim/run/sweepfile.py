@@ -6,7 +6,7 @@ A sweep file is TOML::
     base = "../astrakhan_shipbuilding.toml" # the scenario, relative to this file
     replications = 10                       # paired replications per design point
     seed = 20261126                         # optional root seed; default: experiment.seed
-    arms = ["de_facto", "decree41_full"]    # must include de_facto
+    arms = ["de_facto", "decree41_full"]    # de_facto and at least one regime
 
     [design]
     method = "grid"                         # grid | lhs | sobol | morris | none
@@ -19,6 +19,20 @@ optionally ``integer = true``; ``[design]`` has ``samples`` (N) and optionally `
 (morris) ``levels`` (:mod:`sim.run.designs`). Every point's scenario is validated before
 anything runs; :func:`load_sweep` returns them with the design.
 
+Limits, all checked before anything is sampled, allocated or stored (a sweep beyond them is
+refused with ``FILE:LINE: key: message``, exit code 2):
+
+* the file itself: a regular file of at most 1 MiB (:mod:`sim.scenario.input_file`);
+* ``arms``: ``de_facto`` and at least one regime of the base scenario -- every effect is a
+  regime minus ``de_facto``;
+* ``experiment.*`` keys cannot be varied: the sweep file has its own ``seed`` and
+  ``replications``, and comparisons discount with the base scenario's
+  ``experiment.discount_rate``;
+* a design has at most 10,000 points and 100 varied keys; ``sobol`` needs N >= 4 (a power of
+  2), ``morris`` N >= 2 trajectories and an even number of levels (:mod:`sim.run.designs`);
+* points x replications x arms is at most :data:`MAX_SWEEP_RUNS` (1,000,000) runs: about 17
+  CPU-hours of the shipped 40-quarter scenario and 40 million stored outcome rows.
+
 Replicate ``r`` uses the same seed at every design point and in every arm (common random
 numbers), so differences between points and arms are not blurred by different random draws.
 """
@@ -27,19 +41,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Final
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import InputError, Problem
-from sim.run.designs import DesignSpec, VaryEntry, design_matrix
-from sim.scenario.loader import did_you_mean, load_scenario, problem_from_error, read_toml
+from sim.run.designs import DesignSpec, design_matrix, design_problems, design_size
+from sim.scenario.loader import did_you_mean, problems_from_errors, read_toml, scenario_from_dict
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 from sim.scenario.toml_index import TomlIndex, dotted_key, parse_dotted_key
 
-__all__ = ["LoadedSweep", "SweepFile", "load_sweep"]
+__all__ = ["MAX_SWEEP_RUNS", "LoadedSweep", "SweepFile", "load_sweep"]
+
+MAX_SWEEP_RUNS: Final = 1_000_000
+"""Most runs of one sweep: design points x replications x arms."""
 
 _STRICT = ConfigDict(frozen=True, strict=True, extra="forbid")
 
@@ -49,11 +66,11 @@ class SweepFile(BaseModel):
 
     model_config = _STRICT
 
-    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.\-]+$")
-    base: str = Field(min_length=1)
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.\-]+$", max_length=100)
+    base: str = Field(min_length=1, max_length=4096)
     replications: int = Field(gt=0)
     seed: int | None = Field(default=None, ge=0)
-    arms: list[str] = Field(min_length=1)
+    arms: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1)
     design: DesignSpec = Field(default_factory=DesignSpec)
 
 
@@ -70,6 +87,7 @@ class LoadedSweep:
     points: list[dict[str, Any]]
     scenarios: list[Scenario]
     raw: np.ndarray | None  # the unrounded sample matrix (lhs/sobol/morris)
+    base_text: str = ""  # the base scenario's TOML text, as read and validated (for the store)
 
     @property
     def keys(self) -> list[str]:
@@ -86,49 +104,47 @@ class LoadedSweep:
 
 
 def _design_problems(spec: SweepFile, index: TomlIndex, source: str) -> list[Problem]:
-    """Cross-checks of the design that pydantic's field types cannot express."""
-    d = spec.design
-    problems: list[Problem] = []
+    """Cross-checks of the design and the sweep's size that pydantic's field types cannot express.
 
-    def add(path: tuple[str | int, ...], message: str) -> None:
-        problems.append(Problem(source, index.line_of(path), dotted_key(path), message))
-
-    if d.method == "none" and d.vary:
-        add(("design", "method"), "method 'none' takes no [[design.vary]] entries")
-    if d.method != "none" and not d.vary:
-        add(("design", "vary"), f"method '{d.method}' needs at least one [[design.vary]] entry")
-    seen: dict[str, int] = {}
-    for i, v in enumerate(d.vary):
-        where = ("design", "vary", i)
+    Nothing is sampled or allocated: sizes come from :func:`~sim.run.designs.design_size`.
+    """
+    problems = [
+        Problem(source, index.line_of(path), dotted_key(path), message)
+        for path, message in design_problems(spec.design)
+    ]
+    for i, v in enumerate(spec.design.vary):
         try:
-            parse_dotted_key(v.key)
-        except ValueError as exc:
-            add((*where, "key"), str(exc))
-        if v.key in seen:
-            add((*where, "key"), f"'{v.key}' is varied twice (also design.vary[{seen[v.key]}])")
-        seen.setdefault(v.key, i)
-        if d.method == "grid":
-            if v.values is None:
-                add(where, "a grid entry needs values = [...]")
-            if v.low is not None or v.high is not None:
-                add(where, "a grid entry takes values = [...], not low/high")
-            if v.integer:
-                add((*where, "integer"), "integer applies to lhs, sobol and morris ranges")
-        elif d.method in ("lhs", "sobol", "morris"):
-            if v.values is not None:
-                add((*where, "values"), f"method '{d.method}' takes low and high, not values")
-            if v.low is None or v.high is None:
-                add(where, f"method '{d.method}' needs low and high")
-            elif not v.low < v.high:
-                add((*where, "high"), f"high must be greater than low ({v.low} >= {v.high})")
-    if d.method in ("lhs", "sobol", "morris"):
-        if d.samples is None:
-            add(("design",), f"method '{d.method}' needs samples = N")
-        elif d.method == "sobol" and d.samples & (d.samples - 1):
-            add(("design", "samples"), f"sobol needs a power of 2, got {d.samples}")
-    elif d.samples is not None:
-        add(("design", "samples"), f"method '{d.method}' takes no samples")
+            first = parse_dotted_key(v.key)[0]
+        except ValueError:
+            continue  # reported by design_problems
+        if first == "experiment":
+            path = ("design", "vary", i, "key")
+            message = (
+                f"'{_short(v.key)}' cannot be varied: a sweep takes its seed and replications "
+                "from the sweep file (seed = ..., replications = ...) and comparisons use the "
+                "base scenario's experiment.discount_rate; vary world or regime keys instead"
+            )
+            problems.append(Problem(source, index.line_of(path), dotted_key(path), message))
+    if not problems:
+        points = design_size(spec.design)
+        runs = points * spec.replications * len(spec.arms)
+        if runs > MAX_SWEEP_RUNS:
+            message = (
+                f"the sweep has {points:,} points x {spec.replications:,} replications x "
+                f"{len(spec.arms)} arms = {runs:,} runs; at most {MAX_SWEEP_RUNS:,} are allowed "
+                "(lower replications, the design's size or the arms)"
+            )
+            line = index.line_of(("replications",))
+            problems.append(Problem(source, line, "replications", message))
     return problems
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown_value(value: Any) -> str:
+    return _short(repr(value), 40)
 
 
 def _point_problem(
@@ -138,7 +154,7 @@ def _point_problem(
     """Re-address problems of an overridden scenario to the sweep file's vary entry."""
     path: tuple[str | int, ...] = ("design", "vary", entry) if entry is not None else ("design",)
     line = index.line_of(path)
-    shown = ", ".join(f"{k} = {v!r}" for k, v in point.items())
+    shown = ", ".join(f"{_short(k)} = {_shown_value(v)}" for k, v in point.items())
     out = []
     for p in exc.problems:
         what = f"{p.key}: {p.message}" if p.key else p.message
@@ -149,6 +165,10 @@ def _point_problem(
 def load_sweep(path: str | Path) -> LoadedSweep:
     """Read and validate a sweep file, its base scenario and every design point's scenario.
 
+    Both files are read through :func:`~sim.scenario.loader.read_toml` (regular files, size
+    and time limits); the design's size and the number of runs are checked before anything
+    is sampled (see the module's limits).
+
     Raises:
         InputError: FILE:LINE: key: message for every problem found.
     """
@@ -158,28 +178,24 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            problem_from_error(e, source, index, data) for e in exc.errors(include_url=False)
-        ]
-        # unknown-key suggestions must come from the sweep schema, not the scenario schema
-        fixed = []
-        for e, p in zip(exc.errors(include_url=False), problems, strict=True):
-            if e.get("type") == "extra_forbidden":
-                loc = tuple(x for x in e["loc"] if x != "[key]")
-                allowed = _sweep_keys(loc[:-1])
-                p = Problem(p.file, p.line, p.key, "unknown key"
-                            + did_you_mean(str(loc[-1]), allowed))
-            fixed.append(p)
-        raise InputError(sorted(fixed, key=lambda p: p.line or 0)) from None
+        errors = exc.errors(include_url=False)
+        problems = problems_from_errors(errors, source, index, data, root=SweepFile)
+        raise InputError(problems) from None
     problems = _design_problems(spec, index, source)
-    base_path = (Path(source).parent / spec.base).resolve()
     base_line = index.line_of(("base",))
-    if not base_path.is_file():
-        problems.append(Problem(source, base_line, "base", f"scenario file not found: {base_path}"))
+    try:
+        base_path = (Path(source).parent / spec.base).resolve()
+        base_exists = base_path.exists()
+    except (OSError, ValueError, RuntimeError):  # a NUL character, a symlink loop, ...
+        base_path, base_exists = Path(spec.base), False
+    if not base_exists:
+        missing = f"scenario file not found: {_short(str(base_path), 300)}"
+        problems.append(Problem(source, base_line, "base", missing))
     if problems:
         raise InputError(problems)
     try:
-        base = load_scenario(base_path)
+        base_data, base_text = read_toml(base_path)  # regular file, size and time limits
+        base = scenario_from_dict(base_data, source=str(base_path), text=base_text)
     except InputError as exc:
         raise InputError(
             [Problem(source, base_line, "base", f"the base scenario is invalid: {p}")
@@ -188,11 +204,17 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     arm_line = index.line_of(("arms",))
     if ARM_DE_FACTO not in spec.arms:
         problems.append(Problem(source, arm_line, "arms", f"must include '{ARM_DE_FACTO}'"))
-    for arm in spec.arms:
+    if all(arm == ARM_DE_FACTO for arm in spec.arms):
+        message = (
+            f"needs '{ARM_DE_FACTO}' and at least one regime: every effect is a regime minus "
+            f"'{ARM_DE_FACTO}' (regimes of {base.scenario.name}: {', '.join(base.regimes)})"
+        )
+        problems.append(Problem(source, arm_line, "arms", message))
+    for arm in dict.fromkeys(spec.arms):
         if arm not in base.arms:
             problems.append(Problem(
                 source, arm_line, "arms",
-                f"unknown arm '{arm}' in scenario {base.scenario.name}"
+                f"unknown arm '{_short(arm)}' in scenario {base.scenario.name}"
                 + did_you_mean(arm, base.arms)))  # fmt: skip
     if len(set(spec.arms)) != len(spec.arms):
         problems.append(Problem(source, arm_line, "arms", "an arm is listed twice"))
@@ -207,7 +229,7 @@ def load_sweep(path: str | Path) -> LoadedSweep:
             trials = [v.low, v.high]
             if v.integer:
                 trials = [round(float(x)) for x in trials]  # type: ignore[arg-type]
-        for value in trials:
+        for value in {(type(x), x): x for x in trials}.values():  # each distinct value once
             try:
                 apply_overrides(base, {v.key: value}, source=source)
             except InputError as exc:
@@ -227,19 +249,6 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     if problems:
         raise InputError(problems)
     name = spec.name or Path(source).stem
-    return LoadedSweep(Path(source), spec, name, base, base_path, root, points, scenarios, raw)
-
-
-def _sweep_keys(path: tuple[Any, ...]) -> list[str]:
-    tp: Any = SweepFile
-    for part in path:
-        if isinstance(part, int):
-            continue
-        if tp is SweepFile and part == "design":
-            tp = DesignSpec
-        elif tp is DesignSpec and part == "vary":
-            tp = VaryEntry
-        else:
-            return []
-    return list(tp.model_fields)
-
+    return LoadedSweep(
+        Path(source), spec, name, base, base_path, root, points, scenarios, raw, base_text
+    )

@@ -1,6 +1,8 @@
 """Scenarios: the schema, loading TOML files with clear errors, hashing, overrides and scaling.
 
 * :mod:`sim.scenario.schema` -- the frozen pydantic v2 schema of a scenario file
+* :mod:`sim.scenario.input_file` -- the one reader of input files (regular files, size and time
+  limits) and the TOML pre-scan (key parts, nesting)
 * :mod:`sim.scenario.toml_index` -- dotted keys and the line of each key in a TOML text
 * :mod:`sim.scenario.loader` -- TOML file to a validated scenario, with FILE:LINE: key errors
 * :mod:`sim.scenario.overrides` -- a new scenario with values replaced by dotted key

@@ -24,12 +24,12 @@ import tomllib
 import types
 from collections.abc import Mapping
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, Problem
+from sim.scenario.input_file import check_toml_limits, read_input_file
 from sim.scenario.schema import NAME_RE, Scenario
 from sim.scenario.toml_index import PathT, TomlIndex, dotted_key
 
@@ -40,6 +40,7 @@ __all__ = [
     "is_schema_model",
     "load_scenario",
     "problem_from_error",
+    "problems_from_errors",
     "read_toml",
     "scenario_from_dict",
     "scenario_hash",
@@ -48,6 +49,9 @@ __all__ = [
 
 _TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_END_RE = re.compile(r"\s*\(at end of document\)\s*$")
+MAX_PROBLEMS = 50
+"""Most problems reported for one file (then one line says how many more there are)."""
+_LONG_NUMBER_RE = re.compile(r"(?<![\w.\"'])[+-]?[0-9_]{4301,}")
 _DUPLICATE_MESSAGES = ("Cannot overwrite a value", "Cannot declare", "Duplicate inline table key")
 
 # ============================================================================================
@@ -163,6 +167,9 @@ _REFINE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"firm_groups names must be unique"), "firm_groups.dup"),
     (re.compile(r"firm group '(?P<name>[^']*)': trade"), "firm_groups.trade"),
     (re.compile(r"at least one firm group must have role"), "firm_groups"),
+    (re.compile(r"firms in all groups"), "firm_groups"),
+    (re.compile(r"^market orders a year"), "market.orders"),
+    (re.compile(r"firms over the horizon"), "sme_demography.entry"),
     (re.compile(r"is the reserved name of the unregistered arm"), "regimes.reserved"),
     (re.compile(r"an SME group must have role"), "role"),
     (re.compile(r"a final-producer group has no trade"), "trade"),
@@ -200,6 +207,10 @@ def _refine(path: PathT, message: str, data: Any) -> PathT:
                 return ("firm_groups",)
             if what == "firm_groups":
                 return ("firm_groups",)
+            if what == "market.orders":
+                return ("market", "market_orders_mln_rub_per_year")
+            if what == "sme_demography.entry":
+                return ("sme_demography", "entry_rate_per_year")
             if what == "regimes.reserved":
                 return ("regimes", "de_facto")
             return (*path, what)
@@ -215,9 +226,17 @@ def _get(data: Any, path: PathT) -> Any:
 
 
 def problem_from_error(
-    error: Mapping[str, Any], source: str, index: TomlIndex | None, data: Any
+    error: Mapping[str, Any],
+    source: str,
+    index: TomlIndex | None,
+    data: Any,
+    *,
+    root: type[BaseModel] = Scenario,
 ) -> Problem:
-    """One pydantic error as a :class:`~sim.errors.Problem` with line, dotted key and message."""
+    """One pydantic error as a :class:`~sim.errors.Problem` with line, dotted key and message.
+
+    ``root`` is the model that was validated (its keys are the "did you mean" choices).
+    """
     loc = tuple(error.get("loc", ()))
     is_name = bool(loc) and loc[-1] == "[key]"
     path: PathT = tuple(p for p in loc if p != "[key]")
@@ -227,7 +246,7 @@ def problem_from_error(
     if kind == "missing":
         message = "required key missing"
     elif kind == "extra_forbidden":
-        message = "unknown key" + did_you_mean(str(path[-1]), allowed_keys(path[:-1]))
+        message = "unknown key" + did_you_mean(str(path[-1]), allowed_keys(path[:-1], root))
     elif kind in ("value_error", "assertion_error"):
         ctx_error = (error.get("ctx") or {}).get("error")
         message = str(ctx_error) if ctx_error is not None else msg
@@ -252,6 +271,46 @@ def problem_from_error(
 
 def _sort_key(problem: Problem) -> int:
     return 0 if problem.line is None else problem.line
+
+
+def problems_from_errors(
+    errors: list[Any],
+    source: str,
+    index: TomlIndex | None,
+    data: Any,
+    *,
+    root: type[BaseModel] = Scenario,
+) -> list[Problem]:
+    """Problems of pydantic errors, sorted by line: at most :data:`MAX_PROBLEMS`, then a count.
+
+    A file with 100,000 unknown keys gives 100,000 errors, and each message costs a "did you
+    mean" search; only the first :data:`MAX_PROBLEMS` (by line) get one, the rest are counted
+    in a last problem.
+
+    Args:
+        errors: ``ValidationError.errors()``.
+        source: The FILE of the problems.
+        index: Lines of the TOML text, if any.
+        data: The validated dict (to move model-level errors to their key).
+        root: The model that was validated.
+
+    Returns:
+        The problems to show.
+    """
+
+    def line(error: Any) -> int:
+        path = tuple(p for p in error.get("loc", ()) if p != "[key]")
+        found = index.line_of(path) if index is not None else None
+        return 0 if found is None else found
+
+    ordered = sorted(errors, key=line)
+    shown = [problem_from_error(e, source, index, data, root=root) for e in ordered[:MAX_PROBLEMS]]
+    shown.sort(key=_sort_key)
+    if len(ordered) > MAX_PROBLEMS:
+        more = len(ordered) - MAX_PROBLEMS
+        message = f"... and {more:,} more problems (the first {MAX_PROBLEMS} are shown)"
+        shown.append(Problem(source, None, "", message))
+    return shown
 
 
 def _required_top_level() -> list[str]:
@@ -288,10 +347,7 @@ def scenario_from_dict(
         errors = exc.errors(include_url=False)
     except RecursionError:
         raise InputError.single(source, "the input is nested too deeply") from None
-    index = _safe_index(text)
-    problems = [problem_from_error(e, source, index, data) for e in errors]
-    problems.sort(key=_sort_key)
-    raise InputError(problems)
+    raise InputError(problems_from_errors(errors, source, _safe_index(text), data))
 
 
 def _safe_index(text: str | None) -> TomlIndex | None:
@@ -309,6 +365,10 @@ def _safe_index(text: str | None) -> TomlIndex | None:
 def read_toml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
     """Read a TOML file into a dict, turning every failure into an :class:`InputError`.
 
+    The bytes come from :func:`~sim.scenario.input_file.read_input_file` (regular files only,
+    at most 1 MiB, a time limit) and the text passes
+    :func:`~sim.scenario.input_file.check_toml_limits` (key parts, nesting) before it is parsed.
+
     Args:
         path: The file. Its text as given is used as the FILE of problems.
 
@@ -316,24 +376,12 @@ def read_toml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
         The parsed dict and the file's text.
 
     Raises:
-        InputError: Missing file, a directory, unreadable, not UTF-8 text, TOML syntax error or
-            duplicate key.
+        InputError: Missing file, a directory or another non-regular file, too large, too slow
+            to read, unreadable, not UTF-8 text, a key or nesting over the limits, TOML syntax
+            error or duplicate key.
     """
     source = os.fspath(path)
-    p = Path(source)
-    try:
-        if p.is_dir():
-            raise InputError.single(source, "is a directory, not a TOML file")
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError.single(source, "file not found") from None
-    except IsADirectoryError:
-        raise InputError.single(source, "is a directory, not a TOML file") from None
-    except PermissionError:
-        raise InputError.single(source, "cannot read the file: permission denied") from None
-    except OSError as exc:
-        raise InputError.single(source, f"cannot read the file: {exc.strerror or exc}") from None
-    return _parse_toml(raw, source)
+    return _parse_toml(read_input_file(source), source)
 
 
 def _parse_toml(raw: bytes, source: str) -> tuple[dict[str, Any], str]:
@@ -351,12 +399,21 @@ def _parse_toml(raw: bytes, source: str) -> tuple[dict[str, Any], str]:
             line=line,
         ) from None
     text = text.removeprefix("\ufeff")
+    check_toml_limits(text, source)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(str(exc), text, source) from None
     except RecursionError:
         raise InputError.single(source, "TOML syntax error: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer over Python's limit of digits
+        m = _LONG_NUMBER_RE.search(text)
+        line = None if m is None else text.count("\n", 0, m.start()) + 1
+        if m is not None:
+            message = f"a number with {len(m.group())} digits; at most 4,300 are allowed"
+        else:
+            message = f"TOML value error: {exc}"
+        raise InputError.single(source, message, line=line) from None
 
 
 def _syntax_error(message: str, text: str, source: str) -> InputError:

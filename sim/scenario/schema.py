@@ -9,6 +9,14 @@ rates and the SEZ regime -- are :class:`Param` tables that carry ``value``, ``un
 
 The schema keeps levers (``regimes``), the world (``market``, ``firm_groups``, ...) and the
 registry rules apart, in the spirit of EMA Workbench.
+
+Every number has an upper bound (and positive magnitudes a floor), stated in its field's
+``description``: generous for any real region, and tight enough that no product, power or
+exponential of the model overflows -- a run at the corners of the allowed space raises no numpy
+warning (``tests/test_input_limits.py``). Plain amounts are at most :data:`MAX_AMOUNT` (money:
+1e9 mln RUB), whole numbers at most :data:`MAX_COUNT`; a scenario has at most
+:data:`MAX_FIRMS` firms at the start, :data:`MAX_FIRMS_EVER` with SME entry over the horizon,
+and :data:`MAX_ORDERS_PER_YEAR` market orders a year at the horizon.
 """
 
 from __future__ import annotations
@@ -52,11 +60,27 @@ EVIDENCE_RE = re.compile(r"\[(V|V-abs|R|D)\]")
 NAME_RE = r"^[a-z][a-z0-9_]*$"
 BudgetLevel = Literal["federal", "regional"]
 
+# Upper bounds: generous for any real region, and small enough that no product, power or
+# exponential of the model overflows a float (tests/test_input_limits.py runs the corners).
+MAX_AMOUNT = 1e9
+"""Largest plain non-negative number (money: 1e9 mln RUB, a quadrillion roubles)."""
+MAX_COUNT = 1_000_000
+"""Largest whole number (participants, years, quarters)."""
+MAX_FIRMS = 200_000
+"""Most firms of a scenario, all groups together (twice the largest benchmarked run)."""
+MAX_ORDERS_PER_YEAR = 100_000
+"""Most market orders a year expected at the horizon (each order is drawn and allocated)."""
+MAX_FIRMS_EVER = 1_000_000
+"""Most firms a run can hold: those at the start plus the most SMEs that can enter."""
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-PositiveInt = Annotated[int, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_AMOUNT, description="0 to 1e9")]
+Positive = Annotated[float, Field(ge=1e-6, le=MAX_AMOUNT, description="1e-6 to 1e9")]
+PositiveInt = Annotated[int, Field(gt=0, le=MAX_COUNT, description="1 to 1,000,000")]
 NonNegativeInt = Annotated[int, Field(ge=0)]
+PriceWeight = Annotated[float, Field(ge=0.0, le=30.0, description="logit weight, 0 to 30")]
+Quarters = Annotated[float, Field(ge=0.01, le=100.0, description="quarters, 0.01 to 100")]
+CashQuarters = Annotated[float, Field(ge=0.0, le=100.0, description="quarters, 0 to 100")]
 Name = Annotated[str, Field(pattern=NAME_RE, max_length=64)]
 
 
@@ -157,7 +181,7 @@ class Experiment(_Frozen):
     """
 
     seed: NonNegativeInt = 20261126
-    replications: PositiveInt = 20
+    replications: Annotated[PositiveInt, Field(le=10_000, description="1 to 10,000")] = 20
     discount_rate: RateParam = RateParam(
         value=0.08, unit="per year", source="assumption: social discount rate"
     )
@@ -175,13 +199,19 @@ class Market(_Frozen):
     order_size_mln_rub: Distribution
     demand_growth_per_year: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.0
     demand_volatility: Annotated[float, Field(ge=0.0, le=2.0)] = 0.15
-    competitor_price_index: Positive = 1.0
-    competitor_delivery_quarters: Positive = 8.0
-    price_sensitivity: NonNegative = 4.0
-    delivery_sensitivity: NonNegative = 0.15
-    build_quarters_min: Positive = 4.0
-    target_cover_quarters: Positive = 12.0
-    initial_order_book_years: NonNegative = 3.0
+    competitor_price_index: Annotated[
+        float, Field(ge=0.01, le=100.0, description="0.01 to 100 x the cluster's initial cost")
+    ] = 1.0
+    competitor_delivery_quarters: Quarters = 8.0
+    price_sensitivity: PriceWeight = 4.0
+    delivery_sensitivity: Annotated[
+        float, Field(ge=0.0, le=2.0, description="logit weight per quarter of delivery, 0 to 2")
+    ] = 0.15
+    build_quarters_min: Quarters = 4.0
+    target_cover_quarters: Quarters = 12.0
+    initial_order_book_years: Annotated[
+        float, Field(ge=0.0, le=25.0, description="years of output, 0 to 25")
+    ] = 3.0
 
 
 class Trade(_Frozen):
@@ -204,8 +234,10 @@ class Sourcing(_Frozen):
 
     purchases_share_of_output: Share = 0.4
     localisable_share: Share = 0.5
-    initial_local_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.4
-    price_sensitivity: NonNegative = 8.0
+    initial_local_share: Annotated[
+        float, Field(ge=0.001, le=0.999, description="0.001 to 0.999 (calibration divides by it)")
+    ] = 0.4
+    price_sensitivity: PriceWeight = 8.0
     unmatched_search_cost: Share = 0.06
     qualification_threshold: Share = 0.6
     trades: Annotated[list[Trade], Field(min_length=1)]
@@ -253,7 +285,7 @@ class FirmGroup(_Frozen):
     kind: Literal["large", "sme"]
     role: Literal["final", "component"] = "component"
     trade: Name | None = None
-    count: PositiveInt
+    count: Annotated[PositiveInt, Field(le=MAX_FIRMS, description="1 to 200,000 firms")]
     employment: Distribution
     productivity_mln_rub_per_worker_year: Distribution
     capacity_headroom: Annotated[float, Field(ge=0.0, le=5.0)] = 0.2
@@ -261,7 +293,7 @@ class FirmGroup(_Frozen):
     initial_participant_share: Share = 0.0
     sez_resident_share: Share = 0.0
     special_territory_share: Share = 0.0
-    cash_quarters_of_revenue: NonNegative = 1.0
+    cash_quarters_of_revenue: CashQuarters = 1.0
 
     @model_validator(mode="after")
     def _role_and_trade(self) -> FirmGroup:
@@ -292,7 +324,9 @@ class Organisation(_Frozen):
     exists: bool = True
     matching_rate_per_quarter: Share = 0.08
     qualification_cost_reduction: Share = 0.3
-    joint_projects_per_year: NonNegative = 2.0
+    joint_projects_per_year: Annotated[
+        float, Field(ge=0.0, le=1000.0, description="project proposals a year, 0 to 1,000")
+    ] = 2.0
     project_capex_mln_rub: Distribution = Distribution(mean=200.0, cv=0.6)
     project_return_per_year: Distribution = Distribution(mean=0.12, cv=0.5)
     recruit_bonus: NonNegative = 0.5
@@ -305,7 +339,7 @@ class Registry(_Frozen):
     functional_dependence_default: RateParam
     functional_dependence_reduced: RateParam
     special_territory_share_for_reduced: RateParam
-    max_non_producing: Annotated[int, Field(ge=0)] = 3
+    max_non_producing: Annotated[int, Field(ge=0, le=MAX_COUNT, description="0 to 1,000,000")] = 3
     max_non_producing_source: str = "Decree 779 as amended [V] bukvoed.ru"
     min_contracts_per_participant: CountParam
     requires_specialised_organisation: bool = True
@@ -313,7 +347,9 @@ class Registry(_Frozen):
     validity_years: CountParam
     reconfirm: bool = True
     contract_memory_quarters: PositiveInt = 4
-    earliest_application_quarter: NonNegativeInt = 1
+    earliest_application_quarter: Annotated[
+        int, Field(ge=0, le=400, description="quarter, 0 to 400 (the longest horizon)")
+    ] = 1
 
     @field_validator("min_contracts_per_participant")
     @classmethod
@@ -336,11 +372,15 @@ class Finance(_Frozen):
     key_rate_adjustment_per_quarter: Share = 0.1
     market_loan_spread: Share = 0.04
     depreciation_rate_per_year: Share = 0.06
-    capital_mln_rub_per_capacity: Positive = 3.0
+    capital_mln_rub_per_capacity: Annotated[
+        Positive, Field(le=1000.0, description="mln RUB per mln RUB of quarterly capacity, to 1000")
+    ] = 3.0
     investment_share_of_gap: Share = 0.25
-    productivity_gain_per_investment: NonNegative = 0.02
+    productivity_gain_per_investment: Annotated[
+        float, Field(ge=0.0, le=1.0, description="0 to 1 (it compounds every quarter)")
+    ] = 0.02
     loan_term_years: PositiveInt = 5
-    cash_buffer_quarters: NonNegative = 0.5
+    cash_buffer_quarters: CashQuarters = 0.5
 
 
 class Taxes(_Frozen):
@@ -378,7 +418,9 @@ class Production(_Frozen):
     productivity_trend_per_year: Annotated[float, Field(ge=-0.1, le=0.2)] = 0.0
     sme_other_market_share_of_capacity: Share = 0.5
     sme_qualification_cost_mln_rub: NonNegative = 3.0
-    sme_qualification_step: Share = 0.1
+    sme_qualification_step: Annotated[
+        float, Field(ge=0.001, le=1.0, description="0.001 to 1 (at most 1,000 steps)")
+    ] = 0.1
     sme_capacity_growth_per_quarter: Share = 0.03
 
 
@@ -386,7 +428,9 @@ class SmeDemography(_Frozen):
     """Entry and exit of SMEs."""
 
     entry_rate_per_year: Annotated[float, Field(ge=0.0, le=2.0)] = 0.06
-    entry_demand_sensitivity: NonNegative = 1.0
+    entry_demand_sensitivity: Annotated[
+        float, Field(ge=0.0, le=5.0, description="elasticity of SME entry to demand, 0 to 5")
+    ] = 1.0
     exit_after_loss_quarters: PositiveInt = 4
     non_producing_quarters: PositiveInt = 2
 
@@ -484,6 +528,29 @@ class Scenario(_Frozen):
                 )
         if not any(g.role == "final" for g in self.firm_groups):
             raise ValueError("at least one firm group must have role = 'final'")
+        firms = sum(g.count for g in self.firm_groups)
+        if firms > MAX_FIRMS:
+            raise ValueError(f"{firms:,} firms in all groups; at most {MAX_FIRMS:,} are allowed")
+        d, horizon = self.sme_demography, self.scenario.horizon_quarters
+        smes = sum(g.count for g in self.firm_groups if g.kind == "sme")
+        # entrants per quarter <= rate / 4 * 3 ** sensitivity * SMEs at the start: the model caps
+        # the demand growth entrants see at 3 (sim.model.mechanisms.demography)
+        entrants = d.entry_rate_per_year / 4 * 3.0**d.entry_demand_sensitivity * horizon * smes
+        if firms + entrants > MAX_FIRMS_EVER:
+            raise ValueError(
+                f"up to {firms + entrants:,.0f} firms over the horizon ({firms:,} at the start + "
+                f"SME entry: entry_rate_per_year / 4 x 3 ** entry_demand_sensitivity x "
+                f"horizon_quarters x {smes:,} SMEs); at most {MAX_FIRMS_EVER:,} are allowed"
+            )
+        m, years = self.market, horizon / 4
+        orders = m.market_orders_mln_rub_per_year / m.order_size_mln_rub.mean
+        orders *= max(1.0, 1.0 + m.demand_growth_per_year) ** years
+        if orders > MAX_ORDERS_PER_YEAR:
+            raise ValueError(
+                f"market orders a year (market_orders_mln_rub_per_year / order_size_mln_rub.mean, "
+                f"grown to the horizon) would reach {orders:.3g}; at most "
+                f"{MAX_ORDERS_PER_YEAR:,} are allowed: raise the mean order size"
+            )
         if ARM_DE_FACTO in self.regimes:
             raise ValueError(f"'{ARM_DE_FACTO}' is the reserved name of the unregistered arm")
         return self

@@ -10,10 +10,13 @@ Dotted keys use ``.`` between table keys and ``[i]`` (0-based) for array items:
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import re
 import tomllib
+
+from sim.scenario.input_file import MAX_KEY_PARTS
 
 __all__ = ["PathT", "TomlIndex", "dotted_key", "parse_dotted_key"]
 
@@ -92,6 +95,10 @@ def parse_dotted_key(key: str) -> list[str | int]:
 # ============================================================================================
 # TOML text -> line of each dotted path
 # ============================================================================================
+_NEWLINE_RE = re.compile("\n")
+_BASIC_STRING_RE = re.compile(r'"(?:[^"\\\n]++|\\.)*+"')
+
+
 class _ScanStopError(Exception):
     """The scanner met text it cannot follow; keep what was indexed so far."""
 
@@ -103,7 +110,9 @@ class TomlIndex:
     headers (counting the occurrences of each array of tables), dotted keys, ``key =`` lines,
     inline tables (a key inside one is on the line of that key) and arrays (each item on the
     line where it starts). On text it cannot follow it stops and keeps what it has, so it is
-    safe on broken files. It also notes keys and tables defined twice.
+    safe on broken files; it also stops at a key with more than
+    :data:`~sim.scenario.input_file.MAX_KEY_PARTS` parts, so its time stays linear. It also
+    notes keys and tables defined twice.
 
     Args:
         text: The TOML text.
@@ -119,7 +128,7 @@ class TomlIndex:
         self.text = text
         self.n = len(text)
         self.pos = 0
-        self._nl = [i for i, c in enumerate(text) if c == "\n"]
+        self._nl = [m.start() for m in _NEWLINE_RE.finditer(text)]
         self.lines: dict[PathT, int] = {}
         self.duplicates: list[tuple[PathT, int, int, str]] = []
         self._implicit: set[PathT] = set()
@@ -141,14 +150,7 @@ class TomlIndex:
 
     def line_at(self, pos: int) -> int:
         """1-based line of a character offset."""
-        lo, hi = 0, len(self._nl)
-        while lo < hi:  # number of newlines before pos
-            mid = (lo + hi) // 2
-            if self._nl[mid] < pos:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo + 1
+        return bisect.bisect_left(self._nl, pos) + 1  # number of newlines before pos, plus 1
 
     # -- recording -------------------------------------------------------------------------
     def _record(self, path: PathT, line: int, *, explicit: bool = True) -> None:
@@ -273,6 +275,8 @@ class TomlIndex:
             self._ws()
             if self._peek() != ".":
                 return parts
+            if len(parts) >= MAX_KEY_PARTS:  # time grows with parts squared
+                raise _ScanStopError
             self.pos += 1
 
     def _keyval(self, table: PathT) -> None:
@@ -334,19 +338,10 @@ class TomlIndex:
             return
 
     def _basic_string(self) -> None:
-        i = self.pos + 1
-        while i < self.n:
-            c = self.text[i]
-            if c == "\\":
-                i += 2
-                continue
-            if c == '"':
-                self.pos = i + 1
-                return
-            if c == "\n":
-                break
-            i += 1
-        raise _ScanStopError
+        m = _BASIC_STRING_RE.match(self.text, self.pos)
+        if m is None:
+            raise _ScanStopError
+        self.pos = m.end()
 
     def _literal_string(self) -> None:
         j = self.text.find("'", self.pos + 1)

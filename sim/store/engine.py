@@ -6,25 +6,33 @@ path (no ``://``) is taken as a SQLite file. SQLite connections get the pragmas 
 with one batched writer (WAL, ``synchronous=NORMAL``, foreign keys, a 30 s busy timeout), and
 SQLAlchemy, not the ``sqlite3`` module, emits ``BEGIN``: ``BEGIN IMMEDIATE`` for writes, so that
 a read-then-write transaction waits for the lock instead of failing.
+
+A store opened for reading (``readonly=True``) never creates or changes anything: a missing
+SQLite file is an error, not a new database; the file is opened through a ``mode=ro`` URI
+(``immutable`` when no other connection has it open, so a read-only directory works and no
+``-wal``/``-shm`` file appears), with no journal-mode pragma; PostgreSQL sessions are read-only;
+the schema is checked, never migrated (:func:`check_schema`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
+import sqlite3
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
+from sim.errors import mask_url, mask_urls_in_text, parse_url
 from sim.store.errors import StoreUnavailable
 
 __all__ = [
@@ -33,6 +41,8 @@ __all__ = [
     "MIGRATIONS_DIR",
     "WRITE_OPTIONS",
     "alembic_config",
+    "check_schema",
+    "check_unchanged",
     "create_store_engine",
     "error_reason",
     "head_revision",
@@ -58,6 +68,13 @@ _SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
 )
+# Reading: no journal mode (it would write the file header), and no writes at all.
+_SQLITE_READ_PRAGMAS = (
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA query_only=ON",
+)
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def resolve_url(url: str | URL | None = None) -> URL:
@@ -76,7 +93,7 @@ def resolve_url(url: str | URL | None = None) -> URL:
         return _sqlite_url(Path.cwd() / DEFAULT_SQLITE_PATH)
     if isinstance(url, str) and "://" not in url:
         return _sqlite_url(Path(url))
-    parsed = make_url(url)
+    parsed = parse_url(url)
     path = _sqlite_file(parsed)
     if path is not None and not path.is_absolute():
         parsed = parsed.set(database=str(Path.cwd() / path))
@@ -100,17 +117,12 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database).expanduser()
 
 
-def mask_url(url: str | URL) -> str:
-    """Render a URL for display with its password replaced by ``***``."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        # Not parseable: hide anything between "user:" and "@" in the raw text.
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
-
-
 def error_reason(exc: BaseException, url: URL | None = None) -> str:
-    """Describe an error in one line without the URL's password.
+    """Describe an error in one line without any password.
+
+    The whole URL, as SQLAlchemy writes it, is replaced by its masked form, and every other
+    URL or ``password=`` in the text is masked by :func:`sim.errors.mask_urls_in_text`; the
+    password itself is never searched for as text (a short one would mask innocent words).
 
     Args:
         exc: The exception to describe; for driver errors the driver's own message is used.
@@ -118,23 +130,26 @@ def error_reason(exc: BaseException, url: URL | None = None) -> str:
     """
     inner = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     text = " ".join(str(inner).split()) or type(inner).__name__
-    password = url.password if url is not None else None
-    if password:
-        for secret in {str(password), quote_plus(str(password))}:
-            text = text.replace(secret, "***")
-    return text
+    if url is not None and url.password is not None:
+        text = text.replace(url.render_as_string(hide_password=False), mask_url(url))
+    return mask_urls_in_text(text)
 
 
-def create_store_engine(url: URL, *, create_dirs: bool = True) -> Engine:
+def create_store_engine(url: URL, *, create_dirs: bool = True, readonly: bool = False) -> Engine:
     """Create the engine for ``url``; SQLite gets its pragmas and transaction handling.
 
     Args:
         url: A resolved URL (see :func:`resolve_url`).
-        create_dirs: For a SQLite file, create its directory when missing.
+        create_dirs: For a SQLite file, create its directory when missing (ignored when
+            ``readonly``).
+        readonly: Read without creating or changing anything (see the module docstring).
 
     Raises:
-        StoreUnavailable: When the SQLite file's directory is missing and may not be created.
+        StoreUnavailable: When the SQLite file's directory is missing and may not be created;
+            when reading, a SQLite file that is missing or not a SQLite database.
     """
+    if readonly:
+        return _readonly_engine(url)
     path = _sqlite_file(url)
     if path is not None:
         if create_dirs:
@@ -146,6 +161,14 @@ def create_store_engine(url: URL, *, create_dirs: bool = True) -> Engine:
             raise StoreUnavailable(
                 mask_url(url), f"directory {path.parent} does not exist (create_dirs=False)"
             )
+    engine = create_engine(url, **_server_kwargs(url))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _server_kwargs(url: URL) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         _quiet_driver_logger()
@@ -153,11 +176,121 @@ def create_store_engine(url: URL, *, create_dirs: bool = True) -> Engine:
         kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     if url.get_backend_name() != "sqlite":
         kwargs["pool_pre_ping"] = True
-    engine = create_engine(url, **kwargs)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+    return kwargs
+
+
+def _readonly_engine(url: URL) -> Engine:
+    """An engine that cannot create or change anything (see the module docstring)."""
+    path = _sqlite_file(url)
+    if path is not None:
+        _check_sqlite_file(url, path)
+        # A connection per read (NullPool): each one decides anew between immutable and
+        # locked reading, as another process may have opened the file meanwhile.
+        engine = create_engine(url, creator=_ReadOnlySqlite(path), poolclass=NullPool)
+    elif url.get_backend_name() == "sqlite":
+        # In memory (an empty database, refused by check_schema) or a "file:" URI.
+        if url.query.get("uri") in ("true", "1"):
+            url = url.update_query_dict({"mode": "ro"})
+        engine = create_engine(url)
+    else:
+        engine = create_engine(url, **_server_kwargs(url))
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _pg_read_only_session)
+        return engine
+    event.listen(engine, "connect", _sqlite_on_connect_readonly)
+    event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _check_sqlite_file(url: URL, path: Path) -> None:
+    """Refuse, without opening it through SQLite, a file that is missing or not SQLite."""
+    masked = mask_url(url)
+    if not path.exists():
+        raise StoreUnavailable(
+            masked,
+            f"no database file {path} (reading never creates one; check --db or {ENV_VAR})",
+        )
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreUnavailable(masked, error_reason(exc)) from None
+    if header != _SQLITE_HEADER:
+        what = "an empty file" if not header else "not a SQLite database"
+        raise StoreUnavailable(
+            masked, f"{path} is {what}, so not a clustersim results database; left untouched"
+        )
+
+
+class _ReadOnlyConnection(sqlite3.Connection):
+    """A ``sqlite3`` connection that remembers how it was opened (see :func:`check_unchanged`).
+
+    Attributes:
+        clustersim_path: The database file.
+        clustersim_stamp: For an ``immutable`` connection (no locks), the file's identity,
+            size and modification time when it was opened; None for a locked one.
+    """
+
+    clustersim_path: Path
+    clustersim_stamp: tuple[int, int, int] | None
+
+
+class _ReadOnlySqlite:
+    """The ``creator`` of read-only SQLite connections to one file.
+
+    Without a ``-wal`` file no other connection has the database open (in WAL mode every
+    connection keeps it, and the last one to close removes it), so the file is opened
+    ``immutable``: no locks and no ``-wal``/``-shm`` files, which also works in a read-only
+    directory. With a ``-wal`` file a writer may be at work: ``mode=ro`` reads through
+    SQLite's locks and shared memory, which then exist already.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __call__(self) -> sqlite3.Connection:
+        wal = self.path.with_name(self.path.name + "-wal")
+        stamp = None if wal.exists() else _file_stamp(self.path)
+        query = "mode=ro" if stamp is None else "mode=ro&immutable=1"
+        conn = sqlite3.connect(
+            f"file:{quote(str(self.path))}?{query}",
+            uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+            factory=_ReadOnlyConnection,
+        )
+        conn.clustersim_path = self.path
+        conn.clustersim_stamp = stamp
+        return conn
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def check_unchanged(conn: Connection) -> None:
+    """After a read on an ``immutable`` SQLite connection, check the file did not change.
+
+    Immutable reads take no locks; a writer that opened the database after the check for a
+    ``-wal`` file and checkpointed into it during the read could have torn it. That is refused
+    rather than returned. Other connections are not checked.
+
+    Raises:
+        StoreUnavailable: When the database file changed while it was read.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.driver_connection
+    stamp = getattr(raw, "clustersim_stamp", None)
+    if stamp is not None and _file_stamp(raw.clustersim_path) != stamp:
+        raise StoreUnavailable(
+            mask_url(conn.engine.url),
+            "another process wrote to the database while it was read; run the command again",
+        )
 
 
 def _quiet_driver_logger() -> None:
@@ -182,6 +315,26 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def _sqlite_on_connect_readonly(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_READ_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _pg_read_only_session(dbapi_connection: Any, _record: Any) -> None:
+    # SET is transactional in PostgreSQL: commit it, or the pool's rollback would undo it.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
@@ -218,13 +371,7 @@ def upgrade_schema(engine: Engine) -> None:
         current = set(MigrationContext.configure(conn).get_current_heads())
     if current == heads:
         return
-    unknown = current - {rev.revision for rev in script.walk_revisions()}
-    if unknown:
-        raise StoreUnavailable(
-            mask_url(engine.url),
-            f"schema revision {', '.join(sorted(unknown))} is unknown to this clustersim "
-            "(the database was written by a newer version; upgrade clustersim)",
-        )
+    _refuse_unknown_revision(engine, script, current)
     with engine.execution_options(**WRITE_OPTIONS).begin() as conn:
         if conn.dialect.name == "postgresql":
             # Several sweeps may open a new database at once: one migrates, the others wait
@@ -234,3 +381,46 @@ def upgrade_schema(engine: Engine) -> None:
                 return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
+
+
+def _refuse_unknown_revision(engine: Engine, script: ScriptDirectory, current: set[str]) -> None:
+    unknown = current - {rev.revision for rev in script.walk_revisions()}
+    if unknown:
+        raise StoreUnavailable(
+            mask_url(engine.url),
+            f"schema revision {', '.join(sorted(unknown))} is unknown to this clustersim "
+            "(the database was written by a newer version; upgrade clustersim)",
+        )
+
+
+def check_schema(engine: Engine) -> None:
+    """Check, without writing anything, that the database has the schema this code reads.
+
+    Raises:
+        StoreUnavailable: When the database has no clustersim schema (an empty or unrelated
+            database), a revision unknown to this clustersim, or an older one (reading never
+            upgrades: the message says how to).
+    """
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = set(script.get_heads())
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+        tables = [] if current else sorted(inspect(conn).get_table_names())
+        check_unchanged(conn)
+    if current == heads:
+        return
+    masked = mask_url(engine.url)
+    if not current:
+        found = "no tables" if not tables else f"{len(tables)} other tables"
+        raise StoreUnavailable(
+            masked,
+            f"not a clustersim results database ({found}, no clustersim schema revision); "
+            "reading never creates or migrates a database, so it was left untouched",
+        )
+    _refuse_unknown_revision(engine, script, current)
+    raise StoreUnavailable(
+        masked,
+        f"the database is at schema revision {', '.join(sorted(current))}, older than this "
+        f"clustersim's {', '.join(sorted(heads))}, and reading never upgrades it: open it once "
+        "for writing (sim.store.open_store(URL), or any clustersim run or sweep into it)",
+    )

@@ -1,9 +1,9 @@
 """Stored supply networks: the nodes and edges of one run at its last quarter.
 
 Workers capture :meth:`sim.model.model.ClusterModel.supply_network` for replicate 0 of every arm and
-design point (``RunResult.network``); the parent stores them after :meth:`Store.write_runs`
-with :func:`write_networks`, and the network chart reads them back with :func:`read_network`,
-so reports never re-run the model.
+design point (``RunResult.network``); the parent stores them with their runs, in the same write
+transaction (:meth:`Store.write_batch` calls :func:`write_networks`), and the network chart
+reads them back with :func:`read_network`, so reports never re-run the model.
 
 The two tables (``run_node``, ``run_network``) are part of the schema (Alembic revision 0002)
 and keyed by ``run.id``; a sweep stored without networks simply has none to read.
@@ -15,11 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import (
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, delete, insert, select
 
 from sim.run.results import RunResult
 from sim.store.tables import run, run_network, run_node, sweep
@@ -30,11 +26,12 @@ _NODE_COLUMNS = ["firm", "kind", "role", "trade", "participant", "employment", "
 _EDGE_COLUMNS = ["buyer", "seller", "volume"]
 
 
-def write_networks(store: Any, sweep_id: int, items: Sequence[RunResult]) -> int:
+def write_networks(conn: Connection, sweep_id: int, items: Sequence[RunResult]) -> int:
     """Store the networks carried by completed results (replaces a run's earlier network).
 
     Args:
-        store: An open :class:`~sim.store.Store`.
+        conn: A connection in a write transaction of the store (:meth:`Store.writing`, which
+            holds the write lock from its start); the runs are written in it first.
         sweep_id: The sweep the runs belong to (already written by ``write_runs``).
         items: Results; those without a network or not completed are ignored.
 
@@ -44,50 +41,49 @@ def write_networks(store: Any, sweep_id: int, items: Sequence[RunResult]) -> int
     todo = [r for r in items if r.status == "completed" and r.network is not None]
     if not todo:
         return 0
-    with store.engine.begin() as conn:
-        ids = {
-            (int(p), int(rep), a): int(i)
-            for i, p, rep, a in conn.execute(
-                select(run.c.id, run.c.point, run.c.replicate, run.c.arm).where(
-                    run.c.sweep_id == sweep_id, run.c.status == "completed"
-                )
+    ids = {
+        (int(p), int(rep), a): int(i)
+        for i, p, rep, a in conn.execute(
+            select(run.c.id, run.c.point, run.c.replicate, run.c.arm).where(
+                run.c.sweep_id == sweep_id, run.c.status == "completed"
             )
-        }
-        stored = 0
-        for r in todo:
-            run_id = ids.get((r.key.point, r.key.replicate, r.key.arm))
-            if run_id is None:
-                continue
-            nodes, edges = r.network
-            conn.execute(delete(run_node).where(run_node.c.run_id == run_id))
-            conn.execute(delete(run_network).where(run_network.c.run_id == run_id))
-            node_rows = [
-                {
-                    "run_id": run_id,
-                    "firm": int(n.firm),
-                    "kind": str(n.kind),
-                    "role": str(n.role),
-                    "trade": str(n.trade),
-                    "participant": bool(n.participant),
-                    "employment": float(n.employment),
-                    "output": float(n.output),
-                }
-                for n in nodes.itertuples(index=False)
-            ]
-            edge_rows = [
-                {
-                    "run_id": run_id,
-                    "buyer": int(e.buyer),
-                    "seller": int(e.seller),
-                    "volume": float(e.volume),
-                }
-                for e in edges.itertuples(index=False)
-            ]
-            if node_rows:
-                conn.execute(insert(run_node), node_rows)
-            if edge_rows:
-                conn.execute(insert(run_network), edge_rows)
-            stored += 1
+        )
+    }
+    stored = 0
+    for r in todo:
+        run_id = ids.get((r.key.point, r.key.replicate, r.key.arm))
+        if run_id is None:
+            continue
+        nodes, edges = r.network
+        conn.execute(delete(run_node).where(run_node.c.run_id == run_id))
+        conn.execute(delete(run_network).where(run_network.c.run_id == run_id))
+        node_rows = [
+            {
+                "run_id": run_id,
+                "firm": int(n.firm),
+                "kind": str(n.kind),
+                "role": str(n.role),
+                "trade": str(n.trade),
+                "participant": bool(n.participant),
+                "employment": float(n.employment),
+                "output": float(n.output),
+            }
+            for n in nodes.itertuples(index=False)
+        ]
+        edge_rows = [
+            {
+                "run_id": run_id,
+                "buyer": int(e.buyer),
+                "seller": int(e.seller),
+                "volume": float(e.volume),
+            }
+            for e in edges.itertuples(index=False)
+        ]
+        if node_rows:
+            conn.execute(insert(run_node), node_rows)
+        if edge_rows:
+            conn.execute(insert(run_network), edge_rows)
+        stored += 1
     return stored
 
 
@@ -100,7 +96,7 @@ def has_networks(store: Any, sweep_name: str) -> bool:
         .where(sweep.c.name == sweep_name)
         .limit(1)
     )
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         return conn.execute(stmt).first() is not None
 
 
@@ -122,7 +118,7 @@ def read_network(
             run.c.point == point,
         )
     )
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         run_id = conn.execute(stmt).scalar()
         if run_id is not None:
             nodes = pd.DataFrame(

@@ -1,16 +1,20 @@
 """The results store: scenarios, sweeps, design points, runs and their quarterly outcomes.
 
-One process writes (the parent of the workers), in batches: :meth:`Store.write_runs` stores a
-whole batch of :class:`~sim.run.results.RunResult` in one transaction (outcome rows by ``COPY`` on
-PostgreSQL, by the driver's ``executemany`` on SQLite).
-Reads return pandas DataFrames built from one query each.
+One process writes (the parent of the workers), in batches: :meth:`Store.write_batch` stores a
+whole batch of :class:`~sim.run.results.RunResult` and their supply networks in one transaction
+(outcome rows by ``COPY`` on PostgreSQL, by the driver's ``executemany`` on SQLite). Every write
+goes through one path, :meth:`Store.writing`, whose transactions take the write lock up front
+(SQLite ``BEGIN IMMEDIATE``), so several writer processes wait for each other instead of failing
+with "database is locked". Reads return pandas DataFrames built from one query each; a store
+opened with ``readonly=True`` refuses every write and creates nothing.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -27,17 +31,20 @@ from sqlalchemy.exc import (
 )
 
 from sim import __version__
+from sim.errors import InputError
 from sim.model.outcomes import OUTCOME_NAMES, outcome
 from sim.run.results import RunKey, RunResult
 from sim.store.engine import (
     WRITE_OPTIONS,
+    check_schema,
+    check_unchanged,
     create_store_engine,
     error_reason,
     mask_url,
     resolve_url,
     upgrade_schema,
 )
-from sim.store.errors import StoreUnavailable, SweepConflict, SweepNotFound
+from sim.store.errors import StoreError, StoreUnavailable, SweepConflict, SweepNotFound
 from sim.store.network import read_network, write_networks
 from sim.store.rows import (
     delete_runs,
@@ -54,26 +61,55 @@ from sim.store.rows import (
 )
 from sim.store.tables import design_point, run, run_outcome, scenario, sweep, utcnow
 
-__all__ = ["SWEEP_KINDS", "Store", "open_store"]
+__all__ = ["MAX_SWEEP_NAME", "SWEEP_KINDS", "Store", "check_sweep_name", "open_store"]
 
 SWEEP_KINDS = ("run", "sweep")
+MAX_SWEEP_NAME = 200
+"""Longest sweep name: generated names (``app-<scenario>-<regime>-...``, up to 64 characters
+each) fit, and ``<sweep>_outcomes.parquet`` stays under the usual 255-byte file-name limit."""
+
+# ASCII letters and digits, "_", "-", "."; the first one a letter, digit or "_": never "." (a
+# hidden or relative path), "-" (an option) or a spreadsheet formula ("=", "+", "-", "@").
+_SWEEP_NAME_RE = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_.\-]{{0,{MAX_SWEEP_NAME - 1}}}")
 
 
-def open_store(url: str | None = None, *, create_dirs: bool = True) -> Store:
-    """Open (and create or upgrade, through the Alembic migrations) the results database.
+def check_sweep_name(name: object) -> str:
+    """Return ``name`` if it is a safe sweep name, which reports and exports use as a file name.
+
+    Raises:
+        InputError: About the argument ``sweep``, saying what is allowed.
+    """
+    if isinstance(name, str) and _SWEEP_NAME_RE.fullmatch(name):
+        return name
+    raise InputError.parameter(
+        "sweep",
+        f"sweep name {str(name)[:80]!r} is not allowed: use 1 to {MAX_SWEEP_NAME} ASCII letters, "
+        "digits, '_', '-' and '.', starting with a letter, digit or '_' (sweep names become "
+        "file names of reports and exports)",
+    )
+
+
+def open_store(
+    url: str | None = None, *, create_dirs: bool = True, readonly: bool = False
+) -> Store:
+    """Open the results database: to write (created or upgraded) or only to read.
 
     Args:
         url: A SQLAlchemy URL (``sqlite:///path``, ``postgresql+psycopg://...``) or a bare SQLite
             file path; None uses ``CLUSTERSIM_DB``, else ``results/clustersim.sqlite`` under the
             current directory.
-        create_dirs: For a SQLite file, create its directory when missing.
+        create_dirs: For a SQLite file, create its directory when missing (not when reading).
+        readonly: Only read: nothing is created or changed (no file, directory, schema,
+            ``-wal``/``-shm`` file or journal mode); a read-only file or directory can be read.
+            The database must exist and be at this clustersim's schema revision.
 
     Returns:
         An open :class:`Store`; close it (or use it as a context manager) when done.
 
     Raises:
-        StoreUnavailable: When the database cannot be reached, created or migrated. The message
-            shows the URL with its password masked.
+        StoreUnavailable: When the database cannot be reached, created or migrated; when
+            reading, also when it does not exist, is not a clustersim database or has an older
+            schema. The message shows the URL with its password masked.
     """
     try:
         resolved = resolve_url(url)
@@ -82,8 +118,11 @@ def open_store(url: str | None = None, *, create_dirs: bool = True) -> Store:
     masked = mask_url(resolved)
     engine: Engine | None = None
     try:
-        engine = create_store_engine(resolved, create_dirs=create_dirs)
-        upgrade_schema(engine)
+        engine = create_store_engine(resolved, create_dirs=create_dirs, readonly=readonly)
+        if readonly:
+            check_schema(engine)
+        else:
+            upgrade_schema(engine)
     except StoreUnavailable:
         if engine is not None:
             engine.dispose()
@@ -93,16 +132,22 @@ def open_store(url: str | None = None, *, create_dirs: bool = True) -> Store:
             engine.dispose()
         # "from None": the driver's exception is summarised in the reason, password removed.
         raise StoreUnavailable(masked, error_reason(exc, resolved)) from None
-    return Store(engine, masked)
+    return Store(engine, masked, readonly=readonly)
 
 
 class Store:
     """Access to one results database. Create it with :func:`open_store`."""
 
-    def __init__(self, engine: Engine, url_masked: str) -> None:
+    def __init__(self, engine: Engine, url_masked: str, *, readonly: bool = False) -> None:
         self._engine = engine
         self._write_engine = engine.execution_options(**WRITE_OPTIONS)
         self._url_masked = url_masked
+        self._readonly = readonly
+
+    @property
+    def readonly(self) -> bool:
+        """Whether the store was opened only to read (every write raises :class:`StoreError`)."""
+        return self._readonly
 
     @property
     def url_masked(self) -> str:
@@ -132,13 +177,35 @@ class Store:
     ) -> None:
         self.close()
 
+    def reading(self) -> AbstractContextManager[Connection]:
+        """A connection to read with (lost server connections become StoreUnavailable)."""
+        return self._read()
+
+    def writing(self, while_doing: str = "") -> AbstractContextManager[Connection]:
+        """The one write path: a transaction that holds the write lock from its start.
+
+        On SQLite it begins with ``BEGIN IMMEDIATE``, which waits (busy timeout) for another
+        writer instead of failing later with "database is locked"; it commits on success and
+        rolls back on any error.
+
+        Args:
+            while_doing: What the transaction does, added to a lost-connection message.
+
+        Raises:
+            StoreError: When the store was opened read-only.
+        """
+        return self._write(while_doing)
+
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         with self._unavailable_on_lost_connection(), self._engine.connect() as conn:
             yield conn
+            check_unchanged(conn)
 
     @contextmanager
     def _write(self, while_doing: str = "") -> Iterator[Connection]:
+        if self._readonly:
+            raise StoreError(f"{self._url_masked} was opened read-only; it cannot be written")
         with (
             self._unavailable_on_lost_connection(while_doing),
             self._write_engine.begin() as conn,
@@ -261,9 +328,11 @@ class Store:
             spec, scenario hash, root seed, replications and arms.
 
         Raises:
+            InputError: When ``name`` is not a safe sweep name (:func:`check_sweep_name`).
             SweepConflict: When the name is taken by a sweep that differs in any of those.
             ValueError: When ``kind`` is unknown or the scenario is not stored.
         """
+        check_sweep_name(name)
         if kind not in SWEEP_KINDS:
             raise ValueError(f"sweep kind must be one of {SWEEP_KINDS}, got {kind!r}")
         if code_version is None:
@@ -464,51 +533,58 @@ class Store:
         batch = last_attempts(results)
         if not batch:
             return
+        with self._write(_storing(len(batch))) as conn:
+            self._write_runs(conn, sweep_id, batch)
+
+    def _write_runs(
+        self, conn: Connection, sweep_id: int, batch: dict[RunKey, RunResult]
+    ) -> None:
+        """Store a de-duplicated batch (:func:`last_attempts`) in the caller's transaction."""
         now = utcnow()
-        doing = (
-            f"storing a batch of {len(batch)} runs; the runs stored before are kept, "
-            "so rerunning the same command resumes"
-        )
-        with self._write(doing) as conn:
-            existing = existing_runs(conn, sweep_id, batch)
-            replaced: list[int] = []
-            new: list[RunResult] = []
-            for key, result in batch.items():
-                old = existing.get(key)
-                if old is not None:
-                    old_id, old_status = old
-                    if old_status == "completed":
-                        continue
-                    replaced.append(old_id)
-                new.append(result)
-            delete_runs(conn, replaced)
-            if not new:
-                return
-            run_rows = [run_row(sweep_id, result, now) for result in new]
-            ids = (
-                conn.execute(
-                    insert(run).returning(run.c.id, sort_by_parameter_order=True), run_rows
-                )
-                .scalars()
-                .all()
+        existing = existing_runs(conn, sweep_id, batch)
+        replaced: list[int] = []
+        new: list[RunResult] = []
+        for key, result in batch.items():
+            old = existing.get(key)
+            if old is not None:
+                old_id, old_status = old
+                if old_status == "completed":
+                    continue
+                replaced.append(old_id)
+            new.append(result)
+        delete_runs(conn, replaced)
+        if not new:
+            return
+        run_rows = [run_row(sweep_id, result, now) for result in new]
+        ids = (
+            conn.execute(
+                insert(run).returning(run.c.id, sort_by_parameter_order=True), run_rows
             )
-            outcome_rows: list[tuple[Any, ...]] = []
-            for run_id, result in zip(ids, new, strict=True):
-                if result.status == "completed":
-                    outcome_rows.extend(
-                        (run_id, quarter, *values)
-                        for quarter, values in enumerate(outcome_matrix(result), start=1)
-                    )
-            if outcome_rows:
-                write_outcome_rows(conn, outcome_rows)
+            .scalars()
+            .all()
+        )
+        outcome_rows: list[tuple[Any, ...]] = []
+        for run_id, result in zip(ids, new, strict=True):
+            if result.status == "completed":
+                outcome_rows.extend(
+                    (run_id, quarter, *values)
+                    for quarter, values in enumerate(outcome_matrix(result), start=1)
+                )
+        if outcome_rows:
+            write_outcome_rows(conn, outcome_rows)
 
     def write_batch(self, sweep_id: int, batch: Sequence[RunResult]) -> None:
-        """Store a batch of runs (:meth:`write_runs`), then the supply networks some carry.
+        """Store a batch of runs (as :meth:`write_runs`) and the supply networks some carry.
 
+        Runs and networks go into one transaction: all of the batch is stored, or nothing.
         This is what the runner calls (:class:`sim.run.runner.RunSink`).
         """
-        self.write_runs(sweep_id, batch)
-        write_networks(self, sweep_id, batch)
+        runs = last_attempts(batch)
+        if not runs:
+            return
+        with self._write(_storing(len(runs))) as conn:
+            self._write_runs(conn, sweep_id, runs)
+            write_networks(conn, sweep_id, batch)
 
     def network(
         self, sweep_name: str, arm: str, *, replicate: int = 0, point: int = 0
@@ -597,3 +673,10 @@ class Store:
 
     def _not_found(self, name: str) -> SweepNotFound:
         return SweepNotFound(f"no sweep named '{name}' in {self._url_masked}")
+
+
+def _storing(n_runs: int) -> str:
+    return (
+        f"storing a batch of {n_runs} runs; the runs stored before are kept, "
+        "so rerunning the same command resumes"
+    )
