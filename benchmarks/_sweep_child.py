@@ -30,19 +30,17 @@ def main() -> None:
             timing["batches"] += 1
 
     Store.write_runs = timed
-    import sim.api
-
-    orig_batch = sim.api._store_batch
+    orig_batch = Store.write_batch
     timing["store_batch"] = 0.0
 
-    def timed_batch(store, sweep_id, batch):
+    def timed_batch(self, sweep_id, batch):
         t = time.perf_counter()
         try:
-            return orig_batch(store, sweep_id, batch)
+            return orig_batch(self, sweep_id, batch)
         finally:
             timing["store_batch"] += time.perf_counter() - t
 
-    sim.api._store_batch = timed_batch
+    Store.write_batch = timed_batch
     t_import = time.perf_counter() - t0
     t1 = time.perf_counter()
     summary = run_sweep(sweep_path, db=f"sqlite:///{db}", workers=workers, progress=False)

@@ -149,12 +149,6 @@ def test_placebo_effect_ci_covers_zero(paired):
         assert r.ci_low <= 0.0 <= r.ci_high, r
 
 
-def test_support_package_raises_output(paired):
-    eff = effects(paired, ["output"])
-    r = eff[eff.arm == "cluster_support_2020s"].iloc[0]
-    assert r.ci_low > 0
-
-
 def test_preference_cost_zero_in_de_facto_and_placebo(paired):
     for arm in ("de_facto", "placebo"):
         assert paired.loc[paired.arm == arm, "preference_cost"].sum() == 0

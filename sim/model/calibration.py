@@ -10,7 +10,8 @@ The de-facto cluster starts in equilibrium:
   initial local share;
 * each firm group's membership constant, so that the initial participants choose to stay;
 * a warm-up sourcing round at quarter 0 (the de-facto supply contracts that exist at the start);
-  suppliers' other-market demand is what their initial output does not sell locally.
+  suppliers' other-market demand is what their initial output does not sell locally;
+* quarter-0 EBITDA, which sets the first quarter's borrowing limit.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import ClusterOrganization, Government
+from sim.model.mechanisms.financing import ebitda
 from sim.model.mechanisms.membership import net_benefit, peer_share
 from sim.model.mechanisms.sourcing import source
 from sim.model.state import ROLE_COMPONENT, ROLE_FINAL, State
@@ -86,3 +88,5 @@ def calibrate(state: State, gov: Government, org: ClusterOrganization) -> None:
     base = f.output[:n].copy()
     local_volume = f.sales_cluster[:n] / np.maximum(f.price[:n], 1e-9)
     f.other_demand[:n] = np.where(sup, np.maximum(base - local_volume, 0.2 * base), 0.0)
+    # Quarter-0 earnings, the first quarter's borrowing limit (7.11).
+    f.ebitda[:n] = ebitda(state)

@@ -225,6 +225,38 @@ OUTCOMES: tuple[Outcome, ...] = (
         "last_year",
         "budget",
     ),
+    Outcome(
+        "cost_programme_loans",
+        "mln RUB per quarter",
+        "Interest subsidy of loan programmes open to all (IDF, KIP)",
+        "Субсидия по займам программ для всех (ФРП, КИП)",
+        "sum",
+        "budget",
+    ),
+    Outcome(
+        "loan_grant_equivalent",
+        "mln RUB per quarter",
+        "Grant-equivalent of preferential loans granted",
+        "Грант-эквивалент выданных льготных займов",
+        "sum",
+        "budget",
+    ),
+    Outcome(
+        "local_purchases",
+        "mln RUB per quarter",
+        "Yards' purchases from local firms",
+        "Закупки верфей у местных предприятий",
+        "sum",
+        "economy",
+    ),
+    Outcome(
+        "credit_constrained",
+        "firms",
+        "Yards held back by their borrowing limit",
+        "Верфи, ограниченные лимитом заимствований",
+        "sum",
+        "economy",
+    ),
 )
 
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)

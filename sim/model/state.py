@@ -10,12 +10,22 @@ quarter's :class:`~sim.model.ledger.Ledger`, and the public queries mechanisms s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.model.ledger import Ledger
 from sim.scenario.schema import Scenario
 
-__all__ = ["KIND_LARGE", "KIND_SME", "ROLE_COMPONENT", "ROLE_FINAL", "FirmArrays", "State"]
+__all__ = [
+    "KIND_LARGE",
+    "KIND_SME",
+    "ROLE_COMPONENT",
+    "ROLE_FINAL",
+    "FirmArrays",
+    "Loan",
+    "State",
+]
 
 KIND_LARGE = 0
 KIND_SME = 1
@@ -42,6 +52,7 @@ _FLOAT = (
     "pref_rate",
     "taste",
     "profit",
+    "ebitda",
     "unit_cost",
     "price",
     "loss_quarters",
@@ -84,6 +95,29 @@ class FirmArrays:
         return idx
 
 
+@dataclass
+class Loan:
+    """One preferential loan on a firm's books (docs/model.md 7.12).
+
+    Attributes:
+        firm: The borrower.
+        programme: The lending programme (its budget key).
+        balance: Principal outstanding (mln RUB).
+        rate: Interest rate, fixed at origination (per year).
+        term_quarters: Repayment term; ``1 / term_quarters`` of the balance is repaid a quarter.
+        federal_share: Share of the interest subsidy borne by the federal budget.
+        world: True for a programme open in every arm (IDF, KIP), False for a regime's own.
+    """
+
+    firm: int
+    programme: str
+    balance: float
+    rate: float
+    term_quarters: int
+    federal_share: float
+    world: bool
+
+
 class State:
     """Firm arrays, the quarter, world variables and the shared queries of one run.
 
@@ -98,6 +132,7 @@ class State:
         trades: Trade names, in scenario order (a firm's ``trade`` indexes it).
         key_rate: CBR key rate (prices, 7.1).
         market_rate: Market loan rate, key rate + spread (prices, 7.1).
+        loans: Preferential loans outstanding (financing, 7.12).
         agglo_base: Cluster employment at the start, the spillover's reference (production).
         cost_comp: Competitors' unit cost, the price numeraire (calibration, 5.2).
         supplier_cost0: Each supplier's reference unit cost (calibration; entry adds slots).
@@ -125,6 +160,7 @@ class State:
         # prices (7.1) and production (7.10)
         self.key_rate = spec.finance.key_rate_start
         self.market_rate = self.key_rate + spec.finance.market_loan_spread
+        self.loans: list[Loan] = []
         self.agglo_base = 1.0
         self.cost_comp = 1.0
         self.supplier_cost0 = np.ones(0)

@@ -27,6 +27,7 @@ __all__ = [
     "FirmGroup",
     "JointProjectSubsidy",
     "Labour",
+    "LoanProgramme",
     "Market",
     "Membership",
     "MoneyParam",
@@ -329,7 +330,18 @@ class Registry(_Frozen):
 
 
 class Finance(_Frozen):
-    """Interest rates, investment and depreciation."""
+    """Interest rates, investment, depreciation and the firms' borrowing limit.
+
+    Attributes:
+        market_loan_spread: Market loan rate over the key rate (per year).
+        cash_buffer_quarters: Cash a firm keeps, in quarters of revenue; only cash above it
+            pays for investment.
+        max_debt_to_ebitda: Borrowing limit: total debt at most this multiple of annual EBITDA
+            plus grant instalments still due (a bank covenant).
+        own_funds_spread: Opportunity rate of a firm's own funds over the key rate; None: the
+            market loan spread (a firm that spends cash would otherwise borrow or repay at the
+            market rate).
+    """
 
     key_rate_start: Share = 0.16
     key_rate_long_run: Share = 0.08
@@ -341,6 +353,8 @@ class Finance(_Frozen):
     productivity_gain_per_investment: NonNegative = 0.02
     loan_term_years: PositiveInt = 5
     cash_buffer_quarters: NonNegative = 0.5
+    max_debt_to_ebitda: Annotated[float, Field(ge=0.0, le=20.0)] = 3.5
+    own_funds_spread: Annotated[float, Field(ge=-0.2, le=0.5)] | None = None
 
 
 class Taxes(_Frozen):
@@ -413,19 +427,42 @@ class StarterBatchSubsidy(_Frozen):
     budget_level: BudgetLevel = "federal"
 
 
-class PreferentialLoans(_Frozen):
-    """Preferential loans (IDF, cluster investment platform).
+class LoanProgramme(_Frozen):
+    """A preferential loan programme with its eligibility rules (IDF, KIP, a regional fund).
 
-    Rate = multiplier x key rate + spread.
+    Rate = multiplier x key rate + spread. A firm may borrow from the programme for an outlay
+    (a joint project or a capacity investment) of at least ``min_project_mln_rub``: at most
+    ``max_share_of_project`` of the outlay (the rest is co-financed), between
+    ``min_loan_mln_rub`` and ``max_loan_mln_rub``, while the year's budget lasts, and within
+    the firm's borrowing limit. A programme that ``requires_registration`` lends only to
+    roster members of a registered cluster; otherwise it lends in every arm.
     """
 
     programme: Annotated[str, Field(min_length=1)]
     key_rate_multiplier: RateParam
     spread: RateParam
+    min_loan_mln_rub: MoneyParam
     max_loan_mln_rub: MoneyParam
+    min_project_mln_rub: MoneyParam
+    max_share_of_project: RateParam
     term_years: CountParam
     annual_budget_mln_rub: MoneyParam
     federal_share: RateParam
+    requires_registration: bool = True
+    borrowers: Literal["large", "sme", "any"] = "large"
+
+    @model_validator(mode="after")
+    def _loan_range(self) -> LoanProgramme:
+        if self.min_loan_mln_rub.value > self.max_loan_mln_rub.value:
+            raise ValueError(
+                f"min_loan_mln_rub ({self.min_loan_mln_rub.value:g}) exceeds max_loan_mln_rub "
+                f"({self.max_loan_mln_rub.value:g})"
+            )
+        return self
+
+
+#: A regime's preferential loans are a loan programme (usually one requiring registration).
+PreferentialLoans = LoanProgramme
 
 
 class TaxRelief(_Frozen):
@@ -468,6 +505,7 @@ class Scenario(_Frozen):
     sez: Sez
     production: Production
     sme_demography: SmeDemography = SmeDemography()
+    loan_programmes: list[LoanProgramme] = Field(default_factory=list)
     regimes: Annotated[dict[Name, Regime], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -486,6 +524,16 @@ class Scenario(_Frozen):
             raise ValueError("at least one firm group must have role = 'final'")
         if ARM_DE_FACTO in self.regimes:
             raise ValueError(f"'{ARM_DE_FACTO}' is the reserved name of the unregistered arm")
+        world = [p.programme for p in self.loan_programmes]
+        if len(set(world)) != len(world):
+            raise ValueError("loan_programmes: programme names must be unique")
+        for name, regime in self.regimes.items():
+            pl = regime.preferential_loans
+            if pl is not None and pl.programme in world:
+                raise ValueError(
+                    f"regimes.{name}.preferential_loans: programme '{pl.programme}' is already a "
+                    "loan programme of the world (loan_programmes); a regime adds its own"
+                )
         return self
 
     @property

@@ -24,35 +24,47 @@ def _one_pair(yard_attrs=None, supplier_attrs=None, regime="de_facto", registere
     return st, gov
 
 
+def test_attraction_sums_each_suppliers_capacity_times_its_price_power():
+    # two suppliers of free capacity 3 and 1 at prices 1 and 1.1: 3 x 1 + 1 x 1.1^-8
+    assert sourcing.attraction(np.array([3.0, 1.0]), np.array([1.0, 1.1]), 8.0) == pytest.approx(
+        3.0 + 1.1**-8, rel=1e-12
+    )
+    # per supplier, not the group average price: a dear newcomer adds to the group, never
+    # makes it less attractive (Jensen: the average price would have lowered the sum)
+    alone = sourcing.attraction(np.array([3.0]), np.array([1.0]), 8.0)
+    with_newcomer = sourcing.attraction(np.array([3.0, 1.0]), np.array([1.0, 1.06]), 8.0)
+    average_price = 4.0 * ((3 * 1.0 + 1 * 1.06) / 4) ** -8.0
+    assert with_newcomer > alone
+    assert with_newcomer > average_price
+
+
 def test_group_shares_two_equal_groups_and_outside_get_a_third_each():
-    # w_g = (cap_g / D) * p^-beta = (10 / 10) * 1^-8 = 1; share_g = 1 / (1 + 1 + a_O = 1) = 1/3
-    shares = sourcing.group_shares(10.0, np.array([10.0, 10.0]), np.ones(2), 8.0, 1.0)
+    # w_g = A_g / D = 10 / 10 = 1; share_g = 1 / (1 + 1 + a_O = 1) = 1/3
+    shares = sourcing.group_shares(10.0, np.array([10.0, 10.0]), 1.0)
     assert shares == pytest.approx([1 / 3, 1 / 3], rel=1e-12)
 
 
 def test_group_shares_price_and_capacity_enter_the_logit():
-    # w_P = (4 / 8) * 1.1^-8, w_N = (2 / 8) * 1^-8 = 0.25; a_O = 0.5
+    # A_P = 4 x 1.1^-8, A_N = 2 x 1^-8; D = 8: w_P = 0.5 x 1.1^-8, w_N = 0.25; a_O = 0.5
     w_p = 0.5 * 1.1**-8
-    shares = sourcing.group_shares(8.0, np.array([4.0, 2.0]), np.array([1.1, 1.0]), 8.0, 0.5)
+    attr = np.array([4.0 * 1.1**-8, 2.0])
+    shares = sourcing.group_shares(8.0, attr, 0.5)
     assert shares == pytest.approx([w_p / (w_p + 0.75), 0.25 / (w_p + 0.75)], rel=1e-12)
     # 0.5 * 0.4665074 = 0.2332537; 0.2332537 / 0.9832537 = 0.2372264
     assert shares[0] == pytest.approx(0.2372264, rel=1e-6)
 
 
 def test_group_shares_no_demand_or_no_capacity_buys_nothing_locally():
-    assert sourcing.group_shares(0.0, np.array([5.0, 5.0]), np.ones(2), 8.0, 1.0).tolist() == [
-        0.0,
-        0.0,
-    ]
+    assert sourcing.group_shares(0.0, np.array([5.0, 5.0]), 1.0).tolist() == [0.0, 0.0]
     # a group without free capacity has weight 0: the other gets 1 / (1 + 1)
-    shares = sourcing.group_shares(10.0, np.array([0.0, 10.0]), np.ones(2), 8.0, 1.0)
+    shares = sourcing.group_shares(10.0, np.array([0.0, 10.0]), 1.0)
     assert shares == pytest.approx([0.0, 0.5], rel=1e-12)
 
 
 def test_group_shares_rows_equal_group_shares_row_by_row():
     demand = np.array([10.0, 0.0, 8.0])
-    eff = np.array([[1.0, 1.0], [1.0, 1.0], [1.1, 1.0]])
-    rows = sourcing.group_shares_rows(demand, np.array([4.0, 2.0]), eff, 8.0, 0.5)
+    attr = np.array([[4.0, 2.0], [4.0, 2.0], [4.0 * 1.1**-8, 2.0]])
+    rows = sourcing.group_shares_rows(demand, attr, 0.5)
     # row 0: w = 0.4, 0.2 -> / 1.1; row 1: no demand; row 2: as in the test above
     w_p = 0.5 * 1.1**-8
     assert rows[0] == pytest.approx([0.4 / 1.1, 0.2 / 1.1], rel=1e-12)

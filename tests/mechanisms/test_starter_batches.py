@@ -114,8 +114,20 @@ def test_pay_nothing_without_claims_or_instrument():
 
 def test_expected_benefit_of_starter_batches():
     sc = scenario()
-    st = state([yard(purchases_local=12.0), supplier(0, sales_cluster=8.0)], sc)
-    value = np.array([1.0, 1.0])
-    starter_batches.add_expected_benefit(value, st, sc.regimes[ARM].starter_batch_subsidy)
-    # yard: 0.5 x 12 = 6 (plus 1); supplier: 0.25 x 0.5 x 8 = 1 (plus 1)
-    np.testing.assert_allclose(value, [7.0, 2.0], rtol=1e-12)
+    st = state([
+        yard(purchases_from_participants=12.0, purchases_local=30.0),
+        yard(purchases_from_participants=40.0),  # 140 of its 150 paid already
+        yard(purchases_from_participants=12.0, alive=False),  # closed
+        supplier(0, purchases_from_participants=8.0, sales_cluster=8.0),  # not a buyer
+    ], sc)  # fmt: skip
+    sb = sc.regimes[ARM].starter_batch_subsidy
+    gov = government(sc, ARM)  # as a roster member: registration is not asked
+    gov.starter_paid = np.array([0.0, 140.0])
+    value = starter_batches.expected_benefit(st, gov, sb)
+    # yard 0: 0.5 x 12 = 6 (purchases from participants, not all local purchases)
+    # yard 1: min(0.5 x 40, 150 - 140) = 10; closed firm and supplier: 0
+    assert value == pytest.approx([6.0, 10.0, 0.0, 0.0], abs=1e-12)
+    gov.book("starter_batch", 199.0, 1)  # 1 of 200 left: still the whole claim
+    assert starter_batches.expected_benefit(st, gov, sb) == pytest.approx([6.0, 10.0, 0.0, 0.0])
+    gov.book("starter_batch", 1.0, 1)  # the year's budget is spent
+    assert starter_batches.expected_benefit(st, gov, sb).tolist() == [0.0] * 4

@@ -68,5 +68,9 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
         "sez_tax_expenditure": led.sez_tax_expenditure,
         "tax_federal": led.tax["federal"],
         "tax_regional": led.tax["regional"],
+        "cost_programme_loans": led.programme_cost["federal"] + led.programme_cost["regional"],
+        "loan_grant_equivalent": led.grant_equivalent,
+        "credit_constrained": float(led.credit_constrained),
+        "local_purchases": float(f.purchases_local[:n][fin].sum()),
         "loans_outstanding": float((f.debt_market[:n] + f.debt_pref[:n])[alive].sum()),
     }

@@ -3,13 +3,18 @@
 Large enterprises split localisable purchases between local suppliers and outside (imported or
 other-region) suppliers by a logit on effective price, rationed by the local suppliers' free
 capacity. For each trade ``k`` and buyer group ``b``, the options are local participant
-suppliers (P), local non-participant suppliers (N) and outside suppliers (O):
+suppliers (P), local non-participant suppliers (N) and outside suppliers (O). Every supplier
+is priced on its own (no group average, so a newcomer adds its own attraction and never makes
+its group dearer):
 
-* ``V_g = ln(cap_g / D_k) - beta ln(pe_{b,g})`` for ``g`` in {P, N};  ``V_O = ln(a_O)``
-* ``pe_{b,g} = (1 + premium_k) * cost_g * (1 + search * unmatched_g) * (1 - s_{b,g})`` where
+* ``pe_{b,i} = (1 + premium_k) * cost_i / cost0_i * (1 + search * u_{b,i}) * (1 - s_{b,g})``,
+  ``u_{b,i}`` = 0 for a matched participant supplier selling to a participant buyer, else 1;
   ``s`` is the starter-batch subsidy rate (:mod:`sim.model.mechanisms.starter_batches`)
-* demand of the group ``D_{b,k} * share_{b,g}`` is rationed to the group's free capacity; the
-  excess is bought outside.
+* group attraction ``A_{b,g} = sum_{i in g} cap_i * pe_{b,i}^(-beta)`` (free capacity ``cap``)
+* share of group ``g``: ``(A_{b,g} / D_{b,k}) / (sum_h A_{b,h} / D_{b,k} + a_O)``
+* demand of the group ``D_{b,k} * share_{b,g}`` is rationed to the group's free capacity and
+  shared among its suppliers in proportion to their free capacity; the excess is bought
+  outside.
 
 Buyer groups: claimants of the starter-batch subsidy, other participants, non-participants.
 Seller groups per trade: qualified participant suppliers (P) and qualified other local
@@ -24,52 +29,42 @@ from sim.model.agents import Government
 from sim.model.mechanisms import starter_batches
 from sim.model.state import ROLE_FINAL, State
 
-__all__ = ["group_shares", "group_shares_rows", "source"]
+__all__ = ["attraction", "group_shares", "group_shares_rows", "source"]
 
 
-def group_shares(
-    demand: float,
-    capacity: np.ndarray,
-    eff_price: np.ndarray,
-    beta: float,
-    outside_attraction: float,
-) -> np.ndarray:
+def attraction(free: np.ndarray, eff_price: np.ndarray, beta: float) -> float:
+    """A supplier group's attraction ``sum_i free_i * pe_i^(-beta)`` (prices floored at 1e-9)."""
+    return float(np.multiply(free, np.power(np.maximum(eff_price, 1e-9), -beta)).sum())
+
+
+def group_shares(demand: float, attraction: np.ndarray, outside_attraction: float) -> np.ndarray:
     """Shares of ``demand`` bought from each local group (the rest goes outside).
 
     Args:
         demand: Localisable demand of the buyer group in this trade (mln RUB).
-        capacity: Free capacity of each local supplier group (mln RUB).
-        eff_price: Effective price index of each local group for this buyer group.
-        beta: Price sensitivity.
+        attraction: Attraction of each local supplier group (:func:`attraction`).
         outside_attraction: Attraction ``a_O`` of outside suppliers (price index 1).
 
     Returns:
         Array of shares, one per local group; their sum is at most 1.
     """
     if demand <= 0:
-        return np.zeros(len(capacity))
-    ratio = np.maximum(capacity, 0.0) / demand
-    # eff_price is floored at 1e-9, so the power never divides by zero (no errstate needed).
-    w = np.where(ratio > 0, ratio * np.power(np.maximum(eff_price, 1e-9), -beta), 0.0)
+        return np.zeros(len(attraction))
+    w = np.maximum(attraction, 0.0) / demand
     return w / (w.sum() + outside_attraction)
 
 
 def group_shares_rows(
-    demand: np.ndarray,
-    capacity: np.ndarray,
-    eff_price: np.ndarray,
-    beta: float,
-    outside_attraction: float,
+    demand: np.ndarray, attraction: np.ndarray, outside_attraction: float
 ) -> np.ndarray:
     """:func:`group_shares` for several buyer groups at once (one row per buyer group).
 
-    Row ``b`` equals ``group_shares(demand[b], capacity, eff_price[b], ...)``: zeros where
+    Row ``b`` equals ``group_shares(demand[b], attraction[b], ...)``: zeros where
     ``demand[b] <= 0``.
     """
     has = demand > 0
     d = np.where(has, demand, 1.0)[:, None]
-    ratio = np.maximum(capacity, 0.0) / d
-    w = np.where(ratio > 0, ratio * np.power(np.maximum(eff_price, 1e-9), -beta), 0.0)
+    w = np.maximum(attraction, 0.0) / d
     shares = w / (w.sum(axis=1, keepdims=True) + outside_attraction)
     shares[~has] = 0.0
     return shares
@@ -116,23 +111,22 @@ def source(state: State, gov: Government) -> None:
         cap_g = np.array([fr.sum() for fr in frees])
         if cap_g.sum() <= 0:
             continue
-        base_price = np.ones(2)
-        unmatched = np.ones(2)
-        for gi, g in enumerate(groups):
-            if cap_g[gi] > 0:
-                w = frees[gi]
-                # np.average(a, weights=w) == (a * w).sum() / w.sum(), bit for bit
-                base_price[gi] = np.multiply(rel_cost[g], w).sum() / w.sum()
-                if gi == 0:
-                    unmatched[gi] = np.multiply(unmatched_all[g], w, dtype=float).sum() / w.sum()
-        base_price *= 1 + trade.local_price_premium
+        # Each supplier's own effective price; participant buyers pay no search cost to
+        # matched participant suppliers; the claimants' subsidy scales P's prices.
+        base = rel_cost * (1 + trade.local_price_premium)
+        beta = sc.price_sensitivity
+        search = 1 + sc.unmatched_search_cost
+        p_in = groups[0]
+        a_p_part = attraction(
+            frees[0], base[p_in] * (1 + sc.unmatched_search_cost * unmatched_all[p_in]), beta
+        )
+        a_p_out = attraction(frees[0], base[p_in] * search, beta)
+        a_n = attraction(frees[1], base[groups[1]] * search, beta)
+        subsidised = a_p_part * max(1 - sb_rate, 1e-9) ** (-beta)
+        attr = np.array([[subsidised, a_n], [a_p_part, a_n], [a_p_out, a_n]])
         demand_b = demand_all * trade.purchase_share
-        # All three buyer groups at once (row bi == group_shares(demand_b[bi], ...), elementwise).
-        search = np.array([unmatched, unmatched, (1.0, 1.0)]) * sc.unmatched_search_cost
-        eff = base_price * (1 + search)
-        eff[0, 0] *= 1 - sb_rate
         bought = demand_b[:, None] * group_shares_rows(
-            demand_b, cap_g, eff, sc.price_sensitivity, state.outside_attraction[k]
+            demand_b, attr, state.outside_attraction[k]
         )
         # Ration each seller group to its free capacity.
         tot = bought.sum(axis=0)
