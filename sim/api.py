@@ -118,20 +118,26 @@ class RunSummary:
             f"{self.root_seed}; runs: {self.counts.get('completed', 0)} completed, "
             f"{self.counts.get('skipped', 0)} already stored, "
             f"{self.counts.get('failed', 0)} failed",
-            f"Effects vs the de-facto arm over {years:g} years, % with 95 % CI "
-            "(output: cumulative; others: last-year mean)",
+            f"Effects vs the de-facto arm over {years:g} years, % with 95 % CI (ratio of means; "
+            "output cumulative, others last-year mean; market share also in percentage points)",
             "",
         ]
         head = f"{'regime':<24}" + "".join(f"{o:>26}" for o in HEADLINE_OUTCOMES)
-        head += f"{'pref. cost, mln RUB':>22}{'budget eff. fed/reg':>22}"
+        head += f"{'share, pp':>22}{'registered':>16}{'pref. cost, mln RUB':>22}"
+        head += f"{'budget eff. fed/reg':>22}"
         lines.append(head)
         for _, r in self.table.iterrows():
             cells = "".join(
                 f"{_fmt_ci(r[f'{o}_pct'], r[f'{o}_pct_ci_low'], r[f'{o}_pct_ci_high']):>26}"
                 for o in HEADLINE_OUTCOMES
             )
+            pp = _fmt_ci(r.get("market_share_pp", np.nan), r.get("market_share_pp_ci_low", np.nan),
+                         r.get("market_share_pp_ci_high", np.nan))  # fmt: skip
+            reg = _registered(
+                r.get("registered_share", np.nan), r.get("registration_quarter", np.nan)
+            )
             be = f"{_num(r['be_federal'])} / {_num(r['be_regional'])}"
-            lines.append(f"{r['arm']:<24}{cells}{r['cost_total']:>22,.0f}{be:>22}")
+            lines.append(f"{r['arm']:<24}{cells}{pp:>22}{reg:>16}{r['cost_total']:>22,.0f}{be:>22}")
         if self.figures:
             lines.extend(["", f"figures and tables: {self.figures}"])
         lines.extend(["", *self.notes])
@@ -140,6 +146,15 @@ class RunSummary:
 
 def _num(x: float) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{x:.2f}"
+
+
+def _registered(share: float, quarter: float) -> str:
+    """``85 % q9``: share of runs that registered and the median first quarter."""
+    if share is None or not np.isfinite(share):
+        return "n/a"
+    if not np.isfinite(quarter):
+        return f"{100 * share:.0f} %"
+    return f"{100 * share:.0f} % q{quarter:.0f}"
 
 
 def _fmt_ci(m: float, lo: float, hi: float) -> str:

@@ -165,11 +165,24 @@ class Experiment(_Frozen):
 
 
 class Market(_Frozen):
-    """Demand for the cluster's final products and the outside competitors.
+    """Demand for the cluster's final products and the outside competitors (the rivals).
 
     New orders arrive as a Poisson number per quarter with lognormal sizes. Each order goes to a
-    final producer of the cluster or to the outside competitors by a logit on price and delivery
-    time.
+    final producer of the cluster or to the rivals by a logit on price, delivery time and free
+    capacity (docs/model.md 7.2).
+
+    Attributes:
+        order_window_quarters: A yard's free capacity for new orders is what its capacity can
+            build in this many quarters beyond its order book (a full yard wins nothing).
+        rival_productivity_trend_per_year: The rivals' unit cost falls by this share a year
+            (their own productivity trend).
+        rival_price_response: Elasticity of the rivals' price to their share of orders: rivals
+            that lose share cut their price by ``(share / share_0)^response``.
+        russian_share_of_rivals: Share of the rivals' orders that other Russian yards win: the
+            orders the cluster wins from rivals displace that share from Russian producers.
+        order_size_per_yard_quarter: When set, the mean order size is this multiple of the mean
+            final producer's initial quarterly output (instead of ``order_size_mln_rub.mean``),
+            so that orders keep their size relative to the yards when a scenario is scaled.
     """
 
     market_orders_mln_rub_per_year: Positive
@@ -183,6 +196,11 @@ class Market(_Frozen):
     build_quarters_min: Positive = 4.0
     target_cover_quarters: Positive = 12.0
     initial_order_book_years: NonNegative = 3.0
+    order_window_quarters: Positive = 12.0
+    rival_productivity_trend_per_year: Annotated[float, Field(ge=-0.1, le=0.2)] = 0.0
+    rival_price_response: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
+    russian_share_of_rivals: Share = 0.5
+    order_size_per_yard_quarter: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
 
 
 class Trade(_Frozen):
@@ -394,6 +412,7 @@ class Production(_Frozen):
     sme_qualification_cost_mln_rub: NonNegative = 3.0
     sme_qualification_step: Share = 0.1
     sme_capacity_growth_per_quarter: Share = 0.03
+    capacity_retirement_per_year: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
 
 
 class SmeDemography(_Frozen):
@@ -419,11 +438,21 @@ class JointProjectSubsidy(_Frozen):
 
 
 class StarterBatchSubsidy(_Frozen):
-    """Reimbursement of part of purchases of starter batches from other participants."""
+    """Reimbursement of part of purchases of starter batches from other participants.
+
+    Starter batches are a new supplier's first deliveries: purchases from a participant
+    supplier count while it is within ``first_batches_quarters`` of its first sale to the
+    cluster (or has not sold to it yet).
+    """
 
     rate: RateParam
     cap_per_applicant_mln_rub: MoneyParam
     annual_budget_mln_rub: MoneyParam
+    first_batches_quarters: CountParam = CountParam(
+        value=4,
+        unit="quarters after a supplier's first sale to the cluster",
+        source="assumption: starter batches are a new supplier's first year of deliveries",
+    )
     budget_level: BudgetLevel = "federal"
 
 

@@ -236,9 +236,7 @@ def plan(
     )
     for prog, world in programmes:
         rate = programme_rate(prog, state.key_rate)
-        if rate >= r_m or not may_borrow(
-            prog, gov, int(f.kind[i]), bool(eligible[i]), as_member
-        ):
+        if rate >= r_m or not may_borrow(prog, gov, int(f.kind[i]), bool(eligible[i]), as_member):
             continue
         budget_left = gov.remaining(prog.programme, prog.annual_budget_mln_rub.value, q)
         amount = programme_loan(prog, outlay, budget_left, room, rest, outlay - rest)

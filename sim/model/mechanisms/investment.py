@@ -7,7 +7,8 @@ capital ``4 (p - c + d) / kappa`` beats the plan's blended rate
 (:meth:`sim.model.agents.LargeEnterprise.invests`). When the borrowing limit keeps the plan
 below ``X*`` the firm is credit-constrained: it invests what it can finance (planned again for
 that smaller outlay). Investment adds ``X / kappa`` to capacity and raises productivity by
-``g * X / (K kappa)``. Loans are amortised first.
+``g * X / (K kappa)``. Loans are amortised first, and every firm's capacity wears out by
+``capacity_retirement_per_year / 4`` a quarter (:func:`retire`) before the yards decide.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sim.model.agents import Government, LargeEnterprise
 from sim.model.mechanisms import financing
 from sim.model.state import ROLE_FINAL, State
 
-__all__ = ["annual_return", "invest", "wanted_outlay"]
+__all__ = ["annual_return", "invest", "retire", "wanted_outlay"]
 
 
 def wanted_outlay(state: State) -> np.ndarray:
@@ -38,9 +39,16 @@ def annual_return(state: State) -> np.ndarray:
     return 4.0 * (f.price[:n] - f.unit_cost[:n] + dep) / fs.capital_mln_rub_per_capacity
 
 
+def retire(state: State) -> None:
+    """Capacity wears out: ``K <- K (1 - retirement / 4)`` for every firm each quarter."""
+    f, n = state.firms, state.firms.n
+    f.capacity[:n] *= 1.0 - state.spec.production.capacity_retirement_per_year / 4.0
+
+
 def invest(state: State, gov: Government) -> None:
-    """Amortise loans, then let final producers invest in capacity."""
+    """Amortise loans, retire worn capacity, then let final producers invest in capacity."""
     financing.amortise(state, gov)
+    retire(state)
     fs, f, n = state.spec.finance, state.firms, state.firms.n
     kappa = fs.capital_mln_rub_per_capacity
     want = wanted_outlay(state)

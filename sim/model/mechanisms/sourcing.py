@@ -13,12 +13,13 @@ its group dearer):
 * group attraction ``A_{b,g} = sum_{i in g} cap_i * pe_{b,i}^(-beta)`` (free capacity ``cap``)
 * share of group ``g``: ``(A_{b,g} / D_{b,k}) / (sum_h A_{b,h} / D_{b,k} + a_O)``
 * demand of the group ``D_{b,k} * share_{b,g}`` is rationed to the group's free capacity and
-  shared among its suppliers in proportion to their free capacity; the excess is bought
-  outside.
+  shared among its suppliers in proportion to their free capacity; what a group cannot supply
+  spills to the other local groups with room (:func:`spill`) before it is bought outside.
 
 Buyer groups: claimants of the starter-batch subsidy, other participants, non-participants.
-Seller groups per trade: qualified participant suppliers (P) and qualified other local
-suppliers (N); the rest is bought outside.
+Seller groups per trade: new participant suppliers (within their starter-batch window, the
+only purchases the subsidy reimburses), other participant suppliers, and non-participant
+suppliers, all qualified; the rest is bought outside.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sim.model.agents import Government
 from sim.model.mechanisms import starter_batches
 from sim.model.state import ROLE_FINAL, State
 
-__all__ = ["attraction", "group_shares", "group_shares_rows", "source"]
+__all__ = ["attraction", "group_shares", "group_shares_rows", "source", "spill"]
 
 
 def attraction(free: np.ndarray, eff_price: np.ndarray, beta: float) -> float:
@@ -70,6 +71,28 @@ def group_shares_rows(
     return shares
 
 
+def spill(bought: np.ndarray, wanted: np.ndarray, cap: np.ndarray, attr: np.ndarray) -> None:
+    """Send what rationing left unbought to the other local groups with room, before outside.
+
+    ``bought[b, g]`` (already rationed to ``cap``) grows in place: each buyer row's unmet
+    demand ``wanted - bought`` goes to the other groups in proportion to their attraction for
+    that row, and every group is rationed to its capacity again.
+    """
+    unmet = np.maximum(wanted - bought, 0.0).sum(axis=1)
+    if unmet.sum() <= 0:
+        return
+    room = np.maximum(cap - bought.sum(axis=0), 0.0)
+    if room.sum() <= 0:
+        return
+    open_ = room > 0
+    w = np.where(open_, np.maximum(attr, 0.0), 0.0)
+    norm = w.sum(axis=1, keepdims=True)
+    extra = unmet[:, None] * np.divide(w, norm, out=np.zeros_like(w), where=norm > 0)
+    tot = extra.sum(axis=0)
+    extra *= np.where(tot > room, room / np.maximum(tot, 1e-12), 1.0)
+    bought += extra
+
+
 def source(state: State, gov: Government) -> None:
     """Allocate this quarter's purchases; book the starter-batch subsidy; record contracts."""
     s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
@@ -79,77 +102,88 @@ def source(state: State, gov: Government) -> None:
     purchases = np.where(fin, f.output[:n] * f.price[:n] * sc.purchases_share_of_output, 0.0)
     localisable = purchases * sc.localisable_share
 
-    # Starter-batch subsidy: who can claim it and at what rate this quarter.
+    # Starter-batch subsidy: who can claim it, at what rate, and which suppliers are new.
     eligible, sb_rate = starter_batches.claimants(state, gov, fin)
+    new_supplier = starter_batches.new_suppliers(state, gov)
     part = f.participant[:n] & alive
     buyer_groups = [eligible, fin & part & ~eligible, fin & ~part]
 
     f.sales_cluster[:n] = 0.0
     f.purchases_local[:n] = 0.0
     f.purchases_from_participants[:n] = 0.0
+    f.purchases_starter[:n] = 0.0
     claims = np.zeros(n)
     cost0 = state.supplier_cost0[:n]
-    # What does not change between trades is computed once (it used to be recomputed per trade).
     free_all, ok_all = state.supplier_free_capacity_all()
     rel_cost = f.unit_cost[:n] / cost0
     unmatched_all = ~f.matched[:n]
-    not_part = ~part
     trade_of = f.trade[:n]
     sales_cluster = f.sales_cluster[:n]
     purchases_local = f.purchases_local[:n]
     purchases_from_part = f.purchases_from_participants[:n]
+    purchases_starter = f.purchases_starter[:n]
     demand_all = np.array([localisable[b].sum() for b in buyer_groups])
     buyer_weights = [localisable[b] for b in buyer_groups]
-    for k, trade in enumerate(s.sourcing.trades):
+    beta = sc.price_sensitivity
+    search = 1 + sc.unmatched_search_cost
+    discount = max(1 - sb_rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
+    for k, trade in enumerate(sc.trades):
         in_trade = ok_all & (trade_of == k)
         if not in_trade.any():
             continue
         free = np.where(in_trade, free_all, 0.0)
         pos = free > 0
-        groups = [pos & part, pos & not_part]
+        # Seller groups: new participant suppliers (starter batches), other participants,
+        # non-participants.
+        groups = [pos & part & new_supplier, pos & part & ~new_supplier, pos & ~part]
         frees = [free[g] for g in groups]
         cap_g = np.array([fr.sum() for fr in frees])
         if cap_g.sum() <= 0:
             continue
         # Each supplier's own effective price; participant buyers pay no search cost to
-        # matched participant suppliers; the claimants' subsidy scales P's prices.
+        # matched participant suppliers.
         base = rel_cost * (1 + trade.local_price_premium)
-        beta = sc.price_sensitivity
-        search = 1 + sc.unmatched_search_cost
-        p_in = groups[0]
-        a_p_part = attraction(
-            frees[0], base[p_in] * (1 + sc.unmatched_search_cost * unmatched_all[p_in]), beta
+        a_part = [
+            attraction(frees[g], base[groups[g]] * (1 + sc.unmatched_search_cost
+                                                    * unmatched_all[groups[g]]), beta)
+            for g in (0, 1)
+        ]  # fmt: skip
+        a_out = [attraction(frees[g], base[groups[g]] * search, beta) for g in (0, 1, 2)]
+        attr = np.array(
+            [
+                [a_part[0] * discount, a_part[1], a_out[2]],  # claimants
+                [a_part[0], a_part[1], a_out[2]],  # other participants
+                [a_out[0], a_out[1], a_out[2]],  # non-participants
+            ]
         )
-        a_p_out = attraction(frees[0], base[p_in] * search, beta)
-        a_n = attraction(frees[1], base[groups[1]] * search, beta)
-        subsidised = a_p_part * max(1 - sb_rate, 1e-9) ** (-beta)
-        attr = np.array([[subsidised, a_n], [a_p_part, a_n], [a_p_out, a_n]])
         demand_b = demand_all * trade.purchase_share
-        bought = demand_b[:, None] * group_shares_rows(
-            demand_b, attr, state.outside_attraction[k]
-        )
-        # Ration each seller group to its free capacity.
-        tot = bought.sum(axis=0)
-        scale = np.where(tot > cap_g, cap_g / np.maximum(tot, 1e-12), 1.0)
-        bought *= scale
+        wanted = demand_b[:, None] * group_shares_rows(demand_b, attr, state.outside_attraction[k])
+        # Ration each seller group to its free capacity; what it cannot supply goes to the
+        # other local groups with room before it leaves the region.
+        tot = wanted.sum(axis=0)
+        bought = wanted * np.where(tot > cap_g, cap_g / np.maximum(tot, 1e-12), 1.0)
+        spill(bought, wanted, cap_g, attr)
         for gi, g in enumerate(groups):
-            if tot[gi] > 0:
+            if cap_g[gi] > 0:
                 sales_cluster[g] += bought[:, gi].sum() * frees[gi] / cap_g[gi]
         bought_by_buyer = bought.sum(axis=1)
+        from_part = bought[:, 0] + bought[:, 1]
         for bi, b in enumerate(buyer_groups):
             d = demand_b[bi]
             if d <= 0:
                 continue
             w = buyer_weights[bi] * trade.purchase_share / d
             purchases_local[b] += bought_by_buyer[bi] * w
-            purchases_from_part[b] += bought[bi, 0] * w
+            purchases_from_part[b] += from_part[bi] * w
+            purchases_starter[b] += bought[bi, 0] * w
             if bi == 0:
                 claims[b] += sb_rate * bought[bi, 0] * w
         # Contracts: participant sellers that sold to participant buyers, and those buyers.
-        if bought[:2, 0].sum() > 0:
-            f.last_contract_quarter[:n][groups[0]] = q
+        if from_part[:2].sum() > 0:
+            f.last_contract_quarter[:n][groups[0] | groups[1]] = q
     buyers_with = fin & part & (f.purchases_from_participants[:n] > 0)
     f.last_contract_quarter[:n][buyers_with] = q
     f.purchases[:n] = np.where(fin, purchases, f.purchases[:n])
-
+    first = (f.sales_cluster[:n] > 0) & (f.first_sale_quarter[:n] < 0)
+    f.first_sale_quarter[:n][first] = q
     starter_batches.pay(state, gov, claims)

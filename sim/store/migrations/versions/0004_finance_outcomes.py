@@ -1,7 +1,9 @@
-"""Finance outcomes: loan programmes open to all, grant-equivalent, local purchases, constraint.
+"""Finance and competitiveness outcomes (issues 14 and 15).
 
 Interest subsidy of the loan programmes open to all, the grant-equivalent of preferential loans,
-the yards' local purchases and the yards held back by their borrowing limit.
+the yards' local purchases and the yards held back by their borrowing limit; the yards' price
+relative to rivals, price-cost margin, delivery time and order-book cover, the orders displaced
+from other Russian yards, and output net of intra-cluster supplies.
 
 Revision ID: 0004
 Revises: 0003
@@ -23,6 +25,12 @@ _COLUMNS = (
     "loan_grant_equivalent",
     "local_purchases",
     "credit_constrained",
+    "price_index",
+    "price_cost_margin",
+    "delivery_quarters",
+    "order_book_cover",
+    "displaced_orders",
+    "net_output",
 )
 
 
