@@ -52,6 +52,7 @@ _FLOWS_OF_CLOSED = (
     "purchases",
     "purchases_local",
     "purchases_from_participants",
+    "purchases_starter",
 )
 
 

@@ -46,13 +46,15 @@ def _check(n, fd, n_min=10, fd_thr=0.20):
 def _three_firms():
     # revenue R = Y * p: yard 40 * 1.1 = 44, component plant 30 * 1.0 = 30, SME 4 * 1.04 = 4.16
     # outsiders; every firm earns an EBITDA of 6 (borrowing room 3.5 * 4 * 6 = 84, no debt)
-    # the yard wants to invest 0.25 * (640 / 8 - 50) * 5 = 37.5 and bought 5 from participants
+    # the yard wants to invest 0.25 * (640 / 8 - 50) * 5 = 37.5 and bought 5 from participants,
+    # 3 of them starter batches (from new participant suppliers)
     return [
         yard(
             output=40.0,
             price=1.1,
             purchases_local=5.0,
             purchases_from_participants=5.0,
+            purchases_starter=3.0,
             order_book=640.0,
             profit=3.0,
             capacity=50.0,
@@ -94,8 +96,9 @@ def test_net_benefit_with_the_2020s_package_by_hand():
     # P = 1 - Phi((ln 0.0448 - mu) / sigma) = 1 - Phi(-1.849592) = 0.967814 (mean 12 %, cv 0.5)
     go = 0.9678138443
     jp = np.array([0.5 * go * 75, 0.5 * go * 75, 0.0])
-    # starter batches (buyers only): the yard 0.5 * 5 bought from participants
-    sb = np.array([0.5 * 5.0, 0.0, 0.0])
+    # starter batches (buyers only): the yard 0.5 * 3 starter batches bought (not the 5 it
+    # bought from all participants)
+    sb = np.array([0.5 * 3.0, 0.0, 0.0])
     # regional 5 % loans: nothing for the project (IDF's 200 fills the 80 % co-financing
     # limit); the yard's capacity outlay 37.5: min(0.8 * 37.5, 200, 300, 420) = 30, worth
     # (20 % - 5 %) / 4 / (5 % + 1 / 20) = 0.375 per mln lent
@@ -114,8 +117,8 @@ def test_joint_project_benefit_needs_the_organisation():
     gov = government(sc, "cluster_support_2020s")
     nb = membership.net_benefit(st, gov, organisation(sc, exists=False), 1.0)
     # no projects to lead, so no subsidy and no project loan; the yard keeps its starter
-    # batches 2.5 and the loan for its capacity outlay 30 * 0.375 = 11.25
-    assert nb == pytest.approx([0.34 + 2.5 + 11.25, 0.2, -0.0584], rel=1e-12)
+    # batches 0.5 * 3 = 1.5 and the loan for its capacity outlay 30 * 0.375 = 11.25
+    assert nb == pytest.approx([0.34 + 1.5 + 11.25, 0.2, -0.0584], rel=1e-12)
 
 
 def test_net_benefit_with_tax_relief_only_by_hand():

@@ -5,8 +5,8 @@
 * utility of final producer ``j``: ``u_j = ln(F_j) - beta_p ln(p_j) - beta_d d_j`` with ``F_j``
   its free capacity (:meth:`sim.model.state.State.free_capacity`: a full yard wins nothing,
   installed capacity already promised counts for nothing); the rivals
-  ``u_0 = ln(F_0 (1 + g)^(t/4)) - beta_p ln(P_t) - beta_d d_0`` (their free capacity grows with
-  the market)
+  ``u_0 = ln(F_0 ((1 + g)(1 + g_R))^(t/4)) - beta_p ln(P_t) - beta_d d_0`` (their free capacity
+  grows with the market and their productivity)
 * the rivals move: their labour productivity grows by their own trend ``g_R``, so the labour
   part of their unit cost (``l``, the cluster's initial labour share) and the queue part of
   their delivery time fall with ``(1 + g_R)^(-t/4)``; their price ``P_t = c_t / c_0 *

@@ -82,9 +82,11 @@ def spill(bought: np.ndarray, wanted: np.ndarray, cap: np.ndarray, attr: np.ndar
     if unmet.sum() <= 0:
         return
     room = np.maximum(cap - bought.sum(axis=0), 0.0)
-    if room.sum() <= 0:
+    # A group rationed to its capacity has no room, whatever rounding leaves of it (a full
+    # group must not take a share of the unmet demand that its ~1e-17 of room then caps away).
+    open_ = (wanted.sum(axis=0) < cap) & (room > 1e-12 * np.maximum(cap, 1.0))
+    if not open_.any():
         return
-    open_ = room > 0
     w = np.where(open_, np.maximum(attr, 0.0), 0.0)
     norm = w.sum(axis=1, keepdims=True)
     extra = unmet[:, None] * np.divide(w, norm, out=np.zeros_like(w), where=norm > 0)
@@ -184,6 +186,6 @@ def source(state: State, gov: Government) -> None:
     buyers_with = fin & part & (f.purchases_from_participants[:n] > 0)
     f.last_contract_quarter[:n][buyers_with] = q
     f.purchases[:n] = np.where(fin, purchases, f.purchases[:n])
-    first = (f.sales_cluster[:n] > 0) & (f.first_sale_quarter[:n] < 0)
+    first = (f.sales_cluster[:n] > 0) & (f.first_sale_quarter[:n] == -1)  # not sold before
     f.first_sale_quarter[:n][first] = q
     starter_batches.pay(state, gov, claims)

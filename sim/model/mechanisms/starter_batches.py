@@ -51,8 +51,9 @@ def new_suppliers(state: State, gov: Government) -> np.ndarray:
     sb = regime.starter_batch_subsidy if regime is not None else None
     if sb is None:
         return np.zeros(n, dtype=bool)
-    first = f.first_sale_quarter[:n]
-    return (first < 0) | (state.quarter - first < sb.first_batches_quarters.value)
+    first = f.first_sale_quarter[:n]  # -1: not sold yet; -100: established at the start
+    window = sb.first_batches_quarters.value
+    return (first == -1) | ((first >= 0) & (state.quarter - first < window))
 
 
 def first_batch_sales(state: State, gov: Government) -> np.ndarray:
