@@ -97,15 +97,21 @@ def _tax_relief_effect(world: dict[str, float]) -> pd.DataFrame:
     return effects(df, ["investment", "credit_constrained", *GUARDED]).set_index("outcome")
 
 
+# A market growing 8 % a year: the yards want to expand, so a tight borrowing limit binds.
+GROWING = {"market.demand_growth_per_year": 0.08}
+
+
 def test_tax_relief_moves_investment_only_where_the_borrowing_limit_binds():
     tight = _tax_relief_effect(
-        {"finance.max_debt_to_ebitda": 1.0, "firm_groups.shipyards.cash_quarters_of_revenue": 0.2}
-    )
+        {**GROWING, "finance.max_debt_to_ebitda": 1.0,
+         "firm_groups.shipyards.cash_quarters_of_revenue": 0.2}
+    )  # fmt: skip
     assert tight.loc["investment", "ci_low"] > 0.0, tight
     assert tight.loc["credit_constrained", "effect"] < 0.0, tight
     loose = _tax_relief_effect(
-        {"finance.max_debt_to_ebitda": 20.0, "firm_groups.shipyards.cash_quarters_of_revenue": 4.0}
-    )
+        {**GROWING, "finance.max_debt_to_ebitda": 20.0,
+         "firm_groups.shipyards.cash_quarters_of_revenue": 4.0}
+    )  # fmt: skip
     inv = loose.loc["investment"]
     assert inv["ci_low"] <= 0.0 <= inv["ci_high"], loose  # no effect without the constraint
     assert abs(inv["effect_pct"]) < 0.25 * tight.loc["investment", "effect_pct"]
