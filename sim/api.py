@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.analysis.comparison import DEFAULT_OUTCOMES, check_outcomes, compare, compare_points
+from sim.analysis.effects import effects
 from sim.analysis.sensitivity import sensitivity as sensitivity_frame
 from sim.errors import InputError
 from sim.model.outcomes import OUTCOME_NAMES
@@ -39,6 +40,7 @@ from sim.report.pack import (
     write_report,
 )
 from sim.report.paths import output_folder, safe_component
+from sim.run.decomposition import decomposition_arms
 from sim.run.designs import DesignSpec
 from sim.run.results import RunResult
 from sim.run.runner import MemorySink, execute_pending
@@ -62,6 +64,7 @@ __all__ = [
     "RunsFailedError",
     "build_report",
     "compare_sweep",
+    "decompose",
     "export_sweep",
     "json_records",
     "list_sweeps",
@@ -76,6 +79,7 @@ __all__ = [
 ]
 
 HEADLINE_OUTCOMES = list(DEFAULT_OUTCOMES)
+DECOMPOSITION_OUTCOMES = ["output", "employment", "investment", "joint_projects", "participants"]
 
 
 class RunsFailedError(RuntimeError):
@@ -130,20 +134,26 @@ class RunSummary:
             f"{self.root_seed}; runs: {self.counts.get('completed', 0)} completed, "
             f"{self.counts.get('skipped', 0)} already stored, "
             f"{self.counts.get('failed', 0)} failed",
-            f"Effects vs the de-facto arm over {years:g} years, % with 95 % CI "
-            "(output: cumulative; others: last-year mean)",
+            f"Effects vs the de-facto arm over {years:g} years, % with 95 % CI (ratio of means; "
+            "output cumulative, others last-year mean; market share also in percentage points)",
             "",
         ]
         head = f"{'regime':<24}" + "".join(f"{o:>26}" for o in HEADLINE_OUTCOMES)
-        head += f"{'pref. cost, mln RUB':>22}{'budget eff. fed/reg':>22}"
+        head += f"{'share, pp':>22}{'registered':>16}{'pref. cost, mln RUB':>22}"
+        head += f"{'budget eff. fed/reg':>22}"
         lines.append(head)
         for _, r in self.table.iterrows():
             cells = "".join(
                 f"{_fmt_ci(r[f'{o}_pct'], r[f'{o}_pct_ci_low'], r[f'{o}_pct_ci_high']):>26}"
                 for o in HEADLINE_OUTCOMES
             )
+            pp = _fmt_ci(r.get("market_share_pp", np.nan), r.get("market_share_pp_ci_low", np.nan),
+                         r.get("market_share_pp_ci_high", np.nan))  # fmt: skip
+            reg = _registered(
+                r.get("registered_share", np.nan), r.get("registration_quarter", np.nan)
+            )
             be = f"{_num(r['be_federal'])} / {_num(r['be_regional'])}"
-            lines.append(f"{r['arm']:<24}{cells}{r['cost_total']:>22,.0f}{be:>22}")
+            lines.append(f"{r['arm']:<24}{cells}{pp:>22}{reg:>16}{r['cost_total']:>22,.0f}{be:>22}")
         if self.figures:
             lines.extend(["", f"figures and tables: {self.figures}"])
         lines.extend(["", *self.notes])
@@ -152,6 +162,15 @@ class RunSummary:
 
 def _num(x: float) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{x:.2f}"
+
+
+def _registered(share: float, quarter: float) -> str:
+    """``85 % q9``: share of runs that registered and the median first quarter."""
+    if share is None or not np.isfinite(share):
+        return "n/a"
+    if not np.isfinite(quarter):
+        return f"{100 * share:.0f} %"
+    return f"{100 * share:.0f} % q{quarter:.0f}"
 
 
 def _fmt_ci(m: float, lo: float, hi: float) -> str:
@@ -291,6 +310,66 @@ def store_runs(
                              replications=replications, arms=list(arms), kind="run")  # fmt: skip
         store.write_batch(sweep_id, results)
     return name
+
+
+def decompose(
+    scenario: Scenario | str | Path,
+    regime: str,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    outcomes: list[str] | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    progress: bool | Callable[[int, int], None] = False,
+) -> pd.DataFrame:
+    """A regime's effect with each instrument removed in turn and each instrument alone.
+
+    All arms run on the same paired seeds (:func:`run_pairs`), so the rows differ only by the
+    instruments offered (:func:`sim.run.decomposition.decomposition_arms`).
+
+    Args:
+        scenario: A scenario or its file.
+        regime: The regime to decompose.
+        replications: Paired replications (default: the scenario's).
+        seed: Root seed (default: the scenario's).
+        outcomes: Outcomes (default output, employment, investment, joint projects,
+            participants).
+        executor: ``processes``, ``local`` or ``dask://HOST:PORT``.
+        workers: Worker processes.
+        progress: True for a progress bar on a terminal, or a callback ``(done, total)``.
+
+    Returns:
+        One row per arm (``full``, then ``without`` / ``only`` per instrument): ``arm, kind,
+        instrument``, per outcome the % effect with its 95 % CI and the absolute effect, and
+        the preference cost (mln RUB over the horizon).
+
+    Raises:
+        InputError: Unknown regime or outcome; a regime without instruments.
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    outcomes = list(outcomes or DECOMPOSITION_OUTCOMES)
+    check_outcomes(outcomes)
+    dec = decomposition_arms(sc, regime)
+    reps = replications or sc.experiment.replications
+    results = run_pairs(dec.scenario, replications=reps, seed=seed, arms=dec.arms,
+                        executor=executor, workers=workers, progress=progress)  # fmt: skip
+    table = compare(results_frame(results), outcomes=outcomes,
+                    discount_rate=sc.experiment.discount_rate.value)  # fmt: skip
+    eff = effects(results_frame(results), outcomes)
+    absolute = eff.pivot_table(index="arm", columns="outcome", values="effect")
+    rows = []
+    for arm, kind, instrument in dec.rows:
+        r = table[table["arm"] == arm].iloc[0]
+        row: dict[str, Any] = {"arm": arm, "kind": kind, "instrument": instrument, "n": int(r["n"])}
+        for o in outcomes:
+            row[f"{o}_pct"] = r[f"{o}_pct"]
+            row[f"{o}_pct_ci_low"] = r[f"{o}_pct_ci_low"]
+            row[f"{o}_pct_ci_high"] = r[f"{o}_pct_ci_high"]
+            row[f"{o}_effect"] = float(absolute.loc[arm, o])
+        row["cost_total"] = r["cost_total"]
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def run_scenario(

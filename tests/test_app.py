@@ -320,7 +320,7 @@ def test_regime_switch_then_reset_keeps_the_regime(server, browser) -> None:
     loan = _slider(page, param_label("preferential_loans.spread", "en"))
     loan.wait_for(state="attached", timeout=10_000)
     loan.focus()
-    page.keyboard.press("ArrowRight")  # 0.030 -> 0.035 per year
+    page.keyboard.press("ArrowRight")  # 0.050 -> 0.055 per year (the regional fund's 5 %)
     page.get_by_role("button", name="Reset").click()
     key = f"regimes.{other}.preferential_loans.spread"
     page.wait_for_function(
@@ -329,7 +329,7 @@ def test_regime_switch_then_reset_keeps_the_regime(server, browser) -> None:
         timeout=10_000,
     )
     assert json.loads(page.locator(".overrides-json").text_content()) == {
-        key: pytest.approx(0.035)
+        key: pytest.approx(0.055)
     }
     assert page.locator(".live-status").get_by_text(arm_label(other, "en")).count() == 1
     page.close()

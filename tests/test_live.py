@@ -24,10 +24,10 @@ def test_every_keyword_has_a_default_and_the_defaults_run() -> None:
 @pytest.mark.parametrize("replicate", [0, 3])
 def test_live_pair_is_replicate_r_of_the_same_inputs(replicate: int) -> None:
     m = LivePair(SCENARIO, "cluster_support_2020s", horizon_quarters=16, replicate=replicate,
-                 joint_project_subsidy_rate=0.2, loan_rate=0.05)  # fmt: skip
+                 joint_project_subsidy_rate=0.2, loan_rate=0.04)  # fmt: skip
     assert m.overrides == {
         "regimes.cluster_support_2020s.joint_project_subsidy.rate": 0.2,
-        "regimes.cluster_support_2020s.preferential_loans.spread": 0.05,
+        "regimes.cluster_support_2020s.preferential_loans.spread": 0.04,
     }
     steps = 0
     while m.running:

@@ -350,7 +350,7 @@ def test_migrations_create_every_table_at_head(store: Store) -> None:
     assert names >= TABLES | {"alembic_version"}
     with store.engine.connect() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version == head_revision() == "0003"
+        assert version == head_revision() == "0004"
         # the migrated schema matches the table definitions the code uses
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.analysis.budget import budget
-from sim.analysis.effects import effects
+from sim.analysis.effects import effects, registration
 from sim.errors import InputError
-from sim.model.outcomes import OUTCOME_NAMES
+from sim.model.outcomes import OUTCOME_NAMES, outcome
 from sim.scenario.schema import ARM_DE_FACTO
 
 __all__ = ["DEFAULT_OUTCOMES", "check_outcomes", "compare", "compare_points"]
@@ -42,21 +42,29 @@ def compare(
 ) -> pd.DataFrame:
     """The regime table: one row per (point, regime), effects in % with CIs and budget figures.
 
-    Sorted by the first outcome's percentage effect (descending) unless ``sort_by`` is given.
+    Per outcome ``{o}_pct`` with ``{o}_pct_ci_low/high`` (ratio of means, :func:`effects`);
+    for shares also ``{o}_pp`` with its interval (percentage points); then the regime's
+    registration (:func:`~sim.analysis.effects.registration`: ``registered_share``,
+    ``registration_quarter``) and the budget figures. Sorted by the first outcome's percentage
+    effect (descending) unless ``sort_by`` is given.
     """
     eff = effects(df, outcomes, baseline=baseline, confidence=confidence)
+    cols = ["effect_pct", "pct_ci_low", "pct_ci_high", "effect_pp", "pp_ci_low", "pp_ci_high"]
     wide = eff.pivot_table(
-        index=["point", "arm"],
-        columns="outcome",
-        values=["effect_pct", "pct_ci_low", "pct_ci_high"],
-        sort=False,
-        dropna=False,
+        index=["point", "arm"], columns="outcome", values=cols, sort=False, dropna=False
     )
     table = pd.DataFrame(index=wide.index)
     for o in outcomes:
         table[f"{o}_pct"] = wide[("effect_pct", o)]
         table[f"{o}_pct_ci_low"] = wide[("pct_ci_low", o)]
         table[f"{o}_pct_ci_high"] = wide[("pct_ci_high", o)]
+        if outcome(o).unit.startswith("share"):
+            table[f"{o}_pp"] = wide[("effect_pp", o)]
+            table[f"{o}_pp_ci_low"] = wide[("pp_ci_low", o)]
+            table[f"{o}_pp_ci_high"] = wide[("pp_ci_high", o)]
+    if "registered" in df.columns:
+        reg = registration(df).set_index(["point", "arm"])
+        table = table.join(reg[["registered_share", "registration_quarter"]])
     bud = budget(df, discount_rate=discount_rate, baseline=baseline, confidence=confidence)
     table = table.join(bud.set_index(["point", "arm"]))
     key = sort_by or f"{outcomes[0]}_pct"

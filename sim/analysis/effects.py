@@ -5,7 +5,9 @@ run's value minus the de-facto run's value, summarised over the horizon (``sum``
 mean of the last four quarters for stocks and rates; see :mod:`sim.model.outcomes`). Effects are
 aggregated over replications as a mean with a two-sided Student-t confidence interval
 (default 95 %); the percentage effect is the mean of per-pair percentage differences with its
-own t interval. Nothing here runs the model or opens the store: DataFrames in, DataFrames out.
+ratio-of-means interval (a ratio of means, not a mean of per-pair ratios, so a noisy small
+baseline cannot dominate); effects on shares are also given in percentage points. Nothing here
+runs the model or opens the store: DataFrames in, DataFrames out.
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from scipy import stats
 from sim.model.outcomes import OUTCOME_NAMES, outcome
 from sim.scenario.schema import ARM_DE_FACTO
 
-__all__ = ["KEYS", "effect_paths", "effects", "horizon_values", "pairs", "t_interval"]
+__all__ = [
+    "KEYS",
+    "effect_paths",
+    "effects",
+    "horizon_values",
+    "pairs",
+    "ratio_interval",
+    "registration",
+    "t_interval",
+]
 
 KEYS = ["point", "replicate", "arm"]
 
@@ -60,6 +71,27 @@ def pairs(values: pd.DataFrame, baseline: str) -> tuple[pd.DataFrame, pd.DataFra
     return regimes, aligned
 
 
+def ratio_interval(
+    diff: np.ndarray, base: np.ndarray, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """Percentage effect as a ratio of means, ``100 * mean(diff) / mean(base)``, with its interval.
+
+    The interval is the delta method's, with Student-t quantiles over the ``n`` pairs:
+    ``var(R) ~ (var(d) - 2 R cov(d, b) + R^2 var(b)) / (n * mean(b)^2)``. NaN pairs are dropped.
+    """
+    ok = ~(np.isnan(diff) | np.isnan(base))
+    d, b = diff[ok], base[ok]
+    if d.size == 0 or b.mean() == 0:
+        return np.nan, np.nan, np.nan
+    r = float(d.mean() / b.mean())
+    if d.size == 1:
+        return 100.0 * r, np.nan, np.nan
+    cov = np.cov(d, b, ddof=1)
+    var = (cov[0, 0] - 2 * r * cov[0, 1] + r * r * cov[1, 1]) / (d.size * b.mean() ** 2)
+    half = float(stats.t.ppf(0.5 + confidence / 2, d.size - 1) * np.sqrt(max(var, 0.0)))
+    return 100.0 * r, 100.0 * (r - half), 100.0 * (r + half)
+
+
 def effects(
     df: pd.DataFrame,
     outcomes: list[str] | None = None,
@@ -77,20 +109,21 @@ def effects(
 
     Returns:
         One row per (point, arm, outcome) with ``n``, ``baseline_mean``, ``regime_mean``,
-        ``effect``, ``ci_low``, ``ci_high``, ``effect_pct``, ``pct_ci_low``, ``pct_ci_high``.
+        ``effect``, ``ci_low``, ``ci_high`` (the mean paired difference and its t interval),
+        ``effect_pct``, ``pct_ci_low``, ``pct_ci_high`` (the % effect as a ratio of means,
+        :func:`ratio_interval`) and, for shares, ``effect_pp``, ``pp_ci_low``, ``pp_ci_high``
+        (the effect in percentage points; NaN for other outcomes).
     """
     values = horizon_values(df, outcomes)
     regimes, base = pairs(values, baseline)
     diff = regimes - base
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = 100.0 * diff / base.where(base != 0)
     rows = []
     for (point, arm), idx in diff.groupby(level=["point", "arm"], sort=False).groups.items():
         for o in values.columns:
             d = diff.loc[idx, o].to_numpy()
-            p = pct.loc[idx, o].to_numpy()
             m, lo, hi = t_interval(d, confidence)
-            pm, plo, phi = t_interval(p, confidence)
+            pm, plo, phi = ratio_interval(d, base.loc[idx, o].to_numpy(), confidence)
+            share = outcome(o).unit.startswith("share")
             rows.append(
                 {
                     "point": point,
@@ -106,6 +139,9 @@ def effects(
                     "effect_pct": pm,
                     "pct_ci_low": plo,
                     "pct_ci_high": phi,
+                    "effect_pp": 100.0 * m if share else np.nan,
+                    "pp_ci_low": 100.0 * lo if share else np.nan,
+                    "pp_ci_high": 100.0 * hi if share else np.nan,
                 }
             )
     return pd.DataFrame(rows)
@@ -135,4 +171,36 @@ def effect_paths(
                     "ci_high": hi,
                 }
             )
+    return pd.DataFrame(rows)
+
+
+def registration(df: pd.DataFrame) -> pd.DataFrame:
+    """Registration of each arm: how often it happens and when (every arm, de facto included).
+
+    Returns:
+        One row per (point, arm): ``n`` runs, ``registered_share`` (runs registered at some
+        quarter), ``registration_quarter`` (median first quarter among those; NaN if none) and
+        ``registered_at_end`` (share registered in the last quarter).
+    """
+    g = df.sort_values([*KEYS, "quarter"]).groupby(KEYS, sort=False)
+    first = g.apply(
+        lambda x: float(x.loc[x["registered"] > 0, "quarter"].min())
+        if (x["registered"] > 0).any()
+        else np.nan,
+        include_groups=False,
+    )
+    last = g["registered"].last()
+    runs = pd.DataFrame({"first": first, "last": last}).reset_index()
+    rows = []
+    for (point, arm), r in runs.groupby(["point", "arm"], sort=False):
+        rows.append(
+            {
+                "point": point,
+                "arm": arm,
+                "n": len(r),
+                "registered_share": float(r["first"].notna().mean()),
+                "registration_quarter": float(r["first"].median()),
+                "registered_at_end": float((r["last"] > 0).mean()),
+            }
+        )
     return pd.DataFrame(rows)

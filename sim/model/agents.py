@@ -315,6 +315,13 @@ class Government(mesa.Agent):
         year = (quarter - 1) // 4
         self.spent[(instrument, year)] = self.spent.get((instrument, year), 0.0) + amount
 
+    def receivable(self, n: int) -> np.ndarray:
+        """Grant instalments still due to each firm (mln RUB)."""
+        out = np.zeros(n)
+        for g in self.grants:
+            out[g.firm] += g.per_quarter * g.quarters_left
+        return out
+
     def pay_grants(self, n: int) -> tuple[np.ndarray, float, float]:
         """Pay this quarter's instalments of joint-project subsidies.
 

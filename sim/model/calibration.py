@@ -4,13 +4,15 @@ The de-facto cluster starts in equilibrium:
 
 * the competitors' unit cost (price index 1 = the cluster's initial average cost divided by
   the scenario's competitor price index);
-* the competitors' capacity weight, so that the cluster's expected share of orders equals its
-  initial output divided by the market's orders;
+* the rivals' free-capacity weight, so that the cluster's expected share of orders equals its
+  initial output divided by the market's orders (and the mean order size, when the scenario
+  sets it relative to the yards' quarterly output);
 * the outside suppliers' attraction per trade, so that local suppliers hold the scenario's
   initial local share;
 * each firm group's membership constant, so that the initial participants choose to stay;
 * a warm-up sourcing round at quarter 0 (the de-facto supply contracts that exist at the start);
-  suppliers' other-market demand is what their initial output does not sell locally.
+  suppliers' other-market demand is what their initial output does not sell locally;
+* quarter-0 EBITDA, which sets the first quarter's borrowing limit.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import ClusterOrganization, Government
+from sim.model.mechanisms.financing import ebitda
 from sim.model.mechanisms.membership import net_benefit, peer_share
 from sim.model.mechanisms.sourcing import source
 from sim.model.state import ROLE_COMPONENT, ROLE_FINAL, State
@@ -40,15 +43,26 @@ def calibrate(state: State, gov: Government, org: ClusterOrganization) -> None:
     state.supplier_cost0[~sup] = 1.0
     f.price[:n] = np.where(fin, f.unit_cost[:n] / state.cost_comp, 1.0)
     cluster_q = float(w.sum())
+    mk = s.market
+    if mk.order_size_per_yard_quarter is not None:
+        state.order_size = mk.order_size_per_yard_quarter * float(w.mean())
     share = min(0.95, cluster_q / state.demand_level)
     price, deliv = f.price[:n][fin], state.delivery()[fin]
-    mk = s.market
-    u_in = np.log(f.capacity[:n][fin]) - mk.price_sensitivity * np.log(price)
+    free = np.maximum(state.free_capacity()[fin], 1e-12)
+    u_in = np.log(free) - mk.price_sensitivity * np.log(price)
     u_in -= mk.delivery_sensitivity * deliv
     inside = np.exp(u_in).sum()
     u_out0 = -mk.delivery_sensitivity * mk.competitor_delivery_quarters
     state.outside_capacity = inside * (1 - share) / share / np.exp(u_out0)
     state.market_share_hist = [share] * 4
+    state.rival_share0 = 1.0 - share
+    state.rival_cost = state.cost_comp
+    # The rivals' cost has the cluster's structure: the labour part is what their productivity
+    # trend lowers.
+    eff = state.effective_productivity()[fin]
+    ic = s.taxes.insurance_contributions.value
+    labour = s.labour.wage_mln_rub_per_worker_year * (1 + ic) / eff
+    state.rival_labour_share = float(np.average(labour / f.unit_cost[:n][fin], weights=w))
     # Outside suppliers' attraction per trade, at de-facto prices (no subsidies).
     state.outside_attraction = np.ones(len(state.trades))
     demand = state.localisable_demand()
@@ -82,7 +96,13 @@ def calibrate(state: State, gov: Government, org: ClusterOrganization) -> None:
     # Suppliers' other-market demand is what their initial output does not sell locally.
     state.ledger.start_quarter()
     source(state, gov)
+    # The suppliers qualified at the start are established: their deliveries are not starter
+    # batches (whether or not the warm-up round bought from them).
+    qualified = sup & (f.qualification[:n] >= s.sourcing.qualification_threshold)
+    f.first_sale_quarter[:n][qualified | (f.sales_cluster[:n] > 0)] = -100
     sup = f.role[:n] == ROLE_COMPONENT
     base = f.output[:n].copy()
     local_volume = f.sales_cluster[:n] / np.maximum(f.price[:n], 1e-9)
     f.other_demand[:n] = np.where(sup, np.maximum(base - local_volume, 0.2 * base), 0.0)
+    # Quarter-0 earnings, the first quarter's borrowing limit (7.11).
+    f.ebitda[:n] = ebitda(state)

@@ -15,7 +15,21 @@ INSTRUMENTS = ("joint_project", "starter_batch", "loans", "tax_relief")
 
 @dataclass
 class Ledger:
-    """Flows of the current quarter (reset by :meth:`start_quarter`)."""
+    """Flows of the current quarter (reset by :meth:`start_quarter`).
+
+    Attributes:
+        cost: Cost of the regime's preferences by (instrument, budget level).
+        tax: Tax revenue by budget level.
+        sez_tax_expenditure: Tax forgone under the SEZ regime.
+        investment: Capacity, project and qualification outlays.
+        joint_projects: Joint projects started.
+        paid_to_firms: Subsidies paid into firms' cash.
+        programme_cost: Interest subsidy of the loan programmes open in every arm (IDF, KIP),
+            by budget level; not a preference of the regime.
+        grant_equivalent: Grant-equivalent of the preferential loans originated (all
+            programmes).
+        credit_constrained: Final producers whose wanted investment the borrowing limit cut.
+    """
 
     cost: dict[tuple[str, str], float] = field(default_factory=dict)
     tax: dict[str, float] = field(default_factory=dict)
@@ -23,6 +37,9 @@ class Ledger:
     investment: float = 0.0
     joint_projects: int = 0
     paid_to_firms: float = 0.0
+    programme_cost: dict[str, float] = field(default_factory=dict)
+    grant_equivalent: float = 0.0
+    credit_constrained: int = 0
 
     def start_quarter(self) -> None:
         """Zero every flow."""
@@ -32,6 +49,9 @@ class Ledger:
         self.investment = 0.0
         self.joint_projects = 0
         self.paid_to_firms = 0.0
+        self.programme_cost = {"federal": 0.0, "regional": 0.0}
+        self.grant_equivalent = 0.0
+        self.credit_constrained = 0
 
     def book_cost(self, instrument: str, level: str, amount: float) -> None:
         """Book a preference cost (subsidy paid, interest subsidy or tax expenditure)."""

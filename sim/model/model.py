@@ -52,6 +52,7 @@ _FLOWS_OF_CLOSED = (
     "purchases",
     "purchases_local",
     "purchases_from_participants",
+    "purchases_starter",
 )
 
 
@@ -124,7 +125,7 @@ class ClusterModel(mesa.Model):
         sourcing.source(st, gov)  # 5. purchases, starter-batch subsidy
         production.produce_suppliers(st)  # 6b. suppliers produce; learning, spillovers
         investment.invest(st, gov)  # 7. loans amortised; capacity investment
-        qualification.qualify(st, rngs["qualification"])  # 7b. SMEs invest to qualify
+        qualification.qualify(st, gov, rngs["qualification"])  # 7b. SMEs invest to qualify
         st.ledger.add_taxes(taxes.compute_taxes(st, gov))  # 8. taxes, tax expenditure, cash
         demography.entry_exit(st, self.population, rngs["entry"])  # 9. SME entry and exit
         self._record()  # outcomes of the quarter

@@ -10,12 +10,22 @@ quarter's :class:`~sim.model.ledger.Ledger`, and the public queries mechanisms s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.model.ledger import Ledger
 from sim.scenario.schema import Scenario
 
-__all__ = ["KIND_LARGE", "KIND_SME", "ROLE_COMPONENT", "ROLE_FINAL", "FirmArrays", "State"]
+__all__ = [
+    "KIND_LARGE",
+    "KIND_SME",
+    "ROLE_COMPONENT",
+    "ROLE_FINAL",
+    "FirmArrays",
+    "Loan",
+    "State",
+]
 
 KIND_LARGE = 0
 KIND_SME = 1
@@ -36,17 +46,27 @@ _FLOAT = (
     "purchases",
     "purchases_local",
     "purchases_from_participants",
+    "purchases_starter",
     "cum_output",
     "debt_market",
     "debt_pref",
     "pref_rate",
     "taste",
     "profit",
+    "ebitda",
     "unit_cost",
     "price",
     "loss_quarters",
 )
-_INT = ("kind", "role", "trade", "group", "born_quarter", "last_contract_quarter")
+_INT = (
+    "kind",
+    "role",
+    "trade",
+    "group",
+    "born_quarter",
+    "last_contract_quarter",
+    "first_sale_quarter",
+)
 _BOOL = ("alive", "participant", "matched", "sez", "special_territory")
 
 
@@ -84,6 +104,29 @@ class FirmArrays:
         return idx
 
 
+@dataclass
+class Loan:
+    """One preferential loan on a firm's books (docs/model.md 7.12).
+
+    Attributes:
+        firm: The borrower.
+        programme: The lending programme (its budget key).
+        balance: Principal outstanding (mln RUB).
+        rate: Interest rate, fixed at origination (per year).
+        term_quarters: Repayment term; ``1 / term_quarters`` of the balance is repaid a quarter.
+        federal_share: Share of the interest subsidy borne by the federal budget.
+        world: True for a programme open in every arm (IDF, KIP), False for a regime's own.
+    """
+
+    firm: int
+    programme: str
+    balance: float
+    rate: float
+    term_quarters: int
+    federal_share: float
+    world: bool
+
+
 class State:
     """Firm arrays, the quarter, world variables and the shared queries of one run.
 
@@ -98,11 +141,19 @@ class State:
         trades: Trade names, in scenario order (a firm's ``trade`` indexes it).
         key_rate: CBR key rate (prices, 7.1).
         market_rate: Market loan rate, key rate + spread (prices, 7.1).
+        loans: Preferential loans outstanding (financing, 7.12).
         agglo_base: Cluster employment at the start, the spillover's reference (production).
         cost_comp: Competitors' unit cost, the price numeraire (calibration, 5.2).
         supplier_cost0: Each supplier's reference unit cost (calibration; entry adds slots).
         demand_level: Quarterly orders of the market at the start (market, 7.2).
-        outside_capacity: Competitors' calibrated capacity weight in the logit (market).
+        order_size: Mean order size (market).
+        outside_capacity: The rivals' calibrated free-capacity weight in the logit (market).
+        rival_price: The rivals' price index now (market; 1 at the start).
+        rival_cost: The rivals' unit cost now, in the cluster's cost units (market).
+        rival_share0: The rivals' share of orders at the start (market).
+        rival_labour_share: Share of labour in the rivals' unit cost: the cluster's at the
+            start (calibration; market).
+        rival_delivery: The rivals' delivery time now, quarters (market).
         new_orders: Value of orders the cluster won this quarter (market).
         market_share_hist: The cluster's share of new orders, one entry per quarter (market).
         outside_attraction: Outside suppliers' attraction per trade (sourcing, 7.8).
@@ -125,12 +176,19 @@ class State:
         # prices (7.1) and production (7.10)
         self.key_rate = spec.finance.key_rate_start
         self.market_rate = self.key_rate + spec.finance.market_loan_spread
+        self.loans: list[Loan] = []
         self.agglo_base = 1.0
         self.cost_comp = 1.0
         self.supplier_cost0 = np.ones(0)
         # market (7.2)
         self.demand_level = spec.market.market_orders_mln_rub_per_year / 4.0
+        self.order_size = spec.market.order_size_mln_rub.mean
         self.outside_capacity = 1.0
+        self.rival_price = 1.0
+        self.rival_cost = 1.0
+        self.rival_share0 = 1.0
+        self.rival_labour_share = 0.0
+        self.rival_delivery = spec.market.competitor_delivery_quarters
         self.new_orders = 0.0
         self.market_share_hist: list[float] = []
         # sourcing (7.8), membership (7.3), registry (7.4)
@@ -225,6 +283,17 @@ class State:
         f, n = self.firms, self.firms.n
         rate = np.maximum(np.minimum(f.capacity[:n], self.labour_capacity()), 1e-9)
         return self.spec.market.build_quarters_min + f.order_book[:n] / rate
+
+    def free_capacity(self) -> np.ndarray:
+        """What each firm can still build within the order window beyond its order book.
+
+        ``max(K * W - OB, 0)`` with ``W = market.order_window_quarters``: the weight of a yard in
+        the market's logit (a full yard attracts no orders; idle capacity that is already
+        promised counts for nothing).
+        """
+        f, n = self.firms, self.firms.n
+        window = self.spec.market.order_window_quarters
+        return np.maximum(f.capacity[:n] * window - f.order_book[:n], 0.0)
 
     # ----------------------------------------------------------------------------------------
     # Suppliers

@@ -18,7 +18,7 @@ from sim.scenario.loader import (
     scenario_hash,
 )
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.scaling import scale_scenario
+from sim.scenario.scaling import scale_economy, scale_scenario
 from sim.scenario.schema import Scenario
 from sim.scenario.toml_index import dotted_key, parse_dotted_key
 
@@ -30,6 +30,7 @@ __all__ = [
     "load_scenario",
     "parse_dotted_key",
     "read_toml",
+    "scale_economy",
     "scale_scenario",
     "scenario_from_dict",
     "scenario_hash",

@@ -35,6 +35,7 @@ __all__ = [
     "FirmGroup",
     "JointProjectSubsidy",
     "Labour",
+    "LoanProgramme",
     "Market",
     "Membership",
     "MoneyParam",
@@ -188,11 +189,24 @@ class Experiment(_Frozen):
 
 
 class Market(_Frozen):
-    """Demand for the cluster's final products and the outside competitors.
+    """Demand for the cluster's final products and the outside competitors (the rivals).
 
     New orders arrive as a Poisson number per quarter with lognormal sizes. Each order goes to a
-    final producer of the cluster or to the outside competitors by a logit on price and delivery
-    time.
+    final producer of the cluster or to the rivals by a logit on price, delivery time and free
+    capacity (docs/model.md 7.2).
+
+    Attributes:
+        order_window_quarters: A yard's free capacity for new orders is what its capacity can
+            build in this many quarters beyond its order book (a full yard wins nothing).
+        rival_productivity_trend_per_year: The rivals' unit cost falls by this share a year
+            (their own productivity trend).
+        rival_price_response: Elasticity of the rivals' price to their share of orders: rivals
+            that lose share cut their price by ``(share / share_0)^response``.
+        russian_share_of_rivals: Share of the rivals' orders that other Russian yards win: the
+            orders the cluster wins from rivals displace that share from Russian producers.
+        order_size_per_yard_quarter: When set, the mean order size is this multiple of the mean
+            final producer's initial quarterly output (instead of ``order_size_mln_rub.mean``),
+            so that orders keep their size relative to the yards when a scenario is scaled.
     """
 
     market_orders_mln_rub_per_year: Positive
@@ -212,6 +226,11 @@ class Market(_Frozen):
     initial_order_book_years: Annotated[
         float, Field(ge=0.0, le=25.0, description="years of output, 0 to 25")
     ] = 3.0
+    order_window_quarters: Quarters = 12.0
+    rival_productivity_trend_per_year: Annotated[float, Field(ge=-0.1, le=0.2)] = 0.0
+    rival_price_response: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
+    russian_share_of_rivals: Share = 0.5
+    order_size_per_yard_quarter: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
 
 
 class Trade(_Frozen):
@@ -365,7 +384,18 @@ class Registry(_Frozen):
 
 
 class Finance(_Frozen):
-    """Interest rates, investment and depreciation."""
+    """Interest rates, investment, depreciation and the firms' borrowing limit.
+
+    Attributes:
+        market_loan_spread: Market loan rate over the key rate (per year).
+        cash_buffer_quarters: Cash a firm keeps, in quarters of revenue; only cash above it
+            pays for investment.
+        max_debt_to_ebitda: Borrowing limit: total debt at most this multiple of annual EBITDA
+            plus grant instalments still due (a bank covenant).
+        own_funds_spread: Opportunity rate of a firm's own funds over the key rate; None: the
+            market loan spread (a firm that spends cash would otherwise borrow or repay at the
+            market rate).
+    """
 
     key_rate_start: Share = 0.16
     key_rate_long_run: Share = 0.08
@@ -381,6 +411,8 @@ class Finance(_Frozen):
     ] = 0.02
     loan_term_years: PositiveInt = 5
     cash_buffer_quarters: CashQuarters = 0.5
+    max_debt_to_ebitda: Annotated[float, Field(ge=0.0, le=20.0)] = 3.5
+    own_funds_spread: Annotated[float, Field(ge=-0.2, le=0.5)] | None = None
 
 
 class Taxes(_Frozen):
@@ -422,6 +454,7 @@ class Production(_Frozen):
         float, Field(ge=0.001, le=1.0, description="0.001 to 1 (at most 1,000 steps)")
     ] = 0.1
     sme_capacity_growth_per_quarter: Share = 0.03
+    capacity_retirement_per_year: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
 
 
 class SmeDemography(_Frozen):
@@ -449,27 +482,60 @@ class JointProjectSubsidy(_Frozen):
 
 
 class StarterBatchSubsidy(_Frozen):
-    """Reimbursement of part of purchases of starter batches from other participants."""
+    """Reimbursement of part of purchases of starter batches from other participants.
+
+    Starter batches are a new supplier's first deliveries: purchases from a participant
+    supplier count while it is within ``first_batches_quarters`` of its first sale to the
+    cluster (or has not sold to it yet).
+    """
 
     rate: RateParam
     cap_per_applicant_mln_rub: MoneyParam
     annual_budget_mln_rub: MoneyParam
+    first_batches_quarters: CountParam = CountParam(
+        value=4,
+        unit="quarters after a supplier's first sale to the cluster",
+        source="assumption: starter batches are a new supplier's first year of deliveries",
+    )
     budget_level: BudgetLevel = "federal"
 
 
-class PreferentialLoans(_Frozen):
-    """Preferential loans (IDF, cluster investment platform).
+class LoanProgramme(_Frozen):
+    """A preferential loan programme with its eligibility rules (IDF, KIP, a regional fund).
 
-    Rate = multiplier x key rate + spread.
+    Rate = multiplier x key rate + spread. A firm may borrow from the programme for an outlay
+    (a joint project or a capacity investment) of at least ``min_project_mln_rub``: at most
+    ``max_share_of_project`` of the outlay (the rest is co-financed), between
+    ``min_loan_mln_rub`` and ``max_loan_mln_rub``, while the year's budget lasts, and within
+    the firm's borrowing limit. A programme that ``requires_registration`` lends only to
+    roster members of a registered cluster; otherwise it lends in every arm.
     """
 
     programme: Annotated[str, Field(min_length=1)]
     key_rate_multiplier: RateParam
     spread: RateParam
+    min_loan_mln_rub: MoneyParam
     max_loan_mln_rub: MoneyParam
+    min_project_mln_rub: MoneyParam
+    max_share_of_project: RateParam
     term_years: CountParam
     annual_budget_mln_rub: MoneyParam
     federal_share: RateParam
+    requires_registration: bool = True
+    borrowers: Literal["large", "sme", "any"] = "large"
+
+    @model_validator(mode="after")
+    def _loan_range(self) -> LoanProgramme:
+        if self.min_loan_mln_rub.value > self.max_loan_mln_rub.value:
+            raise ValueError(
+                f"min_loan_mln_rub ({self.min_loan_mln_rub.value:g}) exceeds max_loan_mln_rub "
+                f"({self.max_loan_mln_rub.value:g})"
+            )
+        return self
+
+
+#: A regime's preferential loans are a loan programme (usually one requiring registration).
+PreferentialLoans = LoanProgramme
 
 
 class TaxRelief(_Frozen):
@@ -512,6 +578,7 @@ class Scenario(_Frozen):
     sez: Sez
     production: Production
     sme_demography: SmeDemography = SmeDemography()
+    loan_programmes: list[LoanProgramme] = Field(default_factory=list)
     regimes: Annotated[dict[Name, Regime], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -553,6 +620,16 @@ class Scenario(_Frozen):
             )
         if ARM_DE_FACTO in self.regimes:
             raise ValueError(f"'{ARM_DE_FACTO}' is the reserved name of the unregistered arm")
+        world = [p.programme for p in self.loan_programmes]
+        if len(set(world)) != len(world):
+            raise ValueError("loan_programmes: programme names must be unique")
+        for name, regime in self.regimes.items():
+            pl = regime.preferential_loans
+            if pl is not None and pl.programme in world:
+                raise ValueError(
+                    f"regimes.{name}.preferential_loans: programme '{pl.programme}' is already a "
+                    "loan programme of the world (loan_programmes); a regime adds its own"
+                )
         return self
 
     @property

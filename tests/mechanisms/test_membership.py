@@ -45,8 +45,20 @@ def _check(n, fd, n_min=10, fd_thr=0.20):
 
 def _three_firms():
     # revenue R = Y * p: yard 40 * 1.1 = 44, component plant 30 * 1.0 = 30, SME 4 * 1.04 = 4.16
+    # outsiders; every firm earns an EBITDA of 6 (borrowing room 3.5 * 4 * 6 = 84, no debt)
+    # the yard wants to invest 0.25 * (640 / 8 - 50) * 5 = 37.5 and bought 5 from participants,
+    # 3 of them starter batches (from new participant suppliers)
     return [
-        yard(output=40.0, price=1.1, purchases_local=5.0, profit=3.0, capacity=50.0),
+        yard(
+            output=40.0,
+            price=1.1,
+            purchases_local=5.0,
+            purchases_from_participants=5.0,
+            purchases_starter=3.0,
+            order_book=640.0,
+            profit=3.0,
+            capacity=50.0,
+        ),
         {
             "kind": KIND_LARGE,
             "role": ROLE_COMPONENT,
@@ -54,6 +66,7 @@ def _three_firms():
             "output": 30.0,
             "price": 1.0,
             "sales_cluster": 10.0,
+            "purchases_from_participants": 4.0,
         },
         supplier(0, output=4.0, price=1.04, sales_cluster=3.0, profit=-1.0, capacity=5.0),
     ]
@@ -69,19 +82,33 @@ def test_net_benefit_without_a_regime_is_network_benefit_minus_fees():
 
 def test_net_benefit_with_the_2020s_package_by_hand():
     sc = scenario()
-    st = state(_three_firms(), sc)
-    gov = government(sc, "cluster_support_2020s")
+    firms = _three_firms()
+    for large in firms[:2]:
+        large["ebitda"] = 30.0  # borrowing room 3.5 * 4 * 30 = 420
+    st = state(firms, sc)
+    gov = government(sc, "cluster_support_2020s")  # expectations as a roster member
     nb = membership.net_benefit(st, gov, organisation(sc, exists=True), 0.5)
     base = np.array([0.01 * 44 - 0.1, 0.01 * 30 - 0.1, 0.01 * 4.16 - 0.1])
-    # joint projects: n_P = 2 / 4 / 2 large firms = 0.25, v = min(0.30 * 250, 300) = 75
-    jp = np.array([0.25 * 75, 0.25 * 75, 0.1 * 0.25 * 75])
-    # starter batches: yard 0.5 * local purchases 5; others 0.25 * 0.5 * cluster sales
-    sb = np.array([0.5 * 5.0, 0.25 * 0.5 * 10.0, 0.25 * 0.5 * 3.0])
-    # loans (large only): (r_m - r_p) / 4 * min(1000, R / 2), r_m = 0.16 + 0.04, r_p = 0 + 0.03
-    loans = np.array([0.17 / 4 * 22.0, 0.17 / 4 * 15.0, 0.0])
+    # joint projects: each large outsider would lead 2 / 4 * K / (0 + K) = 0.5 proposals a
+    # quarter as a participant; subsidy min(0.30 * 250, 300) = 75 (25 a year fits the budget).
+    # Its plan for capex 250 (room 420 + 75 due): IDF 0.8 * 250 = 200 at 3 %, market 50 at
+    # 20 % -> hurdle 16 / 250 = 6.4 %; it goes ahead when r >= 6.4 % * (1 - 0.3) = 4.48 %:
+    # P = 1 - Phi((ln 0.0448 - mu) / sigma) = 1 - Phi(-1.849592) = 0.967814 (mean 12 %, cv 0.5)
+    go = 0.9678138443
+    jp = np.array([0.5 * go * 75, 0.5 * go * 75, 0.0])
+    # starter batches (buyers only): the yard 0.5 * 3 starter batches bought (not the 5 it
+    # bought from all participants)
+    sb = np.array([0.5 * 3.0, 0.0, 0.0])
+    # regional 5 % loans: nothing for the project (IDF's 200 fills the 80 % co-financing
+    # limit); the yard's capacity outlay 37.5: min(0.8 * 37.5, 200, 300, 420) = 30, worth
+    # (20 % - 5 %) / 4 / (5 % + 1 / 20) = 0.375 per mln lent
+    loans = np.array([30 * 0.375, 0.0, 0.0])
     expected = base + 0.5 * (jp + sb + loans)
-    assert expected == pytest.approx([11.4325, 10.51875, 1.0666], rel=1e-12)
-    assert nb == pytest.approx(expected, rel=1e-12)
+    assert nb == pytest.approx(expected, rel=1e-9)
+    # a large firm that cannot finance a project (room 84 + 75 = 159 < 250) expects no subsidy
+    poor = state(_three_firms(), sc)
+    nb = membership.net_benefit(poor, gov, organisation(sc, exists=True), 0.5)
+    assert nb == pytest.approx(base + 0.5 * (sb + loans), rel=1e-9)
 
 
 def test_joint_project_benefit_needs_the_organisation():
@@ -89,14 +116,15 @@ def test_joint_project_benefit_needs_the_organisation():
     st = state(_three_firms(), sc)
     gov = government(sc, "cluster_support_2020s")
     nb = membership.net_benefit(st, gov, organisation(sc, exists=False), 1.0)
-    # starter batches + loans only: yard 0.34 + 2.5 + 0.935
-    assert nb[0] == pytest.approx(0.34 + 2.5 + 0.935, rel=1e-12)
-    assert nb[2] == pytest.approx(-0.0584 + 0.375, rel=1e-12)
+    # no projects to lead, so no subsidy and no project loan; the yard keeps its starter
+    # batches 0.5 * 3 = 1.5 and the loan for its capacity outlay 30 * 0.375 = 11.25
+    assert nb == pytest.approx([0.34 + 1.5 + 11.25, 0.2, -0.0584], rel=1e-12)
 
 
 def test_net_benefit_with_tax_relief_only_by_hand():
     sc = scenario()
     st = state(_three_firms(), sc)
+    st.firms.sez[1] = True  # the component plant is an SEZ resident: on its own tax regime
     gov = government(sc, "tax_relief_only", registered=True)
     nb = membership.net_benefit(st, gov, organisation(sc), 1.0)
     # 0.045 * max(profit, 0) + 0.009 / 4 * capacity * kappa (kappa = 5)
@@ -104,7 +132,12 @@ def test_net_benefit_with_tax_relief_only_by_hand():
     sme_v = 0.045 * 0.0 + 0.009 / 4 * 5.0 * 5.0  # loss-making: property tax only
     assert nb[0] == pytest.approx(0.34 + yard_v, rel=1e-12)
     assert nb[0] == pytest.approx(1.0375, rel=1e-12)
+    assert nb[1] == pytest.approx(0.2, rel=1e-12)  # SEZ resident: no relief term
     assert nb[2] == pytest.approx(-0.0584 + sme_v, rel=1e-12)
+    # 5 years after registration (quarter 21, registered in quarter 1) the relief is over
+    st.quarter = 21
+    nb = membership.net_benefit(st, gov, organisation(sc), 1.0)
+    assert nb == pytest.approx([0.34, 0.2, -0.0584], rel=1e-12)
 
 
 def test_net_benefit_ignores_instruments_when_the_prospect_is_zero():

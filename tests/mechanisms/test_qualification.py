@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tiny import scenario, state, supplier, yard
+from tiny import government, scenario, state, supplier, yard
 
 from sim.model.agents import SME
 from sim.model.mechanisms import qualification
 
 SEED = 20240607
+
+
+def _de_facto(st):
+    """The de-facto arm: no starter-batch subsidy, so no first-batch sales are expected."""
+    return government(st.spec)
 
 
 def _decide(q, cash, gain, cost=3.0):
@@ -54,7 +59,7 @@ def test_qualify_raises_an_sme_by_a_noisy_step_and_charges_the_cost():
         supplier(0, qualification=0.5, sales_cluster=0.0, output=4.0, price=1.0, cash=4.2,
                  matched=True),
     ], scenario())  # fmt: skip
-    qualification.qualify(st, np.random.default_rng(SEED))
+    qualification.qualify(st, _de_facto(st), np.random.default_rng(SEED))
     noise = np.random.default_rng(SEED).uniform(0.5, 1.5, 4)  # the stage's one draw per firm
     f = st.firms
     # trade 0: sales 20, 1 qualified -> per newcomer 20 / 2 = 10 -> gain 0.15 x 8 x 10 = 12
@@ -75,7 +80,7 @@ def test_qualify_compares_the_shared_gain_with_the_remaining_cost():
         supplier(2, qualification=0.7, sales_cluster=9.0),  # qualified, electrical
         supplier(2, qualification=0.4, output=0.0, cash=10.0),
     ], scenario())  # fmt: skip
-    qualification.qualify(st, np.random.default_rng(SEED))
+    qualification.qualify(st, _de_facto(st), np.random.default_rng(SEED))
     noise = np.random.default_rng(SEED).uniform(0.5, 1.5, 4)
     f = st.firms
     # machinery: 0.15 x 8 x 11 / 2 = 6.6 > 2 x 3 -> invests
@@ -91,7 +96,7 @@ def test_qualify_ignores_large_firms_and_dead_smes():
         supplier(0, qualification=0.5, cash=100.0, output=0.0, alive=False),
         supplier(0, qualification=0.7, sales_cluster=50.0),
     ], scenario())  # fmt: skip
-    qualification.qualify(st, np.random.default_rng(SEED))
+    qualification.qualify(st, _de_facto(st), np.random.default_rng(SEED))
     assert st.firms.qualification[:3].tolist() == [0.3, 0.5, 0.7]
     assert st.firms.cash[:2].tolist() == [100.0, 100.0]
     assert st.ledger.investment == 0.0

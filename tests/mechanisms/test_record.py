@@ -38,7 +38,8 @@ def _quarter_state():
         quarter=Q,
     )  # fmt: skip
     st.exited = np.array([3])
-    st.cost_comp = 0.8
+    st.cost_comp = 0.8  # the rivals' cost at the start
+    st.rival_cost = 0.75  # ... and now
     st.new_orders = 123.0
     st.market_share_hist = [0.1, float("nan"), 0.2, 0.3, 0.4]
     return sc, st
@@ -55,7 +56,8 @@ def test_output_value_added_employment_and_productivity_by_hand():
     row = record.record_outcomes(st, government(sc))
     # output 40 + 20 + 4 + 2 (the closing SME produced this quarter)
     assert row["output"] == pytest.approx(66.0, rel=1e-12)
-    # value added = 66 - (15.2 + 7.6 + 1.52 + 0.76) = 40.92
+    # value added at constant prices = 66 x (1 - 0.38) = 40.92 (the fixed input coefficient;
+    # here equal to the purchases booked, 15.2 + 7.6 + 1.52 + 0.76, see the new-outcomes test)
     assert row["value_added"] == pytest.approx(40.92, rel=1e-12)
     # employment: alive firms only, 100 + 60 + 10 (the closing SME's 5 workers have left)
     assert row["employment"] == pytest.approx(170.0, rel=1e-12)
@@ -75,9 +77,9 @@ def test_sourcing_and_chain_outcomes_by_hand():
     # SME 3 is below the threshold (0.5)
     assert row["smes_in_chains"] == 1.0
     assert row["smes_alive"] == 2.0  # including the SME closing this quarter
-    # output-weighted unit cost of the yards over competitors' cost:
-    # (40 * 1.0 + 20 * 1.2) / 60 / 0.8
-    assert row["unit_cost_index"] == pytest.approx((40.0 + 24.0) / 60.0 / 0.8, rel=1e-12)
+    # output-weighted unit cost of the yards over the rivals' cost NOW (0.75: their
+    # productivity trend has taken it below the initial 0.8): (40 * 1.0 + 20 * 1.2) / 60 / 0.75
+    assert row["unit_cost_index"] == pytest.approx((40.0 + 24.0) / 60.0 / 0.75, rel=1e-12)
     # mean of the last four quarters' shares, skipping the quarter without orders: (0.2+0.3+0.4)/3
     assert row["market_share"] == pytest.approx(0.3, rel=1e-12)
     assert row["new_orders"] == 123.0
@@ -135,3 +137,33 @@ def test_empty_quarter_gives_undefined_rates_not_errors():
     assert math.isnan(row["market_share"])  # no share history
     assert row["local_content_share"] == 0.0  # no purchases
     assert row["functional_dependence"] == 0.0
+    for name in ("price_index", "price_cost_margin", "delivery_quarters", "order_book_cover"):
+        assert math.isnan(row[name])  # no yard output or capacity to weight by
+    assert row["displaced_orders"] == 0.0
+    assert row["net_output"] == 0.0
+
+
+def test_competitiveness_and_net_output_outcomes_by_hand():
+    sc, st = _quarter_state()
+    f = st.firms
+    f.price[:4] = [1.1, 1.3, 1.2, 0.8]
+    f.capacity[:2] = [30.0, 20.0]  # below the labour capacities (about 40 and 24): they bind
+    f.purchases[0] = 20.0  # booked at current prices: does not enter value added
+    st.rival_price = 0.875
+    row = record.record_outcomes(st, government(sc))
+    # output-weighted yard price over the rivals' price now: (40 x 1.1 + 20 x 1.3) / 60 / 0.875
+    assert row["price_index"] == pytest.approx(70.0 / 60.0 / 0.875, rel=1e-12)
+    # margin (revenue - cost) / revenue = (70 - (40 x 1.0 + 20 x 1.2)) / 70 = 6 / 70
+    assert row["price_cost_margin"] == pytest.approx(6.0 / 70.0, rel=1e-12)
+    # delivery of a new order: 4 + 100 / 30 = 7.333 and 4 + 50 / 20 = 6.5, capacity-weighted:
+    # (30 x 7.333 + 20 x 6.5) / 50 = (220 + 130) / 50 = 7
+    assert row["delivery_quarters"] == pytest.approx(7.0, rel=1e-12)
+    # order-book cover: 150 / (4 x 60) = 0.625 years of the yards' output
+    assert row["order_book_cover"] == pytest.approx(0.625, rel=1e-12)
+    # displaced orders: the 123 won x 0.7 that other Russian yards would have won
+    assert row["displaced_orders"] == pytest.approx(123.0 * 0.7, rel=1e-12)
+    # net output: 66 less the suppliers' sales to the yards at constant prices, including the
+    # closing SME: 3 / 1.2 + 1 / 0.8 = 2.5 + 1.25 -> 62.25
+    assert row["net_output"] == pytest.approx(66.0 - 3.75, rel=1e-12)
+    # value added at constant prices stays 66 x (1 - 0.38), whatever the purchases cost
+    assert row["value_added"] == pytest.approx(66.0 * 0.62, rel=1e-12)

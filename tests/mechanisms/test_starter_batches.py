@@ -1,7 +1,8 @@
 """Inside stage 5 (sourcing), sim.model.mechanisms.starter_batches: the starter-batch subsidy.
 
-Astrakhan values used below (``cluster_support_2020s``): 50 % of purchases from other
-participants, lifetime cap 150 per applicant, budget 200 a year, federal budget.
+Astrakhan values used below (``cluster_support_2020s``): 50 % of purchases of starter batches
+(from participant suppliers within 4 quarters of their first sale to the cluster), lifetime cap
+150 per applicant, budget 200 a year, federal budget.
 """
 
 from __future__ import annotations
@@ -114,8 +115,60 @@ def test_pay_nothing_without_claims_or_instrument():
 
 def test_expected_benefit_of_starter_batches():
     sc = scenario()
-    st = state([yard(purchases_local=12.0), supplier(0, sales_cluster=8.0)], sc)
-    value = np.array([1.0, 1.0])
-    starter_batches.add_expected_benefit(value, st, sc.regimes[ARM].starter_batch_subsidy)
-    # yard: 0.5 x 12 = 6 (plus 1); supplier: 0.25 x 0.5 x 8 = 1 (plus 1)
-    np.testing.assert_allclose(value, [7.0, 2.0], rtol=1e-12)
+    st = state([
+        yard(purchases_starter=12.0, purchases_from_participants=20.0, purchases_local=30.0),
+        yard(purchases_starter=40.0, purchases_from_participants=40.0),  # 140 of 150 paid
+        yard(purchases_starter=12.0, purchases_from_participants=12.0, alive=False),  # closed
+        supplier(0, purchases_starter=8.0, purchases_from_participants=8.0,
+                 sales_cluster=8.0),  # not a buyer
+    ], sc)  # fmt: skip
+    sb = sc.regimes[ARM].starter_batch_subsidy
+    gov = government(sc, ARM)  # as a roster member: registration is not asked
+    gov.starter_paid = np.array([0.0, 140.0])
+    value = starter_batches.expected_benefit(st, gov, sb)
+    # yard 0: 0.5 x 12 = 6 (starter batches, not all 20 bought from participants nor all
+    # local purchases)
+    # yard 1: min(0.5 x 40, 150 - 140) = 10; closed firm and supplier: 0
+    assert value == pytest.approx([6.0, 10.0, 0.0, 0.0], abs=1e-12)
+    gov.book("starter_batch", 199.0, 1)  # 1 of 200 left: still the whole claim
+    assert starter_batches.expected_benefit(st, gov, sb) == pytest.approx([6.0, 10.0, 0.0, 0.0])
+    gov.book("starter_batch", 1.0, 1)  # the year's budget is spent
+    assert starter_batches.expected_benefit(st, gov, sb).tolist() == [0.0] * 4
+
+
+def _suppliers_by_first_sale(quarter=6):
+    # first sale to the cluster: never (-1), 3 and 4 quarters ago, now, 6 quarters ago; a yard
+    return state([
+        supplier(0, first_sale_quarter=-1),
+        supplier(0, first_sale_quarter=quarter - 3),
+        supplier(0, first_sale_quarter=quarter - 4),
+        supplier(0, first_sale_quarter=quarter),
+        supplier(0, first_sale_quarter=quarter - 6),
+        yard(),
+    ], scenario(), quarter)  # fmt: skip
+
+
+def test_new_suppliers_are_those_not_yet_selling_or_within_the_starter_window():
+    st = _suppliers_by_first_sale(quarter=6)
+    new = starter_batches.new_suppliers(st, government(st.spec, ARM))
+    # window 4 quarters: never sold (-1) -> new; 6 - 3 = 3 < 4 -> new; 6 - 2 = 4 -> no longer;
+    # first sale this quarter (6 - 6 = 0) -> new; 6 - 0 = 6 -> no. The yard has never sold
+    # (-1): the rule does not look at roles (sourcing only asks it about suppliers).
+    assert new.tolist() == [True, True, False, True, False, True]
+    # a one-quarter window: only the quarter of the first sale (and never-sold suppliers)
+    sc = scenario({f"regimes.{ARM}.starter_batch_subsidy.first_batches_quarters.value": 1})
+    new = starter_batches.new_suppliers(st, government(sc, ARM))
+    assert new.tolist() == [True, False, False, True, False, True]
+
+
+def test_no_new_suppliers_without_the_instrument():
+    st = _suppliers_by_first_sale(quarter=6)
+    for arm in ("de_facto", "loans_only", "decree41_full"):  # no starter-batch subsidy
+        assert starter_batches.new_suppliers(st, government(st.spec, arm)).tolist() == [False] * 6
+
+
+def test_suppliers_established_at_calibration_are_not_new():
+    # calibration marks the suppliers selling (or qualified) at the start with -100: their
+    # deliveries are not starter batches, whatever the quarter
+    st = state([supplier(0, first_sale_quarter=-100)], scenario(), quarter=1)
+    assert starter_batches.new_suppliers(st, government(st.spec, ARM)).tolist() == [False]

@@ -109,10 +109,20 @@ def test_loss_making_firm_saves_only_property_tax():
 
 
 def test_expected_benefit_by_hand():
-    st = state([yard(capacity=50.0), yard(capacity=40.0)])
-    st.firms.profit[:2] = [20.0, -5.0]
+    st = state([
+        yard(capacity=50.0, profit=20.0),
+        yard(capacity=40.0, profit=-5.0),  # loss-making: property tax only
+        yard(capacity=50.0, profit=20.0, sez=True),  # SEZ resident: own regime
+        yard(capacity=50.0, profit=20.0, alive=False),  # closed
+    ])  # fmt: skip
     tr = st.spec.regimes["tax_relief_only"].tax_relief
-    value = np.array([1.0, 0.0])
-    tax_relief.add_expected_benefit(value, st, tr)
-    # 1 + 0.045 * 20 + 0.009 / 4 * 50 * 5 = 1 + 0.9 + 0.5625; loss: only 0.009 / 4 * 40 * 5
-    assert value == pytest.approx([2.4625, 0.45], rel=1e-12)
+    gov = government(st.spec, "tax_relief_only")  # not yet registered: the relief as promised
+    value = tax_relief.expected_benefit(st, gov, tr)
+    # 0.045 * 20 + 0.009 / 4 * 50 * 5 = 0.9 + 0.5625; loss: 0.009 / 4 * 40 * 5 = 0.45
+    assert value == pytest.approx([1.4625, 0.45, 0.0, 0.0], abs=1e-12)
+    # registered in quarter 1: the relief runs to quarter 20, and is over in quarter 21
+    gov = government(st.spec, "tax_relief_only", registered=True, since=1)
+    st.quarter = 20
+    assert tax_relief.expected_benefit(st, gov, tr) == pytest.approx([1.4625, 0.45, 0.0, 0.0])
+    st.quarter = 21
+    assert tax_relief.expected_benefit(st, gov, tr).tolist() == [0.0] * 4

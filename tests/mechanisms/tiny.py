@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 #: Attributes every hand-built firm gets unless the test says otherwise: an alive final
-#: producer (a yard) with 100 workers at 1.6 mln RUB a year each, i.e. 40 mln RUB a quarter.
+#: producer (a yard) with 100 workers at 1.6 mln RUB a year each, i.e. 40 mln RUB a quarter,
+#: earning an EBITDA of 6 a quarter (borrowing limit 3.5 x 4 x 6 = 84 mln RUB of debt).
 FIRM_DEFAULTS: dict[str, Any] = {
     "alive": True,
     "kind": KIND_LARGE,
@@ -49,6 +50,7 @@ FIRM_DEFAULTS: dict[str, Any] = {
     "cum_output": 320.0,
     "price": 1.0,
     "unit_cost": 1.0,
+    "ebitda": 6.0,
     "born_quarter": -100,
     "last_contract_quarter": -100,
     "participant": False,

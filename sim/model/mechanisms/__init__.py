@@ -13,7 +13,7 @@ module                      stage  what it does
 ``sourcing``                5      local vs outside purchases by trade (7.8)
 ``starter_batches``         in 5   the starter-batch subsidy (7.9)
 ``investment``              7      capacity investment (7.11)
-``loans``                   in 7   financing, preferential loans, amortisation (7.11-7.12)
+``financing``               in 7   financing plans, loan programmes, amortisation (7.11-7.12)
 ``qualification``           7b     SMEs invest to qualify (7.13)
 ``taxes``                   8      taxes by budget level, SEZ regime, cash (7.14-7.15)
 ``tax_relief``              in 8   the regime's regional tax relief (7.16)
@@ -21,9 +21,10 @@ module                      stage  what it does
 ``record``                  after  the quarter's outcomes (7.18)
 ==========================  =====  ===============================================
 
-Each instrument module (``joint_projects``, ``starter_batches``, ``loans``, ``tax_relief``)
-holds both halves of the instrument: ``add_expected_benefit`` (what a firm expects, read by
-membership) and the code that pays it. Mechanisms read and write :class:`sim.model.state.State`
-through its public attributes and queries and call the agents' decision rules; they keep no
-state of their own and draw random numbers only from the generator they are given.
+Each instrument module (``joint_projects``, ``starter_batches``, ``financing``, ``tax_relief``)
+holds both halves of the instrument, computed by the same rules: what a firm expects from it
+(read by membership) and the code that pays it. Mechanisms read and write
+:class:`sim.model.state.State` through its public attributes and queries and call the agents'
+decision rules; they keep no state of their own and draw random numbers only from the
+generator they are given.
 """

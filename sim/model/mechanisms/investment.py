@@ -1,12 +1,14 @@
 """Stage 7 (docs/model.md 7.11): final producers invest in capacity.
 
-Capacity: a final producer wants ``K* = OB / T_cover``; when ``K* > K`` it considers investing
-``I = share * (K* - K) * kappa`` and does so when the annual cash return on capital
-``4 (p - c + d) / kappa`` (price and unit cost per rouble of output at base prices) beats its
-financing rate (:func:`sim.model.mechanisms.loans.financing_rates`;
-:meth:`sim.model.agents.LargeEnterprise.invests`). Investment adds ``I / kappa`` to capacity and
-raises productivity by ``g * I / (K kappa)``; it is paid by
-:func:`sim.model.mechanisms.loans.finance_investment`. Loans are amortised first.
+A final producer wants ``K* = OB / T_cover``; when ``K* > K`` it wants to invest
+``X* = share * (K* - K) * kappa`` (:func:`wanted_outlay`). It finances ``X*`` by its cheapest
+plan (:func:`sim.model.mechanisms.financing.plan`) and invests when the annual cash return on
+capital ``4 (p - c + d) / kappa`` beats the plan's blended rate
+(:meth:`sim.model.agents.LargeEnterprise.invests`). When the borrowing limit keeps the plan
+below ``X*`` the firm is credit-constrained: it invests what it can finance (planned again for
+that smaller outlay). Investment adds ``X / kappa`` to capacity and raises productivity by
+``g * X / (K kappa)``. Loans are amortised first, and every firm's capacity wears out by
+``capacity_retirement_per_year / 4`` a quarter (:func:`retire`) before the yards decide.
 """
 
 from __future__ import annotations
@@ -14,32 +16,62 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government, LargeEnterprise
-from sim.model.mechanisms.loans import amortise, finance_investment, financing_rates
+from sim.model.mechanisms import financing
 from sim.model.state import ROLE_FINAL, State
 
-__all__ = ["invest"]
+__all__ = ["annual_return", "invest", "retire", "wanted_outlay"]
+
+
+def wanted_outlay(state: State) -> np.ndarray:
+    """Each firm's wanted capacity outlay ``share * max(K* - K, 0) * kappa`` (0 if none)."""
+    s, f, n = state.spec, state.firms, state.firms.n
+    fs = s.finance
+    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
+    gap = f.order_book[:n] / s.market.target_cover_quarters - f.capacity[:n]
+    want = fs.investment_share_of_gap * np.maximum(gap, 0.0) * fs.capital_mln_rub_per_capacity
+    return np.where(fin, want, 0.0)
+
+
+def annual_return(state: State) -> np.ndarray:
+    """Annual cash return on capital ``4 (p - c + d) / kappa`` of each firm."""
+    fs, f, n = state.spec.finance, state.firms, state.firms.n
+    dep = fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0
+    return 4.0 * (f.price[:n] - f.unit_cost[:n] + dep) / fs.capital_mln_rub_per_capacity
+
+
+def retire(state: State) -> None:
+    """Capacity wears out: ``K <- K (1 - retirement / 4)`` for every firm each quarter."""
+    f, n = state.firms, state.firms.n
+    f.capacity[:n] *= 1.0 - state.spec.production.capacity_retirement_per_year / 4.0
 
 
 def invest(state: State, gov: Government) -> None:
-    """Amortise loans, then let final producers invest in capacity."""
-    amortise(state, gov)
-    s, f, n = state.spec, state.firms, state.firms.n
-    fs = s.finance
-    fin = np.flatnonzero((f.role[:n] == ROLE_FINAL) & f.alive[:n])
-    desired = f.order_book[fin] / s.market.target_cover_quarters
-    gap = desired - f.capacity[fin]
-    dep = fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0
-    annual_return = 4.0 * (f.price[fin] - f.unit_cost[fin] + dep) / fs.capital_mln_rub_per_capacity
-    # Eligibility does not change while firms invest: one pass over all firms, not one per firm.
+    """Amortise loans, retire worn capacity, then let final producers invest in capacity."""
+    financing.amortise(state, gov)
+    retire(state)
+    fs, f, n = state.spec.finance, state.firms, state.firms.n
+    kappa = fs.capital_mln_rub_per_capacity
+    want = wanted_outlay(state)
+    ret = annual_return(state)
+    # Eligibility and grants due do not change while firms invest: one pass for all firms.
     eligible = gov.eligible_for_preferences(state)
-    rates = financing_rates(state, gov, fin, eligible)
-    go = (gap > 0) & LargeEnterprise.invests(annual_return, rates)
-    for i, g in zip(fin[go].tolist(), gap[go].tolist(), strict=True):
-        amount = fs.investment_share_of_gap * g * fs.capital_mln_rub_per_capacity
+    receivable = gov.receivable(n)
+    for i in np.flatnonzero(want > 0).tolist():
+        plan = financing.plan(state, gov, i, float(want[i]), eligible, float(receivable[i]))
+        if not LargeEnterprise.invests(ret[i], plan.rate):
+            continue
+        if plan.financed < plan.outlay * (1 - 1e-12):
+            state.ledger.credit_constrained += 1
+            if plan.financed <= 0:
+                continue
+            plan = financing.plan(state, gov, i, plan.financed, eligible, float(receivable[i]))
+            if not LargeEnterprise.invests(ret[i], plan.rate):
+                continue
+        amount = plan.financed
         k_old = f.capacity[i]
-        f.capacity[i] += amount / fs.capital_mln_rub_per_capacity
+        f.capacity[i] += amount / kappa
         f.productivity[i] *= 1 + fs.productivity_gain_per_investment * amount / max(
-            k_old * fs.capital_mln_rub_per_capacity, 1e-9
+            k_old * kappa, 1e-9
         )
-        finance_investment(state, gov, i, amount, eligible)
+        financing.execute(state, gov, plan)
         state.ledger.investment += amount

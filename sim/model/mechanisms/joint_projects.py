@@ -1,46 +1,124 @@
 """Stage 4 (docs/model.md 7.6): joint projects and their subsidy (Decree 41, later 1119).
 
-Projects are proposed by the organisation and subsidised after registration.
-
-Both halves of the instrument live here: what a firm expects from it
-(:func:`add_expected_benefit`, read by membership) and what is decided and paid (:func:`run`).
+Both halves of the instrument live here and share one rule (:func:`subsidy_for`): what is
+decided and paid (:func:`run`) and what a firm expects from the subsidy when it decides on
+membership (:func:`expected_benefit`).
 
 Each quarter ``N ~ Poisson(projects_per_year / 4)`` proposals arrive with capex ``C`` and annual
-return ``r`` (lognormal). The subsidy share is ``s = min(rate, cap / C)`` for a firm the
-government lets have preferences when the year's budget allows, else 0. The lead enterprise
-goes ahead when the return on its own funds beats its financing rate
-(:meth:`sim.model.agents.LargeEnterprise.undertakes_project`). A project adds ``C / kappa`` to
-the lead's capacity, raises its productivity, and qualifies and matches up to three participant
-SMEs as partners. The subsidy is paid in equal quarterly instalments over the payout period; the
-annual budget limits the commitments made in a year.
+return ``r`` (lognormal). Each goes to a participant large enterprise drawn in proportion to
+capacity (only large enterprises lead projects). Its subsidy is ``min(rate * C, cap)`` for a
+firm the government lets have preferences, when the year's budget can take its annual
+instalment, else 0. The lead finances the whole capex by its cheapest plan
+(:func:`sim.model.mechanisms.financing.plan`; the committed grant counts toward its borrowing
+limit) and goes ahead when the plan covers the capex and the return on its own funds beats the
+plan's blended rate (:meth:`sim.model.agents.LargeEnterprise.undertakes_project`). A project
+adds ``C / kappa`` to the lead's capacity, raises its productivity, and qualifies and matches
+up to three participant SMEs as partners. The subsidy is paid in equal quarterly instalments
+over the payout period; the annual budget limits the commitments made in a year.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from sim.model.agents import Government, Grant, LargeEnterprise
 from sim.model.distributions import lognormal
-from sim.model.mechanisms.loans import finance_investment, financing_rate
+from sim.model.mechanisms import financing
 from sim.model.state import KIND_LARGE, KIND_SME, State
-from sim.scenario.schema import JointProjectSubsidy, Organisation
+from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation
 
-__all__ = ["add_expected_benefit", "run"]
+__all__ = [
+    "expected_benefit",
+    "expected_projects",
+    "go_probability",
+    "projects_led",
+    "run",
+    "subsidy_for",
+]
 
 
-def add_expected_benefit(
-    value: np.ndarray, state: State, jp: JointProjectSubsidy, org: Organisation
-) -> None:
-    """Add the subsidy a firm expects per quarter from joint projects to ``value`` (membership).
+def subsidy_for(jp: JointProjectSubsidy, gov: Government, quarter: int, capex: float) -> float:
+    """The subsidy a project of ``capex`` gets now: ``min(rate * C, cap)``, 0 without budget."""
+    want = min(jp.rate.value * capex, jp.cap_per_project_mln_rub.value)
+    annual = want / jp.payout_years.value
+    if gov.remaining("joint_project", jp.annual_budget_mln_rub.value, quarter) >= annual:
+        return want
+    return 0.0
 
-    A large enterprise expects its share of the organisation's proposals times the subsidy of
-    an average project; an SME a tenth of that.
+
+def projects_led(state: State, org: Organisation) -> np.ndarray:
+    """Expected number of this quarter's proposals each firm would lead as a participant.
+
+    Expected proposals ``projects_per_year / 4`` times the firm's share of the participant large
+    enterprises' capacity (its own capacity added when it is not a participant yet); SMEs and
+    closed firms never lead.
     """
     f, n = state.firms, state.firms.n
-    large = f.kind[:n] == KIND_LARGE
-    per_large = org.joint_projects_per_year / 4 / max(int(large.sum()), 1)
-    sub = min(jp.rate.value * org.project_capex_mln_rub.mean, jp.cap_per_project_mln_rub.value)
-    value += np.where(large, per_large * sub, 0.1 * per_large * sub)
+    large = f.alive[:n] & (f.kind[:n] == KIND_LARGE)
+    part_cap = float(f.capacity[:n][large & f.participant[:n]].sum())
+    cap = np.where(large, f.capacity[:n], 0.0)
+    pool = part_cap + np.where(f.participant[:n], 0.0, cap)
+    share = np.divide(cap, pool, out=np.zeros(n), where=pool > 0)
+    return org.joint_projects_per_year / 4.0 * share
+
+
+def go_probability(annual_return: Distribution, subsidy_share: float, hurdle: float) -> float:
+    """Chance that a proposal's return clears the hurdle: ``P(r >= hurdle * (1 - s))``.
+
+    ``r`` is lognormal with the organisation's mean and coefficient of variation, the rule of
+    :meth:`sim.model.agents.LargeEnterprise.undertakes_project`.
+    """
+    threshold = hurdle * max(1.0 - subsidy_share, 1e-9)
+    if annual_return.cv <= 0:
+        return 1.0 if annual_return.mean >= threshold else 0.0
+    if threshold <= 0:
+        return 1.0
+    s2 = math.log1p(annual_return.cv**2)
+    mu = math.log(annual_return.mean) - s2 / 2
+    z = (math.log(threshold) - mu) / math.sqrt(s2)
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def expected_projects(
+    state: State, gov: Government, org: Organisation, jp: JointProjectSubsidy | None
+) -> tuple[np.ndarray, float]:
+    """Projects each firm expects to lead and undertake this quarter as a roster member.
+
+    The rules of :func:`run` for a project of average capex: its subsidy (:func:`subsidy_for`,
+    budget left included), its financing plan as a member (the committed grant counting toward
+    the borrowing limit; 0 when the plan cannot cover the capex) and the chance that the return
+    clears the plan's rate (:func:`go_probability`).
+
+    Returns:
+        Expected projects per firm, and the subsidy of one average project.
+    """
+    n, q = state.firms.n, state.quarter
+    capex = org.project_capex_mln_rub.mean
+    sub = subsidy_for(jp, gov, q, capex) if jp is not None else 0.0
+    led = projects_led(state, org)
+    due = gov.receivable(n)
+    member = np.ones(n, dtype=bool)
+    out = np.zeros(n)
+    for i in np.flatnonzero(led > 0).tolist():
+        p = financing.plan(state, gov, i, capex, member, float(due[i]) + sub, as_member=True)
+        if p.financed < capex * (1 - 1e-12):
+            continue
+        out[i] = led[i] * go_probability(org.project_return_per_year, sub / capex, p.rate)
+    return out, sub
+
+
+def expected_benefit(
+    state: State, gov: Government, jp: JointProjectSubsidy, org: Organisation
+) -> np.ndarray:
+    """The subsidy each firm expects this quarter as a roster member (membership, 7.3).
+
+    Expected projects undertaken times the subsidy of one (:func:`expected_projects`); SMEs,
+    which never lead, expect nothing.
+    """
+    projects, sub = expected_projects(state, gov, org, jp)
+    return projects * sub
 
 
 def run(state: State, gov: Government, org: Organisation, rng: np.random.Generator) -> None:
@@ -77,14 +155,12 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
     for p in range(n_prop):
         lead = int(leads[min(np.searchsorted(cum, lead_u[p] * cum[-1]), leads.size - 1)])
         c = float(capex[p])
-        sub = 0.0
-        if jp is not None and eligible[lead]:
-            want = min(jp.rate.value * c, jp.cap_per_project_mln_rub.value)
-            annual = want / jp.payout_years.value
-            if gov.remaining("joint_project", jp.annual_budget_mln_rub.value, q) >= annual:
-                sub = want
-        rate = financing_rate(state, gov, lead, eligible)
-        if not LargeEnterprise.undertakes_project(float(ret[p]), sub / c, rate):
+        sub = subsidy_for(jp, gov, q, c) if jp is not None and eligible[lead] else 0.0
+        receivable = float(gov.receivable(n)[lead]) + sub
+        plan = financing.plan(state, gov, lead, c, eligible, receivable)
+        if plan.financed < c * (1 - 1e-12):
+            continue  # the lead cannot finance the whole capex
+        if not LargeEnterprise.undertakes_project(float(ret[p]), sub / c, plan.rate):
             continue
         state.ledger.joint_projects += 1
         state.ledger.investment += c
@@ -94,7 +170,7 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
             k_old * kappa, 1e-9
         )
         # The lead pays the whole capex; the subsidy reimburses part of it in instalments.
-        finance_investment(state, gov, lead, c, eligible)
+        financing.execute(state, gov, plan)
         if sub > 0:
             quarters = 4 * jp.payout_years.value
             gov.grants.append(Grant(lead, sub / quarters, quarters, jp.budget_level))

@@ -2,8 +2,16 @@
 
 * demand level ``D_t = D_0 (1 + g)^(t/4) * exp(sigma * e_t - sigma^2 / 2)``, ``e_t ~ N(0, 1)``
 * number of orders ``N_t ~ Poisson(D_t / E[size])``, sizes lognormal with the scenario's mean/cv
-* utility of final producer ``j``: ``u_j = ln(cap_j) - beta_p ln(p_j) - beta_d d_j``; outside
-  competitors ``u_0 = ln(cap_0) - beta_p ln(p_0) - beta_d d_0``
+* utility of final producer ``j``: ``u_j = ln(F_j) - beta_p ln(p_j) - beta_d d_j`` with ``F_j``
+  its free capacity (:meth:`sim.model.state.State.free_capacity`: a full yard wins nothing,
+  installed capacity already promised counts for nothing); the rivals
+  ``u_0 = ln(F_0 ((1 + g)(1 + g_R))^(t/4)) - beta_p ln(P_t) - beta_d d_0`` (their free capacity
+  grows with the market and their productivity)
+* the rivals move: their labour productivity grows by their own trend ``g_R``, so the labour
+  part of their unit cost (``l``, the cluster's initial labour share) and the queue part of
+  their delivery time fall with ``(1 + g_R)^(-t/4)``; their price ``P_t = c_t / c_0 *
+  (S_R,t / S_R,0)^rho`` follows their cost and is cut when they lose share (``S_R`` their share
+  of orders, last four quarters)
 * each order goes to ``j`` with probability ``exp(u_j) / sum_k exp(u_k)``.
 """
 
@@ -15,11 +23,11 @@ from sim.model.distributions import lognormal
 from sim.model.state import ROLE_FINAL, State
 from sim.scenario.schema import Market
 
-__all__ = ["allocate_orders", "logit_probabilities", "new_orders"]
+__all__ = ["allocate_orders", "logit_probabilities", "new_orders", "update_rivals"]
 
 
 def logit_probabilities(
-    capacity: np.ndarray,
+    free_capacity: np.ndarray,
     price: np.ndarray,
     delivery: np.ndarray,
     outside_capacity: float,
@@ -28,8 +36,11 @@ def logit_probabilities(
     beta_price: float,
     beta_delivery: float,
 ) -> np.ndarray:
-    """Probabilities that an order goes to each producer; the last entry is the outside option."""
-    cap = np.append(np.maximum(capacity, 1e-12), max(outside_capacity, 1e-12))
+    """Probabilities that an order goes to each producer; the last entry is the outside option.
+
+    Weights are free capacities (floored at 1e-12): a producer with none wins almost nothing.
+    """
+    cap = np.append(np.maximum(free_capacity, 1e-12), max(outside_capacity, 1e-12))
     p = np.append(price, outside_price)
     d = np.append(delivery, outside_delivery)
     u = np.log(cap) - beta_price * np.log(p) - beta_delivery * d
@@ -52,8 +63,26 @@ def allocate_orders(
     return won
 
 
+def update_rivals(state: State, market: Market) -> None:
+    """The rivals' unit cost, price and delivery time this quarter.
+
+    The rivals' labour productivity grows by their own trend: the labour part of their unit
+    cost (the cluster's initial labour share) and the queue part of their delivery time fall
+    with it. Their price follows their cost, cut when they lose share.
+    """
+    trend = (1 + market.rival_productivity_trend_per_year) ** (-state.quarter / 4.0)
+    cost = state.rival_labour_share * trend + (1.0 - state.rival_labour_share)
+    state.rival_cost = state.cost_comp * cost
+    recent = [x for x in state.market_share_hist[-4:] if not np.isnan(x)]
+    rival_share = 1.0 - float(np.mean(recent)) if recent else state.rival_share0
+    response = (max(rival_share, 1e-6) / state.rival_share0) ** market.rival_price_response
+    state.rival_price = cost * response  # the price numeraire: 1 at the start
+    queue = max(market.competitor_delivery_quarters - market.build_quarters_min, 0.0)
+    state.rival_delivery = market.competitor_delivery_quarters - queue * (1.0 - trend)
+
+
 def new_orders(state: State, market: Market, rng: np.random.Generator) -> None:
-    """New orders arrive and are won by a logit on price and delivery time.
+    """New orders arrive and are won by a logit on price, delivery time and free capacity.
 
     Writes the final producers' order books, ``state.new_orders`` and the share history.
     """
@@ -61,16 +90,21 @@ def new_orders(state: State, market: Market, rng: np.random.Generator) -> None:
     sigma = market.demand_volatility
     level = state.demand_level * (1 + market.demand_growth_per_year) ** (state.quarter / 4.0)
     level *= np.exp(sigma * rng.standard_normal() - sigma * sigma / 2.0)
-    n_orders = int(rng.poisson(level / market.order_size_mln_rub.mean))
-    sizes = lognormal(rng, market.order_size_mln_rub.mean, market.order_size_mln_rub.cv, n_orders)
+    n_orders = int(rng.poisson(level / state.order_size))
+    sizes = lognormal(rng, state.order_size, market.order_size_mln_rub.cv, n_orders)
     fin = np.flatnonzero((f.role[:n] == ROLE_FINAL) & f.alive[:n])
+    update_rivals(state, market)
+    # The rivals' free capacity grows with the market (they expand as demand does) and with
+    # their productivity (their yards build more per berth).
+    growth = (1 + market.demand_growth_per_year) * (1 + market.rival_productivity_trend_per_year)
+    rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
     probs = logit_probabilities(
-        f.capacity[fin],
+        state.free_capacity()[fin],
         f.price[fin],
         state.delivery()[fin],
-        state.outside_capacity,
-        1.0,
-        market.competitor_delivery_quarters,
+        rival_free,
+        state.rival_price,
+        state.rival_delivery,
         market.price_sensitivity,
         market.delivery_sensitivity,
     )

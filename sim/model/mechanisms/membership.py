@@ -9,11 +9,13 @@ Expected net benefit per quarter (mln RUB)::
     B_i = network_share * revenue_i - (fee + compliance) / 4
           + prospect * sum over the regime's instruments of what firm i expects from it
 
-where each instrument's expectation is written beside the code that pays it
-(``add_expected_benefit`` of :mod:`~sim.model.mechanisms.joint_projects`,
-:mod:`~sim.model.mechanisms.starter_batches`, :mod:`~sim.model.mechanisms.loans` and
-:mod:`~sim.model.mechanisms.tax_relief`), and ``prospect`` is the chance of registration as
-firms see it (:meth:`sim.model.agents.Firm.registration_prospect`).
+where each instrument's expectation is computed by the code that pays it, with the firm's real
+eligibility (who may lead projects, budget left, caps, SEZ status, loan sizes):
+``expected_benefit`` of :mod:`~sim.model.mechanisms.joint_projects`,
+:mod:`~sim.model.mechanisms.starter_batches` and :mod:`~sim.model.mechanisms.tax_relief`, and
+the grant-equivalent of the regime's loans for the outlays the firm expects
+(:func:`sim.model.mechanisms.financing.add_expected_benefit`); ``prospect`` is the chance of
+registration as firms see it (:meth:`sim.model.agents.Firm.registration_prospect`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import ClusterOrganization, Firm, Government
-from sim.model.mechanisms import joint_projects, loans, starter_batches, tax_relief
+from sim.model.mechanisms import financing, investment, joint_projects, starter_batches, tax_relief
 from sim.model.state import KIND_LARGE, KIND_SME, State
 
 __all__ = ["net_benefit", "peer_share", "reconsider"]
@@ -40,15 +42,21 @@ def net_benefit(
         return net
     value = np.zeros(n)
     if regime.joint_project_subsidy is not None and org.exists:
-        joint_projects.add_expected_benefit(
-            value, state, regime.joint_project_subsidy, s.organisation
+        value += joint_projects.expected_benefit(
+            state, gov, regime.joint_project_subsidy, s.organisation
         )
     if regime.starter_batch_subsidy is not None:
-        starter_batches.add_expected_benefit(value, state, regime.starter_batch_subsidy)
+        value += starter_batches.expected_benefit(state, gov, regime.starter_batch_subsidy)
     if regime.preferential_loans is not None:
-        loans.add_expected_benefit(value, state, regime.preferential_loans)
+        outlays = [(np.ones(n), investment.wanted_outlay(state), gov.receivable(n))]
+        if org.exists:
+            jp = regime.joint_project_subsidy
+            projects, sub = joint_projects.expected_projects(state, gov, s.organisation, jp)
+            capex = np.full(n, s.organisation.project_capex_mln_rub.mean)
+            outlays.append((projects, capex, gov.receivable(n) + sub))
+        financing.add_expected_benefit(value, state, gov, regime.preferential_loans, outlays)
     if regime.tax_relief is not None:
-        tax_relief.add_expected_benefit(value, state, regime.tax_relief)
+        value += tax_relief.expected_benefit(state, gov, regime.tax_relief)
     return net + prospect * value
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.agents import SME
+from sim.model.agents import SME, Government
+from sim.model.mechanisms import starter_batches
 from sim.model.state import KIND_SME, ROLE_COMPONENT, State
 
 __all__ = ["qualify"]
@@ -19,8 +20,14 @@ _SUPPLIER_MARGIN = 0.15
 _GAIN_HORIZON_QUARTERS = 8
 
 
-def qualify(state: State, rng: np.random.Generator) -> None:
-    """SMEs below the qualification threshold decide whether to invest in a step."""
+def qualify(state: State, gov: Government, rng: np.random.Generator) -> None:
+    """SMEs below the qualification threshold decide whether to invest in a step.
+
+    Where a registered cluster's regime reimburses starter batches, a participant SME that
+    qualifies expects its first deliveries to be bought (the claimants prefer them): it adds
+    the margin on its free capacity over the first-batch window
+    (:func:`sim.model.mechanisms.starter_batches.first_batch_sales`) to its expected gain.
+    """
     s, f, n = state.spec, state.firms, state.firms.n
     p = s.production
     noise = rng.uniform(0.5, 1.5, n)
@@ -35,6 +42,7 @@ def qualify(state: State, rng: np.random.Generator) -> None:
     nq = np.bincount(trades[qualified], minlength=k_count)
     per_new = sales / (nq + 1.0)
     gain = _SUPPLIER_MARGIN * _GAIN_HORIZON_QUARTERS * per_new[np.maximum(trades, 0)]
+    gain = gain + _SUPPLIER_MARGIN * starter_batches.first_batch_sales(state, gov)
     cost = p.sme_qualification_cost_mln_rub * np.where(
         f.matched[:n], 1 - s.organisation.qualification_cost_reduction, 1.0
     )

@@ -24,10 +24,28 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     volume = f.output[:n]  # output at constant base-year prices
     output = float(volume[alive].sum())
     emp = float(f.employment[:n][f.alive[:n]].sum())
-    value_added = output - float(f.purchases[:n][alive].sum())
+    # Value added at constant prices: output less the inputs it takes (purchases_share of the
+    # volume, the fixed input coefficient of every firm), not less their current value.
+    value_added = output * (1.0 - s.sourcing.purchases_share_of_output)
+    # Output net of what the cluster's suppliers sold to its yards (counted again in the
+    # yards' output), at constant prices.
+    intra = float((f.sales_cluster[:n][alive] / np.maximum(f.price[:n][alive], 1e-9)).sum())
     purch = float(f.purchases[:n][fin].sum())
     fin_out = f.output[:n][fin]
-    uc = float(np.average(f.unit_cost[:n][fin], weights=fin_out)) if fin_out.sum() > 0 else np.nan
+    produced = fin_out.sum() > 0
+    uc = float(np.average(f.unit_cost[:n][fin], weights=fin_out)) if produced else np.nan
+    price = float(np.average(f.price[:n][fin], weights=fin_out)) if produced else np.nan
+    revenue = float((fin_out * f.price[:n][fin]).sum())
+    margin = (
+        (revenue - float((fin_out * f.unit_cost[:n][fin]).sum())) / revenue if produced else np.nan
+    )
+    yards = np.flatnonzero(fin & f.alive[:n])
+    weights = f.capacity[yards]
+    delivery = (
+        float(np.average(state.delivery()[yards], weights=weights)) if weights.sum() > 0 else np.nan
+    )
+    order_book = float(f.order_book[:n][fin].sum())
+    cover = order_book / (4.0 * float(fin_out.sum())) if produced else np.nan
     thr = s.sourcing.qualification_threshold
     in_chain = sme & (f.qualification[:n] >= thr) & (f.sales_cluster[:n] > 0)
     share_hist = [x for x in state.market_share_hist[-4:] if not np.isnan(x)]
@@ -48,10 +66,10 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
         else 0.0,
         "smes_in_chains": float(in_chain.sum()),
         "smes_alive": float(sme.sum()),
-        "unit_cost_index": uc / state.cost_comp,
+        "unit_cost_index": uc / state.rival_cost,
         "market_share": float(np.mean(share_hist)) if share_hist else np.nan,
         "new_orders": state.new_orders,
-        "order_book": float(f.order_book[:n][fin].sum()),
+        "order_book": order_book,
         "investment": led.investment,
         "participants": float((alive & f.participant[:n]).sum()),
         "industrial_participants": float(roster.sum()),
@@ -68,5 +86,15 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
         "sez_tax_expenditure": led.sez_tax_expenditure,
         "tax_federal": led.tax["federal"],
         "tax_regional": led.tax["regional"],
+        "cost_programme_loans": led.programme_cost["federal"] + led.programme_cost["regional"],
+        "loan_grant_equivalent": led.grant_equivalent,
+        "credit_constrained": float(led.credit_constrained),
+        "local_purchases": float(f.purchases_local[:n][fin].sum()),
+        "price_index": price / state.rival_price,
+        "price_cost_margin": margin,
+        "delivery_quarters": delivery,
+        "order_book_cover": cover,
+        "displaced_orders": state.new_orders * s.market.russian_share_of_rivals,
+        "net_output": output - intra,
         "loans_outstanding": float((f.debt_market[:n] + f.debt_pref[:n])[alive].sum()),
     }

@@ -1,9 +1,13 @@
 """The starter-batch subsidy (docs/model.md 7.9), applied inside sourcing.
 
-Both halves of the instrument live here: what a firm expects from it
-(:func:`add_expected_benefit`, read by membership), who may claim it and at what rate this
-quarter (:func:`claimants`), and what is paid (:func:`pay`): the subsidy reimburses a share of
-purchases from other participants, up to a lifetime cap per applicant and the year's budget.
+The subsidy reimburses a share of the purchases of *starter batches*: a new participant
+supplier's first deliveries (:func:`new_suppliers`: within ``first_batches_quarters`` of its
+first sale to the cluster). Both halves of the instrument live here and share one rule
+(:func:`capped`): who may claim the subsidy and at what rate this quarter (:func:`claimants`),
+what is paid (:func:`pay`: up to a lifetime cap per applicant and the year's budget), and what
+a firm expects from it when it decides on membership (:func:`expected_benefit`: the claim it
+would make on last quarter's starter batches). Only buyers claim it; suppliers gain from it only
+through the orders it brings, which membership does not count as cash.
 """
 
 from __future__ import annotations
@@ -14,19 +18,75 @@ from sim.model.agents import Government
 from sim.model.state import ROLE_FINAL, State
 from sim.scenario.schema import StarterBatchSubsidy
 
-__all__ = ["add_expected_benefit", "claimants", "pay"]
+__all__ = [
+    "capped",
+    "claimants",
+    "expected_benefit",
+    "first_batch_sales",
+    "new_suppliers",
+    "pay",
+]
 
 
-def add_expected_benefit(value: np.ndarray, state: State, sb: StarterBatchSubsidy) -> None:
-    """Add the reimbursement a firm expects per quarter to ``value`` (membership).
+def _paid(gov: Government, n: int) -> np.ndarray:
+    """What each firm has been paid so far (the array grows with the firm table)."""
+    if gov.starter_paid.size < n:
+        gov.starter_paid = np.pad(gov.starter_paid, (0, n - gov.starter_paid.size))
+    return gov.starter_paid[:n]
 
-    A final producer expects the rate times its local purchases; a supplier a quarter of the
-    rate times its cluster sales (buyers pass part of the subsidy on).
+
+def capped(claims: np.ndarray, paid: np.ndarray, sb: StarterBatchSubsidy) -> np.ndarray:
+    """Claims limited to what each applicant's lifetime cap still allows."""
+    return np.minimum(claims, np.maximum(sb.cap_per_applicant_mln_rub.value - paid, 0.0))
+
+
+def new_suppliers(state: State, gov: Government) -> np.ndarray:
+    """Suppliers whose deliveries are starter batches now (none without the instrument).
+
+    A supplier that has not sold to the cluster yet, or is within ``first_batches_quarters`` of
+    its first sale.
     """
     f, n = state.firms, state.firms.n
-    fin = f.role[:n] == ROLE_FINAL
-    value += np.where(fin, sb.rate.value * f.purchases_local[:n], 0.0)
-    value += np.where(~fin, 0.25 * sb.rate.value * f.sales_cluster[:n], 0.0)
+    regime = gov.regime
+    sb = regime.starter_batch_subsidy if regime is not None else None
+    if sb is None:
+        return np.zeros(n, dtype=bool)
+    first = f.first_sale_quarter[:n]  # -1: not sold yet; -100: established at the start
+    window = sb.first_batches_quarters.value
+    return (first == -1) | ((first >= 0) & (state.quarter - first < window))
+
+
+def first_batch_sales(state: State, gov: Government) -> np.ndarray:
+    """What a supplier that qualifies now expects to sell as starter batches (qualification).
+
+    While a registered cluster's regime reimburses starter batches and the year's budget
+    lasts, a participant supplier's first deliveries are bought: its free capacity for the
+    cluster over the first-batch window. 0 otherwise, and for non-participants.
+    """
+    f, n = state.firms, state.firms.n
+    regime = gov.regime
+    sb = regime.starter_batch_subsidy if regime is not None else None
+    if sb is None or not gov.registered or sb.rate.value <= 0:
+        return np.zeros(n)
+    if gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, state.quarter) <= 0:
+        return np.zeros(n)
+    free, _ = state.supplier_free_capacity_all()
+    return np.where(f.participant[:n], free * sb.first_batches_quarters.value, 0.0)
+
+
+def expected_benefit(state: State, gov: Government, sb: StarterBatchSubsidy) -> np.ndarray:
+    """The reimbursement each buyer would claim this quarter as a roster member (7.3).
+
+    ``rate * starter batches bought`` (last quarter's purchases from new participant
+    suppliers), within the applicant's cap, and 0 once the year's budget is spent. Firms that
+    do not buy components (suppliers) get 0.
+    """
+    f, n = state.firms, state.firms.n
+    if gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, state.quarter) <= 0:
+        return np.zeros(n)
+    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
+    claims = np.where(fin, sb.rate.value * f.purchases_starter[:n], 0.0)
+    return capped(claims, _paid(gov, n), sb)
 
 
 def claimants(state: State, gov: Government, fin: np.ndarray) -> tuple[np.ndarray, float]:
@@ -41,10 +101,7 @@ def claimants(state: State, gov: Government, fin: np.ndarray) -> tuple[np.ndarra
     eligible = gov.eligible_for_preferences(state) & fin
     rate = 0.0
     if sb is not None and gov.registered:
-        if gov.starter_paid.size < n:
-            gov.starter_paid = np.pad(gov.starter_paid, (0, n - gov.starter_paid.size))
-        under_cap = gov.starter_paid[:n] < sb.cap_per_applicant_mln_rub.value
-        eligible &= under_cap
+        eligible &= _paid(gov, n) < sb.cap_per_applicant_mln_rub.value
         if gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, q) > 0:
             rate = sb.rate.value
     else:
@@ -59,8 +116,7 @@ def pay(state: State, gov: Government, claims: np.ndarray) -> None:
     if sb is None or claims.sum() <= 0:
         return
     f, n, q = state.firms, state.firms.n, state.quarter
-    room = gov.starter_paid[:n]
-    claims = np.minimum(claims, np.maximum(sb.cap_per_applicant_mln_rub.value - room, 0.0))
+    claims = capped(claims, _paid(gov, n), sb)
     budget = gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, q)
     if claims.sum() > budget:
         claims *= budget / claims.sum()

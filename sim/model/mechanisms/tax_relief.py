@@ -1,10 +1,12 @@
 """The regime's regional tax relief (docs/model.md 7.16), applied inside the tax stage.
 
-Both halves of the instrument live here: what a firm expects from it
-(:func:`add_expected_benefit`, read by membership) and the cut rates and tax expenditure of the
-quarter (:func:`apply`): for the first ``years`` after registration, firms the government lets
-have preferences (not SEZ residents, who have their own regime) pay the regional profit tax and
-the property tax less the cuts; the revenue forgone is booked as the relief's cost.
+Both halves of the instrument live here, computed by one function (:func:`cuts`): the cut
+rates and revenue forgone of the quarter (:func:`apply`), and what a firm expects from the
+relief when it decides on membership (:func:`expected_benefit`: the relief :func:`cuts` would
+give it on last quarter's profit and capital, as a roster member of a registered cluster). For
+the first ``years`` after registration, firms the government lets have preferences pay the
+regional profit tax and the property tax less the cuts; SEZ residents, on their own regime,
+get nothing; the revenue forgone is booked as the relief's cost.
 """
 
 from __future__ import annotations
@@ -15,19 +17,39 @@ from sim.model.agents import Government
 from sim.model.state import State
 from sim.scenario.schema import TaxRelief
 
-__all__ = ["add_expected_benefit", "apply"]
+__all__ = ["apply", "cuts", "expected_benefit", "in_force"]
 
 
-def add_expected_benefit(value: np.ndarray, state: State, tr: TaxRelief) -> None:
-    """Add the tax a firm expects to save per quarter to ``value`` (membership)."""
-    f, n = state.firms, state.firms.n
-    value += tr.regional_profit_tax_cut.value * np.maximum(f.profit[:n], 0.0)
-    value += (
-        tr.property_tax_cut.value
-        / 4
-        * f.capacity[:n]
-        * state.spec.finance.capital_mln_rub_per_capacity
-    )
+def in_force(gov: Government, tr: TaxRelief, quarter: int) -> bool:
+    """Whether a registered cluster's participants get the relief this quarter."""
+    since = quarter - (gov.registered_quarter or quarter)
+    return gov.registered and since < 4 * tr.years.value
+
+
+def cuts(
+    tr: TaxRelief, eligible: np.ndarray, rate_reg: np.ndarray, prop_rate: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cuts of the regional profit-tax and property-tax rates (never below zero)."""
+    cut_reg = np.where(eligible, np.minimum(tr.regional_profit_tax_cut.value, rate_reg), 0.0)
+    cut_prop = np.where(eligible, np.minimum(tr.property_tax_cut.value, prop_rate), 0.0)
+    return cut_reg, cut_prop
+
+
+def expected_benefit(state: State, gov: Government, tr: TaxRelief) -> np.ndarray:
+    """The relief each firm would get this quarter as a roster member (membership, 7.3).
+
+    :func:`cuts` at standard rates on last quarter's taxable profit and capital; SEZ residents
+    and firms of a cluster whose relief years are over get nothing.
+    """
+    s, f, n = state.spec, state.firms, state.firms.n
+    if gov.registered and not in_force(gov, tr, state.quarter):
+        return np.zeros(n)
+    eligible = f.alive[:n] & ~f.sez[:n]
+    rate_reg = np.full(n, s.taxes.profit_tax_regional.value)
+    prop_rate = np.full(n, s.taxes.property_tax.value)
+    cut_reg, cut_prop = cuts(tr, eligible, rate_reg, prop_rate)
+    capital = f.capacity[:n] * s.finance.capital_mln_rub_per_capacity
+    return cut_reg * np.maximum(f.profit[:n], 0.0) + cut_prop * capital / 4.0
 
 
 def apply(
@@ -56,16 +78,12 @@ def apply(
     """
     relief = {"federal": 0.0, "regional": 0.0}
     regime = gov.regime
-    if regime is None or regime.tax_relief is None or not gov.registered:
+    if regime is None or regime.tax_relief is None or not in_force(gov, regime.tax_relief,
+                                                                    state.quarter):  # fmt: skip
         return rate_reg, prop_rate, relief
-    tr = regime.tax_relief
-    q = state.quarter
-    since = q - (gov.registered_quarter or q)
-    if since < 4 * tr.years.value:
-        elig = gov.eligible_for_preferences(state) & ~sez
-        cut_reg = np.where(elig, np.minimum(tr.regional_profit_tax_cut.value, rate_reg), 0.0)
-        cut_prop = np.where(elig, np.minimum(tr.property_tax_cut.value, prop_rate), 0.0)
-        rate_reg -= cut_reg
-        prop_rate = prop_rate - cut_prop
-        relief["regional"] = float((cut_reg * base).sum() + (cut_prop * capital / 4).sum())
+    elig = gov.eligible_for_preferences(state) & ~sez
+    cut_reg, cut_prop = cuts(regime.tax_relief, elig, rate_reg, prop_rate)
+    rate_reg -= cut_reg
+    prop_rate = prop_rate - cut_prop
+    relief["regional"] = float((cut_reg * base).sum() + (cut_prop * capital / 4).sum())
     return rate_reg, prop_rate, relief

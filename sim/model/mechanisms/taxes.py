@@ -2,8 +2,9 @@
 
 Per firm and quarter:
 
-* profit ``pi = revenue - wages (1 + c) - purchases - depreciation - interest`` (subsidies
-  are paid into cash by the stages that pay them, not into taxable profit)
+* EBITDA ``revenue - wages (1 + c) - purchases`` (kept for the borrowing limit, 7.11); profit
+  ``pi = EBITDA - depreciation - interest`` (subsidies are paid into cash by the stages that
+  pay them, not into taxable profit)
 * profit tax ``max(pi, 0) * (t_fed + t_reg)``; SEZ residents pay the SEZ rate for its first
   years (then the later rate); the regime's regional tax relief cuts rates further
   (:mod:`sim.model.mechanisms.tax_relief`)
@@ -23,6 +24,7 @@ import numpy as np
 
 from sim.model.agents import Government
 from sim.model.mechanisms import tax_relief
+from sim.model.mechanisms.financing import ebitda
 from sim.model.state import KIND_LARGE, State
 
 __all__ = ["TaxBill", "compute_taxes"]
@@ -51,9 +53,9 @@ def compute_taxes(state: State, gov: Government) -> TaxBill:
     capital = f.capacity[:n] * fs.capital_mln_rub_per_capacity
     depreciation = capital * fs.depreciation_rate_per_year / 4.0
     interest = (f.debt_market[:n] * state.market_rate + f.debt_pref[:n] * f.pref_rate[:n]) / 4.0
-    revenue = f.output[:n] * f.price[:n]
-    profit = revenue - wages * (1 + ic_rate) - f.purchases[:n] - depreciation - interest
-    profit = np.where(alive, profit, 0.0)
+    earnings = np.where(alive, ebitda(state), 0.0)
+    f.ebitda[:n] = earnings
+    profit = np.where(alive, earnings - depreciation - interest, 0.0)
     base = np.maximum(profit, 0.0)
 
     std_fed, std_reg = t.profit_tax_federal.value, t.profit_tax_regional.value

@@ -1,0 +1,355 @@
+"""Financing of outlays and preferential loan programmes (docs/model.md 7.11-7.12).
+
+Both halves of the loan instrument live here: what a firm expects from a programme when it
+decides on membership (:func:`add_expected_benefit`) and what is lent, repaid and paid
+(:func:`plan`, :func:`execute`, :func:`amortise`).
+
+**Programmes.** The scenario's ``loan_programmes`` (IDF, KIP) lend in every arm to every firm
+that meets their rules; a regime's ``preferential_loans`` is a programme of that regime. A
+programme that ``requires_registration`` lends only to firms the government lets have
+preferences (roster members of a registered cluster). Rate ``r_p = m * k_t + s``.
+
+**A financing plan** for an outlay ``X`` of firm ``i`` uses, cheapest first:
+
+1. programme loans: for each programme the firm may use with ``X >= min_project``,
+   ``L_p = min(share_p * X - lent, max_loan_p, budget left this year, borrowing room, rest)``
+   (``lent``: what cheaper programmes already lend for ``X``, so the co-financing rule holds
+   for all programme money), taken only when ``L_p >= min_loan_p`` and ``r_p`` is below the
+   market rate;
+2. own funds: cash above the buffer (``cash_buffer_quarters`` of revenue);
+3. market loans at ``r_m = k_t + spread``, within the borrowing room.
+
+Borrowing room = ``max_debt_to_ebitda * 4 * EBITDA + grant instalments due - debt`` (a bank
+covenant; a committed grant counts, as a bank lends against the subsidy agreement). What the
+plan cannot cover is not financed: a constrained firm invests less, or not at all.
+
+**The hurdle** of the plan is its blended cost: ``(sum L_p r_p + own * r_own + market * r_m) /
+financed``, with own funds at their opportunity rate ``r_own`` (by default the market rate:
+spending cash means borrowing more, or repaying less, at the market rate). So cash changes what
+a firm *can* finance, not the rate it must beat; only programme loans lower the hurdle, and only
+for the share they cover.
+
+**Repayment and cost.** Each quarter ``1 / (4 * term)`` of each loan's balance is repaid
+(declining balance). The interest subsidy ``max(r_m - r_p, 0) / 4 * balance`` is the budget's
+cost each quarter, split by the programme's ``federal_share``: world programmes are booked apart
+from the regime's preferences. At origination a loan's grant-equivalent is
+``L * (r_m - r_p) / 4 / (r_m / 4 + 1 / (4 * term))``, the present value at the market rate of the
+interest saved over the loan's life.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.model.agents import Government
+from sim.model.state import KIND_LARGE, KIND_SME, Loan, State
+from sim.scenario.schema import LoanProgramme
+
+__all__ = [
+    "Plan",
+    "add_expected_benefit",
+    "amortise",
+    "borrowing_room",
+    "ebitda",
+    "execute",
+    "expected_loan_value",
+    "grant_equivalent",
+    "kind_may_borrow",
+    "may_borrow",
+    "offered",
+    "own_funds",
+    "plan",
+    "programme_loan",
+    "programme_rate",
+]
+
+
+def programme_rate(prog: LoanProgramme, key_rate: float) -> float:
+    """A programme's rate now: multiplier x key rate + spread."""
+    return prog.key_rate_multiplier.value * key_rate + prog.spread.value
+
+
+def offered(gov: Government, world: list[LoanProgramme]) -> list[tuple[LoanProgramme, bool]]:
+    """The programmes lending in this arm, each with ``True`` when it is a world programme."""
+    out = [(p, True) for p in world]
+    regime = gov.regime
+    if regime is not None and regime.preferential_loans is not None:
+        out.append((regime.preferential_loans, False))
+    return out
+
+
+def kind_may_borrow(prog: LoanProgramme, kind: int) -> bool:
+    """Whether ``prog`` lends to firms of ``kind`` (its ``borrowers``)."""
+    return not (
+        (prog.borrowers == "large" and kind != KIND_LARGE)
+        or (prog.borrowers == "sme" and kind != KIND_SME)
+    )
+
+
+def may_borrow(
+    prog: LoanProgramme, gov: Government, kind: int, eligible_i: bool, as_member: bool = False
+) -> bool:
+    """Whether a firm may borrow from ``prog`` now (its kind; registration where required).
+
+    ``as_member``: judge the firm as a roster member of a registered cluster (membership).
+    """
+    if not kind_may_borrow(prog, kind):
+        return False
+    return not prog.requires_registration or as_member or (gov.registered and eligible_i)
+
+
+def ebitda(state: State) -> np.ndarray:
+    """Each firm's EBITDA this quarter: revenue - wages with contributions - purchases."""
+    s, f, n = state.spec, state.firms, state.firms.n
+    wage = s.labour.wage_mln_rub_per_worker_year * (1 + s.labour.wage_growth_per_year) ** (
+        state.quarter / 4
+    )
+    ic = np.where(
+        f.kind[:n] == KIND_LARGE,
+        s.taxes.insurance_contributions.value,
+        s.taxes.insurance_contributions_sme.value,
+    )
+    revenue = f.output[:n] * f.price[:n]
+    return revenue - wage * f.employment[:n] / 4.0 * (1 + ic) - f.purchases[:n]
+
+
+def own_funds(state: State, i: int) -> float:
+    """Cash above the buffer (``cash_buffer_quarters`` of revenue) firm ``i`` can spend."""
+    f = state.firms
+    buffer = state.spec.finance.cash_buffer_quarters * f.output[i] * f.price[i]
+    return max(float(f.cash[i]) - buffer, 0.0)
+
+
+def borrowing_room(state: State, i: int, receivable: float) -> float:
+    """New debt firm ``i`` may take: ``L * 4 * EBITDA + grants due - debt`` (at least 0)."""
+    f = state.firms
+    limit = state.spec.finance.max_debt_to_ebitda * 4.0 * max(float(f.ebitda[i]), 0.0)
+    return max(limit + receivable - float(f.debt_market[i] + f.debt_pref[i]), 0.0)
+
+
+def grant_equivalent(loan: float, rate: float, market_rate: float, term_quarters: int) -> float:
+    """Present value at the market rate of the interest a loan saves over its life.
+
+    The loan is repaid on a declining balance (``1 / term_quarters`` of the balance a quarter),
+    so the present value of its payments at the quarterly market rate ``d = r_m / 4`` is
+    ``L (r_p / 4 + a) / (d + a)`` with ``a = 1 / term_quarters``; the grant-equivalent is the
+    loan minus that.
+    """
+    a = 1.0 / term_quarters
+    d = market_rate / 4.0
+    if d + a <= 0:
+        return 0.0
+    return loan * max(market_rate - rate, 0.0) / 4.0 / (d + a)
+
+
+def programme_loan(
+    prog: LoanProgramme,
+    outlay: float,
+    budget_left: float,
+    room: float,
+    rest: float,
+    lent: float = 0.0,
+) -> float:
+    """The loan ``prog`` gives for ``outlay``: 0 when the project or the loan is too small.
+
+    ``lent`` is what other programmes already lend for the same outlay: the co-financing rule
+    (at most ``max_share_of_project`` of the outlay from programmes) holds for all of them.
+    """
+    if outlay < prog.min_project_mln_rub.value:
+        return 0.0
+    amount = min(
+        prog.max_share_of_project.value * outlay - lent,
+        prog.max_loan_mln_rub.value,
+        budget_left,
+        room,
+        rest,
+    )
+    if amount <= 0.0 or amount < prog.min_loan_mln_rub.value:
+        return 0.0
+    return amount
+
+
+@dataclass
+class Plan:
+    """How an outlay would be financed.
+
+    Attributes:
+        firm: The firm.
+        outlay: The outlay asked for (mln RUB).
+        loans: Programme loans ``(programme, world programme?, amount, rate)``.
+        own: Own funds used.
+        market: Market debt taken.
+        rate: The blended cost of the financing (the hurdle), per year.
+    """
+
+    firm: int
+    outlay: float
+    loans: list[tuple[LoanProgramme, bool, float, float]] = field(default_factory=list)
+    own: float = 0.0
+    market: float = 0.0
+    rate: float = 0.0
+
+    @property
+    def financed(self) -> float:
+        """What the plan covers (at most the outlay)."""
+        return sum(a for _, _, a, _ in self.loans) + self.own + self.market
+
+
+def own_funds_rate(state: State) -> float:
+    """The opportunity rate of own funds: key rate + ``own_funds_spread`` (default: market)."""
+    fs = state.spec.finance
+    spread = fs.market_loan_spread if fs.own_funds_spread is None else fs.own_funds_spread
+    return state.key_rate + spread
+
+
+def plan(
+    state: State,
+    gov: Government,
+    i: int,
+    outlay: float,
+    eligible: np.ndarray,
+    receivable: float = 0.0,
+    *,
+    as_member: bool = False,
+) -> Plan:
+    """The cheapest financing of ``outlay`` for firm ``i`` within its limits (module docstring).
+
+    Args:
+        state: The model state.
+        gov: The government (regime, registration, budgets).
+        i: The firm.
+        outlay: The outlay (mln RUB).
+        eligible: Who may have preferences (:meth:`Government.eligible_for_preferences`).
+        receivable: Grant instalments due to the firm (they count toward its borrowing limit).
+        as_member: Plan as a roster member of a registered cluster (what membership expects).
+    """
+    f, q = state.firms, state.quarter
+    r_m = state.market_rate
+    room = borrowing_room(state, i, receivable)
+    out = Plan(firm=i, outlay=outlay)
+    rest = outlay
+    programmes = sorted(
+        offered(gov, state.spec.loan_programmes),
+        key=lambda pw: programme_rate(pw[0], state.key_rate),
+    )
+    for prog, world in programmes:
+        rate = programme_rate(prog, state.key_rate)
+        if rate >= r_m or not may_borrow(prog, gov, int(f.kind[i]), bool(eligible[i]), as_member):
+            continue
+        budget_left = gov.remaining(prog.programme, prog.annual_budget_mln_rub.value, q)
+        amount = programme_loan(prog, outlay, budget_left, room, rest, outlay - rest)
+        if amount > 0.0:
+            out.loans.append((prog, world, amount, rate))
+            room -= amount
+            rest -= amount
+    out.own = min(own_funds(state, i), max(rest, 0.0))
+    rest -= out.own
+    out.market = min(max(rest, 0.0), room)
+    financed = out.financed
+    if financed > 0.0:
+        cost = sum(a * r for _, _, a, r in out.loans)
+        out.rate = (cost + out.own * own_funds_rate(state) + out.market * r_m) / financed
+    else:
+        out.rate = r_m
+    return out
+
+
+def execute(state: State, gov: Government, p: Plan) -> None:
+    """Carry a plan out: spend own funds, take the loans, book budgets and grant-equivalents."""
+    f, q, i = state.firms, state.quarter, p.firm
+    f.cash[i] -= p.own
+    for prog, world, amount, rate in p.loans:
+        term = 4 * prog.term_years.value
+        state.loans.append(
+            Loan(i, prog.programme, amount, rate, term, prog.federal_share.value, world)
+        )
+        gov.book(prog.programme, amount, q)
+        state.ledger.grant_equivalent += grant_equivalent(amount, rate, state.market_rate, term)
+    f.debt_market[i] += p.market
+    _refresh_pref_debt(state)
+
+
+def _refresh_pref_debt(state: State) -> None:
+    """Each firm's preferential debt and its average rate, from the loan book."""
+    f, n = state.firms, state.firms.n
+    debt = np.zeros(n)
+    interest = np.zeros(n)
+    for loan in state.loans:
+        debt[loan.firm] += loan.balance
+        interest[loan.firm] += loan.balance * loan.rate
+    f.debt_pref[:n] = debt
+    f.pref_rate[:n] = np.divide(interest, debt, out=np.zeros(n), where=debt > 0)
+
+
+def amortise(state: State, gov: Government) -> None:
+    """Repay principal; book each loan's interest subsidy (world programmes apart)."""
+    s, f, n = state.spec, state.firms, state.firms.n
+    repay = np.zeros(n)
+    for loan in state.loans:
+        subsidy = max(state.market_rate - loan.rate, 0.0) * loan.balance / 4.0
+        fed = subsidy * loan.federal_share
+        if loan.world:
+            state.ledger.programme_cost["federal"] += fed
+            state.ledger.programme_cost["regional"] += subsidy - fed
+        else:
+            state.ledger.book_cost("loans", "federal", fed)
+            state.ledger.book_cost("loans", "regional", subsidy - fed)
+        principal = loan.balance / loan.term_quarters
+        loan.balance -= principal
+        repay[loan.firm] += principal
+    state.loans = [loan for loan in state.loans if loan.balance > 1e-9]
+    repay_m = f.debt_market[:n] / (4 * s.finance.loan_term_years)
+    f.debt_market[:n] -= repay_m
+    f.cash[:n] -= repay_m + repay
+    _refresh_pref_debt(state)
+
+
+def expected_loan_value(
+    state: State,
+    gov: Government,
+    prog: LoanProgramme,
+    outlay: np.ndarray,
+    receivable: np.ndarray | None = None,
+) -> np.ndarray:
+    """The grant-equivalent of what ``prog`` would lend each firm for an outlay of ``outlay[i]``.
+
+    The firm's own :func:`plan` for the outlay, as a roster member of a registered cluster (so
+    cheaper programmes lend first and all programme money stays within the co-financing rule),
+    with ``receivable`` (default: grant instalments due) counted toward its borrowing limit;
+    the grant-equivalent of the part ``prog`` lends.
+    """
+    f, n = state.firms, state.firms.n
+    out = np.zeros(n)
+    due = gov.receivable(n) if receivable is None else receivable
+    eligible = np.ones(n, dtype=bool)
+    for i in np.flatnonzero((outlay > 0) & f.alive[:n]).tolist():
+        p = plan(state, gov, i, float(outlay[i]), eligible, float(due[i]), as_member=True)
+        for lent_by, _, amount, rate in p.loans:
+            if lent_by.programme == prog.programme:
+                term = 4 * prog.term_years.value
+                out[i] += grant_equivalent(amount, rate, state.market_rate, term)
+    return out
+
+
+def add_expected_benefit(
+    value: np.ndarray,
+    state: State,
+    gov: Government,
+    prog: LoanProgramme,
+    outlays: list[tuple[np.ndarray, np.ndarray]],
+) -> None:
+    """Add the grant-equivalent a firm expects per quarter from ``prog`` to ``value``.
+
+    Args:
+        value: Per-firm expected benefit, added to in place.
+        state: The model state.
+        gov: The government (budgets).
+        prog: The regime's loan programme.
+        outlays: ``(expected number, outlay, receivable)`` per-firm arrays: the outlays a firm
+            expects to make this quarter, how many it expects, and what counts toward its
+            borrowing limit with them (for a joint project: grants due plus its own grant).
+    """
+    for expected, outlay, receivable in outlays:
+        value += expected * expected_loan_value(state, gov, prog, outlay, receivable)
