@@ -406,7 +406,7 @@ def test_the_api_refuses_too_many_replications_before_allocating():
         ("wage_mln_rub_per_worker_year = 0.50", "wage_mln_rub_per_worker_year = 1e-300",
          "labour.wage_mln_rub_per_worker_year", "greater than or equal to 0.000001"),
         ('max_loan_mln_rub = { value = 1000.0,', 'max_loan_mln_rub = { value = 1e12,',
-         "regimes.cluster_support_2020s.preferential_loans.max_loan_mln_rub.value",
+         "loan_programmes[0].max_loan_mln_rub.value",
          "less than or equal to 1000000000"),
         ('min_industrial_participants = { value = 10,',
          'min_industrial_participants = { value = 9223372036854775807,',

@@ -52,6 +52,23 @@ def write_sweep(tmp: Path, name: str, reps: int, rates: str = "[0.1, 0.4]") -> t
     return path, len(json.loads(rates)) * reps * 2
 
 
+def as_at_a_terminal() -> None:
+    """Child set-up: SIGINT as at an interactive terminal (default), even when the test run
+    itself was started in the background, where the shell sets it to ignored and every child
+    inherits that (a process that ignores SIGINT rightly stays deaf to it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def sigint_as_at_a_terminal() -> Iterator[None]:
+    """The same for this process: Python's own KeyboardInterrupt handler while inside."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 class Sweep:
     """``clustersim sweep`` started in a session of its own; its processes marked by a tag."""
 
@@ -60,7 +77,7 @@ class Sweep:
         self.proc = subprocess.Popen(
             [CLUSTERSIM, "sweep", *args], cwd=ROOT, start_new_session=True, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=dict(os.environ, **{TAG_ENV: self.tag}),
+            env=dict(os.environ, **{TAG_ENV: self.tag}), preexec_fn=as_at_a_terminal,
         )  # fmt: skip
 
     def processes(self) -> dict[int, tuple[str, int]]:
@@ -262,7 +279,7 @@ class _SignalsInDel:
 @pytest.mark.parametrize(("signum", "expected"), [(signal.SIGINT, KeyboardInterrupt),
                                                    (signal.SIGTERM, Terminated)])  # fmt: skip
 def test_an_interrupt_swallowed_on_its_way_is_raised_again(capsys, signum, expected):
-    with stop_on_signals():
+    with sigint_as_at_a_terminal(), stop_on_signals():
         victim = _SignalsInDel(signum)
         del victim  # the interrupt is lost here ...
         with pytest.raises(expected) as caught:
@@ -287,7 +304,8 @@ def test_ctrl_c_while_the_command_line_is_still_importing_is_one_line_and_exit_1
         "sys.exit(main())\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, "--version"], capture_output=True,
-                          text=True, timeout=120, check=False)  # fmt: skip
+                          text=True, timeout=120, check=False,
+                          preexec_fn=as_at_a_terminal)  # fmt: skip
     assert proc.returncode == 130, (proc.returncode, proc.stderr)
     assert proc.stderr == "clustersim: interrupted\n"
 

@@ -305,26 +305,24 @@ def _quiet_driver_logger() -> None:
         logger.addHandler(logging.NullHandler())
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _run_pragmas(dbapi_connection: Any, pragmas: tuple[str, ...] | list[str]) -> None:
     # SQLAlchemy emits BEGIN itself (see _sqlite_on_begin), so the pragmas below run outside
     # any transaction and SELECTs are transactional too.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        for pragma in _SQLITE_PRAGMAS:
+        for pragma in pragmas:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    _run_pragmas(dbapi_connection, _SQLITE_PRAGMAS)
 
 
 def _sqlite_on_connect_readonly(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in _SQLITE_READ_PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
+    _run_pragmas(dbapi_connection, _SQLITE_READ_PRAGMAS)
 
 
 def _pg_read_only_session(dbapi_connection: Any, _record: Any) -> None:

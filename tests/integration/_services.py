@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -33,11 +34,18 @@ def clustersim(*args: str, timeout: float = 600, cwd: Path = ROOT) -> subprocess
     )
 
 
+def _sigint_default() -> None:
+    # As at an interactive terminal: a test run started in the background inherits SIGINT
+    # ignored from its shell, and a child that ignores SIGINT rightly stays deaf to Ctrl-C.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_clustersim(*args: str, cwd: Path = ROOT) -> subprocess.Popen:
-    """Start ``clustersim`` in a session of its own (so its whole group can be killed)."""
+    """Start ``clustersim`` in a session of its own (so its whole group can be killed), with
+    SIGINT as at a terminal."""
     return subprocess.Popen(
         [CLUSTERSIM, *args], cwd=cwd, start_new_session=True, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_sigint_default,
     )  # fmt: skip
 
 
