@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,10 @@ import pytest
 import sim
 from sim.analysis import effects, t_interval
 from sim.model import ClusterModel
+from sim.model.ledger import TAX_LEVELS
+from sim.model.mechanisms import financing, prices, tax_relief, taxes
 from sim.model.outcomes import OUTCOME_INDEX, OUTCOME_NAMES
-from sim.model.state import ROLE_COMPONENT, ROLE_FINAL
+from sim.model.state import KIND_LARGE, ROLE_COMPONENT, ROLE_FINAL
 from sim.scenario import apply_overrides, load_scenario, scale_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,10 +48,20 @@ def test_unknown_arm_is_refused(astrakhan):
 
 
 @pytest.mark.parametrize("arm", ["de_facto", "cluster_support_2020s", "tax_relief_only"])
-def test_accounting_identities_hold_every_quarter(astrakhan, arm):
+def test_accounting_identities_hold_every_quarter(astrakhan, arm, monkeypatch):
+    bills = []
+
+    def compute_and_keep(state, gov):
+        bill = compute_taxes(state, gov)
+        bills.append((bill, state.firms.n))
+        return bill
+
+    compute_taxes = taxes.compute_taxes
+    monkeypatch.setattr(taxes, "compute_taxes", compute_and_keep)
     m = ClusterModel(astrakhan, arm, rng=11)
     f = m.firms
     loc = astrakhan.sourcing.localisable_share
+    tx = astrakhan.taxes
     for _ in range(astrakhan.scenario.horizon_quarters):
         m.step()
         n = f.n
@@ -79,6 +92,34 @@ def test_accounting_identities_hold_every_quarter(astrakhan, arm):
         assert m.state.ledger.paid_to_firms == pytest.approx(paid)
         assert (f.employment[:n][f.alive[:n]] > 0).all()
         assert np.isfinite(f.cash[:n]).all()
+        # Taxes by budget: the firms' taxes by level sum to the ledger and to the outcomes.
+        bill, n_taxed = bills[-1]
+        names = {"federal": "tax_federal", "regional": "tax_regional",
+                 "social_fund": "tax_social_fund"}  # fmt: skip
+        for level in TAX_LEVELS:
+            booked = m.state.ledger.tax[level]
+            assert bill.by_level[level].sum() == pytest.approx(booked, rel=1e-12, abs=1e-9)
+            assert row[OUTCOME_INDEX[names[level]]] == booked
+        assert row[OUTCOME_INDEX["vat_collected"]] == pytest.approx(bill.vat.sum(), rel=1e-12)
+        # Contributions (and only they) go to the Social Fund: rate x wage bill of the firms
+        # taxed this quarter (entrants of stage 9 come after them).
+        wage = astrakhan.labour.wage_mln_rub_per_worker_year * (
+            1 + astrakhan.labour.wage_growth_per_year
+        ) ** (m.quarter / 4)
+        ic = np.where(f.kind[:n_taxed] == KIND_LARGE, tx.insurance_contributions.value,
+                      tx.insurance_contributions_sme.value)  # fmt: skip
+        contributions = (ic * wage * f.employment[:n_taxed] / 4).sum()
+        assert row[OUTCOME_INDEX["tax_social_fund"]] == pytest.approx(contributions, rel=1e-9)
+        # The relief's tax expenditure is its cost, level by level; nothing committed de facto.
+        te = row[OUTCOME_INDEX["tax_expenditure_federal"]]
+        te += row[OUTCOME_INDEX["tax_expenditure_regional"]]
+        assert te == pytest.approx(row[OUTCOME_INDEX["cost_tax_relief"]], rel=1e-12, abs=0)
+        if arm == "de_facto":
+            assert row[OUTCOME_INDEX["committed_federal"]] == 0.0
+            assert row[OUTCOME_INDEX["committed_regional"]] == 0.0
+        # Bought outside the region: the yards' outside purchases + all suppliers' purchases.
+        bought_outside = outside.sum() + f.purchases[:n][sup].sum()
+        assert row[OUTCOME_INDEX["purchases_outside_region"]] == pytest.approx(bought_outside)
 
 
 def _registered_scenario(astrakhan, **extra):
@@ -241,3 +282,113 @@ def test_scenario_scaled_to_ten_thousand_firms_runs(astrakhan):
     assert len(m.agents) == int(m.firms.alive[: m.firms.n].sum()) + 2  # + government, SOPK
     assert m.firms.n >= n0
     assert np.isfinite(out).all()
+
+
+def _replay_commitments(state, gov, discount_rate, quarters=2000):
+    """Pay the regime's loans and grants outstanding now, quarter by quarter, with the model's
+    own code (key-rate step, :func:`financing.amortise`, :meth:`Government.pay_grants`) and no
+    new commitments; the budget cost it books, discounted to the end of this quarter."""
+    fs = state.spec.finance
+    v = (1 + discount_rate) ** -0.25
+    paid = {"federal": 0.0, "regional": 0.0}
+    for k in range(1, quarters + 1):
+        state.key_rate = prices.next_key_rate(
+            state.key_rate, fs.key_rate_long_run, fs.key_rate_adjustment_per_quarter
+        )
+        state.market_rate = state.key_rate + fs.market_loan_spread
+        state.ledger.start_quarter()
+        financing.amortise(state, gov)
+        _, fed, reg = gov.pay_grants(state.firms.n)
+        paid["federal"] += v**k * (state.ledger.cost[("loans", "federal")] + fed)
+        paid["regional"] += v**k * (state.ledger.cost[("loans", "regional")] + reg)
+    return paid
+
+
+@pytest.mark.parametrize("arm", ["cluster_support_2020s", "loans_only", "decree41_full"])
+def test_commitments_made_before_the_horizon_appear_in_committed_cost(astrakhan, arm):
+    sc = _registered_scenario(astrakhan)
+    rho = sc.experiment.discount_rate.value
+    m = ClusterModel(sc, arm, rng=4)
+    m.run()
+    last = m.outcomes[-1]
+    committed = {lvl: last[OUTCOME_INDEX[f"committed_{lvl}"]] for lvl in ("federal", "regional")}
+    # the relief still promised is an estimate, not a payment schedule: take it out
+    relief_now = {lvl: m.state.ledger.cost[("tax_relief", lvl)] for lvl in ("federal", "regional")}
+    relief = tax_relief.committed_relief(m.government, m.quarter, relief_now, rho)
+    regime_loans = [loan for loan in m.state.loans if not loan.world]
+    due = sum(g.per_quarter * g.quarters_left for g in m.government.grants)
+    assert regime_loans or due > 0  # the regime left something to pay after the horizon
+    st, gov = copy.deepcopy(m.state), copy.deepcopy(m.government)
+    paid = _replay_commitments(st, gov, rho)
+    for lvl in ("federal", "regional"):
+        assert committed[lvl] - relief[lvl] == pytest.approx(paid[lvl], rel=1e-9, abs=1e-9)
+    assert sum(paid.values()) > 0
+
+
+def test_relief_cost_is_revenue_forgone_at_standard_rates_once_in_a_run(astrakhan, monkeypatch):
+    """Every quarter of a relief run: the regional taxes the firms would owe at standard rates
+    (the same firms and bases, no relief) minus those at actual rates equal the tax expenditure;
+    the ledger's regional revenue is at actual rates and the relief is booked once, as its cost.
+    """
+    checks = []
+    compute = taxes.compute_taxes
+
+    def with_standard(state, gov):
+        standard_gov = copy.copy(gov)
+        standard_gov.regime = None  # the de-facto arm's rates on the same quarter
+        standard = compute(copy.deepcopy(state), standard_gov)
+        actual = compute(state, gov)
+        checks.append((standard, actual))
+        return actual
+
+    monkeypatch.setattr(taxes, "compute_taxes", with_standard)
+    sc = _registered_scenario(astrakhan)
+    m = ClusterModel(sc, "tax_relief_only", rng=6)
+    forgone_total = 0.0
+    for _ in range(sc.scenario.horizon_quarters):
+        m.step()
+        row = m.outcomes[m.quarter - 1]
+        standard, actual = checks[-1]
+        forgone = standard.regional - actual.regional
+        te = row[OUTCOME_INDEX["tax_expenditure_regional"]]
+        assert te == pytest.approx(forgone, rel=1e-9, abs=1e-9)
+        assert row[OUTCOME_INDEX["tax_expenditure_federal"]] == 0.0
+        assert standard.federal == pytest.approx(actual.federal, rel=1e-12)
+        assert standard.social_fund == pytest.approx(actual.social_fund, rel=1e-12)
+        # revenue at actual rates; the relief once, as the instrument's cost
+        assert row[OUTCOME_INDEX["tax_regional"]] == pytest.approx(actual.regional, rel=1e-12)
+        assert row[OUTCOME_INDEX["cost_tax_relief"]] == te
+        assert row[OUTCOME_INDEX["cost_regional"]] == pytest.approx(te, rel=1e-12, abs=1e-12)
+        assert row[OUTCOME_INDEX["sez_tax_expenditure"]] == pytest.approx(actual.sez_expenditure)
+        forgone_total += forgone
+    assert m.government.registered_quarter is not None
+    assert forgone_total > 0.0
+
+
+def test_vat_and_income_tax_split_move_only_the_tax_outcomes(astrakhan):
+    """VAT passes through and personal income tax is withheld from wages: their rates and the
+    budget's share change which budget receives what, never a firm's cash or decision."""
+    changed = apply_overrides(
+        astrakhan,
+        {
+            "taxes.vat.rate": 0.20,
+            "taxes.vat.net_share": 0.3,
+            "taxes.personal_income_tax_progressive": 0.005,
+        },
+        source="test",
+    )
+    a = ClusterModel(astrakhan, "cluster_support_2020s", rng=2).run()
+    b = ClusterModel(changed, "cluster_support_2020s", rng=2).run()
+    moved = {"tax_federal", "vat_collected", "sez_tax_expenditure"}
+    for name in OUTCOME_NAMES:
+        i = OUTCOME_INDEX[name]
+        if name in moved:
+            assert not np.array_equal(a[:, i], b[:, i]), name
+        else:
+            np.testing.assert_array_equal(a[:, i], b[:, i], err_msg=name)
+    # the federal budget gains 30 % of the VAT remitted, and 0.5 % of the wage bill on top
+    gain = b[:, OUTCOME_INDEX["tax_federal"]] - a[:, OUTCOME_INDEX["tax_federal"]]
+    net_vat = 0.3 * b[:, OUTCOME_INDEX["vat_collected"]]
+    assert (net_vat > 0).all()
+    np.testing.assert_array_less(net_vat, gain)
+    np.testing.assert_array_less(gain - net_vat, 0.1 * gain)  # 0.5 % of pay: the smaller part

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, select, text
@@ -25,7 +26,14 @@ from sim.store import (
     mask_url,
     open_store,
 )
-from sim.store.engine import MIGRATIONS_DIR, head_revision
+from sim.store.engine import (
+    MIGRATIONS_DIR,
+    WRITE_OPTIONS,
+    alembic_config,
+    create_store_engine,
+    head_revision,
+    resolve_url,
+)
 from sim.store.tables import metadata, run, run_outcome
 
 N_OUT = len(OUTCOME_NAMES)
@@ -350,7 +358,7 @@ def test_migrations_create_every_table_at_head(store: Store) -> None:
     assert names >= TABLES | {"alembic_version"}
     with store.engine.connect() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version == head_revision() == "0004"
+        assert version == head_revision() == "0005"
         # the migrated schema matches the table definitions the code uses
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
@@ -361,6 +369,55 @@ def test_outcome_catalogue_matches_migrated_columns(store: Store) -> None:
     assert tuple(columns[2:]) == OUTCOME_NAMES, (
         "the outcome catalogue changed: add an Alembic migration for run_outcome"
     )
+
+
+# The outcomes migration 0005 adds (issue 16: public-finance accounts).
+PUBLIC_FINANCE = (
+    "tax_social_fund",
+    "vat_collected",
+    "tax_expenditure_federal",
+    "tax_expenditure_regional",
+    "committed_federal",
+    "committed_regional",
+    "purchases_outside_region",
+)
+
+
+def test_a_0004_database_upgrades_to_the_public_finance_outcomes_and_back(db_url: str) -> None:
+    engine = create_store_engine(resolve_url(db_url))
+    cfg = alembic_config()
+    try:
+        with engine.execution_options(**WRITE_OPTIONS).begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0004")
+        old = [c["name"] for c in inspect(engine).get_columns("run_outcome")]
+        assert not set(PUBLIC_FINANCE) & set(old)
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO run_outcome (run_id, quarter, output, tax_federal) "
+                "VALUES (1, 1, 12.5, 3.25)"
+            ))  # fmt: skip
+    finally:
+        engine.dispose()
+    # opening to write upgrades the old schema to head; the old row keeps its values
+    with open_store(db_url) as store, store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
+        columns = [c["name"] for c in inspect(store.engine).get_columns("run_outcome")]
+        assert tuple(columns[-len(PUBLIC_FINANCE):]) == PUBLIC_FINANCE
+        assert set(PUBLIC_FINANCE) <= {c.name for c in run_outcome.columns}
+        row = conn.execute(text("SELECT * FROM run_outcome")).mappings().one()
+        assert (row["output"], row["tax_federal"]) == (12.5, 3.25)
+        assert all(row[name] is None for name in PUBLIC_FINANCE)  # not measured then
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    # and the downgrade drops exactly those columns
+    engine = create_store_engine(resolve_url(db_url))
+    try:
+        with engine.execution_options(**WRITE_OPTIONS).begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004")
+        assert [c["name"] for c in inspect(engine).get_columns("run_outcome")] == old
+    finally:
+        engine.dispose()
 
 
 def test_migrations_do_not_import_the_live_catalogue() -> None:

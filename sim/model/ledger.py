@@ -1,16 +1,22 @@
 """The quarter's ledger: budget flows and totals booked by the model's stages.
 
-Every preference payment is booked here by instrument and budget level, and every tax by
-budget level, so that outcomes and accounting tests read one place.
+Every preference payment is booked here by instrument and budget level (federal, regional), and
+every tax by the budget it goes to (:data:`TAX_LEVELS`: federal, regional consolidated with local,
+and the Social Fund for insurance contributions), so that outcomes and accounting tests read one
+place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["INSTRUMENTS", "Ledger"]
+__all__ = ["INSTRUMENTS", "LEVELS", "TAX_LEVELS", "Ledger"]
 
 INSTRUMENTS = ("joint_project", "starter_batch", "loans", "tax_relief")
+#: Budget levels that bear preference costs.
+LEVELS = ("federal", "regional")
+#: Budgets that receive taxes: insurance contributions go to the Social Fund.
+TAX_LEVELS = ("federal", "regional", "social_fund")
 
 
 @dataclass
@@ -19,7 +25,9 @@ class Ledger:
 
     Attributes:
         cost: Cost of the regime's preferences by (instrument, budget level).
-        tax: Tax revenue by budget level.
+        tax: Tax revenue at actual rates by budget (:data:`TAX_LEVELS`); federal VAT counted at
+            its net share.
+        vat_collected: VAT the firms remit (gross, before the buyers' deduction).
         sez_tax_expenditure: Tax forgone under the SEZ regime.
         investment: Capacity, project and qualification outlays.
         joint_projects: Joint projects started.
@@ -33,6 +41,7 @@ class Ledger:
 
     cost: dict[tuple[str, str], float] = field(default_factory=dict)
     tax: dict[str, float] = field(default_factory=dict)
+    vat_collected: float = 0.0
     sez_tax_expenditure: float = 0.0
     investment: float = 0.0
     joint_projects: int = 0
@@ -43,13 +52,14 @@ class Ledger:
 
     def start_quarter(self) -> None:
         """Zero every flow."""
-        self.cost = {(i, lvl): 0.0 for i in INSTRUMENTS for lvl in ("federal", "regional")}
-        self.tax = {"federal": 0.0, "regional": 0.0}
+        self.cost = {(i, lvl): 0.0 for i in INSTRUMENTS for lvl in LEVELS}
+        self.tax = dict.fromkeys(TAX_LEVELS, 0.0)
+        self.vat_collected = 0.0
         self.sez_tax_expenditure = 0.0
         self.investment = 0.0
         self.joint_projects = 0
         self.paid_to_firms = 0.0
-        self.programme_cost = {"federal": 0.0, "regional": 0.0}
+        self.programme_cost = dict.fromkeys(LEVELS, 0.0)
         self.grant_equivalent = 0.0
         self.credit_constrained = 0
 
@@ -69,6 +79,8 @@ class Ledger:
         """Book a :class:`sim.model.mechanisms.taxes.TaxBill`."""
         self.tax["federal"] += bill.federal
         self.tax["regional"] += bill.regional
+        self.tax["social_fund"] += bill.social_fund
+        self.vat_collected += bill.vat_collected
         self.sez_tax_expenditure += bill.sez_expenditure
         for level, amount in bill.relief_expenditure.items():
             self.book_cost("tax_relief", level, amount)

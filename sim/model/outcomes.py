@@ -1,9 +1,10 @@
 """The outcome catalogue: every model-level series a run produces, with its unit and labels.
 
 Outcomes are recorded once per quarter. ``horizon`` says how a series is summarised over the
-whole horizon for effects: ``sum`` (flows such as output or budget costs, cumulated) or
+whole horizon for effects: ``sum`` (flows such as output or budget costs, cumulated),
 ``last_year`` (stocks and rates such as employment or market share, mean of the last four
-quarters).
+quarters) or ``end`` (stocks valued at the end of the horizon, such as the committed cost still
+due: the value in the horizon's last quarter).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class Outcome:
         unit: Unit of one quarterly value.
         label_en: English label for tables and charts.
         label_ru: Russian label for tables and charts.
-        horizon: How the series is summarised over the horizon (``sum`` or ``last_year``).
+        horizon: How the series is summarised over the horizon (``sum``, ``last_year`` or
+            ``end``).
         group: Family used to group outcomes in tables (economy, registry, budget).
     """
 
@@ -31,7 +33,7 @@ class Outcome:
     unit: str
     label_en: str
     label_ru: str
-    horizon: Literal["sum", "last_year"]
+    horizon: Literal["sum", "last_year", "end"]
     group: Literal["economy", "registry", "budget"]
 
 
@@ -304,6 +306,62 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Выпуск за вычетом поставок внутри кластера",
         "sum",
         "economy",
+    ),
+    Outcome(
+        "tax_social_fund",
+        "mln RUB per quarter",
+        "Insurance contributions, Social Fund",
+        "Страховые взносы, Социальный фонд",
+        "sum",
+        "budget",
+    ),
+    Outcome(
+        "vat_collected",
+        "mln RUB per quarter",
+        "VAT remitted by the firms (gross, before buyers' deduction)",
+        "НДС, уплаченный предприятиями (до вычета у покупателей)",
+        "sum",
+        "budget",
+    ),
+    Outcome(
+        "tax_expenditure_federal",
+        "mln RUB per quarter",
+        "Tax expenditure of the regime's relief, federal (at standard rates)",
+        "Налоговые расходы по льготам режима, федеральный бюджет (по стандартным ставкам)",
+        "sum",
+        "budget",
+    ),
+    Outcome(
+        "tax_expenditure_regional",
+        "mln RUB per quarter",
+        "Tax expenditure of the regime's relief, regional (at standard rates)",
+        "Налоговые расходы по льготам режима, региональный бюджет (по стандартным ставкам)",
+        "sum",
+        "budget",
+    ),
+    Outcome(
+        "committed_federal",
+        "mln RUB (present value at the quarter's end)",
+        "Committed cost still due, federal (present value)",
+        "Принятые обязательства к оплате, федеральный бюджет (приведённая стоимость)",
+        "end",
+        "budget",
+    ),
+    Outcome(
+        "committed_regional",
+        "mln RUB (present value at the quarter's end)",
+        "Committed cost still due, regional (present value)",
+        "Принятые обязательства к оплате, региональный бюджет (приведённая стоимость)",
+        "end",
+        "budget",
+    ),
+    Outcome(
+        "purchases_outside_region",
+        "mln RUB per quarter",
+        "Purchases bought outside the region (leakage)",
+        "Закупки за пределами региона (утечка)",
+        "sum",
+        "budget",
     ),
 )
 

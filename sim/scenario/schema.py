@@ -55,6 +55,7 @@ __all__ = [
     "TaxRelief",
     "Taxes",
     "Trade",
+    "Vat",
 ]
 
 EVIDENCE_RE = re.compile(r"\[(V|V-abs|R|D)\]")
@@ -415,21 +416,79 @@ class Finance(_Frozen):
     own_funds_spread: Annotated[float, Field(ge=-0.2, le=0.5)] | None = None
 
 
+class Vat(_Frozen):
+    """Value-added tax: a federal tax (docs/model.md 7.14).
+
+    Attributes:
+        rate: Standard VAT rate, on each firm's sales less its purchases.
+        net_share: Share of the VAT the cluster's firms remit that is a net gain of the federal
+            budget. Ships and components are sold to VAT payers, who deduct the input VAT they
+            pay (Tax Code arts. 171-172), so most of what the cluster remits comes back off the
+            buyers' VAT; only the part not credited downstream (buyers outside the VAT, final
+            consumption) is new revenue. Default 0; plausible range 0-0.3.
+    """
+
+    rate: RateParam = RateParam(
+        value=0.22,
+        unit="share of value added (sales less purchases)",
+        source=(
+            "Tax Code art. 164 p.3 as amended by Federal Law 425-FZ of 28.11.2025: 22 % from "
+            "01.01.2026, 20 % before [V] harant.ru/blog/nalogi/uvelichenie-nds-do-22-s-1-yanvarya-"
+            "2026-goda...; lexviator.ru/tax2026 (the domain note's 3.2 still has 20 % [R])"
+        ),
+    )
+    net_share: RateParam = RateParam(
+        value=0.0,
+        unit="share of VAT collected that the budget keeps (not credited downstream)",
+        source=(
+            "assumption: buyers of ships and components are VAT payers who deduct input VAT "
+            "(Tax Code arts. 171-172); plausible range 0-0.3"
+        ),
+    )
+
+
 class Taxes(_Frozen):
-    """Standard tax rates and their budget level."""
+    """Standard tax rates, each booked to one budget (docs/model.md 7.14).
+
+    Attributes:
+        profit_tax_federal: Federal part of the profit tax.
+        profit_tax_regional: Regional part of the profit tax.
+        property_tax: Property tax (regional budget).
+        personal_income_tax: Personal income tax at the base rate, on the whole wage bill
+            (regional budget, consolidated with the local budgets).
+        personal_income_tax_progressive: Effective rate of the progressive part of personal
+            income tax (rates above the base rate, on pay above the threshold), on the wage bill
+            (federal budget).
+        insurance_contributions: Insurance contributions of large firms (Social Fund).
+        insurance_contributions_sme: Insurance contributions of SMEs (Social Fund).
+        vat: Value-added tax (federal budget).
+    """
 
     profit_tax_federal: RateParam
     profit_tax_regional: RateParam
     property_tax: RateParam
     personal_income_tax: RateParam
+    personal_income_tax_progressive: RateParam = RateParam(
+        value=0.0,
+        unit="share of wages, federal budget",
+        source=(
+            "[D] pay above the 2.4 mln RUB threshold of the 15 % rate is taxed 2 pp more and "
+            "goes to the federal budget (NDFL scale and split [V] 1prime.ru 862952572); a mean "
+            "wage far below the threshold makes it about 0"
+        ),
+    )
     insurance_contributions: RateParam
     insurance_contributions_sme: RateParam
+    vat: Vat = Vat()
 
 
 class Sez(_Frozen):
     """The special economic zone regime for resident firms.
 
     Its own layer, independent of registration.
+
+    Attributes:
+        vat_rate: Residents' VAT rate (0 for port-SEZ residents); None: the standard rate.
     """
 
     name: str = "SEZ"
@@ -438,6 +497,7 @@ class Sez(_Frozen):
     profit_tax_years: CountParam
     property_tax_rate: RateParam
     property_tax_years: CountParam
+    vat_rate: RateParam | None = None
     budget_level: BudgetLevel = "regional"
 
 

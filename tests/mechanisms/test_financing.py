@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from tiny import government, scenario, state, supplier, yard
 
-from sim.model.mechanisms import financing
+from sim.model.mechanisms import financing, prices
+from sim.model.state import Loan
 
 MEMBER = {"participant": True, "last_contract_quarter": 1}  # on the roster in quarter 1
 # A yard with 80 of own funds (cash 100 - buffer 0.5 x 40) and room 3.5 x 4 x 30 = 420.
@@ -170,3 +171,85 @@ def test_expected_loan_value_is_the_programmes_part_of_the_members_plan():
     outlays = [(np.array([0.5, 0.5]), np.array([50.0, 50.0]), np.zeros(2))]
     financing.add_expected_benefit(acc, st, gov, prog, outlays)
     assert acc[0] == pytest.approx(0.5 * value[0]) and acc[1] == 0.0
+
+
+def _booked_in_future_quarters(st, gov, discount_rate, quarters=3000):
+    """Brute force: step the key rate and amortise the loan book quarter by quarter, summing the
+    regime's interest subsidy the model books, discounted to the end of the current quarter."""
+    fs = st.spec.finance
+    v = (1 + discount_rate) ** -0.25
+    total = {"federal": 0.0, "regional": 0.0}
+    for k in range(1, quarters + 1):
+        st.key_rate = prices.next_key_rate(
+            st.key_rate, fs.key_rate_long_run, fs.key_rate_adjustment_per_quarter
+        )
+        st.market_rate = st.key_rate + fs.market_loan_spread
+        st.ledger.start_quarter()
+        financing.amortise(st, gov)
+        for level in total:
+            total[level] += v**k * st.ledger.cost[("loans", level)]
+    return total
+
+
+@pytest.mark.parametrize(
+    ("key_rate", "loan_rate", "federal_share"),
+    [
+        (0.16, 0.05, 0.0),  # the regional fund's 5 % loan: the gap stays positive (7-15 pp)
+        (0.16, 0.13, 0.3),  # the gap closes as the key rate falls (market 12 % in the long run)
+        (0.02, 0.10, 1.0),  # the key rate rises toward 8 %: no gap at first, then 2 pp
+        (0.16, 0.25, 0.5),  # dearer than the market throughout: nothing committed
+    ],
+)
+def test_committed_interest_subsidy_closed_form_equals_the_future_quarters_booked(
+    key_rate, loan_rate, federal_share
+):
+    sc = scenario()
+    st = state([yard(**RICH)], sc)
+    st.key_rate = key_rate
+    st.market_rate = key_rate + 0.04
+    gov = government(sc, "loans_only", registered=True)
+    st.loans.append(Loan(0, "regional", 40.0, loan_rate, 20, federal_share, False))
+    st.loans.append(Loan(0, "IDF", 160.0, 0.03, 20, 1.0, True))  # a world programme: left out
+    committed = financing.committed_interest_subsidy(st, 0.08)
+    brute = _booked_in_future_quarters(st, gov, 0.08)
+    assert committed["federal"] == pytest.approx(brute["federal"], rel=1e-9, abs=1e-12)
+    assert committed["regional"] == pytest.approx(brute["regional"], rel=1e-9, abs=1e-12)
+    if loan_rate == 0.25:
+        assert committed == {"federal": 0.0, "regional": 0.0}
+    else:
+        assert committed["federal"] + committed["regional"] > 0.0
+
+
+def test_committed_interest_subsidy_by_hand():
+    # 40 at 5 % for 20 quarters, key rate 16 % -> 8 % (10 % of the gap a quarter), spread 4 pp:
+    # PV = B v / 4 [c / (1 - x v) + d mu / (1 - x v mu)] with c = 8 + 4 - 5 = 7 pp,
+    # d = 16 - 8 = 8 pp, mu = 0.9, x = 0.95, v = 1.08 ** -0.25
+    sc = scenario()
+    st = state([yard(**RICH)], sc)
+    st.loans.append(Loan(0, "regional", 40.0, 0.05, 20, 0.0, False))
+    v = 1.08**-0.25
+    pv = 40.0 * v / 4 * (0.07 / (1 - 0.95 * v) + 0.08 * 0.9 / (1 - 0.95 * v * 0.9))
+    committed = financing.committed_interest_subsidy(st, 0.08)
+    assert committed == {"federal": 0.0, "regional": pytest.approx(pv, rel=1e-12)}
+    assert pv == pytest.approx(14.4615, abs=1e-4)
+
+
+def test_no_committed_subsidy_without_regime_loans():
+    sc = scenario()
+    st = state([yard(**RICH)], sc)
+    gov = government(sc)  # de facto: IDF lends, but it is a world programme
+    financing.execute(st, gov, _plan(st, gov, 0, 200.0))
+    assert st.loans and all(loan.world for loan in st.loans)
+    assert financing.committed_interest_subsidy(st, 0.08) == {"federal": 0.0, "regional": 0.0}
+
+
+def test_geometric_sum():
+    assert financing.geometric_sum(0.5, 0, 2) == pytest.approx(1.75)
+    assert financing.geometric_sum(0.5, 1, np.inf) == pytest.approx(1.0)
+    assert financing.geometric_sum(1.0, 0, 4) == pytest.approx(5.0)
+    assert financing.geometric_sum(0.0, 0, np.inf) == pytest.approx(1.0)
+    assert financing.geometric_sum(0.9, 3, 2) == 0.0
+    np.testing.assert_allclose(
+        financing.geometric_sum(np.array([0.5, 0.9]), np.array([0.0, 1.0]), np.array([1.0, 3.0])),
+        [1.5, 0.9 + 0.81 + 0.729],
+    )

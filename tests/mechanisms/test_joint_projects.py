@@ -338,6 +338,42 @@ def test_run_pays_running_grants_into_cash_and_books_them():
     assert st.ledger.joint_projects == 0
 
 
+def test_committed_grants_are_the_instalments_still_due_discounted():
+    sc = scenario()
+    gov = government(sc, "decree41_full", registered=True)
+    gov.grants = [Grant(0, 6.25, 3, "federal"), Grant(1, 4.0, 1, "regional")]
+    v = 1.08**-0.25
+    committed = joint_projects.committed_grants(gov, 0.08)
+    # 6.25 in each of the next 3 quarters; 4 next quarter
+    assert committed["federal"] == pytest.approx(6.25 * (v + v**2 + v**3), rel=1e-12)
+    assert committed["regional"] == pytest.approx(4.0 * v, rel=1e-12)
+    # undiscounted, the instalments due: the grants' receivable
+    undiscounted = joint_projects.committed_grants(gov, 0.0)
+    assert undiscounted == {"federal": pytest.approx(18.75), "regional": pytest.approx(4.0)}
+    assert sum(undiscounted.values()) == pytest.approx(gov.receivable(2).sum())
+    # paying them one by one: what is booked equals what was committed, quarter by quarter
+    booked = 0.0
+    for k in range(1, 5):
+        _, fed, reg = gov.pay_grants(2)
+        booked += v**k * (fed + reg)
+    assert booked == pytest.approx(sum(committed.values()), rel=1e-12)
+    assert joint_projects.committed_grants(gov, 0.08) == {"federal": 0.0, "regional": 0.0}
+
+
+def test_a_new_grant_is_committed_in_full_at_the_end_of_its_quarter():
+    sc = _spec(capex=250.0)
+    st = state([yard(ebitda=30.0, **MEMBER)], sc)
+    gov = government(sc, "cluster_support_2020s", registered=True)
+    joint_projects.run(st, gov, sc.organisation, _Proposals(1))
+    # 75 over 3 years, nothing paid yet: 12 instalments of 6.25 from next quarter
+    v = 1.08**-0.25
+    due = 6.25 * sum(v**k for k in range(1, 13))
+    assert joint_projects.committed_grants(gov, 0.08) == {
+        "federal": pytest.approx(due, rel=1e-12),
+        "regional": 0.0,
+    }
+
+
 def _leads():
     """Large firms of capacity 10, 30 and 60 (a component plant) in the cluster, 100 outside."""
     return [

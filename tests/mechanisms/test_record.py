@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from tiny import government, scenario, state, supplier, yard
 
-from sim.model.mechanisms import record
-from sim.model.outcomes import OUTCOME_NAMES
+from sim.model.agents import Grant
+from sim.model.mechanisms import financing, record
+from sim.model.outcomes import OUTCOME_NAMES, outcome
+from sim.model.state import Loan
 
 Q = 8
 
@@ -113,6 +115,8 @@ def test_budget_outcomes_come_from_the_ledger():
     led.sez_tax_expenditure = 0.7
     led.tax["federal"] = 9.0
     led.tax["regional"] = 4.0
+    led.tax["social_fund"] = 6.0
+    led.vat_collected = 11.0
     row = record.record_outcomes(st, government(sc))
     assert row["cost_joint_project"] == 3.0
     assert row["cost_starter_batch"] == 2.0
@@ -125,6 +129,65 @@ def test_budget_outcomes_come_from_the_ledger():
     assert row["joint_projects"] == 1.0
     assert row["sez_tax_expenditure"] == 0.7
     assert (row["tax_federal"], row["tax_regional"]) == (9.0, 4.0)
+    assert row["tax_social_fund"] == 6.0
+    assert row["vat_collected"] == 11.0
+    # the tax expenditure is the relief's cost, by level (counted in the cost, once)
+    assert (row["tax_expenditure_federal"], row["tax_expenditure_regional"]) == (0.0, 1.5)
+    assert row["tax_expenditure_regional"] == row["cost_tax_relief"]
+    # de facto: nothing committed
+    assert (row["committed_federal"], row["committed_regional"]) == (0.0, 0.0)
+
+
+def test_purchases_outside_the_region_by_hand():
+    sc, st = _quarter_state()
+    row = record.record_outcomes(st, government(sc))
+    # yards: (15.2 - 6) + (7.6 - 2); suppliers buy all theirs outside: 1.52 + 0.76 (the SME
+    # closing this quarter bought in it)
+    assert row["purchases_outside_region"] == pytest.approx(9.2 + 5.6 + 1.52 + 0.76, rel=1e-12)
+    assert row["purchases_outside_region"] == pytest.approx(17.08, rel=1e-12)
+
+
+def test_committed_cost_sums_loans_grants_and_relief_still_due():
+    sc, st = _quarter_state()
+    gov = government(sc, "cluster_support_2020s", registered=True, since=1)
+    st.loans = [
+        Loan(0, "regional", 40.0, 0.05, 20, 0.25, False),  # the regime's programme
+        Loan(0, "IDF", 160.0, 0.03, 20, 1.0, True),  # a world programme: not the regime's
+    ]
+    gov.grants = [Grant(0, 6.25, 4, "federal"), Grant(1, 2.0, 2, "regional")]
+    row = record.record_outcomes(st, gov)
+    v = 1.08**-0.25
+    loans = financing.committed_interest_subsidy(st, 0.08)
+    assert loans["federal"] == pytest.approx(0.25 * 14.46145348992649, rel=1e-12)
+    grants_fed = 6.25 * (v + v**2 + v**3 + v**4)
+    grants_reg = 2.0 * (v + v**2)
+    assert row["committed_federal"] == pytest.approx(loans["federal"] + grants_fed, rel=1e-12)
+    assert row["committed_regional"] == pytest.approx(loans["regional"] + grants_reg, rel=1e-12)
+    # only world loans left and no grants: nothing is committed
+    st.loans = st.loans[1:]
+    gov.grants = []
+    row = record.record_outcomes(st, gov)
+    assert (row["committed_federal"], row["committed_regional"]) == (0.0, 0.0)
+
+
+def test_committed_relief_in_the_record_uses_this_quarters_relief():
+    sc, st = _quarter_state()  # quarter 8
+    gov = government(sc, "tax_relief_only", registered=True, since=2)  # relief to quarter 21
+    st.ledger.book_cost("tax_relief", "regional", 1.5)
+    row = record.record_outcomes(st, gov)
+    v = 1.08**-0.25
+    assert row["committed_regional"] == pytest.approx(1.5 * sum(v**k for k in range(1, 14)))
+    assert row["committed_federal"] == 0.0
+
+
+def test_committed_outcomes_are_end_of_horizon_stocks():
+    for name in ("committed_federal", "committed_regional"):
+        assert outcome(name).horizon == "end"
+        assert outcome(name).group == "budget"
+    for name in ("tax_social_fund", "vat_collected", "tax_expenditure_federal",
+                 "tax_expenditure_regional", "purchases_outside_region"):  # fmt: skip
+        assert outcome(name).horizon == "sum"
+        assert outcome(name).unit == "mln RUB per quarter"
 
 
 def test_empty_quarter_gives_undefined_rates_not_errors():

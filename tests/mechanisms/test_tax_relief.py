@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from tiny import government, state, yard
 
-from sim.model.mechanisms import tax_relief, taxes
+from sim.model.mechanisms import record, tax_relief, taxes
 
 # tax_relief_only: regional profit tax cut 4.5 pp, property tax cut 0.9 pp, for 5 years after
 # registration; standard rates 17 % regional profit tax, 1.8 % property tax.
@@ -91,7 +91,8 @@ def test_compute_taxes_charges_the_cut_rates_and_reports_the_relief():
     profit = 25.425
     # regional: (0.17 - 0.045) * 25.425 + (0.018 - 0.009) * 250 / 4 + NDFL 0.13 * 12.5
     assert bill.regional == pytest.approx(0.125 * profit + 0.5625 + 1.625, rel=1e-12)
-    assert bill.federal == pytest.approx(0.08 * profit + 0.30 * 12.5, rel=1e-12)
+    assert bill.federal == pytest.approx(0.08 * profit, rel=1e-12)  # the relief is regional
+    assert bill.social_fund == pytest.approx(0.30 * 12.5, rel=1e-12)
     relief = 0.045 * profit + 0.009 * 250 / 4  # 1.144125 + 0.5625
     assert bill.relief_expenditure["regional"] == pytest.approx(relief, rel=1e-12)
     assert bill.relief_expenditure["regional"] == pytest.approx(1.706625, rel=1e-12)
@@ -99,6 +100,63 @@ def test_compute_taxes_charges_the_cut_rates_and_reports_the_relief():
     st.ledger.add_taxes(bill)
     assert st.ledger.instrument_cost("tax_relief") == pytest.approx(1.706625, rel=1e-12)
     assert st.ledger.cost[("tax_relief", "regional")] == pytest.approx(1.706625, rel=1e-12)
+
+
+def test_tax_expenditure_is_revenue_forgone_at_standard_rates_and_is_the_relief_cost():
+    firm = {"employment": 100.0, "output": 40.0, "price": 1.5, "purchases": 15.2,
+            "capacity": 50.0, **ON_ROSTER}  # fmt: skip
+    st = state([yard(**firm)], quarter=2)
+    gov = government(st.spec, "tax_relief_only", registered=True, since=1)
+    st.ledger.add_taxes(taxes.compute_taxes(st, gov))
+    row = record.record_outcomes(st, gov)
+    # the same firm without the relief (de-facto arm): standard rates
+    base_st = state([yard(**firm)], quarter=2)
+    base_st.ledger.add_taxes(taxes.compute_taxes(base_st, government(base_st.spec)))
+    base_row = record.record_outcomes(base_st, government(base_st.spec))
+    # (standard - actual rate) x base: (0.17 - 0.125) x 25.425 + (0.018 - 0.009) x 250 / 4
+    forgone = (0.17 - 0.125) * 25.425 + (0.018 - 0.009) * 250.0 / 4.0
+    assert row["tax_expenditure_regional"] == pytest.approx(forgone, rel=1e-12)
+    assert row["tax_expenditure_regional"] == pytest.approx(1.706625, rel=1e-12)
+    assert row["tax_expenditure_regional"] == row["cost_tax_relief"]
+    assert row["tax_expenditure_federal"] == 0.0
+    assert row["cost_regional"] == pytest.approx(1.706625, rel=1e-12)
+    # counted once: revenue at actual rates falls by exactly the tax expenditure
+    assert base_row["tax_regional"] - row["tax_regional"] == pytest.approx(forgone, rel=1e-12)
+    assert base_row["tax_federal"] == row["tax_federal"]
+    assert base_row["tax_expenditure_regional"] == 0.0
+
+
+def test_quarters_left_of_the_relief():
+    st = state([yard(**ON_ROSTER)], quarter=2)
+    tr = st.spec.regimes["tax_relief_only"].tax_relief
+    gov = government(st.spec, "tax_relief_only", registered=True, since=3)
+    # registered in quarter 3 for 5 years: relief in quarters 3..22
+    assert tax_relief.quarters_left(gov, tr, 3) == 19
+    assert tax_relief.quarters_left(gov, tr, 21) == 1
+    assert tax_relief.quarters_left(gov, tr, 22) == 0
+    assert tax_relief.quarters_left(gov, tr, 23) == 0
+    gov.registered = False  # lapsed: no relief now, none promised
+    assert tax_relief.quarters_left(gov, tr, 10) == 0
+
+
+def test_committed_relief_is_this_quarters_relief_in_every_remaining_quarter_discounted():
+    st = state([yard(**ON_ROSTER)], quarter=20)
+    gov = government(st.spec, "tax_relief_only", registered=True, since=3)
+    relief = {"federal": 0.0, "regional": 2.0}
+    out = tax_relief.committed_relief(gov, 20, relief, 0.08)
+    v = 1.08**-0.25
+    # quarters 21 and 22 remain
+    assert out["regional"] == pytest.approx(2.0 * (v + v**2), rel=1e-12)
+    assert out["federal"] == 0.0
+    assert tax_relief.committed_relief(gov, 22, relief, 0.08) == {"federal": 0.0,
+                                                                  "regional": 0.0}  # fmt: skip
+    # no discounting: plain count of the remaining quarters (17 after quarter 5)
+    assert tax_relief.committed_relief(gov, 5, relief, 0.0)["regional"] == pytest.approx(34.0)
+    # a regime without relief, and the de-facto arm, promise nothing
+    for arm in ("loans_only", "de_facto"):
+        g = government(st.spec, arm, registered=arm != "de_facto", since=3)
+        assert tax_relief.committed_relief(g, 20, relief, 0.08) == {"federal": 0.0,
+                                                                    "regional": 0.0}  # fmt: skip
 
 
 def test_loss_making_firm_saves_only_property_tax():

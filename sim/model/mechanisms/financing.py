@@ -35,6 +35,11 @@ cost each quarter, split by the programme's ``federal_share``: world programmes 
 from the regime's preferences. At origination a loan's grant-equivalent is
 ``L * (r_m - r_p) / 4 / (r_m / 4 + 1 / (4 * term))``, the present value at the market rate of the
 interest saved over the loan's life.
+
+**Committed interest subsidy** (:func:`committed_interest_subsidy`, docs/model.md 7.14.1): at the
+end of a quarter, the present value at the social discount rate of the interest subsidy the
+regime's programme loans will still cost over their remaining amortisation, at the market rate
+expected on the key rate's deterministic path; world programmes are not the regime's.
 """
 
 from __future__ import annotations
@@ -52,9 +57,12 @@ __all__ = [
     "add_expected_benefit",
     "amortise",
     "borrowing_room",
+    "committed_interest_subsidy",
+    "discount_per_quarter",
     "ebitda",
     "execute",
     "expected_loan_value",
+    "geometric_sum",
     "grant_equivalent",
     "kind_may_borrow",
     "may_borrow",
@@ -353,3 +361,90 @@ def add_expected_benefit(
     """
     for expected, outlay, receivable in outlays:
         value += expected * expected_loan_value(state, gov, prog, outlay, receivable)
+
+
+def discount_per_quarter(rate_per_year: float) -> float:
+    """The discount factor of one quarter at an annual rate: ``(1 + rate) ** -0.25``."""
+    return (1.0 + rate_per_year) ** -0.25
+
+
+def geometric_sum(
+    ratio: np.ndarray | float, first: np.ndarray | float, last: np.ndarray | float
+) -> np.ndarray:
+    """``sum(ratio ** j for j in first..last)``, elementwise; 0 where ``last < first``.
+
+    ``last`` may be ``inf`` when ``ratio < 1``; a ratio of exactly 1 needs a finite ``last``.
+    """
+    q = np.asarray(ratio, dtype=float)
+    j0 = np.asarray(first, dtype=float)
+    j1 = np.asarray(last, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        tail = np.where(np.isinf(j1), 0.0, q ** (j1 + 1.0))
+        closed = (q**j0 - tail) / (1.0 - q)
+        total = np.where(q == 1.0, j1 - j0 + 1.0, closed)
+    return np.where(j1 >= j0, total, 0.0)
+
+
+def _positive_gap_quarters(
+    c: np.ndarray, d: np.ndarray, mu: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """First and last ``k >= 1`` with ``c + d * mu ** k > 0`` (``last = inf``: no end).
+
+    The gap is monotone in ``k`` (``0 <= mu <= 1``), so the quarters where it is positive are
+    one run; an empty run has ``last < first``.
+    """
+    if mu <= 0.0 or mu >= 1.0:  # the gap is the same every quarter (c, or c + d)
+        gap = c + (d if mu >= 1.0 else 0.0)
+        return np.ones_like(c), np.where(gap > 0, np.inf, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k_star = np.log(-c / d) / np.log(mu)  # where c + d mu^k = 0 (when the ratio is > 0)
+    first = np.ones_like(c)
+    last = np.full_like(c, np.inf)
+    falling = d > 0  # the gap falls toward c
+    ends = falling & (c < 0)
+    last = np.where(ends, np.ceil(k_star) - 1.0, last)
+    rising = d < 0  # the gap rises toward c
+    first = np.where(rising & (c > 0), np.maximum(np.floor(k_star) + 1.0, 1.0), first)
+    never = (rising & (c <= 0)) | ((d == 0) & (c <= 0))
+    last = np.where(never, 0.0, last)
+    return first, last
+
+
+def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, float]:
+    """Present value of the interest subsidy still due on the regime's loans, by budget level.
+
+    Loan ``l`` with balance ``B`` at the end of quarter ``t`` keeps ``B (1 - a)^(k-1)`` in quarter
+    ``t + k`` (``a = 1 / term_quarters``) and costs ``g_k B (1 - a)^(k-1) / 4`` then, where
+    ``g_k = max(r_m,t+k - r_l, 0)`` is the gap to the market rate on the key rate's path,
+    ``r_m,t+k = k_LR + spread + (k_t - k_LR)(1 - lambda)^k``. Discounted by ``v^k``,
+    ``v = (1 + rho)^(-1/4)``, the sum over the quarters where the gap is positive has the
+    closed form ``B v / 4 [c S(x v) + d mu S(x v mu)]`` with ``c = k_LR + spread - r_l``,
+    ``d = k_t - k_LR``, ``mu = 1 - lambda``, ``x = 1 - a`` and ``S`` the geometric sums over
+    that run of quarters. Split by the loan's ``federal_share``; world programmes (IDF, KIP)
+    are left out.
+
+    Args:
+        state: The model state at the end of the quarter (loans after this quarter's repayment).
+        discount_rate: Annual discount rate ``rho``.
+
+    Returns:
+        ``{"federal": ..., "regional": ...}`` in mln RUB at the end of the quarter.
+    """
+    loans = [loan for loan in state.loans if not loan.world]
+    if not loans:
+        return {"federal": 0.0, "regional": 0.0}
+    fs = state.spec.finance
+    balance = np.array([loan.balance for loan in loans])
+    rate = np.array([loan.rate for loan in loans])
+    x = 1.0 - 1.0 / np.array([loan.term_quarters for loan in loans], dtype=float)
+    fed_share = np.array([loan.federal_share for loan in loans])
+    v = discount_per_quarter(discount_rate)
+    mu = 1.0 - fs.key_rate_adjustment_per_quarter
+    c = fs.key_rate_long_run + fs.market_loan_spread - rate
+    d = np.full_like(c, state.key_rate - fs.key_rate_long_run)
+    first, last = _positive_gap_quarters(c, d, mu)
+    level = c * geometric_sum(x * v, first - 1.0, last - 1.0)
+    path = d * mu * geometric_sum(x * v * mu, first - 1.0, last - 1.0)
+    pv = balance * v / 4.0 * (level + path)
+    fed = float((pv * fed_share).sum())
+    return {"federal": fed, "regional": float(pv.sum()) - fed}

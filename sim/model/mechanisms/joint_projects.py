@@ -14,7 +14,9 @@ limit) and goes ahead when the plan covers the capex and the return on its own f
 plan's blended rate (:meth:`sim.model.agents.LargeEnterprise.undertakes_project`). A project
 adds ``C / kappa`` to the lead's capacity, raises its productivity, and qualifies and matches
 up to three participant SMEs as partners. The subsidy is paid in equal quarterly instalments
-over the payout period; the annual budget limits the commitments made in a year.
+over the payout period; the annual budget limits the commitments made in a year. The
+instalments still due at the end of a quarter are a committed cost of the regime
+(:func:`committed_grants`, docs/model.md 7.14.1).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sim.model.state import KIND_LARGE, KIND_SME, State
 from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation
 
 __all__ = [
+    "committed_grants",
     "expected_benefit",
     "expected_projects",
     "go_probability",
@@ -182,3 +185,28 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
             step = 2 * s.production.sme_qualification_step
             f.qualification[chosen] = np.minimum(1.0, f.qualification[chosen] + step)
             f.matched[chosen] = True
+
+
+def committed_grants(gov: Government, discount_rate: float) -> dict[str, float]:
+    """Present value of the grant instalments still due, by the instrument's budget level.
+
+    At the end of a quarter a grant with ``m`` instalments of ``g`` left pays them in the next
+    ``m`` quarters: ``g * sum(v ** k for k in 1..m)``, ``v = (1 + rho) ** -0.25``.
+
+    Args:
+        gov: The government (its grants being paid).
+        discount_rate: Annual discount rate ``rho``.
+
+    Returns:
+        ``{"federal": ..., "regional": ...}`` in mln RUB at the end of the quarter.
+    """
+    out = {"federal": 0.0, "regional": 0.0}
+    if not gov.grants:
+        return out
+    v = financing.discount_per_quarter(discount_rate)
+    per_quarter = np.array([g.per_quarter for g in gov.grants])
+    left = np.array([g.quarters_left for g in gov.grants], dtype=float)
+    pv = per_quarter * v * financing.geometric_sum(v, 0.0, left - 1.0)
+    for g, value in zip(gov.grants, pv.tolist(), strict=True):
+        out[g.level] += value
+    return out

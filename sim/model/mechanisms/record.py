@@ -1,6 +1,8 @@
 """After stage 9 (docs/model.md 7.18): the quarter's outcomes (catalogue: sim.model.outcomes).
 
 Output is measured at constant base-year prices (volume); prices only enter revenue and costs.
+Taxes are read from the ledger by budget (federal, regional with local, the Social Fund); the
+committed cost of the regime is a stock at the end of the quarter (docs/model.md 7.14.1).
 """
 
 from __future__ import annotations
@@ -8,9 +10,31 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government
-from sim.model.state import KIND_LARGE, KIND_SME, ROLE_FINAL, State
+from sim.model.ledger import LEVELS
+from sim.model.mechanisms import financing, joint_projects, tax_relief
+from sim.model.state import KIND_LARGE, KIND_SME, ROLE_COMPONENT, ROLE_FINAL, State
 
-__all__ = ["record_outcomes"]
+__all__ = ["committed_cost", "record_outcomes"]
+
+
+def committed_cost(state: State, gov: Government) -> dict[str, float]:
+    """What the regime has committed and falls due after this quarter, by budget level.
+
+    The present value at the end of the quarter, at ``experiment.discount_rate``, of the
+    interest subsidy on the regime's outstanding loans
+    (:func:`~sim.model.mechanisms.financing.committed_interest_subsidy`), the joint-project
+    grant instalments still due (:func:`~sim.model.mechanisms.joint_projects.committed_grants`)
+    and the tax relief still promised (an estimate,
+    :func:`~sim.model.mechanisms.tax_relief.committed_relief`). 0 in the de-facto arm.
+    """
+    rho = state.spec.experiment.discount_rate.value
+    relief = {lvl: state.ledger.cost[("tax_relief", lvl)] for lvl in LEVELS}
+    parts = (
+        financing.committed_interest_subsidy(state, rho),
+        joint_projects.committed_grants(gov, rho),
+        tax_relief.committed_relief(gov, state.quarter, relief, rho),
+    )
+    return {lvl: sum(part[lvl] for part in parts) for lvl in LEVELS}
 
 
 def record_outcomes(state: State, gov: Government) -> dict[str, float]:
@@ -21,6 +45,7 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     large = alive & (f.kind[:n] == KIND_LARGE)
     sme = alive & (f.kind[:n] == KIND_SME)
     fin = alive & (f.role[:n] == ROLE_FINAL)
+    sup = alive & (f.role[:n] == ROLE_COMPONENT)
     volume = f.output[:n]  # output at constant base-year prices
     output = float(volume[alive].sum())
     emp = float(f.employment[:n][f.alive[:n]].sum())
@@ -53,6 +78,10 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     costs = {
         i: led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
     }
+    committed = committed_cost(state, gov)
+    # Bought outside the region: the yards' purchases not bought locally, and every supplier's
+    # own purchases (the model buys them all outside).
+    outside = purch - float(f.purchases_local[:n][fin].sum()) + float(f.purchases[:n][sup].sum())
     return {
         "output": output,
         "value_added": value_added,
@@ -97,4 +126,11 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
         "displaced_orders": state.new_orders * s.market.russian_share_of_rivals,
         "net_output": output - intra,
         "loans_outstanding": float((f.debt_market[:n] + f.debt_pref[:n])[alive].sum()),
+        "tax_social_fund": led.tax["social_fund"],
+        "vat_collected": led.vat_collected,
+        "tax_expenditure_federal": led.cost[("tax_relief", "federal")],
+        "tax_expenditure_regional": led.cost[("tax_relief", "regional")],
+        "committed_federal": committed["federal"],
+        "committed_regional": committed["regional"],
+        "purchases_outside_region": outside,
     }

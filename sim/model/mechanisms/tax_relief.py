@@ -6,7 +6,9 @@ relief when it decides on membership (:func:`expected_benefit`: the relief :func
 give it on last quarter's profit and capital, as a roster member of a registered cluster). For
 the first ``years`` after registration, firms the government lets have preferences pay the
 regional profit tax and the property tax less the cuts; SEZ residents, on their own regime,
-get nothing; the revenue forgone is booked as the relief's cost.
+get nothing; the revenue forgone at the standard rates is booked as the relief's cost (the tax
+expenditure, counted once). What the relief still promises after a quarter is estimated by
+:func:`committed_relief` (docs/model.md 7.14.1).
 """
 
 from __future__ import annotations
@@ -14,16 +16,59 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government
+from sim.model.mechanisms import financing
 from sim.model.state import State
 from sim.scenario.schema import TaxRelief
 
-__all__ = ["apply", "cuts", "expected_benefit", "in_force"]
+__all__ = [
+    "apply",
+    "committed_relief",
+    "cuts",
+    "expected_benefit",
+    "in_force",
+    "quarters_left",
+]
 
 
 def in_force(gov: Government, tr: TaxRelief, quarter: int) -> bool:
     """Whether a registered cluster's participants get the relief this quarter."""
     since = quarter - (gov.registered_quarter or quarter)
     return gov.registered and since < 4 * tr.years.value
+
+
+def quarters_left(gov: Government, tr: TaxRelief, quarter: int) -> int:
+    """Relief quarters after ``quarter`` (0 when the relief is not in force now)."""
+    if not in_force(gov, tr, quarter) or gov.registered_quarter is None:
+        return 0
+    return max(gov.registered_quarter + 4 * tr.years.value - 1 - quarter, 0)
+
+
+def committed_relief(
+    gov: Government, quarter: int, relief: dict[str, float], discount_rate: float
+) -> dict[str, float]:
+    """Estimate of the relief still promised after this quarter, by budget level.
+
+    This quarter's relief (revenue forgone at standard rates) in each remaining relief quarter,
+    discounted: ``relief * sum(v ** k for k in 1..m)``, ``m`` = :func:`quarters_left`,
+    ``v = (1 + rho) ** -0.25``. An estimate: future profits, capital and the roster are not
+    known, and a lapse of the registration would end the relief early.
+
+    Args:
+        gov: The government (regime, registration).
+        quarter: The current quarter.
+        relief: This quarter's relief by budget level.
+        discount_rate: Annual discount rate ``rho``.
+
+    Returns:
+        ``{"federal": ..., "regional": ...}`` in mln RUB at the end of the quarter.
+    """
+    regime = gov.regime
+    if regime is None or regime.tax_relief is None:
+        return {"federal": 0.0, "regional": 0.0}
+    left = quarters_left(gov, regime.tax_relief, quarter)
+    v = financing.discount_per_quarter(discount_rate)
+    annuity = float(v * financing.geometric_sum(v, 0.0, left - 1.0))
+    return {level: relief.get(level, 0.0) * annuity for level in ("federal", "regional")}
 
 
 def cuts(
