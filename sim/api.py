@@ -3,7 +3,7 @@
 >>> import sim
 >>> scenario = sim.load_scenario("scenarios/astrakhan_shipbuilding.toml")
 >>> summary = sim.run_scenario("scenarios/astrakhan_shipbuilding.toml", replications=10)
->>> summary.table            # one row per regime: effects in % with 95 % CIs, budget figures
+>>> summary.table            # one row per regime: effects in % with 95 % CIs, budget accounts
 
 Every run goes through :func:`sim.run.runner.execute_pending` (into the store, or into memory
 for :func:`run_pairs`); every stored sweep is read back by :func:`sim.store.reading.read_sweep`;
@@ -23,13 +23,15 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.analysis.budget import BUDGET_COLUMNS
 from sim.analysis.comparison import DEFAULT_OUTCOMES, check_outcomes, compare, compare_points
 from sim.analysis.effects import effects
+from sim.analysis.regional_io import IO_COLUMNS
 from sim.analysis.sensitivity import sensitivity as sensitivity_frame
 from sim.errors import InputError
 from sim.model.outcomes import OUTCOME_NAMES
 from sim.report.export import write_export
-from sim.report.i18n import LANGS
+from sim.report.i18n import LANGS, budget_label, budget_unit
 from sim.report.pack import (
     BRIEF_FORMATS,
     FIGURE_FORMATS,
@@ -40,6 +42,7 @@ from sim.report.pack import (
     write_report,
 )
 from sim.report.paths import output_folder, safe_component
+from sim.report.tables import accounts_notes, accounts_text
 from sim.run.decomposition import decomposition_arms
 from sim.run.designs import DesignSpec
 from sim.run.results import RunResult
@@ -102,6 +105,7 @@ class RunSummary:
     counts: dict[str, int]
     table: pd.DataFrame
     horizon_quarters: int
+    discount_rate: float = 0.0
     elapsed_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     figures: str | None = None
@@ -109,6 +113,8 @@ class RunSummary:
     def to_dict(self) -> dict:
         """JSON-serialisable summary (NaN becomes null)."""
         rows = json_records(self.table)
+        notes = accounts_notes("en", discount_rate=self.discount_rate,
+                               quarters=self.horizon_quarters)  # fmt: skip
         return {
             "scenario": self.scenario,
             "scenario_hash": self.scenario_hash,
@@ -120,6 +126,15 @@ class RunSummary:
             "runs": self.counts,
             "confidence": 0.95,
             "interval": "Student t over paired replications",
+            "discount_rate": self.discount_rate,
+            "budget_interval": "paired bootstrap percentiles over replications",
+            "budget_note": notes[0],
+            "additionality_note": notes[1],
+            "budget_fields": {
+                c: {"label": budget_label(c, "en"), "unit": budget_unit(c)}
+                for c in [*BUDGET_COLUMNS, *IO_COLUMNS]
+                if c not in ("point", "arm", "n") and c in self.table.columns
+            },
             "regimes": rows,
             "figures": self.figures,
         }
@@ -136,11 +151,12 @@ class RunSummary:
             f"{self.counts.get('failed', 0)} failed",
             f"Effects vs the de-facto arm over {years:g} years, % with 95 % CI (ratio of means; "
             "output cumulative, others last-year mean; market share also in percentage points)",
+            "pref. cost = cash cost + tax expenditure of all budgets over the horizon, "
+            "undiscounted; the accounts per budget level follow the table",
             "",
         ]
         head = f"{'regime':<24}" + "".join(f"{o:>26}" for o in HEADLINE_OUTCOMES)
         head += f"{'share, pp':>22}{'registered':>16}{'pref. cost, mln RUB':>22}"
-        head += f"{'budget eff. fed/reg':>22}"
         lines.append(head)
         for _, r in self.table.iterrows():
             cells = "".join(
@@ -152,16 +168,15 @@ class RunSummary:
             reg = _registered(
                 r.get("registered_share", np.nan), r.get("registration_quarter", np.nan)
             )
-            be = f"{_num(r['be_federal'])} / {_num(r['be_regional'])}"
-            lines.append(f"{r['arm']:<24}{cells}{pp:>22}{reg:>16}{r['cost_total']:>22,.0f}{be:>22}")
+            lines.append(f"{r['arm']:<24}{cells}{pp:>22}{reg:>16}{r['cost_total']:>22,.0f}")
+        lines.append("")
+        lines += accounts_text(
+            self.table, discount_rate=self.discount_rate, quarters=self.horizon_quarters
+        )
         if self.figures:
             lines.extend(["", f"figures and tables: {self.figures}"])
         lines.extend(["", *self.notes])
         return "\n".join(lines).rstrip() + "\n"
-
-
-def _num(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.2f}"
 
 
 def _registered(share: float, quarter: float) -> str:
@@ -190,6 +205,8 @@ def json_records(df: pd.DataFrame) -> list[dict]:
             if isinstance(v, (np.floating, float)):
                 v = float(v)
                 clean[k] = v if np.isfinite(v) else None
+            elif isinstance(v, np.bool_):
+                clean[k] = bool(v)
             elif isinstance(v, np.integer):
                 clean[k] = int(v)
             else:
@@ -470,6 +487,7 @@ def run_scenario(
             counts=counts,
             table=table,
             horizon_quarters=sc.scenario.horizon_quarters,
+            discount_rate=sc.experiment.discount_rate.value,
             elapsed_seconds=time.perf_counter() - t0,
             notes=notes,
         )
@@ -577,6 +595,8 @@ def compare_sweep(
     Returns:
         Columns ``point, arm``, one column per varied parameter, then the columns of
         :func:`sim.analysis.comparison.compare`; sorted by point and the sweep's arm order.
+        ``attrs`` holds the basis of the budget accounts: ``discount_rate`` (the scenario's
+        ``experiment.discount_rate``) and ``horizon_quarters`` (the longest stored horizon).
 
     Raises:
         InputError: Unknown sweep (the message lists the stored ones) or outcome.
@@ -585,8 +605,12 @@ def compare_sweep(
     check_outcomes(outcomes)
     with open_store(db, readonly=True) as store:
         data = read_sweep(store, name, networks=False)
-    return compare_points(data.outcomes, data.design, data.arms, outcomes=outcomes,
-                          discount_rate=data.scenario.experiment.discount_rate.value)  # fmt: skip
+    rate = data.scenario.experiment.discount_rate.value
+    table = compare_points(data.outcomes, data.design, data.arms, outcomes=outcomes,
+                           discount_rate=rate)  # fmt: skip
+    quarters = int(data.outcomes["quarter"].max()) if not data.outcomes.empty else 0
+    table.attrs = {"discount_rate": rate, "horizon_quarters": quarters}
+    return table
 
 
 def sensitivity(

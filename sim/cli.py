@@ -39,6 +39,7 @@ from typing import Any
 
 from sim import __version__, api
 from sim.errors import InputError, Problem, mask_url, mask_urls_in_text
+from sim.report.tables import accounts_text
 from sim.run.executors import ExecutorLostError, worker_count
 from sim.run.stopping import Terminated, raise_if_stopped, stop_on_signals
 from sim.run.sweepfile import load_sweep
@@ -418,8 +419,9 @@ def _compare_arguments(parser: argparse.ArgumentParser) -> None:
     "compare",
     help="regime table of a stored sweep, one row per design point and regime",
     arguments=_compare_arguments,
-    description="Effects of each regime vs the de-facto arm in % with 95 % CIs, and budget "
-    "figures, at every design point of a stored sweep.",
+    description="Effects of each regime vs the de-facto arm in % with 95 % CIs, and the "
+    "public-finance accounts (net balance per budget level, cash, tax-expenditure and committed "
+    "cost, budget efficiency, additionality), at every design point of a stored sweep.",
 )
 def _compare(args: argparse.Namespace) -> int:
     table = api.compare_sweep(args.sweep, db=args.db, outcomes=args.outcome)
@@ -459,6 +461,9 @@ def _compare(args: argparse.Namespace) -> int:
             reg = f"{100 * r['registered_share']:.0f} %" + ("" if q != q else f" q{q:g}")
             row += f"{reg:>14}"
         lines.append(row)
+    if not table.empty:
+        rate, quarters = table.attrs["discount_rate"], table.attrs["horizon_quarters"]
+        lines += ["", *accounts_text(table, discount_rate=rate, quarters=quarters, points=True)]
     print("\n".join(lines))
     return EXIT_OK
 

@@ -257,7 +257,8 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     keys = [e.text_content() for e in page.locator(".effect-key").all()]
     raw = [json.loads(e.text_content()) for e in page.locator(".effect-raw").all()]
     shown = [e.inner_text() for e in page.locator(".effect-value").all()]
-    assert keys == ["output", "employment", "productivity", "market_share", "budget_efficiency"]
+    assert keys == ["output", "employment", "productivity", "market_share", "net_federal",
+                    "net_regional", "net_social_fund"]  # fmt: skip
     # the result says which levels it used, next to the file's value
     used = page.locator(".estimate-levels").inner_text()
     assert used == (f"{t('app_levels_moved', 'en')}: "
@@ -270,13 +271,15 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     eff = effects(df, keys[:4]).set_index("outcome")
     bud = budget(df, discount_rate=sc.experiment.discount_rate.value).iloc[0]
     for k, (m, lo, hi), text in zip(keys, raw, shown, strict=True):
-        if k == "budget_efficiency":
-            exp = (bud["be_total"], bud["be_total_ci_low"], bud["be_total_ci_high"])
+        if k.startswith("net_"):  # the net balance of a budget level, as in the CLI and brief
+            exp = (bud[k], bud[f"{k}_ci_low"], bud[f"{k}_ci_high"])
+            decimals = 1
         else:
             r = eff.loc[k]
             exp = (r["effect_pct"], r["pct_ci_low"], r["pct_ci_high"])
+            decimals = 2
         assert (m, lo, hi) == pytest.approx(exp, rel=1e-12, abs=1e-12), k
-        assert text.replace("\n", " ") == fmt_ci(*exp, "en", 2), k
+        assert text.replace("\n", " ") == fmt_ci(*exp, "en", decimals), k
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app_en.png"), full_page=True)
@@ -284,7 +287,9 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     # switch to Russian: the same numbers, Russian labels from the catalogue
     page.get_by_role("button", name="RU").click()
     page.get_by_text(t("app_estimate", "ru")).first.wait_for(timeout=10_000)
-    page.get_by_text(t("app_budget_efficiency", "ru")).first.wait_for(timeout=10_000)
+    page.get_by_text(t("app_net", "ru", level=t("regional", "ru"))).first.wait_for(
+        timeout=10_000
+    )
     page.get_by_text(t("app_save", "ru")).first.wait_for(timeout=10_000)
     titles = page.locator(".effect-card .v-card__title").all_inner_texts()
     assert outcome_label("output", "ru") in titles[0]
@@ -615,6 +620,40 @@ def test_figure_pack_is_built_in_a_private_folder(tmp_path) -> None:
         names = z.namelist()
     assert names and all(not n.startswith(("/", "..")) and "/../" not in n for n in names)
     assert any(n.endswith(f"figures/en/fan_output_{REGIME}.png") for n in names), names
+
+
+def test_budget_cards_are_the_accounts_per_level() -> None:
+    """The page's budget cards: net balance per level from sim.analysis.budget, one definition.
+
+    The same figures and labels as the CLI and the brief: net balance (PV, 95 % CI) of the
+    federal budget, the regional budget and the Social Fund, with the level's budget efficiency
+    or "no cost to this budget" -- not a federal + regional total ratio.
+    """
+    from sim.app import session as app
+
+    sc = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
+                         {"scenario.horizon_quarters": 28})  # fmt: skip
+    df = sim.simulate(sc, replications=3, arms=["de_facto", REGIME], executor="local")
+    cards = {c["key"]: c for c in app.effect_cards(df, sc, REGIME)}
+    bud = budget(df, discount_rate=sc.experiment.discount_rate.value).iloc[0]
+    for level in ("federal", "regional", "social_fund"):
+        c = cards[f"net_{level}"]
+        assert (c["value"], c["low"], c["high"]) == pytest.approx(
+            (bud[f"net_{level}"], bud[f"net_{level}_ci_low"], bud[f"net_{level}_ci_high"]),
+            rel=1e-12,
+        )
+        assert c["no_cost"] == bool(bud[f"no_cost_{level}"])
+        for lang in ("en", "ru"):
+            title, value, note = app.card_texts(c, lang)
+            assert title == t("app_net", lang, level=t(level, lang))
+            assert value == fmt_ci(c["value"], c["low"], c["high"], lang, 1)
+            if c["no_cost"]:
+                assert t("no_cost", lang) in note
+            else:
+                assert t("app_be", lang, value="").strip() in note
+            assert "n/a" not in note and "nan" not in note
+    assert cards["net_social_fund"]["no_cost"]  # the Social Fund bears no preference cost
+    assert not cards["net_federal"]["no_cost"]  # Decree 41 subsidies are federal
 
 
 def test_estimates_are_bounded_cancellable_and_in_worker_processes() -> None:

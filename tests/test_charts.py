@@ -105,12 +105,22 @@ def test_dose_response(grid, lang, tmp_path):
 @pytest.mark.parametrize("lang", LANGS)
 def test_budget_chart(grid, lang, tmp_path):
     with strict_rendering():
-        fig = charts.budget_chart(grid["table"], lang=lang, info=grid["info"])
+        fig = charts.budget_chart(grid["table"], lang=lang, info=grid["info"], discount_rate=0.08)
         _check(fig, tmp_path, "budget")
-    assert [ax.get_title(loc="left") for ax in fig.axes[:2]] == [
+    assert [ax.get_title(loc="left") for ax in fig.axes[:3]] == [
         t("federal", lang),
         t("regional", lang),
+        t("social_fund", lang),
     ]
+    # the bars are the net balance per level; a level without cost says so, never "n/a"
+    texts = [x.get_text() for ax in fig.axes[:2] for x in ax.texts]
+    table = grid["table"][grid["table"]["point"] == grid["table"]["point"].iloc[0]]
+    for ax, level in zip(fig.axes[:3], ("federal", "regional", "social_fund"), strict=True):
+        widths = sorted(p.get_width() for p in ax.patches)
+        assert widths == pytest.approx(sorted(table[f"net_{level}"]), abs=1e-9)
+    n_free = int(table["no_cost_federal"].sum() + table["no_cost_regional"].sum())
+    assert texts.count(t("no_cost", lang)) == n_free
+    assert not any(x in ("n/a", "nan", "–") for x in texts)
 
 
 @pytest.mark.parametrize("lang", LANGS)

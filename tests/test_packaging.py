@@ -33,6 +33,9 @@ def test_wheel_carries_scenarios_migrations_and_style(wheel: Path) -> None:
     assert {"sim/store/alembic.ini", "sim/report/clustersim.mplstyle"} <= names
     assert any(n.startswith("sim/data/scenarios/sweeps/") for n in names)
     assert any(n.startswith("sim/store/migrations/versions/0001") for n in names)
+    io_files = {n.rsplit("/", 1)[1] for n in names if n.startswith("sim/data/io/")}
+    expected = {p.name for p in (ROOT / "sim" / "data" / "io").glob("*.csv")}
+    assert expected and expected <= io_files  # the input-output module's default tables
 
 
 def test_installed_package_runs_the_default_scenario_from_any_directory(

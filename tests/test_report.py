@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +16,7 @@ from sim.api import build_report
 from sim.cli import main
 from sim.errors import InputError
 from sim.report.brief import key_assumptions
-from sim.report.i18n import NNBSP
+from sim.report.i18n import NNBSP, t
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -93,12 +94,52 @@ def test_xlsx_headers_units_and_frozen_row(report):
     ws = wb.active
     assert ws.freeze_panes == "A2"
     head = [c.value for c in ws[1]]
-    assert "Preference cost, total, mln RUB" in head
+    for level in ("federal budget", "regional budget", "Social Fund", "all budgets"):
+        assert f"Net balance (PV), {level}, mln RUB" in head
+        assert f"Committed cost due after the horizon (PV), {level}, mln RUB" in head
+        assert f"Budget efficiency, {level}, ratio" in head
+        assert f"No cost to this budget, {level}" in head
+    assert "Federal net view: federal budget + Social Fund − displaced (PV), mln RUB" in head
     assert all(c.font.bold for c in ws[1])
-    assert ws.cell(row=2, column=3).number_format == "#,##0.0"
+    assert ws.cell(row=2, column=3).number_format == "0"  # pairs
+    assert ws.cell(row=2, column=4).number_format == "#,##0.0"
+    # a budget that pays nothing says so in words, never "n/a"
+    flags = [head.index(f"No cost to this budget, {lv}") + 1 for lv in ("federal budget",
+                                                                      "regional budget")]
+    words = {ws.cell(row=r, column=c).value for r in range(2, ws.max_row + 1) for c in flags}
+    assert words <= {"no cost to this budget", None, ""}
     wb_ru = load_workbook(report.out / "tables/ru/regimes.xlsx")
     assert wb_ru.active.freeze_panes == "A2"
     assert wb_ru.active["A1"].value == "Точка плана"
+
+
+def test_brief_shows_the_accounts_per_level_as_the_terminal_does(report):
+    """The brief's accounts: the same views as the CLI (net per level, no cost, additionality)."""
+    import html as html_lib
+
+    from sim.report.tables import accounts_view, additionality_view
+
+    table = pd.read_csv(report.out / "tables/en/budget.csv")
+    assert len(table) > 0
+    for lang in ("en", "ru"):
+        page = html_lib.unescape((report.out / f"brief_{lang}.html").read_text("utf-8"))
+        page = re.sub(r"data:image/png;base64,[^\"]+", "", page)  # embedded charts
+        assert 'id="accounts"' in page and 'id="additionality"' in page
+        for key in ("h_accounts", "h_additionality", "acc_net", "acc_committed", "acc_be",
+                    "acc_tax_expenditure", "add_federal_net", "federal", "regional",
+                    "social_fund"):  # fmt: skip
+            assert t(key, lang) in page, (lang, key)
+        assert not re.search(r"\bn/a\b", page)
+    # the cells are the shared views of the regime table (same formatting everywhere)
+    from sim.api import compare_sweep
+
+    tab = compare_sweep(GRID, db=stored_sweeps())
+    page = html_lib.unescape((report.out / "brief_en.html").read_text("utf-8"))
+    view = accounts_view(tab, "en", points={int(p): "" for p in tab["point"]})
+    for cell in view.iloc[:, 3:].to_numpy().ravel():
+        assert f">{cell}<" in page, cell
+    for cell in additionality_view(tab, "en").iloc[:, 1:].to_numpy().ravel():
+        assert f">{cell}<" in page, cell
 
 
 def _missing(what: str) -> None:

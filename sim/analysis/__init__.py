@@ -1,17 +1,20 @@
 """Analysis of stored runs: DataFrames in, DataFrames out (nothing here opens the store).
 
 * :mod:`sim.analysis.effects` -- paired effects with t intervals, and their time paths
-* :mod:`sim.analysis.budget` -- preference costs, extra tax revenue, budget efficiency
+* :mod:`sim.analysis.budget` -- public-finance accounts per budget level (net balance, cash,
+  tax-expenditure and committed cost, budget efficiency) and additionality
 * :mod:`sim.analysis.comparison` -- the regime table per design point
 * :mod:`sim.analysis.sensitivity` -- Sobol / Morris indices of an effect (SALib)
 """
 
-from sim.analysis.budget import budget
+from sim.analysis.budget import ACCOUNT_LEVELS, BUDGET_COLUMNS, budget
 from sim.analysis.comparison import compare, compare_points
 from sim.analysis.effects import effect_paths, effects, horizon_values, t_interval
 from sim.analysis.sensitivity import sensitivity
 
 __all__ = [
+    "ACCOUNT_LEVELS",
+    "BUDGET_COLUMNS",
     "budget",
     "compare",
     "compare_points",

@@ -1,4 +1,4 @@
-"""The regime table: effects in % with CIs and budget figures, per design point and regime.
+"""The regime table: effects in % with CIs and public-finance accounts, per point and regime.
 
 :func:`compare` works on the outcome series of one set of pairs; :func:`compare_points` adds a
 sweep's varied parameter values as columns and orders rows by point and the sweep's arms.
@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim.analysis.budget import budget
 from sim.analysis.effects import effects, registration
+from sim.analysis.regional_io import IO_COLUMNS, io_effects
 from sim.errors import InputError
 from sim.model.outcomes import OUTCOME_NAMES, outcome
 from sim.scenario.schema import ARM_DE_FACTO
@@ -45,8 +46,13 @@ def compare(
     Per outcome ``{o}_pct`` with ``{o}_pct_ci_low/high`` (ratio of means, :func:`effects`);
     for shares also ``{o}_pp`` with its interval (percentage points); then the regime's
     registration (:func:`~sim.analysis.effects.registration`: ``registered_share``,
-    ``registration_quarter``) and the budget figures. Sorted by the first outcome's percentage
-    effect (descending) unless ``sort_by`` is given.
+    ``registration_quarter``) and the public-finance accounts of :func:`~sim.analysis.budget`
+    (every column of :data:`~sim.analysis.budget.BUDGET_COLUMNS`: net balance per budget level,
+    cash, tax-expenditure and committed cost, budget efficiency where the level bears a cost,
+    additionality), then the indirect and induced effects of the regional input-output model
+    (:data:`~sim.analysis.regional_io.IO_COLUMNS` of :func:`~sim.analysis.regional_io.io_effects`
+    with its default, ILLUSTRATIVE table). Sorted by the first outcome's percentage effect
+    (descending) unless ``sort_by`` is given.
     """
     eff = effects(df, outcomes, baseline=baseline, confidence=confidence)
     cols = ["effect_pct", "pct_ci_low", "pct_ci_high", "effect_pp", "pp_ci_low", "pp_ci_high"]
@@ -67,6 +73,11 @@ def compare(
         table = table.join(reg[["registered_share", "registration_quarter"]])
     bud = budget(df, discount_rate=discount_rate, baseline=baseline, confidence=confidence)
     table = table.join(bud.set_index(["point", "arm"]))
+    # Indirect and induced effects of the extra purchases outside the region (regional
+    # input-output model, sim.analysis.regional_io; the shipped table is ILLUSTRATIVE): the
+    # single join point of those columns.
+    io = io_effects(df, baseline=baseline)
+    table = table.join(io.set_index(["point", "arm"])[list(IO_COLUMNS)])
     key = sort_by or f"{outcomes[0]}_pct"
     return table.sort_values(key, ascending=False, na_position="last").reset_index()
 
@@ -86,7 +97,8 @@ def compare_points(
         design: Design points: ``point`` and one column per varied parameter.
         arms: The sweep's arms, in order (rows follow it).
         outcomes: Outcomes (default output, employment, productivity, market_share).
-        discount_rate: Discount rate of the budget figures (per year).
+        discount_rate: Discount rate of the public-finance accounts (per year; the scenario's
+            ``experiment.discount_rate``).
 
     Returns:
         Columns ``point, arm``, one column per varied parameter, then the columns of

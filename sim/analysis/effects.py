@@ -2,12 +2,13 @@
 
 An *effect* of a regime on an outcome is, per pair (same design point and replicate), the regime
 run's value minus the de-facto run's value, summarised over the horizon (``sum`` for flows,
-mean of the last four quarters for stocks and rates; see :mod:`sim.model.outcomes`). Effects are
-aggregated over replications as a mean with a two-sided Student-t confidence interval
-(default 95 %); the percentage effect is the mean of per-pair percentage differences with its
-ratio-of-means interval (a ratio of means, not a mean of per-pair ratios, so a noisy small
-baseline cannot dominate); effects on shares are also given in percentage points. Nothing here
-runs the model or opens the store: DataFrames in, DataFrames out.
+mean of the last four quarters for stocks and rates, the last quarter's value for stocks valued
+at the horizon's end; see :mod:`sim.model.outcomes`). Effects are aggregated over replications
+as a mean with a two-sided Student-t confidence interval (default 95 %); the percentage effect is
+the mean of per-pair percentage differences with its ratio-of-means interval (a ratio of means,
+not a mean of per-pair ratios, so a noisy small baseline cannot dominate); effects on shares are
+also given in percentage points. Nothing here runs the model or opens the store: DataFrames in,
+DataFrames out.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sim.model.outcomes import OUTCOME_NAMES, outcome
 from sim.scenario.schema import ARM_DE_FACTO
 
 __all__ = [
+    "HORIZON_KINDS",
     "KEYS",
     "effect_paths",
     "effects",
@@ -46,18 +48,38 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
     return m, m - half, m + half
 
 
+HORIZON_KINDS = ("sum", "last_year", "end")
+
+
 def horizon_values(df: pd.DataFrame, outcomes: list[str] | None = None) -> pd.DataFrame:
-    """One value per run and outcome: the horizon sum (flows) or last-year mean (stocks)."""
+    """One value per run and outcome, by the outcome's ``horizon`` kind (:mod:`sim.model.outcomes`).
+
+    ``sum``: the horizon total (flows); ``last_year``: the mean of the last four quarters (stocks
+    and rates); ``end``: the value in the horizon's last quarter (a stock valued at the end, such
+    as commitments still due after the horizon).
+
+    Raises:
+        ValueError: An outcome's horizon kind is none of :data:`HORIZON_KINDS`.
+    """
     outcomes = list(outcomes or [o for o in OUTCOME_NAMES if o in df.columns])
+    unknown = [o for o in outcomes if outcome(o).horizon not in HORIZON_KINDS]
+    if unknown:
+        raise ValueError(
+            f"outcome(s) {', '.join(unknown)} have a horizon kind other than "
+            f"{', '.join(HORIZON_KINDS)}"
+        )
     df = df.sort_values([*KEYS, "quarter"])
     g = df.groupby(KEYS, sort=True)
     sums = [o for o in outcomes if outcome(o).horizon == "sum"]
     lasts = [o for o in outcomes if outcome(o).horizon == "last_year"]
+    ends = [o for o in outcomes if outcome(o).horizon == "end"]
     parts = []
     if sums:
         parts.append(g[sums].sum(min_count=1))
     if lasts:
         parts.append(g[lasts].apply(lambda x: x.tail(4).mean()))
+    if ends:  # the last quarter's row of each run, NaN kept (``last()`` would skip it)
+        parts.append(df.drop_duplicates(KEYS, keep="last").set_index(KEYS)[ends].sort_index())
     out = pd.concat(parts, axis=1)
     return out[outcomes]
 

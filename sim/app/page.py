@@ -54,6 +54,7 @@ from sim.app.chart_png import cached_png, new_token, png, token
 from sim.app.jobs import cancel_owner, start_estimate, warm_up
 from sim.app.live import LivePair
 from sim.app.session import (
+    BUDGET_CARD_LEVELS,
     CARD_OUTCOMES,
     DEFAULT_REPLICATIONS,
     LANG_ENV,
@@ -72,7 +73,8 @@ from sim.app.session import (
 )
 from sim.errors import InputError
 from sim.report import charts
-from sim.report.i18n import arm_label, fmt, fmt_ci, outcome_label, regime_titles, unit
+from sim.report.i18n import arm_label, fmt, fmt_ci, outcome_label, regime_titles, t, unit
+from sim.report.tables import accounts_notes, accounts_view, additionality_view, io_view
 from sim.scenario.loader import scenario_hash
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 
@@ -421,6 +423,7 @@ def ComparePanel(lang: str) -> None:  # noqa: N802 (Solara component)
     if c and not c["table"].empty:
         tab = c["table"]
         solara.DataFrame(_compare_shown(tab, lang), items_per_page=20)
+        AccountsPanel(tab, lang)
         img = cached_png(
             ("compare", c["token"], lang),
             lambda: png(
@@ -431,7 +434,11 @@ def ComparePanel(lang: str) -> None:  # noqa: N802 (Solara component)
 
 
 def _compare_shown(tab: Any, lang: str) -> Any:
-    """The regime table with labelled columns: effect % [95 % CI] per outcome, BE (total)."""
+    """The regime table: effect % [95 % CI] per outcome, net balance per budget level.
+
+    The net balance is the present value in mln RUB with its 95 % interval, as in the terminal
+    and the brief.
+    """
     out = pd.DataFrame({"point": tab["point"], "arm": tab["arm"]})
     for o in CARD_OUTCOMES:
         out[f"{outcome_label(o, lang)}, %"] = [
@@ -439,8 +446,34 @@ def _compare_shown(tab: Any, lang: str) -> Any:
             for v, lo, hi in zip(tab[f"{o}_pct"], tab[f"{o}_pct_ci_low"], tab[f"{o}_pct_ci_high"],
                                  strict=True)
         ]  # fmt: skip
-    out[ui("budget_efficiency", lang)] = [fmt(v, lang, 2) for v in tab["be_total"]]
+    for level in BUDGET_CARD_LEVELS:
+        col = f"net_{level}"
+        out[f"{ui('net', lang, level=t(level, lang))}, {t('mln_rub', lang)}"] = [
+            fmt_ci(v, lo, hi, lang, 1)
+            for v, lo, hi in zip(tab[col], tab[f"{col}_ci_low"], tab[f"{col}_ci_high"],
+                                 strict=True)
+        ]  # fmt: skip
     return out
+
+
+@solara.component
+def AccountsPanel(tab: Any, lang: str) -> None:  # noqa: N802 (Solara component)
+    """The public-finance accounts and additionality of a stored sweep, as in the brief."""
+    rate = float(tab.attrs.get("discount_rate", float("nan")))
+    quarters = int(tab.attrs.get("horizon_quarters", 0))
+    note, add_note = accounts_notes(lang, discount_rate=rate, quarters=quarters)
+    points = {int(p): str(int(p)) for p in tab["point"]}
+    solara.Text(t("h_accounts", lang), style={"font-weight": "bold"})
+    solara.Text(note, style={"font-size": "0.8em", "color": "#555"})
+    solara.DataFrame(accounts_view(tab, lang, points=points), items_per_page=20)
+    solara.Text(t("h_additionality", lang), style={"font-weight": "bold"})
+    solara.Text(add_note, style={"font-size": "0.8em", "color": "#555"})
+    solara.DataFrame(additionality_view(tab, lang, points=points), items_per_page=20)
+    io = io_view(tab, lang, points=points)
+    if io is not None:
+        solara.Text(t("h_io", lang), style={"font-weight": "bold"})
+        solara.Text(t("io_note", lang), style={"font-size": "0.8em", "color": "#555"})
+        solara.DataFrame(io, items_per_page=20)
 
 
 # ============================================================================================

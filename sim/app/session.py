@@ -10,7 +10,9 @@ browser and gives the same numbers as the API:
   (:func:`levers`), each also a keyword of the live model :class:`sim.app.live.LivePair`;
 * the estimate -- N paired replications of de facto and the regime by the API's
   :func:`sim.api.run_pairs` (:func:`estimate`), turned into effect cards by
-  :func:`sim.analysis.effects` and :func:`sim.analysis.budget` unchanged (:func:`effect_cards`);
+  :func:`sim.analysis.effects` and :func:`sim.analysis.budget` unchanged (:func:`effect_cards`:
+  the headline effects, then the net balance of the federal budget, the regional budget and the
+  Social Fund, with budget efficiency or "no cost to this budget");
   N and the horizon are bounded (:func:`check_estimate`: at most :data:`MAX_REPLICATIONS`
   pairs of at most :data:`MAX_HORIZON` quarters); the page runs it in a worker process
   (:mod:`sim.app.jobs`);
@@ -39,7 +41,7 @@ from sim.analysis.budget import budget
 from sim.analysis.effects import effects
 from sim.api import build_report, results_frame, run_pairs, store_runs
 from sim.errors import InputError
-from sim.report.i18n import fmt, fmt_ci, outcome_label, param_label, t, unit
+from sim.report.i18n import fmt, fmt_ci, is_flag, outcome_label, param_label, t, unit
 from sim.report.paths import safe_component
 from sim.run.results import RunResult
 from sim.scenario.files import SHIPPED_DIR
@@ -47,6 +49,7 @@ from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import ARM_DE_FACTO, Param, Scenario
 
 __all__ = [
+    "BUDGET_CARD_LEVELS",
     "CARD_OUTCOMES",
     "LEVER_FIELDS",
     "MAX_HORIZON",
@@ -65,6 +68,8 @@ __all__ = [
 ]
 
 CARD_OUTCOMES = ["output", "employment", "productivity", "market_share"]
+#: Budget levels with a net-balance card (:func:`effect_cards`).
+BUDGET_CARD_LEVELS = ("federal", "regional", "social_fund")
 DEFAULT_REPLICATIONS = 20
 #: Most paired replications one estimate of the page may run (about 25 s of 40 quarters in
 #: one worker process; more belongs in a sweep: ``clustersim sweep``).
@@ -253,9 +258,13 @@ def estimate(
 
 
 def effect_cards(df: pd.DataFrame, sc: Scenario, regime: str) -> list[dict[str, Any]]:
-    """Effect cards: % effect with 95 % CI per headline outcome, then budget efficiency.
+    """Effect cards: % effect with 95 % CI per headline outcome, then the net balance per budget.
 
     Numbers come from :func:`sim.analysis.effects` and :func:`sim.analysis.budget` unchanged.
+    The budget cards (keys ``net_federal``, ``net_regional``, ``net_social_fund``) hold the net
+    balance (present value, mln RUB) with its 95 % interval, the extra revenue and cash cost
+    behind it, and the level's budget efficiency or ``no_cost`` -- the same figures and
+    definitions as the terminal table and the brief (:func:`sim.report.tables.accounts_view`).
     """
     eff = effects(df, CARD_OUTCOMES)
     eff = eff[(eff["arm"] == regime) & (eff["point"] == 0)].set_index("outcome")
@@ -275,17 +284,21 @@ def effect_cards(df: pd.DataFrame, sc: Scenario, regime: str) -> list[dict[str, 
         )
     b = budget(df, discount_rate=sc.experiment.discount_rate.value)
     b = b[(b["arm"] == regime) & (b["point"] == 0)].iloc[0]
-    cards.append(
-        {
-            "key": "budget_efficiency",
-            "value": float(b["be_total"]),
-            "low": float(b["be_total_ci_low"]),
-            "high": float(b["be_total_ci_high"]),
-            "effect": float(b["cost_total"]),
-            "unit": "mln RUB",
-            "n": int(b["n"]),
-        }
-    )
+    for level in BUDGET_CARD_LEVELS:
+        cards.append(
+            {
+                "key": f"net_{level}",
+                "value": float(b[f"net_{level}"]),
+                "low": float(b[f"net_{level}_ci_low"]),
+                "high": float(b[f"net_{level}_ci_high"]),
+                "effect": float(b[f"extra_revenue_{level}_pv"]),
+                "unit": "mln RUB",
+                "n": int(b["n"]),
+                "cash_cost": float(b[f"cash_cost_{level}_pv"]),
+                "be": float(b[f"be_{level}"]),
+                "no_cost": is_flag(b[f"no_cost_{level}"]),
+            }
+        )
     return cards
 
 
@@ -381,10 +394,17 @@ def ui(key: str, lang: str, **kw: Any) -> str:
 
 def card_texts(card: dict[str, Any], lang: str) -> tuple[str, str, str]:
     """Title, main value and note of an effect card."""
-    if card["key"] == "budget_efficiency":
-        value = fmt_ci(card["value"], card["low"], card["high"], lang, 2)
-        note = ui("be_note", lang, cost=fmt(card["effect"], lang, 0))
-        return ui("budget_efficiency", lang), value, note
+    if card["key"].startswith("net_"):
+        level = card["key"].removeprefix("net_")
+        value = fmt_ci(card["value"], card["low"], card["high"], lang, 1)
+        be = (
+            t("no_cost", lang)
+            if card["no_cost"]
+            else ui("be", lang, value=fmt(card["be"], lang, 2))
+        )
+        note = ui("net_note", lang, revenue=fmt(card["effect"], lang, 1, sign=True),
+                  cash=fmt(card["cash_cost"], lang, 1), be=be)  # fmt: skip
+        return ui("net", lang, level=t(level, lang)), value, note
     value = fmt_ci(card["value"], card["low"], card["high"], lang, 2)
     note = f"{fmt(card['effect'], lang, 1, sign=True)} {unit(card['unit'], lang, horizon=True)}"
     return outcome_label(card["key"], lang), value, note

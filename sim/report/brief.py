@@ -1,7 +1,9 @@
 """The brief: a self-contained HTML page and a PDF of a sweep.
 
-Both hold the regime table, the charts, a method note and the scenario's assumptions with their
-sources.
+Both hold the regime table, the public-finance accounts per budget level and additionality (the
+same figures as the terminal and the page: :func:`sim.report.tables.accounts_view`,
+:func:`sim.report.tables.additionality_view`), the charts, a method note and the scenario's
+assumptions with their sources.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
@@ -23,6 +26,7 @@ from sim.report import charts
 from sim.report.data import ReportData
 from sim.report.figures import point_values
 from sim.report.i18n import arm_label, fmt, fmt_ci, outcome_label, param_label, t, unit
+from sim.report.tables import accounts_notes, accounts_view, additionality_view, io_view
 
 __all__ = ["key_assumptions", "write_html", "write_pdf"]
 
@@ -72,11 +76,6 @@ def _regime_rows(d: ReportData, lang: str) -> tuple[list[str], list[list[str]]]:
     point_head = "; ".join(param_label(p, lang) for p in d.params) or t("col_point", lang)
     head = [point_head, t("col_arm", lang), t("col_n", lang)]
     head += [f"{outcome_label(o, lang)}, %" for o in d.outcomes]
-    head += [
-        f"{t('col_cost_total', lang)}, {t('mln_rub', lang)}",
-        t("col_be_federal", lang),
-        t("col_be_regional", lang),
-    ]
     rows = []
     for _, r in d.table.iterrows():
         label = point_values(d, int(r["point"]), lang) or str(int(r["point"]))
@@ -85,10 +84,32 @@ def _regime_rows(d: ReportData, lang: str) -> tuple[list[str], list[list[str]]]:
             fmt_ci(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"], lang)
             for o in d.outcomes
         ]
-        cells += [fmt(r["cost_total"], lang, 0), fmt(r["be_federal"], lang, 2),
-                  fmt(r["be_regional"], lang, 2)]  # fmt: skip
         rows.append(cells)
     return head, rows
+
+
+def _accounts(
+    d: ReportData, lang: str
+) -> tuple[tuple[str, str], pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Legend lines, the accounts (per regime and budget level), additionality, input-output."""
+    many = d.table["point"].nunique() > 1 if "point" in d.table.columns else False
+    points = (
+        {int(p): point_values(d, int(p), lang) or str(int(p)) for p in d.table["point"]}
+        if many
+        else None
+    )
+    notes = accounts_notes(
+        lang,
+        discount_rate=d.scenario.experiment.discount_rate.value,
+        quarters=int(d.df["quarter"].max()),
+    )
+    kw: dict[str, Any] = {"titles": d.info.titles, "points": points}
+    return (
+        notes,
+        accounts_view(d.table, lang, **kw),
+        additionality_view(d.table, lang, **kw),
+        io_view(d.table, lang, **kw),
+    )
 
 
 def _html_table(head: list[str], rows: list[list[str]], numeric_from: int = 2) -> str:
@@ -158,6 +179,25 @@ def write_html(
         f"{html.escape(d.info.line(lang))}.</p>",
         f"<h2>{html.escape(t('h_regimes', lang))}</h2>",
         _html_table(head, rows),
+    ]
+    (note, add_note), acc, add, io = _accounts(d, lang)
+    labels = (t("col_point", lang), t("col_arm", lang), t("col_level", lang))
+    left = len([c for c in acc.columns if c in labels])
+    parts += [
+        f"<h2 id=\"accounts\">{html.escape(t('h_accounts', lang))}</h2>",
+        f'<p class="source">{html.escape(note)}</p>',
+        _html_table(list(acc.columns), acc.to_numpy().tolist(), numeric_from=left),
+        f"<h2 id=\"additionality\">{html.escape(t('h_additionality', lang))}</h2>",
+        f'<p class="source">{html.escape(add_note)}</p>',
+        _html_table(list(add.columns), add.to_numpy().tolist(), numeric_from=left - 1),
+    ]
+    if io is not None:
+        parts += [
+            f"<h3 id=\"io\">{html.escape(t('h_io', lang))}</h3>",
+            f'<p class="source">{html.escape(t("io_note", lang))}</p>',
+            _html_table(list(io.columns), io.to_numpy().tolist(), numeric_from=left - 1),
+        ]
+    parts += [
         f"<h2>{html.escape(t('h_charts', lang))}</h2>",
     ]
     for name, fig in figs.items():
@@ -211,6 +251,16 @@ def _text_page(pdf: PdfPages, lines: list[tuple[str, float, str]]) -> None:
         pdf.savefig(fig)
 
 
+def _pdf_records(view: pd.DataFrame, keys: int) -> list[tuple[str, float, str]]:
+    """A view as PDF text: a bold line of its ``keys`` label cells, then ``column: value``."""
+    lines: list[tuple[str, float, str]] = []
+    for row in view.to_numpy().tolist():
+        lines.append((" — ".join(map(str, row[:keys])), 8, "bold"))
+        cells = [f"{h}: {c}" for h, c in zip(view.columns[keys:], row[keys:], strict=True)]
+        lines.append(("    " + "; ".join(cells), 7, "normal"))
+    return lines
+
+
 def write_pdf(d: ReportData, lang: str, figs: dict[str, Figure], path: Path) -> Path:
     """The PDF brief: a text section (title, regime table, method, assumptions), then charts."""
     head, rows = _regime_rows(d, lang)
@@ -223,6 +273,14 @@ def write_pdf(d: ReportData, lang: str, figs: dict[str, Figure], path: Path) -> 
         lines.append((f"{r[1]} ({r[0]}):", 8, "bold"))
         for h, c in zip(head[2:], r[2:], strict=True):
             lines.append((f"    {h}: {c}", 8, "normal"))
+    (note, add_note), acc, add, io = _accounts(d, lang)
+    lines += [(t("h_accounts", lang), 12, "bold"), (note, 7, "normal")]
+    lines += _pdf_records(acc, 2 if t("col_point", lang) not in acc.columns else 3)
+    lines += [(t("h_additionality", lang), 12, "bold"), (add_note, 7, "normal")]
+    lines += _pdf_records(add, 1 if t("col_point", lang) not in add.columns else 2)
+    if io is not None:
+        lines += [(t("h_io", lang), 10, "bold"), (t("io_note", lang), 7, "normal")]
+        lines += _pdf_records(io, 1 if t("col_point", lang) not in io.columns else 2)
     lines += [(t("h_method", lang), 12, "bold"), (_method(d, lang), 8, "normal")]
     lines.append((t("h_assumptions", lang), 12, "bold"))
     for k, v, u, s in _assumption_rows(d, lang):

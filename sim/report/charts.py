@@ -13,8 +13,9 @@ Chart kinds:
   bands over replications, the median registration quarter marked;
 * :func:`regime_comparison` -- effect per regime with 95 % CIs, sorted, small multiples;
 * :func:`dose_response` -- effect vs a varied parameter with a CI band, one line per regime;
-* :func:`budget_chart` -- preference cost vs extra tax revenue per regime, federal and regional,
-  against the break-even line, budget efficiency annotated;
+* :func:`budget_chart` -- net balance (present value, 95 % CI) per regime of the federal budget,
+  the regional budget and the Social Fund, with the committed cost and budget efficiency (or
+  "no cost to this budget");
 * :func:`tornado_chart` -- Morris mu* (with CI) or one-at-a-time low/high effects;
 * :func:`sobol_chart` -- Sobol S1 and ST with CIs;
 * :func:`network_chart` -- the supply network of one run (deterministic networkx layout);
@@ -49,6 +50,7 @@ from sim.model.outcomes import outcome
 from sim.report.i18n import (
     arm_label,
     fmt,
+    is_flag,
     outcome_label,
     param_label,
     t,
@@ -428,67 +430,86 @@ def budget_chart(
     lang: str = "en",
     point: int | None = None,
     info: SourceInfo | None = None,
+    discount_rate: float | None = None,
 ) -> Figure:
-    """Preference cost vs extra tax revenue per regime, federal and regional panels.
+    """Net balance (present value, 95 % CI) per regime: federal, regional budget, Social Fund.
 
-    Points above the dashed break-even line (extra tax = cost) pay for themselves; each point is
-    annotated with its budget efficiency (discounted extra tax / discounted cost).
+    Bars are the net balance (extra tax revenue at the rates actually paid minus the cash cost
+    of the preferences, present values, :func:`sim.analysis.budget.budget`); whiskers its 95 %
+    paired-bootstrap interval; the open diamond the net balance including the cost committed
+    inside the horizon and due after it. Beside each bar: the budget efficiency where the level
+    bears a cost, else "no cost to this budget" (the bar is then the level's gain); nothing
+    beside the Social Fund's bars, which never bear a preference cost.
 
     Args:
-        table: The regime table (``arm``, ``cost_federal``, ``cost_regional``,
-            ``extra_tax_federal``, ``extra_tax_regional``, ``be_federal``, ``be_regional``).
+        table: The regime table (``arm``, ``net_{level}`` with ``net_{level}_ci_low/high``,
+            ``net_{level}_with_committed``, ``be_{level}``, ``no_cost_{level}`` for the levels
+            federal, regional, social_fund).
         lang: ``ru`` or ``en``.
         point: Design point (default: the first in the table).
         info: Source line.
+        discount_rate: Discount rate per year, for the note (None: no note).
     """
     tab = table
     if "point" in tab.columns:
         point = int(tab["point"].iloc[0]) if point is None else point
         tab = tab[tab["point"] == point]
+    levels = ("federal", "regional", "social_fund")
     colours = _colour(list(tab["arm"]))
-    fig, axes = _figure(width=WIDE_IN, height=2.8, ncols=2)
-    for ax, level in zip(axes[0], ("federal", "regional"), strict=True):
-        x = tab[f"cost_{level}"].to_numpy(dtype=float)
-        y = tab[f"extra_tax_{level}"].to_numpy(dtype=float)
-        finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)], [0.0, 1.0]])
-        lo, hi = float(min(finite.min(), 0)), float(finite.max())
-        pad = 0.08 * (hi - lo or 1)
-        lim = (lo - pad, hi + pad)
-        ax.plot(lim, lim, color="#000000", lw=0.7, ls="--", label=t("break_even", lang))
-        for a, xi, yi, be in zip(tab["arm"], x, y, tab[f"be_{level}"], strict=True):
-            ax.scatter([xi], [yi], color=colours[a], s=18, zorder=3, label=_alabel(a, lang, info))
-            if np.isfinite(be):
-                ax.annotate(
-                    fmt(be, lang, 2),
-                    (xi, yi),
-                    textcoords="offset points",
-                    xytext=(3, 3),
-                    fontsize=5.5,
-                )
-        ax.set_xlim(lim)
-        ax.set_ylim(
-            min(lim[0], float(np.nanmin(y)) - pad if np.isfinite(y).any() else lim[0]),
-            max(lim[1], float(np.nanmax(y)) + pad if np.isfinite(y).any() else lim[1]),
+    height = 0.9 + 0.2 * max(1, len(tab))
+    fig, axes = _figure(width=WIDE_IN, height=max(height, 1.8), ncols=3, sharey=True)
+    y = np.arange(len(tab))
+    for ax, level in zip(axes[0], levels, strict=True):
+        m = tab[f"net_{level}"].to_numpy(dtype=float)
+        lo = tab[f"net_{level}_ci_low"].to_numpy(dtype=float)
+        hi = tab[f"net_{level}_ci_high"].to_numpy(dtype=float)
+        k = tab[f"net_{level}_with_committed"].to_numpy(dtype=float)
+        err = np.vstack(
+            [np.where(np.isfinite(lo), m - lo, 0), np.where(np.isfinite(hi), hi - m, 0)]
         )
+        ax.barh(y, np.nan_to_num(m), color=[colours[a] for a in tab["arm"]], height=0.6)
+        ax.errorbar(np.nan_to_num(m), y, xerr=np.abs(np.nan_to_num(err)), fmt="none",
+                    ecolor="#000000", elinewidth=0.7)  # fmt: skip
+        ax.scatter(k, y, marker="D", s=12, facecolors="none", edgecolors="#000000", lw=0.6,
+                   zorder=3)  # fmt: skip
+        ax.axvline(0, color="#000000", lw=0.6)
+        span = np.concatenate([x[np.isfinite(x)] for x in (m, lo, hi, k)] + [np.zeros(1)])
+        left, right = float(span.min()), float(span.max())
+        pad = 0.05 * ((right - left) or 1.0)
+        room = 0.0 if level == "social_fund" else 0.9 * ((right - left) or 1.0)
+        ax.set_xlim(left - pad, right + pad + room)
+        for yi, (_, r) in zip(y, tab.iterrows(), strict=True):
+            if level == "social_fund":  # bears no preference cost: the bar is its gain
+                break
+            if is_flag(r[f"no_cost_{level}"]):
+                note = t("no_cost", lang)
+            elif np.isfinite(r[f"be_{level}"]):
+                note = f"{t('acc_be', lang)} {fmt(r[f'be_{level}'], lang, 2)}"
+            else:
+                continue
+            ax.annotate(note, (right + pad, yi), va="center", ha="left", fontsize=5,
+                        color="#333333")  # fmt: skip
         ax.set_title(t(level, lang))
-        ax.set_xlabel(t("budget_cost_axis", lang))
-        ax.set_ylabel(t("budget_tax_axis", lang))
         ax.grid(axis="x")
-        _lang_axes(ax, lang)
-    handles, _ = axes[0, 0].get_legend_handles_labels()
-    handles.append(
-        Line2D(
-            [],
-            [],
-            ls="none",
-            marker="$0{,}0$" if lang == "ru" else "$0.0$",
-            color="#000000",
-            markersize=7,
-            label=t("be", lang),
-        )
+        ax.grid(axis="y", visible=False)
+        _lang_axes(ax, lang, y=False)
+    axes[0, 1].set_xlabel(t("budget_net_axis", lang))
+    axes[0, 0].set_yticks(y, [_alabel(a, lang, info) for a in tab["arm"]])
+    fig.legend(
+        handles=[
+            Line2D([], [], color="#000000", lw=0.7, marker="|", label=t("ci95", lang)),
+            Line2D([], [], ls="none", marker="D", markerfacecolor="none",
+                   markeredgecolor="#000000", markersize=4,
+                   label=t("acc_net_committed", lang)),
+        ],
+        loc="outside lower right",
+        ncols=2,
     )
-    fig.legend(handles=handles, loc="outside right center")
-    return _finish(fig, t("budget_title", lang) + "\n" + t("budget_note", lang), info, lang)
+    title = t("budget_title", lang)
+    if discount_rate is not None:
+        rate = fmt(100 * discount_rate, lang, 1) + ("\u202f%" if lang == "ru" else " %")
+        title += "\n" + _wrap(t("budget_note", lang, rate=rate), 110)
+    return _finish(fig, title, info, lang)
 
 
 # ---------------------------------------------------------------------------------------------

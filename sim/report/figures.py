@@ -83,7 +83,10 @@ def figures(d: ReportData, lang: str, notes: list[str]) -> dict[str, Figure]:
                 subtitle=point_label(d, int(p), lang),
             )  # fmt: skip
             if not many or int(p) == bp:
-                figs["budget"] = charts.budget_chart(d.table, lang=lang, point=bp, info=info)
+                figs["budget"] = charts.budget_chart(
+                    d.table, lang=lang, point=bp, info=info,
+                    discount_rate=d.scenario.experiment.discount_rate.value,
+                )  # fmt: skip
         for arm in regimes:
             figs[f"fan_{d.outcomes[0]}_{arm}"] = charts.fan_chart(
                 d.df, d.outcomes[0], arm, lang=lang, runs=d.runs, point=bp, info=info

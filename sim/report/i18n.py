@@ -13,17 +13,29 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from sim.analysis.budget import (
+    ACCOUNT_LEVELS,
+    BUDGET_COLUMNS,
+    LEVEL_MEASURES,
+    level_column,
+)
 from sim.model.outcomes import outcome
 
 __all__ = [
     "CATALOGUE",
     "LANGS",
+    "MINUS",
     "NNBSP",
     "arm_label",
+    "budget_label",
+    "budget_unit",
     "check_lang",
     "fmt",
     "fmt_ci",
     "fmt_pct",
+    "is_flag",
     "outcome_label",
     "param_label",
     "t",
@@ -46,8 +58,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "{outcome}: эффект в зависимости от параметра «{param}»",
     },
     "budget_title": {
-        "en": "Preference cost and extra tax revenue",
-        "ru": "Стоимость преференций и дополнительные налоговые доходы",
+        "en": "Net balance of the public budgets, by level",
+        "ru": "Чистое сальдо бюджетов по уровням",
     },
     "tornado_title": {
         "en": "Sensitivity of the {arm} effect on {outcome}",
@@ -71,17 +83,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "effect_pct_short": {"en": "Effect, %", "ru": "Эффект, %"},
     "effect_abs": {"en": "Effect, {unit}", "ru": "Эффект, {unit}"},
     "mln_rub": {"en": "mln RUB", "ru": "млн руб."},
-    "budget_cost_axis": {
-        "en": "Preference cost, mln RUB",
-        "ru": "Стоимость преференций, млн руб.",
-    },
-    "budget_tax_axis": {
-        "en": "Extra tax revenue, mln RUB",
-        "ru": "Доп. налоговые доходы, млн руб.",
+    "budget_net_axis": {
+        "en": "Net balance (present value), mln RUB",
+        "ru": "Чистое сальдо (приведённая стоимость), млн руб.",
     },
     "budget_note": {
-        "en": "Totals over the horizon; numbers: budget efficiency (discounted)",
-        "ru": "Суммы за горизонт; числа — бюджетная эффективность (дисконт.)",
+        "en": "Extra tax revenue − cash cost over the horizon, discounted at {rate} a year",
+        "ru": (
+            "Доп. налоговые доходы − кассовые расходы за горизонт, ставка дисконтирования "
+            "{rate} в год"
+        ),
     },
     "firms": {"en": "Firms", "ru": "Предприятия"},
     "share": {"en": "Share", "ru": "Доля"},
@@ -93,10 +104,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "band90": {"en": "90 % band", "ru": "90 % интервал"},
     "registration": {"en": "registration (median)", "ru": "регистрация (медиана)"},
     "ci95": {"en": "95 % CI", "ru": "95 % ДИ"},
-    "break_even": {"en": "break-even", "ru": "окупаемость"},
     "federal": {"en": "federal budget", "ru": "федеральный бюджет"},
     "regional": {"en": "regional budget", "ru": "региональный бюджет"},
-    "be": {"en": "budget efficiency", "ru": "бюджетная эффективность"},
+    "social_fund": {"en": "Social Fund", "ru": "Социальный фонд"},
+    "total": {"en": "all budgets", "ru": "все бюджеты"},
+    "federal_net_view": {
+        "en": "federal net view (after displacement)",
+        "ru": "федеральный уровень за вычетом вытеснения",
+    },
     "S1": {"en": "first order S1", "ru": "первого порядка S1"},
     "ST": {"en": "total ST", "ru": "полный ST"},
     "large": {"en": "large enterprise", "ru": "крупное предприятие"},
@@ -133,9 +148,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "{reps} paired replications per design point, horizon {quarters} quarters. Effects "
             "are regime minus de facto per pair, summed over the horizon for flows and "
             "averaged over the last four quarters for stocks; means with two-sided 95 % Student-t "
-            "confidence intervals over pairs. Budget efficiency is discounted extra tax revenue "
-            "over discounted preference cost (discount rate {rate} per year) with a paired "
-            "bootstrap 95 % interval."
+            "confidence intervals over pairs. Budget accounts are per level (federal budget, "
+            "regional budget, Social Fund): the net balance is the present value (discount rate "
+            "{rate} per year) of extra tax revenue at the rates actually paid minus the cash cost "
+            "of the preferences; a tax relief lowers revenue and is counted once, never again as "
+            "a cost. Budget efficiency (extra revenue at standard rates over preference cost) is "
+            "shown only where the level bears a cost. Paired bootstrap 95 % intervals."
         ),
         "ru": (
             "Каждый режим сравнивается с кластером де-факто (без регистрации) на парных прогонах: "
@@ -143,9 +161,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "случайные числа). {reps} парных повторений на точку плана, горизонт {quarters} "
             "кварталов. Эффект — разность «режим минус де-факто» в паре: сумма за горизонт для "
             "потоков, среднее за последние четыре квартала для запасов; средние с двусторонними "
-            "95 % доверительными интервалами Стьюдента по парам. Бюджетная эффективность — "
-            "дисконтированные дополнительные налоговые доходы к дисконтированной стоимости "
-            "преференций (ставка дисконтирования {rate} в год), 95 % интервал — парный бутстреп."
+            "95 % доверительными интервалами Стьюдента по парам. Бюджетные счета — по уровням "
+            "(федеральный бюджет, региональный бюджет, Социальный фонд): чистое сальдо — "
+            "приведённая стоимость (ставка дисконтирования {rate} в год) дополнительных налоговых "
+            "доходов по фактически уплаченным ставкам за вычетом кассовых расходов на "
+            "преференции; налоговая льгота снижает доходы и учитывается один раз, а не ещё раз "
+            "как расход. Бюджетная эффективность (доп. доходы по стандартным ставкам к стоимости "
+            "преференций) приводится только там, где бюджет несёт расходы. 95 % интервалы — "
+            "парный бутстреп."
         ),
     },
     "col_key": {"en": "Parameter", "ru": "Параметр"},
@@ -155,18 +178,126 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col_point": {"en": "Design point", "ru": "Точка плана"},
     "col_arm": {"en": "Regime", "ru": "Режим"},
     "col_n": {"en": "Pairs", "ru": "Пар"},
-    "col_cost_total": {"en": "Preference cost, total", "ru": "Стоимость преференций, всего"},
-    "col_cost_federal": {"en": "Preference cost, federal", "ru": "Стоимость преференций, фед."},
-    "col_cost_regional": {
-        "en": "Preference cost, regional",
-        "ru": "Стоимость преференций, рег.",
-    },
-    "col_extra_tax_federal": {"en": "Extra tax, federal", "ru": "Доп. налоги, фед."},
-    "col_extra_tax_regional": {"en": "Extra tax, regional", "ru": "Доп. налоги, рег."},
-    "col_be_federal": {"en": "Budget efficiency, federal", "ru": "Бюдж. эффективность, фед."},
-    "col_be_regional": {"en": "Budget efficiency, regional", "ru": "Бюдж. эффективность, рег."},
-    "col_be_total": {"en": "Budget efficiency, total", "ru": "Бюдж. эффективность, всего"},
     "col_output_per_rouble": {"en": "Extra output per rouble", "ru": "Доп. выпуск на рубль"},
+    # public-finance accounts (sim.analysis.budget): "{measure}, {level}" -- budget_label()
+    "no_cost": {"en": "no cost to this budget", "ru": "без расходов этого бюджета"},
+    "h_accounts": {"en": "Public-finance accounts", "ru": "Бюджетные счета"},
+    "acc_extra_revenue": {"en": "extra revenue", "ru": "доп. доходы"},
+    "acc_tax_expenditure": {"en": "tax expenditure", "ru": "налоговые расходы"},
+    "acc_cash_cost": {"en": "cash cost", "ru": "кассовые расходы"},
+    "acc_net": {"en": "net balance [95 % CI]", "ru": "чистое сальдо [95 % ДИ]"},
+    "acc_committed": {"en": "committed, due after", "ru": "обязательства после горизонта"},
+    "acc_net_committed": {"en": "net incl. committed", "ru": "сальдо с обязательствами"},
+    "acc_be": {"en": "budget efficiency", "ru": "бюджетная эффективность"},
+    "acc_cash_nominal": {
+        "en": "cash cost, undiscounted",
+        "ru": "кассовые расходы без дисконтирования",
+    },
+    "add_deadweight": {"en": "deadweight", "ru": "«мёртвый груз»"},
+    "add_leakage": {"en": "leakage", "ru": "утечка"},
+    "add_displacement": {"en": "displacement", "ru": "вытеснение"},
+    "add_displaced_orders": {"en": "orders displaced", "ru": "вытесненные заказы"},
+    "add_displaced_taxes": {
+        "en": "displaced fed.+SF taxes",
+        "ru": "вытесненные фед. налоги и взносы",
+    },
+    "add_federal_net": {
+        "en": "federal net view [95 % CI]",
+        "ru": "федеральное сальдо за вычетом вытеснения [95 % ДИ]",
+    },
+    "h_additionality": {"en": "Additionality", "ru": "Дополнительность"},
+    "add_purchases_outside": {"en": "extra purchases outside", "ru": "доп. закупки вне региона"},
+    "add_purchases_local": {"en": "extra local purchases", "ru": "доп. местные закупки"},
+    "h_io": {
+        "en": "Indirect and induced effects in the region (input-output)",
+        "ru": "Косвенные и индуцированные эффекты в регионе (межотраслевой баланс)",
+    },
+    "io_note": {
+        "en": (
+            "Of the extra purchases from producers that are not cluster firms, the part bought "
+            "in the region (first round), and its supply-chain (indirect, Type I) and "
+            "household-spending (induced, Type II) rounds, by the regional input-output model "
+            "(FLQ). "
+            "Output and value added in mln RUB over the horizon, undiscounted; jobs in the last "
+            "year. The shipped input-output table is ILLUSTRATIVE (docs/io_tables.md): these "
+            "figures show the method, not the region's economy, until Rosstat's table is used."
+        ),
+        "ru": (
+            "Из доп. закупок у производителей, не входящих в кластер, — часть, купленная в "
+            "регионе (первый круг), и её косвенный (цепочки поставок, тип I) и "
+            "индуцированный (расходы домохозяйств, тип II) эффекты по региональной модели "
+            "межотраслевого баланса (метод FLQ). Выпуск и добавленная стоимость — млн руб. за "
+            "горизонт без дисконтирования; рабочие места — в последний год. Поставляемая "
+            "таблица «затраты — выпуск» ИЛЛЮСТРАТИВНАЯ (docs/io_tables.md): цифры показывают "
+            "метод, а не экономику региона, пока не подставлена таблица Росстата."
+        ),
+    },
+    "io_first_round": {"en": "first-round output", "ru": "выпуск, первый круг"},
+    "io_indirect_output": {"en": "indirect output", "ru": "косвенный выпуск"},
+    "io_induced_output": {"en": "induced output", "ru": "индуцированный выпуск"},
+    "io_value_added": {"en": "value added, all rounds", "ru": "добавленная стоимость, всего"},
+    "io_jobs": {
+        "en": "jobs: first / indirect / induced",
+        "ru": "рабочие места: первый круг / косвенные / индуцированные",
+    },
+    "col_level": {"en": "Budget", "ru": "Бюджет"},
+    "accounts_note": {
+        "en": (
+            "Regime minus the de-facto arm, mln RUB over the horizon of {quarters} quarters "
+            "({years}); present values (PV) at {rate} a year, quarter 1 undiscounted. "
+            "Net balance = PV of extra tax revenue (at the rates actually paid) − PV of cash "
+            "cost (subsidies, interest subsidies paid out), 95 % paired-bootstrap interval. Tax "
+            "expenditure = a relief's revenue forgone at standard rates: already inside the "
+            "revenue change, so not subtracted again. Committed = PV of cost committed inside "
+            "the horizon and falling due after it (interest subsidy on outstanding loans, grant "
+            "instalments, relief still promised). Budget efficiency = (extra revenue + tax "
+            "expenditure) ÷ (cash cost + tax expenditure), shown only where the budget bears a "
+            "cost; \"no cost to this budget\": it pays nothing and its net balance is its gain. "
+            "All budgets = federal + regional + Social Fund."
+        ),
+        "ru": (
+            "Режим минус вариант де-факто, млн руб. за горизонт {quarters} кв. ({years}); "
+            "приведённая стоимость (ПС) при ставке дисконтирования {rate} в год, 1-й квартал "
+            "без дисконтирования. Чистое сальдо = ПС доп. налоговых доходов (по фактически "
+            "уплаченным ставкам) − ПС кассовых расходов (выплаченные субсидии и возмещение "
+            "процентов), 95 % интервал — парный бутстреп. Налоговые расходы — выпадающие "
+            "доходы от льгот по стандартным ставкам: они уже учтены в изменении доходов и "
+            "повторно не вычитаются. Обязательства — ПС расходов, принятых в пределах горизонта "
+            "и подлежащих оплате после него (возмещение процентов по непогашенным кредитам, "
+            "транши грантов, обещанные льготы). Бюджетная эффективность = (доп. доходы + "
+            "налоговые расходы) ÷ (кассовые расходы + налоговые расходы) — только там, где "
+            "бюджет несёт расходы; «без расходов этого бюджета» — бюджет ничего не платит, и "
+            "его чистое сальдо — это выигрыш. Все бюджеты = федеральный + региональный + "
+            "Социальный фонд."
+        ),
+    },
+    "additionality_note": {
+        "en": (
+            "Shares in %, money in mln RUB over the horizon. Deadweight: share of the regime "
+            "arm's investment the de-facto arm makes anyway. "
+            "Leakage: of the increases in purchases, the share bought outside the region (the "
+            "model counts every purchase not from a cluster firm as outside the region, so this "
+            "is an upper bound; the input-output block finds the part bought from other "
+            "regional producers). "
+            "Displacement: share of the extra orders other Russian yards would have won; their "
+            "federal and Social-Fund taxes elsewhere in Russia at the de-facto arm's rate per "
+            "rouble of output. Federal net view = net balance of the federal budget + the "
+            "Social Fund − displaced taxes (present values)."
+        ),
+        "ru": (
+            "Доли в %, денежные величины — млн руб. за горизонт. «Мёртвый груз»: доля "
+            "инвестиций режима, которые сделаны и в варианте де-факто. "
+            "Утечка: доля прироста закупок, купленная за пределами региона (модель относит к "
+            "ним все закупки не у предприятий кластера, поэтому это верхняя оценка; блок "
+            "межотраслевого баланса выделяет часть, купленную у других производителей "
+            "региона). Вытеснение: доля "
+            "доп. заказов, которые получили бы другие российские верфи; их федеральные налоги и "
+            "страховые взносы в других регионах — по ставке де-факто на рубль выпуска. "
+            "Федеральное сальдо за вычетом вытеснения = сальдо федерального бюджета + "
+            "Социального фонда − "
+            "вытесненные налоги (приведённая стоимость)."
+        ),
+    },
     "ci_low": {"en": "CI low", "ru": "ДИ от"},
     "ci_high": {"en": "CI high", "ru": "ДИ до"},
     "ratio": {"en": "ratio", "ru": "отношение"},
@@ -201,11 +332,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Effects vs de facto, % (95 % CI)",
         "ru": "Эффекты к де-факто, % (95 % ДИ)",
     },
-    "app_budget_efficiency": {"en": "Budget efficiency", "ru": "Бюджетная эффективность"},
-    "app_be_note": {
-        "en": "discounted extra tax / preference cost; cost {cost} mln RUB",
-        "ru": "дисконт. доп. налоги / стоимость преференций; стоимость {cost} млн руб.",
+    "app_net": {"en": "Net balance, {level}", "ru": "Чистое сальдо: {level}"},
+    "app_net_note": {
+        "en": "PV, mln RUB: extra tax {revenue} − cash cost {cash}; {be}",
+        "ru": "ПС, млн руб.: доп. налоги {revenue} − кассовые расходы {cash}; {be}",
     },
+    "app_be": {"en": "budget efficiency {value}", "ru": "бюджетная эффективность {value}"},
     "app_save": {"en": "Save", "ru": "Сохранить"},
     "app_sweep_name": {"en": "Sweep name", "ru": "Имя серии"},
     "app_saved": {"en": "Saved as sweep '{name}'", "ru": "Сохранено как серия «{name}»"},
@@ -252,6 +384,216 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Оценка отменена: прогоны не сохранены",
     },
 }
+
+#: Measures of a budget level (:data:`sim.analysis.budget.LEVEL_MEASURES`): label and unit.
+BUDGET_MEASURES: dict[str, tuple[dict[str, str], str]] = {
+    "extra_revenue": (
+        {"en": "Extra tax revenue at actual rates", "ru": "Доп. налоговые доходы по факт. ставкам"},
+        "mln RUB",
+    ),
+    "tax_expenditure": (
+        {
+            "en": "Tax expenditure (relief at standard rates)",
+            "ru": "Налоговые расходы (льготы по стандартным ставкам)",
+        },
+        "mln RUB",
+    ),
+    "cash_cost": ({"en": "Cash cost", "ru": "Кассовые расходы"}, "mln RUB"),
+    "cost": (
+        {
+            "en": "Preference cost (cash cost + tax expenditure)",
+            "ru": "Стоимость преференций (кассовые + налоговые расходы)",
+        },
+        "mln RUB",
+    ),
+    "extra_revenue_pv": (
+        {"en": "Extra tax revenue (PV)", "ru": "Доп. налоговые доходы (ПС)"},
+        "mln RUB",
+    ),
+    "tax_expenditure_pv": (
+        {"en": "Tax expenditure (PV)", "ru": "Налоговые расходы (ПС)"},
+        "mln RUB",
+    ),
+    "cash_cost_pv": ({"en": "Cash cost (PV)", "ru": "Кассовые расходы (ПС)"}, "mln RUB"),
+    "cost_pv": ({"en": "Preference cost (PV)", "ru": "Стоимость преференций (ПС)"}, "mln RUB"),
+    "net": ({"en": "Net balance (PV)", "ru": "Чистое сальдо (ПС)"}, "mln RUB"),
+    "net_ci_low": ({"en": "Net balance, CI low", "ru": "Чистое сальдо, ДИ от"}, "mln RUB"),
+    "net_ci_high": ({"en": "Net balance, CI high", "ru": "Чистое сальдо, ДИ до"}, "mln RUB"),
+    "committed": (
+        {
+            "en": "Committed cost due after the horizon (PV)",
+            "ru": "Обязательства к оплате после горизонта (ПС)",
+        },
+        "mln RUB",
+    ),
+    "net_with_committed": (
+        {
+            "en": "Net balance incl. committed cost (PV)",
+            "ru": "Чистое сальдо с учётом обязательств (ПС)",
+        },
+        "mln RUB",
+    ),
+    "be": ({"en": "Budget efficiency", "ru": "Бюджетная эффективность"}, "ratio"),
+    "be_ci_low": (
+        {"en": "Budget efficiency, CI low", "ru": "Бюджетная эффективность, ДИ от"},
+        "ratio",
+    ),
+    "be_ci_high": (
+        {"en": "Budget efficiency, CI high", "ru": "Бюджетная эффективность, ДИ до"},
+        "ratio",
+    ),
+    "no_cost": ({"en": "No cost to this budget", "ru": "Без расходов этого бюджета"}, "flag"),
+}
+
+#: The additionality columns (:data:`sim.analysis.budget.ADDITIONALITY_COLUMNS`): label, unit.
+ADDITIONALITY_LABELS: dict[str, tuple[dict[str, str], str]] = {
+    "additional_investment": (
+        {"en": "Additional investment", "ru": "Дополнительные инвестиции"},
+        "mln RUB",
+    ),
+    "deadweight_share": (
+        {
+            "en": "Deadweight (share of the investment made anyway)",
+            "ru": "Мёртвый груз (доля инвестиций, которые были бы сделаны и без режима)",
+        },
+        "share",
+    ),
+    "extra_purchases_outside": (
+        {"en": "Extra purchases outside the region", "ru": "Доп. закупки за пределами региона"},
+        "mln RUB",
+    ),
+    "extra_local_purchases": (
+        {"en": "Extra purchases from local firms", "ru": "Доп. закупки у местных предприятий"},
+        "mln RUB",
+    ),
+    "leakage_share": (
+        {
+            "en": "Leakage (share of the purchase increases outside the region)",
+            "ru": "Утечка (доля прироста закупок за пределами региона)",
+        },
+        "share",
+    ),
+    "displaced_orders": (
+        {
+            "en": "Orders taken from other Russian yards",
+            "ru": "Заказы, отнятые у других российских верфей",
+        },
+        "mln RUB",
+    ),
+    "displacement_share": (
+        {
+            "en": "Displacement (share of the extra orders taken from other Russian yards)",
+            "ru": "Вытеснение (доля доп. заказов, отнятых у других российских верфей)",
+        },
+        "share",
+    ),
+    "federal_tax_intensity": (
+        {
+            "en": "Federal and Social Fund revenue per rouble of output (de facto)",
+            "ru": "Доходы федерального бюджета и Социального фонда на рубль выпуска (де-факто)",
+        },
+        "RUB per RUB",
+    ),
+    "displaced_taxes": (
+        {
+            "en": "Federal and Social Fund revenue displaced elsewhere in Russia (PV)",
+            "ru": "Доходы федерального бюджета и Социального фонда, вытесненные в других "
+            "регионах (ПС)",
+        },
+        "mln RUB",
+    ),
+    "federal_net": (
+        {
+            "en": "Federal net view: federal budget + Social Fund − displaced (PV)",
+            "ru": "Федеральный уровень: федеральный бюджет + Социальный фонд − вытеснение (ПС)",
+        },
+        "mln RUB",
+    ),
+    "federal_net_ci_low": (
+        {"en": "Federal net view, CI low", "ru": "Федеральный уровень, ДИ от"},
+        "mln RUB",
+    ),
+    "federal_net_ci_high": (
+        {"en": "Federal net view, CI high", "ru": "Федеральный уровень, ДИ до"},
+        "mln RUB",
+    ),
+}
+
+#: The input-output columns (:data:`sim.analysis.regional_io.IO_COLUMNS`): label, unit.
+IO_LABELS: dict[str, tuple[dict[str, str], str]] = {
+    "io_first_round": (
+        {
+            "en": "Input-output: first-round output of regional non-cluster producers",
+            "ru": "Межотраслевой баланс: выпуск региональных поставщиков вне кластера, "
+            "первый круг",
+        },
+        "mln RUB",
+    ),
+    "io_indirect_output": (
+        {
+            "en": "Input-output: indirect output (supply chain in the region)",
+            "ru": "Межотраслевой баланс: косвенный выпуск (цепочки поставок в регионе)",
+        },
+        "mln RUB",
+    ),
+    "io_induced_output": (
+        {
+            "en": "Input-output: induced output (household spending)",
+            "ru": "Межотраслевой баланс: индуцированный выпуск (расходы домохозяйств)",
+        },
+        "mln RUB",
+    ),
+    "io_first_round_value_added": (
+        {
+            "en": "Input-output: first-round value added",
+            "ru": "Межотраслевой баланс: добавленная стоимость, первый круг",
+        },
+        "mln RUB",
+    ),
+    "io_indirect_value_added": (
+        {
+            "en": "Input-output: indirect value added",
+            "ru": "Межотраслевой баланс: косвенная добавленная стоимость",
+        },
+        "mln RUB",
+    ),
+    "io_induced_value_added": (
+        {
+            "en": "Input-output: induced value added",
+            "ru": "Межотраслевой баланс: индуцированная добавленная стоимость",
+        },
+        "mln RUB",
+    ),
+    "io_first_round_employment": (
+        {
+            "en": "Input-output: first-round jobs (last year)",
+            "ru": "Межотраслевой баланс: рабочие места, первый круг (последний год)",
+        },
+        "persons",
+    ),
+    "io_indirect_employment": (
+        {
+            "en": "Input-output: indirect jobs (last year)",
+            "ru": "Межотраслевой баланс: косвенные рабочие места (последний год)",
+        },
+        "persons",
+    ),
+    "io_induced_employment": (
+        {
+            "en": "Input-output: induced jobs (last year)",
+            "ru": "Межотраслевой баланс: индуцированные рабочие места (последний год)",
+        },
+        "persons",
+    ),
+}
+
+_OTHER_BUDGET_COLUMNS: dict[str, tuple[str, str]] = {
+    "point": ("col_point", ""),
+    "arm": ("col_arm", ""),
+    "n": ("col_n", ""),
+    "output_per_rouble": ("col_output_per_rouble", "RUB per RUB"),
+}
+_LEVEL_OF = {level_column(m, lv): (m, lv) for lv in ACCOUNT_LEVELS for m in LEVEL_MEASURES}
 
 ARMS: dict[str, dict[str, str]] = {
     "de_facto": {"en": "De facto", "ru": "Де-факто"},
@@ -306,6 +648,11 @@ UNITS: dict[str, str] = {
     "flag (0/1)": "признак (0/1)",
     "projects per quarter": "проектов в квартал",
     "per year": "в год",
+    "mln RUB (present value at the quarter's end)":
+        "млн руб. (приведённая стоимость на конец квартала)",
+    "ratio": "отношение",
+    "flag": "признак",
+    "RUB per RUB": "руб. на руб.",
     "%": "%",
     # units of the preference levels in the shipped scenario files (the page's sliders)
     "share of eligible project costs": "доля затрат проекта, принимаемых к субсидированию",
@@ -366,12 +713,56 @@ def arm_label(arm: str, lang: str, titles: dict[str, dict[str, str]] | None = No
     return arm
 
 
+def budget_label(column: str, lang: str) -> str:
+    """Label of a budget column, e.g. ``Net balance (PV), federal budget``.
+
+    Raises:
+        KeyError: ``column`` is not one of :data:`sim.analysis.budget.BUDGET_COLUMNS`.
+    """
+    check_lang(lang)
+    if column in _LEVEL_OF:
+        measure, level = _LEVEL_OF[column]
+        return f"{BUDGET_MEASURES[measure][0][lang]}, {t(level, lang)}"
+    if column in ADDITIONALITY_LABELS:
+        return ADDITIONALITY_LABELS[column][0][lang]
+    if column in IO_LABELS:
+        return IO_LABELS[column][0][lang]
+    if column in _OTHER_BUDGET_COLUMNS:
+        return t(_OTHER_BUDGET_COLUMNS[column][0], lang)
+    raise KeyError(f"not a budget column: {column!r}; columns: {', '.join(BUDGET_COLUMNS)}")
+
+
+def budget_unit(column: str) -> str:
+    """Unit of a budget column: mln RUB, share, ratio, flag, RUB per RUB, persons, or ``""``.
+
+    The columns are those of :func:`sim.analysis.budget.budget` and the input-output columns of
+    :func:`sim.analysis.regional_io.io_effects`. Money is mln RUB over the horizon (``_pv``
+    columns, ``net_*``, ``committed_*``, displaced taxes and the federal net view are present
+    values at the start of the horizon; the input-output output and value added are
+    undiscounted); input-output jobs are persons in the horizon's last year.
+    """
+    if column in _LEVEL_OF:
+        return BUDGET_MEASURES[_LEVEL_OF[column][0]][1]
+    if column in ADDITIONALITY_LABELS:
+        return ADDITIONALITY_LABELS[column][1]
+    if column in IO_LABELS:
+        return IO_LABELS[column][1]
+    if column in _OTHER_BUDGET_COLUMNS:
+        return _OTHER_BUDGET_COLUMNS[column][1]
+    raise KeyError(f"not a budget column: {column!r}")
+
+
 def param_label(key: str, lang: str) -> str:
     """Label of a varied parameter (dotted key); matches on the longest known suffix."""
     for k, labels in sorted(PARAMS.items(), key=lambda kv: -len(kv[0])):
         if key == k or key.endswith("." + k):
             return labels[check_lang(lang)]
     return key.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def is_flag(value: Any) -> bool:
+    """A flag cell (``no_cost_*``) that is set: True, not NaN or a missing value."""
+    return isinstance(value, (bool, np.bool_)) and bool(value)
 
 
 def fmt(x: Any, lang: str, decimals: int = 1, *, sign: bool = False) -> str:
