@@ -245,12 +245,16 @@ def test_a_flow_in_quarter_q_is_discounted_by_quarter_q_minus_one(q):
 def test_additionality_shares_and_federal_net_view():
     arms = {
         "de_facto": {"investment": 6.0, "new_orders": 50.0, "displaced_orders": 35.0,
-                     "local_purchases": 10.0, "purchases_outside_region": 10.0},
+                     "local_purchases": 10.0, "purchases_outside_region": 10.0,
+                     "net_output": 80.0},
         "x": {"investment": 8.0, "new_orders": 60.0, "displaced_orders": 42.0,
               "local_purchases": 13.0, "purchases_outside_region": 11.0, "tax_federal": 11.0,
-              "cost_federal": 0.5},
+              "cost_federal": 0.5, "output": 103.0, "net_output": 81.0},
     }  # fmt: skip
     r = row_of(budget(frame(arms), discount_rate=RATE), "x")
+    # gross +3 a quarter, of which +2 are the cluster firms' sales to each other counted again
+    assert r["extra_output"] == pytest.approx(3.0 * QUARTERS)
+    assert r["extra_net_output"] == pytest.approx(1.0 * QUARTERS)
     assert r["deadweight_share"] == pytest.approx(6.0 / 8.0)
     assert r["leakage_share"] == pytest.approx(1.0 / (1.0 + 3.0))
     assert r["displacement_share"] == pytest.approx(7.0 / 10.0)

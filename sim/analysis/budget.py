@@ -28,6 +28,10 @@ paired-bootstrap percentiles.
 Additionality against the de-facto arm (the Green Book's net = gross x (1 - deadweight) x
 (1 - leakage) x (1 - displacement)); means over pairs first, then the shares:
 
+* extra output, gross and net: the paired change in ``output`` (the yards' and suppliers'
+  output together, so a supplier's sale to a yard is counted again inside the yard's output)
+  and in ``net_output`` (output less the cluster firms' sales to each other): the effect
+  without that double count;
 * deadweight share ``= I_de_facto / I_regime`` (cumulative investment, clipped to [0, 1]; 1 when
   the regime arm invests nothing): the share of the regime arm's investment that the de-facto
   arm makes anyway. 1 for the placebo: everything it does would happen anyway;
@@ -82,6 +86,7 @@ _COST = {"federal": "cost_federal", "regional": "cost_regional"}
 _COMMITTED = {"federal": "committed_federal", "regional": "committed_regional"}
 _ACTIVITY = [
     "output",
+    "net_output",
     "investment",
     "local_purchases",
     "purchases_outside_region",
@@ -114,6 +119,8 @@ LEVEL_MEASURES = (
 )
 #: Additionality columns, in order.
 ADDITIONALITY_COLUMNS = (
+    "extra_output",
+    "extra_net_output",
     "additional_investment",
     "deadweight_share",
     "extra_purchases_outside",
@@ -286,6 +293,8 @@ def _additionality(
     displaced_taxes = intensity * float(d_disp_pv.mean())
     net_fed_sf = runs.net("federal") + runs.net("social_fund")
     out = {
+        "extra_output": float(runs.diff("output").mean()),
+        "extra_net_output": float(runs.diff("net_output").mean()),
         "additional_investment": float((inv_reg - inv_base).mean()),
         "deadweight_share": _share(inv_base.mean(), inv_reg.mean(), empty=1.0),
         "extra_purchases_outside": float(d_out.mean()),

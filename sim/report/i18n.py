@@ -193,6 +193,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "cash cost, undiscounted",
         "ru": "кассовые расходы без дисконтирования",
     },
+    "add_output": {"en": "extra output, gross / net", "ru": "доп. выпуск, валовой / чистый"},
     "add_deadweight": {"en": "deadweight", "ru": "«мёртвый груз»"},
     "add_leakage": {"en": "leakage", "ru": "утечка"},
     "add_displacement": {"en": "displacement", "ru": "вытеснение"},
@@ -273,7 +274,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "additionality_note": {
         "en": (
-            "Shares in %, money in mln RUB over the horizon. Deadweight: share of the regime "
+            "Shares in %, money in mln RUB over the horizon. Extra output gross / net: net "
+            "leaves out the cluster firms' sales to each other, which the gross figure counts "
+            "again inside the yards' output. Deadweight: share of the regime "
             "arm's investment the de-facto arm makes anyway. "
             "Leakage: of the increases in purchases, the share bought outside the region (the "
             "model counts every purchase not from a cluster firm as outside the region, so this "
@@ -285,7 +288,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Social Fund − displaced taxes (present values)."
         ),
         "ru": (
-            "Доли в %, денежные величины — млн руб. за горизонт. «Мёртвый груз»: доля "
+            "Доли в %, денежные величины — млн руб. за горизонт. Доп. выпуск валовой / "
+            "чистый: чистый без поставок предприятий кластера друг другу, которые валовой "
+            "учитывает повторно в выпуске верфей. «Мёртвый груз»: доля "
             "инвестиций режима, которые сделаны и в варианте де-факто. "
             "Утечка: доля прироста закупок, купленная за пределами региона (модель относит к "
             "ним все закупки не у предприятий кластера, поэтому это верхняя оценка; блок "
@@ -447,6 +452,20 @@ BUDGET_MEASURES: dict[str, tuple[dict[str, str], str]] = {
 
 #: The additionality columns (:data:`sim.analysis.budget.ADDITIONALITY_COLUMNS`): label, unit.
 ADDITIONALITY_LABELS: dict[str, tuple[dict[str, str], str]] = {
+    "extra_output": (
+        {
+            "en": "Extra output, gross (suppliers' sales to yards counted twice)",
+            "ru": "Доп. выпуск, валовой (поставки верфям учтены дважды)",
+        },
+        "mln RUB",
+    ),
+    "extra_net_output": (
+        {
+            "en": "Extra output net of intra-cluster supplies",
+            "ru": "Доп. выпуск за вычетом поставок внутри кластера",
+        },
+        "mln RUB",
+    ),
     "additional_investment": (
         {"en": "Additional investment", "ru": "Дополнительные инвестиции"},
         "mln RUB",

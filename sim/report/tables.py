@@ -208,13 +208,15 @@ def additionality_view(
 ) -> pd.DataFrame:
     """Additionality as shown (terminal, brief, page): one row per regime.
 
-    Deadweight share (in %), the extra purchases outside the region and from local firms
+    Extra output gross and net of intra-cluster supplies (mln RUB over the horizon), the
+    deadweight share (in %), the extra purchases outside the region and from local firms
     (mln RUB over the horizon) and the leakage share, the displacement share and the orders
     displaced (mln RUB), the federal and Social-Fund taxes displaced and the federal net view
     with its 95 % interval (present values, mln RUB). Arguments as :func:`accounts_view`.
     """
     head = ([t("col_point", lang)] if points is not None else []) + [
         t("col_arm", lang),
+        t("add_output", lang),
         t("add_deadweight", lang),
         t("add_purchases_outside", lang),
         t("add_purchases_local", lang),
@@ -229,6 +231,7 @@ def additionality_view(
         rows.append(
             [
                 *_row_head(r, lang, arm_names, titles, points),
+                f"{_money(r['extra_output'], lang)} / {_money(r['extra_net_output'], lang)}",
                 fmt_pct(100 * r["deadweight_share"], lang, 0),
                 _money(r["extra_purchases_outside"], lang),
                 _money(r["extra_local_purchases"], lang),
