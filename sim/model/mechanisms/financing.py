@@ -54,6 +54,7 @@ from sim.scenario.schema import LoanProgramme
 
 __all__ = [
     "Plan",
+    "Plans",
     "add_expected_benefit",
     "amortise",
     "borrowing_room",
@@ -64,11 +65,13 @@ __all__ = [
     "expected_loan_value",
     "geometric_sum",
     "grant_equivalent",
+    "grant_equivalents",
     "kind_may_borrow",
     "may_borrow",
     "offered",
     "own_funds",
     "plan",
+    "plans",
     "programme_loan",
     "programme_rate",
 ]
@@ -152,6 +155,17 @@ def grant_equivalent(loan: float, rate: float, market_rate: float, term_quarters
     return loan * max(market_rate - rate, 0.0) / 4.0 / (d + a)
 
 
+def grant_equivalents(
+    loans: np.ndarray, rate: float, market_rate: float, term_quarters: int
+) -> np.ndarray:
+    """:func:`grant_equivalent` of several loans of one programme, element by element."""
+    a = 1.0 / term_quarters
+    d = market_rate / 4.0
+    if d + a <= 0:
+        return np.zeros(len(loans))
+    return loans * max(market_rate - rate, 0.0) / 4.0 / (d + a)
+
+
 def programme_loan(
     prog: LoanProgramme,
     outlay: float,
@@ -212,6 +226,143 @@ def own_funds_rate(state: State) -> float:
     return state.key_rate + spread
 
 
+@dataclass
+class Plans:
+    """The financing plans of several firms, one outlay each (arrays aligned with ``firms``).
+
+    Attributes:
+        firms: The firms.
+        outlay: The outlay each firm asks for (mln RUB).
+        programmes: The programmes tried, cheapest first: ``(programme, world programme?, rate)``.
+        amounts: Per programme of ``programmes``, what it lends each firm (0: nothing).
+        own: Own funds used.
+        market: Market debt taken.
+        financed: What each plan covers (at most the outlay).
+        rate: The blended cost of each plan (the hurdle), per year.
+    """
+
+    firms: np.ndarray
+    outlay: np.ndarray
+    programmes: list[tuple[LoanProgramme, bool, float]]
+    amounts: list[np.ndarray]
+    own: np.ndarray
+    market: np.ndarray
+    financed: np.ndarray
+    rate: np.ndarray
+
+    def plan(self, j: int) -> Plan:
+        """The plan of ``firms[j]`` as a :class:`Plan` (only the loans actually given)."""
+        loans = [
+            (prog, world, float(a[j]), rate)
+            for (prog, world, rate), a in zip(self.programmes, self.amounts, strict=True)
+            if a[j] > 0.0
+        ]
+        return Plan(
+            firm=int(self.firms[j]),
+            outlay=float(self.outlay[j]),
+            loans=loans,
+            own=float(self.own[j]),
+            market=float(self.market[j]),
+            rate=float(self.rate[j]),
+        )
+
+
+def plans(
+    state: State,
+    gov: Government,
+    firms: np.ndarray,
+    outlay: np.ndarray,
+    eligible: np.ndarray,
+    receivable: np.ndarray,
+    *,
+    as_member: bool = False,
+) -> Plans:
+    """The cheapest financing of ``outlay[j]`` for each firm ``firms[j]`` (module docstring).
+
+    The firms' plans are independent (nothing is lent or booked while planning), so they are
+    computed together, element by element with the same operations in the same order as for
+    one firm: :func:`plan` is this function for one firm.
+
+    Args:
+        state: The model state.
+        gov: The government (regime, registration, budgets).
+        firms: The firms (indices).
+        outlay: Each firm's outlay (mln RUB).
+        eligible: Who may have preferences (:meth:`Government.eligible_for_preferences`), per
+            firm of the whole table.
+        receivable: Grant instalments due to each firm of ``firms`` (they count toward its
+            borrowing limit).
+        as_member: Plan as roster members of a registered cluster (what membership expects).
+    """
+    f, q = state.firms, state.quarter
+    r_m = state.market_rate
+    firms = np.asarray(firms, dtype=np.int64)
+    outlay = np.asarray(outlay, dtype=float)
+    # borrowing_room, element by element
+    limit = state.spec.finance.max_debt_to_ebitda * 4.0 * np.maximum(f.ebitda[firms], 0.0)
+    debt = f.debt_market[firms] + f.debt_pref[firms]
+    room = np.maximum(limit + np.asarray(receivable, dtype=float) - debt, 0.0)
+    rest = outlay
+    kind = f.kind[firms]
+    tried: list[tuple[LoanProgramme, bool, float]] = []
+    amounts: list[np.ndarray] = []
+    programmes = sorted(
+        offered(gov, state.spec.loan_programmes),
+        key=lambda pw: programme_rate(pw[0], state.key_rate),
+    )
+    for prog, world in programmes:
+        rate = programme_rate(prog, state.key_rate)
+        if rate >= r_m:
+            continue
+        if prog.borrowers == "large":
+            may = kind == KIND_LARGE
+        elif prog.borrowers == "sme":
+            may = kind == KIND_SME
+        else:
+            may = np.ones(len(firms), dtype=bool)
+        if prog.requires_registration and not as_member:
+            may = may & (gov.registered & eligible[firms])
+        budget_left = gov.remaining(prog.programme, prog.annual_budget_mln_rub.value, q)
+        # programme_loan, element by element
+        amount = np.minimum(
+            np.minimum(
+                np.minimum(
+                    np.minimum(prog.max_share_of_project.value * outlay - (outlay - rest),
+                               prog.max_loan_mln_rub.value),
+                    budget_left,
+                ),
+                room,
+            ),
+            rest,
+        )  # fmt: skip
+        given = (
+            may
+            & (outlay >= prog.min_project_mln_rub.value)
+            & (amount > 0.0)
+            & (amount >= prog.min_loan_mln_rub.value)
+        )
+        amount = np.where(given, amount, 0.0)
+        room = np.where(given, room - amount, room)
+        rest = np.where(given, rest - amount, rest)
+        tried.append((prog, world, rate))
+        amounts.append(amount)
+    # own_funds, element by element
+    buffer = state.spec.finance.cash_buffer_quarters * f.output[firms] * f.price[firms]
+    own = np.minimum(np.maximum(f.cash[firms] - buffer, 0.0), np.maximum(rest, 0.0))
+    rest = rest - own
+    market = np.minimum(np.maximum(rest, 0.0), room)
+    lent = np.zeros(len(firms))
+    cost = np.zeros(len(firms))
+    for (_, _, rate), amount in zip(tried, amounts, strict=True):
+        lent = lent + amount
+        cost = cost + amount * rate
+    financed = lent + own + market
+    blended = cost + own * own_funds_rate(state) + market * r_m
+    rate = np.full(len(firms), r_m)
+    np.divide(blended, financed, out=rate, where=financed > 0.0)
+    return Plans(firms, outlay, tried, amounts, own, market, financed, rate)
+
+
 def plan(
     state: State,
     gov: Government,
@@ -222,7 +373,7 @@ def plan(
     *,
     as_member: bool = False,
 ) -> Plan:
-    """The cheapest financing of ``outlay`` for firm ``i`` within its limits (module docstring).
+    """The cheapest financing of ``outlay`` for firm ``i``: :func:`plans` for one firm.
 
     Args:
         state: The model state.
@@ -233,35 +384,10 @@ def plan(
         receivable: Grant instalments due to the firm (they count toward its borrowing limit).
         as_member: Plan as a roster member of a registered cluster (what membership expects).
     """
-    f, q = state.firms, state.quarter
-    r_m = state.market_rate
-    room = borrowing_room(state, i, receivable)
-    out = Plan(firm=i, outlay=outlay)
-    rest = outlay
-    programmes = sorted(
-        offered(gov, state.spec.loan_programmes),
-        key=lambda pw: programme_rate(pw[0], state.key_rate),
-    )
-    for prog, world in programmes:
-        rate = programme_rate(prog, state.key_rate)
-        if rate >= r_m or not may_borrow(prog, gov, int(f.kind[i]), bool(eligible[i]), as_member):
-            continue
-        budget_left = gov.remaining(prog.programme, prog.annual_budget_mln_rub.value, q)
-        amount = programme_loan(prog, outlay, budget_left, room, rest, outlay - rest)
-        if amount > 0.0:
-            out.loans.append((prog, world, amount, rate))
-            room -= amount
-            rest -= amount
-    out.own = min(own_funds(state, i), max(rest, 0.0))
-    rest -= out.own
-    out.market = min(max(rest, 0.0), room)
-    financed = out.financed
-    if financed > 0.0:
-        cost = sum(a * r for _, _, a, r in out.loans)
-        out.rate = (cost + out.own * own_funds_rate(state) + out.market * r_m) / financed
-    else:
-        out.rate = r_m
-    return out
+    return plans(
+        state, gov, np.array([i]), np.array([outlay]), eligible, np.array([receivable]),
+        as_member=as_member,
+    ).plan(0)  # fmt: skip
 
 
 def execute(state: State, gov: Government, p: Plan) -> None:
@@ -332,12 +458,13 @@ def expected_loan_value(
     out = np.zeros(n)
     due = gov.receivable(n) if receivable is None else receivable
     eligible = np.ones(n, dtype=bool)
-    for i in np.flatnonzero((outlay > 0) & f.alive[:n]).tolist():
-        p = plan(state, gov, i, float(outlay[i]), eligible, float(due[i]), as_member=True)
-        for lent_by, _, amount, rate in p.loans:
-            if lent_by.programme == prog.programme:
-                term = 4 * prog.term_years.value
-                out[i] += grant_equivalent(amount, rate, state.market_rate, term)
+    firms = np.flatnonzero((outlay > 0) & f.alive[:n])
+    p = plans(state, gov, firms, outlay[firms], eligible, due[firms], as_member=True)
+    term = 4 * prog.term_years.value
+    for (lent_by, _, rate), amount in zip(p.programmes, p.amounts, strict=True):
+        if lent_by.programme == prog.programme:
+            given = amount > 0.0
+            out[firms[given]] += grant_equivalents(amount[given], rate, state.market_rate, term)
     return out
 
 

@@ -104,11 +104,13 @@ def expected_projects(
     due = gov.receivable(n)
     member = np.ones(n, dtype=bool)
     out = np.zeros(n)
-    for i in np.flatnonzero(led > 0).tolist():
-        p = financing.plan(state, gov, i, capex, member, float(due[i]) + sub, as_member=True)
-        if p.financed < capex * (1 - 1e-12):
-            continue
-        out[i] = led[i] * go_probability(org.project_return_per_year, sub / capex, p.rate)
+    leads = np.flatnonzero(led > 0)
+    p = financing.plans(
+        state, gov, leads, np.full(len(leads), capex), member, due[leads] + sub, as_member=True
+    )
+    covered = p.financed >= capex * (1 - 1e-12)
+    for i, rate in zip(leads[covered].tolist(), p.rate[covered].tolist(), strict=True):
+        out[i] = led[i] * go_probability(org.project_return_per_year, sub / capex, rate)
     return out, sub
 
 
