@@ -115,14 +115,19 @@ def expected_projects(
 
 
 def expected_benefit(
-    state: State, gov: Government, jp: JointProjectSubsidy, org: Organisation
+    state: State,
+    gov: Government,
+    jp: JointProjectSubsidy,
+    org: Organisation,
+    expected: tuple[np.ndarray, float] | None = None,
 ) -> np.ndarray:
     """The subsidy each firm expects this quarter as a roster member (membership, 7.3).
 
-    Expected projects undertaken times the subsidy of one (:func:`expected_projects`); SMEs,
-    which never lead, expect nothing.
+    Expected projects undertaken times the subsidy of one (:func:`expected_projects`, or
+    ``expected`` when the caller has it for this quarter already); SMEs, which never lead,
+    expect nothing.
     """
-    projects, sub = expected_projects(state, gov, org, jp)
+    projects, sub = expected_projects(state, gov, org, jp) if expected is None else expected
     return projects * sub
 
 
