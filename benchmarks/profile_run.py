@@ -1,6 +1,7 @@
 """Where one Astrakhan run's time goes (issue 17 groundwork).
 
-``python -m benchmarks.profile_run [--seeds 10] [--arm cluster_support_2020s] [--top 15]``
+``python -m benchmarks.profile_run [--seeds 10] [--arm cluster_support_2020s] [--top 15]
+[--baseline REV]``
 
 Prints, for the shipped Astrakhan scenario (40 quarters, one arm):
 
@@ -12,6 +13,10 @@ Prints, for the shipped Astrakhan scenario (40 quarters, one arm):
    and by cumulative time, Python-visible numpy calls per quarter, and the Mesa part (agent
    creation and removal, AgentSet and event machinery: everything in Mesa's files).
 
+With ``--baseline REV`` it first measures CPU ms per run of the tree at git revision ``REV``
+(exported with ``git archive`` to a temporary directory) and of this tree, each in fresh child
+processes, interleaved over 3 rounds, and prints the ratio (REV / this tree).
+
 Every figure is measured in this one run of the script; the profiler's overhead inflates the
 cProfile times (compare shares, not absolute figures, with section 1).
 """
@@ -21,11 +26,17 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import json
+import os
 import pstats
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sim.model import ClusterModel
@@ -33,6 +44,21 @@ from sim.model import model as model_module
 from sim.scenario.files import default_scenario
 
 CLOCK = time.process_time
+ROOT = Path(__file__).resolve().parents[1]
+_CHILD = """
+import json, sys, time
+import sim
+from sim.model import ClusterModel
+from sim.scenario.files import default_scenario
+sc = default_scenario()
+ClusterModel(sc, arm=sys.argv[1], rng=10_000).run()
+ms = []
+for seed in range(int(sys.argv[2])):
+    t = time.process_time()
+    ClusterModel(sc, arm=sys.argv[1], rng=seed).run()
+    ms.append((time.process_time() - t) * 1e3)
+print(json.dumps({"ms": ms, "sim": sim.__file__}))
+"""
 
 #: The stages of ``ClusterModel.step`` in schedule order: (label, module object, function name).
 STAGES: tuple[tuple[str, Any, str], ...] = (
@@ -65,6 +91,30 @@ def run_cpu_ms(arm: str, seeds: int) -> list[float]:
     """CPU ms per run for seeds ``0 .. seeds-1`` after one warm-up run."""
     one_run(arm, 10_000)
     return [one_run(arm, s) * 1e3 for s in range(seeds)]
+
+
+def compare(rev: str, arm: str, seeds: int, rounds: int = 3) -> dict[str, list[float]]:
+    """CPU ms per run of the tree at ``rev`` and of this tree, child processes interleaved."""
+    trees = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        trees = {f"{rev}": tmp, "this tree": str(ROOT)}
+        out: dict[str, list[float]] = {k: [] for k in trees}
+        for _ in range(rounds):
+            for name, tree in trees.items():
+                env = {**os.environ, "PYTHONPATH": tree}
+                r = subprocess.run(
+                    [sys.executable, "-c", _CHILD, arm, str(seeds)],
+                    cwd=tree, env=env, capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                res = json.loads(r.stdout)
+                if not res["sim"].startswith(tree):
+                    raise RuntimeError(f"{name}: imported {res['sim']}, not the tree's sim")
+                out[name] += res["ms"]
+    return out
 
 
 def stage_times(arm: str, seeds: int) -> tuple[dict[str, float], float]:
@@ -126,8 +176,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arm", default="cluster_support_2020s")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--baseline", metavar="REV", help="also measure git revision REV, same run")
     args = ap.parse_args(argv)
     quarters = default_scenario().scenario.horizon_quarters
+
+    if args.baseline:
+        both = compare(args.baseline, args.arm, args.seeds)
+        print(f"Before/after, arm {args.arm}: CPU ms per run, median of 3 interleaved rounds x "
+              f"{args.seeds} seeds, fresh child processes")  # fmt: skip
+        med = {k: statistics.median(v) for k, v in both.items()}
+        for k, v in both.items():
+            print(f"  {k:>12s}: median {med[k]:.1f} ms (min {min(v):.1f}, max {max(v):.1f})")
+        old, new = med.values()
+        print(f"  ratio {args.baseline} / this tree: {old / new:.2f}x\n")
 
     ms = run_cpu_ms(args.arm, args.seeds)
     print(f"Astrakhan, arm {args.arm}, {quarters} quarters, {args.seeds} seeds")
