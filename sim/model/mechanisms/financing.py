@@ -45,6 +45,7 @@ expected on the key rate's deterministic path; world programmes are not the regi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -54,9 +55,9 @@ from sim.scenario.schema import LoanProgramme
 
 __all__ = [
     "Plan",
+    "Plans",
     "add_expected_benefit",
     "amortise",
-    "borrowing_room",
     "committed_interest_subsidy",
     "discount_per_quarter",
     "ebitda",
@@ -64,12 +65,9 @@ __all__ = [
     "expected_loan_value",
     "geometric_sum",
     "grant_equivalent",
-    "kind_may_borrow",
-    "may_borrow",
     "offered",
-    "own_funds",
     "plan",
-    "programme_loan",
+    "plans",
     "programme_rate",
 ]
 
@@ -88,26 +86,6 @@ def offered(gov: Government, world: list[LoanProgramme]) -> list[tuple[LoanProgr
     return out
 
 
-def kind_may_borrow(prog: LoanProgramme, kind: int) -> bool:
-    """Whether ``prog`` lends to firms of ``kind`` (its ``borrowers``)."""
-    return not (
-        (prog.borrowers == "large" and kind != KIND_LARGE)
-        or (prog.borrowers == "sme" and kind != KIND_SME)
-    )
-
-
-def may_borrow(
-    prog: LoanProgramme, gov: Government, kind: int, eligible_i: bool, as_member: bool = False
-) -> bool:
-    """Whether a firm may borrow from ``prog`` now (its kind; registration where required).
-
-    ``as_member``: judge the firm as a roster member of a registered cluster (membership).
-    """
-    if not kind_may_borrow(prog, kind):
-        return False
-    return not prog.requires_registration or as_member or (gov.registered and eligible_i)
-
-
 def ebitda(state: State) -> np.ndarray:
     """Each firm's EBITDA this quarter: revenue - wages with contributions - purchases."""
     s, f, n = state.spec, state.firms, state.firms.n
@@ -123,60 +101,19 @@ def ebitda(state: State) -> np.ndarray:
     return revenue - wage * f.employment[:n] / 4.0 * (1 + ic) - f.purchases[:n]
 
 
-def own_funds(state: State, i: int) -> float:
-    """Cash above the buffer (``cash_buffer_quarters`` of revenue) firm ``i`` can spend."""
-    f = state.firms
-    buffer = state.spec.finance.cash_buffer_quarters * f.output[i] * f.price[i]
-    return max(float(f.cash[i]) - buffer, 0.0)
-
-
-def borrowing_room(state: State, i: int, receivable: float) -> float:
-    """New debt firm ``i`` may take: ``L * 4 * EBITDA + grants due - debt`` (at least 0)."""
-    f = state.firms
-    limit = state.spec.finance.max_debt_to_ebitda * 4.0 * max(float(f.ebitda[i]), 0.0)
-    return max(limit + receivable - float(f.debt_market[i] + f.debt_pref[i]), 0.0)
-
-
-def grant_equivalent(loan: float, rate: float, market_rate: float, term_quarters: int) -> float:
+def grant_equivalent(loan: Any, rate: float, market_rate: float, term_quarters: int) -> Any:
     """Present value at the market rate of the interest a loan saves over its life.
 
     The loan is repaid on a declining balance (``1 / term_quarters`` of the balance a quarter),
     so the present value of its payments at the quarterly market rate ``d = r_m / 4`` is
     ``L (r_p / 4 + a) / (d + a)`` with ``a = 1 / term_quarters``; the grant-equivalent is the
-    loan minus that.
+    loan minus that. ``loan`` may be an array of loans of one programme (element by element).
     """
     a = 1.0 / term_quarters
     d = market_rate / 4.0
     if d + a <= 0:
-        return 0.0
+        return loan * 0.0
     return loan * max(market_rate - rate, 0.0) / 4.0 / (d + a)
-
-
-def programme_loan(
-    prog: LoanProgramme,
-    outlay: float,
-    budget_left: float,
-    room: float,
-    rest: float,
-    lent: float = 0.0,
-) -> float:
-    """The loan ``prog`` gives for ``outlay``: 0 when the project or the loan is too small.
-
-    ``lent`` is what other programmes already lend for the same outlay: the co-financing rule
-    (at most ``max_share_of_project`` of the outlay from programmes) holds for all of them.
-    """
-    if outlay < prog.min_project_mln_rub.value:
-        return 0.0
-    amount = min(
-        prog.max_share_of_project.value * outlay - lent,
-        prog.max_loan_mln_rub.value,
-        budget_left,
-        room,
-        rest,
-    )
-    if amount <= 0.0 or amount < prog.min_loan_mln_rub.value:
-        return 0.0
-    return amount
 
 
 @dataclass
@@ -212,6 +149,194 @@ def own_funds_rate(state: State) -> float:
     return state.key_rate + spread
 
 
+@dataclass
+class Plans:
+    """The financing plans of several firms, one outlay each (arrays aligned with ``firms``).
+
+    Attributes:
+        firms: The firms.
+        outlay: The outlay each firm asks for (mln RUB).
+        programmes: The programmes tried, cheapest first: ``(programme, world programme?, rate)``.
+        amounts: Per programme of ``programmes``, what it lends each firm (0: nothing).
+        own: Own funds used.
+        market: Market debt taken.
+        financed: What each plan covers (at most the outlay).
+        rate: The blended cost of each plan (the hurdle), per year.
+    """
+
+    firms: np.ndarray
+    outlay: np.ndarray
+    programmes: list[tuple[LoanProgramme, bool, float]]
+    amounts: list[np.ndarray]
+    own: np.ndarray
+    market: np.ndarray
+    financed: np.ndarray
+    rate: np.ndarray
+
+    def plan(self, j: int) -> Plan:
+        """The plan of ``firms[j]`` as a :class:`Plan` (only the loans actually given)."""
+        loans = [
+            (prog, world, float(a[j]), rate)
+            for (prog, world, rate), a in zip(self.programmes, self.amounts, strict=True)
+            if a[j] > 0.0
+        ]
+        return Plan(
+            firm=int(self.firms[j]),
+            outlay=float(self.outlay[j]),
+            loans=loans,
+            own=float(self.own[j]),
+            market=float(self.market[j]),
+            rate=float(self.rate[j]),
+        )
+
+
+def _select(given: bool, a: float, b: float) -> float:
+    """``a`` where ``given``, else ``b``: :func:`numpy.where` for one firm."""
+    return a if given else b
+
+
+def _blend(cost: float, financed: float, r_m: float) -> float:
+    """The plan's rate: ``cost / financed``, the market rate when nothing is financed."""
+    return cost / financed if financed > 0.0 else r_m
+
+
+def _blend_many(cost: np.ndarray, financed: np.ndarray, r_m: float) -> np.ndarray:
+    """:func:`_blend` element by element."""
+    rate = np.full(len(financed), r_m)
+    np.divide(cost, financed, out=rate, where=financed > 0.0)
+    return rate
+
+
+#: The elementary operations of :func:`_financing`, for one firm (Python floats) and for many
+#: (numpy arrays): ``(minimum, maximum, select, blend)``. The same IEEE operations either way.
+_ONE = (min, max, _select, _blend)
+_MANY = (np.minimum, np.maximum, np.where, _blend_many)
+
+
+def _financing(state: State, gov: Government, ops: tuple, firm: dict[str, Any], outlay: Any,
+               receivable: Any, as_member: bool) -> tuple:  # fmt: skip
+    """The financing plan (module docstring): the one implementation behind :func:`plan`.
+
+    ``firm`` holds the firm's ``ebitda``, ``debt`` (market + preferential), ``kind``,
+    ``eligible``, ``cash``, ``output`` and ``price``: Python numbers for one firm, or arrays
+    for many (then ``ops`` is ``_MANY`` and every step runs element by element).
+
+    Returns:
+        ``(programmes tried, amounts, own, market, financed, rate)``.
+    """
+    minimum, maximum, select, blend = ops
+    fs, q = state.spec.finance, state.quarter
+    r_m = state.market_rate
+    # borrowing_room: L * 4 * EBITDA + grants due - debt, at least 0
+    room = maximum(fs.max_debt_to_ebitda * 4.0 * maximum(firm["ebitda"], 0.0) + receivable
+                   - firm["debt"], 0.0)  # fmt: skip
+    rest = outlay
+    kind = firm["kind"]
+    tried: list[tuple[LoanProgramme, bool, float]] = []
+    amounts: list[Any] = []
+    programmes = sorted(
+        offered(gov, state.spec.loan_programmes),
+        key=lambda pw: programme_rate(pw[0], state.key_rate),
+    )
+    for prog, world in programmes:
+        rate = programme_rate(prog, state.key_rate)
+        if rate >= r_m:
+            continue
+        # may_borrow
+        may: Any = True
+        if prog.borrowers == "large":
+            may = kind == KIND_LARGE
+        elif prog.borrowers == "sme":
+            may = kind == KIND_SME
+        if prog.requires_registration and not as_member:
+            may = may & (gov.registered & firm["eligible"])
+        budget_left = gov.remaining(prog.programme, prog.annual_budget_mln_rub.value, q)
+        # programme_loan (lent: what cheaper programmes already lend for this outlay)
+        amount = minimum(
+            minimum(
+                minimum(
+                    minimum(prog.max_share_of_project.value * outlay - (outlay - rest),
+                            prog.max_loan_mln_rub.value),
+                    budget_left,
+                ),
+                room,
+            ),
+            rest,
+        )  # fmt: skip
+        given = (
+            may
+            & (outlay >= prog.min_project_mln_rub.value)
+            & (amount > 0.0)
+            & (amount >= prog.min_loan_mln_rub.value)
+        )
+        amount = select(given, amount, 0.0)
+        room = select(given, room - amount, room)
+        rest = select(given, rest - amount, rest)
+        tried.append((prog, world, rate))
+        amounts.append(amount)
+    # own_funds: cash above the buffer of cash_buffer_quarters of revenue
+    own = minimum(
+        maximum(firm["cash"] - fs.cash_buffer_quarters * firm["output"] * firm["price"], 0.0),
+        maximum(rest, 0.0),
+    )
+    rest = rest - own
+    market = minimum(maximum(rest, 0.0), room)
+    lent = 0.0
+    cost = 0.0
+    for (_, _, rate), amount in zip(tried, amounts, strict=True):
+        lent = lent + amount
+        cost = cost + amount * rate
+    financed = lent + own + market
+    rate = blend(cost + own * own_funds_rate(state) + market * r_m, financed, r_m)
+    return tried, amounts, own, market, financed, rate
+
+
+def plans(
+    state: State,
+    gov: Government,
+    firms: np.ndarray,
+    outlay: np.ndarray,
+    eligible: np.ndarray,
+    receivable: np.ndarray,
+    *,
+    as_member: bool = False,
+) -> Plans:
+    """The cheapest financing of ``outlay[j]`` for each firm ``firms[j]`` (module docstring).
+
+    The firms' plans are independent (nothing is lent or booked while planning), so they are
+    computed together by the same code as :func:`plan`, element by element with the same
+    operations in the same order.
+
+    Args:
+        state: The model state.
+        gov: The government (regime, registration, budgets).
+        firms: The firms (indices).
+        outlay: Each firm's outlay (mln RUB).
+        eligible: Who may have preferences (:meth:`Government.eligible_for_preferences`), per
+            firm of the whole table.
+        receivable: Grant instalments due to each firm of ``firms`` (they count toward its
+            borrowing limit).
+        as_member: Plan as roster members of a registered cluster (what membership expects).
+    """
+    f = state.firms
+    firms = np.asarray(firms, dtype=np.int64)
+    outlay = np.asarray(outlay, dtype=float)
+    firm = {
+        "ebitda": f.ebitda[firms],
+        "debt": f.debt_market[firms] + f.debt_pref[firms],
+        "kind": f.kind[firms],
+        "eligible": eligible[firms],
+        "cash": f.cash[firms],
+        "output": f.output[firms],
+        "price": f.price[firms],
+    }
+    receivable = np.asarray(receivable, dtype=float)
+    tried, amounts, own, market, financed, rate = _financing(
+        state, gov, _MANY, firm, outlay, receivable, as_member
+    )
+    return Plans(firms, outlay, tried, amounts, own, market, financed, rate)
+
+
 def plan(
     state: State,
     gov: Government,
@@ -222,7 +347,7 @@ def plan(
     *,
     as_member: bool = False,
 ) -> Plan:
-    """The cheapest financing of ``outlay`` for firm ``i`` within its limits (module docstring).
+    """The cheapest financing of ``outlay`` for firm ``i`` (module docstring).
 
     Args:
         state: The model state.
@@ -233,35 +358,25 @@ def plan(
         receivable: Grant instalments due to the firm (they count toward its borrowing limit).
         as_member: Plan as a roster member of a registered cluster (what membership expects).
     """
-    f, q = state.firms, state.quarter
-    r_m = state.market_rate
-    room = borrowing_room(state, i, receivable)
-    out = Plan(firm=i, outlay=outlay)
-    rest = outlay
-    programmes = sorted(
-        offered(gov, state.spec.loan_programmes),
-        key=lambda pw: programme_rate(pw[0], state.key_rate),
+    f = state.firms
+    firm = {
+        "ebitda": float(f.ebitda[i]),
+        "debt": float(f.debt_market[i] + f.debt_pref[i]),
+        "kind": int(f.kind[i]),
+        "eligible": bool(eligible[i]),
+        "cash": float(f.cash[i]),
+        "output": float(f.output[i]),
+        "price": float(f.price[i]),
+    }
+    tried, amounts, own, market, _, rate = _financing(
+        state, gov, _ONE, firm, float(outlay), float(receivable), as_member
     )
-    for prog, world in programmes:
-        rate = programme_rate(prog, state.key_rate)
-        if rate >= r_m or not may_borrow(prog, gov, int(f.kind[i]), bool(eligible[i]), as_member):
-            continue
-        budget_left = gov.remaining(prog.programme, prog.annual_budget_mln_rub.value, q)
-        amount = programme_loan(prog, outlay, budget_left, room, rest, outlay - rest)
-        if amount > 0.0:
-            out.loans.append((prog, world, amount, rate))
-            room -= amount
-            rest -= amount
-    out.own = min(own_funds(state, i), max(rest, 0.0))
-    rest -= out.own
-    out.market = min(max(rest, 0.0), room)
-    financed = out.financed
-    if financed > 0.0:
-        cost = sum(a * r for _, _, a, r in out.loans)
-        out.rate = (cost + out.own * own_funds_rate(state) + out.market * r_m) / financed
-    else:
-        out.rate = r_m
-    return out
+    loans = [
+        (prog, world, amount, r)
+        for (prog, world, r), amount in zip(tried, amounts, strict=True)
+        if amount > 0.0
+    ]
+    return Plan(firm=i, outlay=outlay, loans=loans, own=own, market=market, rate=rate)
 
 
 def execute(state: State, gov: Government, p: Plan) -> None:
@@ -332,12 +447,13 @@ def expected_loan_value(
     out = np.zeros(n)
     due = gov.receivable(n) if receivable is None else receivable
     eligible = np.ones(n, dtype=bool)
-    for i in np.flatnonzero((outlay > 0) & f.alive[:n]).tolist():
-        p = plan(state, gov, i, float(outlay[i]), eligible, float(due[i]), as_member=True)
-        for lent_by, _, amount, rate in p.loans:
-            if lent_by.programme == prog.programme:
-                term = 4 * prog.term_years.value
-                out[i] += grant_equivalent(amount, rate, state.market_rate, term)
+    firms = np.flatnonzero((outlay > 0) & f.alive[:n])
+    p = plans(state, gov, firms, outlay[firms], eligible, due[firms], as_member=True)
+    term = 4 * prog.term_years.value
+    for (lent_by, _, rate), amount in zip(p.programmes, p.amounts, strict=True):
+        if lent_by.programme == prog.programme:
+            given = amount > 0.0
+            out[firms[given]] += grant_equivalent(amount[given], rate, state.market_rate, term)
     return out
 
 

@@ -104,23 +104,30 @@ def expected_projects(
     due = gov.receivable(n)
     member = np.ones(n, dtype=bool)
     out = np.zeros(n)
-    for i in np.flatnonzero(led > 0).tolist():
-        p = financing.plan(state, gov, i, capex, member, float(due[i]) + sub, as_member=True)
-        if p.financed < capex * (1 - 1e-12):
-            continue
-        out[i] = led[i] * go_probability(org.project_return_per_year, sub / capex, p.rate)
+    leads = np.flatnonzero(led > 0)
+    p = financing.plans(
+        state, gov, leads, np.full(len(leads), capex), member, due[leads] + sub, as_member=True
+    )
+    covered = p.financed >= capex * (1 - 1e-12)
+    for i, rate in zip(leads[covered].tolist(), p.rate[covered].tolist(), strict=True):
+        out[i] = led[i] * go_probability(org.project_return_per_year, sub / capex, rate)
     return out, sub
 
 
 def expected_benefit(
-    state: State, gov: Government, jp: JointProjectSubsidy, org: Organisation
+    state: State,
+    gov: Government,
+    jp: JointProjectSubsidy,
+    org: Organisation,
+    expected: tuple[np.ndarray, float] | None = None,
 ) -> np.ndarray:
     """The subsidy each firm expects this quarter as a roster member (membership, 7.3).
 
-    Expected projects undertaken times the subsidy of one (:func:`expected_projects`); SMEs,
-    which never lead, expect nothing.
+    Expected projects undertaken times the subsidy of one (:func:`expected_projects`, or
+    ``expected`` when the caller has it for this quarter already); SMEs, which never lead,
+    expect nothing.
     """
-    projects, sub = expected_projects(state, gov, org, jp)
+    projects, sub = expected_projects(state, gov, org, jp) if expected is None else expected
     return projects * sub
 
 

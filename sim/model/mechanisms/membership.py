@@ -41,17 +41,19 @@ def net_benefit(
     if regime is None or prospect <= 0:
         return net
     value = np.zeros(n)
-    if regime.joint_project_subsidy is not None and org.exists:
+    jp = regime.joint_project_subsidy
+    if org.exists and (jp is not None or regime.preferential_loans is not None):
+        # read by the subsidy's and the loans' expected benefit: computed once
+        projects, sub = joint_projects.expected_projects(state, gov, s.organisation, jp)
+    if jp is not None and org.exists:
         value += joint_projects.expected_benefit(
-            state, gov, regime.joint_project_subsidy, s.organisation
+            state, gov, jp, s.organisation, expected=(projects, sub)
         )
     if regime.starter_batch_subsidy is not None:
         value += starter_batches.expected_benefit(state, gov, regime.starter_batch_subsidy)
     if regime.preferential_loans is not None:
         outlays = [(np.ones(n), investment.wanted_outlay(state), gov.receivable(n))]
         if org.exists:
-            jp = regime.joint_project_subsidy
-            projects, sub = joint_projects.expected_projects(state, gov, s.organisation, jp)
             capex = np.full(n, s.organisation.project_capex_mln_rub.mean)
             outlays.append((projects, capex, gov.receivable(n) + sub))
         financing.add_expected_benefit(value, state, gov, regime.preferential_loans, outlays)

@@ -126,6 +126,13 @@ def source(state: State, gov: Government) -> None:
     purchases_starter = f.purchases_starter[:n]
     demand_all = np.array([localisable[b].sum() for b in buyer_groups])
     buyer_weights = [localisable[b] for b in buyer_groups]
+    # The buyer groups are disjoint: each buyer's purchases are summed over the trades in its
+    # group's own arrays (same additions, same order) and written to the table once.
+    buyers = [np.flatnonzero(b) for b in buyer_groups]
+    local_b = [np.zeros(len(b)) for b in buyers]
+    from_part_b = [np.zeros(len(b)) for b in buyers]
+    starter_b = [np.zeros(len(b)) for b in buyers]
+    claims_b = np.zeros(len(buyers[0]))
     beta = sc.price_sensitivity
     search = 1 + sc.unmatched_search_cost
     discount = max(1 - sb_rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
@@ -170,19 +177,24 @@ def source(state: State, gov: Government) -> None:
                 sales_cluster[g] += bought[:, gi].sum() * frees[gi] / cap_g[gi]
         bought_by_buyer = bought.sum(axis=1)
         from_part = bought[:, 0] + bought[:, 1]
-        for bi, b in enumerate(buyer_groups):
+        for bi in range(len(buyer_groups)):
             d = demand_b[bi]
             if d <= 0:
                 continue
             w = buyer_weights[bi] * trade.purchase_share / d
-            purchases_local[b] += bought_by_buyer[bi] * w
-            purchases_from_part[b] += from_part[bi] * w
-            purchases_starter[b] += bought[bi, 0] * w
+            local_b[bi] += bought_by_buyer[bi] * w
+            from_part_b[bi] += from_part[bi] * w
+            starter_b[bi] += bought[bi, 0] * w
             if bi == 0:
-                claims[b] += sb_rate * bought[bi, 0] * w
+                claims_b += sb_rate * bought[bi, 0] * w
         # Contracts: participant sellers that sold to participant buyers, and those buyers.
         if from_part[:2].sum() > 0:
             f.last_contract_quarter[:n][groups[0] | groups[1]] = q
+    for bi, b in enumerate(buyers):
+        purchases_local[b] = local_b[bi]
+        purchases_from_part[b] = from_part_b[bi]
+        purchases_starter[b] = starter_b[bi]
+    claims[buyers[0]] = claims_b
     buyers_with = fin & part & (f.purchases_from_participants[:n] > 0)
     f.last_contract_quarter[:n][buyers_with] = q
     f.purchases[:n] = np.where(fin, purchases, f.purchases[:n])

@@ -1,0 +1,256 @@
+"""Where one Astrakhan run's time goes (issue 17 groundwork).
+
+``python -m benchmarks.profile_run [--seeds 10] [--arm cluster_support_2020s] [--top 15]
+[--baseline REV]``
+
+Prints, for the shipped Astrakhan scenario (40 quarters, one arm):
+
+1. CPU ms per run (``time.process_time``), median of ``--seeds`` seeds, no profiler attached;
+2. CPU per stage of the quarter (docs/model.md 3), timed by wrapping each stage function of
+   ``ClusterModel.step`` for the duration of the measurement (no profiler), as ms per run and
+   share of the run;
+3. a cProfile of the same runs: self time per ``sim/model`` module, the top functions by self
+   and by cumulative time, Python-visible numpy calls per quarter, and the Mesa part (agent
+   creation and removal, AgentSet and event machinery: everything in Mesa's files).
+
+With ``--baseline REV`` it first measures CPU ms per run of the tree at git revision ``REV``
+(exported with ``git archive`` to a temporary directory) and of this tree, each in fresh child
+processes, interleaved over 3 rounds, and prints the ratio (REV / this tree).
+
+Every figure is measured in this one run of the script; the profiler's overhead inflates the
+cProfile times (compare shares, not absolute figures, with section 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import json
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sim.model import ClusterModel
+from sim.model import model as model_module
+from sim.scenario.files import default_scenario
+
+CLOCK = time.process_time
+ROOT = Path(__file__).resolve().parents[1]
+_CHILD = """
+import json, sys, time
+import sim
+from sim.model import ClusterModel
+from sim.scenario.files import default_scenario
+sc = default_scenario()
+ClusterModel(sc, arm=sys.argv[1], rng=10_000).run()
+ms = []
+for seed in range(int(sys.argv[2])):
+    t = time.process_time()
+    ClusterModel(sc, arm=sys.argv[1], rng=seed).run()
+    ms.append((time.process_time() - t) * 1e3)
+print(json.dumps({"ms": ms, "sim": sim.__file__}))
+"""
+
+#: The stages of ``ClusterModel.step`` in schedule order: (label, module object, function name).
+STAGES: tuple[tuple[str, Any, str], ...] = (
+    ("0 prices.update_world", model_module.prices, "update_world"),
+    ("1 market.new_orders", model_module.market, "new_orders"),
+    ("2 membership.reconsider", model_module.membership, "reconsider"),
+    ("3 registry.apply_and_decide", model_module.registry, "apply_and_decide"),
+    ("3b matching.match", model_module.matching, "match"),
+    ("4 joint_projects.run", model_module.joint_projects, "run"),
+    ("6a production.produce_final", model_module.production, "produce_final"),
+    ("5 sourcing.source", model_module.sourcing, "source"),
+    ("6b production.produce_suppliers", model_module.production, "produce_suppliers"),
+    ("7 investment.invest", model_module.investment, "invest"),
+    ("7b qualification.qualify", model_module.qualification, "qualify"),
+    ("8 taxes.compute_taxes", model_module.taxes, "compute_taxes"),
+    ("9 demography.entry_exit", model_module.demography, "entry_exit"),
+    ("record_outcomes", model_module, "record_outcomes"),
+)
+
+
+def one_run(arm: str, seed: int) -> float:
+    """CPU seconds of one 40-quarter run (model construction included)."""
+    sc = default_scenario()
+    t = CLOCK()
+    ClusterModel(sc, arm=arm, rng=seed).run()
+    return CLOCK() - t
+
+
+def run_cpu_ms(arm: str, seeds: int) -> list[float]:
+    """CPU ms per run for seeds ``0 .. seeds-1`` after one warm-up run."""
+    one_run(arm, 10_000)
+    return [one_run(arm, s) * 1e3 for s in range(seeds)]
+
+
+def compare(rev: str, arm: str, seeds: int, rounds: int = 3) -> dict[str, list[float]]:
+    """CPU ms per run of the tree at ``rev`` and of this tree, child processes interleaved."""
+    trees = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        trees = {f"{rev}": tmp, "this tree": str(ROOT)}
+        out: dict[str, list[float]] = {k: [] for k in trees}
+        for _ in range(rounds):
+            for name, tree in trees.items():
+                env = {**os.environ, "PYTHONPATH": tree}
+                r = subprocess.run(
+                    [sys.executable, "-c", _CHILD, arm, str(seeds)],
+                    cwd=tree, env=env, capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                res = json.loads(r.stdout)
+                if not res["sim"].startswith(tree):
+                    raise RuntimeError(f"{name}: imported {res['sim']}, not the tree's sim")
+                out[name] += res["ms"]
+    return out
+
+
+def stage_times(arm: str, seeds: int) -> tuple[dict[str, float], float]:
+    """CPU ms per run in each stage, and the whole ``run()`` (construction excluded)."""
+    spent: dict[str, float] = defaultdict(float)
+    originals = [(mod, name, getattr(mod, name)) for _, mod, name in STAGES]
+
+    def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t = CLOCK()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[label] += CLOCK() - t
+
+        return wrapper
+
+    sc = default_scenario()
+    total = 0.0
+    for seed in range(seeds):
+        m = ClusterModel(sc, arm=arm, rng=seed)
+        for label, mod, name in STAGES:
+            setattr(mod, name, timed(label, getattr(mod, name)))
+        try:
+            t = CLOCK()
+            m.run()
+            total += CLOCK() - t
+        finally:
+            for mod, name, fn in originals:
+                setattr(mod, name, fn)
+    return {k: v * 1e3 / seeds for k, v in spent.items()}, total * 1e3 / seeds
+
+
+def profile(arm: str, seeds: int) -> pstats.Stats:
+    """cProfile of ``seeds`` runs (construction included)."""
+    sc = default_scenario()
+    pr = cProfile.Profile()
+    pr.enable()
+    for seed in range(seeds):
+        ClusterModel(sc, arm=arm, rng=seed).run()
+    pr.disable()
+    return pstats.Stats(pr)
+
+
+def _short(key: tuple[str, int, str]) -> str:
+    file, line, func = key
+    if "/sim/" in file:
+        return f"sim/{file.split('/sim/', 1)[1]}:{line}({func})"
+    if "/mesa/" in file:
+        return f"mesa/{file.split('/mesa/', 1)[1]}:{line}({func})"
+    if "/numpy/" in file:
+        return f"numpy/{file.split('/numpy/', 1)[1]}:{line}({func})"
+    return func if file == "~" else f"{file.rsplit('/', 1)[-1]}:{line}({func})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    ap.add_argument("--arm", default="cluster_support_2020s")
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--baseline", metavar="REV", help="also measure git revision REV, same run")
+    args = ap.parse_args(argv)
+    quarters = default_scenario().scenario.horizon_quarters
+
+    if args.baseline:
+        both = compare(args.baseline, args.arm, args.seeds)
+        print(f"Before/after, arm {args.arm}: CPU ms per run, median of 3 interleaved rounds x "
+              f"{args.seeds} seeds, fresh child processes")  # fmt: skip
+        med = {k: statistics.median(v) for k, v in both.items()}
+        for k, v in both.items():
+            print(f"  {k:>12s}: median {med[k]:.1f} ms (min {min(v):.1f}, max {max(v):.1f})")
+        old, new = med.values()
+        print(f"  ratio {args.baseline} / this tree: {old / new:.2f}x\n")
+
+    ms = run_cpu_ms(args.arm, args.seeds)
+    print(f"Astrakhan, arm {args.arm}, {quarters} quarters, {args.seeds} seeds")
+    print(
+        f"CPU ms per run: median {statistics.median(ms):.1f} "
+        f"(min {min(ms):.1f}, max {max(ms):.1f})  [time.process_time, no profiler]"
+    )
+
+    stages, run_ms = stage_times(args.arm, args.seeds)
+    print(f"\nStages (CPU ms per run, wrapped timers; run() = {run_ms:.1f} ms, no construction)")
+    print(f"{'stage':34s} {'ms/run':>8s} {'share':>7s}")
+    for label, _, _ in STAGES:
+        v = stages.get(label, 0.0)
+        print(f"{label:34s} {v:8.2f} {v / run_ms:7.1%}")
+    rest = run_ms - sum(stages.values())
+    print(f"{'rest of step (spawn, close, Mesa)':34s} {rest:8.2f} {rest / run_ms:7.1%}")
+
+    st = profile(args.arm, args.seeds)
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, dict]] = st.stats  # type: ignore[attr-defined]
+    total = st.total_tt  # type: ignore[attr-defined]
+    per_module: dict[str, float] = defaultdict(float)
+    numpy_calls = 0
+    mesa_self = 0.0
+    for (file, _line, func), (_, nc, tt, _ct, _) in raw.items():
+        if "/sim/" in file:
+            per_module["sim/" + file.split("/sim/", 1)[1]] += tt
+        elif "/mesa/" in file:
+            mesa_self += tt
+        else:
+            per_module["(numpy, builtins, stdlib)"] += tt
+        if "numpy" in file or "numpy" in func:
+            numpy_calls += nc
+    print(f"\ncProfile of {args.seeds} runs: {total:.2f} s with the profiler")
+    print("\nSelf time per module (share of the profiled total)")
+    for mod, tt in sorted(per_module.items(), key=lambda kv: -kv[1])[:20]:
+        print(f"  {mod:52s} {tt / total:7.1%}")
+    print(f"  {'mesa (all files)':52s} {mesa_self / total:7.1%}")
+    quarters_run = args.seeds * quarters
+    print(
+        f"\nPython-visible numpy calls (functions/methods in numpy, ufunc.reduce etc.; "
+        f"operators on arrays are not counted): {numpy_calls / quarters_run:,.0f} per quarter"
+    )
+    mesa_keys = {
+        "Agent.create_agents": ("mesa/agent.py", "create_agents"),
+        "Agent.remove": ("mesa/agent.py", "remove"),
+        "Agent.__init__": ("mesa/agent.py", "__init__"),
+    }
+    print("\nMesa (cumulative, share of the profiled total)")
+    for label, (path, fn) in mesa_keys.items():
+        ct = sum(v[3] for k, v in raw.items() if k[0].endswith(path) and k[2] == fn)
+        nc = sum(v[1] for k, v in raw.items() if k[0].endswith(path) and k[2] == fn)
+        print(f"  {label:30s} {nc / args.seeds:8.0f} calls/run {ct / total:7.1%}")
+    for title, key in (("self", 2), ("cumulative", 3)):
+        print(f"\nTop {args.top} functions by {title} time")
+        print(f"  {'calls/run':>10s} {'self':>7s} {'cum':>7s}  function")
+        rows = sorted(raw.items(), key=lambda kv: -kv[1][key])
+        if key == 3:  # skip the run/step wrappers that hold everything
+            rows = [r for r in rows if r[1][3] < 0.95 * total]
+        for k, (_, nc, tt, ct, _) in rows[: args.top]:
+            print(f"  {nc / args.seeds:10.0f} {tt / total:7.1%} {ct / total:7.1%}  {_short(k)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
