@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.compiled import array_sum, kernel
 from sim.model.ledger import Ledger
 from sim.scenario.schema import Scenario
 
@@ -231,16 +232,15 @@ class State:
     def effective_productivity(self, idx: slice | np.ndarray | None = None) -> np.ndarray:
         """Own productivity times the agglomeration spillover (participants more than outsiders).
 
-        ``idx`` selects firms (default: all); the spillover depends on all alive firms' employment.
+        ``A_eff = A (E / E_0)^gamma_i`` with ``E`` the employment of all alive firms (at least
+        1), ``gamma_i = gamma`` for participants and ``gamma * outsider_factor`` for others.
+        ``idx`` selects firms (default: all).
         """
         p, f, n = self.spec.production, self.firms, self.firms.n
-        if idx is None:
-            idx = slice(0, n)
-        scale = max(float(f.employment[:n][f.alive[:n]].sum()), 1.0) / self.agglo_base
-        gamma = p.agglomeration_elasticity.value * np.where(
-            f.participant[idx], 1.0, p.outsider_spillover_factor
-        )
-        return f.productivity[idx] * scale**gamma
+        return _effective_productivity(
+            f.productivity, f.employment, f.alive, f.participant, n, _indices(idx, n),
+            self.agglo_base, p.agglomeration_elasticity.value, p.outsider_spillover_factor,
+        )  # fmt: skip
 
     def labour_capacity(self) -> np.ndarray:
         """Quarterly output the firms' workers can make at effective productivity."""
@@ -250,21 +250,19 @@ class State:
     def unit_costs(self, idx: slice | np.ndarray) -> np.ndarray:
         """Unit cost per rouble of output at normal operation (labour, materials, depreciation).
 
-        Elementwise, so a subset ``idx`` costs only its size.
+        ``w (1 + c_kind) / A_eff + purchases share + dep * min(K / Y, 3)`` (``K / Y`` = 1 for a
+        firm not producing). Elementwise, so a subset ``idx`` costs only its size.
         """
-        s, f = self.spec, self.firms
-        ic = np.where(
-            f.kind[idx] == KIND_LARGE,
-            s.taxes.insurance_contributions.value,
-            s.taxes.insurance_contributions_sme.value,
-        )
-        eff = self.effective_productivity(idx)
-        labour = s.labour.wage_mln_rub_per_worker_year * (1 + ic) / eff
-        fs = s.finance
-        dep = fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0
-        out, cap = f.output[idx], f.capacity[idx]
-        util = np.where(out > 0, cap / np.maximum(out, 1e-9), 1.0)
-        return labour + s.sourcing.purchases_share_of_output + dep * np.minimum(util, 3)
+        s, f, fs = self.spec, self.firms, self.spec.finance
+        p = s.production
+        return _unit_costs(
+            f.productivity, f.employment, f.alive, f.participant, f.kind, f.output, f.capacity,
+            self.firms.n, _indices(idx, self.firms.n), self.agglo_base,
+            p.agglomeration_elasticity.value, p.outsider_spillover_factor,
+            s.labour.wage_mln_rub_per_worker_year, s.taxes.insurance_contributions.value,
+            s.taxes.insurance_contributions_sme.value, s.sourcing.purchases_share_of_output,
+            fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
+        )  # fmt: skip
 
     def update_costs(self) -> None:
         """Recompute every firm's unit cost."""
@@ -322,3 +320,86 @@ class State:
         """Capacity each qualified supplier of trade ``k`` offers the cluster (0 for others)."""
         free, ok = self.supplier_free_capacity_all()
         return np.where(ok & (self.firms.trade[: self.firms.n] == k), free, 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled kernels (sim/model/compiled.py: the same operations, in the same order, as numpy)
+# --------------------------------------------------------------------------------------------
+def _indices(idx: slice | np.ndarray | None, n: int) -> np.ndarray:
+    """Firm indices as an int64 array (``None`` = all ``n`` slots)."""
+    if idx is None:
+        return np.arange(n)
+    if isinstance(idx, slice):
+        return np.arange(*idx.indices(n))
+    idx = np.asarray(idx)
+    return np.flatnonzero(idx) if idx.dtype == np.bool_ else idx.astype(np.int64, copy=False)
+
+
+@kernel
+def _employment_scale(
+    employment: np.ndarray, alive: np.ndarray, n: int, agglo_base: float
+) -> float:  # pragma: no cover - compiled
+    """``max(E, 1) / E_0`` with ``E`` the employment of alive firms (numpy's summation order)."""
+    buf = np.empty(n)
+    m = 0
+    for i in range(n):
+        if alive[i]:
+            buf[m] = employment[i]
+            m += 1
+    return max(array_sum(buf[:m]), 1.0) / agglo_base
+
+
+@kernel
+def _effective_productivity(
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    n: int,
+    idx: np.ndarray,
+    agglo_base: float,
+    elasticity: float,
+    outsider: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.effective_productivity` of the firms ``idx``."""
+    scale = _employment_scale(employment, alive, n, agglo_base)
+    out = np.empty(idx.shape[0])
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        gamma = elasticity * (1.0 if participant[i] else outsider)
+        out[j] = productivity[i] * scale**gamma
+    return out
+
+
+@kernel
+def _unit_costs(
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    kind: np.ndarray,
+    output: np.ndarray,
+    capacity: np.ndarray,
+    n: int,
+    idx: np.ndarray,
+    agglo_base: float,
+    elasticity: float,
+    outsider: float,
+    wage: float,
+    ic_large: float,
+    ic_sme: float,
+    purchases_share: float,
+    dep: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.unit_costs` of the firms ``idx``."""
+    eff = _effective_productivity(
+        productivity, employment, alive, participant, n, idx, agglo_base, elasticity, outsider
+    )
+    out = np.empty(idx.shape[0])
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        ic = ic_large if kind[i] == KIND_LARGE else ic_sme
+        labour = wage * (1 + ic) / eff[j]
+        util = capacity[i] / max(output[i], 1e-9) if output[i] > 0 else 1.0
+        out[j] = labour + purchases_share + dep * min(util, 3.0)
+    return out
