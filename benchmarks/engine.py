@@ -1,0 +1,137 @@
+"""Items of the fast-engine issue (17): compile cost, one run beside a baseline, the page.
+
+* ``compile``: the numba kernels' first compile, in a child process with an empty cache
+  directory, against the same child with that cache filled (what every later process pays);
+* ``baseline``: CPU ms per run of this tree and of :data:`BASELINE_REV` (the commit before the
+  issue-17 work, exported with ``git archive``), fresh child processes interleaved
+  (:func:`benchmarks.profile_run.compare`); its ratio is "fewer CPU-ms than before";
+* ``page``: the page's 20-pair estimate (:func:`sim.app.session.estimate`, in this process) and
+  40 quarters of live play: the model's time per quarter (:class:`sim.app.live.LivePair.step`)
+  against the time to draw that quarter's two live charts (timeline and output, PNG).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The last commit before the issue-17 engine work (its run cost is the "before" figure).
+BASELINE_REV = "125af31"
+#: The issue's figure for one run "today" (issue 17), before the model was re-specified.
+ISSUE_RUN_MS = 60.0
+ARM = "cluster_support_2020s"
+
+_COMPILE_CHILD = """
+import json, sys, time
+t0 = time.perf_counter(); c0 = time.process_time()
+from sim.model import ClusterModel
+from sim.scenario.files import default_scenario
+sc = default_scenario()
+t1 = time.perf_counter()
+ClusterModel(sc, arm=sys.argv[1], rng=1).run()
+t2 = time.perf_counter()
+ClusterModel(sc, arm=sys.argv[1], rng=2).run()
+t3 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "first_run_s": t2 - t1, "second_run_s": t3 - t2,
+                  "cpu_s": time.process_time() - c0}))
+"""
+
+
+def _compile_child(cache: str) -> dict[str, float]:
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-c", _COMPILE_CHILD, ARM], cwd=ROOT, env=env,
+                       capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(r.stdout)
+
+
+def item_compile(quick: bool) -> dict[str, Any]:
+    """First-compile cost of the kernels: a cold cache against the same cache warm."""
+    with tempfile.TemporaryDirectory(prefix="clustersim-numba-") as cache:
+        cold = _compile_child(cache)
+        warm = [_compile_child(cache) for _ in range(1 if quick else 3)]
+    warm_total = statistics.median(w["import_s"] + w["first_run_s"] for w in warm)
+    cold_total = cold["import_s"] + cold["first_run_s"]
+    return {
+        "cold": cold,
+        "warm": warm,
+        "compile_s": cold_total - warm_total,
+        "warm_import_and_first_run_s": warm_total,
+    }
+
+
+def item_baseline(quick: bool) -> dict[str, Any]:
+    """CPU ms per run of this tree beside :data:`BASELINE_REV`, interleaved child processes."""
+    from benchmarks.profile_run import compare
+
+    seeds, rounds = (3, 1) if quick else (5, 3)
+    try:
+        out = compare(BASELINE_REV, ARM, seeds, rounds)
+    except (OSError, subprocess.CalledProcessError) as exc:  # no git, or a shallow clone
+        return {"skipped": f"not measured: {BASELINE_REV} not available ({exc})"}
+    before = statistics.median(out[BASELINE_REV])
+    after = statistics.median(out["this tree"])
+    return {
+        "rev": BASELINE_REV,
+        "arm": ARM,
+        "runs_each": seeds * rounds,
+        "before_ms": before,
+        "after_ms": after,
+        "ratio": before / after,
+        "issue_figure_ms": ISSUE_RUN_MS,
+        "ratio_to_issue_figure": ISSUE_RUN_MS / after,
+    }
+
+
+def item_page(quick: bool) -> dict[str, Any]:
+    """The page's paired estimate (20 pairs) and live play: model vs drawing per quarter."""
+    import pandas as pd
+
+    from sim.app.chart_png import png
+    from sim.app.live import LivePair, default_scenario_file
+    from sim.app.session import estimate
+    from sim.report import charts
+    from sim.scenario.files import default_scenario
+    from sim.scenario.loader import scenario_hash
+    from sim.scenario.schema import ARM_DE_FACTO
+
+    sc = default_scenario()
+    estimate(sc, ARM, 1)  # warm: imports and compiled kernels loaded
+    times = []
+    for _ in range(1 if quick else 3):
+        t = time.perf_counter()
+        estimate(sc, ARM, 20)
+        times.append(time.perf_counter() - t)
+    pair = LivePair(default_scenario_file(), ARM)
+    r = pair.spec.registry
+    info = charts.SourceInfo(pair.spec.scenario.name, scenario_hash(pair.spec), 1)
+    quarters = 10 if quick else 40
+    model_s = draw_s = 0.0
+    for _ in range(quarters):
+        t = time.perf_counter()
+        pair.step()
+        model_s += time.perf_counter() - t
+        t = time.perf_counter()
+        frame = pair.outcomes_frame()
+        png(charts.timeline_chart, frame, lang="ru", arms=[ARM_DE_FACTO, pair.regime], info=info,
+            min_industrial_participants=r.min_industrial_participants.value,
+            fd_default=r.functional_dependence_default.value,
+            fd_reduced=r.functional_dependence_reduced.value)  # fmt: skip
+        runs = pd.DataFrame([{"point": 0, "replicate": pair.replicate, "arm": pair.regime,
+                              "registered_quarter": pair.registered_quarter}])  # fmt: skip
+        png(charts.fan_chart, frame, "output", pair.regime, lang="ru", runs=runs, info=info)
+        draw_s += time.perf_counter() - t
+    return {
+        "estimate_20_pairs_s": statistics.median(times),
+        "estimate_runs": 40,
+        "live_quarters": quarters,
+        "live_model_ms_per_quarter": 1e3 * model_s / quarters,
+        "live_draw_ms_per_quarter": 1e3 * draw_s / quarters,
+    }
