@@ -276,22 +276,29 @@ class State:
         rel = f.unit_cost[:n] / self.supplier_cost0[:n]
         return np.where(f.role[:n] == ROLE_COMPONENT, prem[np.maximum(f.trade[:n], 0)] * rel, 1.0)
 
-    def delivery(self) -> np.ndarray:
-        """Quarters to deliver a new order: minimum build time plus the queue ahead."""
-        f, n = self.firms, self.firms.n
-        rate = np.maximum(np.minimum(f.capacity[:n], self.labour_capacity()), 1e-9)
-        return self.spec.market.build_quarters_min + f.order_book[:n] / rate
+    def delivery(self, idx: slice | np.ndarray | None = None) -> np.ndarray:
+        """Quarters to deliver a new order: minimum build time plus the queue ahead.
 
-    def free_capacity(self) -> np.ndarray:
+        ``T_min + OB / max(min(K, A_eff L / 4), 1e-9)``; ``idx`` selects firms (default: all).
+        """
+        p, f, n = self.spec.production, self.firms, self.firms.n
+        return _delivery(
+            f.productivity, f.employment, f.alive, f.participant, f.capacity, f.order_book, n,
+            _indices(idx, n), self.agglo_base, p.agglomeration_elasticity.value,
+            p.outsider_spillover_factor, float(self.spec.market.build_quarters_min),
+        )  # fmt: skip
+
+    def free_capacity(self, idx: slice | np.ndarray | None = None) -> np.ndarray:
         """What each firm can still build within the order window beyond its order book.
 
         ``max(K * W - OB, 0)`` with ``W = market.order_window_quarters``: the weight of a yard in
         the market's logit (a full yard attracts no orders; idle capacity that is already
-        promised counts for nothing).
+        promised counts for nothing). ``idx`` selects firms (default: all).
         """
         f, n = self.firms, self.firms.n
         window = self.spec.market.order_window_quarters
-        return np.maximum(f.capacity[:n] * window - f.order_book[:n], 0.0)
+        i = slice(0, n) if idx is None else idx
+        return np.maximum(f.capacity[i] * window - f.order_book[i], 0.0)
 
     # ----------------------------------------------------------------------------------------
     # Suppliers
@@ -402,4 +409,31 @@ def _unit_costs(
         labour = wage * (1 + ic) / eff[j]
         util = capacity[i] / max(output[i], 1e-9) if output[i] > 0 else 1.0
         out[j] = labour + purchases_share + dep * min(util, 3.0)
+    return out
+
+
+@kernel
+def _delivery(
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    n: int,
+    idx: np.ndarray,
+    agglo_base: float,
+    elasticity: float,
+    outsider: float,
+    build_min: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.delivery` of the firms ``idx``."""
+    eff = _effective_productivity(
+        productivity, employment, alive, participant, n, idx, agglo_base, elasticity, outsider
+    )
+    out = np.empty(idx.shape[0])
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        rate = max(min(capacity[i], eff[j] * employment[i] / 4.0), 1e-9)
+        out[j] = build_min + order_book[i] / rate
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.compiled import array_sum, kernel
 from sim.model.distributions import lognormal
 from sim.model.state import ROLE_FINAL, State
 from sim.scenario.schema import Market
@@ -38,28 +39,66 @@ def logit_probabilities(
 ) -> np.ndarray:
     """Probabilities that an order goes to each producer; the last entry is the outside option.
 
-    Weights are free capacities (floored at 1e-12): a producer with none wins almost nothing.
+    ``u_i = ln max(F_i, 1e-12) - beta_p ln p_i - beta_d T_i``, ``P_i = e^(u_i - max u) /
+    sum_j e^(u_j - max u)``. Weights are free capacities (floored at 1e-12): a producer with
+    none wins almost nothing.
     """
-    cap = np.append(np.maximum(free_capacity, 1e-12), max(outside_capacity, 1e-12))
-    p = np.append(price, outside_price)
-    d = np.append(delivery, outside_delivery)
-    u = np.log(cap) - beta_price * np.log(p) - beta_delivery * d
-    u -= u.max()
-    w = np.exp(u)
-    return w / w.sum()
+    return _logit(
+        np.asarray(free_capacity, dtype=np.float64), np.asarray(price, dtype=np.float64),
+        np.asarray(delivery, dtype=np.float64), float(outside_capacity), float(outside_price),
+        float(outside_delivery), float(beta_price), float(beta_delivery),
+    )  # fmt: skip
+
+
+@kernel
+def _logit(
+    free: np.ndarray,
+    price: np.ndarray,
+    delivery: np.ndarray,
+    out_cap: float,
+    out_price: float,
+    out_delivery: float,
+    beta_price: float,
+    beta_delivery: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    m = free.shape[0]
+    u = np.empty(m + 1)
+    for i in range(m):
+        u[i] = np.log(max(free[i], 1e-12)) - beta_price * np.log(price[i]) - (
+            beta_delivery * delivery[i]
+        )
+    u[m] = np.log(max(out_cap, 1e-12)) - beta_price * np.log(out_price) - (
+        beta_delivery * out_delivery
+    )
+    top = u.max()
+    w = np.empty(m + 1)
+    for i in range(m + 1):
+        w[i] = np.exp(u[i] - top)
+    return w / array_sum(w)
 
 
 def allocate_orders(
     rng: np.random.Generator, n_orders: int, sizes: np.ndarray, probs: np.ndarray
 ) -> np.ndarray:
     """Give each order to a producer drawn from ``probs``; returns value won per option."""
-    won = np.zeros(len(probs))
     if n_orders == 0:
-        return won
+        return np.zeros(len(probs))
     u = rng.random(n_orders)
-    who = np.searchsorted(np.cumsum(probs), u * probs.sum(), side="right")
-    who = np.minimum(who, len(probs) - 1)
-    np.add.at(won, who, sizes)
+    return _allocate(u, np.asarray(sizes, dtype=np.float64), np.asarray(probs, dtype=np.float64))
+
+
+@kernel
+def _allocate(
+    u: np.ndarray, sizes: np.ndarray, probs: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Order ``j`` goes to the first option whose cumulative probability exceeds ``u_j sum P``."""
+    m = probs.shape[0]
+    won = np.zeros(m)
+    bounds = np.cumsum(probs)
+    total = array_sum(probs)
+    for j in range(u.shape[0]):
+        who = min(np.searchsorted(bounds, u[j] * total, side="right"), m - 1)
+        won[who] += sizes[j]
     return won
 
 
@@ -99,9 +138,9 @@ def new_orders(state: State, market: Market, rng: np.random.Generator) -> None:
     growth = (1 + market.demand_growth_per_year) * (1 + market.rival_productivity_trend_per_year)
     rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
     probs = logit_probabilities(
-        state.free_capacity()[fin],
+        state.free_capacity(fin),
         f.price[fin],
-        state.delivery()[fin],
+        state.delivery(fin),
         rival_free,
         state.rival_price,
         state.rival_delivery,

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.agents import Government
+from sim.model.compiled import array_sum, kernel
 from sim.model.ledger import TAX_LEVELS
 from sim.model.mechanisms import tax_relief
 from sim.model.mechanisms.financing import ebitda
@@ -68,79 +69,160 @@ class TaxBill:
 def compute_taxes(state: State, gov: Government) -> TaxBill:
     """Compute profit and taxes, update cash and loss counters, and return the bill."""
     s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
-    t, fs = s.taxes, s.finance
+    t, fs, z = s.taxes, s.finance, s.sez
     alive = f.alive[:n]
-    large = f.kind[:n] == KIND_LARGE
     wage = s.labour.wage_mln_rub_per_worker_year * (1 + s.labour.wage_growth_per_year) ** (q / 4)
-    wages = wage * f.employment[:n] / 4.0
-    ic_rate = np.where(large, t.insurance_contributions.value, t.insurance_contributions_sme.value)
-    capital = f.capacity[:n] * fs.capital_mln_rub_per_capacity
-    depreciation = capital * fs.depreciation_rate_per_year / 4.0
-    interest = (f.debt_market[:n] * state.market_rate + f.debt_pref[:n] * f.pref_rate[:n]) / 4.0
+    years = q / 4.0
+    sez_rate = z.profit_tax_rate.value if years <= z.profit_tax_years.value else (
+        z.profit_tax_rate_after.value
+    )  # fmt: skip
+    sez = f.sez[:n] & alive
+    std_fed, std_reg = t.profit_tax_federal.value, t.profit_tax_regional.value
     earnings = np.where(alive, ebitda(state), 0.0)
     f.ebitda[:n] = earnings
-    profit = np.where(alive, earnings - depreciation - interest, 0.0)
-    base = np.maximum(profit, 0.0)
-
-    std_fed, std_reg = t.profit_tax_federal.value, t.profit_tax_regional.value
-    rate_fed = np.full(n, std_fed)
-    rate_reg = np.full(n, std_reg)
-    years = q / 4.0
-    sez_rate = (
-        s.sez.profit_tax_rate.value
-        if years <= s.sez.profit_tax_years.value
-        else (s.sez.profit_tax_rate_after.value)
-    )
-    sez = f.sez[:n] & alive
-    rate_fed[sez] = 0.0
-    rate_reg[sez] = sez_rate
-    prop_rate = np.full(n, t.property_tax.value)
-    if years <= s.sez.property_tax_years.value:
-        prop_rate[sez] = s.sez.property_tax_rate.value
-    vat_std = t.vat.rate.value
-    vat_rate = np.full(n, vat_std)
-    if s.sez.vat_rate is not None:
-        vat_rate[sez] = s.sez.vat_rate.value
-
+    capital, depreciation, profit, base, rate_fed, rate_reg, prop_rate, vat_rate, wages = _rates(
+        alive, sez, f.capacity[:n], f.employment[:n], f.debt_market[:n],
+        f.debt_pref[:n], f.pref_rate[:n], earnings, wage, fs.capital_mln_rub_per_capacity,
+        fs.depreciation_rate_per_year, state.market_rate, std_fed, std_reg, sez_rate,
+        t.property_tax.value, z.property_tax_rate.value, years <= z.property_tax_years.value,
+        t.vat.rate.value, z.vat_rate is not None,
+        z.vat_rate.value if z.vat_rate is not None else 0.0,
+    )  # fmt: skip
     rate_reg, prop_rate, relief = tax_relief.apply(
         state, gov, sez, rate_reg, prop_rate, base, capital
     )
-
-    profit_fed = rate_fed * base
-    profit_reg = rate_reg * base
-    prop = np.where(alive, prop_rate * capital / 4.0, 0.0)
-    ndfl = t.personal_income_tax.value * wages
-    ndfl_fed = t.personal_income_tax_progressive.value * wages
-    contrib = ic_rate * wages
-    # VAT on value added (a negative one is refunded, Tax Code art. 176)
-    value_added = np.where(alive, f.output[:n] * f.price[:n] - f.purchases[:n], 0.0)
-    vat = vat_rate * value_added
     net = t.vat.net_share.value
-    std_total = (std_fed + std_reg) * base + t.property_tax.value * capital / 4.0
-    std_total += net * vat_std * value_added
-    actual_std_part = profit_fed + profit_reg + prop + net * vat
-    expenditure = np.where(alive, std_total - actual_std_part, 0.0)
-    sez_exp = float(expenditure[sez].sum())
-
-    tax_firm = profit_fed + profit_reg + prop
+    fed, reg, contrib, vat, sums = _bill(
+        alive, f.kind[:n], sez, f.output[:n], f.price[:n], f.purchases[:n], f.cash[:n],
+        f.loss_quarters[:n], capital, depreciation, profit, base, rate_fed, rate_reg,
+        prop_rate, vat_rate, wages, std_fed, std_reg, t.property_tax.value, t.vat.rate.value,
+        net, t.personal_income_tax.value, t.personal_income_tax_progressive.value,
+        t.insurance_contributions.value, t.insurance_contributions_sme.value,
+    )  # fmt: skip
     f.profit[:n] = profit
-    f.cash[:n] += np.where(alive, profit + depreciation - tax_firm, 0.0)
-    f.loss_quarters[:n] = np.where(alive & (f.cash[:n] < 0), f.loss_quarters[:n] + 1, 0)
-    by_level = dict(
-        zip(
-            TAX_LEVELS,
-            (profit_fed + net * vat + ndfl_fed, profit_reg + prop + ndfl, contrib),
-            strict=True,
-        )
-    )
+    by_level = dict(zip(TAX_LEVELS, (fed, reg, contrib), strict=True))
     return TaxBill(
-        federal=float(by_level["federal"].sum()),
-        regional=float(by_level["regional"].sum()),
-        social_fund=float(by_level["social_fund"].sum()),
-        vat_collected=float(vat.sum()),
-        sez_expenditure=sez_exp,
+        federal=sums[0],
+        regional=sums[1],
+        social_fund=sums[2],
+        vat_collected=sums[3],
+        sez_expenditure=sums[4],
         relief_expenditure=relief,
-        per_firm=by_level["federal"] + by_level["regional"] + by_level["social_fund"],
+        per_firm=fed + reg + contrib,
         by_level=by_level,
         vat=vat,
     )
+
+
+@kernel
+def _rates(
+    alive: np.ndarray,
+    sez: np.ndarray,
+    capacity: np.ndarray,
+    employment: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    pref_rate: np.ndarray,
+    earnings: np.ndarray,
+    wage: float,
+    capital_per_capacity: float,
+    depreciation_rate: float,
+    market_rate: float,
+    std_fed: float,
+    std_reg: float,
+    sez_rate: float,
+    property_rate: float,
+    sez_property_rate: float,
+    sez_property_applies: bool,
+    vat_std: float,
+    has_sez_vat: bool,
+    sez_vat: float,
+) -> tuple:  # pragma: no cover - compiled
+    """Capital, depreciation, profit, taxable base and each firm's tax rates (before relief)."""
+    n = alive.shape[0]
+    capital, depreciation, profit, base = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    rate_fed, rate_reg, prop_rate = np.full(n, std_fed), np.full(n, std_reg), np.empty(n)
+    vat_rate, wages = np.full(n, vat_std), np.empty(n)
+    for i in range(n):
+        wages[i] = wage * employment[i] / 4.0
+        capital[i] = capacity[i] * capital_per_capacity
+        depreciation[i] = capital[i] * depreciation_rate / 4.0
+        interest = (debt_market[i] * market_rate + debt_pref[i] * pref_rate[i]) / 4.0
+        profit[i] = earnings[i] - depreciation[i] - interest if alive[i] else 0.0
+        base[i] = max(profit[i], 0.0)
+        prop_rate[i] = property_rate
+        if sez[i]:
+            rate_fed[i] = 0.0
+            rate_reg[i] = sez_rate
+            if sez_property_applies:
+                prop_rate[i] = sez_property_rate
+            if has_sez_vat:
+                vat_rate[i] = sez_vat
+    return capital, depreciation, profit, base, rate_fed, rate_reg, prop_rate, vat_rate, wages
+
+
+@kernel
+def _bill(
+    alive: np.ndarray,
+    kind: np.ndarray,
+    sez: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    purchases: np.ndarray,
+    cash: np.ndarray,
+    loss_quarters: np.ndarray,
+    capital: np.ndarray,
+    depreciation: np.ndarray,
+    profit: np.ndarray,
+    base: np.ndarray,
+    rate_fed: np.ndarray,
+    rate_reg: np.ndarray,
+    prop_rate: np.ndarray,
+    vat_rate: np.ndarray,
+    wages: np.ndarray,
+    std_fed: float,
+    std_reg: float,
+    property_std: float,
+    vat_std: float,
+    net: float,
+    pit: float,
+    pit_progressive: float,
+    ic_large: float,
+    ic_sme: float,
+) -> tuple:  # pragma: no cover - compiled
+    """Taxes by budget level per firm, cash and loss quarters (in place), and the totals.
+
+    Returns ``(federal, regional, social_fund, vat, sums)`` with ``sums`` = federal, regional
+    and Social Fund revenue, VAT collected and the SEZ tax expenditure.
+    """
+    n = alive.shape[0]
+    fed, reg, contrib, vat = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    sez_exp = np.empty(n)
+    m = 0
+    for i in range(n):
+        profit_fed = rate_fed[i] * base[i]
+        profit_reg = rate_reg[i] * base[i]
+        prop = prop_rate[i] * capital[i] / 4.0 if alive[i] else 0.0
+        ic = ic_large if kind[i] == KIND_LARGE else ic_sme
+        contrib[i] = ic * wages[i]
+        value_added = output[i] * price[i] - purchases[i] if alive[i] else 0.0
+        vat[i] = vat_rate[i] * value_added
+        std_total = (std_fed + std_reg) * base[i] + property_std * capital[i] / 4.0
+        std_total += net * vat_std * value_added
+        actual = profit_fed + profit_reg + prop + net * vat[i]
+        if sez[i]:
+            sez_exp[m] = std_total - actual if alive[i] else 0.0
+            m += 1
+        tax_firm = profit_fed + profit_reg + prop
+        if alive[i]:
+            cash[i] += profit[i] + depreciation[i] - tax_firm
+        else:
+            cash[i] += 0.0
+        loss_quarters[i] = loss_quarters[i] + 1 if alive[i] and cash[i] < 0 else 0
+        fed[i] = profit_fed + net * vat[i] + pit_progressive * wages[i]
+        reg[i] = profit_reg + prop + pit * wages[i]
+    sums = np.array([
+        array_sum(fed), array_sum(reg), array_sum(contrib), array_sum(vat),
+        array_sum(sez_exp[:m]),
+    ])  # fmt: skip
+    return fed, reg, contrib, vat, sums
