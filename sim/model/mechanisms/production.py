@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import LargeEnterprise
+from sim.model.compiled import kernel, power
 from sim.model.state import ROLE_COMPONENT, ROLE_FINAL, State
 
 __all__ = ["learn", "produce_final", "produce_suppliers"]
@@ -45,38 +46,85 @@ def produce_final(state: State) -> None:
 def produce_suppliers(state: State) -> None:
     """Suppliers produce cluster sales plus other-market sales; then everyone learns."""
     s, f, n = state.spec, state.firms, state.firms.n
-    sup = (f.role[:n] == ROLE_COMPONENT) & f.alive[:n]
-    a_eff = state.effective_productivity()
-    cap = np.minimum(a_eff * f.employment[:n] / 4.0, f.capacity[:n])
-    producing = sup & ~state.non_producing()
-    growth = (1 + s.market.demand_growth_per_year) ** 0.25
-    f.other_demand[:n][sup] *= growth
-    other = np.where(
-        producing, np.minimum(f.other_demand[:n], np.maximum(cap - f.sales_cluster[:n], 0)), 0
-    )
-    f.sales_other[:n] = np.where(sup, other * f.price[:n], 0.0)
-    volume = np.where(sup, f.sales_cluster[:n] / np.maximum(f.price[:n], 1e-9) + other, 0.0)
-    f.output[:n][sup] = volume[sup]
-    f.purchases[:n][sup] = s.sourcing.purchases_share_of_output * volume[sup]
-    # Suppliers keep ~15 % spare capacity over what they sold; capacity follows employment.
-    target = 4.0 * 1.15 * volume / np.maximum(a_eff, 1e-9)
-    target = np.maximum(target, 4.0 * f.other_demand[:n] / np.maximum(a_eff, 1e-9))
-    g = s.production.sme_capacity_growth_per_quarter
-    h = s.labour.hiring_rate_per_quarter
-    step = np.clip(target - f.employment[:n], -h * f.employment[:n], g * f.employment[:n])
-    f.employment[:n][producing] = np.maximum(f.employment[:n][producing] + step[producing], 1.0)
-    f.capacity[:n][sup] = np.maximum(f.capacity[:n][sup], a_eff[sup] * f.employment[:n][sup] / 4)
+    _supply(
+        f.role[:n], f.alive[:n], f.born_quarter[:n], f.employment[:n], f.capacity[:n],
+        f.other_demand[:n], f.sales_cluster[:n], f.sales_other[:n], f.price[:n], f.output[:n],
+        f.purchases[:n], state.effective_productivity(), state.quarter,
+        s.sme_demography.non_producing_quarters, (1 + s.market.demand_growth_per_year) ** 0.25,
+        s.sourcing.purchases_share_of_output, s.production.sme_capacity_growth_per_quarter,
+        s.labour.hiring_rate_per_quarter,
+    )  # fmt: skip
     learn(state)
+
+
+@kernel
+def _supply(
+    role: np.ndarray,
+    alive: np.ndarray,
+    born: np.ndarray,
+    employment: np.ndarray,
+    capacity: np.ndarray,
+    other_demand: np.ndarray,
+    sales_cluster: np.ndarray,
+    sales_other: np.ndarray,
+    price: np.ndarray,
+    output: np.ndarray,
+    purchases: np.ndarray,
+    a_eff: np.ndarray,
+    quarter: int,
+    non_producing_quarters: int,
+    growth: float,
+    purchases_share: float,
+    capacity_growth: float,
+    hiring: float,
+) -> None:  # pragma: no cover - compiled
+    """Suppliers' sales, output, purchases, employment and capacity this quarter (in place).
+
+    Suppliers keep ~15 % spare capacity over what they sold; capacity follows employment.
+    """
+    for i in range(role.shape[0]):
+        if not (role[i] == ROLE_COMPONENT and alive[i]):
+            sales_other[i] = 0.0
+            continue
+        producing = quarter - born[i] > non_producing_quarters
+        cap = min(a_eff[i] * employment[i] / 4.0, capacity[i])
+        other_demand[i] *= growth
+        other = min(other_demand[i], max(cap - sales_cluster[i], 0.0)) if producing else 0.0
+        sales_other[i] = other * price[i]
+        volume = sales_cluster[i] / max(price[i], 1e-9) + other
+        output[i] = volume
+        purchases[i] = purchases_share * volume
+        target = 4.0 * 1.15 * volume / max(a_eff[i], 1e-9)
+        target = max(target, 4.0 * other_demand[i] / max(a_eff[i], 1e-9))
+        if producing:
+            step = min(max(target - employment[i], -hiring * employment[i]),
+                       capacity_growth * employment[i])  # fmt: skip
+            employment[i] = max(employment[i] + step, 1.0)
+        capacity[i] = max(capacity[i], a_eff[i] * employment[i] / 4)
 
 
 def learn(state: State) -> None:
     """Learning-by-doing on cumulative output and the exogenous productivity trend."""
     p, f, n = state.spec.production, state.firms, state.firms.n
-    alive = f.alive[:n]
-    new_cum = f.cum_output[:n] + f.output[:n]
-    ratio = np.where(f.cum_output[:n] > 0, new_cum / np.maximum(f.cum_output[:n], 1e-9), 1.0)
-    trend = (1 + p.productivity_trend_per_year) ** 0.25
-    f.productivity[:n] = np.where(
-        alive, f.productivity[:n] * ratio**p.learning_elasticity * trend, f.productivity[:n]
-    )
-    f.cum_output[:n] = new_cum
+    _learn(
+        f.alive[:n], f.cum_output[:n], f.output[:n], f.productivity[:n],
+        p.learning_elasticity, (1 + p.productivity_trend_per_year) ** 0.25,
+    )  # fmt: skip
+
+
+@kernel
+def _learn(
+    alive: np.ndarray,
+    cum_output: np.ndarray,
+    output: np.ndarray,
+    productivity: np.ndarray,
+    elasticity: float,
+    trend: float,
+) -> None:  # pragma: no cover - compiled
+    """``A <- A (Q_cum,t / Q_cum,t-1)^lambda (1 + trend)^(1/4)`` for alive firms (in place)."""
+    for i in range(alive.shape[0]):
+        new_cum = cum_output[i] + output[i]
+        ratio = new_cum / max(cum_output[i], 1e-9) if cum_output[i] > 0 else 1.0
+        if alive[i]:
+            productivity[i] = productivity[i] * power(ratio, elasticity) * trend
+        cum_output[i] = new_cum
