@@ -29,18 +29,47 @@ def produce_final(state: State) -> None:
     s, f, n = state.spec, state.firms, state.firms.n
     fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
     a_eff = state.effective_productivity()
-    lab_cap = a_eff * f.employment[:n] / 4.0
-    y = np.minimum(
-        np.minimum(lab_cap, f.capacity[:n]), f.order_book[:n] / s.market.build_quarters_min
-    )
-    y = np.where(fin, np.maximum(y, 0.0), 0.0)
-    f.output[:n][fin] = y[fin]
-    f.order_book[:n][fin] -= y[fin]
-    desired = np.minimum(f.capacity[:n], f.order_book[:n] / s.market.target_cover_quarters)
+    desired = _produce(
+        fin, a_eff, f.employment[:n], f.capacity[:n], f.order_book[:n], f.output[:n],
+        float(s.market.build_quarters_min), float(s.market.target_cover_quarters),
+    )  # fmt: skip
     target = LargeEnterprise.employment_target(desired, a_eff)
-    h = s.labour.hiring_rate_per_quarter
-    f.employment[:n][fin] += h * (target[fin] - f.employment[:n][fin])
-    f.employment[:n][fin] = np.maximum(f.employment[:n][fin], 1.0)
+    _hire(fin, f.employment[:n], target, s.labour.hiring_rate_per_quarter)
+
+
+@kernel
+def _produce(
+    fin: np.ndarray,
+    a_eff: np.ndarray,
+    employment: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    output: np.ndarray,
+    build_min: float,
+    cover: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Output ``min(A_eff L / 4, K, OB / T_min)`` off the order book (in place); desired output."""
+    n = fin.shape[0]
+    desired = np.empty(n)
+    for i in range(n):
+        if fin[i]:
+            y = min(min(a_eff[i] * employment[i] / 4.0, capacity[i]), order_book[i] / build_min)
+            y = max(y, 0.0)
+            output[i] = y
+            order_book[i] -= y
+        desired[i] = min(capacity[i], order_book[i] / cover)
+    return desired
+
+
+@kernel
+def _hire(
+    fin: np.ndarray, employment: np.ndarray, target: np.ndarray, hiring: float
+) -> None:  # pragma: no cover - compiled
+    """``L += h (L* - L)``, at least one worker, for final producers (in place)."""
+    for i in range(fin.shape[0]):
+        if fin[i]:
+            employment[i] += hiring * (target[i] - employment[i])
+            employment[i] = max(employment[i], 1.0)
 
 
 def produce_suppliers(state: State) -> None:
