@@ -49,6 +49,12 @@ def _maximum(a: float, b: float) -> float:  # pragma: no cover - compiled
 
 
 @kernel
+def _attraction_term(free: float, eff_price: float, beta: float) -> float:  # pragma: no cover
+    """One supplier's term of :func:`attraction`: ``free * max(pe, 1e-9)^(-beta)``."""
+    return free * power(_maximum(eff_price, 1e-9), -beta)
+
+
+@kernel
 def attraction(free: np.ndarray, eff_price: np.ndarray, beta: float) -> float:  # pragma: no cover
     """A supplier group's attraction ``sum_i free_i * pe_i^(-beta)`` (prices floored at 1e-9).
 
@@ -62,7 +68,7 @@ def attraction(free: np.ndarray, eff_price: np.ndarray, beta: float) -> float:  
     """
     terms = np.empty(free.shape[0])
     for i in range(free.shape[0]):
-        terms[i] = free[i] * power(_maximum(eff_price[i], 1e-9), -beta)
+        terms[i] = _attraction_term(free[i], eff_price[i], beta)
     return array_sum(terms)
 
 
@@ -187,7 +193,7 @@ def _source_quarter(
     participant: np.ndarray,
     matched: np.ndarray,
     eligible: np.ndarray,
-    new_supplier: np.ndarray,
+    window: int,
     ok: np.ndarray,
     free_all: np.ndarray,
     output: np.ndarray,
@@ -230,7 +236,8 @@ def _source_quarter(
         participant: Participants (column).
         matched: Suppliers matched with a participant buyer (column).
         eligible: Final producers that may claim the starter-batch subsidy.
-        new_supplier: Suppliers whose deliveries are starter batches.
+        window: :func:`~sim.model.mechanisms.starter_batches.starter_window`: which suppliers'
+            deliveries are starter batches (:func:`~.starter_batches.is_new_supplier`).
         ok: Qualified producing suppliers.
         free_all: Free capacity of every firm for the cluster.
         output: Output (column).
@@ -291,7 +298,8 @@ def _source_quarter(
     members = np.empty((3, n), dtype=np.int64)  # seller group members of the trade, in order
     frees = np.empty((3, n))
     count = np.zeros(3, dtype=np.int64)
-    prices = np.empty(n)
+    terms_part = np.empty((2, n))  # each supplier's attraction for participant buyers
+    terms_out = np.empty((3, n))  # and for the others
     cap_g = np.empty(3)
     a_part = np.empty(2)
     a_out = np.empty(3)
@@ -308,7 +316,11 @@ def _source_quarter(
             any_in_trade = True
             if not free_all[i] > 0:
                 continue
-            g = (0 if new_supplier[i] else 1) if part[i] else 2
+            if part[i]:
+                new = starter_batches.is_new_supplier(first_sale_quarter[i], q, window)
+                g = 0 if new else 1
+            else:
+                g = 2
             members[g, count[g]] = i
             frees[g, count[g]] = free_all[i]
             count[g] += 1
@@ -323,16 +335,20 @@ def _source_quarter(
         prem = 1.0 + premium[k]
         for g in range(3):
             m = count[g]
-            if g < 2:
-                for j in range(m):
-                    i = members[g, j]
-                    u = 0.0 if matched[i] else 1.0
-                    prices[j] = unit_cost[i] / cost0[i] * prem * (1.0 + search_cost * u)
-                a_part[g] = attraction(frees[g, :m], prices[:m], beta)
             for j in range(m):
                 i = members[g, j]
-                prices[j] = unit_cost[i] / cost0[i] * prem * search
-            a_out[g] = attraction(frees[g, :m], prices[:m], beta)
+                base = unit_cost[i] / cost0[i] * prem
+                terms_out[g, j] = _attraction_term(frees[g, j], base * search, beta)
+                if g < 2:
+                    if matched[i]:
+                        terms_part[g, j] = _attraction_term(
+                            frees[g, j], base * (1.0 + search_cost * 0.0), beta
+                        )
+                    else:  # the same price as for the others: base * (1 + search_cost * 1)
+                        terms_part[g, j] = terms_out[g, j]
+            if g < 2:
+                a_part[g] = array_sum(terms_part[g, :m])
+            a_out[g] = array_sum(terms_out[g, :m])
         attr[0, 0], attr[0, 1], attr[0, 2] = a_part[0] * discount, a_part[1], a_out[2]
         attr[1, 0], attr[1, 1], attr[1, 2] = a_part[0], a_part[1], a_out[2]  # participants
         attr[2, 0], attr[2, 1], attr[2, 2] = a_out[0], a_out[1], a_out[2]  # non-participants
@@ -389,7 +405,6 @@ def source(state: State, gov: Government) -> None:
     fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
     # Starter-batch subsidy: who can claim it, at what rate, and which suppliers are new.
     eligible, sb_rate = starter_batches.claimants(state, gov, fin)
-    new_supplier = starter_batches.new_suppliers(state, gov)
     free_all, ok_all = state.supplier_free_capacity_all()
     beta = float(sc.price_sensitivity)
     discount = max(1 - sb_rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
@@ -401,7 +416,7 @@ def source(state: State, gov: Government) -> None:
         f.participant,
         f.matched,
         eligible,
-        new_supplier,
+        starter_batches.starter_window(gov),
         ok_all,
         free_all,
         f.output,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government
+from sim.model.compiled import kernel
 from sim.model.state import ROLE_FINAL, State
 from sim.scenario.schema import StarterBatchSubsidy
 
@@ -23,8 +24,10 @@ __all__ = [
     "claimants",
     "expected_benefit",
     "first_batch_sales",
+    "is_new_supplier",
     "new_suppliers",
     "pay",
+    "starter_window",
 ]
 
 
@@ -40,20 +43,56 @@ def capped(claims: np.ndarray, paid: np.ndarray, sb: StarterBatchSubsidy) -> np.
     return np.minimum(claims, np.maximum(sb.cap_per_applicant_mln_rub.value - paid, 0.0))
 
 
+def starter_window(gov: Government) -> int:
+    """Quarters after its first sale a supplier's deliveries are starter batches; -1 if none.
+
+    ``first_batches_quarters`` of the regime's starter-batch subsidy; -1 without the instrument
+    (no supplier is new: :func:`is_new_supplier`).
+    """
+    regime = gov.regime
+    sb = regime.starter_batch_subsidy if regime is not None else None
+    return -1 if sb is None else int(sb.first_batches_quarters.value)
+
+
+@kernel
+def is_new_supplier(first_sale_quarter: int, quarter: int, window: int) -> bool:  # pragma: no cover
+    """Whether a supplier's deliveries are starter batches now (the rule, one supplier).
+
+    Args:
+        first_sale_quarter: Its first sale to the cluster (-1: not sold yet; -100: established
+            at the start).
+        quarter: The current quarter.
+        window: :func:`starter_window` (-1: no instrument, no supplier is new).
+
+    Returns:
+        True if it has not sold to the cluster yet or is within ``window`` quarters of its
+        first sale, and the instrument exists.
+    """
+    if window < 0:
+        return False
+    first = first_sale_quarter
+    return first == -1 or (first >= 0 and quarter - first < window)
+
+
+@kernel
+def _new_suppliers(
+    first_sale_quarter: np.ndarray, quarter: int, window: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`is_new_supplier` of each firm."""
+    out = np.empty(first_sale_quarter.shape[0], dtype=np.bool_)
+    for i in range(first_sale_quarter.shape[0]):
+        out[i] = is_new_supplier(first_sale_quarter[i], quarter, window)
+    return out
+
+
 def new_suppliers(state: State, gov: Government) -> np.ndarray:
     """Suppliers whose deliveries are starter batches now (none without the instrument).
 
     A supplier that has not sold to the cluster yet, or is within ``first_batches_quarters`` of
-    its first sale.
+    its first sale (:func:`is_new_supplier`).
     """
     f, n = state.firms, state.firms.n
-    regime = gov.regime
-    sb = regime.starter_batch_subsidy if regime is not None else None
-    if sb is None:
-        return np.zeros(n, dtype=bool)
-    first = f.first_sale_quarter[:n]  # -1: not sold yet; -100: established at the start
-    window = sb.first_batches_quarters.value
-    return (first == -1) | ((first >= 0) & (state.quarter - first < window))
+    return _new_suppliers(f.first_sale_quarter[:n], state.quarter, starter_window(gov))
 
 
 def first_batch_sales(state: State, gov: Government) -> np.ndarray:
