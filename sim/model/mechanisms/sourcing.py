@@ -20,6 +20,12 @@ Buyer groups: claimants of the starter-batch subsidy, other participants, non-pa
 Seller groups per trade: new participant suppliers (within their starter-batch window, the
 only purchases the subsidy reimburses), other participant suppliers, and non-participant
 suppliers, all qualified; the rest is bought outside.
+
+The whole stage's arithmetic for a quarter runs in one compiled kernel (:func:`_source_quarter`,
+:mod:`sim.model.compiled`): the same floating-point operations in the same order as numpy
+would do them on the arrays (sums in numpy's pairwise order), so outcomes are bit for bit those
+of the vectorised formulation. The Python side only gathers the firm table's columns and the
+subsidy's claimants and pays the claims.
 """
 
 from __future__ import annotations
@@ -27,19 +33,80 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government
+from sim.model.compiled import array_sum, kernel, power
 from sim.model.mechanisms import starter_batches
 from sim.model.state import ROLE_FINAL, State
 
 __all__ = ["attraction", "group_shares", "group_shares_rows", "source", "spill"]
 
 
-def attraction(free: np.ndarray, eff_price: np.ndarray, beta: float) -> float:
-    """A supplier group's attraction ``sum_i free_i * pe_i^(-beta)`` (prices floored at 1e-9)."""
-    return float(np.multiply(free, np.power(np.maximum(eff_price, 1e-9), -beta)).sum())
+@kernel
+def _maximum(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``np.maximum(a, b)`` of two floats: NaN propagates, ``b`` on a tie (as numpy does)."""
+    if a > b or a != a:
+        return a
+    return b
+
+
+@kernel
+def _attraction_term(free: float, eff_price: float, beta: float) -> float:  # pragma: no cover
+    """One supplier's term of :func:`attraction`: ``free * max(pe, 1e-9)^(-beta)``."""
+    return free * power(_maximum(eff_price, 1e-9), -beta)
+
+
+@kernel
+def attraction(free: np.ndarray, eff_price: np.ndarray, beta: float) -> float:  # pragma: no cover
+    """A supplier group's attraction ``sum_i free_i * pe_i^(-beta)`` (prices floored at 1e-9).
+
+    Args:
+        free: Free capacity of each supplier in the group.
+        eff_price: Each supplier's effective price index for the buyer group.
+        beta: Price sensitivity.
+
+    Returns:
+        The attraction (numpy's pairwise sum of the suppliers' terms).
+    """
+    terms = np.empty(free.shape[0])
+    for i in range(free.shape[0]):
+        terms[i] = _attraction_term(free[i], eff_price[i], beta)
+    return array_sum(terms)
+
+
+@kernel
+def group_shares_rows(
+    demand: np.ndarray, attraction: np.ndarray, outside_attraction: float
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Shares of each buyer group's demand bought from each local seller group (one row each).
+
+    ``w_g = max(A_g, 0) / D`` and ``share_g = w_g / (sum_h w_h + a_O)``; rows with
+    ``demand <= 0`` are zeros.
+
+    Args:
+        demand: Localisable demand of each buyer group in this trade (mln RUB).
+        attraction: Attraction of each local seller group for each buyer group (rows: buyer
+            groups), :func:`attraction`.
+        outside_attraction: Attraction ``a_O`` of outside suppliers (price index 1).
+
+    Returns:
+        Shares, buyer groups x seller groups; each row sums to at most 1.
+    """
+    rows, cols = attraction.shape
+    shares = np.zeros((rows, cols))
+    w = np.empty(cols)
+    for b in range(rows):
+        d = demand[b]
+        if not d > 0:
+            continue
+        for g in range(cols):
+            w[g] = _maximum(attraction[b, g], 0.0) / d
+        den = array_sum(w) + outside_attraction
+        for g in range(cols):
+            shares[b, g] = w[g] / den
+    return shares
 
 
 def group_shares(demand: float, attraction: np.ndarray, outside_attraction: float) -> np.ndarray:
-    """Shares of ``demand`` bought from each local group (the rest goes outside).
+    """Shares of one buyer group's ``demand`` bought from each local group (rest goes outside).
 
     Args:
         demand: Localisable demand of the buyer group in this trade (mln RUB).
@@ -47,157 +114,331 @@ def group_shares(demand: float, attraction: np.ndarray, outside_attraction: floa
         outside_attraction: Attraction ``a_O`` of outside suppliers (price index 1).
 
     Returns:
-        Array of shares, one per local group; their sum is at most 1.
+        Array of shares, one per local group (:func:`group_shares_rows` for one row); their
+        sum is at most 1, all 0 without demand.
     """
-    if demand <= 0:
-        return np.zeros(len(attraction))
-    w = np.maximum(attraction, 0.0) / demand
-    return w / (w.sum() + outside_attraction)
+    attr = np.asarray(attraction, dtype=np.float64).reshape(1, -1)
+    return group_shares_rows(np.array([float(demand)]), attr, float(outside_attraction))[0]
 
 
-def group_shares_rows(
-    demand: np.ndarray, attraction: np.ndarray, outside_attraction: float
-) -> np.ndarray:
-    """:func:`group_shares` for several buyer groups at once (one row per buyer group).
-
-    Row ``b`` equals ``group_shares(demand[b], attraction[b], ...)``: zeros where
-    ``demand[b] <= 0``.
-    """
-    has = demand > 0
-    d = np.where(has, demand, 1.0)[:, None]
-    w = np.maximum(attraction, 0.0) / d
-    shares = w / (w.sum(axis=1, keepdims=True) + outside_attraction)
-    shares[~has] = 0.0
-    return shares
+@kernel
+def _column_sums(x: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``x.sum(axis=0)`` of a C-contiguous 2-D array: rows added in turn, from 0."""
+    rows, cols = x.shape
+    out = np.zeros(cols)
+    for b in range(rows):
+        for g in range(cols):
+            out[g] += x[b, g]
+    return out
 
 
-def spill(bought: np.ndarray, wanted: np.ndarray, cap: np.ndarray, attr: np.ndarray) -> None:
+@kernel
+def spill(
+    bought: np.ndarray, wanted: np.ndarray, cap: np.ndarray, attr: np.ndarray
+) -> None:  # pragma: no cover - compiled
     """Send what rationing left unbought to the other local groups with room, before outside.
 
     ``bought[b, g]`` (already rationed to ``cap``) grows in place: each buyer row's unmet
     demand ``wanted - bought`` goes to the other groups in proportion to their attraction for
     that row, and every group is rationed to its capacity again.
+
+    Args:
+        bought: Purchases by buyer row and seller group, rationed (updated in place).
+        wanted: Purchases the logit asked for, before rationing.
+        cap: Free capacity of each seller group.
+        attr: Attraction of each seller group for each buyer row.
     """
-    unmet = np.maximum(wanted - bought, 0.0).sum(axis=1)
-    if unmet.sum() <= 0:
+    rows, cols = bought.shape
+    unmet = np.empty(rows)
+    row = np.empty(cols)
+    for b in range(rows):
+        for g in range(cols):
+            row[g] = _maximum(wanted[b, g] - bought[b, g], 0.0)
+        unmet[b] = array_sum(row)
+    if array_sum(unmet) <= 0:
         return
-    room = np.maximum(cap - bought.sum(axis=0), 0.0)
-    # A group rationed to its capacity has no room, whatever rounding leaves of it (a full
-    # group must not take a share of the unmet demand that its ~1e-17 of room then caps away).
-    open_ = (wanted.sum(axis=0) < cap) & (room > 1e-12 * np.maximum(cap, 1.0))
-    if not open_.any():
+    sold = _column_sums(bought)
+    asked = _column_sums(wanted)
+    room = np.empty(cols)
+    open_ = np.empty(cols, dtype=np.bool_)
+    any_open = False
+    for g in range(cols):
+        room[g] = _maximum(cap[g] - sold[g], 0.0)
+        # A group rationed to its capacity has no room, whatever rounding leaves of it (a full
+        # group must not take a share of the unmet demand that its ~1e-17 of room caps away).
+        open_[g] = asked[g] < cap[g] and room[g] > 1e-12 * _maximum(cap[g], 1.0)
+        any_open = any_open or open_[g]
+    if not any_open:
         return
-    w = np.where(open_, np.maximum(attr, 0.0), 0.0)
-    norm = w.sum(axis=1, keepdims=True)
-    extra = unmet[:, None] * np.divide(w, norm, out=np.zeros_like(w), where=norm > 0)
-    tot = extra.sum(axis=0)
-    extra *= np.where(tot > room, room / np.maximum(tot, 1e-12), 1.0)
-    bought += extra
+    extra = np.empty((rows, cols))
+    for b in range(rows):
+        for g in range(cols):
+            row[g] = _maximum(attr[b, g], 0.0) if open_[g] else 0.0
+        norm = array_sum(row)
+        for g in range(cols):
+            extra[b, g] = unmet[b] * (row[g] / norm if norm > 0 else 0.0)
+    tot = _column_sums(extra)
+    for g in range(cols):
+        cut = room[g] / _maximum(tot[g], 1e-12) if tot[g] > room[g] else 1.0
+        for b in range(rows):
+            bought[b, g] += extra[b, g] * cut
+
+
+@kernel
+def _source_quarter(
+    n: int,
+    q: int,
+    fin: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+    eligible: np.ndarray,
+    window: int,
+    ok: np.ndarray,
+    free_all: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    unit_cost: np.ndarray,
+    cost0: np.ndarray,
+    trade_of: np.ndarray,
+    premium: np.ndarray,
+    purchase_share: np.ndarray,
+    outside_attraction: np.ndarray,
+    purchases_share_of_output: float,
+    localisable_share: float,
+    beta: float,
+    search_cost: float,
+    discount: float,
+    sb_rate: float,
+    purchases: np.ndarray,
+    sales_cluster: np.ndarray,
+    purchases_local: np.ndarray,
+    purchases_from_part: np.ndarray,
+    purchases_starter: np.ndarray,
+    last_contract_quarter: np.ndarray,
+    first_sale_quarter: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """One quarter of stage 5 on the firm table's columns (written in place; slots ``< n``).
+
+    Buyer groups ``b``: claimants (``eligible``), other participant final producers, other
+    final producers. Per trade ``k``, seller groups ``g`` among its qualified suppliers with free
+    capacity: new participant suppliers, other participants, non-participants. Each trade's
+    purchases follow :func:`group_shares_rows`, are rationed to each group's free capacity and
+    :func:`spill` to groups with room; a group's sales are shared among its suppliers in
+    proportion to their free capacity, a buyer group's purchases among its buyers in proportion
+    to their localisable purchases.
+
+    Args:
+        n: Slots in use in the firm table.
+        q: The current quarter.
+        fin: Alive final producers.
+        alive: Alive firms (column).
+        participant: Participants (column).
+        matched: Suppliers matched with a participant buyer (column).
+        eligible: Final producers that may claim the starter-batch subsidy.
+        window: :func:`~sim.model.mechanisms.starter_batches.starter_window`: which suppliers'
+            deliveries are starter batches (:func:`~.starter_batches.is_new_supplier`).
+        ok: Qualified producing suppliers.
+        free_all: Free capacity of every firm for the cluster.
+        output: Output (column).
+        price: Price index (column).
+        unit_cost: Unit cost (column).
+        cost0: Each supplier's reference unit cost.
+        trade_of: Each firm's trade (column; -1 for none).
+        premium: Local price premium of each trade.
+        purchase_share: Each trade's share of localisable purchases.
+        outside_attraction: Outside suppliers' attraction per trade.
+        purchases_share_of_output: Purchases per rouble of output.
+        localisable_share: Localisable share of purchases.
+        beta: Price sensitivity.
+        search_cost: Search cost of unmatched suppliers (share of price).
+        discount: ``max(1 - sb_rate, 1e-9)^(-beta)``, the claimants' factor on new suppliers.
+        sb_rate: Starter-batch subsidy rate (0 when none can be claimed).
+        purchases: Purchases (column, written for final producers).
+        sales_cluster: Sales to the cluster (column, written).
+        purchases_local: Local purchases (column, written).
+        purchases_from_part: Purchases from participants (column, written).
+        purchases_starter: Purchases of starter batches (column, written).
+        last_contract_quarter: Quarter of the last contract (column, updated).
+        first_sale_quarter: Quarter of the first sale to the cluster (column, updated).
+
+    Returns:
+        Each firm's starter-batch claim (before the caps).
+    """
+    claims = np.zeros(n)
+    part = np.empty(n, dtype=np.bool_)
+    group_of = np.full(n, -1, dtype=np.int64)  # buyer group
+    localisable = np.zeros(n)
+    for i in range(n):
+        sales_cluster[i] = 0.0
+        purchases_local[i] = 0.0
+        purchases_from_part[i] = 0.0
+        purchases_starter[i] = 0.0
+        part[i] = participant[i] and alive[i]
+        if fin[i]:
+            purchases[i] = output[i] * price[i] * purchases_share_of_output
+            localisable[i] = purchases[i] * localisable_share
+            if eligible[i]:
+                group_of[i] = 0
+            elif part[i]:
+                group_of[i] = 1
+            else:
+                group_of[i] = 2
+    # Each buyer group's localisable demand (numpy's sum over its buyers in index order).
+    buf = np.empty(n)
+    demand_all = np.empty(3)
+    for b in range(3):
+        m = 0
+        for i in range(n):
+            if group_of[i] == b:
+                buf[m] = localisable[i]
+                m += 1
+        demand_all[b] = array_sum(buf[:m])
+    search = 1.0 + search_cost
+    members = np.empty((3, n), dtype=np.int64)  # seller group members of the trade, in order
+    frees = np.empty((3, n))
+    count = np.zeros(3, dtype=np.int64)
+    terms_part = np.empty((2, n))  # each supplier's attraction for participant buyers
+    terms_out = np.empty((3, n))  # and for the others
+    cap_g = np.empty(3)
+    a_part = np.empty(2)
+    a_out = np.empty(3)
+    attr = np.empty((3, 3))
+    demand_b = np.empty(3)
+    wanted = np.empty((3, 3))
+    bought = np.empty((3, 3))
+    for k in range(premium.shape[0]):
+        count[:] = 0
+        any_in_trade = False
+        for i in range(n):
+            if not (ok[i] and trade_of[i] == k):
+                continue
+            any_in_trade = True
+            if not free_all[i] > 0:
+                continue
+            if part[i]:
+                new = starter_batches.is_new_supplier(first_sale_quarter[i], q, window)
+                g = 0 if new else 1
+            else:
+                g = 2
+            members[g, count[g]] = i
+            frees[g, count[g]] = free_all[i]
+            count[g] += 1
+        if not any_in_trade:
+            continue
+        for g in range(3):
+            cap_g[g] = array_sum(frees[g, : count[g]])
+        if (cap_g[0] + cap_g[1]) + cap_g[2] <= 0:
+            continue
+        # Each supplier's own effective price; participant buyers pay no search cost to
+        # matched participant suppliers.
+        prem = 1.0 + premium[k]
+        for g in range(3):
+            m = count[g]
+            for j in range(m):
+                i = members[g, j]
+                base = unit_cost[i] / cost0[i] * prem
+                terms_out[g, j] = _attraction_term(frees[g, j], base * search, beta)
+                if g < 2:
+                    if matched[i]:
+                        terms_part[g, j] = _attraction_term(
+                            frees[g, j], base * (1.0 + search_cost * 0.0), beta
+                        )
+                    else:  # the same price as for the others: base * (1 + search_cost * 1)
+                        terms_part[g, j] = terms_out[g, j]
+            if g < 2:
+                a_part[g] = array_sum(terms_part[g, :m])
+            a_out[g] = array_sum(terms_out[g, :m])
+        attr[0, 0], attr[0, 1], attr[0, 2] = a_part[0] * discount, a_part[1], a_out[2]
+        attr[1, 0], attr[1, 1], attr[1, 2] = a_part[0], a_part[1], a_out[2]  # participants
+        attr[2, 0], attr[2, 1], attr[2, 2] = a_out[0], a_out[1], a_out[2]  # non-participants
+        for b in range(3):
+            demand_b[b] = demand_all[b] * purchase_share[k]
+        shares = group_shares_rows(demand_b, attr, outside_attraction[k])
+        for b in range(3):
+            for g in range(3):
+                wanted[b, g] = demand_b[b] * shares[b, g]
+        # Ration each seller group to its free capacity; what it cannot supply goes to the
+        # other local groups with room before it leaves the region.
+        tot = _column_sums(wanted)
+        for g in range(3):
+            cut = cap_g[g] / _maximum(tot[g], 1e-12) if tot[g] > cap_g[g] else 1.0
+            for b in range(3):
+                bought[b, g] = wanted[b, g] * cut
+        spill(bought, wanted, cap_g, attr)
+        for g in range(3):
+            if cap_g[g] > 0:
+                sold = ((0.0 + bought[0, g]) + bought[1, g]) + bought[2, g]  # numpy's sum
+                for j in range(count[g]):
+                    i = members[g, j]
+                    sales_cluster[i] += sold * frees[g, j] / cap_g[g]
+        for i in range(n):
+            b = group_of[i]
+            if b < 0:
+                continue
+            d = demand_b[b]
+            if d <= 0:
+                continue
+            w = localisable[i] * purchase_share[k] / d
+            purchases_local[i] += (((0.0 + bought[b, 0]) + bought[b, 1]) + bought[b, 2]) * w
+            purchases_from_part[i] += (bought[b, 0] + bought[b, 1]) * w
+            purchases_starter[i] += bought[b, 0] * w
+            if b == 0:
+                claims[i] += sb_rate * bought[b, 0] * w
+        # Contracts: participant sellers that sold to participant buyers, and those buyers.
+        if (bought[0, 0] + bought[0, 1]) + (bought[1, 0] + bought[1, 1]) > 0:
+            for g in range(2):
+                for j in range(count[g]):
+                    last_contract_quarter[members[g, j]] = q
+    for i in range(n):
+        if fin[i] and part[i] and purchases_from_part[i] > 0:
+            last_contract_quarter[i] = q
+        if sales_cluster[i] > 0 and first_sale_quarter[i] == -1:  # not sold before
+            first_sale_quarter[i] = q
+    return claims
 
 
 def source(state: State, gov: Government) -> None:
     """Allocate this quarter's purchases; book the starter-batch subsidy; record contracts."""
-    s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
+    s, f, n = state.spec, state.firms, state.firms.n
     sc = s.sourcing
-    alive = f.alive[:n]
-    fin = (f.role[:n] == ROLE_FINAL) & alive
-    purchases = np.where(fin, f.output[:n] * f.price[:n] * sc.purchases_share_of_output, 0.0)
-    localisable = purchases * sc.localisable_share
-
+    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
     # Starter-batch subsidy: who can claim it, at what rate, and which suppliers are new.
     eligible, sb_rate = starter_batches.claimants(state, gov, fin)
-    new_supplier = starter_batches.new_suppliers(state, gov)
-    part = f.participant[:n] & alive
-    buyer_groups = [eligible, fin & part & ~eligible, fin & ~part]
-
-    f.sales_cluster[:n] = 0.0
-    f.purchases_local[:n] = 0.0
-    f.purchases_from_participants[:n] = 0.0
-    f.purchases_starter[:n] = 0.0
-    claims = np.zeros(n)
-    cost0 = state.supplier_cost0[:n]
     free_all, ok_all = state.supplier_free_capacity_all()
-    rel_cost = f.unit_cost[:n] / cost0
-    unmatched_all = ~f.matched[:n]
-    trade_of = f.trade[:n]
-    sales_cluster = f.sales_cluster[:n]
-    purchases_local = f.purchases_local[:n]
-    purchases_from_part = f.purchases_from_participants[:n]
-    purchases_starter = f.purchases_starter[:n]
-    demand_all = np.array([localisable[b].sum() for b in buyer_groups])
-    buyer_weights = [localisable[b] for b in buyer_groups]
-    # The buyer groups are disjoint: each buyer's purchases are summed over the trades in its
-    # group's own arrays (same additions, same order) and written to the table once.
-    buyers = [np.flatnonzero(b) for b in buyer_groups]
-    local_b = [np.zeros(len(b)) for b in buyers]
-    from_part_b = [np.zeros(len(b)) for b in buyers]
-    starter_b = [np.zeros(len(b)) for b in buyers]
-    claims_b = np.zeros(len(buyers[0]))
-    beta = sc.price_sensitivity
-    search = 1 + sc.unmatched_search_cost
+    beta = float(sc.price_sensitivity)
     discount = max(1 - sb_rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
-    for k, trade in enumerate(sc.trades):
-        in_trade = ok_all & (trade_of == k)
-        if not in_trade.any():
-            continue
-        free = np.where(in_trade, free_all, 0.0)
-        pos = free > 0
-        # Seller groups: new participant suppliers (starter batches), other participants,
-        # non-participants.
-        groups = [pos & part & new_supplier, pos & part & ~new_supplier, pos & ~part]
-        frees = [free[g] for g in groups]
-        cap_g = np.array([fr.sum() for fr in frees])
-        if cap_g.sum() <= 0:
-            continue
-        # Each supplier's own effective price; participant buyers pay no search cost to
-        # matched participant suppliers.
-        base = rel_cost * (1 + trade.local_price_premium)
-        a_part = [
-            attraction(frees[g], base[groups[g]] * (1 + sc.unmatched_search_cost
-                                                    * unmatched_all[groups[g]]), beta)
-            for g in (0, 1)
-        ]  # fmt: skip
-        a_out = [attraction(frees[g], base[groups[g]] * search, beta) for g in (0, 1, 2)]
-        attr = np.array(
-            [
-                [a_part[0] * discount, a_part[1], a_out[2]],  # claimants
-                [a_part[0], a_part[1], a_out[2]],  # other participants
-                [a_out[0], a_out[1], a_out[2]],  # non-participants
-            ]
-        )
-        demand_b = demand_all * trade.purchase_share
-        wanted = demand_b[:, None] * group_shares_rows(demand_b, attr, state.outside_attraction[k])
-        # Ration each seller group to its free capacity; what it cannot supply goes to the
-        # other local groups with room before it leaves the region.
-        tot = wanted.sum(axis=0)
-        bought = wanted * np.where(tot > cap_g, cap_g / np.maximum(tot, 1e-12), 1.0)
-        spill(bought, wanted, cap_g, attr)
-        for gi, g in enumerate(groups):
-            if cap_g[gi] > 0:
-                sales_cluster[g] += bought[:, gi].sum() * frees[gi] / cap_g[gi]
-        bought_by_buyer = bought.sum(axis=1)
-        from_part = bought[:, 0] + bought[:, 1]
-        for bi in range(len(buyer_groups)):
-            d = demand_b[bi]
-            if d <= 0:
-                continue
-            w = buyer_weights[bi] * trade.purchase_share / d
-            local_b[bi] += bought_by_buyer[bi] * w
-            from_part_b[bi] += from_part[bi] * w
-            starter_b[bi] += bought[bi, 0] * w
-            if bi == 0:
-                claims_b += sb_rate * bought[bi, 0] * w
-        # Contracts: participant sellers that sold to participant buyers, and those buyers.
-        if from_part[:2].sum() > 0:
-            f.last_contract_quarter[:n][groups[0] | groups[1]] = q
-    for bi, b in enumerate(buyers):
-        purchases_local[b] = local_b[bi]
-        purchases_from_part[b] = from_part_b[bi]
-        purchases_starter[b] = starter_b[bi]
-    claims[buyers[0]] = claims_b
-    buyers_with = fin & part & (f.purchases_from_participants[:n] > 0)
-    f.last_contract_quarter[:n][buyers_with] = q
-    f.purchases[:n] = np.where(fin, purchases, f.purchases[:n])
-    first = (f.sales_cluster[:n] > 0) & (f.first_sale_quarter[:n] == -1)  # not sold before
-    f.first_sale_quarter[:n][first] = q
+    claims = _source_quarter(
+        n,
+        state.quarter,
+        fin,
+        f.alive,
+        f.participant,
+        f.matched,
+        eligible,
+        starter_batches.starter_window(gov),
+        ok_all,
+        free_all,
+        f.output,
+        f.price,
+        f.unit_cost,
+        state.supplier_cost0,
+        f.trade,
+        np.array([t.local_price_premium for t in sc.trades], dtype=np.float64),
+        np.array([t.purchase_share for t in sc.trades], dtype=np.float64),
+        state.outside_attraction,
+        float(sc.purchases_share_of_output),
+        float(sc.localisable_share),
+        beta,
+        float(sc.unmatched_search_cost),
+        float(discount),
+        float(sb_rate),
+        f.purchases,
+        f.sales_cluster,
+        f.purchases_local,
+        f.purchases_from_participants,
+        f.purchases_starter,
+        f.last_contract_quarter,
+        f.first_sale_quarter,
+    )
     starter_batches.pay(state, gov, claims)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government
+from sim.model.compiled import array_sum, kernel
 from sim.model.state import ROLE_FINAL, State
 from sim.scenario.schema import StarterBatchSubsidy
 
@@ -23,8 +24,10 @@ __all__ = [
     "claimants",
     "expected_benefit",
     "first_batch_sales",
+    "is_new_supplier",
     "new_suppliers",
     "pay",
+    "starter_window",
 ]
 
 
@@ -35,25 +38,111 @@ def _paid(gov: Government, n: int) -> np.ndarray:
     return gov.starter_paid[:n]
 
 
+@kernel
+def _capped(claims: np.ndarray, paid: np.ndarray, cap: float) -> np.ndarray:  # pragma: no cover
+    """``min(claims, max(cap - paid, 0))`` element by element, as numpy's minimum and maximum.
+
+    Args:
+        claims: Each applicant's claim.
+        paid: What each applicant has been paid so far.
+        cap: The lifetime cap per applicant.
+
+    Returns:
+        The claims within the cap (NaN propagates; on a tie the second operand, as numpy).
+    """
+    out = np.empty(claims.shape[0])
+    for i in range(claims.shape[0]):
+        room = cap - paid[i]
+        if not (room > 0.0 or room != room):
+            room = 0.0
+        c = claims[i]
+        out[i] = c if (c < room or c != c) else room
+    return out
+
+
 def capped(claims: np.ndarray, paid: np.ndarray, sb: StarterBatchSubsidy) -> np.ndarray:
     """Claims limited to what each applicant's lifetime cap still allows."""
-    return np.minimum(claims, np.maximum(sb.cap_per_applicant_mln_rub.value - paid, 0.0))
+    return _capped(claims, paid, float(sb.cap_per_applicant_mln_rub.value))
+
+
+@kernel
+def _pay(
+    claims: np.ndarray, paid: np.ndarray, cash: np.ndarray, cap: float, budget: float
+) -> float:  # pragma: no cover - compiled
+    """Pay the claims within each applicant's cap and the budget; return the total paid.
+
+    Args:
+        claims: Each firm's claim this quarter.
+        paid: What each firm has been paid so far (updated in place).
+        cash: Each firm's cash (updated in place).
+        cap: The lifetime cap per applicant.
+        budget: What is left of the year's budget.
+
+    Returns:
+        The total paid (numpy's sum of the payments).
+    """
+    pay = _capped(claims, paid, cap)
+    total = array_sum(pay)
+    if total > budget:
+        scale = budget / total
+        for i in range(pay.shape[0]):
+            pay[i] *= scale
+    for i in range(pay.shape[0]):
+        paid[i] += pay[i]
+        cash[i] += pay[i]
+    return array_sum(pay)
+
+
+def starter_window(gov: Government) -> int:
+    """Quarters after its first sale a supplier's deliveries are starter batches; -1 if none.
+
+    ``first_batches_quarters`` of the regime's starter-batch subsidy; -1 without the instrument
+    (no supplier is new: :func:`is_new_supplier`).
+    """
+    regime = gov.regime
+    sb = regime.starter_batch_subsidy if regime is not None else None
+    return -1 if sb is None else int(sb.first_batches_quarters.value)
+
+
+@kernel
+def is_new_supplier(first_sale_quarter: int, quarter: int, window: int) -> bool:  # pragma: no cover
+    """Whether a supplier's deliveries are starter batches now (the rule, one supplier).
+
+    Args:
+        first_sale_quarter: Its first sale to the cluster (-1: not sold yet; -100: established
+            at the start).
+        quarter: The current quarter.
+        window: :func:`starter_window` (-1: no instrument, no supplier is new).
+
+    Returns:
+        True if it has not sold to the cluster yet or is within ``window`` quarters of its
+        first sale, and the instrument exists.
+    """
+    if window < 0:
+        return False
+    first = first_sale_quarter
+    return first == -1 or (first >= 0 and quarter - first < window)
+
+
+@kernel
+def _new_suppliers(
+    first_sale_quarter: np.ndarray, quarter: int, window: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`is_new_supplier` of each firm."""
+    out = np.empty(first_sale_quarter.shape[0], dtype=np.bool_)
+    for i in range(first_sale_quarter.shape[0]):
+        out[i] = is_new_supplier(first_sale_quarter[i], quarter, window)
+    return out
 
 
 def new_suppliers(state: State, gov: Government) -> np.ndarray:
     """Suppliers whose deliveries are starter batches now (none without the instrument).
 
     A supplier that has not sold to the cluster yet, or is within ``first_batches_quarters`` of
-    its first sale.
+    its first sale (:func:`is_new_supplier`).
     """
     f, n = state.firms, state.firms.n
-    regime = gov.regime
-    sb = regime.starter_batch_subsidy if regime is not None else None
-    if sb is None:
-        return np.zeros(n, dtype=bool)
-    first = f.first_sale_quarter[:n]  # -1: not sold yet; -100: established at the start
-    window = sb.first_batches_quarters.value
-    return (first == -1) | ((first >= 0) & (state.quarter - first < window))
+    return _new_suppliers(f.first_sale_quarter[:n], state.quarter, starter_window(gov))
 
 
 def first_batch_sales(state: State, gov: Government) -> np.ndarray:
@@ -116,13 +205,9 @@ def pay(state: State, gov: Government, claims: np.ndarray) -> None:
     if sb is None or claims.sum() <= 0:
         return
     f, n, q = state.firms, state.firms.n, state.quarter
-    claims = capped(claims, _paid(gov, n), sb)
     budget = gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, q)
-    if claims.sum() > budget:
-        claims *= budget / claims.sum()
-    gov.starter_paid[:n] += claims
-    f.cash[:n] += claims
-    total = float(claims.sum())
+    cap = float(sb.cap_per_applicant_mln_rub.value)
+    total = _pay(claims, _paid(gov, n), f.cash[:n], cap, float(budget))
     gov.book("starter_batch", total, q)
     state.ledger.book_cost("starter_batch", sb.budget_level, total)
     state.ledger.paid_to_firms += total
