@@ -311,17 +311,20 @@ class State:
         return np.where(fin, f.output[:n] * s.purchases_share_of_output * s.localisable_share, 0)
 
     def supplier_free_capacity_all(self) -> tuple[np.ndarray, np.ndarray]:
-        """Free capacity of every firm and the mask of qualified producing suppliers (any trade)."""
+        """Free capacity of every firm and the mask of qualified producing suppliers (any trade).
+
+        Free capacity ``min(K, A_eff L / 4) * (1 - other-market share)``; qualified producing
+        suppliers are alive component makers at or above the qualification threshold that are
+        past their non-producing quarters.
+        """
         s, f, n = self.spec, self.firms, self.firms.n
-        ok = (
-            f.alive[:n]
-            & (f.role[:n] == ROLE_COMPONENT)
-            & (f.qualification[:n] >= s.sourcing.qualification_threshold)
-            & ~self.non_producing()
-        )
-        cap = np.minimum(f.capacity[:n], self.labour_capacity())
-        free = cap * (1 - s.production.sme_other_market_share_of_capacity)
-        return free, ok
+        p = s.production
+        return _supplier_free_capacity(
+            f.productivity, f.employment, f.alive, f.participant, f.capacity, f.role,
+            f.qualification, f.born_quarter, n, self.agglo_base, p.agglomeration_elasticity.value,
+            p.outsider_spillover_factor, s.sourcing.qualification_threshold, self.quarter,
+            s.sme_demography.non_producing_quarters, p.sme_other_market_share_of_capacity,
+        )  # fmt: skip
 
     def supplier_free_capacity(self, k: int) -> np.ndarray:
         """Capacity each qualified supplier of trade ``k`` offers the cluster (0 for others)."""
@@ -437,3 +440,40 @@ def _delivery(
         rate = max(min(capacity[i], eff[j] * employment[i] / 4.0), 1e-9)
         out[j] = build_min + order_book[i] / rate
     return out
+
+
+@kernel
+def _supplier_free_capacity(
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    role: np.ndarray,
+    qualification: np.ndarray,
+    born: np.ndarray,
+    n: int,
+    agglo_base: float,
+    elasticity: float,
+    outsider: float,
+    threshold: float,
+    quarter: int,
+    non_producing_quarters: int,
+    other_share: float,
+) -> tuple:  # pragma: no cover - compiled
+    """:meth:`State.supplier_free_capacity_all`: (free capacity, qualified producing mask)."""
+    eff = _effective_productivity(
+        productivity, employment, alive, participant, n, np.arange(n), agglo_base, elasticity,
+        outsider,
+    )  # fmt: skip
+    free = np.empty(n)
+    ok = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        ok[i] = (
+            alive[i]
+            and role[i] == ROLE_COMPONENT
+            and qualification[i] >= threshold
+            and not quarter - born[i] <= non_producing_quarters
+        )
+        free[i] = min(capacity[i], eff[i] * employment[i] / 4.0) * (1 - other_share)
+    return free, ok
