@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import SME
-from sim.model.compiled import kernel
+from sim.model.compiled import kernel, power
 from sim.model.population import Population
 from sim.model.state import KIND_SME, State
 
@@ -46,6 +46,28 @@ def _smes_by_trade(
     return sme, sales, counts
 
 
+@kernel
+def _entry_means(
+    sales: np.ndarray,
+    sales0: np.ndarray,
+    count0: np.ndarray,
+    rate_per_quarter: float,
+    sensitivity: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``lambda_k = rate / 4 * n_k0 * g_k ** eta``, ``g_k = min((S_k+ + 1) / (S_k0 + 1), 3)``.
+
+    The demand growth entrepreneurs see is smoothed by 1 mln RUB and capped at 3x.
+    """
+    lam = np.empty(sales.shape[0])
+    for k in range(sales.shape[0]):
+        s = sales[k]
+        s = s if not s < 0.0 else 0.0  # np.maximum(s, 0.0)
+        g = (s + 1.0) / (sales0[k] + 1.0)
+        g = g if not g > _MAX_GROWTH else _MAX_GROWTH  # np.minimum(g, 3.0)
+        lam[k] = rate_per_quarter * count0[k] * power(g, sensitivity)
+    return lam
+
+
 def entry_exit(state: State, population: Population, rng: np.random.Generator) -> None:
     """Apply exits, then entries, for this quarter."""
     s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
@@ -56,9 +78,13 @@ def entry_exit(state: State, population: Population, rng: np.random.Generator) -
     if state.local_sales0 is None:
         state.local_sales0 = np.maximum(sales, 0.0)
         state.sme_count0 = counts.astype(float)
-    # Demand growth seen by entrepreneurs, smoothed by 1 mln RUB and capped at 3x.
-    growth = np.minimum((np.maximum(sales, 0.0) + 1.0) / (state.local_sales0 + 1.0), _MAX_GROWTH)
-    lam = d.entry_rate_per_year / 4.0 * state.sme_count0 * growth**d.entry_demand_sensitivity
+    lam = _entry_means(
+        sales,
+        state.local_sales0,
+        state.sme_count0,
+        d.entry_rate_per_year / 4.0,
+        float(d.entry_demand_sensitivity),
+    )
     new = rng.poisson(lam)
 
     gone = np.flatnonzero(sme & SME.exits(f.loss_quarters[:n], d.exit_after_loss_quarters))

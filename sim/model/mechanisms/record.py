@@ -7,6 +7,8 @@ committed cost of the regime is a stock at the end of the quarter (docs/model.md
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.model.agents import Government
@@ -152,6 +154,14 @@ def _firm_figures(
     return out
 
 
+def _mean_of_few(values: list[float]) -> float:
+    """``np.mean(values)`` of fewer than eight floats: numpy adds them in order to 0.0."""
+    total = 0.0
+    for v in values:
+        total += v
+    return float(total / len(values))
+
+
 def committed_cost(state: State, gov: Government) -> dict[str, float]:
     """What the regime has committed and falls due after this quarter, by budget level.
 
@@ -208,7 +218,7 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     )
     order_book = x[_AT["order_book"]]
     cover = order_book / (4.0 * fin_out) if produced else np.nan
-    share_hist = [h for h in state.market_share_hist[-4:] if not np.isnan(h)]
+    share_hist = [h for h in state.market_share_hist[-4:] if not math.isnan(h)]
     roster = state.roster()
     costs = {
         i: led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
@@ -230,7 +240,7 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
         "smes_in_chains": x[_AT["in_chain"]],
         "smes_alive": x[_AT["smes"]],
         "unit_cost_index": uc / state.rival_cost,
-        "market_share": float(np.mean(share_hist)) if share_hist else np.nan,
+        "market_share": _mean_of_few(share_hist) if share_hist else np.nan,
         "new_orders": state.new_orders,
         "order_book": order_book,
         "investment": led.investment,
