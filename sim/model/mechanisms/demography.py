@@ -94,11 +94,13 @@ def entry_exit(state: State, population: Population, rng: np.random.Generator) -
     state.exited = gone
     state.exits_this_quarter = int(gone.size)
 
-    entered = False
-    for k, m in enumerate(new.tolist()):
-        gi = state.entry_group.get(state.trades[k])
-        if gi is None or m == 0:
-            continue
+    entering = [
+        (k, m, gi)
+        for k, m in enumerate(new.tolist())
+        if m > 0 and (gi := state.entry_group.get(state.trades[k])) is not None
+    ]
+    last = slice(0, 0)
+    for j, (k, m, gi) in enumerate(entering):
         sl = population.add(rng, m, gi)
         f.born_quarter[sl] = q
         f.last_contract_quarter[sl] = -100
@@ -106,14 +108,18 @@ def entry_exit(state: State, population: Population, rng: np.random.Generator) -
         f.matched[sl] = False
         f.order_book[sl] = 0.0
         f.output[sl] = 0.0  # not producing yet
+        f.price[sl] = 1 + s.sourcing.trades[k].local_price_premium
         size = state.supplier_cost0.size
         if f.n > size:  # room for the entrants' slots, grown by doubling (read as [:n])
             grown = np.ones(max(f.n, 2 * size))
             grown[:size] = state.supplier_cost0
             state.supplier_cost0 = grown
-        # The entrants' reference cost at entry (the whole table is recomputed once below).
-        state.supplier_cost0[sl] = state.unit_costs(sl)
-        f.price[sl] = 1 + s.sourcing.trades[k].local_price_premium
-        entered = True
-    if entered:
+        # The entrants' reference cost: their unit cost at entry, with the firms entered so far.
+        # Those of the last trade enter last: theirs is in the table recomputed below.
+        if j < len(entering) - 1:
+            state.supplier_cost0[sl] = state.unit_costs(sl)
+        else:
+            last = sl
+    if entering:
         state.update_costs()
+        state.supplier_cost0[last] = f.unit_cost[last]
