@@ -3,6 +3,14 @@
 :class:`Population` owns the firm agents (one :class:`~sim.model.agents.Firm` per slot of the
 firm table) and is the only place that adds or removes firms, at initialisation and when SMEs
 enter or exit (docs/model.md 5.1 and 7.17).
+
+Drawing a group's firms (:meth:`Population.fill`) takes one block of standard normals from the
+generator and turns it into the firms' columns in one compiled loop (:func:`_fill_columns`).
+The block holds, in this order, the employment, productivity and qualification draws (each a
+lognormal, ``exp(mu + sigma * z)``; none when the group's coefficient of variation is 0) and the
+tastes (``0 + sd * z``): the same numbers, in the same order, as drawing each column with
+``rng.lognormal``/``rng.normal``, which compute exactly these expressions from the same stream
+of standard normals (:mod:`sim.model.distributions`).
 """
 
 from __future__ import annotations
@@ -11,10 +19,99 @@ import mesa
 import numpy as np
 
 from sim.model.agents import SME, Firm, LargeEnterprise
-from sim.model.distributions import lognormal
+from sim.model.compiled import kernel
+from sim.model.distributions import lognormal_params
 from sim.model.state import KIND_LARGE, KIND_SME, ROLE_COMPONENT, ROLE_FINAL, State
 
 __all__ = ["Population"]
+
+# Layout of a group's drawing parameters (``Population._group_params``): for each lognormal
+# column (employment, productivity, qualification) whether it is drawn, mu, sigma and the
+# value when not drawn (the mean); then the scalars of the derived columns.
+_DRAWN, _MU, _SIGMA, _MEAN = 0, 1, 2, 3
+_EMPLOYMENT, _PRODUCTIVITY, _QUALIFICATION = 0, 4, 8
+_TASTE_SD, _HEADROOM, _CASH, _OTHER, _ORDER_BOOK, _COMPONENT, _KIND, _ROLE, _TRADE = range(12, 21)
+_N_PARAMS = 21
+
+
+@kernel
+def _lognormal_column(
+    p: np.ndarray, at: int, z: np.ndarray, k: int, n: int, out: np.ndarray
+) -> int:  # pragma: no cover - compiled
+    """Write one lognormal column (``exp(mu + sigma * z)`` or the mean); return the next ``k``."""
+    if p[at + _DRAWN] == 0.0:
+        for i in range(n):
+            out[i] = p[at + _MEAN]
+        return k
+    mu, sigma = p[at + _MU], p[at + _SIGMA]
+    for i in range(n):
+        out[i] = np.exp(mu + sigma * z[k + i])
+    return k + n
+
+
+@kernel
+def _fill_columns(
+    p: np.ndarray,
+    z: np.ndarray,
+    lo: int,
+    n: int,
+    gi: int,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    role: np.ndarray,
+    trade: np.ndarray,
+    group: np.ndarray,
+    employment: np.ndarray,
+    productivity: np.ndarray,
+    qualification: np.ndarray,
+    capacity: np.ndarray,
+    output: np.ndarray,
+    cum_output: np.ndarray,
+    cash: np.ndarray,
+    taste: np.ndarray,
+    other_demand: np.ndarray,
+    order_book: np.ndarray,
+    price: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """A group's ``n`` new firms in slots ``lo..lo+n-1`` from the standard normals ``z``."""
+    draw = np.empty(n)
+    k = _lognormal_column(p, _EMPLOYMENT, z, 0, n, draw)
+    for i in range(n):
+        x = draw[i]
+        employment[lo + i] = x if (x > 1.0 or x != x) else 1.0  # np.maximum(1.0, x)
+    k = _lognormal_column(p, _PRODUCTIVITY, z, k, n, draw)
+    for i in range(n):
+        productivity[lo + i] = draw[i]
+    k = _lognormal_column(p, _QUALIFICATION, z, k, n, draw)
+    component = p[_COMPONENT] != 0.0
+    for i in range(n):
+        x = draw[i]
+        if component:  # np.clip(x, 0.0, 1.0)
+            if x < 0.0:
+                x = 0.0
+            if x > 1.0:
+                x = 1.0
+        else:
+            x = 1.0
+        qualification[lo + i] = x
+    sd, headroom, cash_q = p[_TASTE_SD], p[_HEADROOM], p[_CASH]
+    other, book = p[_OTHER], p[_ORDER_BOOK]
+    for i in range(n):
+        j = lo + i
+        alive[j] = True
+        kind[j] = int(p[_KIND])
+        role[j] = int(p[_ROLE])
+        trade[j] = int(p[_TRADE])
+        group[j] = gi
+        base = productivity[j] * employment[j] / 4.0
+        capacity[j] = base * headroom
+        output[j] = base
+        cum_output[j] = 8.0 * base
+        cash[j] = cash_q * base
+        taste[j] = 0.0 + sd * z[k + i]
+        other_demand[j] = other * base if component else 0.0
+        order_book[j] = book * base if p[_ROLE] == ROLE_FINAL else 0.0
+        price[j] = 1.0
 
 
 class Population:
@@ -32,14 +129,16 @@ class Population:
         self.model = model
         self.state = state
         self.agents: list[Firm] = []
+        self._params: dict[int, tuple[np.ndarray, int]] = {}
 
     def populate(self, rng: np.random.Generator) -> None:
         """Draw every firm group of the scenario (initialisation, docs/model.md 5.1)."""
         st = self.state
         s, f = st.spec, st.firms
         for gi, g in enumerate(s.firm_groups):
+            lo = f.n
             idx = f.add(g.count)
-            self.fill(rng, idx, gi)
+            self.fill(rng, lo, g.count, gi)
             if g.kind == "sme" and g.trade not in st.entry_group:
                 st.entry_group[g.trade] = gi
             n_part = round(g.initial_participant_share * g.count)
@@ -55,9 +154,10 @@ class Population:
 
     def add(self, rng: np.random.Generator, count: int, gi: int) -> slice:
         """Add ``count`` firms drawn from group ``gi``; return their (contiguous) slots."""
-        idx = self.state.firms.add(count)
-        self.fill(rng, idx, gi)
-        return slice(int(idx[0]), int(idx[-1]) + 1)
+        lo = self.state.firms.n
+        self.state.firms.add(count)
+        self.fill(rng, lo, count, gi)
+        return slice(lo, lo + count)
 
     def remove(self, idx: np.ndarray) -> None:
         """Close the firms ``idx``: not alive, not participants; their agents are removed."""
@@ -68,42 +168,57 @@ class Population:
         for i in idx.tolist():
             self.agents[i].remove()
 
-    def fill(self, rng: np.random.Generator, idx: np.ndarray, gi: int) -> None:
-        """Draw a group's firms from its distributions into slots ``idx``; create their agents."""
-        st = self.state
-        s, f = st.spec, st.firms
-        g = s.firm_groups[gi]
-        n = len(idx)
-        agent_idx = idx.tolist()
-        if n and agent_idx[-1] - agent_idx[0] == n - 1:
-            idx = slice(agent_idx[0], agent_idx[-1] + 1)  # new slots are contiguous: cheaper
-        f.alive[idx] = True
-        f.kind[idx] = KIND_LARGE if g.kind == "large" else KIND_SME
-        f.role[idx] = ROLE_FINAL if g.role == "final" else ROLE_COMPONENT
-        f.trade[idx] = st.trades.index(g.trade) if g.trade else -1
-        f.group[idx] = gi
-        f.employment[idx] = np.maximum(1.0, lognormal(rng, g.employment.mean, g.employment.cv, n))
-        f.productivity[idx] = lognormal(
-            rng,
-            g.productivity_mln_rub_per_worker_year.mean,
-            g.productivity_mln_rub_per_worker_year.cv,
-            n,
-        )
-        q = lognormal(rng, g.qualification.mean, g.qualification.cv, n)
-        f.qualification[idx] = np.clip(q, 0.0, 1.0) if g.role == "component" else 1.0
-        base = f.productivity[idx] * f.employment[idx] / 4.0
-        f.capacity[idx] = base * (1.0 + g.capacity_headroom)
-        f.output[idx] = base
-        f.cum_output[idx] = 8.0 * base
-        f.cash[idx] = g.cash_quarters_of_revenue * base
-        f.taste[idx] = rng.normal(0.0, s.membership.heterogeneity_sd, n) if n else 0.0
-        f.other_demand[idx] = (
-            s.production.sme_other_market_share_of_capacity * base if g.role == "component" else 0
-        )
-        f.order_book[idx] = (
-            4.0 * s.market.initial_order_book_years * base if g.role == "final" else 0
-        )
-        f.price[idx] = 1.0
+    def fill(self, rng: np.random.Generator, lo: int, n: int, gi: int) -> None:
+        """Draw ``n`` firms of group ``gi`` into the slots ``lo..lo+n-1``; create their agents.
+
+        Employment ``max(1, lognormal)``, productivity and qualification lognormal (clipped to
+        ``[0, 1]`` for component makers, 1 for final producers), tastes normal; capacity, output,
+        cash, other demand and order book follow from quarterly labour output (docs/model.md 5.1).
+        """
+        if n <= 0:
+            return
+        st, f = self.state, self.state.firms
+        p, blocks = self._group_params(gi)
+        z = rng.standard_normal(blocks * n)
+        _fill_columns(
+            p, z, lo, n, gi, f.alive, f.kind, f.role, f.trade, f.group,
+            f.employment, f.productivity, f.qualification, f.capacity, f.output, f.cum_output,
+            f.cash, f.taste, f.other_demand, f.order_book, f.price,
+        )  # fmt: skip
+        g = st.spec.firm_groups[gi]
         cls = LargeEnterprise if g.kind == "large" else SME
-        agents = cls.create_agents(self.model, n, idx=agent_idx, group=g.name, state=st)
-        self.agents.extend(agents.to_list())
+        model, name = self.model, g.name
+        self.agents.extend([cls(model, i, name, st) for i in range(lo, lo + n)])
+
+    def _group_params(self, gi: int) -> tuple[np.ndarray, int]:
+        """Group ``gi``'s drawing parameters (layout above) and standard normals per firm."""
+        cached = self._params.get(gi)
+        if cached is not None:
+            return cached
+        st = self.state
+        s = st.spec
+        g = s.firm_groups[gi]
+        p = np.zeros(_N_PARAMS)
+        blocks = 1  # the taste
+        for at, dist in (
+            (_EMPLOYMENT, g.employment),
+            (_PRODUCTIVITY, g.productivity_mln_rub_per_worker_year),
+            (_QUALIFICATION, g.qualification),
+        ):
+            p[at + _MEAN] = dist.mean
+            if dist.cv > 0:
+                p[at + _DRAWN] = 1.0
+                p[at + _MU], p[at + _SIGMA] = lognormal_params(dist.mean, dist.cv)
+                blocks += 1
+        component, final = g.role == "component", g.role == "final"
+        p[_TASTE_SD] = s.membership.heterogeneity_sd
+        p[_HEADROOM] = 1.0 + g.capacity_headroom
+        p[_CASH] = g.cash_quarters_of_revenue
+        p[_OTHER] = s.production.sme_other_market_share_of_capacity if component else 0.0
+        p[_ORDER_BOOK] = 4.0 * s.market.initial_order_book_years if final else 0.0
+        p[_COMPONENT] = 1.0 if component else 0.0
+        p[_KIND] = KIND_LARGE if g.kind == "large" else KIND_SME
+        p[_ROLE] = ROLE_FINAL if final else ROLE_COMPONENT
+        p[_TRADE] = st.trades.index(g.trade) if g.trade else -1
+        self._params[gi] = (p, blocks)
+        return p, blocks

@@ -7,14 +7,159 @@ committed cost of the regime is a stock at the end of the quarter (docs/model.md
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.model.agents import Government
+from sim.model.compiled import array_sum, kernel
 from sim.model.ledger import LEVELS
 from sim.model.mechanisms import financing, joint_projects, tax_relief
 from sim.model.state import KIND_LARGE, KIND_SME, ROLE_COMPONENT, ROLE_FINAL, State
 
 __all__ = ["committed_cost", "record_outcomes"]
+
+# The firm-table figures of a quarter (:func:`_firm_figures`), by position.
+_FIGURES = (
+    "output",  # volume of alive firms (and those that closed this quarter)
+    "employment",  # workers of alive firms
+    "intra",  # sales to the cluster at constant prices
+    "purchases",  # the yards' purchases
+    "fin_output",  # the yards' volume
+    "unit_cost_x_output",  # sum of unit cost x volume over the yards
+    "revenue",  # sum of price x volume over the yards
+    "capacity",  # capacity of the alive yards
+    "order_book",  # the yards' order book
+    "in_chain",  # SMEs qualified and selling to the cluster
+    "smes",  # SMEs
+    "participants",
+    "large_employment",
+    "large_output",
+    "sme_output",
+    "local_purchases",  # the yards' purchases from local firms
+    "supplier_purchases",  # the suppliers' own purchases
+    "loans",  # market and preferential debt outstanding
+)
+_AT = {name: i for i, name in enumerate(_FIGURES)}
+
+
+@kernel
+def _masked_sum(values: np.ndarray, mask: np.ndarray, buf: np.ndarray) -> float:  # pragma: no cover
+    """``values[mask].sum()``: the selected values in slot order, summed as numpy sums."""
+    k = 0
+    for i in range(mask.shape[0]):
+        if mask[i]:
+            buf[k] = values[i]
+            k += 1
+    return array_sum(buf[:k])
+
+
+@kernel
+def _yard_delivery(
+    alive: np.ndarray, role: np.ndarray, delivery: np.ndarray, capacity: np.ndarray
+) -> float:  # pragma: no cover - compiled
+    """Sum of delivery time x capacity over the alive yards (``np.average``'s numerator)."""
+    buf = np.empty(alive.shape[0])
+    k = 0
+    for i in range(alive.shape[0]):
+        if alive[i] and role[i] == ROLE_FINAL:
+            buf[k] = delivery[i] * capacity[i]
+            k += 1
+    return array_sum(buf[:k])
+
+
+@kernel
+def _firm_figures(
+    alive_now: np.ndarray,
+    exited: np.ndarray,
+    kind: np.ndarray,
+    role: np.ndarray,
+    participant: np.ndarray,
+    output: np.ndarray,
+    employment: np.ndarray,
+    sales_cluster: np.ndarray,
+    price: np.ndarray,
+    purchases: np.ndarray,
+    purchases_local: np.ndarray,
+    unit_cost: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    qualification: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    threshold: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """The sums and counts of :data:`_FIGURES` over the firm table, each as numpy sums it.
+
+    A firm that closed this quarter (``exited``) counts as alive except for employment and the
+    yards' capacity (its workers have left; it takes no orders).
+    """
+    n = alive_now.shape[0]
+    alive = alive_now.copy()
+    for i in exited:
+        alive[i] = True
+    large = np.empty(n, dtype=np.bool_)
+    sme = np.empty(n, dtype=np.bool_)
+    fin = np.empty(n, dtype=np.bool_)
+    sup = np.empty(n, dtype=np.bool_)
+    yards = np.empty(n, dtype=np.bool_)
+    intra = np.empty(n)
+    debt = np.empty(n)
+    for i in range(n):
+        large[i] = alive[i] and kind[i] == KIND_LARGE
+        sme[i] = alive[i] and kind[i] == KIND_SME
+        fin[i] = alive[i] and role[i] == ROLE_FINAL
+        sup[i] = alive[i] and role[i] == ROLE_COMPONENT
+        yards[i] = fin[i] and alive_now[i]
+        p = price[i]
+        intra[i] = sales_cluster[i] / (p if not p < 1e-9 else 1e-9)  # np.maximum(p, 1e-9)
+        debt[i] = debt_market[i] + debt_pref[i]
+    buf = np.empty(n)
+    out = np.zeros(len(_FIGURES))
+    out[0] = _masked_sum(output, alive, buf)
+    out[1] = _masked_sum(employment, alive_now, buf)
+    out[2] = _masked_sum(intra, alive, buf)
+    out[3] = _masked_sum(purchases, fin, buf)
+    out[4] = _masked_sum(output, fin, buf)
+    # np.average(x[fin], weights=output[fin]) = sum(x * w) / sum(w), and the revenue
+    k = 0
+    for i in range(n):
+        if fin[i]:
+            buf[k] = unit_cost[i] * output[i]
+            k += 1
+    out[5] = array_sum(buf[:k])
+    k = 0
+    for i in range(n):
+        if fin[i]:
+            buf[k] = output[i] * price[i]
+            k += 1
+    out[6] = array_sum(buf[:k])
+    out[7] = _masked_sum(capacity, yards, buf)
+    out[8] = _masked_sum(order_book, fin, buf)
+    in_chain = smes = participants = 0
+    for i in range(n):
+        if sme[i]:
+            smes += 1
+            if qualification[i] >= threshold and sales_cluster[i] > 0:
+                in_chain += 1
+        if alive[i] and participant[i]:
+            participants += 1
+    out[9], out[10], out[11] = in_chain, smes, participants
+    out[12] = _masked_sum(employment, large, buf)
+    out[13] = _masked_sum(output, large, buf)
+    out[14] = _masked_sum(output, sme, buf)
+    out[15] = _masked_sum(purchases_local, fin, buf)
+    out[16] = _masked_sum(purchases, sup, buf)
+    out[17] = _masked_sum(debt, alive, buf)
+    return out
+
+
+def _mean_of_few(values: list[float]) -> float:
+    """``np.mean(values)`` of fewer than eight floats: numpy adds them in order to 0.0."""
+    total = 0.0
+    for v in values:
+        total += v
+    return float(total / len(values))
 
 
 def committed_cost(state: State, gov: Government) -> dict[str, float]:
@@ -40,67 +185,66 @@ def committed_cost(state: State, gov: Government) -> dict[str, float]:
 def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     """Return ``{outcome: value}`` for the current quarter."""
     f, n, led, s = state.firms, state.firms.n, state.ledger, state.spec
-    alive = f.alive[:n].copy()
-    alive[state.exited] = True  # firms that closed at the end of this quarter produced in it
-    large = alive & (f.kind[:n] == KIND_LARGE)
-    sme = alive & (f.kind[:n] == KIND_SME)
-    fin = alive & (f.role[:n] == ROLE_FINAL)
-    sup = alive & (f.role[:n] == ROLE_COMPONENT)
-    volume = f.output[:n]  # output at constant base-year prices
-    output = float(volume[alive].sum())
-    emp = float(f.employment[:n][f.alive[:n]].sum())
+    x = _firm_figures(
+        f.alive[:n], state.exited, f.kind[:n], f.role[:n], f.participant[:n], f.output[:n],
+        f.employment[:n], f.sales_cluster[:n], f.price[:n], f.purchases[:n],
+        f.purchases_local[:n], f.unit_cost[:n], f.capacity[:n], f.order_book[:n],
+        f.qualification[:n], f.debt_market[:n], f.debt_pref[:n],
+        s.sourcing.qualification_threshold,
+    ).tolist()  # fmt: skip
+    # Output at constant base-year prices (volume) of the firms alive this quarter, including
+    # those that closed at its end (they produced in it); employment of the firms alive now.
+    output, emp = x[_AT["output"]], x[_AT["employment"]]
     # Value added at constant prices: output less the inputs it takes (purchases_share of the
     # volume, the fixed input coefficient of every firm), not less their current value.
     value_added = output * (1.0 - s.sourcing.purchases_share_of_output)
     # Output net of what the cluster's suppliers sold to its yards (counted again in the
     # yards' output), at constant prices.
-    intra = float((f.sales_cluster[:n][alive] / np.maximum(f.price[:n][alive], 1e-9)).sum())
-    purch = float(f.purchases[:n][fin].sum())
-    fin_out = f.output[:n][fin]
-    produced = fin_out.sum() > 0
-    uc = float(np.average(f.unit_cost[:n][fin], weights=fin_out)) if produced else np.nan
-    price = float(np.average(f.price[:n][fin], weights=fin_out)) if produced else np.nan
-    revenue = float((fin_out * f.price[:n][fin]).sum())
-    margin = (
-        (revenue - float((fin_out * f.unit_cost[:n][fin]).sum())) / revenue if produced else np.nan
-    )
-    yards = np.flatnonzero(fin & f.alive[:n])
-    weights = f.capacity[yards]
+    intra = x[_AT["intra"]]
+    purch = x[_AT["purchases"]]
+    fin_out = x[_AT["fin_output"]]
+    produced = fin_out > 0
+    # The yards' unit cost and price, weighted by output (np.average), and their margin.
+    revenue = x[_AT["revenue"]]
+    uc = x[_AT["unit_cost_x_output"]] / fin_out if produced else np.nan
+    price = revenue / fin_out if produced else np.nan
+    margin = (revenue - x[_AT["unit_cost_x_output"]]) / revenue if produced else np.nan
+    # Delivery time of the yards alive now, weighted by capacity.
+    cap = x[_AT["capacity"]]
     delivery = (
-        float(np.average(state.delivery()[yards], weights=weights)) if weights.sum() > 0 else np.nan
+        _yard_delivery(f.alive[:n], f.role[:n], state.delivery(), f.capacity[:n]) / cap
+        if cap > 0
+        else np.nan
     )
-    order_book = float(f.order_book[:n][fin].sum())
-    cover = order_book / (4.0 * float(fin_out.sum())) if produced else np.nan
-    thr = s.sourcing.qualification_threshold
-    in_chain = sme & (f.qualification[:n] >= thr) & (f.sales_cluster[:n] > 0)
-    share_hist = [x for x in state.market_share_hist[-4:] if not np.isnan(x)]
+    order_book = x[_AT["order_book"]]
+    cover = order_book / (4.0 * fin_out) if produced else np.nan
+    share_hist = [h for h in state.market_share_hist[-4:] if not math.isnan(h)]
     roster = state.roster()
     costs = {
         i: led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
     }
     committed = committed_cost(state, gov)
+    local = x[_AT["local_purchases"]]
     # Bought outside the region: the yards' purchases not bought locally, and every supplier's
     # own purchases (the model buys them all outside).
-    outside = purch - float(f.purchases_local[:n][fin].sum()) + float(f.purchases[:n][sup].sum())
+    outside = purch - local + x[_AT["supplier_purchases"]]
     return {
         "output": output,
         "value_added": value_added,
         "employment": emp,
         "productivity": 4.0 * output / emp if emp > 0 else np.nan,
-        "large_employment": float(f.employment[:n][large].sum()),
-        "large_output": float(volume[large].sum()),
-        "sme_output": float(volume[sme].sum()),
-        "local_content_share": float(f.purchases_local[:n][fin].sum() / purch)
-        if purch > 0
-        else 0.0,
-        "smes_in_chains": float(in_chain.sum()),
-        "smes_alive": float(sme.sum()),
+        "large_employment": x[_AT["large_employment"]],
+        "large_output": x[_AT["large_output"]],
+        "sme_output": x[_AT["sme_output"]],
+        "local_content_share": local / purch if purch > 0 else 0.0,
+        "smes_in_chains": x[_AT["in_chain"]],
+        "smes_alive": x[_AT["smes"]],
         "unit_cost_index": uc / state.rival_cost,
-        "market_share": float(np.mean(share_hist)) if share_hist else np.nan,
+        "market_share": _mean_of_few(share_hist) if share_hist else np.nan,
         "new_orders": state.new_orders,
         "order_book": order_book,
         "investment": led.investment,
-        "participants": float((alive & f.participant[:n]).sum()),
+        "participants": x[_AT["participants"]],
         "industrial_participants": float(roster.sum()),
         "registered": 1.0 if gov.registered else 0.0,
         "functional_dependence": state.functional_dependence(roster),
@@ -118,14 +262,14 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
         "cost_programme_loans": led.programme_cost["federal"] + led.programme_cost["regional"],
         "loan_grant_equivalent": led.grant_equivalent,
         "credit_constrained": float(led.credit_constrained),
-        "local_purchases": float(f.purchases_local[:n][fin].sum()),
+        "local_purchases": local,
         "price_index": price / state.rival_price,
         "price_cost_margin": margin,
         "delivery_quarters": delivery,
         "order_book_cover": cover,
         "displaced_orders": state.new_orders * s.market.russian_share_of_rivals,
         "net_output": output - intra,
-        "loans_outstanding": float((f.debt_market[:n] + f.debt_pref[:n])[alive].sum()),
+        "loans_outstanding": x[_AT["loans"]],
         "tax_social_fund": led.tax["social_fund"],
         "vat_collected": led.vat_collected,
         "tax_expenditure_federal": led.cost[("tax_relief", "federal")],
