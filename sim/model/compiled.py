@@ -38,42 +38,75 @@ def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @kernel
-def _pairwise(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - compiled
+def _block(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - compiled
+    """Sum ``a[lo:lo+n]``, n <= 128, as numpy does: sequential below 8, else eight partials."""
     if n < 8:
         res = 0.0
         for i in range(lo, lo + n):
             res += a[i]
         return res
-    if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        i = 8
-        stop = n - (n % 8)
-        while i < stop:
-            j = lo + i
-            r0 += a[j]
-            r1 += a[j + 1]
-            r2 += a[j + 2]
-            r3 += a[j + 3]
-            r4 += a[j + 4]
-            r5 += a[j + 5]
-            r6 += a[j + 6]
-            r7 += a[j + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    stop = n - (n % 8)
+    while i < stop:
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
 
 
 @kernel
 def array_sum(a: np.ndarray) -> float:  # pragma: no cover - compiled
-    """``a.sum()`` of a one-dimensional float64 array, bit for bit as numpy computes it."""
-    return _pairwise(a, 0, a.shape[0])
+    """``a.sum()`` of a one-dimensional float64 array, bit for bit as numpy computes it.
+
+    numpy halves a range longer than 128 elements (the first half a multiple of 8) and adds
+    the halves' sums; the halving runs here on an explicit stack, because numba cannot link a
+    recursive function that a kernel in another module calls.
+    """
+    n = a.shape[0]
+    if n <= 128:
+        return _block(a, 0, n)
+    los = np.empty(64, dtype=np.int64)
+    lens = np.empty(64, dtype=np.int64)
+    stage = np.empty(64, dtype=np.int64)
+    left = np.empty(64)
+    los[0], lens[0], stage[0] = 0, n, 0
+    sp = 1
+    ret = 0.0
+    while sp > 0:
+        top = sp - 1
+        lo, m = los[top], lens[top]
+        if m <= 128:
+            ret = _block(a, lo, m)
+            sp -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[top] == 0:  # sum the first half
+            stage[top] = 1
+            los[sp], lens[sp], stage[sp] = lo, half, 0
+            sp += 1
+        elif stage[top] == 1:  # keep it, sum the second half
+            left[top] = ret
+            stage[top] = 2
+            los[sp], lens[sp], stage[sp] = lo + half, m - half, 0
+            sp += 1
+        else:  # both halves done
+            ret = left[top] + ret
+            sp -= 1
+    return ret
 
 
 @kernel

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from sim.model.agents import Government
+from sim.model.compiled import kernel
 from sim.model.state import KIND_LARGE, KIND_SME, Loan, State
 from sim.scenario.schema import LoanProgramme
 
@@ -190,105 +191,198 @@ class Plans:
         )
 
 
-def _select(given: bool, a: float, b: float) -> float:
-    """``a`` where ``given``, else ``b``: :func:`numpy.where` for one firm."""
-    return a if given else b
+#: Columns of a programme table (:func:`_programmes`): one row per programme a plan tries.
+_RATE, _BORROWERS, _REGISTRATION, _SHARE, _MAX_LOAN = 0, 1, 2, 3, 4
+_BUDGET_LEFT, _MIN_PROJECT, _MIN_LOAN, _LIMIT, _SLOT = 5, 6, 7, 8, 9
+#: ``_BORROWERS`` codes: any firm, large enterprises only, SMEs only.
+_ANY, _LARGE_ONLY, _SME_ONLY = 0.0, 1.0, 2.0
 
 
-def _blend(cost: float, financed: float, r_m: float) -> float:
-    """The plan's rate: ``cost / financed``, the market rate when nothing is financed."""
-    return cost / financed if financed > 0.0 else r_m
+def _programmes(
+    state: State, gov: Government
+) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray]:
+    """The programmes a plan tries now, cheapest first, and their rules as a table.
 
-
-def _blend_many(cost: np.ndarray, financed: np.ndarray, r_m: float) -> np.ndarray:
-    """:func:`_blend` element by element."""
-    rate = np.full(len(financed), r_m)
-    np.divide(cost, financed, out=rate, where=financed > 0.0)
-    return rate
-
-
-#: The elementary operations of :func:`_financing`, for one firm (Python floats) and for many
-#: (numpy arrays): ``(minimum, maximum, select, blend)``. The same IEEE operations either way.
-_ONE = (min, max, _select, _blend)
-_MANY = (np.minimum, np.maximum, np.where, _blend_many)
-
-
-def _financing(state: State, gov: Government, ops: tuple, firm: dict[str, Any], outlay: Any,
-               receivable: Any, as_member: bool) -> tuple:  # fmt: skip
-    """The financing plan (module docstring): the one implementation behind :func:`plan`.
-
-    ``firm`` holds the firm's ``ebitda``, ``debt`` (market + preferential), ``kind``,
-    ``eligible``, ``cash``, ``output`` and ``price``: Python numbers for one firm, or arrays
-    for many (then ``ops`` is ``_MANY`` and every step runs element by element).
-
-    Returns:
-        ``(programmes tried, amounts, own, market, financed, rate)``.
+    Only programmes below the market rate are tried. The table has one row per programme tried
+    and the columns ``_RATE`` ... ``_MIN_LOAN`` (``_BUDGET_LEFT``: what this year's budget has
+    left now), ``_LIMIT`` (the annual budget) and ``_SLOT`` (the budget's index among the
+    programmes' distinct budget keys, for booking while several firms invest in turn).
     """
-    minimum, maximum, select, blend = ops
-    fs, q = state.spec.finance, state.quarter
-    r_m = state.market_rate
-    # borrowing_room: L * 4 * EBITDA + grants due - debt, at least 0
-    room = maximum(fs.max_debt_to_ebitda * 4.0 * maximum(firm["ebitda"], 0.0) + receivable
-                   - firm["debt"], 0.0)  # fmt: skip
-    rest = outlay
-    kind = firm["kind"]
-    tried: list[tuple[LoanProgramme, bool, float]] = []
-    amounts: list[Any] = []
-    programmes = sorted(
+    q, r_m = state.quarter, state.market_rate
+    ranked = sorted(
         offered(gov, state.spec.loan_programmes),
         key=lambda pw: programme_rate(pw[0], state.key_rate),
     )
-    for prog, world in programmes:
+    tried: list[tuple[LoanProgramme, bool, float]] = []
+    rows: list[list[float]] = []
+    slots: dict[str, int] = {}
+    for prog, world in ranked:
         rate = programme_rate(prog, state.key_rate)
         if rate >= r_m:
             continue
+        who = {"large": _LARGE_ONLY, "sme": _SME_ONLY}.get(prog.borrowers, _ANY)
+        limit = prog.annual_budget_mln_rub.value
+        rows.append(
+            [
+                rate,
+                who,
+                float(prog.requires_registration),
+                prog.max_share_of_project.value,
+                prog.max_loan_mln_rub.value,
+                gov.remaining(prog.programme, limit, q),
+                prog.min_project_mln_rub.value,
+                prog.min_loan_mln_rub.value,
+                limit,
+                float(slots.setdefault(prog.programme, len(slots))),
+            ]
+        )
+        tried.append((prog, world, rate))
+    return tried, np.array(rows, dtype=float).reshape(len(rows), 10)
+
+
+@kernel
+def _plan_one(
+    table: np.ndarray,
+    amounts: np.ndarray,
+    j: int,
+    outlay: float,
+    receivable: float,
+    ebitda: float,
+    debt: float,
+    kind: int,
+    eligible: bool,
+    cash: float,
+    output: float,
+    price: float,
+    terms: np.ndarray,
+) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
+    """The financing plan of one firm (module docstring): the one implementation of a plan.
+
+    Args:
+        table: The programmes tried, cheapest first (:func:`_programmes`).
+        amounts: What each programme lends, written to column ``j`` (one row per programme).
+        j: The plan's column of ``amounts``.
+        outlay: The outlay (mln RUB).
+        receivable: Grant instalments due (they count toward the borrowing limit).
+        ebitda: The firm's EBITDA this quarter.
+        debt: Its debt, market + preferential.
+        kind: Its kind (``KIND_LARGE`` or ``KIND_SME``).
+        eligible: Whether it may have preferences (read only for programmes that require
+            registration, when not planning as a member).
+        cash: Its cash.
+        output: Its output this quarter.
+        price: Its price.
+        terms: ``[max_debt_to_ebitda, cash_buffer_quarters, market rate, own funds rate,
+            registered, as_member]`` (:func:`_terms`).
+
+    Returns:
+        ``(own, market, financed, rate)``.
+    """
+    max_debt_to_ebitda, cash_buffer_quarters, r_m, r_own = terms[0], terms[1], terms[2], terms[3]
+    registered, as_member = terms[4] != 0.0, terms[5] != 0.0
+    # borrowing_room: L * 4 * EBITDA + grants due - debt, at least 0
+    room = max(max_debt_to_ebitda * 4.0 * max(ebitda, 0.0) + receivable - debt, 0.0)
+    rest = outlay
+    for p in range(table.shape[0]):
         # may_borrow
-        may: Any = True
-        if prog.borrowers == "large":
+        may = True
+        if table[p, _BORROWERS] == _LARGE_ONLY:
             may = kind == KIND_LARGE
-        elif prog.borrowers == "sme":
+        elif table[p, _BORROWERS] == _SME_ONLY:
             may = kind == KIND_SME
-        if prog.requires_registration and not as_member:
-            may = may & (gov.registered & firm["eligible"])
-        budget_left = gov.remaining(prog.programme, prog.annual_budget_mln_rub.value, q)
+        if table[p, _REGISTRATION] != 0.0 and not as_member:
+            may = may and registered and eligible
         # programme_loan (lent: what cheaper programmes already lend for this outlay)
-        amount = minimum(
-            minimum(
-                minimum(
-                    minimum(prog.max_share_of_project.value * outlay - (outlay - rest),
-                            prog.max_loan_mln_rub.value),
-                    budget_left,
+        amount = min(
+            min(
+                min(
+                    min(table[p, _SHARE] * outlay - (outlay - rest), table[p, _MAX_LOAN]),
+                    table[p, _BUDGET_LEFT],
                 ),
                 room,
             ),
             rest,
-        )  # fmt: skip
+        )
         given = (
             may
-            & (outlay >= prog.min_project_mln_rub.value)
-            & (amount > 0.0)
-            & (amount >= prog.min_loan_mln_rub.value)
+            and outlay >= table[p, _MIN_PROJECT]
+            and amount > 0.0
+            and amount >= table[p, _MIN_LOAN]
         )
-        amount = select(given, amount, 0.0)
-        room = select(given, room - amount, room)
-        rest = select(given, rest - amount, rest)
-        tried.append((prog, world, rate))
-        amounts.append(amount)
+        if given:
+            room = room - amount
+            rest = rest - amount
+        else:
+            amount = 0.0
+        amounts[p, j] = amount
     # own_funds: cash above the buffer of cash_buffer_quarters of revenue
-    own = minimum(
-        maximum(firm["cash"] - fs.cash_buffer_quarters * firm["output"] * firm["price"], 0.0),
-        maximum(rest, 0.0),
-    )
+    own = min(max(cash - cash_buffer_quarters * output * price, 0.0), max(rest, 0.0))
     rest = rest - own
-    market = minimum(maximum(rest, 0.0), room)
+    market = min(max(rest, 0.0), room)
     lent = 0.0
     cost = 0.0
-    for (_, _, rate), amount in zip(tried, amounts, strict=True):
-        lent = lent + amount
-        cost = cost + amount * rate
+    for p in range(table.shape[0]):
+        lent = lent + amounts[p, j]
+        cost = cost + amounts[p, j] * table[p, _RATE]
     financed = lent + own + market
-    rate = blend(cost + own * own_funds_rate(state) + market * r_m, financed, r_m)
-    return tried, amounts, own, market, financed, rate
+    cost = cost + own * r_own + market * r_m
+    rate = cost / financed if financed > 0.0 else r_m
+    return own, market, financed, rate
+
+
+@kernel
+def _plans(
+    table: np.ndarray,
+    firms: np.ndarray,
+    outlay: np.ndarray,
+    receivable: np.ndarray,
+    eligible: np.ndarray,
+    terms: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """:func:`_plan_one` for each firm ``firms[j]`` (outlay and receivable aligned with firms).
+
+    Returns:
+        ``(amounts, own, market, financed, rate)``; ``amounts`` has one row per programme.
+    """
+    m = firms.shape[0]
+    amounts = np.zeros((table.shape[0], m))
+    own, market = np.empty(m), np.empty(m)
+    financed, rate = np.empty(m), np.empty(m)
+    for j in range(m):
+        i = firms[j]
+        own[j], market[j], financed[j], rate[j] = _plan_one(
+            table, amounts, j, outlay[j], receivable[j], ebitda[i], debt_market[i] + debt_pref[i],
+            kind[i], eligible[i], cash[i], output[i], price[i], terms,
+        )  # fmt: skip
+    return amounts, own, market, financed, rate
+
+
+def _terms(state: State, gov: Government, as_member: bool) -> np.ndarray:
+    """The scalar inputs of :func:`_plan_one` now (see its ``terms``)."""
+    fs = state.spec.finance
+    return np.array(
+        [
+            fs.max_debt_to_ebitda,
+            fs.cash_buffer_quarters,
+            state.market_rate,
+            own_funds_rate(state),
+            float(gov.registered),
+            float(as_member),
+        ]
+    )
+
+
+def _columns(state: State) -> tuple[np.ndarray, ...]:
+    """The firm columns a plan reads, in :func:`_plans`' order (from ``ebitda`` on)."""
+    f = state.firms
+    return f.ebitda, f.debt_market, f.debt_pref, f.kind, f.cash, f.output, f.price
 
 
 def plans(
@@ -304,8 +398,7 @@ def plans(
     """The cheapest financing of ``outlay[j]`` for each firm ``firms[j]`` (module docstring).
 
     The firms' plans are independent (nothing is lent or booked while planning), so they are
-    computed together by the same code as :func:`plan`, element by element with the same
-    operations in the same order.
+    computed together, each by :func:`_plan_one` (the code of :func:`plan`).
 
     Args:
         state: The model state.
@@ -318,23 +411,15 @@ def plans(
             borrowing limit).
         as_member: Plan as roster members of a registered cluster (what membership expects).
     """
-    f = state.firms
     firms = np.asarray(firms, dtype=np.int64)
     outlay = np.asarray(outlay, dtype=float)
-    firm = {
-        "ebitda": f.ebitda[firms],
-        "debt": f.debt_market[firms] + f.debt_pref[firms],
-        "kind": f.kind[firms],
-        "eligible": eligible[firms],
-        "cash": f.cash[firms],
-        "output": f.output[firms],
-        "price": f.price[firms],
-    }
     receivable = np.asarray(receivable, dtype=float)
-    tried, amounts, own, market, financed, rate = _financing(
-        state, gov, _MANY, firm, outlay, receivable, as_member
-    )
-    return Plans(firms, outlay, tried, amounts, own, market, financed, rate)
+    tried, table = _programmes(state, gov)
+    amounts, own, market, financed, rate = _plans(
+        table, firms, outlay, receivable, np.asarray(eligible, dtype=np.bool_),
+        _terms(state, gov, as_member), *_columns(state),
+    )  # fmt: skip
+    return Plans(firms, outlay, tried, list(amounts), own, market, financed, rate)
 
 
 def plan(
@@ -358,25 +443,9 @@ def plan(
         receivable: Grant instalments due to the firm (they count toward its borrowing limit).
         as_member: Plan as a roster member of a registered cluster (what membership expects).
     """
-    f = state.firms
-    firm = {
-        "ebitda": float(f.ebitda[i]),
-        "debt": float(f.debt_market[i] + f.debt_pref[i]),
-        "kind": int(f.kind[i]),
-        "eligible": bool(eligible[i]),
-        "cash": float(f.cash[i]),
-        "output": float(f.output[i]),
-        "price": float(f.price[i]),
-    }
-    tried, amounts, own, market, _, rate = _financing(
-        state, gov, _ONE, firm, float(outlay), float(receivable), as_member
-    )
-    loans = [
-        (prog, world, amount, r)
-        for (prog, world, r), amount in zip(tried, amounts, strict=True)
-        if amount > 0.0
-    ]
-    return Plan(firm=i, outlay=outlay, loans=loans, own=own, market=market, rate=rate)
+    p = plans(state, gov, np.array([i]), np.array([float(outlay)]), eligible,
+              np.array([float(receivable)]), as_member=as_member)  # fmt: skip
+    return p.plan(0)
 
 
 def execute(state: State, gov: Government, p: Plan) -> None:
