@@ -45,7 +45,6 @@ expected on the key rate's deterministic path; world programmes are not the regi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -102,13 +101,16 @@ def ebitda(state: State) -> np.ndarray:
     return revenue - wage * f.employment[:n] / 4.0 * (1 + ic) - f.purchases[:n]
 
 
-def grant_equivalent(loan: Any, rate: float, market_rate: float, term_quarters: int) -> Any:
+@kernel
+def grant_equivalent(
+    loan: float, rate: float, market_rate: float, term_quarters: int
+) -> float:  # pragma: no cover - compiled
     """Present value at the market rate of the interest a loan saves over its life.
 
     The loan is repaid on a declining balance (``1 / term_quarters`` of the balance a quarter),
     so the present value of its payments at the quarterly market rate ``d = r_m / 4`` is
     ``L (r_p / 4 + a) / (d + a)`` with ``a = 1 / term_quarters``; the grant-equivalent is the
-    loan minus that. ``loan`` may be an array of loans of one programme (element by element).
+    loan minus that.
     """
     a = 1.0 / term_quarters
     d = market_rate / 4.0
@@ -460,42 +462,157 @@ def execute(state: State, gov: Government, p: Plan) -> None:
         gov.book(prog.programme, amount, q)
         state.ledger.grant_equivalent += grant_equivalent(amount, rate, state.market_rate, term)
     f.debt_market[i] += p.market
-    _refresh_pref_debt(state)
+    if p.loans:
+        _refresh_pref_debt(state)
+
+
+def _loan_book(loans: list[Loan]) -> tuple[np.ndarray, ...]:
+    """The loan book as arrays: ``(firm, balance, rate, term_quarters, federal_share, world)``."""
+    return (
+        np.array([loan.firm for loan in loans], dtype=np.int64),
+        np.array([loan.balance for loan in loans], dtype=float),
+        np.array([loan.rate for loan in loans], dtype=float),
+        np.array([loan.term_quarters for loan in loans], dtype=float),
+        np.array([loan.federal_share for loan in loans], dtype=float),
+        np.array([loan.world for loan in loans], dtype=np.bool_),
+    )
+
+
+@kernel
+def _pref_debt(
+    firm: np.ndarray,
+    balance: np.ndarray,
+    rate: np.ndarray,
+    keep: np.ndarray,
+    debt_pref: np.ndarray,
+    pref_rate: np.ndarray,
+    n: int,
+) -> None:  # pragma: no cover - compiled
+    """Each firm's preferential debt and its average rate from the loans kept, in book order."""
+    debt = np.zeros(n)
+    interest = np.zeros(n)
+    for k in range(firm.shape[0]):
+        if keep[k]:
+            debt[firm[k]] += balance[k]
+            interest[firm[k]] += balance[k] * rate[k]
+    for i in range(n):
+        debt_pref[i] = debt[i]
+        pref_rate[i] = interest[i] / debt[i] if debt[i] > 0 else 0.0
 
 
 def _refresh_pref_debt(state: State) -> None:
     """Each firm's preferential debt and its average rate, from the loan book."""
-    f, n = state.firms, state.firms.n
-    debt = np.zeros(n)
-    interest = np.zeros(n)
-    for loan in state.loans:
-        debt[loan.firm] += loan.balance
-        interest[loan.firm] += loan.balance * loan.rate
-    f.debt_pref[:n] = debt
-    f.pref_rate[:n] = np.divide(interest, debt, out=np.zeros(n), where=debt > 0)
+    f = state.firms
+    firm, balance, rate, *_ = _loan_book(state.loans)
+    _pref_debt(firm, balance, rate, np.ones(len(firm), dtype=np.bool_), f.debt_pref, f.pref_rate,
+               f.n)  # fmt: skip
+
+
+@kernel
+def _amortise(
+    firm: np.ndarray,
+    balance: np.ndarray,
+    rate: np.ndarray,
+    term: np.ndarray,
+    federal_share: np.ndarray,
+    world: np.ndarray,
+    cost: np.ndarray,
+    market_rate: float,
+    market_term_quarters: float,
+    debt_market: np.ndarray,
+    cash: np.ndarray,
+    debt_pref: np.ndarray,
+    pref_rate: np.ndarray,
+    n: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Repay principal and add up the interest subsidy, loan by loan in book order.
+
+    ``balance`` is repaid in place; ``cost`` (``[world federal, world regional, regime federal,
+    regime regional]``, the ledger's running totals) is added to. Market debt is repaid by
+    ``1 / market_term_quarters``; preferential debt is refreshed from the loans kept.
+
+    Returns:
+        Which loans are kept (balance above 1e-9).
+    """
+    repay = np.zeros(n)
+    keep = np.empty(firm.shape[0], dtype=np.bool_)
+    for k in range(firm.shape[0]):
+        subsidy = max(market_rate - rate[k], 0.0) * balance[k] / 4.0
+        fed = subsidy * federal_share[k]
+        at = 0 if world[k] else 2
+        cost[at] += fed
+        cost[at + 1] += subsidy - fed
+        principal = balance[k] / term[k]
+        balance[k] -= principal
+        repay[firm[k]] += principal
+        keep[k] = balance[k] > 1e-9
+    for i in range(n):
+        repay_m = debt_market[i] / market_term_quarters
+        debt_market[i] -= repay_m
+        cash[i] -= repay_m + repay[i]
+    _pref_debt(firm, balance, rate, keep, debt_pref, pref_rate, n)
+    return keep
 
 
 def amortise(state: State, gov: Government) -> None:
     """Repay principal; book each loan's interest subsidy (world programmes apart)."""
-    s, f, n = state.spec, state.firms, state.firms.n
-    repay = np.zeros(n)
-    for loan in state.loans:
-        subsidy = max(state.market_rate - loan.rate, 0.0) * loan.balance / 4.0
-        fed = subsidy * loan.federal_share
-        if loan.world:
-            state.ledger.programme_cost["federal"] += fed
-            state.ledger.programme_cost["regional"] += subsidy - fed
-        else:
-            state.ledger.book_cost("loans", "federal", fed)
-            state.ledger.book_cost("loans", "regional", subsidy - fed)
-        principal = loan.balance / loan.term_quarters
-        loan.balance -= principal
-        repay[loan.firm] += principal
-    state.loans = [loan for loan in state.loans if loan.balance > 1e-9]
-    repay_m = f.debt_market[:n] / (4 * s.finance.loan_term_years)
-    f.debt_market[:n] -= repay_m
-    f.cash[:n] -= repay_m + repay
-    _refresh_pref_debt(state)
+    s, f, led = state.spec, state.firms, state.ledger
+    firm, balance, rate, term, federal_share, world = _loan_book(state.loans)
+    cost = np.array(
+        [
+            led.programme_cost["federal"],
+            led.programme_cost["regional"],
+            led.cost[("loans", "federal")],
+            led.cost[("loans", "regional")],
+        ]
+    )
+    keep = _amortise(
+        firm, balance, rate, term, federal_share, world, cost, state.market_rate,
+        float(4 * s.finance.loan_term_years), f.debt_market, f.cash, f.debt_pref, f.pref_rate, f.n,
+    )  # fmt: skip
+    led.programme_cost["federal"], led.programme_cost["regional"] = float(cost[0]), float(cost[1])
+    led.cost[("loans", "federal")], led.cost[("loans", "regional")] = float(cost[2]), float(cost[3])
+    for loan, b in zip(state.loans, balance.tolist(), strict=True):
+        loan.balance = b
+    state.loans = [loan for loan, kept in zip(state.loans, keep.tolist(), strict=True) if kept]
+
+
+@kernel
+def _loan_value(
+    table: np.ndarray,
+    target: np.ndarray,
+    term: int,
+    outlay: np.ndarray,
+    receivable: np.ndarray,
+    alive: np.ndarray,
+    terms: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Per firm with ``outlay > 0`` alive, the grant-equivalent of the ``target`` rows' loans.
+
+    Each firm's plan is :func:`_plan_one` (``terms`` as a member, so ``eligible`` is not read).
+    """
+    n = outlay.shape[0]
+    out = np.zeros(n)
+    amounts = np.zeros((table.shape[0], 1))
+    r_m = terms[2]
+    for i in range(n):
+        if not (outlay[i] > 0 and alive[i]):
+            continue
+        _plan_one(
+            table, amounts, 0, outlay[i], receivable[i], ebitda[i], debt_market[i] + debt_pref[i],
+            kind[i], True, cash[i], output[i], price[i], terms,
+        )  # fmt: skip
+        for p in range(table.shape[0]):
+            if target[p] and amounts[p, 0] > 0.0:
+                out[i] += grant_equivalent(amounts[p, 0], table[p, _RATE], r_m, term)
+    return out
 
 
 def expected_loan_value(
@@ -513,17 +630,13 @@ def expected_loan_value(
     the grant-equivalent of the part ``prog`` lends.
     """
     f, n = state.firms, state.firms.n
-    out = np.zeros(n)
     due = gov.receivable(n) if receivable is None else receivable
-    eligible = np.ones(n, dtype=bool)
-    firms = np.flatnonzero((outlay > 0) & f.alive[:n])
-    p = plans(state, gov, firms, outlay[firms], eligible, due[firms], as_member=True)
-    term = 4 * prog.term_years.value
-    for (lent_by, _, rate), amount in zip(p.programmes, p.amounts, strict=True):
-        if lent_by.programme == prog.programme:
-            given = amount > 0.0
-            out[firms[given]] += grant_equivalent(amount[given], rate, state.market_rate, term)
-    return out
+    tried, table = _programmes(state, gov)
+    target = np.array([lent_by.programme == prog.programme for lent_by, _, _ in tried], dtype=bool)
+    return _loan_value(
+        table, target, 4 * prog.term_years.value, np.asarray(outlay, dtype=float)[:n],
+        np.asarray(due, dtype=float)[:n], f.alive, _terms(state, gov, True), *_columns(state),
+    )  # fmt: skip
 
 
 def add_expected_benefit(
