@@ -629,14 +629,26 @@ def expected_loan_value(
     with ``receivable`` (default: grant instalments due) counted toward its borrowing limit;
     the grant-equivalent of the part ``prog`` lends.
     """
+    due = gov.receivable(state.firms.n) if receivable is None else receivable
+    return _expected_loan_values(state, gov, prog, [(outlay, due)])[0]
+
+
+def _expected_loan_values(
+    state: State, gov: Government, prog: LoanProgramme, outlays: list[tuple[np.ndarray, ...]]
+) -> list[np.ndarray]:
+    """:func:`expected_loan_value` for each ``(outlay, receivable)`` of ``outlays``."""
     f, n = state.firms, state.firms.n
-    due = gov.receivable(n) if receivable is None else receivable
     tried, table = _programmes(state, gov)
     target = np.array([lent_by.programme == prog.programme for lent_by, _, _ in tried], dtype=bool)
-    return _loan_value(
-        table, target, 4 * prog.term_years.value, np.asarray(outlay, dtype=float)[:n],
-        np.asarray(due, dtype=float)[:n], f.alive, _terms(state, gov, True), *_columns(state),
-    )  # fmt: skip
+    terms, cols, term = _terms(state, gov, True), _columns(state), 4 * prog.term_years.value
+    out = []
+    for outlay, receivable in outlays:
+        values = _loan_value(
+            table, target, term, np.asarray(outlay, dtype=float)[:n],
+            np.asarray(receivable, dtype=float)[:n], f.alive, terms, *cols,
+        )  # fmt: skip
+        out.append(values)
+    return out
 
 
 def add_expected_benefit(
@@ -644,7 +656,7 @@ def add_expected_benefit(
     state: State,
     gov: Government,
     prog: LoanProgramme,
-    outlays: list[tuple[np.ndarray, np.ndarray]],
+    outlays: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
 ) -> None:
     """Add the grant-equivalent a firm expects per quarter from ``prog`` to ``value``.
 
@@ -657,8 +669,9 @@ def add_expected_benefit(
             expects to make this quarter, how many it expects, and what counts toward its
             borrowing limit with them (for a joint project: grants due plus its own grant).
     """
-    for expected, outlay, receivable in outlays:
-        value += expected * expected_loan_value(state, gov, prog, outlay, receivable)
+    loan_values = _expected_loan_values(state, gov, prog, [(o, r) for _, o, r in outlays])
+    for (expected, _, _), loan_value in zip(outlays, loan_values, strict=True):
+        value += expected * loan_value
 
 
 def discount_per_quarter(rate_per_year: float) -> float:

@@ -53,25 +53,35 @@ def invest(state: State, gov: Government) -> None:
     kappa = fs.capital_mln_rub_per_capacity
     want = wanted_outlay(state)
     ret = annual_return(state)
-    # Eligibility and grants due do not change while firms invest: one pass for all firms.
+    # Eligibility and grants due do not change while firms invest.
     eligible = gov.eligible_for_preferences(state)
     receivable = gov.receivable(n)
-    for i in np.flatnonzero(want > 0).tolist():
-        plan = financing.plan(state, gov, i, float(want[i]), eligible, float(receivable[i]))
-        if not LargeEnterprise.invests(ret[i], plan.rate):
-            continue
-        if plan.financed < plan.outlay * (1 - 1e-12):
-            state.ledger.credit_constrained += 1
-            if plan.financed <= 0:
-                continue
-            plan = financing.plan(state, gov, i, plan.financed, eligible, float(receivable[i]))
+    firms = np.flatnonzero(want > 0)
+    k = 0  # firms[:k] have decided
+    while k < firms.size:
+        # The rest's plans, together: a firm's investment changes its own cash and debt only,
+        # and the programmes' budgets when it borrows from one; then the rest plan again.
+        rest = firms[k:]
+        plans = financing.plans(state, gov, rest, want[rest], eligible, receivable[rest])
+        for j, i in enumerate(rest.tolist()):
+            k += 1
+            plan = plans.plan(j)
             if not LargeEnterprise.invests(ret[i], plan.rate):
                 continue
-        amount = plan.financed
-        k_old = f.capacity[i]
-        f.capacity[i] += amount / kappa
-        f.productivity[i] *= 1 + fs.productivity_gain_per_investment * amount / max(
-            k_old * kappa, 1e-9
-        )
-        financing.execute(state, gov, plan)
-        state.ledger.investment += amount
+            if plan.financed < plan.outlay * (1 - 1e-12):
+                state.ledger.credit_constrained += 1
+                if plan.financed <= 0:
+                    continue
+                plan = financing.plan(state, gov, i, plan.financed, eligible, float(receivable[i]))
+                if not LargeEnterprise.invests(ret[i], plan.rate):
+                    continue
+            amount = plan.financed
+            k_old = f.capacity[i]
+            f.capacity[i] += amount / kappa
+            f.productivity[i] *= 1 + fs.productivity_gain_per_investment * amount / max(
+                k_old * kappa, 1e-9
+            )
+            financing.execute(state, gov, plan)
+            state.ledger.investment += amount
+            if plan.loans:
+                break
