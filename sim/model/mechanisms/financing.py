@@ -216,7 +216,7 @@ def _programmes(
         key=lambda pw: programme_rate(pw[0], state.key_rate),
     )
     tried: list[tuple[LoanProgramme, bool, float]] = []
-    rows: list[list[float]] = []
+    rows: list[float] = []  # row by row
     slots: dict[str, int] = {}
     for prog, world in ranked:
         rate = programme_rate(prog, state.key_rate)
@@ -224,8 +224,8 @@ def _programmes(
             continue
         who = {"large": _LARGE_ONLY, "sme": _SME_ONLY}.get(prog.borrowers, _ANY)
         limit = prog.annual_budget_mln_rub.value
-        rows.append(
-            [
+        rows.extend(
+            (
                 rate,
                 who,
                 float(prog.requires_registration),
@@ -236,10 +236,10 @@ def _programmes(
                 prog.min_loan_mln_rub.value,
                 limit,
                 float(slots.setdefault(prog.programme, len(slots))),
-            ]
+            )
         )
         tried.append((prog, world, rate))
-    return tried, np.array(rows, dtype=float).reshape(len(rows), 10)
+    return tried, np.array(rows, dtype=float).reshape(len(tried), 10)
 
 
 @kernel

@@ -16,20 +16,41 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government, LargeEnterprise
+from sim.model.compiled import kernel
 from sim.model.mechanisms import financing
 from sim.model.state import ROLE_FINAL, State
 
 __all__ = ["annual_return", "invest", "retire", "wanted_outlay"]
 
 
+@kernel
+def _wanted_outlay(
+    order_book: np.ndarray,
+    capacity: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    cover_quarters: float,
+    share: float,
+    kappa: float,
+    n: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`wanted_outlay` on the firm columns."""
+    out = np.zeros(n)
+    for i in range(n):
+        if role[i] == ROLE_FINAL and alive[i]:
+            gap = order_book[i] / cover_quarters - capacity[i]
+            out[i] = share * max(gap, 0.0) * kappa
+    return out
+
+
 def wanted_outlay(state: State) -> np.ndarray:
     """Each firm's wanted capacity outlay ``share * max(K* - K, 0) * kappa`` (0 if none)."""
-    s, f, n = state.spec, state.firms, state.firms.n
+    s, f = state.spec, state.firms
     fs = s.finance
-    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
-    gap = f.order_book[:n] / s.market.target_cover_quarters - f.capacity[:n]
-    want = fs.investment_share_of_gap * np.maximum(gap, 0.0) * fs.capital_mln_rub_per_capacity
-    return np.where(fin, want, 0.0)
+    return _wanted_outlay(
+        f.order_book, f.capacity, f.role, f.alive, float(s.market.target_cover_quarters),
+        fs.investment_share_of_gap, fs.capital_mln_rub_per_capacity, f.n,
+    )  # fmt: skip
 
 
 def annual_return(state: State) -> np.ndarray:

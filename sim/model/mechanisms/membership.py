@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import ClusterOrganization, Firm, Government
+from sim.model.compiled import kernel
 from sim.model.mechanisms import financing, investment, joint_projects, starter_batches, tax_relief
 from sim.model.state import KIND_LARGE, KIND_SME, State
 
@@ -62,15 +63,32 @@ def net_benefit(
     return net + prospect * value
 
 
+@kernel
+def _peer_share(
+    kind: np.ndarray, alive: np.ndarray, participant: np.ndarray, n: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`peer_share` on the firm columns (a mean of 0/1 values is their count / n)."""
+    out = np.zeros(n)
+    for k in (KIND_LARGE, KIND_SME):
+        alive_k = 0
+        members = 0
+        for i in range(n):
+            if kind[i] == k and alive[i]:
+                alive_k += 1
+                if participant[i]:
+                    members += 1
+        if alive_k:
+            share = members / alive_k
+            for i in range(n):
+                if kind[i] == k:
+                    out[i] = share
+    return out
+
+
 def peer_share(state: State) -> np.ndarray:
     """Share of participants among alive firms of the same kind."""
-    f, n = state.firms, state.firms.n
-    out = np.zeros(n)
-    for kind in (KIND_LARGE, KIND_SME):
-        m = (f.kind[:n] == kind) & f.alive[:n]
-        if m.any():
-            out[f.kind[:n] == kind] = f.participant[:n][m].mean()
-    return out
+    f = state.firms
+    return _peer_share(f.kind, f.alive, f.participant, f.n)
 
 
 def reconsider(
