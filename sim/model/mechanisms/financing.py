@@ -463,7 +463,7 @@ def execute(state: State, gov: Government, p: Plan) -> None:
         state.ledger.grant_equivalent += grant_equivalent(amount, rate, state.market_rate, term)
     f.debt_market[i] += p.market
     if p.loans:
-        _refresh_pref_debt(state)
+        _refresh_pref_debt(state, i)
 
 
 def _loan_book(loans: list[Loan]) -> tuple[np.ndarray, ...]:
@@ -486,26 +486,30 @@ def _pref_debt(
     keep: np.ndarray,
     debt_pref: np.ndarray,
     pref_rate: np.ndarray,
-    n: int,
+    lo: int,
+    hi: int,
 ) -> None:  # pragma: no cover - compiled
-    """Each firm's preferential debt and its average rate from the loans kept, in book order."""
-    debt = np.zeros(n)
-    interest = np.zeros(n)
+    """Preferential debt and its average rate of firms ``lo..hi-1`` from the loans kept.
+
+    The loans are summed in book order; loans of other firms are skipped.
+    """
+    debt = np.zeros(hi - lo)
+    interest = np.zeros(hi - lo)
     for k in range(firm.shape[0]):
-        if keep[k]:
-            debt[firm[k]] += balance[k]
-            interest[firm[k]] += balance[k] * rate[k]
-    for i in range(n):
-        debt_pref[i] = debt[i]
-        pref_rate[i] = interest[i] / debt[i] if debt[i] > 0 else 0.0
+        if keep[k] and lo <= firm[k] < hi:
+            debt[firm[k] - lo] += balance[k]
+            interest[firm[k] - lo] += balance[k] * rate[k]
+    for i in range(hi - lo):
+        debt_pref[lo + i] = debt[i]
+        pref_rate[lo + i] = interest[i] / debt[i] if debt[i] > 0 else 0.0
 
 
-def _refresh_pref_debt(state: State) -> None:
-    """Each firm's preferential debt and its average rate, from the loan book."""
+def _refresh_pref_debt(state: State, i: int) -> None:
+    """Firm ``i``'s preferential debt and its average rate, from its loans on the book."""
     f = state.firms
-    firm, balance, rate, *_ = _loan_book(state.loans)
+    firm, balance, rate, *_ = _loan_book([loan for loan in state.loans if loan.firm == i])
     _pref_debt(firm, balance, rate, np.ones(len(firm), dtype=np.bool_), f.debt_pref, f.pref_rate,
-               f.n)  # fmt: skip
+               i, i + 1)  # fmt: skip
 
 
 @kernel
@@ -550,7 +554,7 @@ def _amortise(
         repay_m = debt_market[i] / market_term_quarters
         debt_market[i] -= repay_m
         cash[i] -= repay_m + repay[i]
-    _pref_debt(firm, balance, rate, keep, debt_pref, pref_rate, n)
+    _pref_debt(firm, balance, rate, keep, debt_pref, pref_rate, 0, n)
     return keep
 
 

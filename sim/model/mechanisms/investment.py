@@ -86,9 +86,9 @@ def invest(state: State, gov: Government) -> None:
         plans = financing.plans(state, gov, rest, want[rest], eligible, receivable[rest])
         for j, i in enumerate(rest.tolist()):
             k += 1
-            plan = plans.plan(j)
-            if not LargeEnterprise.invests(ret[i], plan.rate):
+            if not LargeEnterprise.invests(ret[i], plans.rate[j]):
                 continue
+            plan = plans.plan(j)
             if plan.financed < plan.outlay * (1 - 1e-12):
                 state.ledger.credit_constrained += 1
                 if plan.financed <= 0:
