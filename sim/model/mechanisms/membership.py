@@ -91,16 +91,50 @@ def peer_share(state: State) -> np.ndarray:
     return _peer_share(f.kind, f.alive, f.participant, f.n)
 
 
+@kernel
+def _reconsidering(
+    u: np.ndarray, alive: np.ndarray, participant: np.ndarray, share: float, outsiders: float
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Who reconsiders: alive with ``u < min(rate, 1)``, rate ``share`` (x ``outsiders`` out)."""
+    n = u.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        rate = share if participant[i] else share * outsiders
+        out[i] = alive[i] and u[i] < min(rate, 1.0)
+    return out
+
+
+@kernel
+def _join_or_leave(
+    now: np.ndarray,
+    want: np.ndarray,
+    kind: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Firms reconsidering ``now`` join when they ``want`` (a large one is matched) or leave."""
+    for i in range(now.shape[0]):
+        if not now[i]:
+            continue
+        if want[i] and not participant[i]:
+            participant[i] = True
+            if kind[i] == KIND_LARGE:
+                matched[i] = True
+        elif not want[i] and participant[i]:
+            participant[i] = False
+            matched[i] = False
+
+
 def reconsider(
     state: State, gov: Government, org: ClusterOrganization, rng: np.random.Generator
 ) -> None:
     """A share of firms reconsider participation (benefits vs fees, peers, taste)."""
     s, f, n = state.spec, state.firms, state.firms.n
     u = rng.random(n)
-    rate = np.full(n, s.membership.reconsider_share_per_quarter)
-    if org.exists:  # the organisation recruits: outsiders hear of it more often
-        rate[~f.participant[:n]] *= 1 + s.organisation.recruit_bonus
-    reconsider_now = f.alive[:n] & (u < np.minimum(rate, 1.0))
+    # the organisation recruits: outsiders hear of it more often
+    outsiders = 1 + s.organisation.recruit_bonus if org.exists else 1.0
+    share = s.membership.reconsider_share_per_quarter
+    reconsider_now = _reconsidering(u, f.alive[:n], f.participant[:n], share, outsiders)
     if not reconsider_now.any():
         return
     prospect = Firm.registration_prospect(gov.offers_registration, gov.registered, state.last_check)
@@ -112,9 +146,4 @@ def reconsider(
         benefit_scale=s.membership.benefit_scale_mln_rub,
         peer_weight=s.membership.peer_weight,
     )
-    joined = reconsider_now & want & ~f.participant[:n]
-    left = reconsider_now & ~want & f.participant[:n]
-    f.participant[:n][joined] = True
-    f.participant[:n][left] = False
-    f.matched[:n][left] = False
-    f.matched[:n][joined & (f.kind[:n] == KIND_LARGE)] = True
+    _join_or_leave(reconsider_now, want, f.kind[:n], f.participant[:n], f.matched[:n])
