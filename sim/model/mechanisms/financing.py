@@ -200,6 +200,12 @@ _BUDGET_LEFT, _MIN_PROJECT, _MIN_LOAN, _LIMIT, _SLOT = 5, 6, 7, 8, 9
 _ANY, _LARGE_ONLY, _SME_ONLY = 0.0, 1.0, 2.0
 
 
+#: The programme table last built: ``(offers, key rate, market rate, tried, table)``. The
+#: scenario's programmes are frozen objects, so the same ones at the same rates have the same
+#: rules; only the budgets left are filled in anew each time (:func:`_programmes`).
+_last_table: list[tuple] = []
+
+
 def _programmes(
     state: State, gov: Government
 ) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray]:
@@ -208,22 +214,40 @@ def _programmes(
     Only programmes below the market rate are tried. The table has one row per programme tried
     and the columns ``_RATE`` ... ``_MIN_LOAN`` (``_BUDGET_LEFT``: what this year's budget has
     left now), ``_LIMIT`` (the annual budget) and ``_SLOT`` (the budget's index among the
-    programmes' distinct budget keys, for booking while several firms invest in turn).
+    programmes' distinct budget keys).
     """
-    q, r_m = state.quarter, state.market_rate
-    ranked = sorted(
-        offered(gov, state.spec.loan_programmes),
-        key=lambda pw: programme_rate(pw[0], state.key_rate),
-    )
+    offers = offered(gov, state.spec.loan_programmes)
+    key_rate, r_m = state.key_rate, state.market_rate
+    last = _last_table[0] if _last_table else None
+    if (
+        last is None
+        or last[1] != key_rate
+        or last[2] != r_m
+        or len(last[0]) != len(offers)
+        or any(a is not b or wa != wb for (a, wa), (b, wb) in zip(last[0], offers, strict=True))
+    ):
+        last = (offers, key_rate, r_m, *_rules(offers, key_rate, r_m))
+        _last_table[:] = [last]
+    tried, table = list(last[3]), last[4].copy()
+    for row, (prog, _, _) in enumerate(tried):
+        limit = prog.annual_budget_mln_rub.value
+        table[row, _BUDGET_LEFT] = gov.remaining(prog.programme, limit, state.quarter)
+    return tried, table
+
+
+def _rules(
+    offers: list[tuple[LoanProgramme, bool]], key_rate: float, r_m: float
+) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray]:
+    """The programmes tried, cheapest first, and their table (budgets left still 0)."""
+    ranked = sorted(offers, key=lambda pw: programme_rate(pw[0], key_rate))
     tried: list[tuple[LoanProgramme, bool, float]] = []
     rows: list[float] = []  # row by row
     slots: dict[str, int] = {}
     for prog, world in ranked:
-        rate = programme_rate(prog, state.key_rate)
+        rate = programme_rate(prog, key_rate)
         if rate >= r_m:
             continue
         who = {"large": _LARGE_ONLY, "sme": _SME_ONLY}.get(prog.borrowers, _ANY)
-        limit = prog.annual_budget_mln_rub.value
         rows.extend(
             (
                 rate,
@@ -231,10 +255,10 @@ def _programmes(
                 float(prog.requires_registration),
                 prog.max_share_of_project.value,
                 prog.max_loan_mln_rub.value,
-                gov.remaining(prog.programme, limit, q),
+                0.0,
                 prog.min_project_mln_rub.value,
                 prog.min_loan_mln_rub.value,
-                limit,
+                prog.annual_budget_mln_rub.value,
                 float(slots.setdefault(prog.programme, len(slots))),
             )
         )
