@@ -606,7 +606,9 @@ def amortise(state: State, gov: Government) -> None:
 
 
 @kernel
-def _loan_value(
+def _add_loan_value(
+    value: np.ndarray,
+    expected: np.ndarray,
     table: np.ndarray,
     target: np.ndarray,
     term: int,
@@ -621,26 +623,26 @@ def _loan_value(
     cash: np.ndarray,
     output: np.ndarray,
     price: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled
-    """Per firm with ``outlay > 0`` alive, the grant-equivalent of the ``target`` rows' loans.
+) -> None:  # pragma: no cover - compiled
+    """``value += expected * loan value`` per firm (``value`` and ``expected`` of length n).
 
-    Each firm's plan is :func:`_plan_one` (``terms`` as a member, so ``eligible`` is not read).
+    A firm's loan value is the grant-equivalent of the ``target`` rows' loans in its plan for
+    ``outlay`` (:func:`_plan_one`, ``terms`` as a member, so ``eligible`` is not read) when
+    the outlay is positive and the firm alive, else 0.
     """
-    n = outlay.shape[0]
-    out = np.zeros(n)
     amounts = np.zeros((table.shape[0], 1))
     r_m = terms[2]
-    for i in range(n):
-        if not (outlay[i] > 0 and alive[i]):
-            continue
-        _plan_one(
-            table, amounts, 0, outlay[i], receivable[i], ebitda[i], debt_market[i] + debt_pref[i],
-            kind[i], True, cash[i], output[i], price[i], terms,
-        )  # fmt: skip
-        for p in range(table.shape[0]):
-            if target[p] and amounts[p, 0] > 0.0:
-                out[i] += grant_equivalent(amounts[p, 0], table[p, _RATE], r_m, term)
-    return out
+    for i in range(value.shape[0]):
+        loan_value = 0.0
+        if outlay[i] > 0 and alive[i]:
+            _plan_one(
+                table, amounts, 0, outlay[i], receivable[i], ebitda[i],
+                debt_market[i] + debt_pref[i], kind[i], True, cash[i], output[i], price[i], terms,
+            )  # fmt: skip
+            for p in range(table.shape[0]):
+                if target[p] and amounts[p, 0] > 0.0:
+                    loan_value += grant_equivalent(amounts[p, 0], table[p, _RATE], r_m, term)
+        value[i] += expected[i] * loan_value
 
 
 def expected_loan_value(
@@ -657,26 +659,11 @@ def expected_loan_value(
     with ``receivable`` (default: grant instalments due) counted toward its borrowing limit;
     the grant-equivalent of the part ``prog`` lends.
     """
-    due = gov.receivable(state.firms.n) if receivable is None else receivable
-    return _expected_loan_values(state, gov, prog, [(outlay, due)])[0]
-
-
-def _expected_loan_values(
-    state: State, gov: Government, prog: LoanProgramme, outlays: list[tuple[np.ndarray, ...]]
-) -> list[np.ndarray]:
-    """:func:`expected_loan_value` for each ``(outlay, receivable)`` of ``outlays``."""
-    f, n = state.firms, state.firms.n
-    tried, table = _programmes(state, gov)
-    target = np.array([lent_by.programme == prog.programme for lent_by, _, _ in tried], dtype=bool)
-    terms, cols, term = _terms(state, gov, True), _columns(state), 4 * prog.term_years.value
-    out = []
-    for outlay, receivable in outlays:
-        values = _loan_value(
-            table, target, term, np.asarray(outlay, dtype=float)[:n],
-            np.asarray(receivable, dtype=float)[:n], f.alive, terms, *cols,
-        )  # fmt: skip
-        out.append(values)
-    return out
+    n = state.firms.n
+    due = gov.receivable(n) if receivable is None else receivable
+    value = np.zeros(n)
+    add_expected_benefit(value, state, gov, prog, [(np.ones(n), outlay, due)])
+    return value
 
 
 def add_expected_benefit(
@@ -688,6 +675,8 @@ def add_expected_benefit(
 ) -> None:
     """Add the grant-equivalent a firm expects per quarter from ``prog`` to ``value``.
 
+    For each outlay in turn, ``value += expected * loan value`` (:func:`expected_loan_value`).
+
     Args:
         value: Per-firm expected benefit, added to in place.
         state: The model state.
@@ -697,9 +686,16 @@ def add_expected_benefit(
             expects to make this quarter, how many it expects, and what counts toward its
             borrowing limit with them (for a joint project: grants due plus its own grant).
     """
-    loan_values = _expected_loan_values(state, gov, prog, [(o, r) for _, o, r in outlays])
-    for (expected, _, _), loan_value in zip(outlays, loan_values, strict=True):
-        value += expected * loan_value
+    f, n = state.firms, state.firms.n
+    tried, table = _programmes(state, gov)
+    target = np.array([lent_by.programme == prog.programme for lent_by, _, _ in tried], dtype=bool)
+    terms, cols, term = _terms(state, gov, True), _columns(state), 4 * prog.term_years.value
+    for expected, outlay, receivable in outlays:
+        _add_loan_value(
+            value, np.asarray(expected, dtype=float)[:n], table, target, term,
+            np.asarray(outlay, dtype=float)[:n], np.asarray(receivable, dtype=float)[:n],
+            f.alive, terms, *cols,
+        )  # fmt: skip
 
 
 def discount_per_quarter(rate_per_year: float) -> float:

@@ -53,10 +53,11 @@ def net_benefit(
     if regime.starter_batch_subsidy is not None:
         value += starter_batches.expected_benefit(state, gov, regime.starter_batch_subsidy)
     if regime.preferential_loans is not None:
-        outlays = [(np.ones(n), investment.wanted_outlay(state), gov.receivable(n))]
+        due = gov.receivable(n)
+        outlays = [(np.ones(n), investment.wanted_outlay(state), due)]
         if org.exists:
             capex = np.full(n, s.organisation.project_capex_mln_rub.mean)
-            outlays.append((projects, capex, gov.receivable(n) + sub))
+            outlays.append((projects, capex, due + sub))
         financing.add_expected_benefit(value, state, gov, regime.preferential_loans, outlays)
     if regime.tax_relief is not None:
         value += tax_relief.expected_benefit(state, gov, regime.tax_relief)
