@@ -40,6 +40,15 @@ interest saved over the loan's life.
 end of a quarter, the present value at the social discount rate of the interest subsidy the
 regime's programme loans will still cost over their remaining amortisation, at the market rate
 expected on the key rate's deterministic path; world programmes are not the regime's.
+
+**Implementation** (issue 17, :mod:`sim.model.compiled`). A plan is one compiled kernel,
+:func:`_plan_one`, for one firm; :func:`plan` runs it for one firm, :func:`plans` and
+membership's expectations (:func:`add_expected_benefit`,
+:func:`sim.model.mechanisms.joint_projects.expected_projects`) for many, so one firm and many
+share one implementation. The programmes a plan tries are a table of their rules
+(:func:`_programmes`, budgets left filled in per call). Amortisation and the preferential-debt
+refresh are kernels over the loan book's arrays, loan by loan in book order. The kernels do the
+former numpy code's operations in its order: outcomes are bit-identical.
 """
 
 from __future__ import annotations
