@@ -9,6 +9,11 @@ below ``X*`` the firm is credit-constrained: it invests what it can finance (pla
 that smaller outlay). Investment adds ``X / kappa`` to capacity and raises productivity by
 ``g * X / (K kappa)``. Loans are amortised first, and every firm's capacity wears out by
 ``capacity_retirement_per_year / 4`` a quarter (:func:`retire`) before the yards decide.
+
+Firms decide in turn (firm order). A firm's investment changes only its own cash and debt, and
+a programme's budget when it borrows from one, so the plans of the firms still to decide are
+computed together (:func:`sim.model.mechanisms.financing.plans`, the same code as one firm's
+plan) and computed again after a firm borrows from a programme.
 """
 
 from __future__ import annotations
