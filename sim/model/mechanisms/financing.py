@@ -478,9 +478,18 @@ def plan(
         receivable: Grant instalments due to the firm (they count toward its borrowing limit).
         as_member: Plan as a roster member of a registered cluster (what membership expects).
     """
-    p = plans(state, gov, np.array([i]), np.array([float(outlay)]), eligible,
-              np.array([float(receivable)]), as_member=as_member)  # fmt: skip
-    return p.plan(0)
+    tried, table = _programmes(state, gov)
+    amounts, own, market, _, rate = _plans(
+        table, np.array([i]), np.array([float(outlay)]), np.array([float(receivable)]),
+        np.asarray(eligible, dtype=np.bool_), _terms(state, gov, as_member), *_columns(state),
+    )  # fmt: skip
+    loans = [
+        (prog, world, amount, r)
+        for (prog, world, r), amount in zip(tried, amounts[:, 0].tolist(), strict=True)
+        if amount > 0.0
+    ]
+    return Plan(firm=i, outlay=outlay, loans=loans, own=float(own[0]), market=float(market[0]),
+                rate=float(rate[0]))  # fmt: skip
 
 
 def execute(state: State, gov: Government, p: Plan) -> None:
