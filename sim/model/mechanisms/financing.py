@@ -204,7 +204,7 @@ class Plans:
 
 #: Columns of a programme table (:func:`_programmes`): one row per programme a plan tries.
 _RATE, _BORROWERS, _REGISTRATION, _SHARE, _MAX_LOAN = 0, 1, 2, 3, 4
-_BUDGET_LEFT, _MIN_PROJECT, _MIN_LOAN, _LIMIT, _SLOT = 5, 6, 7, 8, 9
+_BUDGET_LEFT, _MIN_PROJECT, _MIN_LOAN = 5, 6, 7
 #: ``_BORROWERS`` codes: any firm, large enterprises only, SMEs only.
 _ANY, _LARGE_ONLY, _SME_ONLY = 0.0, 1.0, 2.0
 
@@ -222,8 +222,7 @@ def _programmes(
 
     Only programmes below the market rate are tried. The table has one row per programme tried
     and the columns ``_RATE`` ... ``_MIN_LOAN`` (``_BUDGET_LEFT``: what this year's budget has
-    left now), ``_LIMIT`` (the annual budget) and ``_SLOT`` (the budget's index among the
-    programmes' distinct budget keys).
+    left now).
     """
     offers = offered(gov, state.spec.loan_programmes)
     key_rate, r_m = state.key_rate, state.market_rate
@@ -251,7 +250,6 @@ def _rules(
     ranked = sorted(offers, key=lambda pw: programme_rate(pw[0], key_rate))
     tried: list[tuple[LoanProgramme, bool, float]] = []
     rows: list[float] = []  # row by row
-    slots: dict[str, int] = {}
     for prog, world in ranked:
         rate = programme_rate(prog, key_rate)
         if rate >= r_m:
@@ -267,12 +265,10 @@ def _rules(
                 0.0,
                 prog.min_project_mln_rub.value,
                 prog.min_loan_mln_rub.value,
-                prog.annual_budget_mln_rub.value,
-                float(slots.setdefault(prog.programme, len(slots))),
             )
         )
         tried.append((prog, world, rate))
-    return tried, np.array(rows, dtype=float).reshape(len(tried), 10)
+    return tried, np.array(rows, dtype=float).reshape(len(tried), 8)
 
 
 @kernel
