@@ -40,16 +40,25 @@ interest saved over the loan's life.
 end of a quarter, the present value at the social discount rate of the interest subsidy the
 regime's programme loans will still cost over their remaining amortisation, at the market rate
 expected on the key rate's deterministic path; world programmes are not the regime's.
+
+**Implementation** (issue 17, :mod:`sim.model.compiled`). A plan is one compiled kernel,
+:func:`_plan_one`, for one firm; :func:`plan` runs it for one firm, :func:`plans` and
+membership's expectations (:func:`add_expected_benefit`,
+:func:`sim.model.mechanisms.joint_projects.expected_projects`) for many, so one firm and many
+share one implementation. The programmes a plan tries are a table of their rules
+(:func:`_programmes`, budgets left filled in per call). Amortisation and the preferential-debt
+refresh are kernels over the loan book's arrays, loan by loan in book order. The kernels do the
+former numpy code's operations in its order: outcomes are bit-identical.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from sim.model.agents import Government
+from sim.model.compiled import kernel
 from sim.model.state import KIND_LARGE, KIND_SME, Loan, State
 from sim.scenario.schema import LoanProgramme
 
@@ -101,13 +110,16 @@ def ebitda(state: State) -> np.ndarray:
     return revenue - wage * f.employment[:n] / 4.0 * (1 + ic) - f.purchases[:n]
 
 
-def grant_equivalent(loan: Any, rate: float, market_rate: float, term_quarters: int) -> Any:
+@kernel
+def grant_equivalent(
+    loan: float, rate: float, market_rate: float, term_quarters: int
+) -> float:  # pragma: no cover - compiled
     """Present value at the market rate of the interest a loan saves over its life.
 
     The loan is repaid on a declining balance (``1 / term_quarters`` of the balance a quarter),
     so the present value of its payments at the quarterly market rate ``d = r_m / 4`` is
     ``L (r_p / 4 + a) / (d + a)`` with ``a = 1 / term_quarters``; the grant-equivalent is the
-    loan minus that. ``loan`` may be an array of loans of one programme (element by element).
+    loan minus that.
     """
     a = 1.0 / term_quarters
     d = market_rate / 4.0
@@ -190,105 +202,218 @@ class Plans:
         )
 
 
-def _select(given: bool, a: float, b: float) -> float:
-    """``a`` where ``given``, else ``b``: :func:`numpy.where` for one firm."""
-    return a if given else b
+#: Columns of a programme table (:func:`_programmes`): one row per programme a plan tries.
+_RATE, _BORROWERS, _REGISTRATION, _SHARE, _MAX_LOAN = 0, 1, 2, 3, 4
+_BUDGET_LEFT, _MIN_PROJECT, _MIN_LOAN = 5, 6, 7
+#: ``_BORROWERS`` codes: any firm, large enterprises only, SMEs only.
+_ANY, _LARGE_ONLY, _SME_ONLY = 0.0, 1.0, 2.0
 
 
-def _blend(cost: float, financed: float, r_m: float) -> float:
-    """The plan's rate: ``cost / financed``, the market rate when nothing is financed."""
-    return cost / financed if financed > 0.0 else r_m
+#: The programme table last built: ``(offers, key rate, market rate, tried, table)``. The
+#: scenario's programmes are frozen objects, so the same ones at the same rates have the same
+#: rules; only the budgets left are filled in anew each time (:func:`_programmes`).
+_last_table: list[tuple] = []
 
 
-def _blend_many(cost: np.ndarray, financed: np.ndarray, r_m: float) -> np.ndarray:
-    """:func:`_blend` element by element."""
-    rate = np.full(len(financed), r_m)
-    np.divide(cost, financed, out=rate, where=financed > 0.0)
-    return rate
+def _programmes(
+    state: State, gov: Government
+) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray]:
+    """The programmes a plan tries now, cheapest first, and their rules as a table.
 
-
-#: The elementary operations of :func:`_financing`, for one firm (Python floats) and for many
-#: (numpy arrays): ``(minimum, maximum, select, blend)``. The same IEEE operations either way.
-_ONE = (min, max, _select, _blend)
-_MANY = (np.minimum, np.maximum, np.where, _blend_many)
-
-
-def _financing(state: State, gov: Government, ops: tuple, firm: dict[str, Any], outlay: Any,
-               receivable: Any, as_member: bool) -> tuple:  # fmt: skip
-    """The financing plan (module docstring): the one implementation behind :func:`plan`.
-
-    ``firm`` holds the firm's ``ebitda``, ``debt`` (market + preferential), ``kind``,
-    ``eligible``, ``cash``, ``output`` and ``price``: Python numbers for one firm, or arrays
-    for many (then ``ops`` is ``_MANY`` and every step runs element by element).
-
-    Returns:
-        ``(programmes tried, amounts, own, market, financed, rate)``.
+    Only programmes below the market rate are tried. The table has one row per programme tried
+    and the columns ``_RATE`` ... ``_MIN_LOAN`` (``_BUDGET_LEFT``: what this year's budget has
+    left now).
     """
-    minimum, maximum, select, blend = ops
-    fs, q = state.spec.finance, state.quarter
-    r_m = state.market_rate
-    # borrowing_room: L * 4 * EBITDA + grants due - debt, at least 0
-    room = maximum(fs.max_debt_to_ebitda * 4.0 * maximum(firm["ebitda"], 0.0) + receivable
-                   - firm["debt"], 0.0)  # fmt: skip
-    rest = outlay
-    kind = firm["kind"]
+    offers = offered(gov, state.spec.loan_programmes)
+    key_rate, r_m = state.key_rate, state.market_rate
+    last = _last_table[0] if _last_table else None
+    if (
+        last is None
+        or last[1] != key_rate
+        or last[2] != r_m
+        or len(last[0]) != len(offers)
+        or any(a is not b or wa != wb for (a, wa), (b, wb) in zip(last[0], offers, strict=True))
+    ):
+        last = (offers, key_rate, r_m, *_rules(offers, key_rate, r_m))
+        _last_table[:] = [last]
+    tried, table = list(last[3]), last[4].copy()
+    for row, (prog, _, _) in enumerate(tried):
+        limit = prog.annual_budget_mln_rub.value
+        table[row, _BUDGET_LEFT] = gov.remaining(prog.programme, limit, state.quarter)
+    return tried, table
+
+
+def _rules(
+    offers: list[tuple[LoanProgramme, bool]], key_rate: float, r_m: float
+) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray]:
+    """The programmes tried, cheapest first, and their table (budgets left still 0)."""
+    ranked = sorted(offers, key=lambda pw: programme_rate(pw[0], key_rate))
     tried: list[tuple[LoanProgramme, bool, float]] = []
-    amounts: list[Any] = []
-    programmes = sorted(
-        offered(gov, state.spec.loan_programmes),
-        key=lambda pw: programme_rate(pw[0], state.key_rate),
-    )
-    for prog, world in programmes:
-        rate = programme_rate(prog, state.key_rate)
+    rows: list[float] = []  # row by row
+    for prog, world in ranked:
+        rate = programme_rate(prog, key_rate)
         if rate >= r_m:
             continue
+        who = {"large": _LARGE_ONLY, "sme": _SME_ONLY}.get(prog.borrowers, _ANY)
+        rows.extend(
+            (
+                rate,
+                who,
+                float(prog.requires_registration),
+                prog.max_share_of_project.value,
+                prog.max_loan_mln_rub.value,
+                0.0,
+                prog.min_project_mln_rub.value,
+                prog.min_loan_mln_rub.value,
+            )
+        )
+        tried.append((prog, world, rate))
+    return tried, np.array(rows, dtype=float).reshape(len(tried), 8)
+
+
+@kernel
+def _plan_one(
+    table: np.ndarray,
+    amounts: np.ndarray,
+    j: int,
+    outlay: float,
+    receivable: float,
+    ebitda: float,
+    debt: float,
+    kind: int,
+    eligible: bool,
+    cash: float,
+    output: float,
+    price: float,
+    terms: np.ndarray,
+) -> tuple[float, float, float, float]:  # pragma: no cover - compiled
+    """The financing plan of one firm (module docstring): the one implementation of a plan.
+
+    Args:
+        table: The programmes tried, cheapest first (:func:`_programmes`).
+        amounts: What each programme lends, written to column ``j`` (one row per programme).
+        j: The plan's column of ``amounts``.
+        outlay: The outlay (mln RUB).
+        receivable: Grant instalments due (they count toward the borrowing limit).
+        ebitda: The firm's EBITDA this quarter.
+        debt: Its debt, market + preferential.
+        kind: Its kind (``KIND_LARGE`` or ``KIND_SME``).
+        eligible: Whether it may have preferences (read only for programmes that require
+            registration, when not planning as a member).
+        cash: Its cash.
+        output: Its output this quarter.
+        price: Its price.
+        terms: ``[max_debt_to_ebitda, cash_buffer_quarters, market rate, own funds rate,
+            registered, as_member]`` (:func:`_terms`).
+
+    Returns:
+        ``(own, market, financed, rate)``.
+    """
+    max_debt_to_ebitda, cash_buffer_quarters, r_m, r_own = terms[0], terms[1], terms[2], terms[3]
+    registered, as_member = terms[4] != 0.0, terms[5] != 0.0
+    # borrowing_room: L * 4 * EBITDA + grants due - debt, at least 0
+    room = max(max_debt_to_ebitda * 4.0 * max(ebitda, 0.0) + receivable - debt, 0.0)
+    rest = outlay
+    for p in range(table.shape[0]):
         # may_borrow
-        may: Any = True
-        if prog.borrowers == "large":
+        may = True
+        if table[p, _BORROWERS] == _LARGE_ONLY:
             may = kind == KIND_LARGE
-        elif prog.borrowers == "sme":
+        elif table[p, _BORROWERS] == _SME_ONLY:
             may = kind == KIND_SME
-        if prog.requires_registration and not as_member:
-            may = may & (gov.registered & firm["eligible"])
-        budget_left = gov.remaining(prog.programme, prog.annual_budget_mln_rub.value, q)
+        if table[p, _REGISTRATION] != 0.0 and not as_member:
+            may = may and registered and eligible
         # programme_loan (lent: what cheaper programmes already lend for this outlay)
-        amount = minimum(
-            minimum(
-                minimum(
-                    minimum(prog.max_share_of_project.value * outlay - (outlay - rest),
-                            prog.max_loan_mln_rub.value),
-                    budget_left,
+        amount = min(
+            min(
+                min(
+                    min(table[p, _SHARE] * outlay - (outlay - rest), table[p, _MAX_LOAN]),
+                    table[p, _BUDGET_LEFT],
                 ),
                 room,
             ),
             rest,
-        )  # fmt: skip
+        )
         given = (
             may
-            & (outlay >= prog.min_project_mln_rub.value)
-            & (amount > 0.0)
-            & (amount >= prog.min_loan_mln_rub.value)
+            and outlay >= table[p, _MIN_PROJECT]
+            and amount > 0.0
+            and amount >= table[p, _MIN_LOAN]
         )
-        amount = select(given, amount, 0.0)
-        room = select(given, room - amount, room)
-        rest = select(given, rest - amount, rest)
-        tried.append((prog, world, rate))
-        amounts.append(amount)
+        if given:
+            room = room - amount
+            rest = rest - amount
+        else:
+            amount = 0.0
+        amounts[p, j] = amount
     # own_funds: cash above the buffer of cash_buffer_quarters of revenue
-    own = minimum(
-        maximum(firm["cash"] - fs.cash_buffer_quarters * firm["output"] * firm["price"], 0.0),
-        maximum(rest, 0.0),
-    )
+    own = min(max(cash - cash_buffer_quarters * output * price, 0.0), max(rest, 0.0))
     rest = rest - own
-    market = minimum(maximum(rest, 0.0), room)
+    market = min(max(rest, 0.0), room)
     lent = 0.0
     cost = 0.0
-    for (_, _, rate), amount in zip(tried, amounts, strict=True):
-        lent = lent + amount
-        cost = cost + amount * rate
+    for p in range(table.shape[0]):
+        lent = lent + amounts[p, j]
+        cost = cost + amounts[p, j] * table[p, _RATE]
     financed = lent + own + market
-    rate = blend(cost + own * own_funds_rate(state) + market * r_m, financed, r_m)
-    return tried, amounts, own, market, financed, rate
+    cost = cost + own * r_own + market * r_m
+    rate = cost / financed if financed > 0.0 else r_m
+    return own, market, financed, rate
+
+
+@kernel
+def _plans(
+    table: np.ndarray,
+    firms: np.ndarray,
+    outlay: np.ndarray,
+    receivable: np.ndarray,
+    eligible: np.ndarray,
+    terms: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """:func:`_plan_one` for each firm ``firms[j]`` (outlay and receivable aligned with firms).
+
+    Returns:
+        ``(amounts, own, market, financed, rate)``; ``amounts`` has one row per programme.
+    """
+    m = firms.shape[0]
+    amounts = np.zeros((table.shape[0], m))
+    own, market = np.empty(m), np.empty(m)
+    financed, rate = np.empty(m), np.empty(m)
+    for j in range(m):
+        i = firms[j]
+        own[j], market[j], financed[j], rate[j] = _plan_one(
+            table, amounts, j, outlay[j], receivable[j], ebitda[i], debt_market[i] + debt_pref[i],
+            kind[i], eligible[i], cash[i], output[i], price[i], terms,
+        )  # fmt: skip
+    return amounts, own, market, financed, rate
+
+
+def _terms(state: State, gov: Government, as_member: bool) -> np.ndarray:
+    """The scalar inputs of :func:`_plan_one` now (see its ``terms``)."""
+    fs = state.spec.finance
+    return np.array(
+        [
+            fs.max_debt_to_ebitda,
+            fs.cash_buffer_quarters,
+            state.market_rate,
+            own_funds_rate(state),
+            float(gov.registered),
+            float(as_member),
+        ]
+    )
+
+
+def _columns(state: State) -> tuple[np.ndarray, ...]:
+    """The firm columns a plan reads, in :func:`_plans`' order (from ``ebitda`` on)."""
+    f = state.firms
+    return f.ebitda, f.debt_market, f.debt_pref, f.kind, f.cash, f.output, f.price
 
 
 def plans(
@@ -304,8 +429,7 @@ def plans(
     """The cheapest financing of ``outlay[j]`` for each firm ``firms[j]`` (module docstring).
 
     The firms' plans are independent (nothing is lent or booked while planning), so they are
-    computed together by the same code as :func:`plan`, element by element with the same
-    operations in the same order.
+    computed together, each by :func:`_plan_one` (the code of :func:`plan`).
 
     Args:
         state: The model state.
@@ -318,23 +442,15 @@ def plans(
             borrowing limit).
         as_member: Plan as roster members of a registered cluster (what membership expects).
     """
-    f = state.firms
     firms = np.asarray(firms, dtype=np.int64)
     outlay = np.asarray(outlay, dtype=float)
-    firm = {
-        "ebitda": f.ebitda[firms],
-        "debt": f.debt_market[firms] + f.debt_pref[firms],
-        "kind": f.kind[firms],
-        "eligible": eligible[firms],
-        "cash": f.cash[firms],
-        "output": f.output[firms],
-        "price": f.price[firms],
-    }
     receivable = np.asarray(receivable, dtype=float)
-    tried, amounts, own, market, financed, rate = _financing(
-        state, gov, _MANY, firm, outlay, receivable, as_member
-    )
-    return Plans(firms, outlay, tried, amounts, own, market, financed, rate)
+    tried, table = _programmes(state, gov)
+    amounts, own, market, financed, rate = _plans(
+        table, firms, outlay, receivable, np.asarray(eligible, dtype=np.bool_),
+        _terms(state, gov, as_member), *_columns(state),
+    )  # fmt: skip
+    return Plans(firms, outlay, tried, list(amounts), own, market, financed, rate)
 
 
 def plan(
@@ -358,25 +474,18 @@ def plan(
         receivable: Grant instalments due to the firm (they count toward its borrowing limit).
         as_member: Plan as a roster member of a registered cluster (what membership expects).
     """
-    f = state.firms
-    firm = {
-        "ebitda": float(f.ebitda[i]),
-        "debt": float(f.debt_market[i] + f.debt_pref[i]),
-        "kind": int(f.kind[i]),
-        "eligible": bool(eligible[i]),
-        "cash": float(f.cash[i]),
-        "output": float(f.output[i]),
-        "price": float(f.price[i]),
-    }
-    tried, amounts, own, market, _, rate = _financing(
-        state, gov, _ONE, firm, float(outlay), float(receivable), as_member
-    )
+    tried, table = _programmes(state, gov)
+    amounts, own, market, _, rate = _plans(
+        table, np.array([i]), np.array([float(outlay)]), np.array([float(receivable)]),
+        np.asarray(eligible, dtype=np.bool_), _terms(state, gov, as_member), *_columns(state),
+    )  # fmt: skip
     loans = [
         (prog, world, amount, r)
-        for (prog, world, r), amount in zip(tried, amounts, strict=True)
+        for (prog, world, r), amount in zip(tried, amounts[:, 0].tolist(), strict=True)
         if amount > 0.0
     ]
-    return Plan(firm=i, outlay=outlay, loans=loans, own=own, market=market, rate=rate)
+    return Plan(firm=i, outlay=outlay, loans=loans, own=float(own[0]), market=float(market[0]),
+                rate=float(rate[0]))  # fmt: skip
 
 
 def execute(state: State, gov: Government, p: Plan) -> None:
@@ -391,42 +500,163 @@ def execute(state: State, gov: Government, p: Plan) -> None:
         gov.book(prog.programme, amount, q)
         state.ledger.grant_equivalent += grant_equivalent(amount, rate, state.market_rate, term)
     f.debt_market[i] += p.market
-    _refresh_pref_debt(state)
+    if p.loans:
+        _refresh_pref_debt(state, i)
 
 
-def _refresh_pref_debt(state: State) -> None:
-    """Each firm's preferential debt and its average rate, from the loan book."""
-    f, n = state.firms, state.firms.n
-    debt = np.zeros(n)
-    interest = np.zeros(n)
-    for loan in state.loans:
-        debt[loan.firm] += loan.balance
-        interest[loan.firm] += loan.balance * loan.rate
-    f.debt_pref[:n] = debt
-    f.pref_rate[:n] = np.divide(interest, debt, out=np.zeros(n), where=debt > 0)
+def _loan_book(loans: list[Loan]) -> tuple[np.ndarray, ...]:
+    """The loan book as arrays: ``(firm, balance, rate, term_quarters, federal_share, world)``."""
+    return (
+        np.array([loan.firm for loan in loans], dtype=np.int64),
+        np.array([loan.balance for loan in loans], dtype=float),
+        np.array([loan.rate for loan in loans], dtype=float),
+        np.array([loan.term_quarters for loan in loans], dtype=float),
+        np.array([loan.federal_share for loan in loans], dtype=float),
+        np.array([loan.world for loan in loans], dtype=np.bool_),
+    )
+
+
+@kernel
+def _pref_debt(
+    firm: np.ndarray,
+    balance: np.ndarray,
+    rate: np.ndarray,
+    keep: np.ndarray,
+    debt_pref: np.ndarray,
+    pref_rate: np.ndarray,
+    lo: int,
+    hi: int,
+) -> None:  # pragma: no cover - compiled
+    """Preferential debt and its average rate of firms ``lo..hi-1`` from the loans kept.
+
+    The loans are summed in book order; loans of other firms are skipped.
+    """
+    debt = np.zeros(hi - lo)
+    interest = np.zeros(hi - lo)
+    for k in range(firm.shape[0]):
+        if keep[k] and lo <= firm[k] < hi:
+            debt[firm[k] - lo] += balance[k]
+            interest[firm[k] - lo] += balance[k] * rate[k]
+    for i in range(hi - lo):
+        debt_pref[lo + i] = debt[i]
+        pref_rate[lo + i] = interest[i] / debt[i] if debt[i] > 0 else 0.0
+
+
+def _refresh_pref_debt(state: State, i: int) -> None:
+    """Firm ``i``'s preferential debt and its average rate, from its loans on the book."""
+    f = state.firms
+    firm, balance, rate, *_ = _loan_book([loan for loan in state.loans if loan.firm == i])
+    _pref_debt(firm, balance, rate, np.ones(len(firm), dtype=np.bool_), f.debt_pref, f.pref_rate,
+               i, i + 1)  # fmt: skip
+
+
+@kernel
+def _amortise(
+    firm: np.ndarray,
+    balance: np.ndarray,
+    rate: np.ndarray,
+    term: np.ndarray,
+    federal_share: np.ndarray,
+    world: np.ndarray,
+    cost: np.ndarray,
+    market_rate: float,
+    market_term_quarters: float,
+    debt_market: np.ndarray,
+    cash: np.ndarray,
+    debt_pref: np.ndarray,
+    pref_rate: np.ndarray,
+    n: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Repay principal and add up the interest subsidy, loan by loan in book order.
+
+    ``balance`` is repaid in place; ``cost`` (``[world federal, world regional, regime federal,
+    regime regional]``, the ledger's running totals) is added to. Market debt is repaid by
+    ``1 / market_term_quarters``; preferential debt is refreshed from the loans kept.
+
+    Returns:
+        Which loans are kept (balance above 1e-9).
+    """
+    repay = np.zeros(n)
+    keep = np.empty(firm.shape[0], dtype=np.bool_)
+    for k in range(firm.shape[0]):
+        subsidy = max(market_rate - rate[k], 0.0) * balance[k] / 4.0
+        fed = subsidy * federal_share[k]
+        at = 0 if world[k] else 2
+        cost[at] += fed
+        cost[at + 1] += subsidy - fed
+        principal = balance[k] / term[k]
+        balance[k] -= principal
+        repay[firm[k]] += principal
+        keep[k] = balance[k] > 1e-9
+    for i in range(n):
+        repay_m = debt_market[i] / market_term_quarters
+        debt_market[i] -= repay_m
+        cash[i] -= repay_m + repay[i]
+    _pref_debt(firm, balance, rate, keep, debt_pref, pref_rate, 0, n)
+    return keep
 
 
 def amortise(state: State, gov: Government) -> None:
     """Repay principal; book each loan's interest subsidy (world programmes apart)."""
-    s, f, n = state.spec, state.firms, state.firms.n
-    repay = np.zeros(n)
-    for loan in state.loans:
-        subsidy = max(state.market_rate - loan.rate, 0.0) * loan.balance / 4.0
-        fed = subsidy * loan.federal_share
-        if loan.world:
-            state.ledger.programme_cost["federal"] += fed
-            state.ledger.programme_cost["regional"] += subsidy - fed
-        else:
-            state.ledger.book_cost("loans", "federal", fed)
-            state.ledger.book_cost("loans", "regional", subsidy - fed)
-        principal = loan.balance / loan.term_quarters
-        loan.balance -= principal
-        repay[loan.firm] += principal
-    state.loans = [loan for loan in state.loans if loan.balance > 1e-9]
-    repay_m = f.debt_market[:n] / (4 * s.finance.loan_term_years)
-    f.debt_market[:n] -= repay_m
-    f.cash[:n] -= repay_m + repay
-    _refresh_pref_debt(state)
+    s, f, led = state.spec, state.firms, state.ledger
+    firm, balance, rate, term, federal_share, world = _loan_book(state.loans)
+    cost = np.array(
+        [
+            led.programme_cost["federal"],
+            led.programme_cost["regional"],
+            led.cost[("loans", "federal")],
+            led.cost[("loans", "regional")],
+        ]
+    )
+    keep = _amortise(
+        firm, balance, rate, term, federal_share, world, cost, state.market_rate,
+        float(4 * s.finance.loan_term_years), f.debt_market, f.cash, f.debt_pref, f.pref_rate, f.n,
+    )  # fmt: skip
+    led.programme_cost["federal"], led.programme_cost["regional"] = float(cost[0]), float(cost[1])
+    led.cost[("loans", "federal")], led.cost[("loans", "regional")] = float(cost[2]), float(cost[3])
+    for loan, b in zip(state.loans, balance.tolist(), strict=True):
+        loan.balance = b
+    state.loans = [loan for loan, kept in zip(state.loans, keep.tolist(), strict=True) if kept]
+
+
+@kernel
+def _add_loan_value(
+    value: np.ndarray,
+    expected: np.ndarray,
+    table: np.ndarray,
+    target: np.ndarray,
+    term: int,
+    outlay: np.ndarray,
+    receivable: np.ndarray,
+    alive: np.ndarray,
+    terms: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """``value += expected * loan value`` per firm (``value`` and ``expected`` of length n).
+
+    A firm's loan value is the grant-equivalent of the ``target`` rows' loans in its plan for
+    ``outlay`` (:func:`_plan_one`, ``terms`` as a member, so ``eligible`` is not read) when
+    the outlay is positive and the firm alive, else 0.
+    """
+    amounts = np.zeros((table.shape[0], 1))
+    r_m = terms[2]
+    for i in range(value.shape[0]):
+        loan_value = 0.0
+        if outlay[i] > 0 and alive[i]:
+            _plan_one(
+                table, amounts, 0, outlay[i], receivable[i], ebitda[i],
+                debt_market[i] + debt_pref[i], kind[i], True, cash[i], output[i], price[i], terms,
+            )  # fmt: skip
+            for p in range(table.shape[0]):
+                if target[p] and amounts[p, 0] > 0.0:
+                    loan_value += grant_equivalent(amounts[p, 0], table[p, _RATE], r_m, term)
+        value[i] += expected[i] * loan_value
 
 
 def expected_loan_value(
@@ -443,18 +673,11 @@ def expected_loan_value(
     with ``receivable`` (default: grant instalments due) counted toward its borrowing limit;
     the grant-equivalent of the part ``prog`` lends.
     """
-    f, n = state.firms, state.firms.n
-    out = np.zeros(n)
+    n = state.firms.n
     due = gov.receivable(n) if receivable is None else receivable
-    eligible = np.ones(n, dtype=bool)
-    firms = np.flatnonzero((outlay > 0) & f.alive[:n])
-    p = plans(state, gov, firms, outlay[firms], eligible, due[firms], as_member=True)
-    term = 4 * prog.term_years.value
-    for (lent_by, _, rate), amount in zip(p.programmes, p.amounts, strict=True):
-        if lent_by.programme == prog.programme:
-            given = amount > 0.0
-            out[firms[given]] += grant_equivalent(amount[given], rate, state.market_rate, term)
-    return out
+    value = np.zeros(n)
+    add_expected_benefit(value, state, gov, prog, [(np.ones(n), outlay, due)])
+    return value
 
 
 def add_expected_benefit(
@@ -462,9 +685,11 @@ def add_expected_benefit(
     state: State,
     gov: Government,
     prog: LoanProgramme,
-    outlays: list[tuple[np.ndarray, np.ndarray]],
+    outlays: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
 ) -> None:
     """Add the grant-equivalent a firm expects per quarter from ``prog`` to ``value``.
+
+    For each outlay in turn, ``value += expected * loan value`` (:func:`expected_loan_value`).
 
     Args:
         value: Per-firm expected benefit, added to in place.
@@ -475,8 +700,16 @@ def add_expected_benefit(
             expects to make this quarter, how many it expects, and what counts toward its
             borrowing limit with them (for a joint project: grants due plus its own grant).
     """
+    f, n = state.firms, state.firms.n
+    tried, table = _programmes(state, gov)
+    target = np.array([lent_by.programme == prog.programme for lent_by, _, _ in tried], dtype=bool)
+    terms, cols, term = _terms(state, gov, True), _columns(state), 4 * prog.term_years.value
     for expected, outlay, receivable in outlays:
-        value += expected * expected_loan_value(state, gov, prog, outlay, receivable)
+        _add_loan_value(
+            value, np.asarray(expected, dtype=float)[:n], table, target, term,
+            np.asarray(outlay, dtype=float)[:n], np.asarray(receivable, dtype=float)[:n],
+            f.alive, terms, *cols,
+        )  # fmt: skip
 
 
 def discount_per_quarter(rate_per_year: float) -> float:

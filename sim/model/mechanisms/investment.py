@@ -9,6 +9,11 @@ below ``X*`` the firm is credit-constrained: it invests what it can finance (pla
 that smaller outlay). Investment adds ``X / kappa`` to capacity and raises productivity by
 ``g * X / (K kappa)``. Loans are amortised first, and every firm's capacity wears out by
 ``capacity_retirement_per_year / 4`` a quarter (:func:`retire`) before the yards decide.
+
+Firms decide in turn (firm order). A firm's investment changes only its own cash and debt, and
+a programme's budget when it borrows from one, so the plans of the firms still to decide are
+computed together (:func:`sim.model.mechanisms.financing.plans`, the same code as one firm's
+plan) and computed again after a firm borrows from a programme.
 """
 
 from __future__ import annotations
@@ -16,62 +21,155 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government, LargeEnterprise
+from sim.model.compiled import kernel
 from sim.model.mechanisms import financing
 from sim.model.state import ROLE_FINAL, State
 
 __all__ = ["annual_return", "invest", "retire", "wanted_outlay"]
 
 
+@kernel
+def _want(
+    order_book: float, capacity: float, cover_quarters: float, share: float, kappa: float
+) -> float:  # pragma: no cover - compiled
+    """One final producer's wanted outlay ``share * max(K* - K, 0) * kappa``."""
+    gap = order_book / cover_quarters - capacity
+    return share * max(gap, 0.0) * kappa
+
+
+@kernel
+def _return(price: float, unit_cost: float, dep: float, kappa: float) -> float:  # pragma: no cover
+    """One firm's annual cash return on capital ``4 (p - c + d) / kappa``."""
+    return 4.0 * (price - unit_cost + dep) / kappa
+
+
+@kernel
+def _retire(capacity: np.ndarray, factor: float, n: int) -> None:  # pragma: no cover - compiled
+    """``K <- K * factor`` for the first ``n`` firms."""
+    for i in range(n):
+        capacity[i] *= factor
+
+
+@kernel
+def _wanted_outlay(
+    order_book: np.ndarray,
+    capacity: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    cover_quarters: float,
+    share: float,
+    kappa: float,
+    n: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`wanted_outlay` on the firm columns."""
+    out = np.zeros(n)
+    for i in range(n):
+        if role[i] == ROLE_FINAL and alive[i]:
+            out[i] = _want(order_book[i], capacity[i], cover_quarters, share, kappa)
+    return out
+
+
+@kernel
+def _annual_return(
+    price: np.ndarray, unit_cost: np.ndarray, dep: float, kappa: float, n: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`annual_return` on the firm columns."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = _return(price[i], unit_cost[i], dep, kappa)
+    return out
+
+
+@kernel
+def _retire_and_want(
+    order_book: np.ndarray,
+    capacity: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    price: np.ndarray,
+    unit_cost: np.ndarray,
+    factor: float,
+    cover_quarters: float,
+    share: float,
+    kappa: float,
+    dep: float,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """:func:`retire`, then :func:`wanted_outlay`, :func:`annual_return` and who wants to invest."""
+    _retire(capacity, factor, n)
+    want = _wanted_outlay(order_book, capacity, role, alive, cover_quarters, share, kappa, n)
+    return want, _annual_return(price, unit_cost, dep, kappa, n), np.flatnonzero(want > 0)
+
+
+def _terms(state: State) -> tuple[float, float, float, float, float]:
+    """``(retirement factor, cover quarters, share of the gap, kappa, depreciation)`` now."""
+    s = state.spec
+    fs = s.finance
+    kappa = fs.capital_mln_rub_per_capacity
+    return (
+        1.0 - s.production.capacity_retirement_per_year / 4.0,
+        float(s.market.target_cover_quarters),
+        fs.investment_share_of_gap,
+        kappa,
+        fs.depreciation_rate_per_year * kappa / 4.0,
+    )
+
+
 def wanted_outlay(state: State) -> np.ndarray:
     """Each firm's wanted capacity outlay ``share * max(K* - K, 0) * kappa`` (0 if none)."""
-    s, f, n = state.spec, state.firms, state.firms.n
-    fs = s.finance
-    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
-    gap = f.order_book[:n] / s.market.target_cover_quarters - f.capacity[:n]
-    want = fs.investment_share_of_gap * np.maximum(gap, 0.0) * fs.capital_mln_rub_per_capacity
-    return np.where(fin, want, 0.0)
+    f = state.firms
+    _, cover, share, kappa, _ = _terms(state)
+    return _wanted_outlay(f.order_book, f.capacity, f.role, f.alive, cover, share, kappa, f.n)
 
 
 def annual_return(state: State) -> np.ndarray:
     """Annual cash return on capital ``4 (p - c + d) / kappa`` of each firm."""
-    fs, f, n = state.spec.finance, state.firms, state.firms.n
-    dep = fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0
-    return 4.0 * (f.price[:n] - f.unit_cost[:n] + dep) / fs.capital_mln_rub_per_capacity
+    f = state.firms
+    *_, kappa, dep = _terms(state)
+    return _annual_return(f.price, f.unit_cost, dep, kappa, f.n)
 
 
 def retire(state: State) -> None:
     """Capacity wears out: ``K <- K (1 - retirement / 4)`` for every firm each quarter."""
-    f, n = state.firms, state.firms.n
-    f.capacity[:n] *= 1.0 - state.spec.production.capacity_retirement_per_year / 4.0
+    _retire(state.firms.capacity, _terms(state)[0], state.firms.n)
 
 
 def invest(state: State, gov: Government) -> None:
     """Amortise loans, retire worn capacity, then let final producers invest in capacity."""
     financing.amortise(state, gov)
-    retire(state)
     fs, f, n = state.spec.finance, state.firms, state.firms.n
     kappa = fs.capital_mln_rub_per_capacity
-    want = wanted_outlay(state)
-    ret = annual_return(state)
-    # Eligibility and grants due do not change while firms invest: one pass for all firms.
+    want, ret, firms = _retire_and_want(
+        f.order_book, f.capacity, f.role, f.alive, f.price, f.unit_cost, *_terms(state), n
+    )
+    # Eligibility and grants due do not change while firms invest.
     eligible = gov.eligible_for_preferences(state)
     receivable = gov.receivable(n)
-    for i in np.flatnonzero(want > 0).tolist():
-        plan = financing.plan(state, gov, i, float(want[i]), eligible, float(receivable[i]))
-        if not LargeEnterprise.invests(ret[i], plan.rate):
-            continue
-        if plan.financed < plan.outlay * (1 - 1e-12):
-            state.ledger.credit_constrained += 1
-            if plan.financed <= 0:
-                continue
-            plan = financing.plan(state, gov, i, plan.financed, eligible, float(receivable[i]))
-            if not LargeEnterprise.invests(ret[i], plan.rate):
-                continue
-        amount = plan.financed
-        k_old = f.capacity[i]
-        f.capacity[i] += amount / kappa
-        f.productivity[i] *= 1 + fs.productivity_gain_per_investment * amount / max(
-            k_old * kappa, 1e-9
-        )
-        financing.execute(state, gov, plan)
-        state.ledger.investment += amount
+    k = 0  # firms[:k] have decided
+    while k < firms.size:
+        # The rest's plans, together: a firm's investment changes its own cash and debt only,
+        # and the programmes' budgets when it borrows from one; then the rest plan again.
+        start, rest = k, firms[k:]
+        plans = financing.plans(state, gov, rest, want[rest], eligible, receivable[rest])
+        k = firms.size
+        for j in np.flatnonzero(LargeEnterprise.invests(ret[rest], plans.rate)).tolist():
+            i = int(rest[j])
+            plan = plans.plan(j)
+            if plan.financed < plan.outlay * (1 - 1e-12):
+                state.ledger.credit_constrained += 1
+                if plan.financed <= 0:
+                    continue
+                plan = financing.plan(state, gov, i, plan.financed, eligible, float(receivable[i]))
+                if not LargeEnterprise.invests(ret[i], plan.rate):
+                    continue
+            amount = plan.financed
+            k_old = f.capacity[i]
+            f.capacity[i] += amount / kappa
+            f.productivity[i] *= 1 + fs.productivity_gain_per_investment * amount / max(
+                k_old * kappa, 1e-9
+            )
+            financing.execute(state, gov, plan)
+            state.ledger.investment += amount
+            if plan.loans:
+                k = start + j + 1
+                break

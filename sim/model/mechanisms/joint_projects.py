@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from sim.model.agents import Government, Grant, LargeEnterprise
+from sim.model.compiled import array_sum, kernel
 from sim.model.distributions import lognormal
 from sim.model.mechanisms import financing
 from sim.model.state import KIND_LARGE, KIND_SME, State
@@ -51,6 +52,31 @@ def subsidy_for(jp: JointProjectSubsidy, gov: Government, quarter: int, capex: f
     return 0.0
 
 
+@kernel
+def _projects_led(
+    per_quarter: float,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    n: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`projects_led` on the firm columns (``per_quarter``: proposals a quarter)."""
+    held = np.empty(n)  # the participant large enterprises' capacities, in firm order
+    m = 0
+    for i in range(n):
+        if alive[i] and kind[i] == KIND_LARGE and participant[i]:
+            held[m] = capacity[i]
+            m += 1
+    part_cap = array_sum(held[:m])
+    out = np.empty(n)
+    for i in range(n):
+        cap = capacity[i] if alive[i] and kind[i] == KIND_LARGE else 0.0
+        pool = part_cap + (0.0 if participant[i] else cap)
+        out[i] = per_quarter * (cap / pool if pool > 0 else 0.0)
+    return out
+
+
 def projects_led(state: State, org: Organisation) -> np.ndarray:
     """Expected number of this quarter's proposals each firm would lead as a participant.
 
@@ -58,13 +84,32 @@ def projects_led(state: State, org: Organisation) -> np.ndarray:
     enterprises' capacity (its own capacity added when it is not a participant yet); SMEs and
     closed firms never lead.
     """
-    f, n = state.firms, state.firms.n
-    large = f.alive[:n] & (f.kind[:n] == KIND_LARGE)
-    part_cap = float(f.capacity[:n][large & f.participant[:n]].sum())
-    cap = np.where(large, f.capacity[:n], 0.0)
-    pool = part_cap + np.where(f.participant[:n], 0.0, cap)
-    share = np.divide(cap, pool, out=np.zeros(n), where=pool > 0)
-    return org.joint_projects_per_year / 4.0 * share
+    f = state.firms
+    return _projects_led(
+        org.joint_projects_per_year / 4.0, f.alive, f.kind, f.participant, f.capacity, f.n
+    )
+
+
+def _lognormal(dist: Distribution) -> tuple[float, float]:
+    """``(mu, sigma^2)`` of the log of a lognormal with ``dist``'s mean and cv (nan if none)."""
+    if dist.cv <= 0 or dist.mean <= 0:
+        return math.nan, math.nan
+    s2 = math.log1p(dist.cv**2)
+    return math.log(dist.mean) - s2 / 2, s2
+
+
+@kernel
+def _go(
+    mean: float, cv: float, mu: float, s2: float, subsidy_share: float, hurdle: float
+) -> float:  # pragma: no cover - compiled
+    """:func:`go_probability` for a return of ``mean`` and ``cv`` (``mu``, ``s2``: its log's)."""
+    threshold = hurdle * max(1.0 - subsidy_share, 1e-9)
+    if cv <= 0:
+        return 1.0 if mean >= threshold else 0.0
+    if threshold <= 0:
+        return 1.0
+    z = (math.log(threshold) - mu) / math.sqrt(s2)
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
 def go_probability(annual_return: Distribution, subsidy_share: float, hurdle: float) -> float:
@@ -73,15 +118,42 @@ def go_probability(annual_return: Distribution, subsidy_share: float, hurdle: fl
     ``r`` is lognormal with the organisation's mean and coefficient of variation, the rule of
     :meth:`sim.model.agents.LargeEnterprise.undertakes_project`.
     """
-    threshold = hurdle * max(1.0 - subsidy_share, 1e-9)
-    if annual_return.cv <= 0:
-        return 1.0 if annual_return.mean >= threshold else 0.0
-    if threshold <= 0:
-        return 1.0
-    s2 = math.log1p(annual_return.cv**2)
-    mu = math.log(annual_return.mean) - s2 / 2
-    z = (math.log(threshold) - mu) / math.sqrt(s2)
-    return 0.5 * math.erfc(z / math.sqrt(2.0))
+    mu, s2 = _lognormal(annual_return)
+    return _go(annual_return.mean, annual_return.cv, mu, s2, subsidy_share, hurdle)
+
+
+@kernel
+def _expected_projects(
+    led: np.ndarray,
+    due: np.ndarray,
+    sub: float,
+    capex: float,
+    ret: np.ndarray,
+    table: np.ndarray,
+    terms: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`expected_projects` for the firms that lead (``ret``: ``[mean, cv, mu, s2]``)."""
+    n = led.shape[0]
+    out = np.zeros(n)
+    amounts = np.zeros((table.shape[0], 1))
+    for i in range(n):
+        if not led[i] > 0:
+            continue
+        # a member's plan (eligible is not read)
+        _, _, financed, rate = financing._plan_one(
+            table, amounts, 0, capex, due[i] + sub, ebitda[i], debt_market[i] + debt_pref[i],
+            kind[i], True, cash[i], output[i], price[i], terms,
+        )  # fmt: skip
+        if financed >= capex * (1 - 1e-12):
+            out[i] = led[i] * _go(ret[0], ret[1], ret[2], ret[3], sub / capex, rate)
+    return out
 
 
 def expected_projects(
@@ -100,17 +172,13 @@ def expected_projects(
     n, q = state.firms.n, state.quarter
     capex = org.project_capex_mln_rub.mean
     sub = subsidy_for(jp, gov, q, capex) if jp is not None else 0.0
-    led = projects_led(state, org)
-    due = gov.receivable(n)
-    member = np.ones(n, dtype=bool)
-    out = np.zeros(n)
-    leads = np.flatnonzero(led > 0)
-    p = financing.plans(
-        state, gov, leads, np.full(len(leads), capex), member, due[leads] + sub, as_member=True
-    )
-    covered = p.financed >= capex * (1 - 1e-12)
-    for i, rate in zip(leads[covered].tolist(), p.rate[covered].tolist(), strict=True):
-        out[i] = led[i] * go_probability(org.project_return_per_year, sub / capex, rate)
+    dist = org.project_return_per_year
+    ret = np.array([dist.mean, dist.cv, *_lognormal(dist)])
+    _, table = financing._programmes(state, gov)
+    out = _expected_projects(
+        projects_led(state, org), gov.receivable(n), sub, capex, ret, table,
+        financing._terms(state, gov, True), *financing._columns(state),
+    )  # fmt: skip
     return out, sub
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import ClusterOrganization, Firm, Government
+from sim.model.compiled import kernel
 from sim.model.mechanisms import financing, investment, joint_projects, starter_batches, tax_relief
 from sim.model.state import KIND_LARGE, KIND_SME, State
 
@@ -52,25 +53,77 @@ def net_benefit(
     if regime.starter_batch_subsidy is not None:
         value += starter_batches.expected_benefit(state, gov, regime.starter_batch_subsidy)
     if regime.preferential_loans is not None:
-        outlays = [(np.ones(n), investment.wanted_outlay(state), gov.receivable(n))]
+        due = gov.receivable(n)
+        outlays = [(np.ones(n), investment.wanted_outlay(state), due)]
         if org.exists:
             capex = np.full(n, s.organisation.project_capex_mln_rub.mean)
-            outlays.append((projects, capex, gov.receivable(n) + sub))
+            outlays.append((projects, capex, due + sub))
         financing.add_expected_benefit(value, state, gov, regime.preferential_loans, outlays)
     if regime.tax_relief is not None:
         value += tax_relief.expected_benefit(state, gov, regime.tax_relief)
     return net + prospect * value
 
 
+@kernel
+def _peer_share(
+    kind: np.ndarray, alive: np.ndarray, participant: np.ndarray, n: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`peer_share` on the firm columns (a mean of 0/1 values is their count / n)."""
+    out = np.zeros(n)
+    for k in (KIND_LARGE, KIND_SME):
+        alive_k = 0
+        members = 0
+        for i in range(n):
+            if kind[i] == k and alive[i]:
+                alive_k += 1
+                if participant[i]:
+                    members += 1
+        if alive_k:
+            share = members / alive_k
+            for i in range(n):
+                if kind[i] == k:
+                    out[i] = share
+    return out
+
+
 def peer_share(state: State) -> np.ndarray:
     """Share of participants among alive firms of the same kind."""
-    f, n = state.firms, state.firms.n
-    out = np.zeros(n)
-    for kind in (KIND_LARGE, KIND_SME):
-        m = (f.kind[:n] == kind) & f.alive[:n]
-        if m.any():
-            out[f.kind[:n] == kind] = f.participant[:n][m].mean()
+    f = state.firms
+    return _peer_share(f.kind, f.alive, f.participant, f.n)
+
+
+@kernel
+def _reconsidering(
+    u: np.ndarray, alive: np.ndarray, participant: np.ndarray, share: float, outsiders: float
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Who reconsiders: alive with ``u < min(rate, 1)``, rate ``share`` (x ``outsiders`` out)."""
+    n = u.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        rate = share if participant[i] else share * outsiders
+        out[i] = alive[i] and u[i] < min(rate, 1.0)
     return out
+
+
+@kernel
+def _join_or_leave(
+    now: np.ndarray,
+    want: np.ndarray,
+    kind: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Firms reconsidering ``now`` join when they ``want`` (a large one is matched) or leave."""
+    for i in range(now.shape[0]):
+        if not now[i]:
+            continue
+        if want[i] and not participant[i]:
+            participant[i] = True
+            if kind[i] == KIND_LARGE:
+                matched[i] = True
+        elif not want[i] and participant[i]:
+            participant[i] = False
+            matched[i] = False
 
 
 def reconsider(
@@ -79,10 +132,10 @@ def reconsider(
     """A share of firms reconsider participation (benefits vs fees, peers, taste)."""
     s, f, n = state.spec, state.firms, state.firms.n
     u = rng.random(n)
-    rate = np.full(n, s.membership.reconsider_share_per_quarter)
-    if org.exists:  # the organisation recruits: outsiders hear of it more often
-        rate[~f.participant[:n]] *= 1 + s.organisation.recruit_bonus
-    reconsider_now = f.alive[:n] & (u < np.minimum(rate, 1.0))
+    # the organisation recruits: outsiders hear of it more often
+    outsiders = 1 + s.organisation.recruit_bonus if org.exists else 1.0
+    share = s.membership.reconsider_share_per_quarter
+    reconsider_now = _reconsidering(u, f.alive[:n], f.participant[:n], share, outsiders)
     if not reconsider_now.any():
         return
     prospect = Firm.registration_prospect(gov.offers_registration, gov.registered, state.last_check)
@@ -94,9 +147,4 @@ def reconsider(
         benefit_scale=s.membership.benefit_scale_mln_rub,
         peer_weight=s.membership.peer_weight,
     )
-    joined = reconsider_now & want & ~f.participant[:n]
-    left = reconsider_now & ~want & f.participant[:n]
-    f.participant[:n][joined] = True
-    f.participant[:n][left] = False
-    f.matched[:n][left] = False
-    f.matched[:n][joined & (f.kind[:n] == KIND_LARGE)] = True
+    _join_or_leave(reconsider_now, want, f.kind[:n], f.participant[:n], f.matched[:n])
