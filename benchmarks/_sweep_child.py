@@ -18,18 +18,20 @@ def main() -> None:
     from sim.api import run_sweep
     from sim.store.store import Store
 
+    # Runs and outcomes (Store._write_runs, inside each batch's transaction) and the whole
+    # batch with its supply networks (Store.write_batch, what the sweep calls).
     timing = {"write_runs": 0.0, "batches": 0}
-    orig = Store.write_runs
+    orig = Store._write_runs
 
-    def timed(self, sweep_id, results):
+    def timed(self, conn, sweep_id, results):
         t = time.perf_counter()
         try:
-            return orig(self, sweep_id, results)
+            return orig(self, conn, sweep_id, results)
         finally:
             timing["write_runs"] += time.perf_counter() - t
             timing["batches"] += 1
 
-    Store.write_runs = timed
+    Store._write_runs = timed
     orig_batch = Store.write_batch
     timing["store_batch"] = 0.0
 
