@@ -55,6 +55,19 @@ def _masked_sum(values: np.ndarray, mask: np.ndarray, buf: np.ndarray) -> float:
 
 
 @kernel
+def _masked_product_sum(
+    a: np.ndarray, b: np.ndarray, mask: np.ndarray, buf: np.ndarray
+) -> float:  # pragma: no cover - compiled
+    """``(a * b)[mask].sum()``: the selected products in slot order, summed as numpy sums."""
+    k = 0
+    for i in range(mask.shape[0]):
+        if mask[i]:
+            buf[k] = a[i] * b[i]
+            k += 1
+    return array_sum(buf[:k])
+
+
+@kernel
 def _yard_delivery(
     alive: np.ndarray, role: np.ndarray, delivery: np.ndarray, capacity: np.ndarray
 ) -> float:  # pragma: no cover - compiled
@@ -122,18 +135,8 @@ def _firm_figures(
     out[3] = _masked_sum(purchases, fin, buf)
     out[4] = _masked_sum(output, fin, buf)
     # np.average(x[fin], weights=output[fin]) = sum(x * w) / sum(w), and the revenue
-    k = 0
-    for i in range(n):
-        if fin[i]:
-            buf[k] = unit_cost[i] * output[i]
-            k += 1
-    out[5] = array_sum(buf[:k])
-    k = 0
-    for i in range(n):
-        if fin[i]:
-            buf[k] = output[i] * price[i]
-            k += 1
-    out[6] = array_sum(buf[:k])
+    out[5] = _masked_product_sum(unit_cost, output, fin, buf)
+    out[6] = _masked_product_sum(output, price, fin, buf)
     out[7] = _masked_sum(capacity, yards, buf)
     out[8] = _masked_sum(order_book, fin, buf)
     in_chain = smes = participants = 0
