@@ -20,7 +20,7 @@ Adding a verb::
 
     @verb("runs", help="list the runs of a stored sweep", arguments=_runs_arguments)
     def _runs(args: argparse.Namespace) -> int:
-        print(api.read(args.sweep, db=args.db).runs.to_string())
+        print(_api().read(args.sweep, db=args.db).runs.to_string())
         return EXIT_OK
 """
 
@@ -35,16 +35,18 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sim import __version__, api
+from sim import __version__
 from sim.errors import InputError, Problem, mask_url, mask_urls_in_text
-from sim.report.tables import accounts_text
 from sim.run.executors import ExecutorLostError, worker_count
 from sim.run.stopping import Terminated, raise_if_stopped, stop_on_signals
 from sim.run.sweepfile import load_sweep
 from sim.scenario.loader import load_scenario, read_toml
 from sim.store.errors import StoreUnavailable
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 __all__ = ["VALIDATORS", "VERBS", "Verb", "main", "mask_url", "validate_file", "verb"]
 
@@ -55,6 +57,17 @@ EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 DB_ENV = "CLUSTERSIM_DB"
+
+
+def _api() -> ModuleType:
+    """:mod:`sim.api`, imported on first use.
+
+    The API pulls in the model (numba), pandas, SciPy, SQLAlchemy and matplotlib: seconds of
+    imports that ``--help``, ``validate`` and a bad argument do not need.
+    """
+    import sim.api
+
+    return sim.api
 
 
 # ============================================================================================
@@ -253,7 +266,7 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     "store the runs and print the effects.",
 )
 def _run(args: argparse.Namespace) -> int:
-    result = api.run_scenario(
+    result = _api().run_scenario(
         args.scenario,
         db=args.db,
         replications=args.replications,
@@ -311,7 +324,7 @@ _KIND_TEXT = {
     "the effect. Effects in % with 95 % CIs; nothing is stored.",
 )
 def _decompose(args: argparse.Namespace) -> int:
-    table = api.decompose(
+    table = _api().decompose(
         args.scenario,
         args.regime,
         replications=args.replications,
@@ -321,9 +334,9 @@ def _decompose(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     if args.json:
-        print(json.dumps(api.json_records(table), indent=2, ensure_ascii=False))
+        print(json.dumps(_api().json_records(table), indent=2, ensure_ascii=False))
         return EXIT_OK
-    outcomes = args.outcome or api.DECOMPOSITION_OUTCOMES
+    outcomes = args.outcome or _api().DECOMPOSITION_OUTCOMES
     n = int(table["n"].iloc[0])
     lines = [
         f"decomposition of {args.regime}: effects vs de_facto over the horizon, % with 95 % CI "
@@ -380,7 +393,7 @@ def _sweep(args: argparse.Namespace) -> int:
             "executor", f"unknown executor '{ex}': use local, processes or dask://HOST:PORT"
         )
     workers = _workers(args) if ex == "processes" else args.workers
-    result = api.run_sweep(
+    result = _api().run_sweep(
         args.file,
         db=args.db,
         workers=workers,
@@ -424,11 +437,11 @@ def _compare_arguments(parser: argparse.ArgumentParser) -> None:
     "cost, budget efficiency, additionality), at every design point of a stored sweep.",
 )
 def _compare(args: argparse.Namespace) -> int:
-    table = api.compare_sweep(args.sweep, db=args.db, outcomes=args.outcome)
+    table = _api().compare_sweep(args.sweep, db=args.db, outcomes=args.outcome)
     if args.csv:
         table.to_csv(args.csv, index=False)
     if args.json:
-        print(json.dumps(api.json_records(table), indent=2, ensure_ascii=False))
+        print(json.dumps(_api().json_records(table), indent=2, ensure_ascii=False))
         return EXIT_OK
     outcomes = args.outcome or ["output", "employment", "productivity", "market_share"]
     derived = {"registered_share", "registration_quarter"}
@@ -463,6 +476,8 @@ def _compare(args: argparse.Namespace) -> int:
         lines.append(row)
     if not table.empty:
         rate, quarters = table.attrs["discount_rate"], table.attrs["horizon_quarters"]
+        from sim.report.tables import accounts_text
+
         lines += ["", *accounts_text(table, discount_rate=rate, quarters=quarters, points=True)]
     print("\n".join(lines))
     return EXIT_OK
@@ -497,9 +512,9 @@ def _sensitivity_arguments(parser: argparse.ArgumentParser) -> None:
     "outcome to the varied parameters of a sobol or morris sweep (SALib).",
 )
 def _sensitivity(args: argparse.Namespace) -> int:
-    table = api.sensitivity(args.sweep, args.method, args.outcome, db=args.db, arm=args.arm)
+    table = _api().sensitivity(args.sweep, args.method, args.outcome, db=args.db, arm=args.arm)
     if args.json:
-        print(json.dumps(api.json_records(table), indent=2, ensure_ascii=False))
+        print(json.dumps(_api().json_records(table), indent=2, ensure_ascii=False))
     else:
         print(f"sweep {args.sweep}: {args.method} indices of the {table['arm'].iloc[0]} effect "
               f"on {args.outcome}")
@@ -536,7 +551,7 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
 )
 def _report(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    rep = api.build_report(
+    rep = _api().build_report(
         args.sweep, args.out, db=args.db, langs=args.lang or ["ru", "en"], formats=formats
     )
     if args.json:
@@ -572,7 +587,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     "outcome) as CSV or Parquet, or one Excel workbook with both sheets.",
 )
 def _export(args: argparse.Namespace) -> int:
-    for path in api.export_sweep(args.sweep, args.out, args.format, db=args.db,
+    for path in _api().export_sweep(args.sweep, args.out, args.format, db=args.db,
                              outcomes=args.outcome):  # fmt: skip
         print(path)
     return EXIT_OK

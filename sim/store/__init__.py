@@ -11,21 +11,36 @@ Example:
     ...     frame = store.outcomes("baseline", ["output", "employment"])
 """
 
-from sim.store.engine import DEFAULT_SQLITE_PATH, ENV_VAR, mask_url, resolve_url
-from sim.store.errors import StoreError, StoreUnavailable, SweepConflict, SweepNotFound
-from sim.store.store import MAX_SWEEP_NAME, Store, check_sweep_name, open_store
+from importlib import import_module
 
-__all__ = [
-    "DEFAULT_SQLITE_PATH",
-    "ENV_VAR",
-    "MAX_SWEEP_NAME",
-    "Store",
-    "StoreError",
-    "StoreUnavailable",
-    "SweepConflict",
-    "SweepNotFound",
-    "check_sweep_name",
-    "mask_url",
-    "open_store",
-    "resolve_url",
-]
+#: Public name -> module. Loaded on first use (PEP 562): ``sim.store.errors`` alone (as the CLI's
+#: error path needs it) does not import SQLAlchemy and Alembic.
+_EXPORTS = {
+    "DEFAULT_SQLITE_PATH": "sim.store.engine",
+    "ENV_VAR": "sim.store.engine",
+    "mask_url": "sim.store.engine",
+    "resolve_url": "sim.store.engine",
+    "StoreError": "sim.store.errors",
+    "StoreUnavailable": "sim.store.errors",
+    "SweepConflict": "sim.store.errors",
+    "SweepNotFound": "sim.store.errors",
+    "MAX_SWEEP_NAME": "sim.store.store",
+    "Store": "sim.store.store",
+    "check_sweep_name": "sim.store.store",
+    "open_store": "sim.store.store",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    """Load a public name on first use."""
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim.store' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
