@@ -5,8 +5,8 @@ One step is one quarter. :meth:`ClusterModel.step` is the model's process overvi
 function of :mod:`sim.model.mechanisms` named after its docs section. Firm state lives in the
 numpy arrays of :class:`sim.model.state.State`; the agents (:mod:`sim.model.agents`) keep
 identity and decision rules. Every random draw comes from the model's ``rng``: each quarter
-spawns one child generator per mechanism, so the arms of a pair share their random numbers
-mechanism by mechanism (common random numbers).
+spawns one child generator per mechanism (:mod:`sim.model.streams`), so the arms of a pair
+share their random numbers mechanism by mechanism (common random numbers).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from sim.model.network import supply_network
 from sim.model.outcomes import OUTCOME_INDEX, OUTCOME_NAMES
 from sim.model.population import Population
 from sim.model.state import FirmArrays, State
+from sim.model.streams import QuarterStreams
 from sim.scenario.files import default_scenario
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 
@@ -93,6 +94,7 @@ class ClusterModel(mesa.Model):
         self.population = Population(self, self.state)
         self.outcomes = np.full((self.horizon, len(OUTCOME_NAMES)), np.nan)
         self.population.populate(self.rng.spawn(1)[0])
+        self._streams = QuarterStreams(self.rng, _MECHANISMS)
         calibrate(self.state, self.government, self.organisation)
 
     @property
@@ -113,7 +115,7 @@ class ClusterModel(mesa.Model):
         st, gov, org, s = self.state, self.government, self.organisation, self.spec
         st.quarter += 1
         self._close_exited()
-        rngs = dict(zip(_MECHANISMS, self.rng.spawn(len(_MECHANISMS)), strict=True))
+        rngs = self._streams.next_quarter()  # = self.rng.spawn(6), one per mechanism
         st.ledger.start_quarter()
         prices.update_world(st)  # 0. key rate; costs and prices
         market.new_orders(st, s.market, rngs["market"])  # 1. new orders and market shares
