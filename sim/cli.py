@@ -266,6 +266,7 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     "store the runs and print the effects.",
 )
 def _run(args: argparse.Namespace) -> int:
+    load_scenario(args.scenario)  # a bad file is answered before the API's seconds of imports
     result = _api().run_scenario(
         args.scenario,
         db=args.db,
@@ -324,6 +325,7 @@ _KIND_TEXT = {
     "the effect. Effects in % with 95 % CIs; nothing is stored.",
 )
 def _decompose(args: argparse.Namespace) -> int:
+    load_scenario(args.scenario)  # a bad file is answered before the API's seconds of imports
     table = _api().decompose(
         args.scenario,
         args.regime,

@@ -26,6 +26,7 @@ def test_run_stores_runs_prints_json_and_resumes(tmp_path):
         "--db",
         f"sqlite:///{db}",
         "--json",
+        "--no-figures",  # the figure pack is written (and checked) in the next test
     ]
     first = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert first.returncode == 0, first.stderr
@@ -102,6 +103,8 @@ def test_run_text_summary_and_default_database(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "results" / "clustersim.sqlite").exists()
+    (pack,) = (tmp_path / "results").glob("astrakhan_shipbuilding-*")  # the figure pack
+    assert list(pack.rglob("*.png")) and list(pack.rglob("*.csv"))
     assert "cluster_support_2020s" in res.stdout and "95 % CI" in res.stdout
     _check_budget_text(res.stdout)
 
