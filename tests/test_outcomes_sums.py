@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model.mechanisms.record import _AT, _firm_figures, _yard_delivery
+from sim.model.mechanisms.record import _AT, _firm_figures
 from sim.model.state import KIND_LARGE, KIND_SME, ROLE_COMPONENT, ROLE_FINAL
 
 
@@ -23,11 +23,16 @@ def test_firm_figures_are_numpys_masked_sums(n):
     )}  # fmt: skip
     price = rng.lognormal(0.0, 1.0, n) * (rng.random(n) < 0.9)  # some zero prices
     col["qualification"] = rng.random(n)
+    roster = participant & alive_now & (rng.random(n) < 0.7)
+    # the firm columns have more slots than firms (the table grows by doubling)
+    pad = {name: np.concatenate([v, rng.random(7)]) for name, v in col.items()}
     x = _firm_figures(
-        alive_now, exited, kind, role, participant, col["output"], col["employment"],
-        col["sales_cluster"], price, col["purchases"], col["purchases_local"], col["unit_cost"],
-        col["capacity"], col["order_book"], col["qualification"], col["debt_market"],
-        col["debt_pref"], 0.5,
+        n, exited, roster, col["delivery"], np.concatenate([alive_now, [True] * 7]),
+        np.concatenate([kind, [KIND_SME] * 7]), np.concatenate([role, [ROLE_FINAL] * 7]),
+        np.concatenate([participant, [True] * 7]), pad["output"], pad["employment"],
+        pad["sales_cluster"], np.concatenate([price, rng.random(7)]), pad["purchases"],
+        pad["purchases_local"], pad["unit_cost"], pad["capacity"], pad["order_book"],
+        pad["qualification"], pad["debt_market"], pad["debt_pref"], 0.5,
     ).tolist()  # fmt: skip
     alive = alive_now.copy()
     alive[exited] = True
@@ -53,6 +58,7 @@ def test_firm_figures_are_numpys_masked_sums(n):
         "local_purchases": col["purchases_local"][fin].sum(),
         "supplier_purchases": col["purchases"][sup].sum(),
         "loans": (col["debt_market"] + col["debt_pref"])[alive].sum(),
+        "roster": roster.sum(),
     }
     for name, value in want.items():
         assert np.float64(x[_AT[name]]).tobytes() == np.float64(value).tobytes(), name
@@ -60,5 +66,5 @@ def test_firm_figures_are_numpys_masked_sums(n):
     if yards.size:
         w = col["capacity"][yards]
         avg = np.average(col["delivery"][yards], weights=w)
-        got = _yard_delivery(alive_now, role, col["delivery"], col["capacity"]) / w.sum()
-        assert got == avg
+        got = x[_AT["delivery_x_capacity"]] / x[_AT["capacity"]]
+        assert np.float64(got).tobytes() == np.float64(avg).tobytes()

@@ -212,3 +212,26 @@ def test_invest_retires_worn_capacity_before_the_yards_decide():
     # own funds 30 - buffer 0.5 x 40 x 1.2 = 6, market debt 25.25 - 6 = 19.25
     assert f.cash[0] == pytest.approx(24.0, rel=1e-12)
     assert f.debt_market[0] == pytest.approx(19.25, rel=1e-12)
+
+
+def test_the_investing_firms_outlays_and_returns_are_those_of_the_public_queries():
+    """The kernel the stage runs gives, after retirement, the firms with a positive
+    :func:`wanted_outlay`, in firm order, with their outlays and :func:`annual_return`."""
+    st = state([
+        yard(capacity=40.0, order_book=480.0, price=1.2, unit_cost=0.9),
+        supplier(capacity=10.0, order_book=900.0),
+        yard(capacity=90.0, order_book=480.0, price=1.1, unit_cost=0.95),
+        yard(capacity=30.0, order_book=700.0, price=1.0, unit_cost=1.3),
+    ])  # fmt: skip
+    f, n = st.firms, st.firms.n
+    retired = f.capacity.copy()
+    firms, want, ret = investment._retire_and_want(
+        f.order_book, retired, f.role, f.alive, f.price, f.unit_cost,
+        *investment._terms(st), n,
+    )  # fmt: skip
+    investment.retire(st)
+    assert np.array_equal(retired, f.capacity)
+    wanted = investment.wanted_outlay(st)
+    assert firms.tolist() == np.flatnonzero(wanted > 0).tolist() == [0, 3]
+    assert np.array_equal(want, wanted[firms])
+    assert np.array_equal(ret, investment.annual_return(st)[firms])

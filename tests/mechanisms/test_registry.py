@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from tiny import government, organisation, scenario, state, supplier, yard
 
@@ -246,3 +247,14 @@ def test_the_de_facto_arm_and_a_cluster_without_organisation_never_file():
     # the check is still made: without an organisation the cluster is not eligible
     assert st.last_check.organisation is False
     assert not st.last_check.eligible
+
+
+def test_roster_counts_are_numpys_mask_sums_and_mean():
+    rng = np.random.default_rng(7)
+    for n in (0, 5, 140, 300):
+        roster, special, late = (rng.random(n) < p for p in (0.6, 0.3, 0.1))
+        members, in_special, not_producing = registry._counts(roster, special, late)
+        assert members == int(roster.sum())
+        assert not_producing == int((roster & late).sum())
+        share = in_special / members if members > 0 else 0.0
+        assert share == (float(special[roster].mean()) if roster.any() else 0.0)

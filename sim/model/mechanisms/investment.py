@@ -95,10 +95,18 @@ def _retire_and_want(
     dep: float,
     n: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """:func:`retire`, then :func:`wanted_outlay`, :func:`annual_return` and who wants to invest."""
+    """:func:`retire`, then who wants to invest, their outlays and annual returns.
+
+    Returns ``(firms, outlay, annual return)``: the firms whose :func:`wanted_outlay` is
+    positive, in firm order, with their outlays and their :func:`annual_return`.
+    """
     _retire(capacity, factor, n)
     want = _wanted_outlay(order_book, capacity, role, alive, cover_quarters, share, kappa, n)
-    return want, _annual_return(price, unit_cost, dep, kappa, n), np.flatnonzero(want > 0)
+    firms = np.flatnonzero(want > 0)
+    ret = np.empty(firms.shape[0])
+    for j in range(firms.shape[0]):
+        ret[j] = _return(price[firms[j]], unit_cost[firms[j]], dep, kappa)
+    return firms, want[firms], ret
 
 
 def _terms(state: State) -> tuple[float, float, float, float, float]:
@@ -139,28 +147,31 @@ def invest(state: State, gov: Government) -> None:
     financing.amortise(state, gov)
     fs, f, n = state.spec.finance, state.firms, state.firms.n
     kappa = fs.capital_mln_rub_per_capacity
-    want, ret, firms = _retire_and_want(
+    firms, want, ret = _retire_and_want(
         f.order_book, f.capacity, f.role, f.alive, f.price, f.unit_cost, *_terms(state), n
     )
+    if firms.size == 0:
+        return
     # Eligibility and grants due do not change while firms invest.
     eligible = gov.eligible_for_preferences(state)
-    receivable = gov.receivable(n)
+    receivable = gov.receivable(n)[firms]
     k = 0  # firms[:k] have decided
     while k < firms.size:
         # The rest's plans, together: a firm's investment changes its own cash and debt only,
         # and the programmes' budgets when it borrows from one; then the rest plan again.
-        start, rest = k, firms[k:]
-        plans = financing.plans(state, gov, rest, want[rest], eligible, receivable[rest])
+        start = k
+        plans = financing.plans(state, gov, firms[k:], want[k:], eligible, receivable[k:])
         k = firms.size
-        for j in np.flatnonzero(LargeEnterprise.invests(ret[rest], plans.rate)).tolist():
-            i = int(rest[j])
+        for j in np.flatnonzero(LargeEnterprise.invests(ret[start:], plans.rate)).tolist():
+            at = start + j
+            i = int(firms[at])
             plan = plans.plan(j)
             if plan.financed < plan.outlay * (1 - 1e-12):
                 state.ledger.credit_constrained += 1
                 if plan.financed <= 0:
                     continue
-                plan = financing.plan(state, gov, i, plan.financed, eligible, float(receivable[i]))
-                if not LargeEnterprise.invests(ret[i], plan.rate):
+                plan = financing.plan(state, gov, i, plan.financed, eligible, float(receivable[at]))
+                if not LargeEnterprise.invests(ret[at], plan.rate):
                     continue
             amount = plan.financed
             k_old = f.capacity[i]
@@ -171,5 +182,5 @@ def invest(state: State, gov: Government) -> None:
             financing.execute(state, gov, plan)
             state.ledger.investment += amount
             if plan.loans:
-                k = start + j + 1
+                k = at + 1
                 break

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.compiled import kernel
 from sim.model.state import ROLE_FINAL, State
 
 __all__ = ["next_key_rate", "update_prices", "update_world"]
@@ -33,7 +34,22 @@ def update_world(state: State) -> None:
 
 def update_prices(state: State) -> None:
     """Costs follow productivity; final producers price at unit cost relative to competitors."""
-    f, n = state.firms, state.firms.n
+    f = state.firms
     state.update_costs()
-    fin = f.role[:n] == ROLE_FINAL
-    f.price[:n] = np.where(fin, f.unit_cost[:n] / state.cost_comp, state.supplier_price())
+    _set_prices(f.price, f.role, f.unit_cost, state.cost_comp, state.supplier_price())
+
+
+@kernel
+def _set_prices(
+    price: np.ndarray,
+    role: np.ndarray,
+    unit_cost: np.ndarray,
+    cost_comp: float,
+    supplier_price: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """``p = c / c_comp`` for final producers, the supplier price for the others (in place).
+
+    The firms are the first ``supplier_price.shape[0]`` of the firm columns.
+    """
+    for i in range(supplier_price.shape[0]):
+        price[i] = unit_cost[i] / cost_comp if role[i] == ROLE_FINAL else supplier_price[i]

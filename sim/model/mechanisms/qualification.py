@@ -19,6 +19,8 @@ __all__ = ["qualify"]
 
 _SUPPLIER_MARGIN = 0.15
 _GAIN_HORIZON_QUARTERS = 8
+#: Rows of :func:`_prospects`' table: expected gain, cost of a step, free cash.
+_GAIN, _COST, _FREE_CASH = 0, 1, 2
 
 
 def qualify(state: State, gov: Government, rng: np.random.Generator) -> None:
@@ -32,22 +34,37 @@ def qualify(state: State, gov: Government, rng: np.random.Generator) -> None:
     s, f, n = state.spec, state.firms, state.firms.n
     p = s.production
     noise = rng.uniform(0.5, 1.5, n)
-    sme = f.alive[:n] & (f.kind[:n] == KIND_SME) & (f.role[:n] == ROLE_COMPONENT)
-    if not sme.any():
+    sme, smes = _smes(f.alive, f.kind, f.role, n)
+    if smes == 0:
         return
     thr = s.sourcing.qualification_threshold
-    gain, cost, free_cash = _prospects(
-        sme, f.trade[:n], f.qualification[:n], f.sales_cluster[:n], f.matched[:n],
-        f.output[:n], f.price[:n], f.cash[:n], starter_batches.first_batch_sales(state, gov),
-        len(state.trades), thr, p.sme_qualification_cost_mln_rub,
-        s.organisation.qualification_cost_reduction, s.finance.cash_buffer_quarters,
+    prospects = _prospects(
+        sme, f.trade, f.qualification, f.sales_cluster, f.matched, f.output, f.price, f.cash,
+        starter_batches.first_batch_sales(state, gov), len(state.trades), thr,
+        p.sme_qualification_cost_mln_rub, s.organisation.qualification_cost_reduction,
+        s.finance.cash_buffer_quarters,
     )  # fmt: skip
-    go = sme & SME.qualification_decision(
+    gain, cost, free_cash = prospects[_GAIN], prospects[_COST], prospects[_FREE_CASH]
+    decision = SME.qualification_decision(
         f.qualification[:n], thr, p.sme_qualification_step, cost, free_cash, gain
     )
     state.ledger.investment += _invest(
-        go, f.qualification[:n], f.cash[:n], cost, noise, p.sme_qualification_step
+        sme, decision, f.qualification, f.cash, cost, noise, p.sme_qualification_step
     )
+
+
+@kernel
+def _smes(
+    alive: np.ndarray, kind: np.ndarray, role: np.ndarray, n: int
+) -> tuple[np.ndarray, int]:  # pragma: no cover - compiled
+    """The mask of alive SME component makers among the first ``n`` firms, and their number."""
+    sme = np.empty(n, dtype=np.bool_)
+    count = 0
+    for i in range(n):
+        sme[i] = alive[i] and kind[i] == KIND_SME and role[i] == ROLE_COMPONENT
+        if sme[i]:
+            count += 1
+    return sme, count
 
 
 @kernel
@@ -66,11 +83,13 @@ def _prospects(
     step_cost: float,
     matched_reduction: float,
     buffer_quarters: float,
-) -> tuple:  # pragma: no cover - compiled
+) -> np.ndarray:  # pragma: no cover - compiled
     """Each SME's expected gain from a qualification step, its cost and its free cash.
 
     The gain is the margin over the gain horizon on the cluster sales of its trade shared with
-    one more qualified supplier, plus the margin on first batches; matched SMEs pay less.
+    one more qualified supplier, plus the margin on first batches; matched SMEs pay less. The
+    firms are the first ``sme.shape[0]`` of the firm columns; returns the table with the rows
+    ``_GAIN``, ``_COST`` and ``_FREE_CASH``, one column per firm.
     """
     n = sme.shape[0]
     sales = np.zeros(trades)
@@ -80,31 +99,36 @@ def _prospects(
             sales[trade[i]] += sales_cluster[i]
             if qualification[i] >= threshold:
                 qualified[trade[i]] += 1.0
-    gain, cost, free_cash = np.empty(n), np.empty(n), np.empty(n)
+    out = np.empty((3, n))
     for i in range(n):
         per_new = sales[max(trade[i], 0)] / (qualified[max(trade[i], 0)] + 1.0)
-        gain[i] = _SUPPLIER_MARGIN * _GAIN_HORIZON_QUARTERS * per_new + (
+        out[_GAIN, i] = _SUPPLIER_MARGIN * _GAIN_HORIZON_QUARTERS * per_new + (
             _SUPPLIER_MARGIN * first_batch_sales[i]
         )
-        cost[i] = step_cost * (1 - matched_reduction if matched[i] else 1.0)
-        free_cash[i] = cash[i] - buffer_quarters * output[i] * price[i]
-    return gain, cost, free_cash
+        out[_COST, i] = step_cost * (1 - matched_reduction if matched[i] else 1.0)
+        out[_FREE_CASH, i] = cash[i] - buffer_quarters * output[i] * price[i]
+    return out
 
 
 @kernel
 def _invest(
-    go: np.ndarray,
+    sme: np.ndarray,
+    decision: np.ndarray,
     qualification: np.ndarray,
     cash: np.ndarray,
     cost: np.ndarray,
     noise: np.ndarray,
     step: float,
 ) -> float:  # pragma: no cover - compiled
-    """Take a qualification step where ``go`` (in place); returns the outlay (numpy's sum)."""
-    paid = np.empty(go.shape[0])
+    """Take a qualification step where an SME decided to (in place); returns the outlay.
+
+    The outlay is summed as numpy sums it; the firms are the first ``sme.shape[0]``.
+    """
+    n = sme.shape[0]
+    paid = np.empty(n)
     m = 0
-    for i in range(go.shape[0]):
-        if go[i]:
+    for i in range(n):
+        if sme[i] and decision[i]:
             qualification[i] = min(1.0, qualification[i] + step * noise[i])
             cash[i] -= cost[i]
             paid[m] = cost[i]

@@ -39,6 +39,8 @@ _FIGURES = (
     "local_purchases",  # the yards' purchases from local firms
     "supplier_purchases",  # the suppliers' own purchases
     "loans",  # market and preferential debt outstanding
+    "delivery_x_capacity",  # sum of delivery time x capacity over the yards alive now
+    "roster",  # industrial participants (the roster)
 )
 _AT = {name: i for i, name in enumerate(_FIGURES)}
 
@@ -68,23 +70,12 @@ def _masked_product_sum(
 
 
 @kernel
-def _yard_delivery(
-    alive: np.ndarray, role: np.ndarray, delivery: np.ndarray, capacity: np.ndarray
-) -> float:  # pragma: no cover - compiled
-    """Sum of delivery time x capacity over the alive yards (``np.average``'s numerator)."""
-    buf = np.empty(alive.shape[0])
-    k = 0
-    for i in range(alive.shape[0]):
-        if alive[i] and role[i] == ROLE_FINAL:
-            buf[k] = delivery[i] * capacity[i]
-            k += 1
-    return array_sum(buf[:k])
-
-
-@kernel
 def _firm_figures(
-    alive_now: np.ndarray,
+    n: int,
     exited: np.ndarray,
+    roster: np.ndarray,
+    delivery: np.ndarray,
+    alive_now: np.ndarray,
     kind: np.ndarray,
     role: np.ndarray,
     participant: np.ndarray,
@@ -102,13 +93,14 @@ def _firm_figures(
     debt_pref: np.ndarray,
     threshold: float,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """The sums and counts of :data:`_FIGURES` over the firm table, each as numpy sums it.
+    """The sums and counts of :data:`_FIGURES` over the first ``n`` firms, as numpy sums them.
 
     A firm that closed this quarter (``exited``) counts as alive except for employment and the
-    yards' capacity (its workers have left; it takes no orders).
+    yards' capacity and delivery time (its workers have left; it takes no orders). ``roster``
+    and ``delivery`` are :meth:`State.roster` and :meth:`State.delivery` (``n`` firms).
     """
-    n = alive_now.shape[0]
-    alive = alive_now.copy()
+    now = alive_now[:n]
+    alive = now.copy()
     for i in exited:
         alive[i] = True
     large = np.empty(n, dtype=np.bool_)
@@ -123,14 +115,14 @@ def _firm_figures(
         sme[i] = alive[i] and kind[i] == KIND_SME
         fin[i] = alive[i] and role[i] == ROLE_FINAL
         sup[i] = alive[i] and role[i] == ROLE_COMPONENT
-        yards[i] = fin[i] and alive_now[i]
+        yards[i] = fin[i] and now[i]
         p = price[i]
         intra[i] = sales_cluster[i] / (p if not p < 1e-9 else 1e-9)  # np.maximum(p, 1e-9)
         debt[i] = debt_market[i] + debt_pref[i]
     buf = np.empty(n)
     out = np.zeros(len(_FIGURES))
     out[0] = _masked_sum(output, alive, buf)
-    out[1] = _masked_sum(employment, alive_now, buf)
+    out[1] = _masked_sum(employment, now, buf)
     out[2] = _masked_sum(intra, alive, buf)
     out[3] = _masked_sum(purchases, fin, buf)
     out[4] = _masked_sum(output, fin, buf)
@@ -139,7 +131,7 @@ def _firm_figures(
     out[6] = _masked_product_sum(output, price, fin, buf)
     out[7] = _masked_sum(capacity, yards, buf)
     out[8] = _masked_sum(order_book, fin, buf)
-    in_chain = smes = participants = 0
+    in_chain = smes = participants = members = 0
     for i in range(n):
         if sme[i]:
             smes += 1
@@ -147,6 +139,8 @@ def _firm_figures(
                 in_chain += 1
         if alive[i] and participant[i]:
             participants += 1
+        if roster[i]:
+            members += 1
     out[9], out[10], out[11] = in_chain, smes, participants
     out[12] = _masked_sum(employment, large, buf)
     out[13] = _masked_sum(output, large, buf)
@@ -154,6 +148,9 @@ def _firm_figures(
     out[15] = _masked_sum(purchases_local, fin, buf)
     out[16] = _masked_sum(purchases, sup, buf)
     out[17] = _masked_sum(debt, alive, buf)
+    # np.average(delivery[yards], weights=capacity[yards])'s numerator
+    out[18] = _masked_product_sum(delivery, capacity, yards, buf)
+    out[19] = members
     return out
 
 
@@ -188,11 +185,11 @@ def committed_cost(state: State, gov: Government) -> dict[str, float]:
 def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     """Return ``{outcome: value}`` for the current quarter."""
     f, n, led, s = state.firms, state.firms.n, state.ledger, state.spec
+    roster = state.roster()
     x = _firm_figures(
-        f.alive[:n], state.exited, f.kind[:n], f.role[:n], f.participant[:n], f.output[:n],
-        f.employment[:n], f.sales_cluster[:n], f.price[:n], f.purchases[:n],
-        f.purchases_local[:n], f.unit_cost[:n], f.capacity[:n], f.order_book[:n],
-        f.qualification[:n], f.debt_market[:n], f.debt_pref[:n],
+        n, state.exited, roster, state.delivery(), f.alive, f.kind, f.role, f.participant,
+        f.output, f.employment, f.sales_cluster, f.price, f.purchases, f.purchases_local,
+        f.unit_cost, f.capacity, f.order_book, f.qualification, f.debt_market, f.debt_pref,
         s.sourcing.qualification_threshold,
     ).tolist()  # fmt: skip
     # Output at constant base-year prices (volume) of the firms alive this quarter, including
@@ -214,15 +211,10 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     margin = (revenue - x[_AT["unit_cost_x_output"]]) / revenue if produced else np.nan
     # Delivery time of the yards alive now, weighted by capacity.
     cap = x[_AT["capacity"]]
-    delivery = (
-        _yard_delivery(f.alive[:n], f.role[:n], state.delivery(), f.capacity[:n]) / cap
-        if cap > 0
-        else np.nan
-    )
+    delivery = x[_AT["delivery_x_capacity"]] / cap if cap > 0 else np.nan
     order_book = x[_AT["order_book"]]
     cover = order_book / (4.0 * fin_out) if produced else np.nan
     share_hist = [h for h in state.market_share_hist[-4:] if not math.isnan(h)]
-    roster = state.roster()
     costs = {
         i: led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
     }
@@ -248,7 +240,7 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
         "order_book": order_book,
         "investment": led.investment,
         "participants": x[_AT["participants"]],
-        "industrial_participants": float(roster.sum()),
+        "industrial_participants": x[_AT["roster"]],
         "registered": 1.0 if gov.registered else 0.0,
         "functional_dependence": state.functional_dependence(roster),
         "joint_projects": float(led.joint_projects),

@@ -12,7 +12,10 @@ the processing lag on the criteria as they hold then; the organisation files whe
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.model.agents import ClusterOrganization, CriteriaCheck, Government
+from sim.model.compiled import kernel
 from sim.model.state import State
 
 __all__ = ["apply_and_decide", "criteria"]
@@ -20,13 +23,15 @@ __all__ = ["apply_and_decide", "criteria"]
 
 def criteria(state: State, gov: Government, org: ClusterOrganization) -> CriteriaCheck:
     """The registry criteria for the roster the organisation would file now."""
-    f, n = state.firms, state.firms.n
     roster = state.roster()
+    members, special, non_producing = _counts(
+        roster, state.firms.special_territory, state.non_producing()
+    )
     return gov.check_criteria(
-        n_participants=int(roster.sum()),
+        n_participants=members,
         functional_dependence=state.functional_dependence(roster),
-        special_share=float(f.special_territory[:n][roster].mean()) if roster.any() else 0.0,
-        n_non_producing=int((roster & state.non_producing()).sum()),
+        special_share=special / members if members > 0 else 0.0,
+        n_non_producing=non_producing,
         all_have_contracts=True,
         organisation=org.exists,
     )
@@ -43,3 +48,23 @@ def apply_and_decide(state: State, gov: Government, org: ClusterOrganization) ->
     if kind and check.eligible:
         gov.receive_application(q, kind)
         org.applications.append(q)
+
+
+@kernel
+def _counts(
+    roster: np.ndarray, special_territory: np.ndarray, non_producing: np.ndarray
+) -> tuple[int, int, int]:  # pragma: no cover - compiled
+    """Roster members, those in special territories and those not producing yet.
+
+    The share in special territories is ``special / members`` (the mean of a 0/1 mask: its sum
+    is exact in any order).
+    """
+    members = special = late = 0
+    for i in range(roster.shape[0]):
+        if roster[i]:
+            members += 1
+            if special_territory[i]:
+                special += 1
+            if non_producing[i]:
+                late += 1
+    return members, special, late

@@ -66,6 +66,15 @@ class TaxBill:
     vat: np.ndarray | None = None
 
 
+#: Rows of :func:`_rates`' table, per firm: capital, depreciation, profit, taxable base, wages
+#: and the tax rates before relief.
+_CAPITAL, _DEPRECIATION, _PROFIT, _BASE, _WAGES = 0, 1, 2, 3, 4
+_RATE_FED, _RATE_REG, _PROP_RATE, _VAT_RATE = 5, 6, 7, 8
+#: Rows of :func:`_bill`'s table, per firm: taxes by budget level (:data:`TAX_LEVELS`' order),
+#: VAT remitted and all taxes of the firm.
+_FED, _REG, _CONTRIB, _VAT, _PER_FIRM = 0, 1, 2, 3, 4
+
+
 def compute_taxes(state: State, gov: Government) -> TaxBill:
     """Compute profit and taxes, update cash and loss counters, and return the bill."""
     s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
@@ -78,29 +87,24 @@ def compute_taxes(state: State, gov: Government) -> TaxBill:
     )  # fmt: skip
     sez = f.sez[:n] & alive
     std_fed, std_reg = t.profit_tax_federal.value, t.profit_tax_regional.value
-    earnings = np.where(alive, ebitda(state), 0.0)
-    f.ebitda[:n] = earnings
-    capital, depreciation, profit, base, rate_fed, rate_reg, prop_rate, vat_rate, wages = _rates(
-        alive, sez, f.capacity[:n], f.employment[:n], f.debt_market[:n],
-        f.debt_pref[:n], f.pref_rate[:n], earnings, wage, fs.capital_mln_rub_per_capacity,
+    rows = _rates(
+        alive, sez, f.capacity, f.employment, f.debt_market, f.debt_pref, f.pref_rate,
+        ebitda(state), f.ebitda, wage, fs.capital_mln_rub_per_capacity,
         fs.depreciation_rate_per_year, state.market_rate, std_fed, std_reg, sez_rate,
         t.property_tax.value, z.property_tax_rate.value, years <= z.property_tax_years.value,
         t.vat.rate.value, z.vat_rate is not None,
         z.vat_rate.value if z.vat_rate is not None else 0.0,
     )  # fmt: skip
     rate_reg, prop_rate, relief = tax_relief.apply(
-        state, gov, sez, rate_reg, prop_rate, base, capital
+        state, gov, sez, rows[_RATE_REG], rows[_PROP_RATE], rows[_BASE], rows[_CAPITAL]
     )
-    net = t.vat.net_share.value
-    fed, reg, contrib, vat, sums = _bill(
-        alive, f.kind[:n], sez, f.output[:n], f.price[:n], f.purchases[:n], f.cash[:n],
-        f.loss_quarters[:n], capital, depreciation, profit, base, rate_fed, rate_reg,
-        prop_rate, vat_rate, wages, std_fed, std_reg, t.property_tax.value, t.vat.rate.value,
-        net, t.personal_income_tax.value, t.personal_income_tax_progressive.value,
-        t.insurance_contributions.value, t.insurance_contributions_sme.value,
+    bill, sums = _bill(
+        alive, f.kind, sez, f.output, f.price, f.purchases, f.cash, f.loss_quarters, f.profit,
+        rows, rate_reg, prop_rate, std_fed, std_reg, t.property_tax.value, t.vat.rate.value,
+        t.vat.net_share.value, t.personal_income_tax.value,
+        t.personal_income_tax_progressive.value, t.insurance_contributions.value,
+        t.insurance_contributions_sme.value,
     )  # fmt: skip
-    f.profit[:n] = profit
-    by_level = dict(zip(TAX_LEVELS, (fed, reg, contrib), strict=True))
     return TaxBill(
         federal=sums[0],
         regional=sums[1],
@@ -108,9 +112,9 @@ def compute_taxes(state: State, gov: Government) -> TaxBill:
         vat_collected=sums[3],
         sez_expenditure=sums[4],
         relief_expenditure=relief,
-        per_firm=fed + reg + contrib,
-        by_level=by_level,
-        vat=vat,
+        per_firm=bill[_PER_FIRM],
+        by_level=dict(zip(TAX_LEVELS, bill[_FED : _CONTRIB + 1], strict=True)),
+        vat=bill[_VAT],
     )
 
 
@@ -123,7 +127,8 @@ def _rates(
     debt_market: np.ndarray,
     debt_pref: np.ndarray,
     pref_rate: np.ndarray,
-    earnings: np.ndarray,
+    ebitda: np.ndarray,
+    ebitda_column: np.ndarray,
     wage: float,
     capital_per_capacity: float,
     depreciation_rate: float,
@@ -137,28 +142,39 @@ def _rates(
     vat_std: float,
     has_sez_vat: bool,
     sez_vat: float,
-) -> tuple:  # pragma: no cover - compiled
-    """Capital, depreciation, profit, taxable base and each firm's tax rates (before relief)."""
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Capital, depreciation, profit, taxable base, wages and each firm's tax rates (no relief).
+
+    The firms are the first ``alive.shape[0]`` of the firm columns. A firm's EBITDA counts
+    only while it is alive (0 otherwise) and is stored in ``ebitda_column`` (in place).
+    Returns the table with the rows ``_CAPITAL`` ... ``_VAT_RATE``, one column per firm.
+    """
     n = alive.shape[0]
-    capital, depreciation, profit, base = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    rate_fed, rate_reg, prop_rate = np.full(n, std_fed), np.full(n, std_reg), np.empty(n)
-    vat_rate, wages = np.full(n, vat_std), np.empty(n)
+    out = np.empty((9, n))
     for i in range(n):
-        wages[i] = wage * employment[i] / 4.0
-        capital[i] = capacity[i] * capital_per_capacity
-        depreciation[i] = capital[i] * depreciation_rate / 4.0
+        earnings = ebitda[i] if alive[i] else 0.0
+        ebitda_column[i] = earnings
+        out[_WAGES, i] = wage * employment[i] / 4.0
+        capital = capacity[i] * capital_per_capacity
+        out[_CAPITAL, i] = capital
+        depreciation = capital * depreciation_rate / 4.0
+        out[_DEPRECIATION, i] = depreciation
         interest = (debt_market[i] * market_rate + debt_pref[i] * pref_rate[i]) / 4.0
-        profit[i] = earnings[i] - depreciation[i] - interest if alive[i] else 0.0
-        base[i] = max(profit[i], 0.0)
-        prop_rate[i] = property_rate
+        profit = earnings - depreciation - interest if alive[i] else 0.0
+        out[_PROFIT, i] = profit
+        out[_BASE, i] = max(profit, 0.0)
+        out[_RATE_FED, i] = std_fed
+        out[_RATE_REG, i] = std_reg
+        out[_PROP_RATE, i] = property_rate
+        out[_VAT_RATE, i] = vat_std
         if sez[i]:
-            rate_fed[i] = 0.0
-            rate_reg[i] = sez_rate
+            out[_RATE_FED, i] = 0.0
+            out[_RATE_REG, i] = sez_rate
             if sez_property_applies:
-                prop_rate[i] = sez_property_rate
+                out[_PROP_RATE, i] = sez_property_rate
             if has_sez_vat:
-                vat_rate[i] = sez_vat
-    return capital, depreciation, profit, base, rate_fed, rate_reg, prop_rate, vat_rate, wages
+                out[_VAT_RATE, i] = sez_vat
+    return out
 
 
 @kernel
@@ -171,15 +187,10 @@ def _bill(
     purchases: np.ndarray,
     cash: np.ndarray,
     loss_quarters: np.ndarray,
-    capital: np.ndarray,
-    depreciation: np.ndarray,
-    profit: np.ndarray,
-    base: np.ndarray,
-    rate_fed: np.ndarray,
+    profit_column: np.ndarray,
+    rows: np.ndarray,
     rate_reg: np.ndarray,
     prop_rate: np.ndarray,
-    vat_rate: np.ndarray,
-    wages: np.ndarray,
     std_fed: float,
     std_reg: float,
     property_std: float,
@@ -190,39 +201,47 @@ def _bill(
     ic_large: float,
     ic_sme: float,
 ) -> tuple:  # pragma: no cover - compiled
-    """Taxes by budget level per firm, cash and loss quarters (in place), and the totals.
+    """Taxes by budget level per firm, cash, loss quarters and profit (in place), and the totals.
 
-    Returns ``(federal, regional, social_fund, vat, sums)`` with ``sums`` = federal, regional
-    and Social Fund revenue, VAT collected and the SEZ tax expenditure.
+    ``rows`` is :func:`_rates`' table; ``rate_reg`` and ``prop_rate`` are the rates after the
+    regime's relief. The firms are the first ``alive.shape[0]`` of the firm columns. Returns
+    ``(table, sums)``: the table has the rows ``_FED`` ... ``_PER_FIRM``, one column per firm;
+    ``sums`` = federal, regional and Social Fund revenue, VAT collected and the SEZ tax
+    expenditure (each as numpy sums it).
     """
     n = alive.shape[0]
-    fed, reg, contrib, vat = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    out = np.empty((5, n))
     sez_exp = np.empty(n)
     m = 0
     for i in range(n):
-        profit_fed = rate_fed[i] * base[i]
-        profit_reg = rate_reg[i] * base[i]
-        prop = prop_rate[i] * capital[i] / 4.0 if alive[i] else 0.0
+        capital, base, wages = rows[_CAPITAL, i], rows[_BASE, i], rows[_WAGES, i]
+        profit = rows[_PROFIT, i]
+        profit_fed = rows[_RATE_FED, i] * base
+        profit_reg = rate_reg[i] * base
+        prop = prop_rate[i] * capital / 4.0 if alive[i] else 0.0
         ic = ic_large if kind[i] == KIND_LARGE else ic_sme
-        contrib[i] = ic * wages[i]
+        contrib = ic * wages
         value_added = output[i] * price[i] - purchases[i] if alive[i] else 0.0
-        vat[i] = vat_rate[i] * value_added
-        std_total = (std_fed + std_reg) * base[i] + property_std * capital[i] / 4.0
+        vat = rows[_VAT_RATE, i] * value_added
+        std_total = (std_fed + std_reg) * base + property_std * capital / 4.0
         std_total += net * vat_std * value_added
-        actual = profit_fed + profit_reg + prop + net * vat[i]
+        actual = profit_fed + profit_reg + prop + net * vat
         if sez[i]:
             sez_exp[m] = std_total - actual if alive[i] else 0.0
             m += 1
         tax_firm = profit_fed + profit_reg + prop
         if alive[i]:
-            cash[i] += profit[i] + depreciation[i] - tax_firm
+            cash[i] += profit + rows[_DEPRECIATION, i] - tax_firm
         else:
             cash[i] += 0.0
         loss_quarters[i] = loss_quarters[i] + 1 if alive[i] and cash[i] < 0 else 0
-        fed[i] = profit_fed + net * vat[i] + pit_progressive * wages[i]
-        reg[i] = profit_reg + prop + pit * wages[i]
+        profit_column[i] = profit
+        fed = profit_fed + net * vat + pit_progressive * wages
+        reg = profit_reg + prop + pit * wages
+        out[_FED, i], out[_REG, i], out[_CONTRIB, i], out[_VAT, i] = fed, reg, contrib, vat
+        out[_PER_FIRM, i] = fed + reg + contrib
     sums = np.array([
-        array_sum(fed), array_sum(reg), array_sum(contrib), array_sum(vat),
-        array_sum(sez_exp[:m]),
+        array_sum(out[_FED]), array_sum(out[_REG]), array_sum(out[_CONTRIB]),
+        array_sum(out[_VAT]), array_sum(sez_exp[:m]),
     ])  # fmt: skip
-    return fed, reg, contrib, vat, sums
+    return out, sums
