@@ -135,13 +135,12 @@ class Firm(mesa.Agent):
 
         ``z_i = (B_i - C_i) / scale + w_peer (peer_i - 0.5) + taste_i + c_g``; the group constant
         is calibrated at initialisation so that the initial participants are exactly those
-        with the highest tastes (the de-facto cluster is in equilibrium at the start).
+        with the highest tastes (the de-facto cluster is in equilibrium at the start). Float
+        arrays of the same length.
         """
         return _membership_decision(
-            np.asarray(net_benefit, dtype=np.float64), np.asarray(peer_share, dtype=np.float64),
-            np.asarray(taste, dtype=np.float64), np.asarray(group_constant, dtype=np.float64),
-            float(benefit_scale), float(peer_weight),
-        )  # fmt: skip
+            net_benefit, peer_share, taste, group_constant, float(benefit_scale), float(peer_weight)
+        )
 
 
 class LargeEnterprise(Firm):
@@ -151,11 +150,9 @@ class LargeEnterprise(Firm):
     def employment_target(desired_output: np.ndarray, productivity: np.ndarray) -> np.ndarray:
         """Workers needed for the desired quarterly output at annual productivity.
 
-        ``4 Y* / max(A, 1e-9)``, element by element (arrays of the same length).
+        ``4 Y* / max(A, 1e-9)``, element by element (float arrays of the same length).
         """
-        return _employment_target(
-            np.asarray(desired_output, dtype=np.float64), np.asarray(productivity, dtype=np.float64)
-        )
+        return _employment_target(desired_output, productivity)
 
     @staticmethod
     def invests(annual_return: np.ndarray, financing_rate: np.ndarray) -> np.ndarray:
@@ -190,13 +187,11 @@ class SME(Firm):
         The remaining cost is the number of steps to the threshold times the (matched or not)
         cost of a step; the SME must be able to pay the next step from cash:
         ``q < q_thr and cash >= c and gain > ceil(max(q_thr - q, 0) / step) c``, element by
-        element (arrays of the same length).
+        element (float arrays of the same length).
         """
         return _qualification_decision(
-            np.asarray(qualification, dtype=np.float64), float(threshold), float(step),
-            np.asarray(cost, dtype=np.float64), np.asarray(cash, dtype=np.float64),
-            np.asarray(expected_gain, dtype=np.float64),
-        )  # fmt: skip
+            qualification, float(threshold), float(step), cost, cash, expected_gain
+        )
 
     @staticmethod
     def exits(loss_quarters: np.ndarray, limit: int) -> np.ndarray:
