@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.model.compiled import kernel
+
 if TYPE_CHECKING:
     from sim.model.state import State
     from sim.scenario.schema import Regime, Registry
@@ -133,10 +135,12 @@ class Firm(mesa.Agent):
 
         ``z_i = (B_i - C_i) / scale + w_peer (peer_i - 0.5) + taste_i + c_g``; the group constant
         is calibrated at initialisation so that the initial participants are exactly those
-        with the highest tastes (the de-facto cluster is in equilibrium at the start).
+        with the highest tastes (the de-facto cluster is in equilibrium at the start). Float
+        arrays of the same length.
         """
-        z = net_benefit / benefit_scale + peer_weight * (peer_share - 0.5) + taste + group_constant
-        return z > 0.0
+        return _membership_decision(
+            net_benefit, peer_share, taste, group_constant, float(benefit_scale), float(peer_weight)
+        )
 
 
 class LargeEnterprise(Firm):
@@ -144,8 +148,11 @@ class LargeEnterprise(Firm):
 
     @staticmethod
     def employment_target(desired_output: np.ndarray, productivity: np.ndarray) -> np.ndarray:
-        """Workers needed for the desired quarterly output at annual productivity."""
-        return 4.0 * desired_output / np.maximum(productivity, 1e-9)
+        """Workers needed for the desired quarterly output at annual productivity.
+
+        ``4 Y* / max(A, 1e-9)``, element by element (float arrays of the same length).
+        """
+        return _employment_target(desired_output, productivity)
 
     @staticmethod
     def invests(annual_return: np.ndarray, financing_rate: np.ndarray) -> np.ndarray:
@@ -178,16 +185,75 @@ class SME(Firm):
         """Invest in qualification when the expected gain of chain entry exceeds the remaining cost.
 
         The remaining cost is the number of steps to the threshold times the (matched or not)
-        cost of a step; the SME must be able to pay the next step from cash.
+        cost of a step; the SME must be able to pay the next step from cash:
+        ``q < q_thr and cash >= c and gain > ceil(max(q_thr - q, 0) / step) c``, element by
+        element (float arrays of the same length).
         """
-        steps = np.ceil(np.maximum(threshold - qualification, 0.0) / step)
-        below = qualification < threshold
-        return below & (cash >= cost) & (expected_gain > steps * cost)
+        return _qualification_decision(
+            qualification, float(threshold), float(step), cost, cash, expected_gain
+        )
 
     @staticmethod
     def exits(loss_quarters: np.ndarray, limit: int) -> np.ndarray:
         """Exit after ``limit`` consecutive quarters with negative cash."""
         return loss_quarters >= limit
+
+
+# --------------------------------------------------------------------------------------------
+# The firm rules' element-wise arithmetic, compiled (sim/model/compiled.py: the same operations,
+# in the same order, as the numpy expressions in the rules' docstrings)
+# --------------------------------------------------------------------------------------------
+@kernel
+def _membership_decision(
+    net_benefit: np.ndarray,
+    peer_share: np.ndarray,
+    taste: np.ndarray,
+    group_constant: np.ndarray,
+    benefit_scale: float,
+    peer_weight: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`Firm.membership_decision`: ``((B / scale + w (peer - 0.5)) + taste) + c > 0``."""
+    n = net_benefit.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        z = net_benefit[i] / benefit_scale + peer_weight * (peer_share[i] - 0.5)
+        out[i] = (z + taste[i]) + group_constant[i] > 0.0
+    return out
+
+
+@kernel
+def _employment_target(
+    desired_output: np.ndarray, productivity: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`LargeEnterprise.employment_target`: ``4 Y* / np.maximum(A, 1e-9)``."""
+    n = desired_output.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        a = productivity[i]
+        a = a if (a >= 1e-9 or a != a) else 1e-9  # np.maximum: NaN propagates
+        out[i] = 4.0 * desired_output[i] / a
+    return out
+
+
+@kernel
+def _qualification_decision(
+    qualification: np.ndarray,
+    threshold: float,
+    step: float,
+    cost: np.ndarray,
+    cash: np.ndarray,
+    expected_gain: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`SME.qualification_decision` element by element."""
+    n = qualification.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        gap = threshold - qualification[i]
+        gap = gap if (gap >= 0.0 or gap != gap) else 0.0  # np.maximum: NaN propagates
+        steps = np.ceil(gap / step)
+        below = qualification[i] < threshold
+        out[i] = below and cash[i] >= cost[i] and expected_gain[i] > steps * cost[i]
+    return out
 
 
 @dataclass

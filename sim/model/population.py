@@ -72,8 +72,20 @@ def _fill_columns(
     other_demand: np.ndarray,
     order_book: np.ndarray,
     price: np.ndarray,
+    born_quarter: np.ndarray,
+    last_contract_quarter: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+    born: int,
+    entrant: bool,
+    price0: float,
 ) -> None:  # pragma: no cover - compiled
-    """A group's ``n`` new firms in slots ``lo..lo+n-1`` from the standard normals ``z``."""
+    """A group's ``n`` new firms in slots ``lo..lo+n-1`` from the standard normals ``z``.
+
+    Every new firm is born in quarter ``born``, has no contract, is not a participant nor
+    matched and has the price index ``price0``; an entrant (``entrant``) has no output and no
+    order book yet.
+    """
     draw = np.empty(n)
     k = _lognormal_column(p, _EMPLOYMENT, z, 0, n, draw)
     for i in range(n):
@@ -105,13 +117,28 @@ def _fill_columns(
         group[j] = gi
         base = productivity[j] * employment[j] / 4.0
         capacity[j] = base * headroom
-        output[j] = base
+        output[j] = 0.0 if entrant else base  # an entrant produces nothing yet
         cum_output[j] = 8.0 * base
         cash[j] = cash_q * base
         taste[j] = 0.0 + sd * z[k + i]
         other_demand[j] = other * base if component else 0.0
-        order_book[j] = book * base if p[_ROLE] == ROLE_FINAL else 0.0
-        price[j] = 1.0
+        order_book[j] = book * base if p[_ROLE] == ROLE_FINAL and not entrant else 0.0
+        price[j] = price0
+        born_quarter[j] = born
+        last_contract_quarter[j] = -100
+        participant[j] = False
+        matched[j] = False
+
+
+@kernel
+def _close(
+    idx: np.ndarray, alive: np.ndarray, participant: np.ndarray, matched: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """The firms ``idx`` are no longer alive, participants or matched (in place)."""
+    for i in idx:
+        alive[i] = False
+        participant[i] = False
+        matched[i] = False
 
 
 class Population:
@@ -138,7 +165,7 @@ class Population:
         for gi, g in enumerate(s.firm_groups):
             lo = f.n
             idx = f.add(g.count)
-            self.fill(rng, lo, g.count, gi)
+            self.fill(rng, lo, g.count, gi, born=-100)
             if g.kind == "sme" and g.trade not in st.entry_group:
                 st.entry_group[g.trade] = gi
             n_part = round(g.initial_participant_share * g.count)
@@ -149,31 +176,50 @@ class Population:
             n_sp = round(g.special_territory_share * g.count)
             f.special_territory[rng.permutation(idx)[:n_sp]] = True
         f.matched[: f.n] = f.participant[: f.n] & (f.kind[: f.n] == KIND_LARGE)
-        f.born_quarter[: f.n] = -100
-        f.last_contract_quarter[: f.n] = -100
 
-    def add(self, rng: np.random.Generator, count: int, gi: int) -> slice:
-        """Add ``count`` firms drawn from group ``gi``; return their (contiguous) slots."""
+    def add(
+        self, rng: np.random.Generator, count: int, gi: int, quarter: int, price: float
+    ) -> slice:
+        """Add ``count`` new SMEs (entrants) drawn from group ``gi``; return their slots.
+
+        Entrants are born in ``quarter`` with the price index ``price``; they are not
+        participants, not matched, and have no output and no order book yet (docs/model.md 7.17).
+        The slots are contiguous.
+        """
         lo = self.state.firms.n
         self.state.firms.add(count)
-        self.fill(rng, lo, count, gi)
+        self.fill(rng, lo, count, gi, born=quarter, entrant=True, price=price)
         return slice(lo, lo + count)
 
     def remove(self, idx: np.ndarray) -> None:
         """Close the firms ``idx``: not alive, not participants; their agents are removed."""
+        if idx.size == 0:
+            return
         f = self.state.firms
-        f.alive[idx] = False
-        f.participant[idx] = False
-        f.matched[idx] = False
+        _close(idx, f.alive, f.participant, f.matched)
+        agents = self.agents
         for i in idx.tolist():
-            self.agents[i].remove()
+            agents[i].remove()
 
-    def fill(self, rng: np.random.Generator, lo: int, n: int, gi: int) -> None:
+    def fill(
+        self,
+        rng: np.random.Generator,
+        lo: int,
+        n: int,
+        gi: int,
+        *,
+        born: int,
+        entrant: bool = False,
+        price: float = 1.0,
+    ) -> None:
         """Draw ``n`` firms of group ``gi`` into the slots ``lo..lo+n-1``; create their agents.
 
         Employment ``max(1, lognormal)``, productivity and qualification lognormal (clipped to
         ``[0, 1]`` for component makers, 1 for final producers), tastes normal; capacity, output,
         cash, other demand and order book follow from quarterly labour output (docs/model.md 5.1).
+        The firms are born in quarter ``born`` with no contract, are not participants nor
+        matched, and have the price index ``price``; an ``entrant`` has no output and no order
+        book yet.
         """
         if n <= 0:
             return
@@ -183,7 +229,8 @@ class Population:
         _fill_columns(
             p, z, lo, n, gi, f.alive, f.kind, f.role, f.trade, f.group,
             f.employment, f.productivity, f.qualification, f.capacity, f.output, f.cum_output,
-            f.cash, f.taste, f.other_demand, f.order_book, f.price,
+            f.cash, f.taste, f.other_demand, f.order_book, f.price, f.born_quarter,
+            f.last_contract_quarter, f.participant, f.matched, born, entrant, float(price),
         )  # fmt: skip
         g = st.spec.firm_groups[gi]
         cls = LargeEnterprise if g.kind == "large" else SME

@@ -54,10 +54,15 @@ def test_fill_draws_the_same_numbers_as_one_call_per_column(overrides):
         pop = Population(mesa.Model(rng=0), st)
         st.firms.add(3)  # the group's firms go after some slots
         rng, ref = np.random.default_rng(gi), np.random.default_rng(gi)
-        sl = pop.add(rng, 17, gi)
+        sl = pop.add(rng, 17, gi, 5, 1.0)
         want = _by_column(ref, spec, gi, 17)
         for name, values in want.items():
             got = getattr(st.firms, name)[sl]
             assert got.tobytes() == values.tobytes(), (gi, name)
         assert rng.random() == ref.random()  # the stream is where the old calls left it
         assert len(pop.agents) == 17 and pop.agents[0].idx == 3
+        # entrants: born now, at the given price, no output, order book or membership yet
+        f = st.firms
+        assert (f.born_quarter[sl] == 5).all() and (f.last_contract_quarter[sl] == -100).all()
+        assert (f.price[sl] == 1.0).all() and not f.output[sl].any()
+        assert not f.order_book[sl].any() and not (f.participant[sl] | f.matched[sl]).any()

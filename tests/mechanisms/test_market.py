@@ -252,3 +252,19 @@ def test_a_quarter_without_orders_records_no_share():
     assert len(st.market_share_hist) == 2
     assert st.market_share_hist[0] == 0.3
     assert math.isnan(st.market_share_hist[1])
+
+
+@pytest.mark.parametrize(
+    "hist", [[0.1], [0.7, 0.2], [0.13, float("nan"), 0.29, 0.37], [1 / 3, 0.1, 0.7, 2 / 7]]
+)
+def test_rivals_mean_share_is_numpys_mean_bit_for_bit(hist):
+    sc = scenario()
+    st = state([yard()], sc, quarter=8)
+    st.rival_share0 = 0.7
+    st.market_share_hist = [0.9, *hist]
+    market.update_rivals(st, sc.market)
+    recent = [x for x in st.market_share_hist[-4:] if not np.isnan(x)]
+    trend = (1 + sc.market.rival_productivity_trend_per_year) ** (-8 / 4.0)
+    cost = st.rival_labour_share * trend + (1.0 - st.rival_labour_share)
+    response = (max(1.0 - float(np.mean(recent)), 1e-6) / 0.7) ** sc.market.rival_price_response
+    assert st.rival_price == cost * response

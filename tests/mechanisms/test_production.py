@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from tiny import state, supplier, yard
 
+from sim.model.agents import LargeEnterprise
 from sim.model.mechanisms import production
 
 # Astrakhan: minimum build time 4 quarters, target cover 8 quarters, hiring rate 4 % a quarter,
@@ -120,3 +122,12 @@ def test_new_supplier_does_not_produce_for_other_markets_nor_hire():
     assert f.output[0] == 0.0
     assert f.sales_other[0] == 0.0
     assert f.employment[0] == 5.0
+
+
+def test_employment_target_is_the_numpy_expression_bit_for_bit():
+    rng = np.random.default_rng(7)
+    desired = rng.lognormal(3.0, 1.0, 200)
+    productivity = np.concatenate([rng.lognormal(0.0, 1.0, 197), [0.0, 1e-12, np.nan]])
+    got = LargeEnterprise.employment_target(desired, productivity)
+    want = 4.0 * desired / np.maximum(productivity, 1e-9)
+    assert got.tobytes() == want.tobytes()

@@ -297,3 +297,12 @@ def test_source_records_a_suppliers_first_sale_to_the_cluster():
     sourcing.source(st, gov)
     assert st.firms.sales_cluster[1] > 0
     assert st.firms.first_sale_quarter[1] == -100
+
+
+def test_trade_columns_follow_the_scenario_they_are_asked_for():
+    a = scenario()
+    b = scenario({"sourcing.trades.0.local_price_premium": 0.5})
+    for sc in (a, b, a):
+        premium, share = sourcing._trade_columns(sc.sourcing)
+        assert premium.tolist() == [t.local_price_premium for t in sc.sourcing.trades]
+        assert share.tolist() == [t.purchase_share for t in sc.sourcing.trades]

@@ -102,22 +102,98 @@ def _allocate(
     return won
 
 
+@kernel
+def _win_orders(
+    n: int,
+    role: np.ndarray,
+    alive: np.ndarray,
+    free: np.ndarray,
+    price: np.ndarray,
+    delivery: np.ndarray,
+    out_cap: float,
+    out_price: float,
+    out_delivery: float,
+    beta_price: float,
+    beta_delivery: float,
+    u: np.ndarray,
+    sizes: np.ndarray,
+    order_book: np.ndarray,
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """This quarter's orders won by the alive final producers (the rivals' share is the rest).
+
+    :func:`logit_probabilities` over the final producers (slot order) and the rivals, then
+    :func:`allocate_orders` with the uniform draws ``u`` (none without orders); each producer's
+    winnings are added to its order book (in place).
+
+    Args:
+        n: Slots in use in the firm table.
+        role: Firm role (column).
+        alive: Alive firms (column).
+        free: Free capacity of each slot ``< n`` (:meth:`~sim.model.state.State.free_capacity`).
+        price: Price index (column).
+        delivery: Delivery time of each slot ``< n`` (:meth:`~sim.model.state.State.delivery`).
+        out_cap: The rivals' free capacity.
+        out_price: The rivals' price index.
+        out_delivery: The rivals' delivery time.
+        beta_price: Price sensitivity.
+        beta_delivery: Delivery-time sensitivity.
+        u: One uniform draw per order.
+        sizes: Order sizes.
+        order_book: Order books (column, updated).
+
+    Returns:
+        Value won by the cluster, and the value of all orders (numpy's pairwise sums).
+    """
+    fin = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if role[i] == ROLE_FINAL and alive[i]:
+            fin[m] = i
+            m += 1
+    fin_free = np.empty(m)
+    fin_price = np.empty(m)
+    fin_delivery = np.empty(m)
+    for j in range(m):
+        i = fin[j]
+        fin_free[j] = free[i]
+        fin_price[j] = price[i]
+        fin_delivery[j] = delivery[i]
+    probs = _logit(
+        fin_free, fin_price, fin_delivery, out_cap, out_price, out_delivery, beta_price,
+        beta_delivery,
+    )  # fmt: skip
+    won = _allocate(u, sizes, probs) if u.shape[0] > 0 else np.zeros(m + 1)
+    for j in range(m):
+        order_book[fin[j]] += won[j]
+    return array_sum(won[:m]), array_sum(won)
+
+
 def update_rivals(state: State, market: Market) -> None:
     """The rivals' unit cost, price and delivery time this quarter.
 
     The rivals' labour productivity grows by their own trend: the labour part of their unit
     cost (the cluster's initial labour share) and the queue part of their delivery time fall
-    with it. Their price follows their cost, cut when they lose share.
+    with it. Their price follows their cost, cut when they lose share (their mean share of the
+    last four quarters with orders: summed in turn, as numpy sums so few numbers).
     """
     trend = (1 + market.rival_productivity_trend_per_year) ** (-state.quarter / 4.0)
     cost = state.rival_labour_share * trend + (1.0 - state.rival_labour_share)
     state.rival_cost = state.cost_comp * cost
-    recent = [x for x in state.market_share_hist[-4:] if not np.isnan(x)]
-    rival_share = 1.0 - float(np.mean(recent)) if recent else state.rival_share0
+    recent = [x for x in state.market_share_hist[-4:] if x == x]  # not NaN
+    if recent:
+        total = 0.0
+        for x in recent:
+            total += x
+        rival_share = 1.0 - float(total / len(recent))
+    else:
+        rival_share = state.rival_share0
     response = (max(rival_share, 1e-6) / state.rival_share0) ** market.rival_price_response
     state.rival_price = cost * response  # the price numeraire: 1 at the start
     queue = max(market.competitor_delivery_quarters - market.build_quarters_min, 0.0)
     state.rival_delivery = market.competitor_delivery_quarters - queue * (1.0 - trend)
+
+
+_NO_DRAWS = np.zeros(0)
 
 
 def new_orders(state: State, market: Market, rng: np.random.Generator) -> None:
@@ -131,24 +207,16 @@ def new_orders(state: State, market: Market, rng: np.random.Generator) -> None:
     level *= np.exp(sigma * rng.standard_normal() - sigma * sigma / 2.0)
     n_orders = int(rng.poisson(level / state.order_size))
     sizes = lognormal(rng, state.order_size, market.order_size_mln_rub.cv, n_orders)
-    fin = np.flatnonzero((f.role[:n] == ROLE_FINAL) & f.alive[:n])
+    u = rng.random(n_orders) if n_orders > 0 else _NO_DRAWS  # who wins each order
     update_rivals(state, market)
     # The rivals' free capacity grows with the market (they expand as demand does) and with
     # their productivity (their yards build more per berth).
     growth = (1 + market.demand_growth_per_year) * (1 + market.rival_productivity_trend_per_year)
     rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
-    probs = logit_probabilities(
-        state.free_capacity(fin),
-        f.price[fin],
-        state.delivery(fin),
-        rival_free,
-        state.rival_price,
-        state.rival_delivery,
-        market.price_sensitivity,
-        market.delivery_sensitivity,
-    )
-    won = allocate_orders(rng, n_orders, np.asarray(sizes, dtype=float), probs)
-    f.order_book[fin] += won[:-1]
-    total = float(won.sum())
-    state.new_orders = float(won[:-1].sum())
-    state.market_share_hist.append(state.new_orders / total if total > 0 else np.nan)
+    won, total = _win_orders(
+        n, f.role, f.alive, state.free_capacity(), f.price, state.delivery(), float(rival_free),
+        float(state.rival_price), float(state.rival_delivery), float(market.price_sensitivity),
+        float(market.delivery_sensitivity), u, np.asarray(sizes, dtype=np.float64), f.order_book,
+    )  # fmt: skip
+    state.new_orders = won
+    state.market_share_hist.append(won / total if total > 0 else np.nan)

@@ -27,19 +27,20 @@ __all__ = ["learn", "produce_final", "produce_suppliers"]
 def produce_final(state: State) -> None:
     """Final producers produce from their order books and adjust employment."""
     s, f, n = state.spec, state.firms, state.firms.n
-    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
     a_eff = state.effective_productivity()
     desired = _produce(
-        fin, a_eff, f.employment[:n], f.capacity[:n], f.order_book[:n], f.output[:n],
+        n, f.role, f.alive, a_eff, f.employment, f.capacity, f.order_book, f.output,
         float(s.market.build_quarters_min), float(s.market.target_cover_quarters),
     )  # fmt: skip
     target = LargeEnterprise.employment_target(desired, a_eff)
-    _hire(fin, f.employment[:n], target, s.labour.hiring_rate_per_quarter)
+    _hire(n, f.role, f.alive, f.employment, target, s.labour.hiring_rate_per_quarter)
 
 
 @kernel
 def _produce(
-    fin: np.ndarray,
+    n: int,
+    role: np.ndarray,
+    alive: np.ndarray,
     a_eff: np.ndarray,
     employment: np.ndarray,
     capacity: np.ndarray,
@@ -48,11 +49,13 @@ def _produce(
     build_min: float,
     cover: float,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """Output ``min(A_eff L / 4, K, OB / T_min)`` off the order book (in place); desired output."""
-    n = fin.shape[0]
+    """Output ``min(A_eff L / 4, K, OB / T_min)`` off the order book (in place); desired output.
+
+    For the alive final producers among the slots ``< n``; the desired output of every slot.
+    """
     desired = np.empty(n)
     for i in range(n):
-        if fin[i]:
+        if role[i] == ROLE_FINAL and alive[i]:
             y = min(min(a_eff[i] * employment[i] / 4.0, capacity[i]), order_book[i] / build_min)
             y = max(y, 0.0)
             output[i] = y
@@ -63,11 +66,16 @@ def _produce(
 
 @kernel
 def _hire(
-    fin: np.ndarray, employment: np.ndarray, target: np.ndarray, hiring: float
+    n: int,
+    role: np.ndarray,
+    alive: np.ndarray,
+    employment: np.ndarray,
+    target: np.ndarray,
+    hiring: float,
 ) -> None:  # pragma: no cover - compiled
-    """``L += h (L* - L)``, at least one worker, for final producers (in place)."""
-    for i in range(fin.shape[0]):
-        if fin[i]:
+    """``L += h (L* - L)``, at least one worker, for alive final producers (in place)."""
+    for i in range(n):
+        if role[i] == ROLE_FINAL and alive[i]:
             employment[i] += hiring * (target[i] - employment[i])
             employment[i] = max(employment[i], 1.0)
 
@@ -76,9 +84,9 @@ def produce_suppliers(state: State) -> None:
     """Suppliers produce cluster sales plus other-market sales; then everyone learns."""
     s, f, n = state.spec, state.firms, state.firms.n
     _supply(
-        f.role[:n], f.alive[:n], f.born_quarter[:n], f.employment[:n], f.capacity[:n],
-        f.other_demand[:n], f.sales_cluster[:n], f.sales_other[:n], f.price[:n], f.output[:n],
-        f.purchases[:n], state.effective_productivity(), state.quarter,
+        n, f.role, f.alive, f.born_quarter, f.employment, f.capacity, f.other_demand,
+        f.sales_cluster, f.sales_other, f.price, f.output, f.purchases,
+        state.effective_productivity(), state.quarter,
         s.sme_demography.non_producing_quarters, (1 + s.market.demand_growth_per_year) ** 0.25,
         s.sourcing.purchases_share_of_output, s.production.sme_capacity_growth_per_quarter,
         s.labour.hiring_rate_per_quarter,
@@ -88,6 +96,7 @@ def produce_suppliers(state: State) -> None:
 
 @kernel
 def _supply(
+    n: int,
     role: np.ndarray,
     alive: np.ndarray,
     born: np.ndarray,
@@ -110,8 +119,9 @@ def _supply(
     """Suppliers' sales, output, purchases, employment and capacity this quarter (in place).
 
     Suppliers keep ~15 % spare capacity over what they sold; capacity follows employment.
+    Slots ``< n`` (columns; ``a_eff`` of those slots).
     """
-    for i in range(role.shape[0]):
+    for i in range(n):
         if not (role[i] == ROLE_COMPONENT and alive[i]):
             sales_other[i] = 0.0
             continue
@@ -136,13 +146,14 @@ def learn(state: State) -> None:
     """Learning-by-doing on cumulative output and the exogenous productivity trend."""
     p, f, n = state.spec.production, state.firms, state.firms.n
     _learn(
-        f.alive[:n], f.cum_output[:n], f.output[:n], f.productivity[:n],
-        p.learning_elasticity, (1 + p.productivity_trend_per_year) ** 0.25,
+        n, f.alive, f.cum_output, f.output, f.productivity, p.learning_elasticity,
+        (1 + p.productivity_trend_per_year) ** 0.25,
     )  # fmt: skip
 
 
 @kernel
 def _learn(
+    n: int,
     alive: np.ndarray,
     cum_output: np.ndarray,
     output: np.ndarray,
@@ -150,8 +161,11 @@ def _learn(
     elasticity: float,
     trend: float,
 ) -> None:  # pragma: no cover - compiled
-    """``A <- A (Q_cum,t / Q_cum,t-1)^lambda (1 + trend)^(1/4)`` for alive firms (in place)."""
-    for i in range(alive.shape[0]):
+    """``A <- A (Q_cum,t / Q_cum,t-1)^lambda (1 + trend)^(1/4)`` for alive firms (in place).
+
+    Slots ``< n`` (columns).
+    """
+    for i in range(n):
         new_cum = cum_output[i] + output[i]
         ratio = new_cum / max(cum_output[i], 1e-9) if cum_output[i] > 0 else 1.0
         if alive[i]:

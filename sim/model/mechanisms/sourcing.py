@@ -36,6 +36,7 @@ from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel, power
 from sim.model.mechanisms import starter_batches
 from sim.model.state import ROLE_FINAL, State
+from sim.scenario.schema import Sourcing
 
 __all__ = ["attraction", "group_shares", "group_shares_rows", "source", "spill"]
 
@@ -398,6 +399,23 @@ def _source_quarter(
     return claims
 
 
+#: The last scenario's trade columns, ``(sourcing rules, premium, purchase share)``: the rules
+#: are frozen, so the columns are built once per scenario, not once per quarter.
+_TRADE_COLUMNS: list[tuple[Sourcing | None, np.ndarray, np.ndarray]] = [
+    (None, np.zeros(0), np.zeros(0))
+]
+
+
+def _trade_columns(sc: Sourcing) -> tuple[np.ndarray, np.ndarray]:
+    """Each trade's local price premium and share of localisable purchases (scenario order)."""
+    rules, premium, share = _TRADE_COLUMNS[0]
+    if rules is not sc:
+        premium = np.array([t.local_price_premium for t in sc.trades], dtype=np.float64)
+        share = np.array([t.purchase_share for t in sc.trades], dtype=np.float64)
+        _TRADE_COLUMNS[0] = (sc, premium, share)
+    return premium, share
+
+
 def source(state: State, gov: Government) -> None:
     """Allocate this quarter's purchases; book the starter-batch subsidy; record contracts."""
     s, f, n = state.spec, state.firms, state.firms.n
@@ -408,6 +426,7 @@ def source(state: State, gov: Government) -> None:
     free_all, ok_all = state.supplier_free_capacity_all()
     beta = float(sc.price_sensitivity)
     discount = max(1 - sb_rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
+    premium, purchase_share = _trade_columns(sc)
     claims = _source_quarter(
         n,
         state.quarter,
@@ -424,8 +443,8 @@ def source(state: State, gov: Government) -> None:
         f.unit_cost,
         state.supplier_cost0,
         f.trade,
-        np.array([t.local_price_premium for t in sc.trades], dtype=np.float64),
-        np.array([t.purchase_share for t in sc.trades], dtype=np.float64),
+        premium,
+        purchase_share,
         state.outside_attraction,
         float(sc.purchases_share_of_output),
         float(sc.localisable_share),
