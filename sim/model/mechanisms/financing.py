@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.agents import Government
-from sim.model.compiled import kernel
+from sim.model.compiled import array_sum, kernel, power
 from sim.model.state import KIND_LARGE, KIND_SME, Loan, State
 from sim.scenario.schema import LoanProgramme
 
@@ -717,26 +717,63 @@ def discount_per_quarter(rate_per_year: float) -> float:
     return (1.0 + rate_per_year) ** -0.25
 
 
+@kernel
+def _geometric(
+    q: float, j0: float, j1: float, scalar0: bool, scalar1: bool
+) -> float:  # pragma: no cover - compiled
+    """:func:`geometric_sum` of one element (``scalar0``/``scalar1``: ``j0``/``j1`` were scalars).
+
+    numpy raises an array to a *scalar* exponent by its fast exponents (:func:`power`), to an
+    array of exponents by ``pow`` element by element; ``scalar0`` and ``scalar1`` say which.
+    """
+    if not j1 >= j0:
+        return 0.0
+    if q == 1.0:
+        return j1 - j0 + 1.0
+    tail = 0.0
+    if not np.isinf(j1):
+        tail = power(q, j1 + 1.0) if scalar1 else q ** (j1 + 1.0)
+    head = power(q, j0) if scalar0 else q**j0
+    return (head - tail) / (1.0 - q)
+
+
+@kernel
+def _geometric_sums(
+    q: np.ndarray, j0: np.ndarray, j1: np.ndarray, scalar0: bool, scalar1: bool
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`_geometric` of each element; an argument of length 1 is broadcast."""
+    m = max(q.shape[0], j0.shape[0], j1.shape[0])
+    out = np.empty(m)
+    for i in range(m):
+        out[i] = _geometric(
+            q[i if q.shape[0] > 1 else 0],
+            j0[i if j0.shape[0] > 1 else 0],
+            j1[i if j1.shape[0] > 1 else 0],
+            scalar0,
+            scalar1,
+        )
+    return out
+
+
 def geometric_sum(
     ratio: np.ndarray | float, first: np.ndarray | float, last: np.ndarray | float
 ) -> np.ndarray:
     """``sum(ratio ** j for j in first..last)``, elementwise; 0 where ``last < first``.
 
     ``last`` may be ``inf`` when ``ratio < 1``; a ratio of exactly 1 needs a finite ``last``.
+    Arguments are scalars or one-dimensional arrays of a common length (:func:`_geometric`).
     """
     q = np.asarray(ratio, dtype=float)
     j0 = np.asarray(first, dtype=float)
     j1 = np.asarray(last, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        tail = np.where(np.isinf(j1), 0.0, q ** (j1 + 1.0))
-        closed = (q**j0 - tail) / (1.0 - q)
-        total = np.where(q == 1.0, j1 - j0 + 1.0, closed)
-    return np.where(j1 >= j0, total, 0.0)
+    out = _geometric_sums(q.ravel(), j0.ravel(), j1.ravel(), j0.ndim == 0, j1.ndim == 0)
+    return out.reshape(()) if q.ndim == j0.ndim == j1.ndim == 0 else out
 
 
+@kernel
 def _positive_gap_quarters(
-    c: np.ndarray, d: np.ndarray, mu: float
-) -> tuple[np.ndarray, np.ndarray]:
+    c: float, d: float, mu: float
+) -> tuple[float, float]:  # pragma: no cover - compiled
     """First and last ``k >= 1`` with ``c + d * mu ** k > 0`` (``last = inf``: no end).
 
     The gap is monotone in ``k`` (``0 <= mu <= 1``), so the quarters where it is positive are
@@ -744,19 +781,47 @@ def _positive_gap_quarters(
     """
     if mu <= 0.0 or mu >= 1.0:  # the gap is the same every quarter (c, or c + d)
         gap = c + (d if mu >= 1.0 else 0.0)
-        return np.ones_like(c), np.where(gap > 0, np.inf, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k_star = np.log(-c / d) / np.log(mu)  # where c + d mu^k = 0 (when the ratio is > 0)
-    first = np.ones_like(c)
-    last = np.full_like(c, np.inf)
-    falling = d > 0  # the gap falls toward c
-    ends = falling & (c < 0)
-    last = np.where(ends, np.ceil(k_star) - 1.0, last)
-    rising = d < 0  # the gap rises toward c
-    first = np.where(rising & (c > 0), np.maximum(np.floor(k_star) + 1.0, 1.0), first)
-    never = (rising & (c <= 0)) | ((d == 0) & (c <= 0))
-    last = np.where(never, 0.0, last)
+        return 1.0, (np.inf if gap > 0 else 0.0)
+    first = 1.0
+    last = np.inf
+    if d > 0 and c < 0:  # the gap falls toward c and ends
+        k_star = np.log(-c / d) / np.log(mu)  # where c + d mu^k = 0
+        last = np.ceil(k_star) - 1.0
+    if d < 0 and c > 0:  # the gap rises toward c and starts
+        k_star = np.log(-c / d) / np.log(mu)
+        start = np.floor(k_star) + 1.0
+        first = start if (start >= 1.0 or start != start) else 1.0  # np.maximum (nan wins)
+    if (d < 0 and c <= 0) or (d == 0 and c <= 0):  # never positive
+        last = 0.0
     return first, last
+
+
+@kernel
+def _committed_interest(
+    loans: np.ndarray, v: float, mu: float, level_rate: float, gap_now: float
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """:func:`committed_interest_subsidy` of the loans' columns: ``(federal, all)``.
+
+    Args:
+        loans: One row per regime loan: ``[balance, rate, term_quarters, federal_share]``.
+        v: The discount factor of a quarter.
+        mu: ``1 - lambda``, the key rate's persistence per quarter.
+        level_rate: ``k_LR + spread``, the market rate in the long run.
+        gap_now: ``d = k_t - k_LR``.
+    """
+    m = loans.shape[0]
+    pv = np.empty(m)
+    pv_fed = np.empty(m)
+    for k in range(m):
+        c = level_rate - loans[k, 1]
+        first, last = _positive_gap_quarters(c, gap_now, mu)
+        x = 1.0 - 1.0 / loans[k, 2]
+        level = c * _geometric(x * v, first - 1.0, last - 1.0, False, False)
+        path = gap_now * mu * _geometric(x * v * mu, first - 1.0, last - 1.0, False, False)
+        pv[k] = loans[k, 0] * v / 4.0 * (level + path)
+        pv_fed[k] = pv[k] * loans[k, 3]
+    fed = array_sum(pv_fed)
+    return fed, array_sum(pv)
 
 
 def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, float]:
@@ -783,17 +848,15 @@ def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, 
     if not loans:
         return {"federal": 0.0, "regional": 0.0}
     fs = state.spec.finance
-    balance = np.array([loan.balance for loan in loans])
-    rate = np.array([loan.rate for loan in loans])
-    x = 1.0 - 1.0 / np.array([loan.term_quarters for loan in loans], dtype=float)
-    fed_share = np.array([loan.federal_share for loan in loans])
-    v = discount_per_quarter(discount_rate)
-    mu = 1.0 - fs.key_rate_adjustment_per_quarter
-    c = fs.key_rate_long_run + fs.market_loan_spread - rate
-    d = np.full_like(c, state.key_rate - fs.key_rate_long_run)
-    first, last = _positive_gap_quarters(c, d, mu)
-    level = c * geometric_sum(x * v, first - 1.0, last - 1.0)
-    path = d * mu * geometric_sum(x * v * mu, first - 1.0, last - 1.0)
-    pv = balance * v / 4.0 * (level + path)
-    fed = float((pv * fed_share).sum())
-    return {"federal": fed, "regional": float(pv.sum()) - fed}
+    table = np.array(
+        [(loan.balance, loan.rate, loan.term_quarters, loan.federal_share) for loan in loans],
+        dtype=float,
+    )
+    fed, total = _committed_interest(
+        table,
+        discount_per_quarter(discount_rate),
+        1.0 - fs.key_rate_adjustment_per_quarter,
+        fs.key_rate_long_run + fs.market_loan_spread,
+        state.key_rate - fs.key_rate_long_run,
+    )
+    return {"federal": fed, "regional": total - fed}

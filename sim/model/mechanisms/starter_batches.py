@@ -33,9 +33,12 @@ __all__ = [
 
 def _paid(gov: Government, n: int) -> np.ndarray:
     """What each firm has been paid so far (the array grows with the firm table)."""
-    if gov.starter_paid.size < n:
-        gov.starter_paid = np.pad(gov.starter_paid, (0, n - gov.starter_paid.size))
-    return gov.starter_paid[:n]
+    paid = gov.starter_paid
+    if paid.size < n:  # new firms have been paid nothing
+        grown = np.zeros(n)
+        grown[: paid.size] = paid
+        gov.starter_paid = paid = grown
+    return paid[:n]
 
 
 @kernel
