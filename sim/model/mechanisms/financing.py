@@ -462,6 +462,7 @@ def plan(
     receivable: float = 0.0,
     *,
     as_member: bool = False,
+    programmes: tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray] | None = None,
 ) -> Plan:
     """The cheapest financing of ``outlay`` for firm ``i`` (module docstring).
 
@@ -473,8 +474,10 @@ def plan(
         eligible: Who may have preferences (:meth:`Government.eligible_for_preferences`).
         receivable: Grant instalments due to the firm (they count toward its borrowing limit).
         as_member: Plan as a roster member of a registered cluster (what membership expects).
+        programmes: The programme table now (:func:`_programmes`), when the caller has it
+            (it is out of date once a plan with programme loans is executed).
     """
-    tried, table = _programmes(state, gov)
+    tried, table = _programmes(state, gov) if programmes is None else programmes
     amounts, own, market, _, rate = _plans(
         table, np.array([i]), np.array([float(outlay)]), np.array([float(receivable)]),
         np.asarray(eligible, dtype=np.bool_), _terms(state, gov, as_member), *_columns(state),
@@ -686,6 +689,9 @@ def add_expected_benefit(
     gov: Government,
     prog: LoanProgramme,
     outlays: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    *,
+    programmes: tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray] | None = None,
+    terms: np.ndarray | None = None,
 ) -> None:
     """Add the grant-equivalent a firm expects per quarter from ``prog`` to ``value``.
 
@@ -699,11 +705,14 @@ def add_expected_benefit(
         outlays: ``(expected number, outlay, receivable)`` per-firm arrays: the outlays a firm
             expects to make this quarter, how many it expects, and what counts toward its
             borrowing limit with them (for a joint project: grants due plus its own grant).
+        programmes: The programme table now (:func:`_programmes`), when the caller has it.
+        terms: A member's plan terms now (:func:`_terms` as a member), when the caller has them.
     """
     f, n = state.firms, state.firms.n
-    tried, table = _programmes(state, gov)
+    tried, table = _programmes(state, gov) if programmes is None else programmes
     target = np.array([lent_by.programme == prog.programme for lent_by, _, _ in tried], dtype=bool)
-    terms, cols, term = _terms(state, gov, True), _columns(state), 4 * prog.term_years.value
+    terms = _terms(state, gov, True) if terms is None else terms
+    cols, term = _columns(state), 4 * prog.term_years.value
     for expected, outlay, receivable in outlays:
         _add_loan_value(
             value, np.asarray(expected, dtype=float)[:n], table, target, term,

@@ -157,7 +157,14 @@ def _expected_projects(
 
 
 def expected_projects(
-    state: State, gov: Government, org: Organisation, jp: JointProjectSubsidy | None
+    state: State,
+    gov: Government,
+    org: Organisation,
+    jp: JointProjectSubsidy | None,
+    *,
+    due: np.ndarray | None = None,
+    table: np.ndarray | None = None,
+    terms: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """Projects each firm expects to lead and undertake this quarter as a roster member.
 
@@ -166,6 +173,16 @@ def expected_projects(
     the borrowing limit; 0 when the plan cannot cover the capex) and the chance that the return
     clears the plan's rate (:func:`go_probability`).
 
+    Args:
+        state: The model state.
+        gov: The government (regime, budgets, grants).
+        org: The organisation's parameters.
+        jp: The regime's joint-project subsidy (None: no subsidy).
+        due: Grant instalments due to each firm now (``gov.receivable``), when the caller has
+            them.
+        table: The programme table now (``financing._programmes``), when the caller has it.
+        terms: A member's plan terms now (``financing._terms``), when the caller has them.
+
     Returns:
         Expected projects per firm, and the subsidy of one average project.
     """
@@ -173,11 +190,14 @@ def expected_projects(
     capex = org.project_capex_mln_rub.mean
     sub = subsidy_for(jp, gov, q, capex) if jp is not None else 0.0
     dist = org.project_return_per_year
-    ret = np.array([dist.mean, dist.cv, *_lognormal(dist)])
-    _, table = financing._programmes(state, gov)
+    mu, s2 = _lognormal(dist)
     out = _expected_projects(
-        projects_led(state, org), gov.receivable(n), sub, capex, ret, table,
-        financing._terms(state, gov, True), *financing._columns(state),
+        projects_led(state, org),
+        gov.receivable(n) if due is None else due,
+        sub, capex, np.array([dist.mean, dist.cv, mu, s2]),
+        financing._programmes(state, gov)[1] if table is None else table,
+        financing._terms(state, gov, True) if terms is None else terms,
+        *financing._columns(state),
     )  # fmt: skip
     return out, sub
 
@@ -230,12 +250,14 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
     jp = regime.joint_project_subsidy if regime is not None else None
     eligible = gov.eligible_for_preferences(state)
     kappa = s.finance.capital_mln_rub_per_capacity
+    due = gov.receivable(n)  # kept up to date as grants are committed below
+    programmes = financing._programmes(state, gov)  # anew when a plan's loans are booked
     for p in range(n_prop):
         lead = int(leads[min(np.searchsorted(cum, lead_u[p] * cum[-1]), leads.size - 1)])
         c = float(capex[p])
         sub = subsidy_for(jp, gov, q, c) if jp is not None and eligible[lead] else 0.0
-        receivable = float(gov.receivable(n)[lead]) + sub
-        plan = financing.plan(state, gov, lead, c, eligible, receivable)
+        receivable = float(due[lead]) + sub
+        plan = financing.plan(state, gov, lead, c, eligible, receivable, programmes=programmes)
         if plan.financed < c * (1 - 1e-12):
             continue  # the lead cannot finance the whole capex
         if not LargeEnterprise.undertakes_project(float(ret[p]), sub / c, plan.rate):
@@ -249,9 +271,13 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
         )
         # The lead pays the whole capex; the subsidy reimburses part of it in instalments.
         financing.execute(state, gov, plan)
+        if plan.loans:  # programme budgets booked
+            programmes = financing._programmes(state, gov)
         if sub > 0:
             quarters = 4 * jp.payout_years.value
-            gov.grants.append(Grant(lead, sub / quarters, quarters, jp.budget_level))
+            grant = Grant(lead, sub / quarters, quarters, jp.budget_level)
+            gov.grants.append(grant)
+            due[lead] += grant.per_quarter * grant.quarters_left  # as gov.receivable adds it
             gov.book("joint_project", sub / jp.payout_years.value, q)
         if partners.size:
             chosen = np.unique(

@@ -42,23 +42,32 @@ def net_benefit(
     if regime is None or prospect <= 0:
         return net
     value = np.zeros(n)
-    jp = regime.joint_project_subsidy
-    if org.exists and (jp is not None or regime.preferential_loans is not None):
+    jp, loans = regime.joint_project_subsidy, regime.preferential_loans
+    projects_expected = org.exists and (jp is not None or loans is not None)
+    if projects_expected or loans is not None:
+        # what the plans read (nothing is booked while firms expect): computed once
+        due = gov.receivable(n)
+        programmes = financing._programmes(state, gov)
+        terms = financing._terms(state, gov, True)
+    if projects_expected:
         # read by the subsidy's and the loans' expected benefit: computed once
-        projects, sub = joint_projects.expected_projects(state, gov, s.organisation, jp)
+        projects, sub = joint_projects.expected_projects(
+            state, gov, s.organisation, jp, due=due, table=programmes[1], terms=terms
+        )
     if jp is not None and org.exists:
         value += joint_projects.expected_benefit(
             state, gov, jp, s.organisation, expected=(projects, sub)
         )
     if regime.starter_batch_subsidy is not None:
         value += starter_batches.expected_benefit(state, gov, regime.starter_batch_subsidy)
-    if regime.preferential_loans is not None:
-        due = gov.receivable(n)
+    if loans is not None:
         outlays = [(np.ones(n), investment.wanted_outlay(state), due)]
         if org.exists:
             capex = np.full(n, s.organisation.project_capex_mln_rub.mean)
             outlays.append((projects, capex, due + sub))
-        financing.add_expected_benefit(value, state, gov, regime.preferential_loans, outlays)
+        financing.add_expected_benefit(
+            value, state, gov, loans, outlays, programmes=programmes, terms=terms
+        )
     if regime.tax_relief is not None:
         value += tax_relief.expected_benefit(state, gov, regime.tax_relief)
     return net + prospect * value
