@@ -251,12 +251,14 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
     eligible = gov.eligible_for_preferences(state)
     kappa = s.finance.capital_mln_rub_per_capacity
     due = gov.receivable(n)  # kept up to date as grants are committed below
-    programmes = financing._programmes(state, gov)  # anew when a plan's loans are booked
+    programmes = None  # the programme table, built when first needed and after loans are booked
     for p in range(n_prop):
         lead = int(leads[min(np.searchsorted(cum, lead_u[p] * cum[-1]), leads.size - 1)])
         c = float(capex[p])
         sub = subsidy_for(jp, gov, q, c) if jp is not None and eligible[lead] else 0.0
         receivable = float(due[lead]) + sub
+        if programmes is None:
+            programmes = financing._programmes(state, gov)
         plan = financing.plan(state, gov, lead, c, eligible, receivable, programmes=programmes)
         if plan.financed < c * (1 - 1e-12):
             continue  # the lead cannot finance the whole capex
@@ -271,8 +273,8 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
         )
         # The lead pays the whole capex; the subsidy reimburses part of it in instalments.
         financing.execute(state, gov, plan)
-        if plan.loans:  # programme budgets booked
-            programmes = financing._programmes(state, gov)
+        if plan.loans:  # programme budgets booked: the table is out of date
+            programmes = None
         if sub > 0:
             quarters = 4 * jp.payout_years.value
             grant = Grant(lead, sub / quarters, quarters, jp.budget_level)

@@ -35,12 +35,11 @@ def net_benefit(
 ) -> np.ndarray:
     """Expected quarterly benefit of participation minus fees and compliance cost (mln RUB)."""
     s, f, n = state.spec, state.firms, state.firms.n
-    revenue = f.output[:n] * f.price[:n]
-    net = s.membership.network_benefit_share_of_sales * revenue
-    net -= (s.membership.fee_mln_rub_per_year + s.membership.compliance_cost_mln_rub_per_year) / 4
+    share = s.membership.network_benefit_share_of_sales
+    cost = (s.membership.fee_mln_rub_per_year + s.membership.compliance_cost_mln_rub_per_year) / 4
     regime = gov.regime
     if regime is None or prospect <= 0:
-        return net
+        return _net_benefit(f.output, f.price, n, share, cost, 0.0, np.zeros(0))
     value = np.zeros(n)
     jp, loans = regime.joint_project_subsidy, regime.preferential_loans
     projects_expected = org.exists and (jp is not None or loans is not None)
@@ -70,7 +69,25 @@ def net_benefit(
         )
     if regime.tax_relief is not None:
         value += tax_relief.expected_benefit(state, gov, regime.tax_relief)
-    return net + prospect * value
+    return _net_benefit(f.output, f.price, n, share, cost, prospect, value)
+
+
+@kernel
+def _net_benefit(
+    output: np.ndarray,
+    price: np.ndarray,
+    n: int,
+    share: float,
+    cost: float,
+    prospect: float,
+    value: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``share * revenue - cost (+ prospect * value)`` of firms ``0..n-1`` (value empty: none)."""
+    out = np.empty(n)
+    for i in range(n):
+        net = share * (output[i] * price[i]) - cost
+        out[i] = net + prospect * value[i] if value.shape[0] else net
+    return out
 
 
 @kernel
