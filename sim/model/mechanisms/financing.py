@@ -209,9 +209,10 @@ _BUDGET_LEFT, _MIN_PROJECT, _MIN_LOAN = 5, 6, 7
 _ANY, _LARGE_ONLY, _SME_ONLY = 0.0, 1.0, 2.0
 
 
-#: The programme table last built: ``(offers, key rate, market rate, tried, table)``. The
-#: scenario's programmes are frozen objects, so the same ones at the same rates have the same
-#: rules; only the budgets left are filled in anew each time (:func:`_programmes`).
+#: The programme table last built: ``(world programmes, regime's programme, key rate, market
+#: rate, tried, budgets, table)``. The scenario's programmes are frozen objects, so the same ones
+#: at the same rates have the same rules; only the budgets left (``budgets``: each row's
+#: ``(programme, annual budget)``) are filled in anew each time (:func:`_programmes`).
 _last_table: list[tuple] = []
 
 
@@ -224,22 +225,27 @@ def _programmes(
     and the columns ``_RATE`` ... ``_MIN_LOAN`` (``_BUDGET_LEFT``: what this year's budget has
     left now).
     """
-    offers = offered(gov, state.spec.loan_programmes)
+    world = state.spec.loan_programmes
+    regime = gov.regime
+    own = regime.preferential_loans if regime is not None else None
     key_rate, r_m = state.key_rate, state.market_rate
     last = _last_table[0] if _last_table else None
     if (
         last is None
-        or last[1] != key_rate
-        or last[2] != r_m
-        or len(last[0]) != len(offers)
-        or any(a is not b or wa != wb for (a, wa), (b, wb) in zip(last[0], offers, strict=True))
+        or last[2] != key_rate
+        or last[3] != r_m
+        or last[1] is not own
+        or len(last[0]) != len(world)
+        or any(a is not b for a, b in zip(last[0], world, strict=True))
     ):
-        last = (offers, key_rate, r_m, *_rules(offers, key_rate, r_m))
+        tried, table = _rules(offered(gov, world), key_rate, r_m)
+        budgets = [(prog.programme, prog.annual_budget_mln_rub.value) for prog, _, _ in tried]
+        last = (tuple(world), own, key_rate, r_m, tried, budgets, table)
         _last_table[:] = [last]
-    tried, table = list(last[3]), last[4].copy()
-    for row, (prog, _, _) in enumerate(tried):
-        limit = prog.annual_budget_mln_rub.value
-        table[row, _BUDGET_LEFT] = gov.remaining(prog.programme, limit, state.quarter)
+    tried, budgets, table = list(last[4]), last[5], last[6].copy()
+    q = state.quarter
+    for row, (programme, limit) in enumerate(budgets):
+        table[row, _BUDGET_LEFT] = gov.remaining(programme, limit, q)
     return tried, table
 
 
@@ -247,11 +253,11 @@ def _rules(
     offers: list[tuple[LoanProgramme, bool]], key_rate: float, r_m: float
 ) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray]:
     """The programmes tried, cheapest first, and their table (budgets left still 0)."""
-    ranked = sorted(offers, key=lambda pw: programme_rate(pw[0], key_rate))
+    rated = [(programme_rate(prog, key_rate), prog, world) for prog, world in offers]
+    ranked = sorted(rated, key=lambda rpw: rpw[0])  # stable: ties keep the offers' order
     tried: list[tuple[LoanProgramme, bool, float]] = []
     rows: list[float] = []  # row by row
-    for prog, world in ranked:
-        rate = programme_rate(prog, key_rate)
+    for rate, prog, world in ranked:
         if rate >= r_m:
             continue
         who = {"large": _LARGE_ONLY, "sme": _SME_ONLY}.get(prog.borrowers, _ANY)

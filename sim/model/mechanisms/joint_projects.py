@@ -245,6 +245,8 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
     if leads.size == 0:
         return
     cum = np.cumsum(f.capacity[leads])
+    # each proposal's lead, drawn in proportion to capacity at the start of the stage
+    lead_of = leads[np.minimum(np.searchsorted(cum, lead_u * cum[-1]), leads.size - 1)].tolist()
     partners = np.flatnonzero(alive & part & (f.kind[:n] == KIND_SME))
     regime = gov.regime
     jp = regime.joint_project_subsidy if regime is not None else None
@@ -253,7 +255,7 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
     due = gov.receivable(n)  # kept up to date as grants are committed below
     programmes = None  # the programme table, built when first needed and after loans are booked
     for p in range(n_prop):
-        lead = int(leads[min(np.searchsorted(cum, lead_u[p] * cum[-1]), leads.size - 1)])
+        lead = lead_of[p]
         c = float(capex[p])
         sub = subsidy_for(jp, gov, q, c) if jp is not None and eligible[lead] else 0.0
         receivable = float(due[lead]) + sub
@@ -282,12 +284,38 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
             due[lead] += grant.per_quarter * grant.quarters_left  # as gov.receivable adds it
             gov.book("joint_project", sub / jp.payout_years.value, q)
         if partners.size:
-            chosen = np.unique(
-                partners[np.minimum((partner_u[p] * partners.size).astype(int), partners.size - 1)]
-            )
-            step = 2 * s.production.sme_qualification_step
-            f.qualification[chosen] = np.minimum(1.0, f.qualification[chosen] + step)
-            f.matched[chosen] = True
+            _partner_up(
+                partners, partner_u[p], 2 * s.production.sme_qualification_step,
+                f.qualification, f.matched,
+            )  # fmt: skip
+
+
+@kernel
+def _partner_up(
+    partners: np.ndarray,
+    u: np.ndarray,
+    step: float,
+    qualification: np.ndarray,
+    matched: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """A project's partners, drawn by ``u``, gain ``step`` of qualification (at most 1), matched.
+
+    Partner ``partners[min(int(u_j * m), m - 1)]`` for each draw ``u_j`` (``m`` partners); a
+    partner drawn twice gains once.
+    """
+    m = partners.shape[0]
+    for j in range(u.shape[0]):
+        k = min(int(u[j] * m), m - 1)
+        again = False
+        for jj in range(j):
+            if min(int(u[jj] * m), m - 1) == k:
+                again = True
+        if again:
+            continue
+        i = partners[k]
+        x = qualification[i] + step
+        qualification[i] = 1.0 if x >= 1.0 else x  # np.minimum(1.0, x): nan stays
+        matched[i] = True
 
 
 def committed_grants(gov: Government, discount_rate: float) -> dict[str, float]:
