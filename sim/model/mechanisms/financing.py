@@ -101,13 +101,32 @@ def ebitda(state: State) -> np.ndarray:
     wage = s.labour.wage_mln_rub_per_worker_year * (1 + s.labour.wage_growth_per_year) ** (
         state.quarter / 4
     )
-    ic = np.where(
-        f.kind[:n] == KIND_LARGE,
-        s.taxes.insurance_contributions.value,
-        s.taxes.insurance_contributions_sme.value,
-    )
-    revenue = f.output[:n] * f.price[:n]
-    return revenue - wage * f.employment[:n] / 4.0 * (1 + ic) - f.purchases[:n]
+    return _ebitda(
+        f.kind, f.output, f.price, f.employment, f.purchases, n, wage,
+        float(s.taxes.insurance_contributions.value),
+        float(s.taxes.insurance_contributions_sme.value),
+    )  # fmt: skip
+
+
+@kernel
+def _ebitda(
+    kind: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    employment: np.ndarray,
+    purchases: np.ndarray,
+    n: int,
+    wage: float,
+    ic_large: float,
+    ic_sme: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`ebitda` of firms ``0..n-1`` (insurance contributions ``ic_*`` by kind)."""
+    out = np.empty(n)
+    for i in range(n):
+        ic = ic_large if kind[i] == KIND_LARGE else ic_sme
+        revenue = output[i] * price[i]
+        out[i] = revenue - wage * employment[i] / 4.0 * (1 + ic) - purchases[i]
+    return out
 
 
 @kernel
@@ -554,9 +573,13 @@ def _pref_debt(
 def _refresh_pref_debt(state: State, i: int) -> None:
     """Firm ``i``'s preferential debt and its average rate, from its loans on the book."""
     f = state.firms
-    firm, balance, rate, *_ = _loan_book([loan for loan in state.loans if loan.firm == i])
-    _pref_debt(firm, balance, rate, np.ones(len(firm), dtype=np.bool_), f.debt_pref, f.pref_rate,
-               i, i + 1)  # fmt: skip
+    mine = [loan for loan in state.loans if loan.firm == i]
+    m = len(mine)
+    _pref_debt(
+        np.full(m, i, dtype=np.int64), np.array([loan.balance for loan in mine], dtype=float),
+        np.array([loan.rate for loan in mine], dtype=float), np.ones(m, dtype=np.bool_),
+        f.debt_pref, f.pref_rate, i, i + 1,
+    )  # fmt: skip
 
 
 @kernel
