@@ -533,14 +533,25 @@ def execute(state: State, gov: Government, p: Plan) -> None:
 
 
 def _loan_book(loans: list[Loan]) -> tuple[np.ndarray, ...]:
-    """The loan book as arrays: ``(firm, balance, rate, term_quarters, federal_share, world)``."""
+    """The loan book as arrays: ``(firm, balance, rate, term_quarters, federal_share, world)``.
+
+    Read in one pass into one table; ``balance`` ... ``federal_share`` are views of its columns.
+    """
+    table = np.array(
+        [
+            (loan.firm, loan.balance, loan.rate, loan.term_quarters, loan.federal_share,
+             loan.world)
+            for loan in loans
+        ],
+        dtype=float,
+    ).reshape(-1, 6)  # fmt: skip
     return (
-        np.array([loan.firm for loan in loans], dtype=np.int64),
-        np.array([loan.balance for loan in loans], dtype=float),
-        np.array([loan.rate for loan in loans], dtype=float),
-        np.array([loan.term_quarters for loan in loans], dtype=float),
-        np.array([loan.federal_share for loan in loans], dtype=float),
-        np.array([loan.world for loan in loans], dtype=np.bool_),
+        table[:, 0].astype(np.int64),
+        table[:, 1],
+        table[:, 2],
+        table[:, 3],
+        table[:, 4],
+        table[:, 5] != 0.0,
     )
 
 

@@ -331,13 +331,28 @@ def committed_grants(gov: Government, discount_rate: float) -> dict[str, float]:
     Returns:
         ``{"federal": ..., "regional": ...}`` in mln RUB at the end of the quarter.
     """
-    out = {"federal": 0.0, "regional": 0.0}
     if not gov.grants:
-        return out
-    v = financing.discount_per_quarter(discount_rate)
-    per_quarter = np.array([g.per_quarter for g in gov.grants])
-    left = np.array([g.quarters_left for g in gov.grants], dtype=float)
-    pv = per_quarter * v * financing.geometric_sum(v, 0.0, left - 1.0)
-    for g, value in zip(gov.grants, pv.tolist(), strict=True):
-        out[g.level] += value
-    return out
+        return {"federal": 0.0, "regional": 0.0}
+    fed, reg = _committed(
+        np.array(
+            [(g.per_quarter, g.quarters_left, g.level == "federal") for g in gov.grants],
+            dtype=float,
+        ),
+        financing.discount_per_quarter(discount_rate),
+    )
+    return {"federal": fed, "regional": reg}
+
+
+@kernel
+def _committed(grants: np.ndarray, v: float) -> tuple[float, float]:  # pragma: no cover
+    """:func:`committed_grants` of ``[per_quarter, quarters_left, federal?]`` rows, in order."""
+    fed = 0.0
+    reg = 0.0
+    for k in range(grants.shape[0]):
+        left = grants[k, 1]
+        value = grants[k, 0] * v * financing._geometric(v, 0.0, left - 1.0, True, False)
+        if grants[k, 2] != 0.0:
+            fed += value
+        else:
+            reg += value
+    return fed, reg
