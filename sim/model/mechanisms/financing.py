@@ -47,7 +47,11 @@ membership's expectations (:func:`add_expected_benefit`,
 :func:`sim.model.mechanisms.joint_projects.expected_projects`) for many, so one firm and many
 share one implementation. The programmes a plan tries are a table of their rules
 (:func:`_programmes`, budgets left filled in per call). Amortisation and the preferential-debt
-refresh are kernels over the loan book's arrays, loan by loan in book order. The kernels do the
+refresh are kernels over the loan book's arrays, loan by loan in book order; so are EBITDA and
+the committed interest subsidy (its geometric sums, :func:`_geometric`, raise to a scalar
+exponent as numpy does, by :func:`sim.model.compiled.power`, and to an array of exponents by
+``pow``). A caller that plans several times while nothing is booked (membership's expectations,
+the proposals of stage 4 between loans) passes the programme table it has. The kernels do the
 former numpy code's operations in its order: outcomes are bit-identical.
 """
 
