@@ -169,3 +169,83 @@ def test_the_programme_table_follows_the_key_rate_and_the_budgets(model):
     assert table3[0, financing._BUDGET_LEFT] == gov2.remaining(prog.programme, limit, st.quarter)
     assert table3[0, financing._BUDGET_LEFT] == pytest.approx(max(0.0, left - 1.0))
     assert financing._programmes(st, gov)[1][0, financing._BUDGET_LEFT] == left
+
+
+def _geometric_sum_numpy(ratio, first, last):
+    q = np.asarray(ratio, dtype=float)
+    j0 = np.asarray(first, dtype=float)
+    j1 = np.asarray(last, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        tail = np.where(np.isinf(j1), 0.0, q ** (j1 + 1.0))
+        closed = (q**j0 - tail) / (1.0 - q)
+        total = np.where(q == 1.0, j1 - j0 + 1.0, closed)
+    return np.where(j1 >= j0, total, 0.0)
+
+
+def _positive_gap_quarters_numpy(c, d, mu):
+    if mu <= 0.0 or mu >= 1.0:
+        gap = c + (d if mu >= 1.0 else 0.0)
+        return np.ones_like(c), np.where(gap > 0, np.inf, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k_star = np.log(-c / d) / np.log(mu)
+    first = np.ones_like(c)
+    last = np.full_like(c, np.inf)
+    last = np.where((d > 0) & (c < 0), np.ceil(k_star) - 1.0, last)
+    first = np.where((d < 0) & (c > 0), np.maximum(np.floor(k_star) + 1.0, 1.0), first)
+    never = ((d < 0) & (c <= 0)) | ((d == 0) & (c <= 0))
+    return first, np.where(never, 0.0, last)
+
+
+def _committed_interest_subsidy_numpy(state, discount_rate):
+    loans = [loan for loan in state.loans if not loan.world]
+    fs = state.spec.finance
+    balance = np.array([loan.balance for loan in loans])
+    rate = np.array([loan.rate for loan in loans])
+    x = 1.0 - 1.0 / np.array([loan.term_quarters for loan in loans], dtype=float)
+    fed_share = np.array([loan.federal_share for loan in loans])
+    v = financing.discount_per_quarter(discount_rate)
+    mu = 1.0 - fs.key_rate_adjustment_per_quarter
+    c = fs.key_rate_long_run + fs.market_loan_spread - rate
+    d = np.full_like(c, state.key_rate - fs.key_rate_long_run)
+    first, last = _positive_gap_quarters_numpy(c, d, mu)
+    level = c * _geometric_sum_numpy(x * v, first - 1.0, last - 1.0)
+    path = d * mu * _geometric_sum_numpy(x * v * mu, first - 1.0, last - 1.0)
+    pv = balance * v / 4.0 * (level + path)
+    fed = float((pv * fed_share).sum())
+    return {"federal": fed, "regional": float(pv.sum()) - fed}
+
+
+def test_geometric_sum_is_its_numpy_code_bit_for_bit():
+    rng = np.random.default_rng(5)
+    q = np.concatenate([rng.random(400) * 1.1, [0.0, 1.0, 1.0, 0.5]])
+    j0 = np.concatenate([rng.integers(0, 6, 400).astype(float), [0.0, 0.0, 2.0, 3.0]])
+    j1 = np.concatenate([rng.integers(-1, 80, 400).astype(float), [np.inf, 4.0, 9.0, 2.0]])
+    j1[::7] = np.inf
+    for args in [(q, j0, j1), (q, 0.0, j1), (0.97, j0, j1), (0.97, 0.0, j1), (q, j0, 1.0)]:
+        new, ref = financing.geometric_sum(*args), _geometric_sum_numpy(*args)
+        assert new.shape == ref.shape
+        assert np.array_equal(new, ref)
+    for e in [-1.0, 0.0, 1.0, 2.0, 3.0, 19.0, np.inf]:  # numpy's scalar fast exponents
+        for r in q[:50]:
+            new, ref = financing.geometric_sum(r, 0.0, e), _geometric_sum_numpy(r, 0.0, e)
+            assert new.shape == ref.shape == ()
+            assert new == ref or (np.isnan(new) and np.isnan(ref))
+
+
+def test_committed_interest_subsidy_is_its_numpy_code_bit_for_bit(model):
+    st = copy.deepcopy(model.state)
+    st.loans = [loan for loan in st.loans if not loan.world]
+    assert st.loans
+    for key_rate in (st.key_rate, 0.02, 0.075, 0.30):
+        for rho in (0.0, 0.08, 0.2):
+            st.key_rate = key_rate
+            assert financing.committed_interest_subsidy(st, rho) == (
+                _committed_interest_subsidy_numpy(st, rho)
+            )
+    rng = np.random.default_rng(9)
+    c = np.concatenate([rng.normal(0, 0.05, 300), [0.0, 0.0, -0.01, 0.01]])
+    d = np.concatenate([rng.normal(0, 0.05, 300), [0.0, 0.01, 0.0, 0.0]])
+    for mu in (0.0, 0.3, 0.85, 1.0):
+        ref = _positive_gap_quarters_numpy(c, d, mu)
+        new = [financing._positive_gap_quarters(a, b, mu) for a, b in zip(c, d, strict=True)]
+        assert np.array_equal(np.array(new).T, np.array(ref))

@@ -449,3 +449,24 @@ def test_subsidy_for_is_the_rate_up_to_the_cap_while_a_years_payout_fits_the_bud
     gov = government(sc, "cluster_support_2020s")
     assert joint_projects.subsidy_for(pkg, gov, 1, 250.0) == pytest.approx(75.0, rel=1e-12)
     assert joint_projects.subsidy_for(pkg, gov, 1, 1200.0) == pytest.approx(300.0, rel=1e-12)
+
+
+def test_committed_grants_is_its_numpy_code_bit_for_bit():
+    from sim.model.mechanisms import financing
+
+    gov = government(scenario(), "cluster_support_2020s", registered=True)
+    gov.grants = [
+        Grant(k % 5, 0.37 * (k + 1), q, "federal" if k % 3 else "regional")
+        for k, q in enumerate([1, 2, 3, 7, 12, 19, 20, 1, 8])
+    ]
+    for rho in (0.0, 0.08, 0.31):
+        out = {"federal": 0.0, "regional": 0.0}
+        v = financing.discount_per_quarter(rho)
+        per_quarter = np.array([g.per_quarter for g in gov.grants])
+        left = np.array([g.quarters_left for g in gov.grants], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            tail = v ** (left - 1.0 + 1.0)
+            geo = np.where(v == 1.0, left, (np.asarray(v) ** np.asarray(0.0) - tail) / (1.0 - v))
+        for g, value in zip(gov.grants, (per_quarter * v * geo).tolist(), strict=True):
+            out[g.level] += value
+        assert joint_projects.committed_grants(gov, rho) == out

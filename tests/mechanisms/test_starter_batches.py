@@ -172,3 +172,21 @@ def test_suppliers_established_at_calibration_are_not_new():
     # deliveries are not starter batches, whatever the quarter
     st = state([supplier(0, first_sale_quarter=-100)], scenario(), quarter=1)
     assert starter_batches.new_suppliers(st, government(st.spec, ARM)).tolist() == [False]
+
+
+def test_expected_benefit_is_its_numpy_code_bit_for_bit():
+    from sim.model import ClusterModel
+    from sim.scenario.files import default_scenario
+
+    m = ClusterModel(default_scenario(), arm=ARM, rng=4)
+    for _ in range(20):
+        m.step()
+    st, gov = m.state, m.government
+    f, n, sb = st.firms, st.firms.n, gov.regime.starter_batch_subsidy
+    f.purchases_starter[:n] = np.linspace(0.0, 400.0, n)
+    gov.starter_paid = np.linspace(0.0, 160.0, n)
+    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
+    claims = np.where(fin, sb.rate.value * f.purchases_starter[:n], 0.0)
+    room = np.maximum(sb.cap_per_applicant_mln_rub.value - gov.starter_paid, 0.0)
+    got = starter_batches.expected_benefit(st, gov, sb)
+    assert np.array_equal(got, np.minimum(claims, room)) and (got > 0).any()

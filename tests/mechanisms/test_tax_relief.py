@@ -184,3 +184,24 @@ def test_expected_benefit_by_hand():
     assert tax_relief.expected_benefit(st, gov, tr) == pytest.approx([1.4625, 0.45, 0.0, 0.0])
     st.quarter = 21
     assert tax_relief.expected_benefit(st, gov, tr).tolist() == [0.0] * 4
+
+
+def test_expected_benefit_is_its_numpy_code_bit_for_bit():
+    from sim.model import ClusterModel
+    from sim.scenario.files import default_scenario
+
+    m = ClusterModel(default_scenario(), arm="tax_relief_only", rng=4)
+    for _ in range(12):
+        m.step()
+    st, gov = m.state, m.government
+    s, f, n, tr = st.spec, st.firms, st.firms.n, gov.regime.tax_relief
+    f.profit[:n:3] *= -1.0  # losses count as no profit
+    eligible = f.alive[:n] & ~f.sez[:n]
+    cut_reg = np.where(eligible, np.minimum(tr.regional_profit_tax_cut.value,
+                                            np.full(n, s.taxes.profit_tax_regional.value)), 0.0)
+    cut_prop = np.where(eligible, np.minimum(tr.property_tax_cut.value,
+                                             np.full(n, s.taxes.property_tax.value)), 0.0)
+    capital = f.capacity[:n] * s.finance.capital_mln_rub_per_capacity
+    ref = cut_reg * np.maximum(f.profit[:n], 0.0) + cut_prop * capital / 4.0
+    got = tax_relief.expected_benefit(st, gov, tr)
+    assert np.array_equal(got, ref) and (got > 0).any()

@@ -47,7 +47,11 @@ membership's expectations (:func:`add_expected_benefit`,
 :func:`sim.model.mechanisms.joint_projects.expected_projects`) for many, so one firm and many
 share one implementation. The programmes a plan tries are a table of their rules
 (:func:`_programmes`, budgets left filled in per call). Amortisation and the preferential-debt
-refresh are kernels over the loan book's arrays, loan by loan in book order. The kernels do the
+refresh are kernels over the loan book's arrays, loan by loan in book order; so are EBITDA and
+the committed interest subsidy (its geometric sums, :func:`_geometric`, raise to a scalar
+exponent as numpy does, by :func:`sim.model.compiled.power`, and to an array of exponents by
+``pow``). A caller that plans several times while nothing is booked (membership's expectations,
+the proposals of stage 4 between loans) passes the programme table it has. The kernels do the
 former numpy code's operations in its order: outcomes are bit-identical.
 """
 
@@ -58,7 +62,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.agents import Government
-from sim.model.compiled import kernel
+from sim.model.compiled import array_sum, kernel, power
 from sim.model.state import KIND_LARGE, KIND_SME, Loan, State
 from sim.scenario.schema import LoanProgramme
 
@@ -101,13 +105,32 @@ def ebitda(state: State) -> np.ndarray:
     wage = s.labour.wage_mln_rub_per_worker_year * (1 + s.labour.wage_growth_per_year) ** (
         state.quarter / 4
     )
-    ic = np.where(
-        f.kind[:n] == KIND_LARGE,
-        s.taxes.insurance_contributions.value,
-        s.taxes.insurance_contributions_sme.value,
-    )
-    revenue = f.output[:n] * f.price[:n]
-    return revenue - wage * f.employment[:n] / 4.0 * (1 + ic) - f.purchases[:n]
+    return _ebitda(
+        f.kind, f.output, f.price, f.employment, f.purchases, n, wage,
+        float(s.taxes.insurance_contributions.value),
+        float(s.taxes.insurance_contributions_sme.value),
+    )  # fmt: skip
+
+
+@kernel
+def _ebitda(
+    kind: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    employment: np.ndarray,
+    purchases: np.ndarray,
+    n: int,
+    wage: float,
+    ic_large: float,
+    ic_sme: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`ebitda` of firms ``0..n-1`` (insurance contributions ``ic_*`` by kind)."""
+    out = np.empty(n)
+    for i in range(n):
+        ic = ic_large if kind[i] == KIND_LARGE else ic_sme
+        revenue = output[i] * price[i]
+        out[i] = revenue - wage * employment[i] / 4.0 * (1 + ic) - purchases[i]
+    return out
 
 
 @kernel
@@ -209,9 +232,10 @@ _BUDGET_LEFT, _MIN_PROJECT, _MIN_LOAN = 5, 6, 7
 _ANY, _LARGE_ONLY, _SME_ONLY = 0.0, 1.0, 2.0
 
 
-#: The programme table last built: ``(offers, key rate, market rate, tried, table)``. The
-#: scenario's programmes are frozen objects, so the same ones at the same rates have the same
-#: rules; only the budgets left are filled in anew each time (:func:`_programmes`).
+#: The programme table last built: ``(world programmes, regime's programme, key rate, market
+#: rate, tried, budgets, table)``. The scenario's programmes are frozen objects, so the same ones
+#: at the same rates have the same rules; only the budgets left (``budgets``: each row's
+#: ``(programme, annual budget)``) are filled in anew each time (:func:`_programmes`).
 _last_table: list[tuple] = []
 
 
@@ -224,22 +248,27 @@ def _programmes(
     and the columns ``_RATE`` ... ``_MIN_LOAN`` (``_BUDGET_LEFT``: what this year's budget has
     left now).
     """
-    offers = offered(gov, state.spec.loan_programmes)
+    world = state.spec.loan_programmes
+    regime = gov.regime
+    own = regime.preferential_loans if regime is not None else None
     key_rate, r_m = state.key_rate, state.market_rate
     last = _last_table[0] if _last_table else None
     if (
         last is None
-        or last[1] != key_rate
-        or last[2] != r_m
-        or len(last[0]) != len(offers)
-        or any(a is not b or wa != wb for (a, wa), (b, wb) in zip(last[0], offers, strict=True))
+        or last[2] != key_rate
+        or last[3] != r_m
+        or last[1] is not own
+        or len(last[0]) != len(world)
+        or any(a is not b for a, b in zip(last[0], world, strict=True))
     ):
-        last = (offers, key_rate, r_m, *_rules(offers, key_rate, r_m))
+        tried, table = _rules(offered(gov, world), key_rate, r_m)
+        budgets = [(prog.programme, prog.annual_budget_mln_rub.value) for prog, _, _ in tried]
+        last = (tuple(world), own, key_rate, r_m, tried, budgets, table)
         _last_table[:] = [last]
-    tried, table = list(last[3]), last[4].copy()
-    for row, (prog, _, _) in enumerate(tried):
-        limit = prog.annual_budget_mln_rub.value
-        table[row, _BUDGET_LEFT] = gov.remaining(prog.programme, limit, state.quarter)
+    tried, budgets, table = list(last[4]), last[5], last[6].copy()
+    q = state.quarter
+    for row, (programme, limit) in enumerate(budgets):
+        table[row, _BUDGET_LEFT] = gov.remaining(programme, limit, q)
     return tried, table
 
 
@@ -247,11 +276,11 @@ def _rules(
     offers: list[tuple[LoanProgramme, bool]], key_rate: float, r_m: float
 ) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray]:
     """The programmes tried, cheapest first, and their table (budgets left still 0)."""
-    ranked = sorted(offers, key=lambda pw: programme_rate(pw[0], key_rate))
+    rated = [(programme_rate(prog, key_rate), prog, world) for prog, world in offers]
+    ranked = sorted(rated, key=lambda rpw: rpw[0])  # stable: ties keep the offers' order
     tried: list[tuple[LoanProgramme, bool, float]] = []
     rows: list[float] = []  # row by row
-    for prog, world in ranked:
-        rate = programme_rate(prog, key_rate)
+    for rate, prog, world in ranked:
         if rate >= r_m:
             continue
         who = {"large": _LARGE_ONLY, "sme": _SME_ONLY}.get(prog.borrowers, _ANY)
@@ -462,6 +491,7 @@ def plan(
     receivable: float = 0.0,
     *,
     as_member: bool = False,
+    programmes: tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray] | None = None,
 ) -> Plan:
     """The cheapest financing of ``outlay`` for firm ``i`` (module docstring).
 
@@ -473,8 +503,10 @@ def plan(
         eligible: Who may have preferences (:meth:`Government.eligible_for_preferences`).
         receivable: Grant instalments due to the firm (they count toward its borrowing limit).
         as_member: Plan as a roster member of a registered cluster (what membership expects).
+        programmes: The programme table now (:func:`_programmes`), when the caller has it
+            (it is out of date once a plan with programme loans is executed).
     """
-    tried, table = _programmes(state, gov)
+    tried, table = _programmes(state, gov) if programmes is None else programmes
     amounts, own, market, _, rate = _plans(
         table, np.array([i]), np.array([float(outlay)]), np.array([float(receivable)]),
         np.asarray(eligible, dtype=np.bool_), _terms(state, gov, as_member), *_columns(state),
@@ -505,14 +537,25 @@ def execute(state: State, gov: Government, p: Plan) -> None:
 
 
 def _loan_book(loans: list[Loan]) -> tuple[np.ndarray, ...]:
-    """The loan book as arrays: ``(firm, balance, rate, term_quarters, federal_share, world)``."""
+    """The loan book as arrays: ``(firm, balance, rate, term_quarters, federal_share, world)``.
+
+    Read in one pass into one table; ``balance`` ... ``federal_share`` are views of its columns.
+    """
+    table = np.array(
+        [
+            (loan.firm, loan.balance, loan.rate, loan.term_quarters, loan.federal_share,
+             loan.world)
+            for loan in loans
+        ],
+        dtype=float,
+    ).reshape(-1, 6)  # fmt: skip
     return (
-        np.array([loan.firm for loan in loans], dtype=np.int64),
-        np.array([loan.balance for loan in loans], dtype=float),
-        np.array([loan.rate for loan in loans], dtype=float),
-        np.array([loan.term_quarters for loan in loans], dtype=float),
-        np.array([loan.federal_share for loan in loans], dtype=float),
-        np.array([loan.world for loan in loans], dtype=np.bool_),
+        table[:, 0].astype(np.int64),
+        table[:, 1],
+        table[:, 2],
+        table[:, 3],
+        table[:, 4],
+        table[:, 5] != 0.0,
     )
 
 
@@ -545,9 +588,13 @@ def _pref_debt(
 def _refresh_pref_debt(state: State, i: int) -> None:
     """Firm ``i``'s preferential debt and its average rate, from its loans on the book."""
     f = state.firms
-    firm, balance, rate, *_ = _loan_book([loan for loan in state.loans if loan.firm == i])
-    _pref_debt(firm, balance, rate, np.ones(len(firm), dtype=np.bool_), f.debt_pref, f.pref_rate,
-               i, i + 1)  # fmt: skip
+    mine = [loan for loan in state.loans if loan.firm == i]
+    m = len(mine)
+    _pref_debt(
+        np.full(m, i, dtype=np.int64), np.array([loan.balance for loan in mine], dtype=float),
+        np.array([loan.rate for loan in mine], dtype=float), np.ones(m, dtype=np.bool_),
+        f.debt_pref, f.pref_rate, i, i + 1,
+    )  # fmt: skip
 
 
 @kernel
@@ -686,6 +733,9 @@ def add_expected_benefit(
     gov: Government,
     prog: LoanProgramme,
     outlays: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    *,
+    programmes: tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray] | None = None,
+    terms: np.ndarray | None = None,
 ) -> None:
     """Add the grant-equivalent a firm expects per quarter from ``prog`` to ``value``.
 
@@ -699,11 +749,14 @@ def add_expected_benefit(
         outlays: ``(expected number, outlay, receivable)`` per-firm arrays: the outlays a firm
             expects to make this quarter, how many it expects, and what counts toward its
             borrowing limit with them (for a joint project: grants due plus its own grant).
+        programmes: The programme table now (:func:`_programmes`), when the caller has it.
+        terms: A member's plan terms now (:func:`_terms` as a member), when the caller has them.
     """
     f, n = state.firms, state.firms.n
-    tried, table = _programmes(state, gov)
+    tried, table = _programmes(state, gov) if programmes is None else programmes
     target = np.array([lent_by.programme == prog.programme for lent_by, _, _ in tried], dtype=bool)
-    terms, cols, term = _terms(state, gov, True), _columns(state), 4 * prog.term_years.value
+    terms = _terms(state, gov, True) if terms is None else terms
+    cols, term = _columns(state), 4 * prog.term_years.value
     for expected, outlay, receivable in outlays:
         _add_loan_value(
             value, np.asarray(expected, dtype=float)[:n], table, target, term,
@@ -717,26 +770,63 @@ def discount_per_quarter(rate_per_year: float) -> float:
     return (1.0 + rate_per_year) ** -0.25
 
 
+@kernel
+def _geometric(
+    q: float, j0: float, j1: float, scalar0: bool, scalar1: bool
+) -> float:  # pragma: no cover - compiled
+    """:func:`geometric_sum` of one element (``scalar0``/``scalar1``: ``j0``/``j1`` were scalars).
+
+    numpy raises an array to a *scalar* exponent by its fast exponents (:func:`power`), to an
+    array of exponents by ``pow`` element by element; ``scalar0`` and ``scalar1`` say which.
+    """
+    if not j1 >= j0:
+        return 0.0
+    if q == 1.0:
+        return j1 - j0 + 1.0
+    tail = 0.0
+    if not np.isinf(j1):
+        tail = power(q, j1 + 1.0) if scalar1 else q ** (j1 + 1.0)
+    head = power(q, j0) if scalar0 else q**j0
+    return (head - tail) / (1.0 - q)
+
+
+@kernel
+def _geometric_sums(
+    q: np.ndarray, j0: np.ndarray, j1: np.ndarray, scalar0: bool, scalar1: bool
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`_geometric` of each element; an argument of length 1 is broadcast."""
+    m = max(q.shape[0], j0.shape[0], j1.shape[0])
+    out = np.empty(m)
+    for i in range(m):
+        out[i] = _geometric(
+            q[i if q.shape[0] > 1 else 0],
+            j0[i if j0.shape[0] > 1 else 0],
+            j1[i if j1.shape[0] > 1 else 0],
+            scalar0,
+            scalar1,
+        )
+    return out
+
+
 def geometric_sum(
     ratio: np.ndarray | float, first: np.ndarray | float, last: np.ndarray | float
 ) -> np.ndarray:
     """``sum(ratio ** j for j in first..last)``, elementwise; 0 where ``last < first``.
 
     ``last`` may be ``inf`` when ``ratio < 1``; a ratio of exactly 1 needs a finite ``last``.
+    Arguments are scalars or one-dimensional arrays of a common length (:func:`_geometric`).
     """
     q = np.asarray(ratio, dtype=float)
     j0 = np.asarray(first, dtype=float)
     j1 = np.asarray(last, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        tail = np.where(np.isinf(j1), 0.0, q ** (j1 + 1.0))
-        closed = (q**j0 - tail) / (1.0 - q)
-        total = np.where(q == 1.0, j1 - j0 + 1.0, closed)
-    return np.where(j1 >= j0, total, 0.0)
+    out = _geometric_sums(q.ravel(), j0.ravel(), j1.ravel(), j0.ndim == 0, j1.ndim == 0)
+    return out.reshape(()) if q.ndim == j0.ndim == j1.ndim == 0 else out
 
 
+@kernel
 def _positive_gap_quarters(
-    c: np.ndarray, d: np.ndarray, mu: float
-) -> tuple[np.ndarray, np.ndarray]:
+    c: float, d: float, mu: float
+) -> tuple[float, float]:  # pragma: no cover - compiled
     """First and last ``k >= 1`` with ``c + d * mu ** k > 0`` (``last = inf``: no end).
 
     The gap is monotone in ``k`` (``0 <= mu <= 1``), so the quarters where it is positive are
@@ -744,19 +834,47 @@ def _positive_gap_quarters(
     """
     if mu <= 0.0 or mu >= 1.0:  # the gap is the same every quarter (c, or c + d)
         gap = c + (d if mu >= 1.0 else 0.0)
-        return np.ones_like(c), np.where(gap > 0, np.inf, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k_star = np.log(-c / d) / np.log(mu)  # where c + d mu^k = 0 (when the ratio is > 0)
-    first = np.ones_like(c)
-    last = np.full_like(c, np.inf)
-    falling = d > 0  # the gap falls toward c
-    ends = falling & (c < 0)
-    last = np.where(ends, np.ceil(k_star) - 1.0, last)
-    rising = d < 0  # the gap rises toward c
-    first = np.where(rising & (c > 0), np.maximum(np.floor(k_star) + 1.0, 1.0), first)
-    never = (rising & (c <= 0)) | ((d == 0) & (c <= 0))
-    last = np.where(never, 0.0, last)
+        return 1.0, (np.inf if gap > 0 else 0.0)
+    first = 1.0
+    last = np.inf
+    if d > 0 and c < 0:  # the gap falls toward c and ends
+        k_star = np.log(-c / d) / np.log(mu)  # where c + d mu^k = 0
+        last = np.ceil(k_star) - 1.0
+    if d < 0 and c > 0:  # the gap rises toward c and starts
+        k_star = np.log(-c / d) / np.log(mu)
+        start = np.floor(k_star) + 1.0
+        first = start if (start >= 1.0 or start != start) else 1.0  # np.maximum (nan wins)
+    if (d < 0 and c <= 0) or (d == 0 and c <= 0):  # never positive
+        last = 0.0
     return first, last
+
+
+@kernel
+def _committed_interest(
+    loans: np.ndarray, v: float, mu: float, level_rate: float, gap_now: float
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """:func:`committed_interest_subsidy` of the loans' columns: ``(federal, all)``.
+
+    Args:
+        loans: One row per regime loan: ``[balance, rate, term_quarters, federal_share]``.
+        v: The discount factor of a quarter.
+        mu: ``1 - lambda``, the key rate's persistence per quarter.
+        level_rate: ``k_LR + spread``, the market rate in the long run.
+        gap_now: ``d = k_t - k_LR``.
+    """
+    m = loans.shape[0]
+    pv = np.empty(m)
+    pv_fed = np.empty(m)
+    for k in range(m):
+        c = level_rate - loans[k, 1]
+        first, last = _positive_gap_quarters(c, gap_now, mu)
+        x = 1.0 - 1.0 / loans[k, 2]
+        level = c * _geometric(x * v, first - 1.0, last - 1.0, False, False)
+        path = gap_now * mu * _geometric(x * v * mu, first - 1.0, last - 1.0, False, False)
+        pv[k] = loans[k, 0] * v / 4.0 * (level + path)
+        pv_fed[k] = pv[k] * loans[k, 3]
+    fed = array_sum(pv_fed)
+    return fed, array_sum(pv)
 
 
 def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, float]:
@@ -783,17 +901,15 @@ def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, 
     if not loans:
         return {"federal": 0.0, "regional": 0.0}
     fs = state.spec.finance
-    balance = np.array([loan.balance for loan in loans])
-    rate = np.array([loan.rate for loan in loans])
-    x = 1.0 - 1.0 / np.array([loan.term_quarters for loan in loans], dtype=float)
-    fed_share = np.array([loan.federal_share for loan in loans])
-    v = discount_per_quarter(discount_rate)
-    mu = 1.0 - fs.key_rate_adjustment_per_quarter
-    c = fs.key_rate_long_run + fs.market_loan_spread - rate
-    d = np.full_like(c, state.key_rate - fs.key_rate_long_run)
-    first, last = _positive_gap_quarters(c, d, mu)
-    level = c * geometric_sum(x * v, first - 1.0, last - 1.0)
-    path = d * mu * geometric_sum(x * v * mu, first - 1.0, last - 1.0)
-    pv = balance * v / 4.0 * (level + path)
-    fed = float((pv * fed_share).sum())
-    return {"federal": fed, "regional": float(pv.sum()) - fed}
+    table = np.array(
+        [(loan.balance, loan.rate, loan.term_quarters, loan.federal_share) for loan in loans],
+        dtype=float,
+    )
+    fed, total = _committed_interest(
+        table,
+        discount_per_quarter(discount_rate),
+        1.0 - fs.key_rate_adjustment_per_quarter,
+        fs.key_rate_long_run + fs.market_loan_spread,
+        state.key_rate - fs.key_rate_long_run,
+    )
+    return {"federal": fed, "regional": total - fed}

@@ -157,7 +157,14 @@ def _expected_projects(
 
 
 def expected_projects(
-    state: State, gov: Government, org: Organisation, jp: JointProjectSubsidy | None
+    state: State,
+    gov: Government,
+    org: Organisation,
+    jp: JointProjectSubsidy | None,
+    *,
+    due: np.ndarray | None = None,
+    table: np.ndarray | None = None,
+    terms: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """Projects each firm expects to lead and undertake this quarter as a roster member.
 
@@ -166,6 +173,16 @@ def expected_projects(
     the borrowing limit; 0 when the plan cannot cover the capex) and the chance that the return
     clears the plan's rate (:func:`go_probability`).
 
+    Args:
+        state: The model state.
+        gov: The government (regime, budgets, grants).
+        org: The organisation's parameters.
+        jp: The regime's joint-project subsidy (None: no subsidy).
+        due: Grant instalments due to each firm now (``gov.receivable``), when the caller has
+            them.
+        table: The programme table now (``financing._programmes``), when the caller has it.
+        terms: A member's plan terms now (``financing._terms``), when the caller has them.
+
     Returns:
         Expected projects per firm, and the subsidy of one average project.
     """
@@ -173,11 +190,14 @@ def expected_projects(
     capex = org.project_capex_mln_rub.mean
     sub = subsidy_for(jp, gov, q, capex) if jp is not None else 0.0
     dist = org.project_return_per_year
-    ret = np.array([dist.mean, dist.cv, *_lognormal(dist)])
-    _, table = financing._programmes(state, gov)
+    mu, s2 = _lognormal(dist)
     out = _expected_projects(
-        projects_led(state, org), gov.receivable(n), sub, capex, ret, table,
-        financing._terms(state, gov, True), *financing._columns(state),
+        projects_led(state, org),
+        gov.receivable(n) if due is None else due,
+        sub, capex, np.array([dist.mean, dist.cv, mu, s2]),
+        financing._programmes(state, gov)[1] if table is None else table,
+        financing._terms(state, gov, True) if terms is None else terms,
+        *financing._columns(state),
     )  # fmt: skip
     return out, sub
 
@@ -225,17 +245,23 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
     if leads.size == 0:
         return
     cum = np.cumsum(f.capacity[leads])
+    # each proposal's lead, drawn in proportion to capacity at the start of the stage
+    lead_of = leads[np.minimum(np.searchsorted(cum, lead_u * cum[-1]), leads.size - 1)].tolist()
     partners = np.flatnonzero(alive & part & (f.kind[:n] == KIND_SME))
     regime = gov.regime
     jp = regime.joint_project_subsidy if regime is not None else None
     eligible = gov.eligible_for_preferences(state)
     kappa = s.finance.capital_mln_rub_per_capacity
+    due = gov.receivable(n)  # kept up to date as grants are committed below
+    programmes = None  # the programme table, built when first needed and after loans are booked
     for p in range(n_prop):
-        lead = int(leads[min(np.searchsorted(cum, lead_u[p] * cum[-1]), leads.size - 1)])
+        lead = lead_of[p]
         c = float(capex[p])
         sub = subsidy_for(jp, gov, q, c) if jp is not None and eligible[lead] else 0.0
-        receivable = float(gov.receivable(n)[lead]) + sub
-        plan = financing.plan(state, gov, lead, c, eligible, receivable)
+        receivable = float(due[lead]) + sub
+        if programmes is None:
+            programmes = financing._programmes(state, gov)
+        plan = financing.plan(state, gov, lead, c, eligible, receivable, programmes=programmes)
         if plan.financed < c * (1 - 1e-12):
             continue  # the lead cannot finance the whole capex
         if not LargeEnterprise.undertakes_project(float(ret[p]), sub / c, plan.rate):
@@ -249,17 +275,47 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
         )
         # The lead pays the whole capex; the subsidy reimburses part of it in instalments.
         financing.execute(state, gov, plan)
+        if plan.loans:  # programme budgets booked: the table is out of date
+            programmes = None
         if sub > 0:
             quarters = 4 * jp.payout_years.value
-            gov.grants.append(Grant(lead, sub / quarters, quarters, jp.budget_level))
+            grant = Grant(lead, sub / quarters, quarters, jp.budget_level)
+            gov.grants.append(grant)
+            due[lead] += grant.per_quarter * grant.quarters_left  # as gov.receivable adds it
             gov.book("joint_project", sub / jp.payout_years.value, q)
         if partners.size:
-            chosen = np.unique(
-                partners[np.minimum((partner_u[p] * partners.size).astype(int), partners.size - 1)]
-            )
-            step = 2 * s.production.sme_qualification_step
-            f.qualification[chosen] = np.minimum(1.0, f.qualification[chosen] + step)
-            f.matched[chosen] = True
+            _partner_up(
+                partners, partner_u[p], 2 * s.production.sme_qualification_step,
+                f.qualification, f.matched,
+            )  # fmt: skip
+
+
+@kernel
+def _partner_up(
+    partners: np.ndarray,
+    u: np.ndarray,
+    step: float,
+    qualification: np.ndarray,
+    matched: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """A project's partners, drawn by ``u``, gain ``step`` of qualification (at most 1), matched.
+
+    Partner ``partners[min(int(u_j * m), m - 1)]`` for each draw ``u_j`` (``m`` partners); a
+    partner drawn twice gains once.
+    """
+    m = partners.shape[0]
+    for j in range(u.shape[0]):
+        k = min(int(u[j] * m), m - 1)
+        again = False
+        for jj in range(j):
+            if min(int(u[jj] * m), m - 1) == k:
+                again = True
+        if again:
+            continue
+        i = partners[k]
+        x = qualification[i] + step
+        qualification[i] = 1.0 if x >= 1.0 else x  # np.minimum(1.0, x): nan stays
+        matched[i] = True
 
 
 def committed_grants(gov: Government, discount_rate: float) -> dict[str, float]:
@@ -275,13 +331,28 @@ def committed_grants(gov: Government, discount_rate: float) -> dict[str, float]:
     Returns:
         ``{"federal": ..., "regional": ...}`` in mln RUB at the end of the quarter.
     """
-    out = {"federal": 0.0, "regional": 0.0}
     if not gov.grants:
-        return out
-    v = financing.discount_per_quarter(discount_rate)
-    per_quarter = np.array([g.per_quarter for g in gov.grants])
-    left = np.array([g.quarters_left for g in gov.grants], dtype=float)
-    pv = per_quarter * v * financing.geometric_sum(v, 0.0, left - 1.0)
-    for g, value in zip(gov.grants, pv.tolist(), strict=True):
-        out[g.level] += value
-    return out
+        return {"federal": 0.0, "regional": 0.0}
+    fed, reg = _committed(
+        np.array(
+            [(g.per_quarter, g.quarters_left, g.level == "federal") for g in gov.grants],
+            dtype=float,
+        ),
+        financing.discount_per_quarter(discount_rate),
+    )
+    return {"federal": fed, "regional": reg}
+
+
+@kernel
+def _committed(grants: np.ndarray, v: float) -> tuple[float, float]:  # pragma: no cover
+    """:func:`committed_grants` of ``[per_quarter, quarters_left, federal?]`` rows, in order."""
+    fed = 0.0
+    reg = 0.0
+    for k in range(grants.shape[0]):
+        left = grants[k, 1]
+        value = grants[k, 0] * v * financing._geometric(v, 0.0, left - 1.0, True, False)
+        if grants[k, 2] != 0.0:
+            fed += value
+        else:
+            reg += value
+    return fed, reg

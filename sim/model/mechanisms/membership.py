@@ -35,33 +35,59 @@ def net_benefit(
 ) -> np.ndarray:
     """Expected quarterly benefit of participation minus fees and compliance cost (mln RUB)."""
     s, f, n = state.spec, state.firms, state.firms.n
-    revenue = f.output[:n] * f.price[:n]
-    net = s.membership.network_benefit_share_of_sales * revenue
-    net -= (s.membership.fee_mln_rub_per_year + s.membership.compliance_cost_mln_rub_per_year) / 4
+    share = s.membership.network_benefit_share_of_sales
+    cost = (s.membership.fee_mln_rub_per_year + s.membership.compliance_cost_mln_rub_per_year) / 4
     regime = gov.regime
     if regime is None or prospect <= 0:
-        return net
+        return _net_benefit(f.output, f.price, n, share, cost, 0.0, np.zeros(0))
     value = np.zeros(n)
-    jp = regime.joint_project_subsidy
-    if org.exists and (jp is not None or regime.preferential_loans is not None):
+    jp, loans = regime.joint_project_subsidy, regime.preferential_loans
+    projects_expected = org.exists and (jp is not None or loans is not None)
+    if projects_expected or loans is not None:
+        # what the plans read (nothing is booked while firms expect): computed once
+        due = gov.receivable(n)
+        programmes = financing._programmes(state, gov)
+        terms = financing._terms(state, gov, True)
+    if projects_expected:
         # read by the subsidy's and the loans' expected benefit: computed once
-        projects, sub = joint_projects.expected_projects(state, gov, s.organisation, jp)
+        projects, sub = joint_projects.expected_projects(
+            state, gov, s.organisation, jp, due=due, table=programmes[1], terms=terms
+        )
     if jp is not None and org.exists:
         value += joint_projects.expected_benefit(
             state, gov, jp, s.organisation, expected=(projects, sub)
         )
     if regime.starter_batch_subsidy is not None:
         value += starter_batches.expected_benefit(state, gov, regime.starter_batch_subsidy)
-    if regime.preferential_loans is not None:
-        due = gov.receivable(n)
+    if loans is not None:
         outlays = [(np.ones(n), investment.wanted_outlay(state), due)]
         if org.exists:
             capex = np.full(n, s.organisation.project_capex_mln_rub.mean)
             outlays.append((projects, capex, due + sub))
-        financing.add_expected_benefit(value, state, gov, regime.preferential_loans, outlays)
+        financing.add_expected_benefit(
+            value, state, gov, loans, outlays, programmes=programmes, terms=terms
+        )
     if regime.tax_relief is not None:
         value += tax_relief.expected_benefit(state, gov, regime.tax_relief)
-    return net + prospect * value
+    return _net_benefit(f.output, f.price, n, share, cost, prospect, value)
+
+
+@kernel
+def _net_benefit(
+    output: np.ndarray,
+    price: np.ndarray,
+    n: int,
+    share: float,
+    cost: float,
+    prospect: float,
+    value: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``share * revenue - cost (+ prospect * value)`` of firms ``0..n-1`` (value empty: none)."""
+    out = np.empty(n)
+    for i in range(n):
+        net = share * (output[i] * price[i]) - cost
+        out[i] = net + prospect * value[i] if value.shape[0] else net
+    return out
 
 
 @kernel

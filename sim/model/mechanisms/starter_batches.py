@@ -33,14 +33,26 @@ __all__ = [
 
 def _paid(gov: Government, n: int) -> np.ndarray:
     """What each firm has been paid so far (the array grows with the firm table)."""
-    if gov.starter_paid.size < n:
-        gov.starter_paid = np.pad(gov.starter_paid, (0, n - gov.starter_paid.size))
-    return gov.starter_paid[:n]
+    paid = gov.starter_paid
+    if paid.size < n:  # new firms have been paid nothing
+        grown = np.zeros(n)
+        grown[: paid.size] = paid
+        gov.starter_paid = paid = grown
+    return paid[:n]
+
+
+@kernel
+def _within_cap(claim: float, paid: float, cap: float) -> float:  # pragma: no cover - compiled
+    """``min(claim, max(cap - paid, 0))`` as numpy's minimum and maximum (NaN propagates)."""
+    room = cap - paid
+    if not (room > 0.0 or room != room):
+        room = 0.0
+    return claim if (claim < room or claim != claim) else room
 
 
 @kernel
 def _capped(claims: np.ndarray, paid: np.ndarray, cap: float) -> np.ndarray:  # pragma: no cover
-    """``min(claims, max(cap - paid, 0))`` element by element, as numpy's minimum and maximum.
+    """:func:`_within_cap` element by element.
 
     Args:
         claims: Each applicant's claim.
@@ -52,11 +64,7 @@ def _capped(claims: np.ndarray, paid: np.ndarray, cap: float) -> np.ndarray:  # 
     """
     out = np.empty(claims.shape[0])
     for i in range(claims.shape[0]):
-        room = cap - paid[i]
-        if not (room > 0.0 or room != room):
-            room = 0.0
-        c = claims[i]
-        out[i] = c if (c < room or c != c) else room
+        out[i] = _within_cap(claims[i], paid[i], cap)
     return out
 
 
@@ -173,9 +181,32 @@ def expected_benefit(state: State, gov: Government, sb: StarterBatchSubsidy) -> 
     f, n = state.firms, state.firms.n
     if gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, state.quarter) <= 0:
         return np.zeros(n)
-    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
-    claims = np.where(fin, sb.rate.value * f.purchases_starter[:n], 0.0)
-    return capped(claims, _paid(gov, n), sb)
+    return _expected_claims(
+        f.role, f.alive, f.purchases_starter, _paid(gov, n), float(sb.rate.value),
+        float(sb.cap_per_applicant_mln_rub.value),
+    )  # fmt: skip
+
+
+@kernel
+def _expected_claims(
+    role: np.ndarray,
+    alive: np.ndarray,
+    purchases_starter: np.ndarray,
+    paid: np.ndarray,
+    rate: float,
+    cap: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`expected_benefit` of the firms ``0..len(paid)-1``, budget left.
+
+    ``rate * starter batches bought`` for alive final producers (0 for the others), within
+    the cap (:func:`_within_cap`).
+    """
+    n = paid.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        claim = rate * purchases_starter[i] if role[i] == ROLE_FINAL and alive[i] else 0.0
+        out[i] = _within_cap(claim, paid[i], cap)
+    return out
 
 
 def claimants(state: State, gov: Government, fin: np.ndarray) -> tuple[np.ndarray, float]:

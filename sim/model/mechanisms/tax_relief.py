@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government
+from sim.model.compiled import kernel
 from sim.model.mechanisms import financing
 from sim.model.state import State
 from sim.scenario.schema import TaxRelief
@@ -71,13 +72,61 @@ def committed_relief(
     return {level: relief.get(level, 0.0) * annuity for level in ("federal", "regional")}
 
 
+@kernel
+def _cut(eligible: bool, cut: float, rate: float) -> float:  # pragma: no cover - compiled
+    """One firm's cut of a rate: ``min(cut, rate)`` (numpy's minimum) if eligible, else 0."""
+    if not eligible:
+        return 0.0
+    return cut if (cut <= rate or cut != cut) else rate
+
+
+@kernel
+def _cuts(
+    eligible: np.ndarray, cut_reg: float, rate_reg: np.ndarray, cut_prop: float, prop: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """:func:`cuts` of each firm (:func:`_cut`)."""
+    n = eligible.shape[0]
+    out_reg, out_prop = np.empty(n), np.empty(n)
+    for i in range(n):
+        out_reg[i] = _cut(eligible[i], cut_reg, rate_reg[i])
+        out_prop[i] = _cut(eligible[i], cut_prop, prop[i])
+    return out_reg, out_prop
+
+
 def cuts(
     tr: TaxRelief, eligible: np.ndarray, rate_reg: np.ndarray, prop_rate: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cuts of the regional profit-tax and property-tax rates (never below zero)."""
-    cut_reg = np.where(eligible, np.minimum(tr.regional_profit_tax_cut.value, rate_reg), 0.0)
-    cut_prop = np.where(eligible, np.minimum(tr.property_tax_cut.value, prop_rate), 0.0)
-    return cut_reg, cut_prop
+    return _cuts(
+        np.asarray(eligible, dtype=np.bool_), float(tr.regional_profit_tax_cut.value),
+        np.asarray(rate_reg, dtype=float), float(tr.property_tax_cut.value),
+        np.asarray(prop_rate, dtype=float),
+    )  # fmt: skip
+
+
+@kernel
+def _expected(
+    alive: np.ndarray,
+    sez: np.ndarray,
+    profit: np.ndarray,
+    capacity: np.ndarray,
+    n: int,
+    cut_reg: float,
+    rate_reg: float,
+    cut_prop: float,
+    prop_rate: float,
+    kappa: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`expected_benefit` of firms ``0..n-1`` with the relief in force (:func:`_cut`)."""
+    out = np.empty(n)
+    for i in range(n):
+        eligible = alive[i] and not sez[i]
+        profit_i = profit[i] if (profit[i] >= 0.0 or profit[i] != profit[i]) else 0.0
+        capital = capacity[i] * kappa
+        out[i] = _cut(eligible, cut_reg, rate_reg) * profit_i + _cut(
+            eligible, cut_prop, prop_rate
+        ) * capital / 4.0
+    return out
 
 
 def expected_benefit(state: State, gov: Government, tr: TaxRelief) -> np.ndarray:
@@ -89,12 +138,11 @@ def expected_benefit(state: State, gov: Government, tr: TaxRelief) -> np.ndarray
     s, f, n = state.spec, state.firms, state.firms.n
     if gov.registered and not in_force(gov, tr, state.quarter):
         return np.zeros(n)
-    eligible = f.alive[:n] & ~f.sez[:n]
-    rate_reg = np.full(n, s.taxes.profit_tax_regional.value)
-    prop_rate = np.full(n, s.taxes.property_tax.value)
-    cut_reg, cut_prop = cuts(tr, eligible, rate_reg, prop_rate)
-    capital = f.capacity[:n] * s.finance.capital_mln_rub_per_capacity
-    return cut_reg * np.maximum(f.profit[:n], 0.0) + cut_prop * capital / 4.0
+    return _expected(
+        f.alive, f.sez, f.profit, f.capacity, n, float(tr.regional_profit_tax_cut.value),
+        float(s.taxes.profit_tax_regional.value), float(tr.property_tax_cut.value),
+        float(s.taxes.property_tax.value), float(s.finance.capital_mln_rub_per_capacity),
+    )  # fmt: skip
 
 
 def apply(
