@@ -33,7 +33,7 @@ from sim.model.mechanisms import (
 )
 from sim.model.mechanisms.record import record_outcomes
 from sim.model.network import supply_network
-from sim.model.outcomes import OUTCOME_INDEX, OUTCOME_NAMES
+from sim.model.outcomes import OUTCOME_NAMES
 from sim.model.population import Population
 from sim.model.state import FirmArrays, State
 from sim.model.streams import QuarterStreams
@@ -144,8 +144,7 @@ class ClusterModel(mesa.Model):
     def _record(self) -> None:
         """Write this quarter's outcomes (see :mod:`sim.model.outcomes`)."""
         row = record_outcomes(self.state, self.government)
-        for name, value in row.items():
-            self.outcomes[self.state.quarter - 1, OUTCOME_INDEX[name]] = value
+        self.outcomes[self.state.quarter - 1] = [row[name] for name in OUTCOME_NAMES]
 
     # ----------------------------------------------------------------------------------------
     # Views
