@@ -265,16 +265,18 @@ def _start_fork_server(ctx: Any) -> None:
 # Dask's own loggers and asyncio's report the torn-down connection of an abandoned client with
 # tracebacks; after an interrupt or a lost scheduler those say nothing the one line does not.
 _DASK_LOGGERS = ("distributed", "tornado", "asyncio")
+# The event loop's "exception in callback" loggers: while the client runs, a connection reset
+# by a lost scheduler is logged there (with a traceback) before the pool notices the loss.
+_CALLBACK_LOGGERS = ("tornado.application", "asyncio")
 
 
 @contextlib.contextmanager
-def _quiet_dask_logs() -> Iterator[None]:
-    loggers = [logging.getLogger(n) for n in _DASK_LOGGERS]
+def _quiet_dask_logs(names: tuple[str, ...] = _DASK_LOGGERS) -> Iterator[None]:
+    loggers = [logging.getLogger(n) for n in names]
     loggers += [
         logger
         for name, logger in logging.Logger.manager.loggerDict.items()
-        if isinstance(logger, logging.Logger) and name.startswith(tuple(f"{n}." for n in
-                                                                         _DASK_LOGGERS))
+        if isinstance(logger, logging.Logger) and name.startswith(tuple(f"{n}." for n in names))
     ]
     before = [logger.disabled for logger in loggers]
     for logger in loggers:
@@ -293,6 +295,8 @@ class _DaskPool(Pool):
         super().__init__(client.get_executor(pure=False), size, f"Dask scheduler {address}")
         self.client, self.address = client, address
         self.lost = False
+        self._quiet = contextlib.ExitStack()  # callback tracebacks, for the pool's lifetime
+        self._quiet.enter_context(_quiet_dask_logs(_CALLBACK_LOGGERS))
 
     def check(self, exc: BaseException | None = None) -> None:
         status = str(getattr(self.client, "status", "running"))
@@ -302,6 +306,12 @@ class _DaskPool(Pool):
             raise ExecutorLostError(f"{self.name} lost: the connection to it closed") from exc
 
     def close(self, *, abort: bool = False) -> None:
+        try:
+            self._close(abort=abort)
+        finally:
+            self._quiet.close()
+
+    def _close(self, *, abort: bool) -> None:
         if not abort:
             self.client.close()
             return
