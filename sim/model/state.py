@@ -373,11 +373,13 @@ def _effective_productivity(
 ) -> np.ndarray:  # pragma: no cover - compiled
     """:meth:`State.effective_productivity` of the firms ``idx``."""
     scale = _employment_scale(employment, alive, n, agglo_base)
+    # Only two exponents occur: each spillover is computed once (the same pow, the same value).
+    inside = scale ** (elasticity * 1.0)
+    outside = scale ** (elasticity * outsider)
     out = np.empty(idx.shape[0])
     for j in range(idx.shape[0]):
         i = idx[j]
-        gamma = elasticity * (1.0 if participant[i] else outsider)
-        out[j] = productivity[i] * scale**gamma
+        out[j] = productivity[i] * (inside if participant[i] else outside)
     return out
 
 
