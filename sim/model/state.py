@@ -293,9 +293,8 @@ class State:
         promised counts for nothing). ``idx`` selects firms (default: all).
         """
         f, n = self.firms, self.firms.n
-        window = self.spec.market.order_window_quarters
-        i = slice(0, n) if idx is None else idx
-        return np.maximum(f.capacity[i] * window - f.order_book[i], 0.0)
+        window = float(self.spec.market.order_window_quarters)
+        return _free_capacity(f.capacity, f.order_book, _indices(idx, n), window)
 
     # ----------------------------------------------------------------------------------------
     # Suppliers
@@ -486,6 +485,19 @@ def _delivery(
         i = idx[j]
         rate = max(min(capacity[i], eff[j] * employment[i] / 4.0), 1e-9)
         out[j] = build_min + order_book[i] / rate
+    return out
+
+
+@kernel
+def _free_capacity(
+    capacity: np.ndarray, order_book: np.ndarray, idx: np.ndarray, window: float
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.free_capacity` of the firms ``idx``."""
+    out = np.empty(idx.shape[0])
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        x = capacity[i] * window - order_book[i]
+        out[j] = x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
     return out
 
 
