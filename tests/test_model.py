@@ -392,3 +392,33 @@ def test_vat_and_income_tax_split_move_only_the_tax_outcomes(astrakhan):
     assert (net_vat > 0).all()
     np.testing.assert_array_less(net_vat, gain)
     np.testing.assert_array_less(gain - net_vat, 0.1 * gain)  # 0.5 % of pay: the smaller part
+
+
+def test_compiled_state_queries_equal_their_numpy_expressions(astrakhan):
+    """Roster, functional dependence, supplier prices and free capacity, bit for bit."""
+    m = ClusterModel(astrakhan, "cluster_support_2020s", rng=3)
+    for _ in range(12):
+        m.step()
+        st, f, n = m.state, m.state.firms, m.state.firms.n
+        since = st.quarter - 1 - st.spec.registry.contract_memory_quarters
+        roster = f.alive[:n] & f.participant[:n] & (f.last_contract_quarter[:n] > since)
+        np.testing.assert_array_equal(st.roster(), roster)
+        fin = roster & (f.role[:n] == ROLE_FINAL)
+        total = f.purchases[:n][fin].sum()
+        fd = float(f.purchases_from_participants[:n][fin].sum() / total) if total > 0 else 0.0
+        assert st.functional_dependence(roster) == fd
+        rel = f.unit_cost[:n] / st.supplier_cost0[:n]
+        prem = st._trade_premium[np.maximum(f.trade[:n], 0)]
+        price = np.where(f.role[:n] == ROLE_COMPONENT, prem * rel, 1.0)
+        np.testing.assert_array_equal(st.supplier_price(), price)
+        window = st.spec.market.order_window_quarters
+        free = np.maximum(f.capacity[:n] * window - f.order_book[:n], 0.0)
+        np.testing.assert_array_equal(st.free_capacity(), free)
+        np.testing.assert_array_equal(st.free_capacity(slice(2, 9)), free[2:9])
+        p = st.spec.production
+        scale = max(f.employment[:n][f.alive[:n]].sum(), 1.0) / st.agglo_base
+        el = p.agglomeration_elasticity.value
+        gamma = el * np.where(f.participant[:n], 1.0, p.outsider_spillover_factor)
+        np.testing.assert_array_equal(
+            st.effective_productivity(), f.productivity[:n] * scale**gamma
+        )

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.model.agents import ClusterOrganization, Government
 from sim.model.calibration import calibrate
+from sim.model.compiled import kernel
 from sim.model.mechanisms import (
     demography,
     investment,
@@ -55,6 +56,33 @@ _FLOWS_OF_CLOSED = (
     "purchases_from_participants",
     "purchases_starter",
 )
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+@kernel
+def _zero_rows(
+    idx: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    c2: np.ndarray,
+    c3: np.ndarray,
+    c4: np.ndarray,
+    c5: np.ndarray,
+    c6: np.ndarray,
+    c7: np.ndarray,
+    c8: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Zero the rows ``idx`` of the nine columns of :data:`_FLOWS_OF_CLOSED` (in place)."""
+    for i in idx:
+        c0[i] = 0.0
+        c1[i] = 0.0
+        c2[i] = 0.0
+        c3[i] = 0.0
+        c4[i] = 0.0
+        c5[i] = 0.0
+        c6[i] = 0.0
+        c7[i] = 0.0
+        c8[i] = 0.0
 
 
 class ClusterModel(mesa.Model):
@@ -137,9 +165,9 @@ class ClusterModel(mesa.Model):
     def _close_exited(self) -> None:
         """Firms that closed last quarter stop producing and selling from this quarter on."""
         f, i = self.state.firms, self.state.exited
-        for name in _FLOWS_OF_CLOSED:
-            getattr(f, name)[i] = 0.0
-        self.state.exited = np.zeros(0, dtype=np.int64)
+        if i.size:
+            _zero_rows(i, *[getattr(f, name) for name in _FLOWS_OF_CLOSED])
+        self.state.exited = _NONE
 
     def _record(self) -> None:
         """Write this quarter's outcomes (see :mod:`sim.model.outcomes`)."""

@@ -208,10 +208,9 @@ class State:
     # ----------------------------------------------------------------------------------------
     def roster(self) -> np.ndarray:
         """Participants with at least one contract with another participant in the memory window."""
-        f, n = self.firms, self.firms.n
-        memory = self.spec.registry.contract_memory_quarters
-        recent = f.last_contract_quarter[:n] > self.quarter - 1 - memory
-        return f.alive[:n] & f.participant[:n] & recent
+        f = self.firms
+        since = self.quarter - 1 - self.spec.registry.contract_memory_quarters
+        return _roster(f.alive, f.participant, f.last_contract_quarter, f.n, since)
 
     def non_producing(self) -> np.ndarray:
         """Firms still organising production (born within ``non_producing_quarters``)."""
@@ -220,11 +219,9 @@ class State:
 
     def functional_dependence(self, roster: np.ndarray | None = None) -> float:
         """Final producers' purchases from other participants / their total purchases (roster)."""
-        f, n = self.firms, self.firms.n
+        f = self.firms
         roster = self.roster() if roster is None else roster
-        m = roster & (f.role[:n] == ROLE_FINAL)
-        total = f.purchases[:n][m].sum()
-        return float(f.purchases_from_participants[:n][m].sum() / total) if total > 0 else 0.0
+        return _functional_dependence(roster, f.role, f.purchases, f.purchases_from_participants)
 
     # ----------------------------------------------------------------------------------------
     # Productivity, costs and prices
@@ -271,10 +268,10 @@ class State:
 
     def supplier_price(self) -> np.ndarray:
         """Suppliers' price index: trade premium times unit cost relative to their initial cost."""
-        f, n = self.firms, self.firms.n
-        prem = self._trade_premium
-        rel = f.unit_cost[:n] / self.supplier_cost0[:n]
-        return np.where(f.role[:n] == ROLE_COMPONENT, prem[np.maximum(f.trade[:n], 0)] * rel, 1.0)
+        f = self.firms
+        return _supplier_price(
+            f.role, f.trade, f.unit_cost, self.supplier_cost0, self._trade_premium, f.n
+        )
 
     def delivery(self, idx: slice | np.ndarray | None = None) -> np.ndarray:
         """Quarters to deliver a new order: minimum build time plus the queue ahead.
@@ -296,9 +293,8 @@ class State:
         promised counts for nothing). ``idx`` selects firms (default: all).
         """
         f, n = self.firms, self.firms.n
-        window = self.spec.market.order_window_quarters
-        i = slice(0, n) if idx is None else idx
-        return np.maximum(f.capacity[i] * window - f.order_book[i], 0.0)
+        window = float(self.spec.market.order_window_quarters)
+        return _free_capacity(f.capacity, f.order_book, _indices(idx, n), window)
 
     # ----------------------------------------------------------------------------------------
     # Suppliers
@@ -346,6 +342,54 @@ def _indices(idx: slice | np.ndarray | None, n: int) -> np.ndarray:
 
 
 @kernel
+def _roster(
+    alive: np.ndarray, participant: np.ndarray, last_contract: np.ndarray, n: int, since: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.roster`: alive participants with a contract after quarter ``since``."""
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        out[i] = alive[i] and participant[i] and last_contract[i] > since
+    return out
+
+
+@kernel
+def _functional_dependence(
+    roster: np.ndarray, role: np.ndarray, purchases: np.ndarray, from_participants: np.ndarray
+) -> float:  # pragma: no cover - compiled
+    """:meth:`State.functional_dependence` of the firms in ``roster`` (numpy's summation order)."""
+    n = roster.shape[0]
+    total = np.empty(n)
+    inner = np.empty(n)
+    m = 0
+    for i in range(n):
+        if roster[i] and role[i] == ROLE_FINAL:
+            total[m] = purchases[i]
+            inner[m] = from_participants[i]
+            m += 1
+    denominator = array_sum(total[:m])
+    return array_sum(inner[:m]) / denominator if denominator > 0 else 0.0
+
+
+@kernel
+def _supplier_price(
+    role: np.ndarray,
+    trade: np.ndarray,
+    unit_cost: np.ndarray,
+    cost0: np.ndarray,
+    premium: np.ndarray,
+    n: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.supplier_price` of the first ``n`` firms."""
+    out = np.empty(n)
+    for i in range(n):
+        if role[i] == ROLE_COMPONENT:
+            out[i] = premium[max(trade[i], 0)] * (unit_cost[i] / cost0[i])
+        else:
+            out[i] = 1.0
+    return out
+
+
+@kernel
 def _employment_scale(
     employment: np.ndarray, alive: np.ndarray, n: int, agglo_base: float
 ) -> float:  # pragma: no cover - compiled
@@ -373,11 +417,13 @@ def _effective_productivity(
 ) -> np.ndarray:  # pragma: no cover - compiled
     """:meth:`State.effective_productivity` of the firms ``idx``."""
     scale = _employment_scale(employment, alive, n, agglo_base)
+    # Only two exponents occur: each spillover is computed once (the same pow, the same value).
+    inside = scale ** (elasticity * 1.0)
+    outside = scale ** (elasticity * outsider)
     out = np.empty(idx.shape[0])
     for j in range(idx.shape[0]):
         i = idx[j]
-        gamma = elasticity * (1.0 if participant[i] else outsider)
-        out[j] = productivity[i] * scale**gamma
+        out[j] = productivity[i] * (inside if participant[i] else outside)
     return out
 
 
@@ -439,6 +485,19 @@ def _delivery(
         i = idx[j]
         rate = max(min(capacity[i], eff[j] * employment[i] / 4.0), 1e-9)
         out[j] = build_min + order_book[i] / rate
+    return out
+
+
+@kernel
+def _free_capacity(
+    capacity: np.ndarray, order_book: np.ndarray, idx: np.ndarray, window: float
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.free_capacity` of the firms ``idx``."""
+    out = np.empty(idx.shape[0])
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        x = capacity[i] * window - order_book[i]
+        out[j] = x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
     return out
 
 
