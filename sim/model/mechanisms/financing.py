@@ -454,6 +454,7 @@ def plans(
     receivable: np.ndarray,
     *,
     as_member: bool = False,
+    programmes: tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray] | None = None,
 ) -> Plans:
     """The cheapest financing of ``outlay[j]`` for each firm ``firms[j]`` (module docstring).
 
@@ -470,11 +471,13 @@ def plans(
         receivable: Grant instalments due to each firm of ``firms`` (they count toward its
             borrowing limit).
         as_member: Plan as roster members of a registered cluster (what membership expects).
+        programmes: The programme table now (:func:`_programmes`), when the caller has it
+            (it is out of date once a plan with programme loans is executed).
     """
     firms = np.asarray(firms, dtype=np.int64)
     outlay = np.asarray(outlay, dtype=float)
     receivable = np.asarray(receivable, dtype=float)
-    tried, table = _programmes(state, gov)
+    tried, table = _programmes(state, gov) if programmes is None else programmes
     amounts, own, market, financed, rate = _plans(
         table, firms, outlay, receivable, np.asarray(eligible, dtype=np.bool_),
         _terms(state, gov, as_member), *_columns(state),
