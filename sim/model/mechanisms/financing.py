@@ -539,29 +539,6 @@ def execute(state: State, gov: Government, p: Plan) -> None:
         _refresh_pref_debt(state, i)
 
 
-def _loan_book(loans: list[Loan]) -> tuple[np.ndarray, ...]:
-    """The loan book as arrays: ``(firm, balance, rate, term_quarters, federal_share, world)``.
-
-    Read in one pass into one table; ``balance`` ... ``federal_share`` are views of its columns.
-    """
-    table = np.array(
-        [
-            (loan.firm, loan.balance, loan.rate, loan.term_quarters, loan.federal_share,
-             loan.world)
-            for loan in loans
-        ],
-        dtype=float,
-    ).reshape(-1, 6)  # fmt: skip
-    return (
-        table[:, 0].astype(np.int64),
-        table[:, 1],
-        table[:, 2],
-        table[:, 3],
-        table[:, 4],
-        table[:, 5] != 0.0,
-    )
-
-
 @kernel
 def _pref_debt(
     firm: np.ndarray,
@@ -590,12 +567,9 @@ def _pref_debt(
 
 def _refresh_pref_debt(state: State, i: int) -> None:
     """Firm ``i``'s preferential debt and its average rate, from its loans on the book."""
-    f = state.firms
-    mine = [loan for loan in state.loans if loan.firm == i]
-    m = len(mine)
+    f, book = state.firms, state.loans
     _pref_debt(
-        np.full(m, i, dtype=np.int64), np.array([loan.balance for loan in mine], dtype=float),
-        np.array([loan.rate for loan in mine], dtype=float), np.ones(m, dtype=np.bool_),
+        book.firm, book.balance, book.rate, np.ones(len(book), dtype=np.bool_),
         f.debt_pref, f.pref_rate, i, i + 1,
     )  # fmt: skip
 
@@ -648,8 +622,7 @@ def _amortise(
 
 def amortise(state: State, gov: Government) -> None:
     """Repay principal; book each loan's interest subsidy (world programmes apart)."""
-    s, f, led = state.spec, state.firms, state.ledger
-    firm, balance, rate, term, federal_share, world = _loan_book(state.loans)
+    s, f, led, book = state.spec, state.firms, state.ledger, state.loans
     cost = np.array(
         [
             led.programme_cost["federal"],
@@ -659,14 +632,13 @@ def amortise(state: State, gov: Government) -> None:
         ]
     )
     keep = _amortise(
-        firm, balance, rate, term, federal_share, world, cost, state.market_rate,
+        book.firm, book.balance, book.rate, book.term_quarters, book.federal_share, book.world,
+        cost, state.market_rate,
         float(4 * s.finance.loan_term_years), f.debt_market, f.cash, f.debt_pref, f.pref_rate, f.n,
     )  # fmt: skip
     led.programme_cost["federal"], led.programme_cost["regional"] = float(cost[0]), float(cost[1])
     led.cost[("loans", "federal")], led.cost[("loans", "regional")] = float(cost[2]), float(cost[3])
-    for loan, b in zip(state.loans, balance.tolist(), strict=True):
-        loan.balance = b
-    state.loans = [loan for loan, kept in zip(state.loans, keep.tolist(), strict=True) if kept]
+    book.keep(keep)
 
 
 @kernel
@@ -900,14 +872,15 @@ def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, 
     Returns:
         ``{"federal": ..., "regional": ...}`` in mln RUB at the end of the quarter.
     """
-    loans = [loan for loan in state.loans if not loan.world]
-    if not loans:
+    book = state.loans
+    regime = ~book.world
+    if not regime.any():
         return {"federal": 0.0, "regional": 0.0}
     fs = state.spec.finance
-    table = np.array(
-        [(loan.balance, loan.rate, loan.term_quarters, loan.federal_share) for loan in loans],
-        dtype=float,
-    )
+    table = np.column_stack(
+        (book.balance[regime], book.rate[regime], book.term_quarters[regime].astype(float),
+         book.federal_share[regime]),
+    )  # fmt: skip
     fed, total = _committed_interest(
         table,
         discount_per_quarter(discount_rate),
