@@ -826,28 +826,49 @@ def _positive_gap_quarters(
 
 @kernel
 def _committed_interest(
-    loans: np.ndarray, v: float, mu: float, level_rate: float, gap_now: float
+    balance: np.ndarray,
+    rate: np.ndarray,
+    term: np.ndarray,
+    federal_share: np.ndarray,
+    world: np.ndarray,
+    v: float,
+    mu: float,
+    level_rate: float,
+    gap_now: float,
 ) -> tuple[float, float]:  # pragma: no cover - compiled
-    """:func:`committed_interest_subsidy` of the loans' columns: ``(federal, all)``.
+    """:func:`committed_interest_subsidy` of the loan book's columns: ``(federal, all)``.
+
+    The regime's loans (``world`` false) are summed, in book order.
 
     Args:
-        loans: One row per regime loan: ``[balance, rate, term_quarters, federal_share]``.
+        balance: Each loan's balance.
+        rate: Each loan's rate.
+        term: Each loan's term in quarters.
+        federal_share: Each loan's federal share of the subsidy.
+        world: Each loan's world flag (world loans are left out).
         v: The discount factor of a quarter.
         mu: ``1 - lambda``, the key rate's persistence per quarter.
         level_rate: ``k_LR + spread``, the market rate in the long run.
         gap_now: ``d = k_t - k_LR``.
     """
-    m = loans.shape[0]
+    m = 0
+    for k in range(world.shape[0]):
+        if not world[k]:
+            m += 1
     pv = np.empty(m)
     pv_fed = np.empty(m)
-    for k in range(m):
-        c = level_rate - loans[k, 1]
+    j = 0
+    for k in range(world.shape[0]):
+        if world[k]:
+            continue
+        c = level_rate - rate[k]
         first, last = _positive_gap_quarters(c, gap_now, mu)
-        x = 1.0 - 1.0 / loans[k, 2]
+        x = 1.0 - 1.0 / float(term[k])
         level = c * _geometric(x * v, first - 1.0, last - 1.0, False, False)
         path = gap_now * mu * _geometric(x * v * mu, first - 1.0, last - 1.0, False, False)
-        pv[k] = loans[k, 0] * v / 4.0 * (level + path)
-        pv_fed[k] = pv[k] * loans[k, 3]
+        pv[j] = balance[k] * v / 4.0 * (level + path)
+        pv_fed[j] = pv[j] * federal_share[k]
+        j += 1
     fed = array_sum(pv_fed)
     return fed, array_sum(pv)
 
@@ -873,16 +894,11 @@ def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, 
         ``{"federal": ..., "regional": ...}`` in mln RUB at the end of the quarter.
     """
     book = state.loans
-    regime = ~book.world
-    if not regime.any():
+    if book.world.all():
         return {"federal": 0.0, "regional": 0.0}
     fs = state.spec.finance
-    table = np.column_stack(
-        (book.balance[regime], book.rate[regime], book.term_quarters[regime].astype(float),
-         book.federal_share[regime]),
-    )  # fmt: skip
     fed, total = _committed_interest(
-        table,
+        book.balance, book.rate, book.term_quarters, book.federal_share, book.world,
         discount_per_quarter(discount_rate),
         1.0 - fs.key_rate_adjustment_per_quarter,
         fs.key_rate_long_run + fs.market_loan_spread,
