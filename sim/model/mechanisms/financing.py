@@ -455,6 +455,7 @@ def plans(
     *,
     as_member: bool = False,
     programmes: tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray] | None = None,
+    terms: np.ndarray | None = None,
 ) -> Plans:
     """The cheapest financing of ``outlay[j]`` for each firm ``firms[j]`` (module docstring).
 
@@ -473,14 +474,16 @@ def plans(
         as_member: Plan as roster members of a registered cluster (what membership expects).
         programmes: The programme table now (:func:`_programmes`), when the caller has it
             (it is out of date once a plan with programme loans is executed).
+        terms: The plan terms now (:func:`_terms` with ``as_member``), when the caller has them.
     """
     firms = np.asarray(firms, dtype=np.int64)
     outlay = np.asarray(outlay, dtype=float)
     receivable = np.asarray(receivable, dtype=float)
     tried, table = _programmes(state, gov) if programmes is None else programmes
+    terms = _terms(state, gov, as_member) if terms is None else terms
     amounts, own, market, financed, rate = _plans(
-        table, firms, outlay, receivable, np.asarray(eligible, dtype=np.bool_),
-        _terms(state, gov, as_member), *_columns(state),
+        table, firms, outlay, receivable, np.asarray(eligible, dtype=np.bool_), terms,
+        *_columns(state),
     )  # fmt: skip
     return Plans(firms, outlay, tried, list(amounts), own, market, financed, rate)
 
@@ -495,6 +498,7 @@ def plan(
     *,
     as_member: bool = False,
     programmes: tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray] | None = None,
+    terms: np.ndarray | None = None,
 ) -> Plan:
     """The cheapest financing of ``outlay`` for firm ``i`` (module docstring).
 
@@ -508,11 +512,13 @@ def plan(
         as_member: Plan as a roster member of a registered cluster (what membership expects).
         programmes: The programme table now (:func:`_programmes`), when the caller has it
             (it is out of date once a plan with programme loans is executed).
+        terms: The plan terms now (:func:`_terms` with ``as_member``), when the caller has them.
     """
     tried, table = _programmes(state, gov) if programmes is None else programmes
+    terms = _terms(state, gov, as_member) if terms is None else terms
     amounts, own, market, _, rate = _plans(
         table, np.array([i]), np.array([float(outlay)]), np.array([float(receivable)]),
-        np.asarray(eligible, dtype=np.bool_), _terms(state, gov, as_member), *_columns(state),
+        np.asarray(eligible, dtype=np.bool_), terms, *_columns(state),
     )  # fmt: skip
     loans = [
         (prog, world, amount, r)

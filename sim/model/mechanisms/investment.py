@@ -152,9 +152,10 @@ def invest(state: State, gov: Government) -> None:
     )
     if firms.size == 0:
         return
-    # Eligibility and grants due do not change while firms invest.
+    # Eligibility, grants due and the plan terms do not change while firms invest.
     eligible = gov.eligible_for_preferences(state)
     receivable = gov.receivable(n)[firms]
+    terms = financing._terms(state, gov, False)
     k = 0  # firms[:k] have decided
     while k < firms.size:
         # The rest's plans, together: a firm's investment changes its own cash and debt only,
@@ -164,8 +165,9 @@ def invest(state: State, gov: Government) -> None:
         start = k
         programmes = financing._programmes(state, gov)
         plans = financing.plans(
-            state, gov, firms[k:], want[k:], eligible, receivable[k:], programmes=programmes
-        )
+            state, gov, firms[k:], want[k:], eligible, receivable[k:],
+            programmes=programmes, terms=terms,
+        )  # fmt: skip
         k = firms.size
         for j in np.flatnonzero(LargeEnterprise.invests(ret[start:], plans.rate)).tolist():
             at = start + j
@@ -177,7 +179,7 @@ def invest(state: State, gov: Government) -> None:
                     continue
                 plan = financing.plan(
                     state, gov, i, plan.financed, eligible, float(receivable[at]),
-                    programmes=programmes,
+                    programmes=programmes, terms=terms,
                 )  # fmt: skip
                 if not LargeEnterprise.invests(ret[at], plan.rate):
                     continue
