@@ -10,6 +10,7 @@ quarter's :class:`~sim.model.ledger.Ledger`, and the public queries mechanisms s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ __all__ = [
     "ROLE_FINAL",
     "FirmArrays",
     "Loan",
+    "LoanBook",
     "State",
 ]
 
@@ -128,6 +130,107 @@ class Loan:
     world: bool
 
 
+class LoanBook:
+    """The preferential loans outstanding, in book order, one array entry per loan.
+
+    Amortisation, the preferential-debt refresh and the committed interest subsidy read the
+    columns as they are (financing's kernels), so the book is kept as arrays, not as
+    :class:`Loan` objects; iteration and indexing give :class:`Loan` copies. Each column has
+    room for more loans than are on the book (``len(self)`` are); the properties are views of
+    the loans on the book.
+
+    Attributes:
+        programme: Each loan's lending programme (its budget key).
+    """
+
+    _COLUMNS = (
+        ("firm", np.int64),
+        ("balance", float),
+        ("rate", float),
+        ("term_quarters", np.int64),
+        ("federal_share", float),
+        ("world", np.bool_),
+    )
+
+    def __init__(self, loans: list[Loan] | tuple[Loan, ...] = ()) -> None:
+        self._n = 0
+        self._cols = {name: np.zeros(8, dtype=dtype) for name, dtype in self._COLUMNS}
+        self.programme: list[str] = []
+        for loan in loans:
+            self.append(loan)
+
+    @property
+    def firm(self) -> np.ndarray:
+        """Each loan's borrower."""
+        return self._cols["firm"][: self._n]
+
+    @property
+    def balance(self) -> np.ndarray:
+        """Each loan's principal outstanding (mln RUB); repaid in place."""
+        return self._cols["balance"][: self._n]
+
+    @property
+    def rate(self) -> np.ndarray:
+        """Each loan's interest rate, fixed at origination (per year)."""
+        return self._cols["rate"][: self._n]
+
+    @property
+    def term_quarters(self) -> np.ndarray:
+        """Each loan's repayment term in quarters."""
+        return self._cols["term_quarters"][: self._n]
+
+    @property
+    def federal_share(self) -> np.ndarray:
+        """Each loan's share of the interest subsidy borne by the federal budget."""
+        return self._cols["federal_share"][: self._n]
+
+    @property
+    def world(self) -> np.ndarray:
+        """True for a loan of a programme open in every arm (IDF, KIP)."""
+        return self._cols["world"][: self._n]
+
+    def append(self, loan: Loan) -> None:
+        """Book a new loan after the others."""
+        k = self._n
+        if k == self._cols["firm"].shape[0]:
+            for name, col in self._cols.items():
+                grown = np.zeros(2 * k, dtype=col.dtype)
+                grown[:k] = col
+                self._cols[name] = grown
+        c = self._cols
+        c["firm"][k], c["balance"][k], c["rate"][k] = loan.firm, loan.balance, loan.rate
+        c["term_quarters"][k], c["federal_share"][k] = loan.term_quarters, loan.federal_share
+        c["world"][k] = loan.world
+        self.programme.append(loan.programme)
+        self._n = k + 1
+
+    def keep(self, kept: np.ndarray) -> None:
+        """Keep only the loans where ``kept`` is true, in book order."""
+        m = int(np.count_nonzero(kept))
+        if m == self._n:
+            return
+        for col in self._cols.values():
+            col[:m] = col[: self._n][kept]
+        self.programme = [p for p, k in zip(self.programme, kept.tolist(), strict=True) if k]
+        self._n = m
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, k: int) -> Loan:
+        if not -self._n <= k < self._n:
+            raise IndexError(k)
+        k %= self._n
+        c = self._cols
+        return Loan(
+            int(c["firm"][k]), self.programme[k], float(c["balance"][k]), float(c["rate"][k]),
+            int(c["term_quarters"][k]), float(c["federal_share"][k]), bool(c["world"][k]),
+        )  # fmt: skip
+
+    def __iter__(self) -> Iterator[Loan]:
+        return (self[k] for k in range(self._n))
+
+
 class State:
     """Firm arrays, the quarter, world variables and the shared queries of one run.
 
@@ -142,7 +245,7 @@ class State:
         trades: Trade names, in scenario order (a firm's ``trade`` indexes it).
         key_rate: CBR key rate (prices, 7.1).
         market_rate: Market loan rate, key rate + spread (prices, 7.1).
-        loans: Preferential loans outstanding (financing, 7.12).
+        loans: Preferential loans outstanding, as arrays (:class:`LoanBook`; financing, 7.12).
         agglo_base: Cluster employment at the start, the spillover's reference (production).
         cost_comp: Competitors' unit cost, the price numeraire (calibration, 5.2).
         supplier_cost0: Each supplier's reference unit cost (calibration; entry adds slots).
@@ -177,7 +280,7 @@ class State:
         # prices (7.1) and production (7.10)
         self.key_rate = spec.finance.key_rate_start
         self.market_rate = self.key_rate + spec.finance.market_loan_spread
-        self.loans: list[Loan] = []
+        self.loans = LoanBook()
         self.agglo_base = 1.0
         self.cost_comp = 1.0
         self.supplier_cost0 = np.ones(0)

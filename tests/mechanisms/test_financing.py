@@ -15,7 +15,7 @@ import pytest
 from tiny import government, scenario, state, supplier, yard
 
 from sim.model.mechanisms import financing, prices
-from sim.model.state import Loan
+from sim.model.state import Loan, LoanBook
 
 MEMBER = {"participant": True, "last_contract_quarter": 1}  # on the roster in quarter 1
 # A yard with 80 of own funds (cash 100 - buffer 0.5 x 40) and room 3.5 x 4 x 30 = 420.
@@ -253,3 +253,23 @@ def test_geometric_sum():
         financing.geometric_sum(np.array([0.5, 0.9]), np.array([0.0, 1.0]), np.array([1.0, 3.0])),
         [1.5, 0.9 + 0.81 + 0.729],
     )
+
+
+def test_the_loan_book_keeps_book_order_through_growth_and_repayment():
+    loans = [
+        Loan(k % 3, f"p{k}", 10.0 + k, 0.01 * k, 20 + k, 0.1 * k, k % 2 == 0) for k in range(11)
+    ]
+    book = LoanBook(loans[:5])
+    for loan in loans[5:]:  # past the first columns' room
+        book.append(loan)
+    assert list(book) == loans and len(book) == 11 and book[-1] == loans[-1]
+    assert book.balance.tolist() == [loan.balance for loan in loans]
+    assert book.world.tolist() == [loan.world for loan in loans]
+    book.balance[:] *= 0.5  # repaid in place, as amortise does
+    kept = np.array([loan.firm != 1 for loan in loans])
+    book.keep(kept)
+    assert [vars(loan) for loan in book] == [
+        {**vars(loan), "balance": loan.balance * 0.5} for loan in loans if loan.firm != 1
+    ]
+    with pytest.raises(IndexError):
+        book[len(book)]

@@ -16,7 +16,7 @@ import pytest
 
 from sim.model import ClusterModel
 from sim.model.mechanisms import financing, investment, joint_projects, membership
-from sim.model.state import KIND_LARGE, KIND_SME, ROLE_FINAL, Loan
+from sim.model.state import KIND_LARGE, KIND_SME, ROLE_FINAL, Loan, LoanBook
 from sim.scenario.files import default_scenario
 
 
@@ -49,7 +49,8 @@ def _amortise_numpy(state, gov):
     """The loop financing.amortise ran before its kernel (the reference)."""
     s, f, n = state.spec, state.firms, state.firms.n
     repay = np.zeros(n)
-    for loan in state.loans:
+    loans = list(state.loans)
+    for loan in loans:
         subsidy = max(state.market_rate - loan.rate, 0.0) * loan.balance / 4.0
         fed = subsidy * loan.federal_share
         if loan.world:
@@ -61,7 +62,7 @@ def _amortise_numpy(state, gov):
         principal = loan.balance / loan.term_quarters
         loan.balance -= principal
         repay[loan.firm] += principal
-    state.loans = [loan for loan in state.loans if loan.balance > 1e-9]
+    state.loans = LoanBook([loan for loan in loans if loan.balance > 1e-9])
     repay_m = f.debt_market[:n] / (4 * s.finance.loan_term_years)
     f.debt_market[:n] -= repay_m
     f.cash[:n] -= repay_m + repay
@@ -76,11 +77,9 @@ def _amortise_numpy(state, gov):
 
 def test_amortise_is_the_loan_by_loan_loop_bit_for_bit(model):
     st, gov = model.state, model.government
-    st.loans.append(Loan(0, "tiny", 1e-9, 0.05, 20, 0.5, False))  # repaid below 1e-9: dropped
-    try:
-        ref, new = copy.deepcopy(st), copy.deepcopy(st)
-    finally:
-        st.loans.pop()
+    base = copy.deepcopy(st)
+    base.loans.append(Loan(0, "tiny", 1e-9, 0.05, 20, 0.5, False))  # repaid below 1e-9: dropped
+    ref, new = copy.deepcopy(base), copy.deepcopy(base)
     _amortise_numpy(ref, gov)
     financing.amortise(new, gov)
     n = st.firms.n
@@ -234,7 +233,7 @@ def test_geometric_sum_is_its_numpy_code_bit_for_bit():
 
 def test_committed_interest_subsidy_is_its_numpy_code_bit_for_bit(model):
     st = copy.deepcopy(model.state)
-    st.loans = [loan for loan in st.loans if not loan.world]
+    st.loans.keep(~st.loans.world)
     assert st.loans
     for key_rate in (st.key_rate, 0.02, 0.075, 0.30):
         for rho in (0.0, 0.08, 0.2):

@@ -190,7 +190,7 @@ def test_a_project_the_lead_cannot_finance_is_skipped():
     # min(50, 209 - 200) = 9: 209 < 250 financed -> skipped, and nothing committed or lent
     assert st.ledger.joint_projects == 0
     assert gov.grants == [] and gov.spent == {}
-    assert st.loans == []
+    assert len(st.loans) == 0
     assert (st.firms.debt_market[0], st.firms.debt_pref[0]) == (0.0, 0.0)
     assert st.firms.capacity[0] == 40.0
     assert st.firms.qualification[1] == 0.45

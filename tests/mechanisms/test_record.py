@@ -11,7 +11,7 @@ from tiny import government, scenario, state, supplier, yard
 from sim.model.agents import Grant
 from sim.model.mechanisms import financing, record
 from sim.model.outcomes import OUTCOME_NAMES, outcome
-from sim.model.state import Loan
+from sim.model.state import Loan, LoanBook
 
 Q = 8
 
@@ -150,10 +150,10 @@ def test_purchases_outside_the_region_by_hand():
 def test_committed_cost_sums_loans_grants_and_relief_still_due():
     sc, st = _quarter_state()
     gov = government(sc, "cluster_support_2020s", registered=True, since=1)
-    st.loans = [
+    st.loans = LoanBook([
         Loan(0, "regional", 40.0, 0.05, 20, 0.25, False),  # the regime's programme
         Loan(0, "IDF", 160.0, 0.03, 20, 1.0, True),  # a world programme: not the regime's
-    ]
+    ])
     gov.grants = [Grant(0, 6.25, 4, "federal"), Grant(1, 2.0, 2, "regional")]
     row = record.record_outcomes(st, gov)
     v = 1.08**-0.25
@@ -164,7 +164,7 @@ def test_committed_cost_sums_loans_grants_and_relief_still_due():
     assert row["committed_federal"] == pytest.approx(loans["federal"] + grants_fed, rel=1e-12)
     assert row["committed_regional"] == pytest.approx(loans["regional"] + grants_reg, rel=1e-12)
     # only world loans left and no grants: nothing is committed
-    st.loans = st.loans[1:]
+    st.loans.keep(np.array([False, True]))
     gov.grants = []
     row = record.record_outcomes(st, gov)
     assert (row["committed_federal"], row["committed_regional"]) == (0.0, 0.0)

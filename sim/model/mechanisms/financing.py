@@ -454,6 +454,8 @@ def plans(
     receivable: np.ndarray,
     *,
     as_member: bool = False,
+    programmes: tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray] | None = None,
+    terms: np.ndarray | None = None,
 ) -> Plans:
     """The cheapest financing of ``outlay[j]`` for each firm ``firms[j]`` (module docstring).
 
@@ -470,14 +472,18 @@ def plans(
         receivable: Grant instalments due to each firm of ``firms`` (they count toward its
             borrowing limit).
         as_member: Plan as roster members of a registered cluster (what membership expects).
+        programmes: The programme table now (:func:`_programmes`), when the caller has it
+            (it is out of date once a plan with programme loans is executed).
+        terms: The plan terms now (:func:`_terms` with ``as_member``), when the caller has them.
     """
     firms = np.asarray(firms, dtype=np.int64)
     outlay = np.asarray(outlay, dtype=float)
     receivable = np.asarray(receivable, dtype=float)
-    tried, table = _programmes(state, gov)
+    tried, table = _programmes(state, gov) if programmes is None else programmes
+    terms = _terms(state, gov, as_member) if terms is None else terms
     amounts, own, market, financed, rate = _plans(
-        table, firms, outlay, receivable, np.asarray(eligible, dtype=np.bool_),
-        _terms(state, gov, as_member), *_columns(state),
+        table, firms, outlay, receivable, np.asarray(eligible, dtype=np.bool_), terms,
+        *_columns(state),
     )  # fmt: skip
     return Plans(firms, outlay, tried, list(amounts), own, market, financed, rate)
 
@@ -492,6 +498,7 @@ def plan(
     *,
     as_member: bool = False,
     programmes: tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray] | None = None,
+    terms: np.ndarray | None = None,
 ) -> Plan:
     """The cheapest financing of ``outlay`` for firm ``i`` (module docstring).
 
@@ -505,11 +512,13 @@ def plan(
         as_member: Plan as a roster member of a registered cluster (what membership expects).
         programmes: The programme table now (:func:`_programmes`), when the caller has it
             (it is out of date once a plan with programme loans is executed).
+        terms: The plan terms now (:func:`_terms` with ``as_member``), when the caller has them.
     """
     tried, table = _programmes(state, gov) if programmes is None else programmes
+    terms = _terms(state, gov, as_member) if terms is None else terms
     amounts, own, market, _, rate = _plans(
         table, np.array([i]), np.array([float(outlay)]), np.array([float(receivable)]),
-        np.asarray(eligible, dtype=np.bool_), _terms(state, gov, as_member), *_columns(state),
+        np.asarray(eligible, dtype=np.bool_), terms, *_columns(state),
     )  # fmt: skip
     loans = [
         (prog, world, amount, r)
@@ -534,29 +543,6 @@ def execute(state: State, gov: Government, p: Plan) -> None:
     f.debt_market[i] += p.market
     if p.loans:
         _refresh_pref_debt(state, i)
-
-
-def _loan_book(loans: list[Loan]) -> tuple[np.ndarray, ...]:
-    """The loan book as arrays: ``(firm, balance, rate, term_quarters, federal_share, world)``.
-
-    Read in one pass into one table; ``balance`` ... ``federal_share`` are views of its columns.
-    """
-    table = np.array(
-        [
-            (loan.firm, loan.balance, loan.rate, loan.term_quarters, loan.federal_share,
-             loan.world)
-            for loan in loans
-        ],
-        dtype=float,
-    ).reshape(-1, 6)  # fmt: skip
-    return (
-        table[:, 0].astype(np.int64),
-        table[:, 1],
-        table[:, 2],
-        table[:, 3],
-        table[:, 4],
-        table[:, 5] != 0.0,
-    )
 
 
 @kernel
@@ -587,12 +573,9 @@ def _pref_debt(
 
 def _refresh_pref_debt(state: State, i: int) -> None:
     """Firm ``i``'s preferential debt and its average rate, from its loans on the book."""
-    f = state.firms
-    mine = [loan for loan in state.loans if loan.firm == i]
-    m = len(mine)
+    f, book = state.firms, state.loans
     _pref_debt(
-        np.full(m, i, dtype=np.int64), np.array([loan.balance for loan in mine], dtype=float),
-        np.array([loan.rate for loan in mine], dtype=float), np.ones(m, dtype=np.bool_),
+        book.firm, book.balance, book.rate, np.ones(len(book), dtype=np.bool_),
         f.debt_pref, f.pref_rate, i, i + 1,
     )  # fmt: skip
 
@@ -645,8 +628,7 @@ def _amortise(
 
 def amortise(state: State, gov: Government) -> None:
     """Repay principal; book each loan's interest subsidy (world programmes apart)."""
-    s, f, led = state.spec, state.firms, state.ledger
-    firm, balance, rate, term, federal_share, world = _loan_book(state.loans)
+    s, f, led, book = state.spec, state.firms, state.ledger, state.loans
     cost = np.array(
         [
             led.programme_cost["federal"],
@@ -656,14 +638,13 @@ def amortise(state: State, gov: Government) -> None:
         ]
     )
     keep = _amortise(
-        firm, balance, rate, term, federal_share, world, cost, state.market_rate,
+        book.firm, book.balance, book.rate, book.term_quarters, book.federal_share, book.world,
+        cost, state.market_rate,
         float(4 * s.finance.loan_term_years), f.debt_market, f.cash, f.debt_pref, f.pref_rate, f.n,
     )  # fmt: skip
     led.programme_cost["federal"], led.programme_cost["regional"] = float(cost[0]), float(cost[1])
     led.cost[("loans", "federal")], led.cost[("loans", "regional")] = float(cost[2]), float(cost[3])
-    for loan, b in zip(state.loans, balance.tolist(), strict=True):
-        loan.balance = b
-    state.loans = [loan for loan, kept in zip(state.loans, keep.tolist(), strict=True) if kept]
+    book.keep(keep)
 
 
 @kernel
@@ -851,28 +832,49 @@ def _positive_gap_quarters(
 
 @kernel
 def _committed_interest(
-    loans: np.ndarray, v: float, mu: float, level_rate: float, gap_now: float
+    balance: np.ndarray,
+    rate: np.ndarray,
+    term: np.ndarray,
+    federal_share: np.ndarray,
+    world: np.ndarray,
+    v: float,
+    mu: float,
+    level_rate: float,
+    gap_now: float,
 ) -> tuple[float, float]:  # pragma: no cover - compiled
-    """:func:`committed_interest_subsidy` of the loans' columns: ``(federal, all)``.
+    """:func:`committed_interest_subsidy` of the loan book's columns: ``(federal, all)``.
+
+    The regime's loans (``world`` false) are summed, in book order.
 
     Args:
-        loans: One row per regime loan: ``[balance, rate, term_quarters, federal_share]``.
+        balance: Each loan's balance.
+        rate: Each loan's rate.
+        term: Each loan's term in quarters.
+        federal_share: Each loan's federal share of the subsidy.
+        world: Each loan's world flag (world loans are left out).
         v: The discount factor of a quarter.
         mu: ``1 - lambda``, the key rate's persistence per quarter.
         level_rate: ``k_LR + spread``, the market rate in the long run.
         gap_now: ``d = k_t - k_LR``.
     """
-    m = loans.shape[0]
+    m = 0
+    for k in range(world.shape[0]):
+        if not world[k]:
+            m += 1
     pv = np.empty(m)
     pv_fed = np.empty(m)
-    for k in range(m):
-        c = level_rate - loans[k, 1]
+    j = 0
+    for k in range(world.shape[0]):
+        if world[k]:
+            continue
+        c = level_rate - rate[k]
         first, last = _positive_gap_quarters(c, gap_now, mu)
-        x = 1.0 - 1.0 / loans[k, 2]
+        x = 1.0 - 1.0 / float(term[k])
         level = c * _geometric(x * v, first - 1.0, last - 1.0, False, False)
         path = gap_now * mu * _geometric(x * v * mu, first - 1.0, last - 1.0, False, False)
-        pv[k] = loans[k, 0] * v / 4.0 * (level + path)
-        pv_fed[k] = pv[k] * loans[k, 3]
+        pv[j] = balance[k] * v / 4.0 * (level + path)
+        pv_fed[j] = pv[j] * federal_share[k]
+        j += 1
     fed = array_sum(pv_fed)
     return fed, array_sum(pv)
 
@@ -897,16 +899,12 @@ def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, 
     Returns:
         ``{"federal": ..., "regional": ...}`` in mln RUB at the end of the quarter.
     """
-    loans = [loan for loan in state.loans if not loan.world]
-    if not loans:
+    book = state.loans
+    if book.world.all():
         return {"federal": 0.0, "regional": 0.0}
     fs = state.spec.finance
-    table = np.array(
-        [(loan.balance, loan.rate, loan.term_quarters, loan.federal_share) for loan in loans],
-        dtype=float,
-    )
     fed, total = _committed_interest(
-        table,
+        book.balance, book.rate, book.term_quarters, book.federal_share, book.world,
         discount_per_quarter(discount_rate),
         1.0 - fs.key_rate_adjustment_per_quarter,
         fs.key_rate_long_run + fs.market_loan_spread,

@@ -152,15 +152,22 @@ def invest(state: State, gov: Government) -> None:
     )
     if firms.size == 0:
         return
-    # Eligibility and grants due do not change while firms invest.
+    # Eligibility, grants due and the plan terms do not change while firms invest.
     eligible = gov.eligible_for_preferences(state)
     receivable = gov.receivable(n)[firms]
+    terms = financing._terms(state, gov, False)
     k = 0  # firms[:k] have decided
     while k < firms.size:
         # The rest's plans, together: a firm's investment changes its own cash and debt only,
         # and the programmes' budgets when it borrows from one; then the rest plan again.
+        # Nothing books a programme's budget until a firm borrows from one (then the loop is
+        # left), so the rest's plans and a constrained firm's smaller plan share one table.
         start = k
-        plans = financing.plans(state, gov, firms[k:], want[k:], eligible, receivable[k:])
+        programmes = financing._programmes(state, gov)
+        plans = financing.plans(
+            state, gov, firms[k:], want[k:], eligible, receivable[k:],
+            programmes=programmes, terms=terms,
+        )  # fmt: skip
         k = firms.size
         for j in np.flatnonzero(LargeEnterprise.invests(ret[start:], plans.rate)).tolist():
             at = start + j
@@ -170,7 +177,10 @@ def invest(state: State, gov: Government) -> None:
                 state.ledger.credit_constrained += 1
                 if plan.financed <= 0:
                     continue
-                plan = financing.plan(state, gov, i, plan.financed, eligible, float(receivable[at]))
+                plan = financing.plan(
+                    state, gov, i, plan.financed, eligible, float(receivable[at]),
+                    programmes=programmes, terms=terms,
+                )  # fmt: skip
                 if not LargeEnterprise.invests(ret[at], plan.rate):
                     continue
             amount = plan.financed
