@@ -45,8 +45,10 @@ from sim.run.sweepfile import load_sweep
 from sim.scenario.loader import load_scenario, read_toml
 from sim.store.errors import StoreUnavailable
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # import-linter sees the layer: the command line calls the API
     from types import ModuleType
+
+    import sim.api  # noqa: F401
 
 __all__ = ["VALIDATORS", "VERBS", "Verb", "main", "mask_url", "validate_file", "verb"]
 
