@@ -51,6 +51,23 @@ _MASK128 = (1 << 128) - 1
 
 
 @kernel
+def _hashmix(value: np.uint64, h: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """NumPy's ``hashmix``: the mixed word and the advanced hash constant (32-bit arithmetic)."""
+    value ^= h
+    h = (h * _MULT_A) & _M32
+    value = (value * h) & _M32
+    value ^= value >> _XSHIFT
+    return value, h
+
+
+@kernel
+def _mix(x: np.uint64, y: np.uint64) -> np.uint64:
+    """NumPy's ``mix`` of two 32-bit words."""
+    r = ((_MIX_MULT_L * x) - (_MIX_MULT_R * y)) & _M32
+    return r ^ (r >> _XSHIFT)
+
+
+@kernel
 def _child_seeds(prefix: np.ndarray, children: np.ndarray) -> np.ndarray:
     """PCG64 seed words of SeedSequence children (NumPy's ``mix_entropy`` + ``generate_state``).
 
@@ -73,34 +90,19 @@ def _child_seeds(prefix: np.ndarray, children: np.ndarray) -> np.ndarray:
         entropy[n_prefix] = np.uint64(children[c]) & _M32
         n = n_prefix + 1
         h = _INIT_A
-        for i in range(_POOL):
-            v = entropy[i] if i < n else np.uint64(0)
-            v ^= h
-            h = (h * _MULT_A) & _M32
-            v = (v * h) & _M32
-            v ^= v >> _XSHIFT
-            pool[i] = v
-        for i_src in range(_POOL):
+        for i in range(_POOL):  # the entropy up to the pool size
+            pool[i], h = _hashmix(entropy[i] if i < n else np.uint64(0), h)
+        for i_src in range(_POOL):  # every pool word into every other
             for i_dst in range(_POOL):
                 if i_src != i_dst:
-                    v = pool[i_src] ^ h
-                    h = (h * _MULT_A) & _M32
-                    v = (v * h) & _M32
-                    v ^= v >> _XSHIFT
-                    r = ((_MIX_MULT_L * pool[i_dst]) - (_MIX_MULT_R * v)) & _M32
-                    r ^= r >> _XSHIFT
-                    pool[i_dst] = r
-        for i_src in range(_POOL, n):
+                    v, h = _hashmix(pool[i_src], h)
+                    pool[i_dst] = _mix(pool[i_dst], v)
+        for i_src in range(_POOL, n):  # the rest of the entropy into every pool word
             for i_dst in range(_POOL):
-                v = entropy[i_src] ^ h
-                h = (h * _MULT_A) & _M32
-                v = (v * h) & _M32
-                v ^= v >> _XSHIFT
-                r = ((_MIX_MULT_L * pool[i_dst]) - (_MIX_MULT_R * v)) & _M32
-                r ^= r >> _XSHIFT
-                pool[i_dst] = r
+                v, h = _hashmix(entropy[i_src], h)
+                pool[i_dst] = _mix(pool[i_dst], v)
         hb = _INIT_B
-        for i in range(8):
+        for i in range(8):  # generate_state(4, uint64): 8 words, cycling over the pool
             v = pool[i % _POOL] ^ hb
             hb = (hb * _MULT_B) & _M32
             v = (v * hb) & _M32
