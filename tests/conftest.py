@@ -5,15 +5,21 @@ A test marked ``postgres`` needs ``CLUSTERSIM_TEST_PG_URL``; one marked ``dask``
 ``CLUSTERSIM_REQUIRE_SERVICES=1`` (set by ``.ci/run``): then it fails. A variable that is set but
 names an unreachable service always fails (see ``tests/integration/conftest.py``).
 
-``make test`` runs the suite on two pytest-xdist workers with ``--dist loadgroup``. Every test
-gets an ``xdist_group``: its file (so a module-scoped fixture is built once), except that all
-tests needing PostgreSQL or Dask share one group, ``services``: they use one database and one
-Dask cluster, and some of them stop and restart Dask workers, so they run one at a time.
+``make test`` runs the suite on two pytest-xdist workers with ``--dist loadfile``: each test file
+runs on one worker, so a module-scoped fixture is built once. The tests marked ``dask`` share
+one Dask cluster (and count its tasks, or stop its workers), so they take a lock file and run
+one at a time across the workers. The PostgreSQL tests each work in a database or schema of
+their own. (``--dist loadgroup`` does not group with pytest 9.2 and pytest-xdist 3.8: xdist
+renames ``item._nodeid``, which pytest 9.2 no longer reads.)
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,11 +32,19 @@ def services_required() -> bool:
     return os.environ.get(REQUIRE_ENV, "").strip() not in ("", "0")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        services = any(item.get_closest_marker(m) for m in SERVICE_ENV)
-        group = "services" if services or "integration" in item.path.parts else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.fixture(autouse=True)
+def _one_dask_test_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests marked ``dask`` hold an exclusive lock on a file while they run."""
+    if request.node.get_closest_marker("dask") is None:
+        yield
+        return
+    lock = Path(tempfile.gettempdir()) / "clustersim-tests-dask.lock"
+    with lock.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
