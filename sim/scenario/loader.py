@@ -32,6 +32,7 @@ from sim.errors import InputError, Problem
 from sim.scenario.input_file import check_toml_limits, read_input_file
 from sim.scenario.schema import NAME_RE, Scenario
 from sim.scenario.toml_index import PathT, TomlIndex, dotted_key
+from sim.scenario.uncertainty import coverage_problems
 
 __all__ = [
     "allowed_keys",
@@ -53,6 +54,7 @@ MAX_PROBLEMS = 50
 """Most problems reported for one file (then one line says how many more there are)."""
 _LONG_NUMBER_RE = re.compile(r"(?<![\w.\"'])[+-]?[0-9_]{4301,}")
 _DUPLICATE_MESSAGES = ("Cannot overwrite a value", "Cannot declare", "Duplicate inline table key")
+
 
 # ============================================================================================
 # The schema as a tree of types (for "did you mean" and Param shorthand)
@@ -342,12 +344,31 @@ def scenario_from_dict(
             source, f"no keys found; the required top-level tables are missing: {tables}"
         )
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
     except RecursionError:
         raise InputError.single(source, "the input is nested too deeply") from None
+    else:
+        uncovered = coverage_problems(scenario)
+        if not uncovered:
+            return scenario
+        index = _safe_index(text)
+        problems = [
+            Problem(file=source, line=None if index is None else index.line_of(path),
+                    key=dotted_key(path), message=message)
+            for path, message in uncovered
+        ]  # fmt: skip
+        raise InputError(_capped(problems))
     raise InputError(problems_from_errors(errors, source, _safe_index(text), data))
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return [*problems[:MAX_PROBLEMS],
+            Problem(problems[0].file, None, "", f"... and {more} more problems")]  # fmt: skip
 
 
 def _safe_index(text: str | None) -> TomlIndex | None:

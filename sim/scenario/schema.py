@@ -55,6 +55,7 @@ __all__ = [
     "TaxRelief",
     "Taxes",
     "Trade",
+    "Uncertainty",
     "Vat",
 ]
 
@@ -618,6 +619,82 @@ class Regime(_Frozen):
     tax_relief: TaxRelief | None = None
 
 
+class Uncertainty(_Frozen):
+    """One uncertain world parameter: its range, or a reason to hold it fixed.
+
+    Each entry of ``[[uncertainties]]`` names a world parameter by dotted key (as in sweeps and
+    overrides: ``market.price_sensitivity``, ``firm_groups.shipyards.count``) and says what is
+    known about it, in one of three ways (EMA Workbench's real, integer and categorical
+    parameters):
+
+    * ``low``/``high`` (uniform; ``integer = true`` rounds the draw) with ``source``: where the
+      range comes from;
+    * ``values`` (categorical, each equally likely) with ``source``: e.g. an unconfirmed legal
+      threshold, 0.20 or 0.10;
+    * ``fixed = true`` with ``reason``: the value is held as written, and why (its source, or
+      why its range cannot move a headline). Only a fixed entry's key may hold ``*`` (fnmatch:
+      ``firm_groups.*.count``), to fix a family of parameters with one reason.
+
+    Attributes:
+        key: Dotted key of the world parameter.
+        low: Lower end of the range.
+        high: Upper end of the range.
+        values: The possible values (categorical).
+        integer: Draw whole numbers (a range of counts or quarters).
+        fixed: Hold the written value.
+        source: Where the range or the values come from (ranges and values).
+        reason: Why the value is held fixed (fixed entries).
+    """
+
+    key: Annotated[str, Field(min_length=1, max_length=200)]
+    low: float | None = None
+    high: float | None = None
+    values: Annotated[list[float], Field(min_length=2, max_length=100)] | None = None
+    integer: bool = False
+    fixed: bool = False
+    source: str = ""
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Uncertainty:
+        ranged = self.low is not None or self.high is not None
+        kinds = [k for k, on in (("low/high", ranged), ("values", self.values is not None),
+                                 ("fixed", self.fixed)) if on]  # fmt: skip
+        if len(kinds) != 1:
+            raise ValueError(
+                "give exactly one of: low and high (a range), values (a list of possible "
+                "values) or fixed = true (with a reason)"
+                + (f"; got {' and '.join(kinds)}" if kinds else "")
+            )
+        if self.fixed:
+            if not self.reason:
+                raise ValueError("a fixed entry needs a reason: its source or why it is not varied")
+            if self.source:
+                raise ValueError("a fixed entry takes reason, not source")
+            return self
+        if "*" in self.key:
+            raise ValueError("only a fixed entry may use '*' in its key; name each range's key")
+        if not self.source:
+            raise ValueError("a range or list of values needs a source: where it comes from")
+        if self.reason:
+            raise ValueError("reason is for fixed entries; a range or list of values has a source")
+        if ranged:
+            if self.low is None or self.high is None:
+                raise ValueError("a range needs both low and high")
+            if not self.low < self.high:
+                raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        elif len(set(self.values or [])) != len(self.values or []):
+            raise ValueError("values must be distinct")
+        return self
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The range (``values``: their smallest and largest)."""
+        if self.values is not None:
+            return min(self.values), max(self.values)
+        return float(self.low or 0.0), float(self.high or 0.0)
+
+
 ARM_DE_FACTO = "de_facto"
 
 
@@ -640,6 +717,9 @@ class Scenario(_Frozen):
     sme_demography: SmeDemography = SmeDemography()
     loan_programmes: list[LoanProgramme] = Field(default_factory=list)
     regimes: Annotated[dict[Name, Regime], Field(min_length=1)]
+    uncertainties: Annotated[list[Uncertainty], Field(max_length=1000)] = Field(
+        default_factory=list
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -680,6 +760,10 @@ class Scenario(_Frozen):
             )
         if ARM_DE_FACTO in self.regimes:
             raise ValueError(f"'{ARM_DE_FACTO}' is the reserved name of the unregistered arm")
+        keys = [u.key for u in self.uncertainties]
+        if len(set(keys)) != len(keys):
+            dup = next(k for k in keys if keys.count(k) > 1)
+            raise ValueError(f"uncertainties: key '{dup}' is listed twice")
         world = [p.programme for p in self.loan_programmes]
         if len(set(world)) != len(world):
             raise ValueError("loan_programmes: programme names must be unique")
