@@ -27,6 +27,7 @@ from sim.analysis.budget import BUDGET_COLUMNS
 from sim.analysis.comparison import DEFAULT_OUTCOMES, check_outcomes, compare, compare_points
 from sim.analysis.effects import effects
 from sim.analysis.regional_io import IO_COLUMNS
+from sim.analysis.robustness import LEVELS, across_worlds, conclusions
 from sim.analysis.sensitivity import sensitivity as sensitivity_frame
 from sim.errors import InputError
 from sim.model.outcomes import OUTCOME_NAMES
@@ -43,12 +44,14 @@ from sim.report.pack import (
 )
 from sim.report.paths import output_folder, safe_component
 from sim.report.tables import accounts_notes, accounts_text
+from sim.report.worlds import worlds_text
 from sim.run.decomposition import decomposition_arms
-from sim.run.designs import DesignSpec
+from sim.run.designs import DesignSpec, design_matrix
 from sim.run.results import RunResult
 from sim.run.runner import MemorySink, execute_pending
 from sim.run.seeds import check_replications, replicate_seeds
-from sim.run.sweepfile import load_sweep
+from sim.run.sweepfile import MAX_SWEEP_RUNS, load_sweep
+from sim.run.worlds import DEFAULT_WORLD_REPLICATIONS, DEFAULT_WORLDS, world_design
 from sim.scenario.loader import (
     canonical_json,
     load_scenario,
@@ -56,6 +59,7 @@ from sim.scenario.loader import (
     scenario_from_dict,
     scenario_hash,
 )
+from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 from sim.scenario.writer import scenario_toml
 from sim.store.reading import SweepData, read_sweep, require_sweep
@@ -65,6 +69,7 @@ __all__ = [
     "HEADLINE_OUTCOMES",
     "RunSummary",
     "RunsFailedError",
+    "WorldsSummary",
     "build_report",
     "compare_sweep",
     "decompose",
@@ -76,12 +81,15 @@ __all__ = [
     "run_pairs",
     "run_scenario",
     "run_sweep",
+    "run_worlds",
     "sensitivity",
     "simulate",
     "store_runs",
 ]
 
 HEADLINE_OUTCOMES = list(DEFAULT_OUTCOMES)
+WORLDS_TEXT_OUTCOMES = ["output", "employment"]
+"""Outcomes of the terminal table over worlds (``--json`` and ``per_world`` hold all four)."""
 DECOMPOSITION_OUTCOMES = ["output", "employment", "investment", "joint_projects", "participants"]
 
 
@@ -491,6 +499,175 @@ def run_scenario(
             elapsed_seconds=time.perf_counter() - t0,
             notes=notes,
         )
+
+
+@dataclass
+class WorldsSummary:
+    """What ``clustersim run`` prints by default: every regime's effect across worlds."""
+
+    scenario: str
+    scenario_hash: str
+    sweep: str
+    database: str
+    worlds: int
+    replications: int
+    root_seed: int
+    uncertain: list[str]
+    counts: dict[str, int]
+    summary: pd.DataFrame
+    per_world: pd.DataFrame
+    horizon_quarters: int
+    discount_rate: float
+    regret_outcome: str = "output"
+    elapsed_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def conclusions(self, share: float = 0.9) -> list[str]:
+        """Sign conclusions that hold in at least ``share`` of the worlds."""
+        return conclusions(self.summary, WORLDS_TEXT_OUTCOMES, share=share)
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable summary (NaN becomes null)."""
+        return {
+            "scenario": self.scenario,
+            "scenario_hash": self.scenario_hash,
+            "sweep": self.sweep,
+            "database": self.database,
+            "worlds": self.worlds,
+            "replications_per_world": self.replications,
+            "root_seed": self.root_seed,
+            "uncertain_parameters": self.uncertain,
+            "horizon_quarters": self.horizon_quarters,
+            "discount_rate": self.discount_rate,
+            "band": "5th to 95th percentile across worlds",
+            "regret_outcome": self.regret_outcome,
+            "runs": self.counts,
+            "regimes": json_records(self.summary),
+            "conclusions_in_90_percent_of_worlds": self.conclusions(),
+        }
+
+    def to_text(self) -> str:
+        """A plain-text table for the terminal."""
+        years = self.horizon_quarters / 4
+        lines = [
+            f"clustersim {__version__}  scenario {self.scenario} ({self.scenario_hash[:12]})",
+            f"sweep {self.sweep}  database {self.database}",
+            f"{self.worlds} worlds (Latin hypercube over {len(self.uncertain)} uncertain "
+            f"parameters of [[uncertainties]]) x {self.replications} paired replications x "
+            f"{len(self.summary) + 1} arms, root seed {self.root_seed}; runs: "
+            f"{self.counts.get('completed', 0)} completed, "
+            f"{self.counts.get('skipped', 0)} already stored, "
+            f"{self.counts.get('failed', 0)} failed",
+            f"Effects vs the de-facto arm over {years:g} years, % (ratio of means in each world; "
+            "output cumulative, employment last-year mean): median [90 % band] across worlds, "
+            "share of worlds where the effect is positive (>0). Net balance = present value at "
+            f"{100 * self.discount_rate:g} % a year of extra revenue less cost, per budget level.",
+            "",
+        ]
+        lines += worlds_text(self.summary, outcomes=WORLDS_TEXT_OUTCOMES, levels=LEVELS,
+                             regret_outcome=self.regret_outcome)  # fmt: skip
+        held = self.conclusions()
+        lines += ["", "Holds in at least 90 % of worlds:"]
+        lines += [f"  {c}" for c in held] or ["  nothing: every sign depends on the world"]
+        lines += ["", "one world (the values written in the file): clustersim run --point ...",
+                  f"every world's table: clustersim compare --sweep {self.sweep}"]  # fmt: skip
+        lines.extend(["", *self.notes])
+        return "\n".join(lines).rstrip() + "\n"
+
+
+def run_worlds(
+    path: str | Path,
+    *,
+    db: str | None = None,
+    worlds: int | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: str = "processes",
+    progress: bool = True,
+    oversubscribe: bool = False,
+) -> WorldsSummary:
+    """The main job over the uncertainty: every regime against de facto in many worlds.
+
+    Draws ``worlds`` worlds by Latin hypercube over the scenario's ranged ``[[uncertainties]]``
+    (:func:`sim.run.worlds.world_design`), runs every arm in each on the same ``replications``
+    seeds (common random numbers within and across worlds), stores them as a sweep and
+    summarises each regime across worlds (:func:`sim.analysis.robustness.across_worlds`).
+    Re-running the same command resumes.
+
+    Args:
+        path: Scenario TOML file.
+        db: Results database URL (default ``CLUSTERSIM_DB`` or ``results/clustersim.sqlite``).
+        worlds: Worlds to draw (default :data:`~sim.run.worlds.DEFAULT_WORLDS`).
+        replications: Paired replications per world (default
+            :data:`~sim.run.worlds.DEFAULT_WORLD_REPLICATIONS`).
+        seed: Root seed of the replications and of the Latin hypercube (default: the
+            scenario's ``experiment.seed``).
+        workers: Worker processes (default: CPU count).
+        executor: ``processes``, ``local`` or ``dask://HOST:PORT``.
+        progress: Show a progress bar on a terminal.
+        oversubscribe: Start ``workers`` processes even when there are fewer CPUs.
+
+    Raises:
+        InputError: A scenario without ranged uncertainties, or a bad number of worlds.
+        RunsFailedError: Some arm has no completed run.
+    """
+    t0 = time.perf_counter()
+    path = Path(path)
+    data, text = read_toml(path)
+    sc = scenario_from_dict(data, source=str(path), text=text)
+    n_worlds = DEFAULT_WORLDS if worlds is None else worlds
+    reps = check_replications(replications or DEFAULT_WORLD_REPLICATIONS, len(sc.arms))
+    root = sc.experiment.seed if seed is None else seed
+    runs = n_worlds * reps * len(sc.arms)
+    if runs > MAX_SWEEP_RUNS:
+        raise InputError.parameter(
+            "worlds", f"{n_worlds:,} worlds x {reps} replications x {len(sc.arms)} arms = "
+            f"{runs:,} runs; at most {MAX_SWEEP_RUNS:,} are allowed")  # fmt: skip
+    try:
+        design = world_design(sc, n_worlds, root)
+    except ValueError as exc:
+        raise InputError.parameter("worlds", str(exc)) from None
+    points, raw = design_matrix(design, root)
+    scenarios = [apply_overrides(sc, p, source=f"{path} (world {i})") for i, p in enumerate(points)]
+    h = scenario_hash(sc)
+    name = f"worlds-{sc.scenario.name}-{h[:10]}-w{n_worlds}-r{reps}-s{root}"
+    spec = {"kind": "worlds", "scenario": sc.scenario.name, "name": name,
+            "design": design.model_dump(mode="json")}  # fmt: skip
+    rows = [
+        (i, p, scenario_hash(w), [float(x) for x in raw[i]])
+        for i, (p, w) in enumerate(zip(points, scenarios, strict=True))
+    ]
+    arms = sc.arms
+    with open_store(db) as store:
+        sweep_id = _register(store, name, sc, text, spec, seed=root, replications=reps,
+                             arms=arms, kind="sweep", points=rows)  # fmt: skip
+        counts = execute_pending(store, sweep_id, scenarios, reps, arms,
+                                 replicate_seeds(root, reps), executor=executor, workers=workers,
+                                 oversubscribe=oversubscribe, progress=progress)  # fmt: skip
+        swept = read_sweep(store, name, networks=False)
+        database = store.url_masked
+    rate = sc.experiment.discount_rate.value
+    missing = [a for a in arms if swept.outcomes.empty or a not in set(swept.outcomes["arm"])]
+    if missing:
+        raise RunsFailedError(
+            f"no run of {', '.join(missing)} in sweep {name} completed ({counts['failed']} runs "
+            f"failed); the errors are stored in {database} (table run, column error)"
+        )
+    per_world = compare_points(swept.outcomes, swept.design, arms, outcomes=HEADLINE_OUTCOMES,
+                               discount_rate=rate)  # fmt: skip
+    regimes = [a for a in arms if a != ARM_DE_FACTO]
+    summary = across_worlds(per_world, regimes, outcomes=HEADLINE_OUTCOMES)
+    notes = [f"{counts['failed']} runs failed; see `clustersim export --sweep {name}`"] * bool(
+        counts["failed"]
+    )
+    return WorldsSummary(
+        scenario=sc.scenario.name, scenario_hash=h, sweep=name, database=database,
+        worlds=n_worlds, replications=reps, root_seed=root,
+        uncertain=[v.key for v in design.vary], counts=counts, summary=summary,
+        per_world=per_world, horizon_quarters=sc.scenario.horizon_quarters, discount_rate=rate,
+        elapsed_seconds=time.perf_counter() - t0, notes=notes,
+    )  # fmt: skip
 
 
 def run_sweep(

@@ -42,6 +42,7 @@ from sim.errors import InputError, Problem, mask_url, mask_urls_in_text
 from sim.run.executors import ExecutorLostError, worker_count
 from sim.run.stopping import Terminated, raise_if_stopped, stop_on_signals
 from sim.run.sweepfile import load_sweep
+from sim.run.worlds import DEFAULT_WORLD_REPLICATIONS, DEFAULT_WORLDS
 from sim.scenario.loader import load_scenario, read_toml
 from sim.store.errors import StoreUnavailable
 
@@ -239,10 +240,25 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"SQLAlchemy database URL (default: ${DB_ENV}, else results/clustersim.sqlite)",
     )
     parser.add_argument(
+        "--point",
+        action="store_true",
+        help="one world only: the values written in the file, on the scenario's "
+        "experiment.replications pairs, with 95 %% CIs and the figure pack (the table before "
+        "uncertainty became the default)",
+    )
+    parser.add_argument(
+        "--worlds",
+        type=_positive_int,
+        metavar="N",
+        help=f"worlds drawn over the scenario's [[uncertainties]] (default {DEFAULT_WORLDS}; "
+        "not with --point)",
+    )
+    parser.add_argument(
         "--replications",
         type=_positive_int,
         metavar="N",
-        help="paired replications (default: the scenario's experiment.replications)",
+        help=f"paired replications in each world (default {DEFAULT_WORLD_REPLICATIONS}; with "
+        "--point: the scenario's experiment.replications)",
     )
     parser.add_argument(
         "--seed",
@@ -256,19 +272,39 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-figures",
         action="store_true",
-        help="do not write the figure pack into results/<scenario>-<timestamp>/",
+        help="do not write the figure pack into results/<scenario>-<timestamp>/ (--point; a "
+        "run over worlds writes none)",
     )
 
 
 @verb(
     "run",
-    help="run every regime of a scenario against the de-facto arm",
+    help="run every regime of a scenario against the de-facto arm, over its uncertainties",
     arguments=_run_arguments,
-    description="Run the scenario's regimes against the de-facto arm on paired replications, "
-    "store the runs and print the effects.",
+    description="Draw worlds over the scenario's [[uncertainties]] (Latin hypercube), run every "
+    "regime against the de-facto arm on paired replications in each, store the runs and print "
+    "each regime's effect across worlds: median, 90 %% band, share of worlds with a positive "
+    "effect, registration, net fiscal balance per budget level and regret. --point runs the "
+    "written values only.",
 )
 def _run(args: argparse.Namespace) -> int:
     load_scenario(args.scenario)  # a bad file is answered before the API's seconds of imports
+    if not args.point:
+        worlds = _api().run_worlds(
+            args.scenario,
+            db=args.db,
+            worlds=args.worlds,
+            replications=args.replications,
+            seed=args.seed,
+            workers=_workers(args),
+            oversubscribe=args.oversubscribe,
+            progress=not args.quiet,
+        )
+        print(json.dumps(worlds.to_dict(), indent=2, ensure_ascii=False) if args.json
+              else worlds.to_text())  # fmt: skip
+        return EXIT_OK
+    if args.worlds is not None:
+        raise InputError.parameter("worlds", "--worlds does not go with --point (one world)")
     result = _api().run_scenario(
         args.scenario,
         db=args.db,

@@ -19,6 +19,7 @@ def test_run_stores_runs_prints_json_and_resumes(tmp_path):
         CLI,
         "run",
         SCENARIO,
+        "--point",
         "--replications",
         "3",
         "--workers",
@@ -95,7 +96,7 @@ def _check_budget_text(text: str) -> None:
 
 def test_run_text_summary_and_default_database(tmp_path):
     res = subprocess.run(
-        [CLI, "run", SCENARIO, "--replications", "2", "--workers", "2"],
+        [CLI, "run", SCENARIO, "--point", "--replications", "2", "--workers", "2"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -220,7 +220,7 @@ def test_run_in_which_every_run_fails_says_so(tmp_path) -> None:
     )
     env = {**os.environ, "PYTHONPATH": str(hook), "CLUSTERSIM_TEST_FAIL_RUNS": "1"}
     db = tmp_path / "r.sqlite"
-    res = _cli("run", str(SCENARIO), "--replications", "2", "--workers", "1", "--quiet",
+    res = _cli("run", str(SCENARIO), "--point", "--replications", "2", "--workers", "1", "--quiet",
                "--db", f"sqlite:///{db}", cwd=tmp_path, env=env)  # fmt: skip
     assert res.returncode == 1, (res.stdout, res.stderr)
     err = res.stderr.strip()

@@ -61,7 +61,12 @@ _STRICT = ConfigDict(frozen=True, strict=True, extra="forbid")
 
 
 class VaryEntry(BaseModel):
-    """One varied parameter: ``values`` (grid) or ``low``/``high`` (lhs, sobol, morris)."""
+    """One varied parameter: ``values`` (grid) or ``low``/``high`` (lhs, sobol, morris).
+
+    In lhs, sobol and morris designs an entry with ``values`` instead of ``low``/``high`` is
+    categorical: the sample runs over [0, number of values) and picks one value per interval,
+    each equally likely (an unconfirmed legal threshold: 0.10 or 0.20).
+    """
 
     model_config = _STRICT
 
@@ -89,8 +94,22 @@ def problem_dict(design: DesignSpec) -> dict[str, Any]:
     return {
         "num_vars": len(design.vary),
         "names": [v.key for v in design.vary],
-        "bounds": [[float(v.low), float(v.high)] for v in design.vary],  # type: ignore[arg-type]
+        "bounds": [_bounds(v) for v in design.vary],
     }
+
+
+def _bounds(v: VaryEntry) -> list[float]:
+    """A range entry's [low, high]; a categorical entry's [0, number of values]."""
+    if v.values is not None:
+        return [0.0, float(len(v.values))]
+    return [float(v.low), float(v.high)]  # type: ignore[arg-type]
+
+
+def _value(v: VaryEntry, x: float) -> Any:
+    """The design value of sample ``x``: rounded (integer), or a categorical entry's value."""
+    if v.values is not None:
+        return v.values[min(int(x), len(v.values) - 1)]
+    return round(float(x)) if v.integer else float(x)
 
 
 def design_size(design: DesignSpec) -> int:
@@ -159,9 +178,14 @@ def design_problems(design: DesignSpec) -> list[tuple[PathT, str]]:
             if v.integer:
                 add((*where, "integer"), "integer applies to lhs, sobol and morris ranges")
         elif d.method in _RANGE_METHODS:
-            if v.values is not None:
-                add((*where, "values"), f"method '{d.method}' takes low and high, not values")
-            if v.low is None or v.high is None:
+            if v.values is not None:  # categorical: each value equally likely
+                if v.low is not None or v.high is not None:
+                    add(where, "give low and high (a range) or values (categorical), not both")
+                elif len(v.values) < 2:
+                    add((*where, "values"), "a categorical entry needs at least two values")
+                if v.integer:
+                    add((*where, "integer"), "integer applies to ranges, not to values")
+            elif v.low is None or v.high is None:
                 add(where, f"method '{d.method}' needs low and high")
             elif not v.low < v.high:
                 add((*where, "high"), f"high must be greater than low ({v.low} >= {v.high})")
@@ -251,6 +275,6 @@ def design_matrix(design: DesignSpec, default_seed: int) -> tuple[list[dict[str,
     for row in raw:
         point = {}
         for v, x in zip(design.vary, row, strict=True):
-            point[v.key] = round(float(x)) if v.integer else float(x)
+            point[v.key] = _value(v, x)
         points.append(point)
     return points, np.asarray(raw)

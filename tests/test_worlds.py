@@ -1,0 +1,162 @@
+"""The main job over the uncertainty: worlds drawn from [[uncertainties]] (issue 18)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import api
+from sim.analysis.robustness import across_worlds, conclusions
+from sim.run.designs import DesignSpec, VaryEntry, design_matrix, design_problems
+from sim.run.worlds import world_design
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = str(Path(sys.executable).parent / "clustersim")
+SCENARIO = ROOT / "scenarios" / "astrakhan_shipbuilding.toml"
+OUTCOMES = ["output", "employment", "productivity", "market_share"]
+
+
+# -- the design over the uncertainty set --------------------------------------------------------
+def test_world_design_varies_every_ranged_uncertainty_and_nothing_else():
+    sc = load_scenario(SCENARIO)
+    design = world_design(sc, 48, seed=3)
+    ranged = [u.key for u in sc.uncertainties if not u.fixed]
+    assert [v.key for v in design.vary] == ranged
+    points, raw = design_matrix(design, 0)
+    assert len(points) == 48 and raw.shape == (48, len(ranged))
+    for u in sc.uncertainties:
+        if u.fixed:
+            continue
+        xs = [p[u.key] for p in points]
+        lo, hi = u.bounds
+        assert min(xs) >= lo and max(xs) <= hi, u.key
+        if u.values is None and not u.integer:  # a Latin hypercube fills each of 48 strata once
+            strata = np.floor((np.asarray(xs) - lo) / (hi - lo) * 48).astype(int)
+            assert sorted(strata) == list(range(48)), u.key
+    fd = Counter(p["registry.functional_dependence_default"] for p in points)
+    assert fd == {0.10: 24, 0.20: 24}  # categorical: each value equally often
+    assert design_matrix(world_design(sc, 48, seed=3), 0)[0] == points  # reproducible
+
+
+def test_categorical_entries_of_range_designs_are_checked():
+    bad = DesignSpec(method="lhs", samples=4,
+                     vary=[VaryEntry(key="a.b", values=[1.0], low=0.0, high=1.0)])  # fmt: skip
+    assert any("not both" in m for _, m in design_problems(bad))
+    one = DesignSpec(method="sobol", samples=4, vary=[VaryEntry(key="a.b", values=[1.0])])
+    assert any("at least two values" in m for _, m in design_problems(one))
+
+
+# -- the summary across worlds ------------------------------------------------------------------
+def _per_world() -> pd.DataFrame:
+    rows = []
+    # world w: regime a has effect w, regime b has effect 2 - w (w = 0..4); a costs the federal
+    # budget 10 in every world, b gains it w - 2
+    for w in range(5):
+        for arm, eff, net in (("a", float(w), -10.0), ("b", 2.0 - w, w - 2.0)):
+            row = {"point": w, "arm": arm, "registered_share": 1.0 if arm == "a" else 0.5,
+                   "registration_quarter": 4.0 + w, "net_federal": net,
+                   "net_regional": 0.0}  # fmt: skip
+            for o in OUTCOMES:
+                row |= {f"{o}_pct": eff, f"{o}_pct_ci_low": eff - 1, f"{o}_pct_ci_high": eff + 1}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_across_worlds_quantiles_shares_and_regret():
+    s = across_worlds(_per_world(), ["a", "b"], outcomes=OUTCOMES).set_index("arm")
+    assert s.loc["a", "output_median"] == 2.0 and s.loc["b", "output_median"] == 0.0
+    assert s.loc["a", "output_low"] == pytest.approx(np.quantile([0, 1, 2, 3, 4], 0.05))
+    assert s.loc["a", "output_positive"] == 0.8 and s.loc["b", "output_positive"] == 0.4
+    assert s.loc["b", "output_negative"] == 0.4
+    assert s.loc["a", "registered"] == 1.0 and s.loc["b", "registered"] == 0.5
+    assert s.loc["a", "registration_quarter"] == 6.0
+    assert s.loc["a", "net_federal_negative"] == 1.0
+    # best effect per world: max(w, 2 - w) = 2, 1, 2, 3, 4; a's shortfall 2, 0, 0, 0, 0
+    assert s.loc["a", "regret_median"] == 0.0
+    assert s.loc["a", "regret_p90"] == pytest.approx(np.quantile([2, 0, 0, 0, 0], 0.9))
+    assert s.loc["b", "regret_median"] == 2.0  # shortfalls 0, 0, 2, 4, 6
+    assert s.loc["a", "output_noise"] == 1.0
+    held = conclusions(s.reset_index(), ["output"], share=0.9)
+    assert held == [
+        "a: net federal balance negative in 100 % of worlds",
+        "a: net regional balance exactly zero in every world",
+        "b: net regional balance exactly zero in every world",
+    ]
+
+
+# -- the run over worlds: reproducible on every executor, placebo zero in every world -----------
+@pytest.fixture(scope="module")
+def by_executor(tmp_path_factory):
+    distributed = pytest.importorskip("distributed")
+    tmp = tmp_path_factory.mktemp("worlds")
+    out = {}
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=":0") as cluster:  # fmt: skip
+        dask = "dask://" + cluster.scheduler_address.removeprefix("tcp://")
+        for ex in ("local", "processes", dask):
+            out[ex.split(":")[0]] = api.run_worlds(
+                SCENARIO, db=f"sqlite:///{tmp}/{len(out)}.sqlite", worlds=3, replications=1,
+                seed=11, executor=ex, workers=2, progress=False,
+            )  # fmt: skip
+    return out
+
+
+def test_worlds_are_identical_on_every_executor(by_executor):
+    first = by_executor["local"]
+    assert first.counts["completed"] == 3 * 1 * 6 and first.counts["failed"] == 0
+    for ex, res in by_executor.items():
+        pd.testing.assert_frame_equal(res.per_world, first.per_world, obj=ex)
+        pd.testing.assert_frame_equal(res.summary, first.summary, obj=ex)
+
+
+def test_placebo_is_exactly_zero_in_every_world(by_executor):
+    pw = by_executor["local"].per_world
+    placebo = pw[pw["arm"] == "placebo"]
+    assert len(placebo) == 3
+    for col in [f"{o}_pct" for o in OUTCOMES] + ["net_federal", "net_regional", "cost_total"]:
+        assert (placebo[col] == 0).all(), col
+    worlds = pw[["point", "market.price_sensitivity"]].drop_duplicates()
+    assert worlds["market.price_sensitivity"].nunique() == 3  # three different worlds
+
+
+# -- the command ----------------------------------------------------------------------------------
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_run_over_worlds_prints_the_table_and_resumes(tmp_path):
+    db = f"sqlite:///{tmp_path}/w.sqlite"
+    args = ("run", str(SCENARIO), "--worlds", "4", "--replications", "2", "--db", db, "-q")
+    first = _cli(*args, "--json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    out = json.loads(first.stdout)
+    assert out["worlds"] == 4 and out["replications_per_world"] == 2
+    assert out["runs"]["completed"] == 4 * 2 * 6
+    assert "registry.functional_dependence_default" in out["uncertain_parameters"]
+    arms = [r["arm"] for r in out["regimes"]]
+    assert arms == ["decree41_full", "cluster_support_2020s", "loans_only", "tax_relief_only",
+                    "placebo"]  # fmt: skip
+    for r in out["regimes"]:
+        assert r["output_low"] <= r["output_median"] <= r["output_high"]
+        assert 0 <= r["output_positive"] <= 1 and r["regret_median"] >= 0
+    text = _cli(*args, cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert "4 worlds (Latin hypercube over 31 uncertain parameters" in text.stdout
+    assert "48 already stored" in text.stdout
+    assert "Holds in at least 90 % of worlds:" in text.stdout
+    assert "placebo: output effect exactly zero in every world" in text.stdout
+    assert not (tmp_path / "results").exists()  # no figure pack over worlds
+
+
+def test_point_and_worlds_do_not_mix(tmp_path):
+    res = _cli("run", str(SCENARIO), "--point", "--worlds", "3", cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "--worlds" in res.stderr and "--point" in res.stderr
