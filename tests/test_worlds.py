@@ -160,3 +160,26 @@ def test_point_and_worlds_do_not_mix(tmp_path):
     res = _cli("run", str(SCENARIO), "--point", "--worlds", "3", cwd=tmp_path)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "--worlds" in res.stderr and "--point" in res.stderr
+
+
+# -- sweeps over the uncertainty set --------------------------------------------------------------
+def test_shipped_studies_draw_the_base_scenarios_uncertainties():
+    from sim.run.sweepfile import load_sweep
+
+    sc = load_scenario(SCENARIO)
+    ranged = [u.key for u in sc.uncertainties if not u.fixed]
+    rob = load_sweep(ROOT / "scenarios" / "sweeps" / "robustness_study.toml")
+    assert rob.keys == ranged and len(rob.points) == 200
+    assert len(rob.spec.arms) * rob.spec.replications * len(rob.points) == 4_800
+    assert rob.store_spec()["design"]["vary"][0]["key"] == ranged[0]  # stored expanded
+    morris = load_sweep(ROOT / "scenarios" / "sweeps" / "morris_screening.toml")
+    assert morris.keys == ranged and len(morris.points) == 12 * (len(ranged) + 1)
+
+
+def test_uncertainties_need_a_range_design(tmp_path):
+    path = tmp_path / "g.toml"
+    text = f'base = "{SCENARIO}"\nreplications = 1\narms = ["de_facto", "placebo"]\n'
+    path.write_text(text + '[design]\nmethod = "grid"\nuncertainties = true\n', "utf-8")
+    res = _cli("validate", str(path), cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "design.uncertainties: uncertainties = true draws" in res.stderr

@@ -83,6 +83,7 @@ class DesignSpec(BaseModel):
     model_config = _STRICT
 
     method: Method = "none"
+    uncertainties: bool = False
     vary: list[VaryEntry] = Field(default_factory=list)
     samples: int | None = Field(default=None, gt=0)
     seed: int | None = Field(default=None, ge=0)
@@ -155,8 +156,13 @@ def design_problems(design: DesignSpec) -> list[tuple[PathT, str]]:
 
     if d.method == "none" and d.vary:
         add(("design", "method"), "method 'none' takes no [[design.vary]] entries")
-    if d.method != "none" and not d.vary:
-        add(("design", "vary"), f"method '{d.method}' needs at least one [[design.vary]] entry")
+    if d.uncertainties and d.method not in _RANGE_METHODS:
+        add(("design", "uncertainties"),
+            f"uncertainties = true draws the base scenario's [[uncertainties]] ranges: it needs "
+            f"method lhs, sobol or morris, not '{d.method}'")  # fmt: skip
+    if d.method != "none" and not d.vary and not d.uncertainties:
+        add(("design", "vary"), f"method '{d.method}' needs at least one [[design.vary]] entry "
+            "(or uncertainties = true)")  # fmt: skip
     if len(d.vary) > MAX_VARY:
         add(("design", "vary"), f"{len(d.vary)} varied keys; at most {MAX_VARY} are allowed")
         return problems

@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import InputError, Problem
 from sim.run.designs import DesignSpec, design_matrix, design_problems, design_size
+from sim.run.worlds import uncertainty_vary
 from sim.scenario.loader import did_you_mean, problems_from_errors, read_toml, scenario_from_dict
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
@@ -220,10 +221,19 @@ def load_sweep(path: str | Path) -> LoadedSweep:
         problems.append(Problem(source, arm_line, "arms", "an arm is listed twice"))
     if problems:
         raise InputError(problems)
+    if spec.design.uncertainties:  # the base scenario's ranges first, then the file's own
+        own = {v.key for v in spec.design.vary}
+        ranges = [v for v in uncertainty_vary(base) if v.key not in own]
+        spec = spec.model_copy(
+            update={"design": spec.design.model_copy(update={"vary": [*ranges, *spec.design.vary]})}
+        )
+        problems = _design_problems(spec, index, source)
+        if problems:
+            raise InputError(problems)
     root = base.experiment.seed if spec.seed is None else spec.seed
     # each varied value alone first: errors then point at the right [[design.vary]] entry
     for i, v in enumerate(spec.design.vary):
-        if spec.design.method == "grid":
+        if spec.design.method == "grid" or v.values is not None:
             trials = list(v.values or [])
         else:
             trials = [v.low, v.high]

@@ -15,12 +15,27 @@ from sim.run.designs import MAX_DESIGN_POINTS, DesignSpec, VaryEntry
 from sim.scenario.schema import Scenario
 from sim.scenario.uncertainty import ranged
 
-__all__ = ["DEFAULT_WORLDS", "DEFAULT_WORLD_REPLICATIONS", "world_design"]
+__all__ = ["DEFAULT_WORLDS", "DEFAULT_WORLD_REPLICATIONS", "uncertainty_vary", "world_design"]
 
 DEFAULT_WORLDS: Final = 48
 """Worlds drawn by ``clustersim run`` unless ``--worlds`` says otherwise."""
 DEFAULT_WORLD_REPLICATIONS: Final = 4
 """Paired replications in each world unless ``--replications`` says otherwise."""
+
+
+def uncertainty_vary(scenario: Scenario) -> list[VaryEntry]:
+    """One ``[[design.vary]]`` entry per ranged uncertainty of the scenario, in file order.
+
+    A range becomes ``low``/``high`` (``integer`` kept), a list of values a categorical entry.
+    Sweep files get the same entries with ``[design] uncertainties = true``.
+    """
+    vary = []
+    for u, _param in ranged(scenario):
+        if u.values is not None:
+            vary.append(VaryEntry(key=u.key, values=list(u.values)))
+        else:
+            vary.append(VaryEntry(key=u.key, low=u.low, high=u.high, integer=u.integer))
+    return vary
 
 
 def world_design(scenario: Scenario, worlds: int, seed: int) -> DesignSpec:
@@ -40,12 +55,7 @@ def world_design(scenario: Scenario, worlds: int, seed: int) -> DesignSpec:
     """
     if not 1 <= worlds <= MAX_DESIGN_POINTS:
         raise ValueError(f"worlds must be 1 to {MAX_DESIGN_POINTS:,}, got {worlds}")
-    vary = []
-    for u, _param in ranged(scenario):
-        if u.values is not None:
-            vary.append(VaryEntry(key=u.key, values=list(u.values)))
-        else:
-            vary.append(VaryEntry(key=u.key, low=u.low, high=u.high, integer=u.integer))
+    vary = uncertainty_vary(scenario)
     if not vary:
         raise ValueError("the scenario has no [[uncertainties]] with a range or values to draw")
     return DesignSpec(method="lhs", vary=vary, samples=worlds, seed=seed)
