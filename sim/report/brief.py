@@ -13,6 +13,7 @@ import html
 import io
 import textwrap
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,13 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from sim import __version__
+from sim.analysis.robustness import LEVELS, across_worlds
 from sim.report import charts
 from sim.report.data import ReportData
-from sim.report.figures import point_values
+from sim.report.figures import MIN_WORLDS_FOR_CDF, point_values
 from sim.report.i18n import arm_label, fmt, fmt_ci, outcome_label, param_label, t, unit
 from sim.report.tables import accounts_notes, accounts_view, additionality_view, io_view
+from sim.scenario.schema import ARM_DE_FACTO
 
 __all__ = ["key_assumptions", "write_html", "write_pdf"]
 
@@ -151,6 +154,59 @@ def _assumption_rows(d: ReportData, lang: str) -> list[list[str]]:
     return rows
 
 
+def _drawn(d: ReportData) -> bool:
+    """Whether the sweep's points are draws (lhs, sobol, morris), not cases to list one by one."""
+    return (d.sweep["spec"].get("design") or {}).get("method") in ("lhs", "sobol", "morris")
+
+
+def _at_base(d: ReportData) -> ReportData:
+    """The report data with the regime table cut to the base point (for drawn designs)."""
+    return replace(d, table=d.table[d.table["point"] == d.base_point])
+
+
+def _uncertainty_rows(d: ReportData, lang: str) -> list[list[str]]:
+    """Every ``[[uncertainties]]`` entry: key, range (or values, or fixed), source or reason."""
+    rows = []
+    for u in d.scenario.uncertainties:
+        if u.fixed:
+            what, why = t("fixed", lang), u.reason
+        elif u.values is not None:
+            what, why = " / ".join(fmt(v, lang, 3) for v in u.values), u.source
+        else:
+            lo, hi = u.bounds
+            what, why = f"{fmt(lo, lang, 3)} – {fmt(hi, lang, 3)}", u.source
+        rows.append([u.key, what, why])
+    return rows
+
+
+def _worlds_rows(d: ReportData, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Each regime across the sweep's worlds (median [band], >0, registration, net, regret)."""
+    regimes = [a for a in d.sweep["arms"] if a != ARM_DE_FACTO]
+    outs = d.outcomes[:2]
+    summary = across_worlds(d.table, regimes, outcomes=outs)
+    head = [t("col_arm", lang)]
+    head += [f"{outcome_label(o, lang)}, %" for o in outs]
+    head += [t("col_registered", lang)]
+    mln = ", млн руб." if lang == "ru" else ", mln RUB"
+    head += [t("app_net", lang, level=t(lvl, lang)) + mln for lvl in LEVELS]
+    head += [t("col_regret", lang)]
+    rows = []
+    for _, r in summary.iterrows():
+        cells = [arm_label(r["arm"], lang, d.info.titles)]
+        for o in outs:
+            band = fmt_ci(r[f"{o}_median"], r[f"{o}_low"], r[f"{o}_high"], lang)
+            cells.append(f"{band}; >0: {fmt(100 * r[f'{o}_positive'], lang, 0)} %")
+        q = r["registration_quarter"]
+        reg = f"{fmt(100 * r['registered'], lang, 0)} %"
+        cells.append(reg + (f", q{q:.0f}" if pd.notna(q) else ""))
+        for lvl in LEVELS:
+            m, lo, hi = (r[f"net_{lvl}_{q}"] for q in ("median", "low", "high"))
+            cells.append(fmt_ci(m, lo, hi, lang, 0))
+        cells.append(f"{fmt(r['regret_median'], lang, 2)} / {fmt(r['regret_p90'], lang, 2)}")
+        rows.append(cells)
+    return head, rows
+
+
 def _png_data(fig: Figure, saved: Path | None = None) -> str:
     if saved is not None and saved.exists():
         return base64.b64encode(saved.read_bytes()).decode("ascii")
@@ -168,6 +224,7 @@ def write_html(
     ``png_dir`` holds PNGs already saved by the figure pack (reused instead of re-rendering).
     """
     title = _title(d, lang)
+    full, d = d, (_at_base(d) if _drawn(d) else d)
     head, rows = _regime_rows(d, lang)
     parts = [
         "<!DOCTYPE html>",
@@ -197,6 +254,14 @@ def write_html(
             f'<p class="source">{html.escape(t("io_note", lang))}</p>',
             _html_table(list(io.columns), io.to_numpy().tolist(), numeric_from=left - 1),
         ]
+    if _drawn(full) and full.table["point"].nunique() >= MIN_WORLDS_FOR_CDF:
+        w_head, w_rows = _worlds_rows(full, lang)
+        worlds = int(full.table["point"].nunique())
+        parts += [
+            f"<h2 id=\"worlds\">{html.escape(t('h_worlds', lang))}</h2>",
+            f'<p class="source">{html.escape(t("worlds_note", lang, worlds=worlds))}</p>',
+            _html_table(w_head, w_rows, numeric_from=1),
+        ]
     parts += [
         f"<h2>{html.escape(t('h_charts', lang))}</h2>",
     ]
@@ -210,6 +275,13 @@ def write_html(
     parts += [
         f"<h2>{html.escape(t('h_method', lang))}</h2>",
         f"<p>{html.escape(_method(d, lang))}</p>",
+        f"<h2 id=\"uncertainty\">{html.escape(t('h_uncertainty', lang))}</h2>",
+        f'<p class="source">{html.escape(t("uncertainty_note", lang))}</p>',
+        _html_table(
+            [t("col_key", lang), t("col_range", lang), t("col_reason", lang)],
+            _uncertainty_rows(d, lang),
+            numeric_from=99,
+        ),
         f"<h2>{html.escape(t('h_assumptions', lang))}</h2>",
         _html_table(
             [t("col_key", lang), t("col_value", lang), t("col_unit", lang), t("col_source", lang)],

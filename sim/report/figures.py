@@ -9,8 +9,12 @@ from matplotlib.figure import Figure
 from sim.analysis.effects import effects
 from sim.report import charts
 from sim.report.data import ReportData
+from sim.report.distribution_charts import effect_cdf
 from sim.report.i18n import fmt, param_label
 from sim.scenario.schema import ARM_DE_FACTO
+
+MIN_WORLDS_FOR_CDF = 8
+"""Fewest drawn design points (worlds) for the chart of effects across worlds."""
 
 __all__ = ["figures", "is_numeric", "point_label", "point_values"]
 
@@ -76,7 +80,14 @@ def figures(d: ReportData, lang: str, notes: list[str]) -> dict[str, Figure]:
         notes.append("comparison charts skipped: the sweep has no de_facto arm and regime")
     else:
         many = d.design["point"].nunique() > 1
+        method = (d.sweep["spec"].get("design") or {}).get("method", "none")
+        drawn = method in ("lhs", "sobol", "morris")  # points are draws, not cases to show
+        if drawn and method != "morris" and d.design["point"].nunique() >= MIN_WORLDS_FOR_CDF:
+            for o in d.outcomes[:2]:
+                figs[f"effect_cdf_{o}"] = effect_cdf(d.table, regimes, o, lang=lang, info=info)
         for p in sorted(d.table["point"].unique()):
+            if drawn and int(p) != bp:
+                continue
             key = f"regime_comparison_p{p}" if many else "regime_comparison"
             figs[key] = charts.regime_comparison(
                 d.table, d.outcomes, lang=lang, point=int(p), info=info,
@@ -92,7 +103,6 @@ def figures(d: ReportData, lang: str, notes: list[str]) -> dict[str, Figure]:
                 d.df, d.outcomes[0], arm, lang=lang, runs=d.runs, point=bp, info=info
             )
         numeric = [p for p in d.params if is_numeric(d.design[p]) and d.design[p].nunique() > 1]
-        method = (d.sweep["spec"].get("design") or {}).get("method", "none")
         if method == "grid" and numeric:
             for o in d.outcomes:
                 figs[f"dose_response_{o}"] = charts.dose_response(

@@ -97,6 +97,48 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "firms": {"en": "Firms", "ru": "Предприятия"},
     "share": {"en": "Share", "ru": "Доля"},
     "mu_star": {"en": "Morris μ*, {unit}", "ru": "Моррис μ*, {unit}"},
+    "cdf_x": {
+        "en": "Effect on {outcome}, % of the de-facto arm",
+        "ru": "Эффект: {outcome}, % к де-факто",
+    },
+    "cdf_y": {
+        "en": "Share of worlds with a smaller effect",
+        "ru": "Доля сценариев мира с меньшим эффектом",
+    },
+    "cdf_title": {
+        "en": "Effect on {outcome} across {worlds} worlds of the uncertainty set (cumulative)",
+        "ru": "Эффект: {outcome} — распределение по {worlds} сценариям мира (накопленная доля)",
+    },
+    "h_uncertainty": {"en": "Uncertainty set", "ru": "Неопределённые параметры"},
+    "uncertainty_note": {
+        "en": (
+            "Every world parameter the scenario leaves unsourced has a range (drawn in the worlds) "
+            "or is held fixed with a reason. Worlds are Latin-hypercube draws of the ranges."
+        ),
+        "ru": (
+            "Каждый параметр мира без источника в сценарии имеет диапазон (из него строятся "
+            "сценарии мира) или зафиксирован с объяснением причины. Сценарии мира — выборка "
+            "латинского гиперкуба по диапазонам."
+        ),
+    },
+    "h_worlds": {"en": "Effects across worlds", "ru": "Эффекты по сценариям мира"},
+    "worlds_note": {
+        "en": (
+            "Median [5th–95th percentile] across {worlds} worlds; >0: share of worlds with a "
+            "positive effect; net balance in mln RUB, present value; regret: shortfall from the "
+            "best regime in the same world, pp (median / 90th percentile)."
+        ),
+        "ru": (
+            "Медиана [5-й–95-й процентиль] по {worlds} сценариям мира; >0 — доля сценариев с "
+            "положительным эффектом; чистый баланс в млн руб., приведённая стоимость; сожаление — "
+            "отставание от лучшего режима в том же сценарии, п. п. (медиана / 90-й процентиль)."
+        ),
+    },
+    "col_range": {"en": "range", "ru": "диапазон"},
+    "col_reason": {"en": "source or reason", "ru": "источник или причина"},
+    "fixed": {"en": "fixed", "ru": "зафиксирован"},
+    "col_registered": {"en": "registered, median quarter", "ru": "регистрация, медианный квартал"},
+    "col_regret": {"en": "regret, pp", "ru": "сожаление, п. п."},
     "sobol_index": {"en": "Sobol index", "ru": "Индекс Соболя"},
     # legend entries
     "median": {"en": "median", "ru": "медиана"},
@@ -797,7 +839,7 @@ def fmt(x: Any, lang: str, decimals: int = 1, *, sign: bool = False) -> str:
     text = f"{abs(v):,.{decimals}f}"
     if check_lang(lang) == "ru":
         text = text.replace(",", NNBSP).replace(".", ",")
-    neg = v < 0 and float(text.replace(NNBSP, "").replace(",", ".") or 0) != 0
+    neg = v < 0 and round(abs(v), decimals) != 0  # -0.04 at one decimal is 0.0, not -0.0
     if neg:
         text = MINUS + text
     elif sign:

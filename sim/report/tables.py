@@ -63,7 +63,8 @@ def regime_table(d: ReportData, lang: str) -> tuple[pd.DataFrame, list[str]]:
     cols[t("col_point", lang)] = tab["point"].astype(int)
     kinds.append("0")
     for p in d.params:
-        cols[param_label(p, lang)] = tab[p]
+        label = param_label(p, lang)
+        cols[label if label not in cols else f"{label} ({p})"] = tab[p]  # two items, one label
         kinds.append("0.000" if is_numeric(tab[p]) else "text")
     cols[t("col_arm", lang)] = [arm_label(a, lang, d.info.titles) for a in tab["arm"]]
     kinds.append("text")
