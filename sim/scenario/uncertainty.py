@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -130,17 +131,26 @@ def world_parameters(scenario: Scenario) -> list[WorldParameter]:
     return out
 
 
+class _Keys:
+    """Dotted keys of ``[[uncertainties]]``: exact ones in a set, ``*`` patterns compiled once."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.exact = {k for k in keys if "*" not in k}
+        self.globs = [
+            re.compile(fnmatch.translate(k.replace("[", "[[]"))) for k in keys if "*" in k
+        ]
+
+    def cover(self, p: WorldParameter) -> bool:
+        if p.key in self.exact or p.alias in self.exact:
+            return True
+        return any(g.match(p.key) or g.match(p.alias) for g in self.globs)
+
+
 def ranged(scenario: Scenario) -> list[tuple[Uncertainty, WorldParameter]]:
     """The uncertainties with a range or values, each with the parameter it names."""
     params = world_parameters(scenario)
-    out = []
-    for u in scenario.uncertainties:
-        if u.fixed:
-            continue
-        hit = next((p for p in params if p.matches(u.key)), None)
-        if hit is not None:
-            out.append((u, hit))
-    return out
+    by_key = {p.key: p for p in params} | {p.alias: p for p in params}
+    return [(u, by_key[u.key]) for u in scenario.uncertainties if not u.fixed and u.key in by_key]
 
 
 def coverage_problems(scenario: Scenario) -> list[tuple[PathT, str]]:
@@ -151,20 +161,21 @@ def coverage_problems(scenario: Scenario) -> list[tuple[PathT, str]]:
         key of the experiment's frame), and each assumption that no entry covers.
     """
     params = world_parameters(scenario)
+    names = {p.key for p in params} | {p.alias for p in params}
     problems: list[tuple[PathT, str]] = []
     for i, u in enumerate(scenario.uncertainties):
         if u.key.startswith("regimes"):
             problems.append((("uncertainties", i, "key"),
                              f"'{u.key}' is a lever (a regime's level), not a world parameter: "
                              "vary it in a sweep's [[design.vary]]"))  # fmt: skip
-        elif not any(p.matches(u.key) for p in params):
+        elif u.key not in names and not any(p.matches(u.key) for p in params):
             near = sorted({p.alias for p in params}, key=lambda a: _distance(a, u.key))[:3]
             problems.append((("uncertainties", i, "key"),
                              f"'{u.key}' names no world parameter of this scenario (did you "
                              f"mean {', '.join(repr(n) for n in near)}?)"))  # fmt: skip
-    covered = [u.key for u in scenario.uncertainties]
+    covered = _Keys([u.key for u in scenario.uncertainties])
     for p in params:
-        if p.assumption and not any(p.matches(k) for k in covered):
+        if p.assumption and not covered.cover(p):
             what = f"source '{p.source}'" if p.source else "a plain number, no source"
             problems.append(
                 (tuple(parse_dotted_key(p.key)),
