@@ -7,12 +7,14 @@ are labelled against their box side when failing is ``value < -0.5``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from sim import cli
 from sim.analysis.discovery import MIN_WORLDS, Discovery, discover, feature_scores
 from sim.errors import InputError
 
@@ -110,3 +112,115 @@ def test_feature_scores_rank_the_true_dimensions_first(
     # the true dimensions are separated from the irrelevant ones by their whole bands
     assert scores["ci_low"].iloc[:2].min() > scores["ci_high"].iloc[2:].max()
     assert scores["score"].sum() == pytest.approx(1.0, abs=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# The command line on a small stored LHS sweep (24 worlds, 12 quarters, one replication)
+# --------------------------------------------------------------------------------------------
+SWEEP = """name = "tiny_discovery"
+base = "base.toml"
+replications = 1
+arms = ["de_facto", "cluster_support_2020s"]
+[design]
+method = "lhs"
+samples = 24
+seed = 3
+[[design.vary]]
+key = "market.price_sensitivity"
+low = 2.0
+high = 6.0
+[[design.vary]]
+key = "finance.market_loan_spread"
+low = 0.01
+high = 0.08
+[[design.vary]]
+key = "regimes.cluster_support_2020s.joint_project_subsidy.rate"
+low = 0.0
+high = 0.6
+"""
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``clustersim ARGS`` in this process (the console script's own path: ``cli.main``)."""
+    code = cli.main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("discover")
+    base = (ROOT / "scenarios" / "astrakhan_shipbuilding.toml").read_text(encoding="utf-8")
+    short = base.replace("\nhorizon_quarters = 40 ", "\nhorizon_quarters = 12 ", 1)
+    assert short != base
+    (folder / "base.toml").write_text(short, encoding="utf-8")
+    (folder / "tiny.toml").write_text(SWEEP, encoding="utf-8")
+    db = f"sqlite:///{folder}/x.sqlite"
+    assert cli.main(["sweep", str(folder / "tiny.toml"), "--db", db, "--executor", "local",
+                     "-q"]) == 0  # fmt: skip
+    return db
+
+
+def test_cli_discover_on_a_stored_sweep(stored: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    code, text, err = run_cli(capsys, "discover", "--sweep", "tiny_discovery", "--outcome",
+                              "output_pct", "--threshold", "-0.25", "--db", stored,
+                              "--bootstrap", "10")  # fmt: skip
+    assert code == 0, err
+    assert "worlds 24" in text and "base rate" in text
+    assert "peeling trajectory" in text and "coverage" in text and "density" in text
+    assert "In the box" in text or "No box" in text
+    assert "feature scores of output_pct" in text
+    for p in ("market.price_sensitivity", "finance.market_loan_spread"):
+        assert p in text.split("feature scores")[1]
+    code, text, err = run_cli(capsys, "discover", "--sweep", "tiny_discovery", "--outcome",
+                              "net_federal", "--threshold", "0", "--db", stored,
+                              "--bootstrap", "0", "--lang", "ru", "--json")  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(text)
+    assert doc["worlds"] == 24 and doc["outcome"] == "net_federal"
+    assert doc["failing"] == round(doc["base_rate"] * 24)
+    assert len(doc["feature_scores"]) == 3 and "не достигает" in doc["text"]["ru"]
+
+
+def test_cli_discover_bad_input_is_one_clear_message(
+    stored: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    code, out, err = run_cli(capsys, "discover", "--sweep", "tiny_discovery", "--outcome",
+                             "nope", "--threshold", "0", "--db", stored)  # fmt: skip
+    assert code == 2 and out == ""
+    assert err.startswith("--outcome: 'nope' is not a numeric column") and err.count("\n") == 1
+    assert "output_pct" in err and "net_federal" in err
+    assert "Traceback" not in err
+    code, _, err = run_cli(capsys, "discover", "--sweep", "tiny_discovery", "--outcome",
+                           "output_pct", "--threshold", "0", "--arm", "decree41_full",
+                           "--db", stored)  # fmt: skip
+    assert code == 2 and err.startswith("--arm:") and "cluster_support_2020s" in err
+    code, _, err = run_cli(capsys, "discover", "--sweep", "tiny_discovery", "--outcome",
+                           "output_pct", "--threshold", "nan", "--db", stored)  # fmt: skip
+    assert code == 2 and err.startswith("--threshold:")
+    code, _, err = run_cli(capsys, "discover", "--sweep", "nosuch", "--outcome", "output_pct",
+                           "--threshold", "0", "--db", stored)  # fmt: skip
+    assert code == 2 and err.startswith("--sweep:") and "tiny_discovery" in err
+
+
+def test_cli_discover_refuses_a_sweep_with_too_few_worlds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = (ROOT / "scenarios" / "astrakhan_shipbuilding.toml").read_text(encoding="utf-8")
+    (tmp_path / "base.toml").write_text(
+        base.replace("\nhorizon_quarters = 40 ", "\nhorizon_quarters = 4 ", 1), encoding="utf-8"
+    )
+    (tmp_path / "few.toml").write_text(
+        SWEEP.replace("tiny_discovery", "few").replace("samples = 24", "samples = 5"),
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path}/few.sqlite"
+    assert cli.main(["sweep", str(tmp_path / "few.toml"), "--db", db, "--executor", "local",
+                     "-q"]) == 0  # fmt: skip
+    capsys.readouterr()
+    code, _, err = run_cli(capsys, "discover", "--sweep", "few", "--outcome", "output_pct",
+                           "--threshold", "0", "--db", db)  # fmt: skip
+    assert code == 2 and err.startswith("--sweep:") and "5 design points" in err
+    assert f"at least {MIN_WORLDS}" in err

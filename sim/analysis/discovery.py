@@ -49,6 +49,9 @@ MIN_WORLDS = 20
 """Fewest worlds (design points) PRIM is run on: with fewer, a box holds a handful of worlds
 and its coverage and density say nothing."""
 
+QP_SIGNIFICANT = 0.05
+"""A restriction whose quasi-p-value is above this is reported as possibly chance."""
+
 _LANGS = ("ru", "en")
 
 
@@ -179,13 +182,13 @@ class Discovery:
         base = _pct(self.base_rate)
         if lang == "en":
             head = (
-                f"{who} fails the target ({target}) in {base} of {self.n_worlds} worlds "
-                f"({self.n_cases} worlds)."
+                f"{who} fails the target ({target}) in {self.n_cases} of {self.n_worlds} "
+                f"worlds ({base})."
             )
         else:
             head = (
-                f"{who} не достигает цели ({target}) в {base} из {self.n_worlds} миров "
-                f"({self.n_cases} миров)."
+                f"{who} не достигает цели ({target}) в {self.n_cases} из {self.n_worlds} "
+                f"миров ({base})."
             )
         if not self.found:
             if self.n_cases == 0 or self.n_cases == self.n_worlds:
@@ -203,17 +206,33 @@ class Discovery:
                 }
             return f"{head} {why[lang]}"
         conds = f" {'and' if lang == 'en' else 'и'} ".join(self.conditions())
+        weak_names = list(self.box.loc[~(self.box["qp"] <= QP_SIGNIFICANT), "parameter"])
+        weak = ", ".join(weak_names)
+        plural = len(weak_names) > 1
         if lang == "en":
-            return (
+            text = (
                 f"{head} In the box {conds} ({_pct(self.mass)} of worlds) it fails in "
                 f"{_pct(self.density)} of them (coverage {_pct(self.coverage)}: the box holds "
                 f"that share of all failing worlds)."
             )
-        return (
+            if weak:
+                text += (
+                    f" The restriction{'s' if plural else ''} of {weak} may be chance "
+                    f"(quasi-p above {QP_SIGNIFICANT:g})."
+                )
+            return text
+        text = (
             f"{head} В области {conds} ({_pct(self.mass)} миров) провал в "
             f"{_pct(self.density)} из них (покрытие {_pct(self.coverage)}: такая доля всех "
             f"миров с провалом лежит в области)."
         )
+        if weak:
+            text += (
+                f" {'Ограничения' if plural else 'Ограничение'} {weak} "
+                f"{'могут быть случайными' if plural else 'может быть случайным'} "
+                f"(квази-p выше {QP_SIGNIFICANT:g})."
+            )
+        return text
 
 
 def _lang(lang: str) -> str:
