@@ -182,13 +182,13 @@ class Discovery:
         base = _pct(self.base_rate)
         if lang == "en":
             head = (
-                f"{who} fails the target ({target}) in {self.n_cases} of {self.n_worlds} "
-                f"worlds ({base})."
+                f"{who} fails the target, i.e. {target}, in {self.n_cases} of "
+                f"{self.n_worlds} worlds ({base})."
             )
         else:
             head = (
-                f"{who} не достигает цели ({target}) в {self.n_cases} из {self.n_worlds} "
-                f"миров ({base})."
+                f"{who} не достигает цели, т. е. {target}, в {self.n_cases} из "
+                f"{self.n_worlds} миров ({base})."
             )
         if not self.found:
             if self.n_cases == 0 or self.n_cases == self.n_worlds:
