@@ -742,7 +742,8 @@ class SweepDiscovery:
         return {
             "sweep": self.sweep, "arm": self.arm, "outcome": d.outcome,
             "threshold": d.threshold, "below": d.below, "worlds": d.n_worlds,
-            "failing": d.n_cases, "base_rate": d.base_rate, "found": d.found,
+            "failing": d.n_cases, "base_rate": d.base_rate, "left_out": d.n_dropped,
+            "found": d.found,
             "box_id": d.box_id,
             "coverage": None if not d.found else d.coverage,
             "density": None if not d.found else d.density,

@@ -581,7 +581,8 @@ def _discover(args: argparse.Namespace) -> int:
     lines = [
         f"sweep {res.sweep}, regime {res.arm}: scenario discovery (PRIM) of {d.outcome} "
         f"{sign} {args.threshold:g}",
-        f"worlds {d.n_worlds}, failing {d.n_cases}, base rate {100 * d.base_rate:.0f} %",
+        f"worlds {d.n_worlds}, failing {d.n_cases}, base rate {100 * d.base_rate:.0f} %"
+        + (f" ({d.n_dropped} worlds without a finite {d.outcome} left out)" if d.n_dropped else ""),
         "",
     ]
     traj = d.trajectory

@@ -224,3 +224,14 @@ def test_cli_discover_refuses_a_sweep_with_too_few_worlds(
                            "--threshold", "0", "--db", db)  # fmt: skip
     assert code == 2 and err.startswith("--sweep:") and "5 design points" in err
     assert f"at least {MIN_WORLDS}" in err
+
+
+def test_worlds_without_a_finite_value_are_left_out_and_counted(synthetic: pd.DataFrame) -> None:
+    table = synthetic.head(200).copy()
+    table.loc[table.index[:30], "value"] = np.nan
+    d = discover(table, PARAMS, outcome_column="value", threshold=-0.5)
+    assert d.n_worlds == 170 and d.n_dropped == 30
+    assert d.n_cases == int((table["value"] < -0.5).sum())
+    table.loc[table.index[: 200 - MIN_WORLDS + 1], "value"] = np.inf
+    with pytest.raises(InputError, match=r"^outcome: 19 of 200 worlds"):
+        discover(table, PARAMS, outcome_column="value", threshold=-0.5)

@@ -96,12 +96,13 @@ def _worlds(
     keep = np.isfinite(value)
     x = table.loc[keep, list(params)].astype(float).reset_index(drop=True)
     if len(x) < MIN_WORLDS:
+        short = len(table) < MIN_WORLDS  # too few worlds, or too few with a value
         raise InputError.parameter(
-            "sweep",
-            f"{len(x)} worlds (design points) with a finite {outcome_column}; scenario "
-            f"discovery needs at least {MIN_WORLDS}: with fewer a box holds a handful of worlds "
-            "and its coverage and density say nothing. Use an lhs, sobol or morris sweep with "
-            "more samples",
+            "sweep" if short else "outcome",
+            f"{len(x)} of {len(table)} worlds (design points) have a finite {outcome_column}; "
+            f"scenario discovery needs at least {MIN_WORLDS}: with fewer a box holds a handful "
+            "of worlds and its coverage and density say nothing"
+            + (". Use an lhs, sobol or morris sweep with more samples" if short else ""),
         )
     return x, value[keep]
 
@@ -139,6 +140,8 @@ class Discovery:
         mass: Its mass (NaN without a box).
         min_density: The least density a box had to reach (None: any above the base rate).
         subject: Who fails, for the text (e.g. the regime's name).
+        n_dropped: Worlds left out because their value is not finite (e.g. a budget
+            efficiency where the budget bears no cost).
     """
 
     outcome: str
@@ -155,6 +158,7 @@ class Discovery:
     mass: float
     min_density: float | None = None
     subject: str = ""
+    n_dropped: int = 0
 
     @property
     def found(self) -> bool:
@@ -306,7 +310,7 @@ def discover(
         full.update({p: (float(lo), float(hi)) for p, (lo, hi) in ranges.items() if p in full})
     common = dict(outcome=outcome_column, threshold=float(threshold), below=below,
                   n_worlds=n, n_cases=k, base_rate=k / n, min_density=min_density,
-                  subject=subject)  # fmt: skip
+                  subject=subject, n_dropped=len(table) - n)  # fmt: skip
     empty_box = pd.DataFrame(
         columns=["parameter", "low", "high", "range_low", "range_high", "restricted", "qp"]
     )
