@@ -22,6 +22,7 @@ _EXPORTS = {
     "run_sweep": ("sim.api", "run_sweep"),
     "compare_sweep": ("sim.api", "compare_sweep"),
     "sensitivity": ("sim.api", "sensitivity"),
+    "discover": ("sim.api", "discover"),
     "build_report": ("sim.api", "build_report"),
     "export_sweep": ("sim.api", "export_sweep"),
     "read": ("sim.api", "read"),

@@ -25,6 +25,8 @@ import pandas as pd
 from sim import __version__
 from sim.analysis.budget import BUDGET_COLUMNS
 from sim.analysis.comparison import DEFAULT_OUTCOMES, check_outcomes, compare, compare_points
+from sim.analysis.discovery import MIN_WORLDS, Discovery, feature_scores
+from sim.analysis.discovery import discover as discovery_frame
 from sim.analysis.effects import effects
 from sim.analysis.regional_io import IO_COLUMNS
 from sim.analysis.robustness import LEVELS, across_worlds, conclusions
@@ -46,7 +48,7 @@ from sim.report.paths import output_folder, safe_component
 from sim.report.tables import accounts_notes, accounts_text
 from sim.report.worlds import worlds_text
 from sim.run.decomposition import decomposition_arms
-from sim.run.designs import DesignSpec, design_matrix
+from sim.run.designs import DesignSpec, design_matrix, design_size
 from sim.run.results import RunResult
 from sim.run.runner import MemorySink, execute_pending
 from sim.run.seeds import check_replications, replicate_seeds
@@ -69,10 +71,13 @@ __all__ = [
     "HEADLINE_OUTCOMES",
     "RunSummary",
     "RunsFailedError",
+    "SweepDiscovery",
     "WorldsSummary",
     "build_report",
     "compare_sweep",
     "decompose",
+    "discover",
+    "discovery_columns",
     "export_sweep",
     "json_records",
     "list_sweeps",
@@ -878,3 +883,167 @@ def export_sweep(
     with open_store(db, readonly=True) as store:
         data = read_sweep(store, sweep, outcomes=outcomes, networks=False)
     return write_export(data, out, fmt, outcomes=outcomes)
+
+
+# ============================================================================================
+# Scenario discovery: where a regime fails a target (PRIM) and which parameters drive it
+# ============================================================================================
+DISCOVERY_METHODS = ("lhs", "sobol", "morris", "grid")
+"""Design methods :func:`discover` accepts: a design that varies parameters over a range."""
+
+
+@dataclass(frozen=True)
+class SweepDiscovery:
+    """Scenario discovery on one regime of a stored sweep (:func:`discover`).
+
+    Attributes:
+        sweep: The sweep.
+        arm: The regime.
+        params: The varied parameters (the uncertainties).
+        discovery: The PRIM trajectory and box (:class:`sim.analysis.discovery.Discovery`).
+        scores: Feature scores of the outcome with their bootstrap bands
+            (:func:`sim.analysis.discovery.feature_scores`).
+        table: The per-world table analysed: ``point``, the parameters and the outcome.
+    """
+
+    sweep: str
+    arm: str
+    params: list[str]
+    discovery: Discovery
+    scores: pd.DataFrame
+    table: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly summary (``clustersim discover --json``)."""
+        d = self.discovery
+        return {
+            "sweep": self.sweep, "arm": self.arm, "outcome": d.outcome,
+            "threshold": d.threshold, "below": d.below, "worlds": d.n_worlds,
+            "failing": d.n_cases, "base_rate": d.base_rate, "left_out": d.n_dropped,
+            "found": d.found,
+            "box_id": d.box_id,
+            "coverage": None if not d.found else d.coverage,
+            "density": None if not d.found else d.density,
+            "mass": None if not d.found else d.mass,
+            "box": json_records(d.box), "trajectory": json_records(d.trajectory),
+            "feature_scores": json_records(self.scores),
+            "text": {lang: d.to_text(lang) for lang in ("en", "ru")},
+        }  # fmt: skip
+
+
+def discovery_columns(table: pd.DataFrame, params: Sequence[str]) -> list[str]:
+    """The columns of a per-point regime table that ``discover`` can take as its outcome.
+
+    Every numeric column except ``point``, the varied parameters, ``n``, the CI bounds and the
+    yes/no flags: the effects (``output_pct``, ``market_share_pp``, ...), the registration, the
+    public-finance accounts (``net_federal``, ``be_regional``, ``federal_net``, ...) and the
+    input-output effects.
+    """
+    skip = {"point", "n", *params}
+    return [
+        str(c)
+        for c in table.columns
+        if c not in skip
+        and not str(c).endswith(("_ci_low", "_ci_high"))
+        and pd.api.types.is_numeric_dtype(table[c])
+        and not pd.api.types.is_bool_dtype(table[c])
+    ]
+
+
+def discover(
+    sweep: str,
+    outcome: str,
+    threshold: float,
+    *,
+    db: str | None = None,
+    arm: str | None = None,
+    below: bool = True,
+    min_density: float | None = None,
+    bootstrap: int = 100,
+) -> SweepDiscovery:
+    """The conditions under which a regime fails a target over a stored sweep (PRIM).
+
+    One world is one design point; its value is the column ``outcome`` of the sweep's regime
+    table (:func:`compare_sweep`: an effect in % such as ``output_pct``, a budget account such
+    as ``net_federal`` -- the federal net balance, mln RUB in present value --, ...). A world
+    fails when the value is below ``threshold`` (or above it with ``below=False``).
+
+    Args:
+        sweep: A stored sweep with a varied design (lhs, sobol, morris or grid) of at least
+            :data:`sim.analysis.discovery.MIN_WORLDS` points.
+        outcome: A numeric column of the regime table (:func:`discovery_columns`); ``X_pct``
+            and ``X_pp`` work for every outcome ``X`` of the catalogue.
+        threshold: The target.
+        db: Results database URL.
+        arm: The regime (default: the sweep's first regime).
+        below: Fail below the threshold (default) or above it.
+        min_density: The least density the reported box must have (default: any above the
+            base rate).
+        bootstrap: Bootstrap resamples of the feature scores' bands.
+
+    Returns:
+        The PRIM trajectory and box, and the feature scores of the outcome.
+
+    Raises:
+        InputError: Unknown sweep, arm or outcome (the message lists the allowed names); a
+            sweep without a varied design or with too few points; a non-finite threshold.
+    """
+    if not np.isfinite(threshold):
+        raise InputError.parameter("threshold", f"the threshold must be finite, got {threshold}")
+    with open_store(db, readonly=True) as store:
+        sw = require_sweep(store, sweep)
+        regimes = [a for a in sw["arms"] if a != ARM_DE_FACTO]
+        arm = arm or (regimes[0] if regimes else None)
+        if arm not in regimes:
+            raise InputError.parameter(
+                "arm",
+                f"arm '{arm}' is not a regime of sweep '{sweep}'; regimes: " + ", ".join(regimes),
+            )
+        design = DesignSpec.model_validate(sw["spec"].get("design", {}), strict=False)
+        n_points = design_size(design)
+        if design.method not in DISCOVERY_METHODS or not design.vary:
+            raise InputError.parameter(
+                "sweep",
+                f"sweep '{sweep}' has no varied design (method '{design.method}'); scenario "
+                "discovery needs the worlds of an lhs, sobol, morris or grid design",
+            )
+        if n_points < MIN_WORLDS:
+            raise InputError.parameter(
+                "sweep",
+                f"sweep '{sweep}' has {n_points} design points; scenario discovery needs at "
+                f"least {MIN_WORLDS} worlds: with fewer a box holds a handful of worlds and its "
+                "coverage and density say nothing",
+            )
+        data = read_sweep(store, sweep, networks=False)
+    outcomes = list(DEFAULT_OUTCOMES)
+    for suffix in ("_pct", "_pp"):
+        name = outcome.removesuffix(suffix)
+        if outcome.endswith(suffix) and name in OUTCOME_NAMES and name not in outcomes:
+            outcomes.append(name)
+    rate = data.scenario.experiment.discount_rate.value
+    table = compare_points(data.outcomes, data.design, data.arms, outcomes=outcomes,
+                           discount_rate=rate)  # fmt: skip
+    params = [str(c) for c in data.design.columns if c not in ("point", "scenario_hash")]
+    allowed = discovery_columns(table, params)
+    if outcome not in allowed:
+        raise InputError.parameter(
+            "outcome",
+            f"'{outcome}' is not a numeric column of the regime table; use one of: "
+            f"{', '.join(allowed)}; or X_pct (X_pp for shares) for any outcome X: "
+            f"{', '.join(OUTCOME_NAMES)}",
+        )
+    rows = table[table["arm"] == arm].reset_index(drop=True)
+    worlds = rows[["point", *params, outcome]]
+    ranges = {
+        v.key: (float(v.low), float(v.high))
+        for v in design.vary
+        if v.low is not None and v.high is not None
+    }
+    subject = f"{arm}"
+    found = discovery_frame(worlds, params, outcome_column=outcome, threshold=threshold,
+                            below=below, min_density=min_density, ranges=ranges,
+                            subject=subject)  # fmt: skip
+    scores = feature_scores(worlds, params, outcome, seed=int(data.sweep["root_seed"]),
+                            bootstrap=bootstrap)  # fmt: skip
+    return SweepDiscovery(sweep=sweep, arm=arm, params=params, discovery=found, scores=scores,
+                          table=worlds)  # fmt: skip

@@ -562,6 +562,102 @@ def _sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _discover_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sweep", required=True, metavar="NAME", help="stored sweep name")
+    parser.add_argument(
+        "--outcome",
+        required=True,
+        metavar="COL",
+        help="numeric column of the regime table (clustersim compare --json): an effect such as "
+        "output_pct, or a budget account such as net_federal (mln RUB, present value)",
+    )
+    parser.add_argument(
+        "--threshold", required=True, type=float, metavar="X", help="the target: fail below X"
+    )
+    parser.add_argument("--above", action="store_true", help="fail above the threshold instead")
+    parser.add_argument("--arm", metavar="A", help="regime (default: the sweep's first regime)")
+    parser.add_argument(
+        "--min-density",
+        type=float,
+        metavar="D",
+        help="least density (0-1) of the reported box (default: any above the base rate)",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=100,
+        metavar="B",
+        help="bootstrap resamples of the feature scores' bands (default 100)",
+    )
+    parser.add_argument("--lang", choices=["ru", "en"], default="en", help="language of the text")
+    _db_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+@verb(
+    "discover",
+    help="scenario discovery: where a regime fails a target (PRIM boxes, feature scores)",
+    arguments=_discover_arguments,
+    description="Over the design points (worlds) of a stored lhs, sobol, morris or grid sweep, "
+    "find the box of parameter values in which the regime fails the target (value below "
+    "--threshold, or above with --above) with PRIM (EMA Workbench): the base rate, the peeling "
+    "trajectory (coverage: share of all failing worlds inside the box; density: share of the "
+    "worlds inside the box that fail), the box in words, and extra-trees feature scores of the "
+    "outcome with 5-95 % bootstrap bands.",
+)
+def _discover(args: argparse.Namespace) -> int:
+    res = _api().discover(args.sweep, args.outcome, args.threshold, db=args.db, arm=args.arm,
+                          below=not args.above, min_density=args.min_density,
+                          bootstrap=args.bootstrap)  # fmt: skip
+    if args.json:
+        print(json.dumps(res.to_dict(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    d = res.discovery
+    sign = ">" if args.above else "<"
+    lines = [
+        f"sweep {res.sweep}, regime {res.arm}: scenario discovery (PRIM) of {d.outcome} "
+        f"{sign} {args.threshold:g}",
+        f"worlds {d.n_worlds}, failing {d.n_cases}, base rate {100 * d.base_rate:.0f} %"
+        + (f" ({d.n_dropped} worlds without a finite {d.outcome} left out)" if d.n_dropped else ""),
+        "",
+    ]
+    traj = d.trajectory
+    if len(traj) > 1:
+        last = len(traj) - 1  # about ten boxes evenly along the path, and the chosen one
+        keep = {round(i * last / 9) for i in range(10)} | set(traj.index[traj["chosen"]])
+        lines += [
+            "peeling trajectory (coverage: share of the failing worlds in the box; density: "
+            "share of the box's worlds that fail; * the box reported)",
+            f"{'box':>5} {'coverage':>9} {'density':>8} {'mass':>6} {'worlds':>7}  restricted",
+        ]
+        for i in sorted(keep):
+            r = traj.iloc[i]
+            mark = "*" if r["chosen"] else " "
+            lines.append(f"{mark}{int(r['box']):>4} {r['coverage']:>9.2f} {r['density']:>8.2f} "
+                         f"{r['mass']:>6.2f} {int(r['n']):>7}  {r['restricted']}")  # fmt: skip
+        lines.append("")
+    if d.found:
+        lines.append(f"{'parameter':<60} {'low':>10} {'high':>10} {'range':>23} {'quasi-p':>8}")
+        for r in d.box.itertuples(index=False):
+            rng = f"[{r.range_low:.4g}, {r.range_high:.4g}]"
+            lines.append(f"{r.parameter:<60} {r.low:>10.4g} {r.high:>10.4g} {rng:>23} "
+                         f"{r.qp:>8.2g}")  # fmt: skip
+        lines.append("")
+    lines += [d.to_text(args.lang), ""]
+    sc = res.scores
+    band = (
+        f"bagged over {args.bootstrap} bootstrap resamples, 5-95 % band"
+        if args.bootstrap
+        else "one fit on all worlds"
+    )
+    lines.append(f"feature scores of {d.outcome} (extra trees, {band}):")
+    for r in sc.itertuples(index=False):
+        ci = "" if r.ci_low != r.ci_low else f" [{r.ci_low:.3f}, {r.ci_high:.3f}]"
+        lines.append(f"{int(r.rank):>3}. {r.parameter:<60} {r.score:.3f}{ci}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
 # ============================================================================================
 # Reports and exports: figure pack, tables and brief; tidy data for analysts
 # ============================================================================================
