@@ -764,9 +764,11 @@ def calibrate(
     sc = path if isinstance(path, Scenario) else load_scenario(path)
     if out is not None:
         target = Path(out)
-        if target.is_dir() or not target.parent.is_dir():
+        if target.is_dir():
+            raise InputError.parameter("out", f"cannot write {target}: it is a folder")
+        if not target.parent.is_dir():
             raise InputError.parameter(
-                "out", f"cannot write {target}: it is a folder, or its folder does not exist"
+                "out", f"cannot write {target}: the folder {target.parent} does not exist"
             )
     cal = abc_rejection(sc, DEFAULT_PRIOR if prior is None else prior, draws=draws,
                         replications=replications, seed=seed, targets=targets,
