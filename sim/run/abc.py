@@ -100,6 +100,14 @@ class PriorRange:
             return np.exp(lo + u * (hi - lo))
         return self.low + u * (self.high - self.low)
 
+    def to_unit(self, x: np.ndarray) -> np.ndarray:
+        """The prior's quantiles of values ``x`` (the inverse of :meth:`from_unit`)."""
+        x = np.asarray(x, dtype=float)
+        if self.log:
+            lo, hi = math.log(self.low), math.log(self.high)
+            return (np.log(x) - lo) / (hi - lo)
+        return (x - self.low) / (self.high - self.low)
+
     def width(self, lo: float, hi: float) -> float:
         """The width of ``[lo, hi]`` on the prior's scale (log units when ``log``)."""
         if self.log:
@@ -289,13 +297,22 @@ class Calibration:
         :data:`NARROWED_RATIO` (0.7), ``not narrowed`` otherwise, and ``too few accepted`` with
         fewer than :data:`MIN_ACCEPTED_FOR_VERDICT` accepted draws.
 
+        The acceptance rate in each fifth of the prior (on its scale) shows what the width ratio
+        cannot: a parameter the data make less likely at one end without cutting that end off
+        (e.g. 11 % of the draws accepted in the lowest fifth, 36 % in the fourth).
+
         Returns:
             One row per parameter: ``parameter, prior_low, prior_high, log, accepted_p05,
-            accepted_median, accepted_p95, width_ratio, verdict``.
+            accepted_median, accepted_p95, width_ratio, verdict`` and ``accept_fifth_1`` to
+            ``accept_fifth_5`` (share of the draws in that fifth of the prior accepted).
         """
         acc = self.accepted()
         rows = []
         for key, pr in self.prior.items():
+            fifth = np.clip((pr.to_unit(self.draws[key].to_numpy()) * 5).astype(int), 0, 4)
+            ok = self.draws["accepted"].to_numpy()
+            rates = {f"accept_fifth_{k + 1}": float(ok[fifth == k].mean()) if (fifth == k).any()
+                     else float("nan") for k in range(5)}  # fmt: skip
             s = acc[key]
             if s.empty:
                 p05 = med = p95 = ratio = float("nan")
@@ -309,7 +326,7 @@ class Calibration:
             rows.append({"parameter": key, "prior_low": pr.low, "prior_high": pr.high,
                          "log": pr.log, "accepted_p05": p05, "accepted_median": med,
                          "accepted_p95": p95, "width_ratio": ratio,
-                         "verdict": verdict})  # fmt: skip
+                         "verdict": verdict, **rates})  # fmt: skip
         return pd.DataFrame(rows)
 
     def write_csv(self, path: str | Path, *, all_draws: bool = False) -> Path:
@@ -357,17 +374,23 @@ class Calibration:
         lines += [
             "",
             f"narrowing: accepted 5-95 % range vs the prior's 5-95 % range (log scale for log "
-            f"priors); narrowed when the ratio < {NARROWED_RATIO:g}",
+            f"priors); narrowed when the ratio < {NARROWED_RATIO:g}; share of the draws accepted "
+            "in each fifth of the prior, lowest first",
         ]
-        rows = [("parameter", "prior", "accepted: median [5-95 %]", "width ratio", "verdict")]
+        rows = [("parameter", "prior", "accepted: median [5-95 %]", "width ratio", "verdict",
+                 "accepted by prior fifth, %")]  # fmt: skip
         for _, r in self.narrowing_table().iterrows():
             prior = f"{_num(r['prior_low'])} - {_num(r['prior_high'])}" + (
                 " (log)" if r["log"] else ""
             )
             ratio = "n/a" if not np.isfinite(r["width_ratio"]) else f"{r['width_ratio']:.2f}"
+            fifths = " ".join(
+                "-" if not np.isfinite(r[f"accept_fifth_{k}"]) else
+                f"{100 * r[f'accept_fifth_{k}']:.0f}" for k in range(1, 6)
+            )  # fmt: skip
             rows.append((r["parameter"], prior,
                          _band(r["accepted_median"], r["accepted_p05"], r["accepted_p95"]),
-                         ratio, r["verdict"]))  # fmt: skip
+                         ratio, r["verdict"], fifths))  # fmt: skip
         lines += _aligned(rows)
         if k == 0:
             lines += ["", "no draw met every target: more draws, or a wider prior, or a "
