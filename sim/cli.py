@@ -675,8 +675,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     )
     if args.json:
         records = _api().json_records
-        print(json.dumps({"draws": len(cal.draws), "accepted": int(cal.draws["accepted"].sum()),
+        print(json.dumps({"scenario": cal.scenario, "draws": len(cal.draws),
+                          "accepted": int(cal.draws["accepted"].sum()),
                           "replications": cal.replications, "seed": cal.seed,
+                          "tolerance_scale": cal.tolerance_scale,
+                          "elapsed_seconds": cal.elapsed_seconds,
                           "fit": records(cal.fit_table()),
                           "narrowing": records(cal.narrowing_table()),
                           "out": args.out}, indent=2, ensure_ascii=False))  # fmt: skip
