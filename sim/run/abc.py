@@ -164,8 +164,9 @@ def normalise_prior(prior: Mapping[str, PriorSpec]) -> dict[str, PriorRange]:
     return out
 
 
-def prior_sample(prior: Mapping[str, PriorRange], draws: int, seed: np.random.SeedSequence
-                 ) -> pd.DataFrame:  # fmt: skip
+def prior_sample(
+    prior: Mapping[str, PriorRange], draws: int, seed: np.random.SeedSequence
+) -> pd.DataFrame:
     """``draws`` Latin-hypercube draws from the prior (one column per key, one row per draw)."""
     from scipy.stats import qmc  # SciPy's stats stack: only when drawing
 
@@ -418,8 +419,8 @@ def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(str(r[j])) for r in rows) for j in range(len(rows[0]))]
     out = []
     for r in rows:
-        cells = [f"{r[0]:<{widths[0]}}"] + [f"{c:>{w}}" for c, w in zip(r[1:], widths[1:],
-                                                                          strict=True)]  # fmt: skip
+        rest = zip(r[1:], widths[1:], strict=True)
+        cells = [f"{r[0]:<{widths[0]}}", *(f"{c:>{w}}" for c, w in rest)]
         out.append("  ".join(cells).rstrip())
     return out
 
