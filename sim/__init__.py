@@ -26,6 +26,7 @@ _EXPORTS = {
     "build_report": ("sim.api", "build_report"),
     "export_sweep": ("sim.api", "export_sweep"),
     "read": ("sim.api", "read"),
+    "calibrate": ("sim.api", "calibrate"),
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -14,7 +14,7 @@ analysis and reports take the frames it returns. Library errors name the argumen
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,12 +47,14 @@ from sim.report.pack import (
 from sim.report.paths import output_folder, safe_component
 from sim.report.tables import accounts_notes, accounts_text
 from sim.report.worlds import worlds_text
+from sim.run.abc import DEFAULT_PRIOR, Calibration, PriorSpec, abc_rejection
 from sim.run.decomposition import decomposition_arms
 from sim.run.designs import DesignSpec, design_matrix, design_size
 from sim.run.results import RunResult
 from sim.run.runner import MemorySink, execute_pending
 from sim.run.seeds import check_replications, replicate_seeds
 from sim.run.sweepfile import MAX_SWEEP_RUNS, load_sweep
+from sim.run.targets import Target
 from sim.run.worlds import DEFAULT_WORLD_REPLICATIONS, DEFAULT_WORLDS, world_design
 from sim.scenario.loader import (
     canonical_json,
@@ -69,11 +71,13 @@ from sim.store.store import Store, open_store
 
 __all__ = [
     "HEADLINE_OUTCOMES",
+    "Calibration",
     "RunSummary",
     "RunsFailedError",
     "SweepDiscovery",
     "WorldsSummary",
     "build_report",
+    "calibrate",
     "compare_sweep",
     "decompose",
     "discover",
@@ -1047,3 +1051,75 @@ def discover(
                             bootstrap=bootstrap)  # fmt: skip
     return SweepDiscovery(sweep=sweep, arm=arm, params=params, discovery=found, scores=scores,
                           table=worlds)  # fmt: skip
+
+
+def calibrate(
+    path: str | Path | Scenario,
+    *,
+    draws: int = 200,
+    replications: int = 1,
+    seed: int | None = None,
+    workers: int | None = None,
+    executor: str = "processes",
+    prior: Mapping[str, PriorSpec] | None = None,
+    out: str | Path | None = None,
+    targets: Mapping[str, Target] | None = None,
+    tolerance_scale: float = 1.0,
+    oversubscribe: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
+) -> Calibration:
+    """Simulation-based calibration (ABC rejection) of the de-facto arm (docs/model.md 10.6).
+
+    Draws the prior's parameters on a Latin hypercube, runs each draw's scenario for
+    ``replications`` seeds and accepts the draws whose every calibration statistic
+    (:func:`sim.run.targets.calibration_figures`) lies within its target's tolerance
+    (:func:`sim.run.abc.abc_rejection`). Nothing is stored.
+
+    The default prior (:data:`sim.run.abc.DEFAULT_PRIOR`) is the six parameters of
+    docs/model.md 10.4 the targets could inform: the market's size (12-48 bn RUB a year,
+    log-uniform), the rivals' and the cluster's productivity trends (0.02-0.05 and
+    0.015-0.035 a year), the order window (8-16 quarters), the price sensitivity of the order
+    logit (2-8) and the market loan spread (0.02-0.06). The first four move the late growth, the
+    share drift, the order-book cover or output per worker; the last two hardly move any
+    statistic and show what the data leave open.
+
+    Args:
+        path: Scenario TOML file (or a validated scenario).
+        draws: Parameter draws (1 to 10,000).
+        replications: Seeds per draw; its statistics are their means.
+        seed: Root seed (default: the scenario's ``experiment.seed``).
+        workers: Worker processes (default: one per CPU).
+        executor: ``processes``, ``local`` or ``dask://HOST:PORT``.
+        prior: ``{dotted key: (low, high)}``, ``(low, high, log)`` or ``{"low", "high", "log"}``
+            (default :data:`~sim.run.abc.DEFAULT_PRIOR`); a scenario's uncertainty table in
+            that shape can be passed as is.
+        out: When given, the accepted draws are written there as CSV (the world set).
+        targets: Targets to use instead of :data:`sim.run.targets.TARGETS` (a subset, or other
+            values, e.g. for a parameter-recovery test).
+        tolerance_scale: Accept within this multiple of every target's tolerance.
+        oversubscribe: Start ``workers`` processes even when there are fewer CPUs.
+        progress: True for a progress bar on a terminal, or a callback ``(done, total)``.
+
+    Returns:
+        The :class:`~sim.run.abc.Calibration` (draws, fit and narrowing tables).
+
+    Raises:
+        InputError: A bad scenario file, prior, target or count; ``out`` in a folder that does
+            not exist or is a folder itself (checked before anything runs).
+    """
+    sc = path if isinstance(path, Scenario) else load_scenario(path)
+    if out is not None:
+        target = Path(out)
+        if target.is_dir():
+            raise InputError.parameter("out", f"cannot write {target}: it is a folder")
+        if not target.parent.is_dir():
+            raise InputError.parameter(
+                "out", f"cannot write {target}: the folder {target.parent} does not exist"
+            )
+    cal = abc_rejection(sc, DEFAULT_PRIOR if prior is None else prior, draws=draws,
+                        replications=replications, seed=seed, targets=targets,
+                        tolerance_scale=tolerance_scale, executor=executor, workers=workers,
+                        oversubscribe=oversubscribe, progress=progress)  # fmt: skip
+    if out is not None:
+        cal.write_csv(out)
+    return cal

@@ -15,6 +15,7 @@ from sim.model.ledger import TAX_LEVELS
 from sim.model.mechanisms import financing, prices, tax_relief, taxes
 from sim.model.outcomes import OUTCOME_INDEX, OUTCOME_NAMES
 from sim.model.state import KIND_LARGE, ROLE_COMPONENT, ROLE_FINAL
+from sim.run.targets import TARGETS, calibration_figures
 from sim.scenario import apply_overrides, load_scenario, scale_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,46 +221,13 @@ def test_higher_subsidy_rate_does_not_lower_participation_or_sme_output(astrakha
         assert m >= 0.0 or lo < 0.0 < hi
 
 
-CALIBRATION = {
-    # target, tolerance, description; de-facto arm, mean over 20 replications
-    "large_output_year1": (6500.0, 0.10, "mln RUB a year, year 1 (6.5 bn [V] a24.press)"),
-    "large_output_year4": (7500.0, 0.10, "mln RUB a year, year 4 (7.5 bn [V] astrakhan-news)"),
-    "large_employment": (4500.0, 0.12, "workers, years 1-4 (4,000-5,000 [V])"),
-    "productivity_large": (1.5, 0.10, "mln RUB per worker a year, years 1-4 ([D])"),
-    "order_book_cover": (2.0, 0.30, "years of output, years 1-4 (booked 2 years ahead [V])"),
-    # the path after the data ends (years 5-10) must not outgrow the market
-    "output_growth_late": (0.036, 0.35, "a year, years 4-10 (3.6 % a year in years 1-4 [D])"),
-    "share_drift": (1.0, 0.25, "share of the market's orders, years 9-10 / years 1-2 (no drift)"),
-}
-
-
-def calibration_figures(df) -> dict[str, float]:
-    df = df.assign(year=(df.quarter - 1) // 4 + 1)
-    first4 = df[df.year <= 4]
-    by = df.groupby(["replicate", "year"])
-    annual = by["large_output"].sum().unstack()
-    emp = first4.groupby("replicate")["large_employment"].mean()
-    out4 = first4.groupby("replicate")["large_output"].sum() / 4
-    ob = first4.groupby("replicate")["order_book"].mean()
-    won = by["new_orders"].sum().unstack()  # the market grows 3 % a year: 1.03^8 in 8 years
-    return {
-        "large_output_year1": float(annual[1].mean()),
-        "large_output_year4": float(annual[4].mean()),
-        "large_employment": float(emp.mean()),
-        "productivity_large": float((out4 / emp).mean()),
-        "order_book_cover": float((ob / out4).mean()),
-        "output_growth_late": float((annual[10].mean() / annual[4].mean()) ** (1 / 6) - 1),
-        "share_drift": float((won[[9, 10]].sum().sum() / 1.03**8) / won[[1, 2]].sum().sum()),
-    }
-
-
 def test_calibrated_de_facto_arm_meets_tolerances(astrakhan):
     df = sim.simulate(
         astrakhan, replications=20, arms=["de_facto"], executor="processes", workers=2
     )
     got = calibration_figures(df)
-    for name, (target, tol, _desc) in CALIBRATION.items():
-        assert abs(got[name] - target) <= tol * target, (name, got[name], target)
+    for name, t in TARGETS.items():  # de-facto arm, mean over 20 replications
+        assert abs(got[name] - t.value) <= t.tolerance * t.value, (name, got[name], t.value)
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

@@ -10,4 +10,6 @@
 * :mod:`sim.run.stopping` -- Ctrl-C and SIGTERM stop a sweep cleanly, never lost
 * :mod:`sim.run.runner` -- run tasks in chunks, survive crashed workers, resume a sweep
 * :mod:`sim.run.progress` -- the progress bar
+* :mod:`sim.run.targets` -- the calibration targets and their model statistics
+* :mod:`sim.run.abc` -- simulation-based calibration: ABC rejection against the targets
 """
