@@ -17,7 +17,7 @@ from sim.scenario.uncertainty import ranged
 
 __all__ = ["DEFAULT_WORLDS", "DEFAULT_WORLD_REPLICATIONS", "uncertainty_vary", "world_design"]
 
-DEFAULT_WORLDS: Final = 48
+DEFAULT_WORLDS: Final = 64
 """Worlds drawn by ``clustersim run`` unless ``--worlds`` says otherwise."""
 DEFAULT_WORLD_REPLICATIONS: Final = 4
 """Paired replications in each world unless ``--replications`` says otherwise."""
