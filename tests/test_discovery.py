@@ -235,3 +235,27 @@ def test_worlds_without_a_finite_value_are_left_out_and_counted(synthetic: pd.Da
     table.loc[table.index[: 200 - MIN_WORLDS + 1], "value"] = np.inf
     with pytest.raises(InputError, match=r"^outcome: 19 of 200 worlds"):
         discover(table, PARAMS, outcome_column="value", threshold=-0.5)
+
+
+def test_chance_restrictions_are_dropped_and_the_box_recounted() -> None:
+    """A categorical driver (a legal threshold 0.10 / 0.20) plus noise, on 200 worlds: the
+    knee box of the trajectory picks up noise dimensions; the reported box keeps only the
+    restrictions with a small quasi-p, and its coverage and density are those of that box."""
+    rng = np.random.default_rng(5)
+    n = 200
+    x = pd.DataFrame(rng.uniform(size=(n, 6)), columns=[f"x{i}" for i in range(6)])
+    x["fd"] = rng.permutation(np.repeat([0.10, 0.20], n // 2))
+    fail = (x["fd"] > 0.15) & (rng.uniform(size=n) < 0.4) | (rng.uniform(size=n) < 0.02)
+    table = x.assign(value=np.where(fail, -1.0, 1.0))
+    params = [*x.columns]
+    simple = discover(table, params, outcome_column="value", threshold=0.0)
+    raw = discover(table, params, outcome_column="value", threshold=0.0, simplify=False)
+    kept = list(simple.box["parameter"])
+    assert "fd" in kept and (simple.box["qp"] <= 0.05).all()
+    assert simple.dropped and set(simple.dropped) == set(raw.box["parameter"]) - set(kept)
+    inside = np.ones(n, dtype=bool)
+    for r in simple.box.itertuples():
+        inside &= (table[r.parameter] >= r.low) & (table[r.parameter] <= r.high)
+    assert simple.density == pytest.approx(fail[inside].mean())
+    assert simple.coverage == pytest.approx(fail[inside].sum() / fail.sum())
+    assert simple.mass == pytest.approx(inside.mean())

@@ -36,7 +36,7 @@ import logging
 import math
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -142,6 +142,9 @@ class Discovery:
         subject: Who fails, for the text (e.g. the regime's name).
         n_dropped: Worlds left out because their value is not finite (e.g. a budget
             efficiency where the budget bears no cost).
+        dropped: Restrictions of the trajectory's box dropped as chance (quasi-p above
+            :data:`QP_SIGNIFICANT`); ``coverage``, ``density`` and ``mass`` are the simpler
+            box's.
     """
 
     outcome: str
@@ -159,6 +162,7 @@ class Discovery:
     min_density: float | None = None
     subject: str = ""
     n_dropped: int = 0
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -224,6 +228,11 @@ class Discovery:
                     f" The restriction{'s' if plural else ''} of {weak} may be chance "
                     f"(quasi-p above {QP_SIGNIFICANT:g})."
                 )
+            if self.dropped:
+                text += (
+                    f" Dropped as chance (quasi-p above {QP_SIGNIFICANT:g}): "
+                    f"{', '.join(self.dropped)}."
+                )
             return text
         text = (
             f"{head} В области {conds} ({_pct(self.mass)} миров) провал в "
@@ -235,6 +244,11 @@ class Discovery:
                 f" {'Ограничения' if plural else 'Ограничение'} {weak} "
                 f"{'могут быть случайными' if plural else 'может быть случайным'} "
                 f"(квази-p выше {QP_SIGNIFICANT:g})."
+            )
+        if self.dropped:
+            text += (
+                f" Отброшены как случайные (квази-p выше {QP_SIGNIFICANT:g}): "
+                f"{', '.join(self.dropped)}."
             )
         return text
 
@@ -266,6 +280,7 @@ def discover(
     min_mass: float = 0.05,
     ranges: Mapping[str, tuple[float, float]] | None = None,
     subject: str = "",
+    simplify: bool = True,
 ) -> Discovery:
     """Find the box of parameter values in which the regime fails the target (PRIM).
 
@@ -282,6 +297,9 @@ def discover(
         min_mass: Peeling stops at boxes holding this share of the worlds.
         ranges: Each parameter's full range (default: its range over the worlds).
         subject: Who fails, for :meth:`Discovery.to_text`.
+        simplify: Drop the chosen box's restrictions whose quasi-p is above
+            :data:`QP_SIGNIFICANT` (when at least one restriction stays) and report the
+            coverage, density and mass of the simpler box (Bryant & Lempert 2010).
 
     Returns:
         The trajectory and the chosen box (the box with the largest harmonic mean of coverage
@@ -366,13 +384,27 @@ def discover(
             "restricted": "both" if side_lo and side_hi else "low" if side_lo else "high",
             "qp": max(qp_sides) if qp_sides else math.nan,
         })  # fmt: skip
+    cov, dens, mass = float(coverage[choice]), float(density[choice]), float(pt["mass"][choice])
+    dropped: list[str] = []
+    if simplify:  # Bryant & Lempert: drop the restrictions a quasi-p calls chance
+        keep = [r for r in rows if r["qp"] <= QP_SIGNIFICANT]
+        if keep and len(keep) < len(rows):
+            inside = np.ones(n, dtype=bool)
+            for r in keep:
+                inside &= (x[r["parameter"]] >= r["low"]).to_numpy()
+                inside &= (x[r["parameter"]] <= r["high"]).to_numpy()
+            dropped = [r["parameter"] for r in rows if r not in keep]
+            rows = keep
+            cov, dens = float(y[inside].sum() / k), float(y[inside].mean())
+            mass = float(inside.mean())
     return Discovery(
         trajectory=traj,
         box=pd.DataFrame(rows, columns=empty_box.columns),
         box_id=choice,
-        coverage=float(coverage[choice]),
-        density=float(density[choice]),
-        mass=float(traj["mass"].iloc[choice]),
+        coverage=cov,
+        density=dens,
+        mass=mass,
+        dropped=dropped,
         **common,
     )
 
