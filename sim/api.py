@@ -55,7 +55,13 @@ from sim.run.runner import MemorySink, execute_pending
 from sim.run.seeds import check_replications, replicate_seeds
 from sim.run.sweepfile import MAX_SWEEP_RUNS, load_sweep
 from sim.run.targets import Target
-from sim.run.worlds import DEFAULT_WORLD_REPLICATIONS, DEFAULT_WORLDS, world_design
+from sim.run.worlds import (
+    DEFAULT_WORLD_REPLICATIONS,
+    DEFAULT_WORLDS,
+    calibrated_points,
+    read_calibrated,
+    world_design,
+)
 from sim.scenario.loader import (
     canonical_json,
     load_scenario,
@@ -530,6 +536,7 @@ class WorldsSummary:
     regret_outcome: str = "output"
     elapsed_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    calibrated: dict[str, Any] | None = None
 
     def conclusions(self, share: float = 0.9) -> list[str]:
         """Sign conclusions that hold in at least ``share`` of the worlds."""
@@ -546,6 +553,7 @@ class WorldsSummary:
             "replications_per_world": self.replications,
             "root_seed": self.root_seed,
             "uncertain_parameters": self.uncertain,
+            "calibrated": self.calibrated,
             "horizon_quarters": self.horizon_quarters,
             "discount_rate": self.discount_rate,
             "band": "5th to 95th percentile across worlds",
@@ -555,14 +563,22 @@ class WorldsSummary:
             "conclusions_in_90_percent_of_worlds": self.conclusions(),
         }
 
+    def _drawn(self) -> str:
+        if not self.calibrated:
+            return f"Latin hypercube over {len(self.uncertain)} uncertain parameters of " \
+                "[[uncertainties]]"
+        cal = self.calibrated
+        rest = len(self.uncertain) - len(cal["keys"])
+        return (f"{len(cal['keys'])} parameters from {cal['draws']} accepted calibration draws "
+                f"of {cal['file']}, Latin hypercube over {rest} other uncertainties")  # fmt: skip
+
     def to_text(self) -> str:
         """A plain-text table for the terminal."""
         years = self.horizon_quarters / 4
         lines = [
             f"clustersim {__version__}  scenario {self.scenario} ({self.scenario_hash[:12]})",
             f"sweep {self.sweep}  database {self.database}",
-            f"{self.worlds} worlds (Latin hypercube over {len(self.uncertain)} uncertain "
-            f"parameters of [[uncertainties]]) x {self.replications} paired replications x "
+            f"{self.worlds} worlds ({self._drawn()}) x {self.replications} paired replications x "
             f"{len(self.summary) + 1} arms, root seed {self.root_seed}; runs: "
             f"{self.counts.get('completed', 0)} completed, "
             f"{self.counts.get('skipped', 0)} already stored, "
@@ -595,6 +611,7 @@ def run_worlds(
     executor: str = "processes",
     progress: bool = True,
     oversubscribe: bool = False,
+    calibrated: str | Path | None = None,
 ) -> WorldsSummary:
     """The main job over the uncertainty: every regime against de facto in many worlds.
 
@@ -616,6 +633,9 @@ def run_worlds(
         executor: ``processes``, ``local`` or ``dask://HOST:PORT``.
         progress: Show a progress bar on a terminal.
         oversubscribe: Start ``workers`` processes even when there are fewer CPUs.
+        calibrated: A CSV of accepted calibration draws (``clustersim calibrate --out``): each
+            world takes one draw's parameters (a seeded random order), the other ranged
+            uncertainties are drawn by Latin hypercube as usual.
 
     Raises:
         InputError: A scenario without ranged uncertainties, or a bad number of worlds.
@@ -637,12 +657,20 @@ def run_worlds(
         design = world_design(sc, n_worlds, root)
     except ValueError as exc:
         raise InputError.parameter("worlds", str(exc)) from None
-    points, raw = design_matrix(design, root)
-    scenarios = [apply_overrides(sc, p, source=f"{path} (world {i})") for i, p in enumerate(points)]
     h = scenario_hash(sc)
     name = f"worlds-{sc.scenario.name}-{h[:10]}-w{n_worlds}-r{reps}-s{root}"
-    spec = {"kind": "worlds", "scenario": sc.scenario.name, "name": name,
-            "design": design.model_dump(mode="json")}  # fmt: skip
+    spec: dict[str, Any] = {"kind": "worlds", "scenario": sc.scenario.name, "name": name}
+    if calibrated is None:
+        points, raw = design_matrix(design, root)
+    else:
+        draws = read_calibrated(calibrated, sc)
+        design, points, raw = calibrated_points(sc, draws, n_worlds, root)
+        name += f"-cal{draws.digest[:10]}"
+        cal = {"file": draws.path.name, "sha256": draws.digest, "keys": draws.keys,
+               "draws": len(draws.values)}  # fmt: skip
+        spec |= {"name": name, "calibrated": cal}
+    spec["design"] = design.model_dump(mode="json")
+    scenarios = [apply_overrides(sc, p, source=f"{path} (world {i})") for i, p in enumerate(points)]
     rows = [
         (i, p, scenario_hash(w), [float(x) for x in raw[i]])
         for i, (p, w) in enumerate(zip(points, scenarios, strict=True))
@@ -673,7 +701,8 @@ def run_worlds(
     return WorldsSummary(
         scenario=sc.scenario.name, scenario_hash=h, sweep=name, database=database,
         worlds=n_worlds, replications=reps, root_seed=root,
-        uncertain=[v.key for v in design.vary], counts=counts, summary=summary,
+        uncertain=[v.key for v in design.vary] + list(spec.get("calibrated", {}).get("keys", [])),
+        counts=counts, summary=summary, calibrated=spec.get("calibrated"),
         per_world=per_world, horizon_quarters=sc.scenario.horizon_quarters, discount_rate=rate,
         elapsed_seconds=time.perf_counter() - t0, notes=notes,
     )  # fmt: skip

@@ -254,6 +254,12 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         "not with --point)",
     )
     parser.add_argument(
+        "--calibrated",
+        metavar="CSV",
+        help="take the calibrated parameters of each world from accepted calibration draws "
+        "(clustersim calibrate --out CSV); the other uncertainties are drawn as usual",
+    )
+    parser.add_argument(
         "--replications",
         type=_positive_int,
         metavar="N",
@@ -299,12 +305,14 @@ def _run(args: argparse.Namespace) -> int:
             workers=_workers(args),
             oversubscribe=args.oversubscribe,
             progress=not args.quiet,
+            calibrated=args.calibrated,
         )
         print(json.dumps(worlds.to_dict(), indent=2, ensure_ascii=False) if args.json
               else worlds.to_text())  # fmt: skip
         return EXIT_OK
-    if args.worlds is not None:
-        raise InputError.parameter("worlds", "--worlds does not go with --point (one world)")
+    for given, flag in ((args.worlds, "worlds"), (args.calibrated, "calibrated")):
+        if given is not None:
+            raise InputError.parameter(flag, f"--{flag} does not go with --point (one world)")
     result = _api().run_scenario(
         args.scenario,
         db=args.db,

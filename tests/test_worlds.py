@@ -183,3 +183,54 @@ def test_uncertainties_need_a_range_design(tmp_path):
     res = _cli("validate", str(path), cwd=tmp_path)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "design.uncertainties: uncertainties = true draws" in res.stderr
+
+
+# -- worlds from calibrated draws ----------------------------------------------------------------
+def _draws_csv(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "accepted.csv"
+    path.write_text("draw,market.price_sensitivity,production.productivity_trend_per_year,"
+                    "large_output_year1,accepted\n" + rows, encoding="utf-8")  # fmt: skip
+    return path
+
+
+def test_calibrated_draws_set_their_parameters_and_lhs_the_rest(tmp_path):
+    from sim.run.worlds import calibrated_points, read_calibrated
+
+    sc = load_scenario(SCENARIO)
+    path = _draws_csv(tmp_path, "0,3.0,0.02,6500,True\n1,5.0,0.03,6600,True\n2,7.0,0.01,9,False\n")
+    draws = read_calibrated(path, sc)
+    assert draws.keys == ["market.price_sensitivity", "production.productivity_trend_per_year"]
+    assert len(draws.values) == 2  # the rejected draw is left out
+    design, points, raw = calibrated_points(sc, draws, 4, seed=1)
+    assert "market.price_sensitivity" not in [v.key for v in design.vary]
+    assert len(design.vary) == 30 and raw.shape == (4, 32)
+    pairs = {(p["market.price_sensitivity"], p["production.productivity_trend_per_year"])
+             for p in points}  # fmt: skip
+    assert pairs == {(3.0, 0.02), (5.0, 0.03)}  # each world takes one whole draw
+    assert all("market.market_orders_mln_rub_per_year" in p for p in points)
+    again = calibrated_points(sc, read_calibrated(path, sc), 4, seed=1)[1]
+    assert again == points
+
+
+def test_run_over_calibrated_worlds(tmp_path):
+    path = _draws_csv(tmp_path, "0,3.0,0.02,6500,True\n1,5.0,0.03,6600,True\n")
+    res = api.run_worlds(SCENARIO, db=f"sqlite:///{tmp_path}/c.sqlite", worlds=2, replications=1,
+                         executor="local", progress=False, calibrated=path)  # fmt: skip
+    assert res.sweep.endswith(f"-cal{res.calibrated['sha256'][:10]}")
+    assert res.calibrated["draws"] == 2 and res.counts["completed"] == 2 * 6
+    assert sorted(res.per_world["market.price_sensitivity"].unique()) == [3.0, 5.0]
+    assert "2 parameters from 2 accepted calibration draws" in res.to_text()
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "fragment"),
+    [("0,3.0,True\n", "draw,x.y,accepted\n", "no column names a world parameter"),
+     ("0,nan,True\n", "draw,market.price_sensitivity,accepted\n", "not a finite number"),
+     ("0,3.0,False\n", "draw,market.price_sensitivity,accepted\n", "no accepted draw")],
+)  # fmt: skip
+def test_bad_calibrated_files_are_one_clear_message(tmp_path, rows, header, fragment):
+    path = tmp_path / "bad.csv"
+    path.write_text(header + rows, encoding="utf-8")
+    res = _cli("run", str(SCENARIO), "--calibrated", str(path), "--worlds", "2", cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "bad.csv" in res.stderr and fragment in res.stderr
