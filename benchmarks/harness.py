@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -126,7 +127,10 @@ def sobol_design(samples: int) -> str:
     """The reference study's [design] table: the 8 ranges of scenarios/sweeps/sobol_study.toml."""
     text = SOBOL_TEMPLATE.read_text(encoding="utf-8")
     design = text[text.index("[design]") :]
-    return design.replace("samples = 8 ", f"samples = {samples} ", 1)
+    design, n = re.subn(r"(?m)^samples = \d+", f"samples = {samples}", design, count=1)
+    if n != 1:
+        raise ValueError(f"no 'samples = N' line in the [design] of {SOBOL_TEMPLATE}")
+    return design
 
 
 def run_sweep_child(sweep: Path, db: Path, workers: int, sample_every: float = 0.25) -> dict:
