@@ -34,7 +34,7 @@ from sim.errors import InputError
 from sim.model.model import ClusterModel
 from sim.model.outcomes import OUTCOME_INDEX
 from sim.run.designs import MAX_DESIGN_POINTS
-from sim.run.progress import Progress
+from sim.run.progress import Progress, ticker
 from sim.run.results import RunKey, RunResult
 from sim.run.runner import run_tasks
 from sim.run.seeds import MAX_REPLICATIONS, MAX_RUNS
@@ -521,15 +521,7 @@ def abc_rejection(
             if len(got) == replications:
                 figures[res.key.point] = _figures(waiting.pop(res.key.point), targets)
 
-    if callable(progress):
-        report, finished = progress, [0]
-
-        def tick(k: int) -> None:
-            finished[0] += k
-            report(finished[0], len(tasks))
-
-    else:
-        tick = Progress(len(tasks), progress)
+    tick = ticker(len(tasks), progress)
     try:
         counts = run_tasks(tasks, executor=executor, workers=workers,
                            oversubscribe=oversubscribe, chunk_size=4, on_results=collect,

@@ -4,8 +4,26 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "ticker"]
+
+
+def ticker(total: int, progress: bool | Callable[[int, int], None]) -> Callable[[int], None]:
+    """What counts finished runs.
+
+    A :class:`Progress` bar when ``progress`` is a flag; else a function that calls the callback
+    ``progress(done, total)`` with the running count.
+    """
+    if not callable(progress):
+        return Progress(total, bool(progress))
+    done = [0]
+
+    def tick(k: int) -> None:
+        done[0] += k
+        progress(done[0], total)
+
+    return tick
 
 
 class Progress:

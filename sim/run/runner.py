@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
 from sim.run.executors import ExecutorLostError, Pool, make_executor
-from sim.run.progress import Progress
+from sim.run.progress import Progress, ticker
 from sim.run.results import RunKey, RunResult
 from sim.run.stopping import raise_if_stopped
 from sim.run.tasks import RunTask, execute_chunk
@@ -251,15 +251,7 @@ def execute_pending(
     tasks = whole + partial  # whole groups first: each chunk holds whole (point, replicate)s
     per_chunk = len(arms) * max(1, 8 // len(arms))
     counts = {"completed": 0, "failed": 0}
-    if callable(progress):
-        report, finished = progress, [0]
-
-        def tick(k: int) -> None:
-            finished[0] += k
-            report(finished[0], len(tasks))
-
-    else:
-        tick = Progress(len(tasks), progress)
+    tick = ticker(len(tasks), progress)
     if tasks:
         try:
             counts = run_tasks(
