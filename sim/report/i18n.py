@@ -32,12 +32,14 @@ __all__ = [
     "budget_label",
     "budget_unit",
     "check_lang",
+    "count",
     "fmt",
     "fmt_ci",
     "fmt_pct",
     "is_flag",
     "outcome_label",
     "param_label",
+    "plural",
     "t",
     "unit",
 ]
@@ -97,6 +99,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "firms": {"en": "Firms", "ru": "Предприятия"},
     "share": {"en": "Share", "ru": "Доля"},
     "mu_star": {"en": "Morris μ*, {unit}", "ru": "Моррис μ*, {unit}"},
+    # --- chart style (issue 19)
+    "year": {"en": "Year", "ru": "Год"},
+    "registration_at": {
+        "en": "median registration: {year} Q{q}",
+        "ru": "медиана регистрации: {q} кв. {year}",
+    },
+    "basis_sum": {"en": "cumulative over {years}", "ru": "накопленно за {years}"},
+    "basis_sum_horizon": {"en": "cumulative over the horizon", "ru": "накопленно за горизонт"},
+    "basis_last_year": {"en": "mean of the last year", "ru": "среднее за последний год"},
+    "basis_end": {"en": "at the end of the horizon", "ru": "на конец горизонта"},
+    "effect_pp": {
+        "en": "Change of the share vs de facto, pp",
+        "ru": "Изменение доли к де-факто, п.п.",
+    },
+    "fan_basis": {
+        "en": "median and bands over replications, per quarter",
+        "ru": "медиана и интервалы по повторениям, поквартально",
+    },
+    "median_of": {"en": "{arm}, median", "ru": "{arm}, медиана"},
+    "band50_of": {"en": "{arm}, 50 % band", "ru": "{arm}, 50 % интервал"},
+    "band90_of": {"en": "{arm}, 90 % band", "ru": "{arm}, 90 % интервал"},
+    "budget_net_axis_sign": {
+        "en": "Net balance (present value), mln RUB; below 0: net cost to the budget",
+        "ru": "Чистое сальдо (приведённая стоимость), млн руб.; меньше 0 — чистые расходы бюджета",
+    },
+    "timeline_basis": {
+        "en": "medians over replications, per quarter",
+        "ru": "медианы по повторениям, поквартально",
+    },
+    "n_replications": {"en": "replication|replications", "ru": "повторение|повторения|повторений"},
+    "n_years": {"en": "year|years", "ru": "год|года|лет"},
     "cdf_x": {
         "en": "Effect on {outcome}, % of the de-facto arm",
         "ru": "Эффект: {outcome}, % к де-факто",
@@ -170,8 +203,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "edge_width": {"en": "edge width ∝ purchases", "ru": "толщина связи ∝ закупки"},
     # source line
     "source": {
-        "en": "clustersim {version}, scenario {scenario} {hash}, N = {n} replications",
-        "ru": "clustersim {version}, сценарий {scenario} {hash}, N = {n} повторений",
+        "en": "clustersim {version}, scenario {scenario} {hash}, N = {n}",
+        "ru": "clustersim {version}, сценарий {scenario} {hash}, N = {n}",
     },
     # report
     "brief_title": {
@@ -743,6 +776,28 @@ def check_lang(lang: str) -> str:
 def t(key: str, lang: str, **kwargs: Any) -> str:
     """The catalogue text of ``key`` in ``lang``, formatted with ``kwargs``."""
     return CATALOGUE[key][check_lang(lang)].format(**kwargs)
+
+
+def plural(n: int, forms: str, lang: str) -> str:
+    """The word form for a count: ``forms`` is ``one|many`` (en) or ``one|few|many`` (ru).
+
+    Russian: 1, 21, 101 -> one (повторение); 2-4, 22-24 -> few (повторения); 0, 5-20, 11-14,
+    25 -> many (повторений). English: 1 -> one, else many.
+    """
+    parts = forms.split("|")
+    n = abs(int(n))
+    if check_lang(lang) == "en":
+        return parts[0] if n == 1 else parts[-1]
+    if n % 10 == 1 and n % 100 != 11:
+        return parts[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return parts[1]
+    return parts[2]
+
+
+def count(n: int, key: str, lang: str) -> str:
+    """``n`` and the catalogue word ``key`` in its grammatical form: ``2 повторения``."""
+    return f"{fmt(n, lang, 0)} {plural(n, t(key, lang), lang)}"
 
 
 def outcome_label(name: str, lang: str) -> str:
