@@ -115,7 +115,7 @@ def _new_pair(scenario_file: str, regime: str | None = None) -> None:
 
 
 def _info(sc: Scenario, n: int) -> charts.SourceInfo:
-    return charts.SourceInfo(sc.scenario.name, scenario_hash(sc), n, titles=regime_titles(sc))
+    return charts.SourceInfo.of_scenario(sc, scenario_hash(sc), n)
 
 
 def _image(img: bytes, width: str = "100%") -> None:

@@ -2,10 +2,17 @@
 
 Every function takes DataFrames read from the results store (or computed from them by
 :mod:`sim.analysis`) and returns a :class:`matplotlib.figure.Figure`; nothing here runs the
-model. Figures use the house style ``sim/report/clustersim.mplstyle`` (8 cm
-column width, Okabe-Ito colour-blind-safe palette, ``pdf.fonttype 42``), take every label from
+model. Figures use the house style ``sim/report/clustersim.mplstyle`` (Okabe-Ito colour-blind-safe
+palette, fonts in points, ``pdf.fonttype 42``, SVG text kept as text), take every label from
 :mod:`sim.report.i18n` and carry a source line ``clustersim <version>, scenario <name> <hash>,
-N replications`` under the plot.
+N = n replications`` under the plot.
+
+One style for a whole figure pack: every figure is one of two widths (:data:`FULL_IN`, the A4
+text column of 16.5 cm, or :data:`HALF_IN`, 8 cm), so fonts are the same size when a figure is
+set to its width in a document; a regime has one colour, marker, line style and hatch in every
+chart (:func:`regime_style`, keyed by its place in the scenario's regime list, not by which arms
+a chart draws), so lines stay apart in greyscale; legends sit outside the data area and their
+swatches are the drawn artists; time axes are calendar years from the scenario's start year.
 
 Chart kinds:
 
@@ -42,17 +49,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
-from matplotlib.ticker import Formatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from sim import __version__
 from sim.model.outcomes import outcome
 from sim.report.i18n import (
+    ARMS,
     arm_label,
+    count,
     fmt,
     is_flag,
     outcome_label,
     param_label,
+    regime_titles,
     t,
     unit,
 )
@@ -60,25 +69,96 @@ from sim.scenario.schema import ARM_DE_FACTO
 
 __all__ = [
     "CHART_KINDS",
+    "FULL_IN",
+    "HALF_IN",
     "STYLE",
     "SourceInfo",
+    "Style",
     "budget_chart",
     "dose_response",
     "fan_chart",
     "house_style",
     "network_chart",
     "regime_comparison",
+    "regime_style",
     "sobol_chart",
     "timeline_chart",
     "tornado_chart",
 ]
 
 STYLE = str(files("sim.report") / "clustersim.mplstyle")
-WIDTH_IN = 8 / 2.54  # one column
-WIDE_IN = 16 / 2.54  # two columns
+FULL_IN = 16.5 / 2.54  # the A4 text column
+HALF_IN = 8 / 2.54  # half of it
+WIDTH_IN = HALF_IN  # older names
+WIDE_IN = FULL_IN
+FIGURE_WIDTHS_IN = (FULL_IN, HALF_IN)
+"""The only figure widths (inches): full and half A4 text column."""
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 GREY = "#7f7f7f"
-BASE_COLOUR = "#555555"
+BASE_COLOUR = "#000000"
+PLACEBO_COLOUR = "#AAAAAA"
+# Regimes in the scenario's order take these in turn (yellow is left out: it vanishes on white).
+REGIME_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9"]
+REGIME_MARKERS = ["o", "s", "^", "D", "v", "P"]
+REGIME_LINESTYLES: list[Any] = ["--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 2))]
+REGIME_HATCHES = ["", "////", "\\\\\\\\", "xxxx", "....", "----"]
+BAND_ALPHA = {50: 0.35, 90: 0.15}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one arm is drawn in every chart: line colour, marker, dash and bar hatch."""
+
+    colour: str
+    marker: str
+    linestyle: Any
+    hatch: str
+
+    def line(self) -> dict[str, Any]:
+        """Keyword arguments of ``Axes.plot`` for the arm's line."""
+        return {"color": self.colour, "marker": self.marker, "linestyle": self.linestyle}
+
+    def bar(self) -> dict[str, Any]:
+        """Keyword arguments of ``Axes.bar``/``barh`` for the arm's bar."""
+        return {"color": self.colour, "hatch": self.hatch, "edgecolor": "#FFFFFF"}
+
+
+DE_FACTO_STYLE = Style(BASE_COLOUR, "", "-", "")
+PLACEBO_STYLE = Style(PLACEBO_COLOUR, "x", (0, (1, 1)), "....")
+# Without a scenario's regime list, the catalogue's order of the known regimes.
+_DEFAULT_ORDER = tuple(a for a in ARMS if a not in (ARM_DE_FACTO, "placebo"))
+
+
+def regime_style(arm: str, regimes: Sequence[str] | None = None) -> Style:
+    """The one style of an arm in every chart of a pack (and on the page).
+
+    Keyed by the arm's place among ``regimes`` (the scenario's regime list, in its order,
+    ``placebo`` and ``de_facto`` left out), never by which arms a chart happens to draw:
+    ``de_facto`` is black and solid without a marker, ``placebo`` light grey and dotted. An arm
+    missing from ``regimes`` (or without a list: the catalogue's known regimes) comes after the
+    listed ones in a fixed order.
+    """
+    if arm == ARM_DE_FACTO:
+        return DE_FACTO_STYLE
+    if arm == "placebo":
+        return PLACEBO_STYLE
+    order = [a for a in (regimes or _DEFAULT_ORDER) if a not in (ARM_DE_FACTO, "placebo")]
+    if arm in order:
+        i = order.index(arm)
+    else:
+        extra = [a for a in _DEFAULT_ORDER if a not in order]
+        i = len(order) + (extra.index(arm) if arm in extra else len(extra) + _stable(arm))
+    return Style(
+        REGIME_COLOURS[i % len(REGIME_COLOURS)],
+        REGIME_MARKERS[i % len(REGIME_MARKERS)],
+        REGIME_LINESTYLES[i % len(REGIME_LINESTYLES)],
+        REGIME_HATCHES[i % len(REGIME_HATCHES)],
+    )
+
+
+def _stable(name: str) -> int:
+    """A small number from a name, the same in every process (``hash`` is salted)."""
+    return sum(name.encode("utf-8")) % len(REGIME_COLOURS)
 
 
 @dataclass(frozen=True)
@@ -92,6 +172,10 @@ class SourceInfo:
         version: clustersim version (default: the installed one).
         titles: Regime titles from the scenario ``{arm: {"en": ..., "ru": ...}}`` for arms
             missing from the label catalogue.
+        regimes: The scenario's regimes in its order: each keeps its style in every chart
+            (:func:`regime_style`).
+        start_year: The scenario's first calendar year: time axes in years (None: quarters).
+        horizon_quarters: The horizon, for titles ("cumulative over 10 years").
     """
 
     scenario: str
@@ -99,6 +183,22 @@ class SourceInfo:
     replications: int
     version: str = __version__
     titles: dict[str, dict[str, str]] | None = None
+    regimes: tuple[str, ...] = ()
+    start_year: int | None = None
+    horizon_quarters: int | None = None
+
+    @classmethod
+    def of_scenario(cls, sc: Any, scenario_hash: str, replications: int) -> SourceInfo:
+        """The source line of a scenario (:class:`sim.scenario.schema.Scenario`)."""
+        return cls(
+            scenario=sc.scenario.name,
+            scenario_hash=scenario_hash,
+            replications=replications,
+            titles=regime_titles(sc),
+            regimes=tuple(sc.regimes),
+            start_year=int(sc.scenario.start_year),
+            horizon_quarters=int(sc.scenario.horizon_quarters),
+        )
 
     def line(self, lang: str) -> str:
         """The source line in ``lang``."""
@@ -108,7 +208,7 @@ class SourceInfo:
             version=self.version,
             scenario=self.scenario,
             hash=self.scenario_hash[:10],
-            n=self.replications,
+            n=count(self.replications, "n_replications", lang),
         )
 
 
@@ -164,18 +264,28 @@ def _lang_axes(ax: Any, lang: str, *, x: bool = True, y: bool = True) -> None:
 
 
 def _figure(
-    width: float = WIDTH_IN, height: float = 2.6, ncols: int = 1, nrows: int = 1, **kw: Any
+    width: float = HALF_IN, height: float = 2.6, ncols: int = 1, nrows: int = 1, **kw: Any
 ) -> tuple[Figure, Any]:
+    if not any(abs(width - w) < 1e-9 for w in FIGURE_WIDTHS_IN):
+        raise ValueError(f"figure width {width:.3f} in is neither full nor half text width")
     fig = Figure(figsize=(width, height), layout="constrained")
     fig.get_layout_engine().set(h_pad=0.02, w_pad=0.02)
-    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    # The axes and their legend live in a subfigure, so the legend below them and the source
+    # line below the whole figure each get their own room (on one figure they would overlap).
+    body = fig.subfigures(1, 1)
+    axes = body.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, axes
 
 
 def _finish(fig: Figure, title: str, info: SourceInfo | None, lang: str) -> Figure:
+    # wrapped to the figure's width (DejaVu Sans bold 7.5 pt: about 7.5 characters per cm)
+    chars = 44 if fig.get_figwidth() < FULL_IN - 1e-9 else 90
+    title = "\n".join(_wrap(line, chars) for line in title.split("\n"))
     fig.suptitle(title, x=0.01, ha="left", fontsize=7.5, fontweight="bold")
     if info is not None:
-        fig.supxlabel(info.line(lang), x=0.01, ha="left", fontsize=5.5, color="#555555")
+        line = info.line(lang)
+        fig.supxlabel(_wrap_parts(line, 64) if chars < 90 else line, x=0.01, ha="left",
+                      fontsize=5.5, color="#555555")  # fmt: skip
     fig._clustersim_title = title  # type: ignore[attr-defined]
     return fig
 
@@ -194,16 +304,86 @@ def _styled(func: Any) -> Any:
     return wrapper
 
 
+def _wrap_parts(text: str, width: int) -> str:
+    """Wrap a ``", "``-separated line between its parts (never inside ``N = 3``)."""
+    lines: list[str] = []
+    for part in text.split(", "):
+        if lines and len(lines[-1]) + 2 + len(part) <= width:
+            lines[-1] += ", " + part
+        else:
+            lines.append(part)
+    return ",\n".join(lines)
+
+
 def _wrap(text: str, width: int = 60) -> str:
 
     return "\n".join(textwrap.wrap(text, width)) if len(text) > width else text
 
 
-def _colour(arms: Sequence[str]) -> dict[str, str]:
-    regimes = [a for a in arms if a != ARM_DE_FACTO]
-    out = {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(regimes)}
-    out[ARM_DE_FACTO] = BASE_COLOUR
-    return out
+def _styles(arms: Sequence[str], info: SourceInfo | None) -> dict[str, Style]:
+    """:func:`regime_style` of each arm, by the scenario's regime order of ``info``."""
+    order = info.regimes if info is not None else ()
+    return {a: regime_style(a, order) for a in arms}
+
+
+def _colour(arms: Sequence[str], info: SourceInfo | None = None) -> dict[str, str]:
+    return {a: s.colour for a, s in _styles(arms, info).items()}
+
+
+def _tag(artist: Any, arm: str) -> Any:
+    """Mark an artist as drawn for ``arm`` (gid ``regime:<arm>``): tests read styles back."""
+    for a in artist if isinstance(artist, (list, tuple)) else [artist]:
+        a.set_gid(f"regime:{arm}")
+    return artist
+
+
+def _body(fig: Figure) -> Any:
+    """The (sub)figure that holds the axes (:func:`_figure`)."""
+    return fig.subfigs[0] if fig.subfigs else fig
+
+
+def _legend_below(fig: Figure, handles: list[Any], ncols: int = 2) -> Any:
+    """The figure's legend under the axes, outside the data area (one column at half width)."""
+    if fig.get_figwidth() < FULL_IN - 1e-9:
+        ncols = 1
+    return _body(fig).legend(handles=handles, loc="outside lower left", ncols=ncols)
+
+
+def _time_x(quarters: Any, info: SourceInfo | None) -> np.ndarray:
+    """Quarter numbers (1 = the first quarter) as calendar years, if the start year is known."""
+    q = np.asarray(quarters, dtype=float)
+    if info is None or info.start_year is None:
+        return q
+    return info.start_year + (q - 1) / 4.0
+
+
+def _time_axis(ax: Any, lang: str, info: SourceInfo | None) -> None:
+    """Label the time axis: calendar years (integer ticks, no grouping) or quarters."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if info is None or info.start_year is None:
+        ax.set_xlabel(t("quarter", lang))
+        ax.xaxis.set_major_formatter(LangFormatter(lang))
+    else:
+        ax.set_xlabel(t("year", lang))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f}"))
+
+
+def basis(outcome_name: str, lang: str, info: SourceInfo | None) -> str:
+    """What one number of an outcome's effect is: cumulative, last-year mean or at the end."""
+    kind = outcome(outcome_name).horizon
+    if kind == "sum":
+        if info is not None and info.horizon_quarters:
+            q = info.horizon_quarters
+            if q % 4 == 0:
+                years = count(q // 4, "n_years", lang)
+            else:  # a fraction of years takes the genitive singular in Russian: 2,5 года
+                forms = t("n_years", lang).split("|")
+                years = f"{fmt(q / 4, lang, 2)} {forms[1] if lang == 'ru' else forms[-1]}"
+            return t("basis_sum", lang, years=years)
+        return t("basis_sum_horizon", lang)
+    if kind == "end":
+        return t("basis_end", lang)
+    return t("basis_last_year", lang)
 
 
 def _alabel(arm: str, lang: str, info: SourceInfo | None) -> str:
@@ -239,9 +419,10 @@ def fan_chart(
     """
     o = outcome(outcome_name)
     d = df[(df["point"] == point) & df["arm"].isin([baseline, arm])]
-    fig, axes = _figure(height=2.5)
+    fig, axes = _figure(height=3.8)
     ax = axes[0, 0]
-    colours = _colour([baseline, arm])
+    styles = _styles([baseline, arm], info)
+    handles: list[Any] = []
     for a in (baseline, arm):
         wide = d[d["arm"] == a].pivot_table(
             index="quarter", columns="replicate", values=outcome_name
@@ -249,50 +430,48 @@ def fan_chart(
         if wide.empty:
             continue
         q = wide.quantile([0.05, 0.25, 0.5, 0.75, 0.95], axis=1).T
-        x = q.index.to_numpy()
-        c = colours[a]
-        ax.fill_between(x, q[0.05], q[0.95], color=c, alpha=0.15, lw=0)
-        ax.fill_between(x, q[0.25], q[0.75], color=c, alpha=0.3, lw=0)
-        ax.plot(x, q[0.5], color=c, lw=1.2)
-    handles = [
-        Line2D(
-            [],
-            [],
-            color=colours[a],
-            lw=1.2,
-            label=f"{_alabel(a, lang, info)} ({t('median', lang)})",
+        x = _time_x(q.index.to_numpy(), info)
+        st = styles[a]
+        # the 90 % band is drawn outside the 50 % band only, so each band has one alpha and
+        # its legend swatch is the drawn artist
+        outer = _tag(
+            ax.fill_between(x, q[0.05], q[0.25], color=st.colour, alpha=BAND_ALPHA[90], lw=0), a
         )
-        for a in (baseline, arm)
-    ]
-    handles += [
-        Rectangle((0, 0), 1, 1, color=GREY, alpha=0.45, lw=0, label=t("band50", lang)),
-        Rectangle((0, 0), 1, 1, color=GREY, alpha=0.15, lw=0, label=t("band90", lang)),
-    ]
+        _tag(ax.fill_between(x, q[0.75], q[0.95], color=st.colour, alpha=BAND_ALPHA[90], lw=0), a)
+        inner = _tag(
+            ax.fill_between(x, q[0.25], q[0.75], color=st.colour, alpha=BAND_ALPHA[50], lw=0), a
+        )
+        (line,) = ax.plot(x, q[0.5], lw=1.2, markevery=max(1, len(x) // 8), **st.line())
+        _tag(line, a)
+        name = _alabel(a, lang, info)
+        line.set_label(t("median_of", lang, arm=name))
+        inner.set_label(t("band50_of", lang, arm=name))
+        outer.set_label(t("band90_of", lang, arm=name))
+        handles += [line, inner, outer]
     if runs is not None and not runs.empty:
         rq = runs[(runs["point"] == point) & (runs["arm"] == arm)]["registered_quarter"]
         rq = pd.to_numeric(rq, errors="coerce").dropna()
         if len(rq):
             med = float(np.median(rq))
-            ax.axvline(med, color="#000000", lw=0.8, ls="--")
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color="#000000",
-                    lw=0.8,
-                    ls="--",
-                    label=f"{t('registration', lang)}: {fmt(med, lang, 0)}",
-                )
-            )
-    ax.set_xlabel(t("quarter", lang))
-    ax.set_ylabel(f"{outcome_label(outcome_name, lang)}, {unit(o.unit, lang)}")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    _lang_axes(ax, lang)
-    ax.legend(handles=handles, loc="upper left", ncols=1)
+            at = float(_time_x([med], info)[0])
+            reg = ax.axvline(at, color="#000000", lw=0.8, ls=(0, (2, 2)))
+            if info is not None and info.start_year is not None:
+                mq = round(med)
+                label = t("registration_at", lang, year=info.start_year + (mq - 1) // 4,
+                          q=(mq - 1) % 4 + 1)  # fmt: skip
+            else:
+                label = f"{t('registration', lang)}: {fmt(med, lang, 0)}"
+            reg.set_label(label)
+            handles.append(reg)
+    _time_axis(ax, lang, info)
+    ax.set_ylabel(_wrap(f"{outcome_label(outcome_name, lang)}, {unit(o.unit, lang)}", 30))
+    _lang_axes(ax, lang, x=False)
+    _legend_below(fig, handles, ncols=2)
     title = t(
         "fan_title", lang, outcome=outcome_label(outcome_name, lang), arm=_alabel(arm, lang, info)
     )
-    return _finish(fig, _wrap(title), info, lang)
+    title = f"{title} ({t('fan_basis', lang)})"
+    return _finish(fig, title, info, lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,20 +509,25 @@ def regime_comparison(
     rows_per_panel = max(1, len(tab))
     height = 0.55 + nrows * (0.35 + 0.16 * rows_per_panel)
     fig, axes = _figure(
-        width=WIDE_IN if ncols > 1 else WIDTH_IN, height=height, ncols=ncols, nrows=nrows
+        width=FULL_IN if ncols > 1 else HALF_IN, height=height, ncols=ncols, nrows=nrows
     )
-    colours = _colour(list(tab["arm"]))
+    styles = _styles(list(tab["arm"]), info)
     for i, o in enumerate(outcomes):
         ax = axes[i // ncols, i % ncols]
-        s = tab.sort_values(f"{o}_pct", ascending=True, na_position="first")
+        # a share's effect is its change in percentage points, where the table has it
+        col = f"{o}_pp" if f"{o}_pp" in tab.columns and tab[f"{o}_pp"].notna().any() else f"{o}_pct"
+        s = tab.sort_values(col, ascending=True, na_position="first")
         y = np.arange(len(s))
-        m = s[f"{o}_pct"].to_numpy(dtype=float)
-        lo = s[f"{o}_pct_ci_low"].to_numpy(dtype=float)
-        hi = s[f"{o}_pct_ci_high"].to_numpy(dtype=float)
+        m = s[col].to_numpy(dtype=float)
+        lo = s[f"{col}_ci_low"].to_numpy(dtype=float)
+        hi = s[f"{col}_ci_high"].to_numpy(dtype=float)
         err = np.vstack(
             [np.where(np.isfinite(lo), m - lo, 0), np.where(np.isfinite(hi), hi - m, 0)]
         )
-        ax.barh(y, np.nan_to_num(m), color=[colours[a] for a in s["arm"]], height=0.6)
+        bars = ax.barh(y, np.nan_to_num(m), height=0.6, lw=0)
+        for bar, a in zip(bars, s["arm"], strict=True):
+            bar.set(**styles[a].bar())
+            _tag(bar, a)
         ax.errorbar(
             np.nan_to_num(m),
             y,
@@ -354,15 +538,15 @@ def regime_comparison(
         )
         ax.axvline(0, color="#000000", lw=0.6)
         ax.set_yticks(y, [_alabel(a, lang, info) for a in s["arm"]])
-        ax.set_title(outcome_label(o, lang))
-        ax.set_xlabel(t("effect_pct", lang))
+        ax.set_title(f"{outcome_label(o, lang)},\n{basis(o, lang, info)}")
+        ax.set_xlabel(t("effect_pp" if col.endswith("_pp") else "effect_pct", lang))
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         _lang_axes(ax, lang, y=False)
     for j in range(n, nrows * ncols):
         axes[j // ncols, j % ncols].set_visible(False)
     title = t("regime_title", lang) + (f" ({subtitle})" if subtitle else "")
-    fig.legend(
+    _body(fig).legend(
         handles=[Line2D([], [], color="#000000", lw=0.7, marker="|", label=t("ci95", lang))],
         loc="outside lower right",
     )
@@ -393,31 +577,35 @@ def dose_response(
         info: Source line.
     """
     arms = list(arms or dict.fromkeys(table["arm"]))
-    colours = _colour(arms)
-    fig, axes = _figure(height=2.6)
+    styles = _styles(arms, info)
+    fig, axes = _figure(height=3.0)
     ax = axes[0, 0]
+    handles: list[Any] = []
     for a in arms:
         s = table[table["arm"] == a].sort_values(parameter)
         x = s[parameter].to_numpy(dtype=float)
         m = s[f"{outcome_name}_pct"].to_numpy(dtype=float)
         lo = s[f"{outcome_name}_pct_ci_low"].to_numpy(dtype=float)
         hi = s[f"{outcome_name}_pct_ci_high"].to_numpy(dtype=float)
-        ax.fill_between(x, lo, hi, color=colours[a], alpha=0.2, lw=0)
-        ax.plot(x, m, color=colours[a], marker="o", label=_alabel(a, lang, info))
+        band = _tag(ax.fill_between(x, lo, hi, color=styles[a].colour, alpha=0.2, lw=0), a)
+        (line,) = ax.plot(x, m, label=_alabel(a, lang, info), **styles[a].line())
+        _tag(line, a)
+        band.set_label(f"{_alabel(a, lang, info)}, {t('ci95', lang)}")
+        handles += [line, band]
     ax.axhline(0, color="#000000", lw=0.6)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.set_xlabel(param_label(parameter, lang))
     ax.set_ylabel(t("effect_pct", lang))
     _lang_axes(ax, lang)
-    handles, _ = ax.get_legend_handles_labels()
-    handles.append(Rectangle((0, 0), 1, 1, color=GREY, alpha=0.3, lw=0, label=t("ci95", lang)))
-    ax.legend(handles=handles, loc="best")
+    _legend_below(fig, handles, ncols=2)
     title = t(
         "dose_title",
         lang,
         outcome=outcome_label(outcome_name, lang),
         param=param_label(parameter, lang),
     )
-    return _finish(fig, _wrap(title), info, lang)
+    title = f"{title} ({basis(outcome_name, lang, info)})"
+    return _finish(fig, title, info, lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,9 +643,9 @@ def budget_chart(
         point = int(tab["point"].iloc[0]) if point is None else point
         tab = tab[tab["point"] == point]
     levels = ("federal", "regional", "social_fund")
-    colours = _colour(list(tab["arm"]))
-    height = 0.9 + 0.2 * max(1, len(tab))
-    fig, axes = _figure(width=WIDE_IN, height=max(height, 1.8), ncols=3, sharey=True)
+    styles = _styles(list(tab["arm"]), info)
+    height = 1.1 + 0.2 * max(1, len(tab))
+    fig, axes = _figure(width=FULL_IN, height=max(height, 2.0), ncols=3, sharey=True)
     y = np.arange(len(tab))
     for ax, level in zip(axes[0], levels, strict=True):
         m = tab[f"net_{level}"].to_numpy(dtype=float)
@@ -467,7 +655,10 @@ def budget_chart(
         err = np.vstack(
             [np.where(np.isfinite(lo), m - lo, 0), np.where(np.isfinite(hi), hi - m, 0)]
         )
-        ax.barh(y, np.nan_to_num(m), color=[colours[a] for a in tab["arm"]], height=0.6)
+        bars = ax.barh(y, np.nan_to_num(m), height=0.6, lw=0)
+        for bar, a in zip(bars, tab["arm"], strict=True):
+            bar.set(**styles[a].bar())
+            _tag(bar, a)
         ax.errorbar(np.nan_to_num(m), y, xerr=np.abs(np.nan_to_num(err)), fmt="none",
                     ecolor="#000000", elinewidth=0.7)  # fmt: skip
         ax.scatter(k, y, marker="D", s=12, facecolors="none", edgecolors="#000000", lw=0.6,
@@ -493,9 +684,9 @@ def budget_chart(
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         _lang_axes(ax, lang, y=False)
-    axes[0, 1].set_xlabel(t("budget_net_axis", lang))
+    axes[0, 1].set_xlabel(t("budget_net_axis_sign", lang))
     axes[0, 0].set_yticks(y, [_alabel(a, lang, info) for a in tab["arm"]])
-    fig.legend(
+    _body(fig).legend(
         handles=[
             Line2D([], [], color="#000000", lw=0.7, marker="|", label=t("ci95", lang)),
             Line2D([], [], ls="none", marker="D", markerfacecolor="none",
@@ -508,7 +699,7 @@ def budget_chart(
     title = t("budget_title", lang)
     if discount_rate is not None:
         rate = fmt(100 * discount_rate, lang, 1) + ("\u202f%" if lang == "ru" else " %")
-        title += "\n" + _wrap(t("budget_note", lang, rate=rate), 110)
+        title += "\n" + t("budget_note", lang, rate=rate)
     return _finish(fig, title, info, lang)
 
 
@@ -534,7 +725,7 @@ def tornado_chart(
     arm, out = str(sens["arm"].iloc[0]), str(sens["outcome"].iloc[0])
     o = outcome(out)
     u = unit(o.unit, lang, horizon=True)
-    fig, axes = _figure(height=0.8 + 0.22 * len(sens))
+    fig, axes = _figure(height=1.2 + 0.3 * len(sens))
     ax = axes[0, 0]
     if "mu_star" in sens.columns:
         s = sens.sort_values("mu_star")
@@ -556,12 +747,13 @@ def tornado_chart(
         ax.barh(y, s["high"], color=PALETTE[0], height=0.6)
         ax.axvline(0, color="#000000", lw=0.6)
         ax.set_xlabel(t("effect_abs", lang, unit=u))
-    ax.set_yticks(y, [param_label(p, lang) for p in s["parameter"]])
+    ax.set_yticks(y, [_wrap(param_label(p, lang), 22) for p in s["parameter"]])
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     _lang_axes(ax, lang, y=False)
     title = t("tornado_title", lang, arm=_alabel(arm, lang, info), outcome=outcome_label(out, lang))
-    return _finish(fig, _wrap(title), info, lang)
+    title = f"{title} ({basis(out, lang, info)})"
+    return _finish(fig, title, info, lang)
 
 
 @_styled
@@ -581,10 +773,10 @@ def sobol_chart(
     arm, out = str(sens["arm"].iloc[0]), str(sens["outcome"].iloc[0])
     s = sens.sort_values("ST")
     y = np.arange(len(s))
-    fig, axes = _figure(height=0.9 + 0.25 * len(s))
+    fig, axes = _figure(height=1.7 + 0.3 * len(s))
     ax = axes[0, 0]
     h = 0.38
-    ax.barh(y + h / 2, s["ST"], height=h, color=PALETTE[0], label=t("ST", lang))
+    ax.barh(y + h / 2, s["ST"], height=h, color=PALETTE[0], lw=0, label=t("ST", lang))
     ax.errorbar(
         s["ST"],
         y + h / 2,
@@ -593,7 +785,8 @@ def sobol_chart(
         ecolor="#000000",
         elinewidth=0.6,
     )
-    ax.barh(y - h / 2, s["S1"], height=h, color=PALETTE[1], label=t("S1", lang))
+    ax.barh(y - h / 2, s["S1"], height=h, color=PALETTE[1], hatch="////", edgecolor="#FFFFFF",
+            lw=0, label=t("S1", lang))  # fmt: skip
     ax.errorbar(
         s["S1"],
         y - h / 2,
@@ -603,16 +796,17 @@ def sobol_chart(
         elinewidth=0.6,
     )
     ax.axvline(0, color="#000000", lw=0.6)
-    ax.set_yticks(y, [param_label(p, lang) for p in s["parameter"]])
+    ax.set_yticks(y, [_wrap(param_label(p, lang), 22) for p in s["parameter"]])
     ax.set_xlabel(t("sobol_index", lang))
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     _lang_axes(ax, lang, y=False)
     handles, _ = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color="#000000", lw=0.6, marker="|", label=t("ci95", lang)))
-    ax.legend(handles=handles, loc="lower right")
+    _legend_below(fig, handles, ncols=3)
     title = t("sobol_title", lang, arm=_alabel(arm, lang, info), outcome=outcome_label(out, lang))
-    return _finish(fig, _wrap(title), info, lang)
+    title = f"{title} ({basis(out, lang, info)})"
+    return _finish(fig, title, info, lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -668,7 +862,7 @@ def network_chart(
     for i, n in enumerate(lonely):
         a = 2 * math.pi * i / max(len(lonely), 1)
         pos[n] = np.array([1.3 * math.cos(a), 1.3 * math.sin(a)])
-    fig, axes = _figure(width=WIDTH_IN * 1.25, height=3.4)
+    fig, axes = _figure(width=FULL_IN, height=3.6)
     ax = axes[0, 0]
     ax.set_axis_off()
     for b, s, v in edges[["buyer", "seller", "volume"]].itertuples(index=False):
@@ -710,7 +904,7 @@ def network_chart(
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     title = t("network_title", lang, arm=_alabel(arm, lang, info), quarter=quarter)
-    return _finish(fig, _wrap(title), info, lang)
+    return _finish(fig, title, info, lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -746,70 +940,49 @@ def timeline_chart(
     """
     d = df[df["point"] == point]
     arms = list(arms or dict.fromkeys(d["arm"]))
-    colours = _colour(arms)
-    fig, axes = _figure(width=WIDE_IN, height=2.7, ncols=2)
-    ax1, ax2 = axes[0]
-    med = d.groupby(["arm", "quarter"])[
-        ["participants", "industrial_participants", "functional_dependence"]
-    ].median()
+    styles = _styles(arms, info)
+    fig, axes = _figure(width=FULL_IN, height=2.9, ncols=3)
+    ax1, ax2, ax3 = axes[0]
+    cols = ["participants", "industrial_participants", "functional_dependence"]
+    med = d.groupby(["arm", "quarter"])[cols].median()
+    handles: list[Any] = []
     for a in arms:
         if a not in med.index.get_level_values("arm"):
             continue
         m = med.loc[a]
-        ax1.plot(m.index, m["participants"], color=colours[a], label=_alabel(a, lang, info))
-        ax1.plot(m.index, m["industrial_participants"], color=colours[a], ls=":")
-        ax2.plot(m.index, m["functional_dependence"], color=colours[a])
-    handles, _ = ax1.get_legend_handles_labels()
-    handles += [
-        Line2D([], [], color=GREY, label=outcome_label("participants", lang)),
-        Line2D([], [], color=GREY, ls=":", label=outcome_label("industrial_participants", lang)),
-    ]
+        x = _time_x(m.index.to_numpy(), info)
+        every = max(1, len(x) // 8)
+        for ax, c in zip((ax1, ax2, ax3), cols, strict=True):
+            (line,) = ax.plot(x, m[c], markevery=every, label=_alabel(a, lang, info),
+                              **styles[a].line())  # fmt: skip
+            _tag(line, a)
+        handles.append(line)
+    # thresholds: thin dark grey, dash-dot patterns no regime uses
+    rule = {"color": "#444444", "lw": 0.8}
     if min_industrial_participants is not None:
-        ax1.axhline(min_industrial_participants, color="#000000", lw=0.8, ls="--")
         handles.append(
-            Line2D(
-                [],
-                [],
-                color="#000000",
-                lw=0.8,
-                ls="--",
+            ax2.axhline(
+                min_industrial_participants, ls=(0, (6, 2, 1, 2, 1, 2)), **rule,
                 label=t("min_participants", lang, v=fmt(min_industrial_participants, lang, 0)),
             )
-        )
-    fd_handles = []
+        )  # fmt: skip
     if fd_default is not None:
-        ax2.axhline(fd_default, color="#000000", lw=0.8, ls="--")
-        fd_handles.append(
-            Line2D(
-                [],
-                [],
-                color="#000000",
-                lw=0.8,
-                ls="--",
-                label=t("fd_default", lang, v=fmt(fd_default, lang, 2)),
-            )
-        )
+        handles.append(
+            ax3.axhline(fd_default, ls=(0, (8, 3)), **rule,
+                        label=t("fd_default", lang, v=fmt(fd_default, lang, 2)))
+        )  # fmt: skip
     if fd_reduced is not None:
-        ax2.axhline(fd_reduced, color="#000000", lw=0.8, ls="-.")
-        fd_handles.append(
-            Line2D(
-                [],
-                [],
-                color="#000000",
-                lw=0.8,
-                ls="-.",
-                label=t("fd_reduced", lang, v=fmt(fd_reduced, lang, 2)),
-            )
-        )
-    ax1.set_title(outcome_label("participants", lang))
+        handles.append(
+            ax3.axhline(fd_reduced, ls=(0, (8, 2, 2, 2)), **rule,
+                        label=t("fd_reduced", lang, v=fmt(fd_reduced, lang, 2)))
+        )  # fmt: skip
+    for ax, c in zip((ax1, ax2, ax3), cols, strict=True):
+        ax.set_title(outcome_label(c, lang), fontweight="bold")
+        _time_axis(ax, lang, info)
+        _lang_axes(ax, lang, x=False)
     ax1.set_ylabel(t("firms", lang))
-    ax2.set_title(outcome_label("functional_dependence", lang))
-    ax2.set_ylabel(t("share", lang))
-    for ax in (ax1, ax2):
-        ax.set_xlabel(t("quarter", lang))
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        _lang_axes(ax, lang)
-    if fd_handles:
-        ax2.legend(handles=fd_handles, loc="upper left")
-    fig.legend(handles=handles, loc="outside right center")
-    return _finish(fig, t("timeline_title", lang), info, lang)
+    ax2.set_ylabel(t("firms", lang))
+    ax3.set_ylabel(t("share", lang))
+    _legend_below(fig, handles, ncols=3)
+    title = f"{t('timeline_title', lang)} ({t('timeline_basis', lang)})"
+    return _finish(fig, title, info, lang)

@@ -85,6 +85,9 @@ def prepare(data: SweepData, outcomes: list[str], notes: list[str]) -> ReportDat
         scenario_hash=row["hash"],
         replications=int(data.sweep["replications"]),
         titles=regime_titles(sc),
+        regimes=tuple(sc.regimes),
+        start_year=int(sc.scenario.start_year),
+        horizon_quarters=int(data.outcomes["quarter"].max()),
     )
     return ReportData(
         sweep=data.sweep,

@@ -3,8 +3,8 @@
 A world is one draw of the scenario's uncertain parameters (docs/model.md 13). The chart shows,
 for each regime, the share of worlds (y) in which the effect is at most x: a curve left of zero
 where the regime fails, a steep curve where the worlds agree. Read "in 9 of 10 worlds the effect
-is above ..." at y = 0.1. The house style and the regime colours are those of
-:mod:`sim.report.charts`.
+is above ..." at y = 0.1. The house style and each regime's colour, marker and line style are
+those of every chart (:func:`sim.report.charts.regime_style`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from sim.report import charts
 from sim.report.i18n import outcome_label, t
 
 __all__ = ["effect_cdf"]
-
-_LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
-_MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
 def effect_cdf(
@@ -42,25 +39,27 @@ def effect_cdf(
         info: Source line.
     """
     with charts.house_style():
-        fig, axes = charts._figure(width=charts.WIDE_IN, height=3.0)
+        fig, axes = charts._figure(width=charts.FULL_IN, height=3.2)
         ax = axes[0, 0]
-        colours = charts._colour(["de_facto", *regimes])
-        for i, arm in enumerate(regimes):
+        styles = charts._styles(list(regimes), info)
+        for arm in regimes:
             x = np.sort(table.loc[table["arm"] == arm, f"{outcome}_pct"].dropna().to_numpy(float))
             if not x.size:
                 continue
             y = np.arange(1, x.size + 1) / x.size
-            ax.step(x, y, where="post", color=colours[arm], lw=1.2,
-                    linestyle=_LINESTYLES[i % len(_LINESTYLES)],
-                    marker=_MARKERS[i % len(_MARKERS)], markevery=max(1, x.size // 6),
-                    markersize=3, label=charts._alabel(arm, lang, info))  # fmt: skip
+            (line,) = ax.step(x, y, where="post", lw=1.2, markevery=max(1, x.size // 6),
+                              label=charts._alabel(arm, lang, info),
+                              **styles[arm].line())  # fmt: skip
+            charts._tag(line, arm)
         ax.axvline(0, color="#000000", lw=0.6)
         ax.axhline(0.1, color=charts.GREY, lw=0.5, linestyle=":")
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel(t("cdf_x", lang, outcome=outcome_label(outcome, lang)))
+        what = f"{outcome_label(outcome, lang)} ({charts.basis(outcome, lang, info)})"
+        ax.set_xlabel(t("cdf_x", lang, outcome=what))
         ax.set_ylabel(t("cdf_y", lang))
-        ax.legend(loc="lower right", fontsize=5.5, frameon=True)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
         charts._lang_axes(ax, lang)
         n = int(table["point"].nunique())
+        # "across n worlds" / "по n сценариям мира": the case needs no count form for n >= 2
         title = t("cdf_title", lang, outcome=outcome_label(outcome, lang), worlds=n)
-        return charts._finish(fig, charts._wrap(title, 90), info, lang)
+        return charts._finish(fig, title, info, lang)
