@@ -507,7 +507,10 @@ def regime_comparison(
     ncols = 2 if n > 1 else 1
     nrows = math.ceil(n / ncols)
     rows_per_panel = max(1, len(tab))
-    height = 0.55 + nrows * (0.35 + 0.16 * rows_per_panel)
+    title = t("regime_title", lang) + (f" ({subtitle})" if subtitle else "")
+    title_lines = len(textwrap.wrap(title, 90 if ncols > 1 else 44))
+    # title lines, source line and legend; per panel row its two-line title, axis and bars
+    height = 0.45 + 0.14 * title_lines + nrows * (0.75 + 0.16 * rows_per_panel)
     fig, axes = _figure(
         width=FULL_IN if ncols > 1 else HALF_IN, height=height, ncols=ncols, nrows=nrows
     )
@@ -545,7 +548,6 @@ def regime_comparison(
         _lang_axes(ax, lang, y=False)
     for j in range(n, nrows * ncols):
         axes[j // ncols, j % ncols].set_visible(False)
-    title = t("regime_title", lang) + (f" ({subtitle})" if subtitle else "")
     _body(fig).legend(
         handles=[Line2D([], [], color="#000000", lw=0.7, marker="|", label=t("ci95", lang))],
         loc="outside lower right",
