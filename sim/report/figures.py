@@ -55,9 +55,9 @@ def point_label(d: ReportData, point: int, lang: str) -> str:
     parts = []
     for p in d.params:
         v = row[p]
-        parts.append(
-            f"{param_label(p, lang)} = {fmt(v, lang, 3) if is_numeric(d.design[p]) else v}"
-        )
+        if is_numeric(d.design[p]):  # a whole number (a horizon, a count) without decimals
+            v = fmt(v, lang, 0 if float(v).is_integer() else 3)
+        parts.append(f"{param_label(p, lang)} = {v}")
     return "; ".join(parts)
 
 
