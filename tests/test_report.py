@@ -75,6 +75,23 @@ def test_png_is_300_dpi(report):
     assert round(dpi[0]) == 300
 
 
+def test_pack_pngs_have_two_widths_and_svgs_real_text(report):
+    """Issue 19: every figure is set at full or half A4 text width, so fonts match in Word; a
+    designer can relabel the SVG (text, not outlines)."""
+    from PIL import Image
+
+    from sim.report import charts
+
+    widths = set()
+    for f in report.files:
+        if f.startswith("figures/") and f.endswith(".png"):
+            with Image.open(report.out / f) as im:
+                widths.add(im.size[0])
+    assert widths == {int(charts.FULL_IN * 300), int(charts.HALF_IN * 300)}, widths
+    svg = (report.out / "figures/ru/timeline.svg").read_text(encoding="utf-8")
+    assert "<text" in svg and "Год" in svg
+
+
 def test_csv_per_language(report):
     ru = (report.out / "tables/ru/regimes.csv").read_text("utf-8-sig")
     en = (report.out / "tables/en/regimes.csv").read_text("utf-8-sig")
