@@ -419,7 +419,7 @@ def test_pack_figures_have_two_widths_and_real_svg_text(pack, tmp_path):
 
     _, figs = pack
     widths = set()
-    with charts.house_style():
+    with charts.house_style(), strict_rendering():  # a collapsed layout warns: an error here
         for (lang, name), fig in figs.items():
             path = tmp_path / f"{lang}_{name}.png"
             fig.savefig(path)
