@@ -432,3 +432,12 @@ def test_pack_figures_have_two_widths_and_real_svg_text(pack, tmp_path):
     full, half = round(charts.FULL_IN * 300), round(charts.HALF_IN * 300)
     assert widths <= {full, half, full - 1, half - 1}, widths
     assert len({w // 10 for w in widths}) == 2
+
+
+def test_network_title_names_the_calendar_quarter(grid):
+    nodes, edges = grid["network"]
+    info = charts.SourceInfo("s", "0123456789abcdef", 3, start_year=2025)
+    fig = charts.network_chart(nodes, edges, lang="ru", arm="decree41_full", quarter=12, info=info)
+    assert fig._suptitle.get_text().endswith("4 кв. 2027")
+    fig = charts.network_chart(nodes, edges, lang="en", arm="decree41_full", quarter=0, info=info)
+    assert fig._suptitle.get_text().endswith("quarter 0")

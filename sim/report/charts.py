@@ -905,7 +905,13 @@ def network_chart(
         Line2D([], [], color="#999999", lw=1.5, label=t("edge_width", lang)),
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    title = t("network_title", lang, arm=_alabel(arm, lang, info), quarter=quarter)
+    at = isinstance(quarter, (int, np.integer)) and int(quarter) >= 1  # 0: before the first
+    if at and info is not None and info.start_year is not None:
+        title = t("network_title_at", lang, arm=_alabel(arm, lang, info),
+                  year=info.start_year + (int(quarter) - 1) // 4,
+                  q=(int(quarter) - 1) % 4 + 1)  # fmt: skip
+    else:
+        title = t("network_title", lang, arm=_alabel(arm, lang, info), quarter=quarter)
     return _finish(fig, title, info, lang)
 
 

@@ -130,6 +130,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "n_replications": {"en": "replication|replications", "ru": "повторение|повторения|повторений"},
     "n_years": {"en": "year|years", "ru": "год|года|лет"},
+    "network_title_at": {
+        "en": "Supply network, {arm}, {year} Q{q}",
+        "ru": "Сеть поставок, {arm}, {q} кв. {year}",
+    },
     "cdf_x": {
         "en": "Effect on {outcome}, % of the de-facto arm",
         "ru": "Эффект: {outcome}, % к де-факто",
