@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -43,15 +44,16 @@ CHROMIUM_ARGS = [
 ]
 
 _CSS = """
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; max-width: 60em;
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; max-width: 66em;
        margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.4; font-size: 15px; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; font-size: 0.8em; margin: 0.3em 0 0.8em; width: 100%;
         table-layout: auto; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.35em; vertical-align: top;
-         overflow-wrap: anywhere; word-break: normal; hyphens: auto; }
+         overflow-wrap: break-word; word-break: normal; hyphens: manual; }
 th { background: #0072B2; color: #fff; text-align: left; font-weight: bold; }
 td.n { text-align: right; }
+section.wide table { font-size: 0.72em; }
 tr.flag td { background: #fff3cd; }
 .caption { font-weight: bold; font-size: 0.9em; margin: 1em 0 0.2em; }
 figure { margin: 1.2em 0; break-inside: avoid; }
@@ -79,6 +81,15 @@ def _esc(text: object) -> str:
     return html.escape(str(text))
 
 
+_LONG = re.compile(r"[^\s<>]{19,}")
+_BREAK_AFTER = re.compile(r"([._/\[\]=])")
+
+
+def _cell(text: object) -> str:
+    """A cell's text, escaped, with break opportunities inside long keys and addresses."""
+    return _LONG.sub(lambda m: _BREAK_AFTER.sub(r"\1<wbr>", m.group(0)), _esc(text))
+
+
 def _table_html(tab: DocTable, lang: str) -> str:
     out = [f'<section class="table{" wide" if tab.wide else ""}" id="{_esc(tab.id)}">']
     out.append(
@@ -93,7 +104,7 @@ def _table_html(tab: DocTable, lang: str) -> str:
         out.append('<tr class="flag">' if i in tab.flagged else "<tr>")
         for j, c in enumerate(r):
             cls = ' class="n"' if j >= tab.numeric_from else ""
-            out.append(f"<td{cls}>{_esc(c)}</td>")
+            out.append(f"<td{cls}>{_cell(c)}</td>")
         out.append("</tr>")
     out.append("</tbody></table></section>")
     return "".join(out)
@@ -173,17 +184,21 @@ def check_pdf_tools() -> str | None:
     except ImportError:
         raise InputError.parameter("format", _INSTALL) from None
     exe = find_chromium()
-    if exe is None:
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as p:
-                own = p.chromium.executable_path
-        except Exception:  # pragma: no cover - depends on the machine
-            own = ""
-        if not own or not Path(own).exists():
-            raise InputError.parameter("format", _INSTALL)
+    if exe is None and _playwright_browser() is None:
+        raise InputError.parameter("format", _INSTALL)
     return exe
+
+
+def _playwright_browser() -> str | None:
+    """Playwright's own Chromium (``playwright install chromium``), if it is there."""
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as p:
+            own = p.chromium.executable_path
+    except Exception:  # pragma: no cover - depends on the machine
+        return None
+    return own if own and Path(own).exists() else None
 
 
 def write_pdf(html_path: Path, path: Path) -> Path:
