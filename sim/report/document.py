@@ -37,6 +37,7 @@ from sim.report import charts
 from sim.report.data import ReportData
 from sim.report.figures import MIN_WORLDS_FOR_CDF, point_values
 from sim.report.i18n import (
+    CATALOGUE,
     arm_label,
     fmt,
     fmt_ci,
@@ -357,11 +358,13 @@ def _summary_worlds(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str
         nets = []
         for lvl in ("federal", "regional"):
             pos = float(r[f"net_{lvl}_positive"])
+            costs = d.table.loc[d.table["arm"] == arm, level_column("cost_pv", lvl)]
             nets.append(
                 t(
                     "doc_net_worlds",
                     lang,
                     level=t(lvl, lang),
+                    cost=fmt(costs.median(), lang, 1),
                     median=fmt(r[f"net_{lvl}_median"], lang, 1, sign=True),
                     low=fmt(r[f"net_{lvl}_low"], lang, 1, sign=True),
                     high=fmt(r[f"net_{lvl}_high"], lang, 1, sign=True),
@@ -575,10 +578,16 @@ def _assumption_rows(d: ReportData, lang: str) -> tuple[list[list[str]], list[in
             else (f"{label} ({a['key']})")
         )
         src = str(a["source"])
-        rows.append([name, value, unit(str(a["unit"]), lang), _source_text(src, lang)])
+        rows.append([name, value, _unit(str(a["unit"]), lang), _source_text(src, lang)])
         if needs_confirmation(src):
             flagged.append(i)
     return rows, flagged
+
+
+def _unit(text: str, lang: str) -> str:
+    """A scenario value's unit in ``lang`` (the brief's own translations, then the catalogue's)."""
+    key = f"doc_unit:{text}"
+    return t(key, lang) if key in CATALOGUE else unit(text, lang)
 
 
 def _uncertainty_rows(d: ReportData, lang: str) -> tuple[list[list[str]], list[int]]:

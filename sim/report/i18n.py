@@ -212,8 +212,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "{level}: стоимость {cost}, сальдо {net}",
     },
     "doc_net_worlds": {
-        "en": "{level}: net {median} (90 %: {low} to {high}), positive in {n} of 10",
-        "ru": "{level}: сальдо {median} (90 %: от {low} до {high}), положительно в {n} из 10",
+        "en": "{level}: cost {cost} (median), net {median} (90 %: {low} to {high}), positive "
+        "in {n} of 10",
+        "ru": "{level}: стоимость {cost} (медиана), сальдо {median} (90 %: от {low} до {high}), "
+        "положительно в {n} из 10",
     },
     "doc_summary_units": {
         "en": (
@@ -440,6 +442,103 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "doc_cite_hash": {"en": "Scenario hash", "ru": "Хэш сценария"},
     "doc_cite_seed": {"en": "Root seed", "ru": "Корневое зерно"},
     "doc_cite_date": {"en": "Date", "ru": "Дата"},
+    # units of the scenario values shown in the brief's assumptions ("doc_unit:" + unit)
+    "doc_unit:industrial participants": {
+        "en": "industrial participants",
+        "ru": "промышленных участников",
+    },
+    "doc_unit:share of participants' purchases bought from other participants": {
+        "en": "share of participants' purchases bought from other participants",
+        "ru": "доля закупок участников у других участников",
+    },
+    "doc_unit:share of participants in special territories": {
+        "en": "share of participants in special territories",
+        "ru": "доля участников на особых территориях",
+    },
+    "doc_unit:contracts with another participant": {
+        "en": "contracts with another participant",
+        "ru": "договоров с другим участником",
+    },
+    "doc_unit:quarters": {
+        "en": "quarters",
+        "ru": "кварталов",
+    },
+    "doc_unit:years": {
+        "en": "years",
+        "ru": "лет",
+    },
+    "doc_unit:x CBR key rate": {
+        "en": "x CBR key rate",
+        "ru": "× ключевая ставка ЦБ",
+    },
+    "doc_unit:mln RUB per loan": {
+        "en": "mln RUB per loan",
+        "ru": "млн руб. на заём",
+    },
+    "doc_unit:mln RUB of project budget": {
+        "en": "mln RUB of project budget",
+        "ru": "млн руб. бюджета проекта",
+    },
+    "doc_unit:share of the project budget": {
+        "en": "share of the project budget",
+        "ru": "доля бюджета проекта",
+    },
+    "doc_unit:mln RUB of new loans per year to this cluster's firms": {
+        "en": "mln RUB of new loans per year to this cluster's firms",
+        "ru": "млн руб. новых займов в год предприятиям кластера",
+    },
+    "doc_unit:share of the interest subsidy borne by the federal budget": {
+        "en": "share of the interest subsidy borne by the federal budget",
+        "ru": "доля возмещения процентов из федерального бюджета",
+    },
+    "doc_unit:share of profit": {
+        "en": "share of profit",
+        "ru": "доля прибыли",
+    },
+    "doc_unit:share of asset value per year": {
+        "en": "share of asset value per year",
+        "ru": "доля стоимости имущества в год",
+    },
+    "doc_unit:share of wages, regional budget": {
+        "en": "share of wages, regional budget",
+        "ru": "доля фонда оплаты труда, региональный бюджет",
+    },
+    "doc_unit:share of wages, federal budget": {
+        "en": "share of wages, federal budget",
+        "ru": "доля фонда оплаты труда, федеральный бюджет",
+    },
+    "doc_unit:share of wages, Social Fund": {
+        "en": "share of wages, Social Fund",
+        "ru": "доля фонда оплаты труда, Социальный фонд",
+    },
+    "doc_unit:share of wages above 1.5 MROT, Social Fund": {
+        "en": "share of wages above 1.5 MROT, Social Fund",
+        "ru": "доля оплаты труда сверх 1,5 МРОТ, Социальный фонд",
+    },
+    "doc_unit:share of value added (sales less purchases)": {
+        "en": "share of value added (sales less purchases)",
+        "ru": "доля добавленной стоимости (выручка за вычетом закупок)",
+    },
+    "doc_unit:share of VAT collected that the budget keeps (not credited downstream)": {
+        "en": "share of VAT collected that the budget keeps (not credited downstream)",
+        "ru": "доля собранного НДС, остающаяся в бюджете (не принятая к вычету)",
+    },
+    "doc_unit:elasticity of productivity to cluster employment": {
+        "en": "elasticity of productivity to cluster employment",
+        "ru": "эластичность производительности по занятости в кластере",
+    },
+    "doc_unit:mln RUB per project": {
+        "en": "mln RUB per project",
+        "ru": "млн руб. на проект",
+    },
+    "doc_unit:mln RUB per applicant": {
+        "en": "mln RUB per applicant",
+        "ru": "млн руб. на заявителя",
+    },
+    "doc_unit:quarters after a supplier's first sale to the cluster": {
+        "en": "quarters after a supplier's first sale to the cluster",
+        "ru": "кварталов после первой поставки в кластер",
+    },
     "fixed": {"en": "fixed", "ru": "зафиксирован"},
     "col_registered": {"en": "registered, median quarter", "ru": "регистрация, медианный квартал"},
     "col_regret": {"en": "regret, pp", "ru": "сожаление, п. п."},
