@@ -260,6 +260,17 @@ def _money(x: Any, lang: str) -> str:
     return fmt(x, lang, 1, sign=True)
 
 
+def _decimals(x: Any) -> int:
+    """Decimals for an absolute effect: 3 below 1 (shares, indexes), 1 below 1000, else 0."""
+    v = abs(float(x)) if pd.notna(x) else 0.0
+    return 3 if v < 1 else 1 if v < 1000 else 0
+
+
+def _abs(x: Any, lang: str) -> str:
+    """An absolute effect with a sign and sensible precision."""
+    return fmt(x, lang, _decimals(x), sign=True)
+
+
 def _summary_point(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str]:
     """One sentence per regime at the base point.
 
@@ -275,7 +286,7 @@ def _summary_point(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str]
         for o in d.outcomes[:2]:
             a = ab[(ab["arm"] == arm) & (ab["outcome"] == o)]
             absolute = (
-                f"{_money(a['effect'].iloc[0], lang)} {_abs_unit(o, lang)}" if len(a) else "–"
+                f"{_abs(a['effect'].iloc[0], lang)} {_abs_unit(o, lang)}" if len(a) else "–"
             )
             pct = fmt_ci(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"], lang)
             parts.append(
@@ -333,7 +344,7 @@ def _summary_worlds(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str
             share = float(r[f"{o}_positive"])
             n10 = round(10 * share) if np.isfinite(share) else 0
             a = abs_eff[(abs_eff["arm"] == arm) & (abs_eff["outcome"] == o)]["effect"]
-            absolute = f"{_money(a.median(), lang)} {_abs_unit(o, lang)}" if len(a) else "–"
+            absolute = f"{_abs(a.median(), lang)} {_abs_unit(o, lang)}" if len(a) else "–"
             parts.append(
                 t(
                     "doc_effect_worlds",
@@ -458,7 +469,7 @@ def _abs_rows(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> tuple[list[str
             if not len(a):
                 cells.append("–")
                 continue
-            dec = 1 if abs(float(a["effect"].iloc[0])) < 1000 else 0
+            dec = _decimals(a["effect"].iloc[0])
             cells.append(
                 fmt_ci(a["effect"].iloc[0], a["ci_low"].iloc[0], a["ci_high"].iloc[0], lang, dec)
             )
