@@ -290,8 +290,8 @@ def _summary_point(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str]
             )
             pct = fmt_ci(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"], lang)
             parts.append(
-                t("doc_effect_point", lang, outcome=outcome_label(o, lang).lower()
-                  if lang == "ru" else outcome_label(o, lang), absolute=absolute, pct=pct)
+                t("doc_effect_point", lang, outcome=outcome_label(o, lang).lower(),
+                  absolute=absolute, pct=pct)
             )  # fmt: skip
         items.append(
             f"{arm_label(arm, lang, d.info.titles)}: "
@@ -350,9 +350,7 @@ def _summary_worlds(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str
                     "doc_effect_worlds",
                     lang,
                     n=n10,
-                    outcome=outcome_label(o, lang).lower()
-                    if lang == "ru"
-                    else outcome_label(o, lang),
+                    outcome=outcome_label(o, lang).lower(),
                     median=fmt(r[f"{o}_median"], lang, 1, sign=True) + _pct(lang),
                     low=fmt(r[f"{o}_low"], lang, 1, sign=True) + _pct(lang),
                     high=fmt(r[f"{o}_high"], lang, 1, sign=True) + _pct(lang),
@@ -429,7 +427,9 @@ def _summary(d: ReportData, lang: str, worlds: bool, abs_eff: pd.DataFrame) -> S
         base = point_values(d, d.base_point, lang) if many else ""
         sec.blocks.append(
             Para(
-                t("doc_summary_point", lang) + (t("doc_at_base", lang, point=base) if base else "")
+                t("doc_summary_point", lang)
+                + (t("doc_at_base", lang, point=base) if base else "")
+                + ":"
             )
         )
         sec.blocks.append(Bullets(_summary_point(d, lang, abs_eff)))
