@@ -677,9 +677,10 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        default="html,pdf",
+        default="html,pdf,docx",
         metavar="LIST",
-        help="brief formats, comma-separated: html, pdf (default html,pdf; '' for none)",
+        help="brief formats, comma-separated: html, pdf, docx (default html,pdf,docx; '' for "
+        "none); pdf needs Chromium and playwright, docx python-docx",
     )
     _db_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the files written as JSON")
@@ -687,11 +688,11 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
 
 @verb(
     "report",
-    help="figure pack, tables (CSV, XLSX) and brief (HTML, PDF) of a stored sweep",
+    help="figure pack, tables (CSV, XLSX) and brief (HTML, PDF, DOCX) of a stored sweep",
     arguments=_report_arguments,
     description="Write every chart that applies to a stored sweep (PNG 300 dpi, SVG, PDF), the "
-    "regime and budget tables as CSV and Excel, and a brief as HTML and PDF, in Russian and "
-    "English. Reads stored results only; never re-runs the model.",
+    "regime and budget tables as CSV and Excel, and a brief as HTML, A4 PDF and DOCX, in Russian "
+    "and English. Reads stored results only; never re-runs the model.",
 )
 def _report(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]

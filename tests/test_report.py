@@ -261,7 +261,7 @@ def test_report_unknown_sweep_and_format(tmp_path, capsys):
     assert main(["report", "--sweep", "nope", "--out", str(tmp_path), "--db", url]) == 2
     assert "stored sweeps:" in capsys.readouterr().err
     with pytest.raises(InputError):
-        build_report(GRID, tmp_path, db=url, formats=["docx"])
+        build_report(GRID, tmp_path, db=url, formats=["odt"])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])

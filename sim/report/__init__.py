@@ -5,7 +5,9 @@
 * :mod:`sim.report.data` -- a stored sweep plus the tables computed from it
 * :mod:`sim.report.figures` -- which charts apply to a sweep
 * :mod:`sim.report.tables` -- regime and budget tables (CSV, Excel)
-* :mod:`sim.report.brief` -- the HTML and PDF brief
+* :mod:`sim.report.document` -- the brief as a document model, built once for every format
+* :mod:`sim.report.brief` -- the brief as HTML and an A4 PDF (Chromium)
+* :mod:`sim.report.word` -- the brief as DOCX
 * :mod:`sim.report.pack` -- the figure pack: figures, tables and brief in a folder
 * :mod:`sim.report.export` -- tidy (long) exports for analysts
 """

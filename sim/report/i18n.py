@@ -173,6 +173,409 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "col_range": {"en": "range", "ru": "диапазон"},
     "col_reason": {"en": "source or reason", "ru": "источник или причина"},
+    # --- document brief (issue 19)
+    "doc_h_summary": {"en": "Summary", "ru": "Резюме"},
+    "doc_h_results": {"en": "Results", "ru": "Результаты"},
+    "doc_h_criteria": {
+        "en": "Registry criteria (Decree 779)",
+        "ru": "Критерии включения в реестр (постановление Правительства РФ № 779)",
+    },
+    "doc_h_assumptions": {
+        "en": "Assumptions and uncertainties",
+        "ru": "Допущения и неопределённости",
+    },
+    "doc_h_limitations": {"en": "Limitations", "ru": "Ограничения"},
+    "doc_h_cite": {"en": "How to cite", "ru": "Как ссылаться"},
+    "doc_calendar_q": {"en": "Q{q} {year}", "ru": "{q}-й кв. {year} г."},
+    "doc_summary_intro": {
+        "en": (
+            "The model compares {regimes} with the de-facto cluster (no registration, no "
+            "preferences) on {reps} paired replications over {quarters} quarters "
+            "({start}–{end})."
+        ),
+        "ru": (
+            "Модель сравнивает режимы «{regimes}» с кластером де-факто (без регистрации и "
+            "преференций) на {reps} парных повторениях за {quarters} кв. ({start}–{end} гг.)."
+        ),
+    },
+    "doc_summary_point": {
+        "en": "Key results (effect over the horizon against de facto, 95 % confidence interval)",
+        "ru": "Основные результаты (эффект за горизонт к варианту де-факто, 95 % доверительный "
+        "интервал)",
+    },
+    "doc_at_base": {"en": " at the base point ({point})", "ru": " в базовой точке ({point})"},
+    "doc_summary_worlds": {
+        "en": (
+            "The uncertain world parameters were drawn {worlds} times (scenarios of the world). "
+            "Key results across them (median, and the range within which 9 of 10 scenarios fall):"
+        ),
+        "ru": (
+            "Неопределённые параметры мира взяты в {worlds} сочетаниях (сценариях мира). "
+            "Основные результаты по ним (медиана и диапазон, в который попадают 9 из 10 "
+            "сценариев):"
+        ),
+    },
+    "doc_worlds_n": {"en": "{worlds} worlds", "ru": "{worlds} сценариев мира"},
+    "doc_effect_point": {"en": "{outcome} {absolute} ({pct} %)", "ru": "{outcome} {absolute} "
+                         "({pct} %)"},
+    "doc_effect_worlds": {
+        "en": (
+            "in {n} of 10 scenarios of the world the effect on {outcome} is positive (median "
+            "{median}, {absolute}; 90 % of scenarios between {low} and {high})"
+        ),
+        "ru": (
+            "в {n} из 10 сценариев мира эффект на показатель «{outcome}» положителен (медиана "
+            "{median}, {absolute}; в 90 % сценариев — от {low} до {high})"
+        ),
+    },
+    "doc_registered": {
+        "en": "registered in {share} of runs, median {when} (quarter {q})",
+        "ru": "регистрация в {share} прогонов, медиана — {when} (квартал {q})",
+    },
+    "doc_registered_worlds": {
+        "en": "registered in {share} of runs, median {when}",
+        "ru": "регистрация в {share} прогонов, медиана — {when}",
+    },
+    "doc_not_registered": {
+        "en": "the cluster is not registered within the horizon",
+        "ru": "кластер не включён в реестр в пределах горизонта",
+    },
+    "doc_budget": {
+        "en": "cost and net balance (present value, mln RUB):",
+        "ru": "стоимость преференций и чистое сальдо (приведённая стоимость, млн руб.):",
+    },
+    "doc_budget_level": {
+        "en": "{level}: cost {cost}, net {net}",
+        "ru": "{level}: стоимость {cost}, сальдо {net}",
+    },
+    "doc_net_worlds": {
+        "en": "{level}: cost {cost} (median), net {median} (90 %: {low} to {high}), positive "
+        "in {n} of 10",
+        "ru": "{level}: стоимость {cost} (медиана), сальдо {median} (90 %: от {low} до {high}), "
+        "положительно в {n} из 10",
+    },
+    "doc_summary_units": {
+        "en": (
+            "Flows are summed over the horizon, stocks are the mean of the last year; % is "
+            "relative to the de-facto cluster. Cost = cash cost + tax expenditure; net balance "
+            "= extra tax revenue − cash cost. Tables and figures below give the details."
+        ),
+        "ru": (
+            "Потоки — сумма за горизонт, запасы — среднее за последний год; % — относительно "
+            "кластера де-факто. Стоимость = кассовые + налоговые расходы; сальдо = доп. "
+            "налоговые доходы − кассовые расходы. Подробности — в таблицах и рисунках ниже."
+        ),
+    },
+    "doc_no_table": {
+        "en": "No regime could be compared with de facto in this sweep.",
+        "ru": "В этой серии нет режима, который можно сравнить с вариантом де-факто.",
+    },
+    "doc_design": {
+        "en": "Sweep {sweep}: design {method}, {points} design point(s).",
+        "ru": "Серия {sweep}: план эксперимента {method}, точек плана: {points}.",
+    },
+    "doc_t_absolute": {
+        "en": "Effects over the horizon against de facto, absolute",
+        "ru": "Эффекты за горизонт к варианту де-факто, в абсолютном выражении",
+    },
+    "doc_absolute_note": {
+        "en": "Regime minus de facto per pair; mean [95 % confidence interval].",
+        "ru": "Режим минус де-факто в паре; среднее [95 % доверительный интервал].",
+    },
+    "doc_t_regimes": {
+        "en": "(effects in % of de facto [95 % CI])",
+        "ru": "(эффекты в % к де-факто [95 % ДИ])",
+    },
+    "doc_table": {"en": "Table {n} – {caption}", "ru": "Таблица {n} – {caption}"},
+    "doc_figure": {"en": "Figure {n} – {title}", "ru": "Рисунок {n} – {title}"},
+    "doc_source": {
+        "en": (
+            "Source: calculations with the clustersim model {version}, scenario {scenario} "
+            "({hash}), sweep {sweep}, N = {n} paired replications."
+        ),
+        "ru": (
+            "Источник: расчёты по модели clustersim {version}, сценарий {scenario} ({hash}), "
+            "серия {sweep}, число парных повторений N = {n}."
+        ),
+    },
+    "doc_criteria_intro": {
+        "en": (
+            "The criteria of the register of industrial clusters as the model applies them; the "
+            "threshold of functional dependence is also an uncertainty (see below)."
+        ),
+        "ru": (
+            "Критерии реестра промышленных кластеров в том виде, в каком их применяет модель; "
+            "порог функциональной зависимости — также неопределённый параметр (см. ниже)."
+        ),
+    },
+    "doc_t_criteria": {"en": "Decree 779 criteria", "ru": "Критерии постановления № 779"},
+    "doc_col_criterion": {"en": "Criterion", "ru": "Критерий"},
+    "doc_col_threshold": {"en": "Threshold", "ru": "Пороговое значение"},
+    "doc_col_legal": {"en": "Legal reference", "ru": "Правовое основание"},
+    "doc_col_when": {"en": "When it is met (model)", "ru": "Когда выполнен (в модели)"},
+    "doc_required": {"en": "required", "ru": "обязательна"},
+    "doc_not_required": {"en": "not required", "ru": "не требуется"},
+    "doc_crit_min_participants": {
+        "en": "Industrial participants, at least",
+        "ru": "Промышленных участников, не менее",
+    },
+    "doc_crit_min_participants_when": {
+        "en": "participants on the filing roster (a contract with another participant in the "
+        "last {memory} quarters) reach the threshold",
+        "ru": "число участников в заявке (с договором с другим участником за последние "
+        "{memory} кв.) не ниже порога",
+    },
+    "doc_crit_fd_default": {
+        "en": "Functional dependence (purchases from other participants), at least",
+        "ru": "Функциональная зависимость (закупки у других участников), не менее",
+    },
+    "doc_crit_fd_default_when": {
+        "en": "roster yards' purchases from participant suppliers ÷ their total purchases "
+        "reach the threshold",
+        "ru": "закупки верфей из заявки у участников-поставщиков ÷ все их закупки не ниже порога",
+    },
+    "doc_crit_fd_reduced": {
+        "en": "Reduced functional dependence, at least",
+        "ru": "Пониженный порог функциональной зависимости, не менее",
+    },
+    "doc_crit_fd_reduced_when": {
+        "en": "applies instead when enough participants are in special territories",
+        "ru": "применяется вместо основного, если достаточно участников на особых территориях",
+    },
+    "doc_crit_special_territory": {
+        "en": "Share of participants in special territories for the reduced threshold",
+        "ru": "Доля участников на особых территориях для пониженного порога",
+    },
+    "doc_crit_special_territory_when": {
+        "en": "share of roster participants located in special territories",
+        "ru": "доля участников заявки, расположенных на особых территориях",
+    },
+    "doc_crit_non_producing": {
+        "en": "Participants not yet producing, at most",
+        "ru": "Участников, ещё не выпускающих продукцию, не более",
+    },
+    "doc_crit_non_producing_when": {
+        "en": "rarely binds: entrants cannot be on the roster before they produce",
+        "ru": "практически не ограничивает: новые предприятия не попадают в заявку до начала "
+        "выпуска",
+    },
+    "doc_crit_contracts": {
+        "en": "Contracts of each participant with another participant, at least",
+        "ru": "Договоров каждого участника с другим участником, не менее",
+    },
+    "doc_crit_contracts_when": {
+        "en": "holds by construction: the roster holds only participants with a contract in the "
+        "last {memory} quarters",
+        "ru": "выполняется по построению: в заявку входят только участники с договором за "
+        "последние {memory} кв.",
+    },
+    "doc_crit_organisation": {
+        "en": "Specialised organisation of the cluster",
+        "ru": "Специализированная организация промышленного кластера",
+    },
+    "doc_crit_organisation_when": {
+        "en": "the scenario's cluster has one",
+        "ru": "в сценарии она создана",
+    },
+    "doc_crit_lag": {
+        "en": "Review of the application, quarters",
+        "ru": "Рассмотрение заявки, кварталов",
+    },
+    "doc_crit_lag_when": {
+        "en": "registration follows the filing after this lag if the criteria still hold",
+        "ru": "включение в реестр — через этот срок после подачи, если критерии выполнены",
+    },
+    "doc_crit_validity": {
+        "en": "Validity of registration, years",
+        "ru": "Срок действия решения о включении, лет",
+    },
+    "doc_crit_validity_when": {
+        "en": "then the cluster must confirm the criteria again",
+        "ru": "затем кластер подтверждает соответствие критериям заново",
+    },
+    "doc_confirm": {"en": "confirm before quoting", "ru": "подтвердить перед цитированием"},
+    "doc_confirm_note": {
+        "en": "{n} sources are only recalled [R]: confirm them before quoting.",
+        "ru": "Источников, известных только по памяти [R]: {n}; подтвердите их перед "
+        "цитированием.",
+    },
+    "doc_labels_intro": {
+        "en": "Every value of the scenario carries its source and an evidence label:",
+        "ru": "Каждое значение сценария указано с источником и меткой надёжности:",
+    },
+    "doc_label_V": {
+        "en": "[V] verified: the value was read in the cited source;",
+        "ru": "[V] проверено: значение прочитано в указанном источнике;",
+    },
+    "doc_label_V_abs": {
+        "en": "[V-abs] verified from the abstract or a summary of the source only;",
+        "ru": "[V-abs] проверено только по аннотации или пересказу источника;",
+    },
+    "doc_label_R": {
+        "en": "[R] recalled, not read in a source: confirm before quoting;",
+        "ru": "[R] известно по памяти, в источнике не прочитано — подтвердить перед "
+        "цитированием;",
+    },
+    "doc_label_D": {
+        "en": "[D] derived by arithmetic from verified [V] numbers;",
+        "ru": "[D] выведено арифметически из проверенных [V] чисел;",
+    },
+    "doc_label_assumption": {
+        "en": "assumption: a modelling choice without a source (varied where it matters).",
+        "ru": "assumption (допущение): модельное решение без источника (варьируется, где это "
+        "важно).",
+    },
+    "doc_limit_1": {
+        "en": "Functional dependence is a proxy (yards' purchases from participants); the legal "
+        "formula was not read [R].",
+        "ru": "Функциональная зависимость — приближение (закупки верфей у участников); "
+        "правовая формула не прочитана [R].",
+    },
+    "doc_limit_2": {
+        "en": "The import-component cap, infrastructure requirements and the development "
+        "programme of the cluster are not modelled.",
+        "ru": "Ограничение доли импортных комплектующих, требования к инфраструктуре и "
+        "программа развития кластера не моделируются.",
+    },
+    "doc_limit_3": {
+        "en": "Contracts arise only from component purchases between participants; joint "
+        "projects and services create none.",
+        "ru": "Договоры возникают только из закупок комплектующих между участниками; "
+        "совместные проекты и услуги их не создают.",
+    },
+    "doc_limit_4": {
+        "en": "The regional input-output table shipped is illustrative: indirect and induced "
+        "effects show the method, not the region's economy.",
+        "ru": "Поставляемая региональная таблица «затраты — выпуск» иллюстративная: косвенные "
+        "и индуцированные эффекты показывают метод, а не экономику региона.",
+    },
+    "doc_limit_5": {
+        "en": "Intervals reflect the randomness of the runs; the uncertainty of the world "
+        "parameters is shown only across drawn worlds.",
+        "ru": "Интервалы отражают случайность прогонов; неопределённость параметров мира "
+        "видна только по сценариям мира.",
+    },
+    "doc_limit_6": {
+        "en": "Firms are stylised groups calibrated to the region, not named enterprises.",
+        "ru": "Предприятия — обобщённые группы, откалиброванные по региону, а не конкретные "
+        "организации.",
+    },
+    "doc_limit_more": {
+        "en": "All known simplifications: docs/model.md, section 9.",
+        "ru": "Полный перечень упрощений: docs/model.md, раздел 9.",
+    },
+    "doc_cite": {
+        "en": (
+            "{title}. Calculations with the clustersim model, version {version}; scenario "
+            "{scenario} (hash {hash}), sweep {sweep}, root seed {seed}; {date}."
+        ),
+        "ru": (
+            "{title}. Расчёты по модели clustersim, версия {version}; сценарий {scenario} "
+            "(хэш {hash}), серия {sweep}, корневое зерно {seed}; {date}."
+        ),
+    },
+    "doc_cite_version": {"en": "Model version", "ru": "Версия модели"},
+    "doc_cite_scenario": {"en": "Scenario", "ru": "Сценарий"},
+    "doc_cite_hash": {"en": "Scenario hash", "ru": "Хэш сценария"},
+    "doc_cite_seed": {"en": "Root seed", "ru": "Корневое зерно"},
+    "doc_cite_date": {"en": "Date", "ru": "Дата"},
+    # units of the scenario values shown in the brief's assumptions ("doc_unit:" + unit)
+    "doc_unit:industrial participants": {
+        "en": "industrial participants",
+        "ru": "промышленных участников",
+    },
+    "doc_unit:share of participants' purchases bought from other participants": {
+        "en": "share of participants' purchases bought from other participants",
+        "ru": "доля закупок участников у других участников",
+    },
+    "doc_unit:share of participants in special territories": {
+        "en": "share of participants in special territories",
+        "ru": "доля участников на особых территориях",
+    },
+    "doc_unit:contracts with another participant": {
+        "en": "contracts with another participant",
+        "ru": "договоров с другим участником",
+    },
+    "doc_unit:quarters": {
+        "en": "quarters",
+        "ru": "кварталов",
+    },
+    "doc_unit:years": {
+        "en": "years",
+        "ru": "лет",
+    },
+    "doc_unit:x CBR key rate": {
+        "en": "x CBR key rate",
+        "ru": "× ключевая ставка ЦБ",
+    },
+    "doc_unit:mln RUB per loan": {
+        "en": "mln RUB per loan",
+        "ru": "млн руб. на заём",
+    },
+    "doc_unit:mln RUB of project budget": {
+        "en": "mln RUB of project budget",
+        "ru": "млн руб. бюджета проекта",
+    },
+    "doc_unit:share of the project budget": {
+        "en": "share of the project budget",
+        "ru": "доля бюджета проекта",
+    },
+    "doc_unit:mln RUB of new loans per year to this cluster's firms": {
+        "en": "mln RUB of new loans per year to this cluster's firms",
+        "ru": "млн руб. новых займов в год предприятиям кластера",
+    },
+    "doc_unit:share of the interest subsidy borne by the federal budget": {
+        "en": "share of the interest subsidy borne by the federal budget",
+        "ru": "доля возмещения процентов из федерального бюджета",
+    },
+    "doc_unit:share of profit": {
+        "en": "share of profit",
+        "ru": "доля прибыли",
+    },
+    "doc_unit:share of asset value per year": {
+        "en": "share of asset value per year",
+        "ru": "доля стоимости имущества в год",
+    },
+    "doc_unit:share of wages, regional budget": {
+        "en": "share of wages, regional budget",
+        "ru": "доля фонда оплаты труда, региональный бюджет",
+    },
+    "doc_unit:share of wages, federal budget": {
+        "en": "share of wages, federal budget",
+        "ru": "доля фонда оплаты труда, федеральный бюджет",
+    },
+    "doc_unit:share of wages, Social Fund": {
+        "en": "share of wages, Social Fund",
+        "ru": "доля фонда оплаты труда, Социальный фонд",
+    },
+    "doc_unit:share of wages above 1.5 MROT, Social Fund": {
+        "en": "share of wages above 1.5 MROT, Social Fund",
+        "ru": "доля оплаты труда сверх 1,5 МРОТ, Социальный фонд",
+    },
+    "doc_unit:share of value added (sales less purchases)": {
+        "en": "share of value added (sales less purchases)",
+        "ru": "доля добавленной стоимости (выручка за вычетом закупок)",
+    },
+    "doc_unit:share of VAT collected that the budget keeps (not credited downstream)": {
+        "en": "share of VAT collected that the budget keeps (not credited downstream)",
+        "ru": "доля собранного НДС, остающаяся в бюджете (не принятая к вычету)",
+    },
+    "doc_unit:elasticity of productivity to cluster employment": {
+        "en": "elasticity of productivity to cluster employment",
+        "ru": "эластичность производительности по занятости в кластере",
+    },
+    "doc_unit:mln RUB per project": {
+        "en": "mln RUB per project",
+        "ru": "млн руб. на проект",
+    },
+    "doc_unit:mln RUB per applicant": {
+        "en": "mln RUB per applicant",
+        "ru": "млн руб. на заявителя",
+    },
+    "doc_unit:quarters after a supplier's first sale to the cluster": {
+        "en": "quarters after a supplier's first sale to the cluster",
+        "ru": "кварталов после первой поставки в кластер",
+    },
     "fixed": {"en": "fixed", "ru": "зафиксирован"},
     "col_registered": {"en": "registered, median quarter", "ru": "регистрация, медианный квартал"},
     "col_regret": {"en": "regret, pp", "ru": "сожаление, п. п."},

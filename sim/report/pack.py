@@ -7,10 +7,14 @@ never re-running the model) and writes, under ``out``::
                                                embedded TrueType fonts)
     tables/<lang>/regimes.csv  regimes.xlsx    the regime table (effects in % with 95 % CIs)
     tables/<lang>/budget.csv   budget.xlsx     costs, extra tax revenue, budget efficiency
-    brief_<lang>.html                          self-contained HTML brief (images embedded)
-    brief_<lang>.pdf                           PDF brief (matplotlib PdfPages, selectable text)
+    brief_<lang>.html                          self-contained HTML brief (images embedded,
+                                               print stylesheet for A4)
+    brief_<lang>.pdf                           A4 PDF brief: the HTML printed by headless
+                                               Chromium (Playwright), real text
+    brief_<lang>.docx                          Word brief (python-docx), A4
     .clustersim-report                         marks the folder as a clustersim report
 
+The three briefs render one document model (:func:`sim.report.document.build_document`).
 The output folder (:func:`check_report_out`) may be new, empty, or a clustersim report folder
 (it has the marker file); a report folder is replaced as a whole, so no file of an earlier
 report is left beside the new one. Any other non-empty folder, or an existing file, is refused
@@ -36,12 +40,14 @@ from sim import __version__
 from sim.analysis.comparison import DEFAULT_OUTCOMES, check_outcomes
 from sim.errors import InputError
 from sim.report import charts
-from sim.report.brief import write_html, write_pdf
+from sim.report.brief import check_pdf_tools, write_html, write_pdf
 from sim.report.data import ReportData, prepare
+from sim.report.document import build_document
 from sim.report.figures import figures
 from sim.report.i18n import LANGS, check_lang, t
 from sim.report.paths import output_folder, safe_component, under
 from sim.report.tables import budget_table, regime_table, write_csv, write_xlsx
+from sim.report.word import check_docx_tools, write_docx
 from sim.store.reading import SweepData
 
 __all__ = [
@@ -56,7 +62,7 @@ __all__ = [
 ]
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
-BRIEF_FORMATS = ("html", "pdf")
+BRIEF_FORMATS = ("html", "pdf", "docx")
 #: The file that marks a folder as a clustersim report (so a re-run may replace it).
 REPORT_MARKER = ".clustersim-report"
 _WORK_PREFIX = ".clustersim-writing-"
@@ -133,7 +139,11 @@ def check_report_out(out: str | Path) -> Path:
 def check_report_options(
     langs: Sequence[str], formats: Sequence[str], figure_formats: Sequence[str]
 ) -> None:
-    """Refuse unknown languages and formats before anything is read or written."""
+    """Refuse unknown languages and formats before anything is read or written.
+
+    Also checks that the tools of the brief formats asked for are installed (python-docx for
+    DOCX; Playwright and Chromium for the PDF), so a missing one is one message up front.
+    """
     for lang in langs:
         try:
             check_lang(lang)
@@ -143,8 +153,13 @@ def check_report_options(
     bad += [f for f in figure_formats if f not in FIGURE_FORMATS]
     if bad:
         raise InputError.parameter(
-            "format", f"unknown format {', '.join(bad)}; brief formats: html, pdf"
+            "format",
+            f"unknown format {', '.join(bad)}; brief formats: {', '.join(BRIEF_FORMATS)}",
         )
+    if "docx" in formats:
+        check_docx_tools()
+    if "pdf" in formats:
+        check_pdf_tools()
 
 
 def write_report(
@@ -164,7 +179,8 @@ def write_report(
         out: Output folder: new, empty or an earlier clustersim report (replaced as a whole;
             see :func:`check_report_out`).
         langs: Languages (``ru``, ``en``).
-        formats: Brief formats (``html``, ``pdf``); empty: no brief.
+        formats: Brief formats (``html``, ``pdf``, ``docx``); empty: no brief. The PDF is
+            the HTML printed by headless Chromium (Playwright); DOCX needs python-docx.
         figure_formats: Figure formats (``png``, ``svg``, ``pdf``).
         tables: Write the regime and budget tables (CSV and XLSX).
         outcomes: Headline outcomes (default output, employment, productivity, market_share).
@@ -231,11 +247,20 @@ def _write_all(
             sheet_r, sheet_b = t("h_regimes", lang), t("h_budget", lang)
             written.append(write_xlsx({sheet_r: (reg, reg_kinds)}, tdir / "regimes.xlsx"))
             written.append(write_xlsx({sheet_b: (bud, bud_kinds)}, tdir / "budget.xlsx"))
-        if "html" in formats:
+        if formats:
             pngs = under(work, "figures", lang) if "png" in figure_formats else None
-            written.append(write_html(d, lang, figs, under(work, f"brief_{lang}.html"), pngs))
-        if "pdf" in formats:
-            written.append(write_pdf(d, lang, figs, under(work, f"brief_{lang}.pdf")))
+            doc = build_document(d, lang, figs, pngs)
+            html_path = under(work, f"brief_{lang}.html")
+            if "html" in formats or "pdf" in formats:
+                write_html(doc, html_path)
+            if "html" in formats:
+                written.append(html_path)
+            if "pdf" in formats:
+                written.append(write_pdf(html_path, under(work, f"brief_{lang}.pdf")))
+                if "html" not in formats:
+                    html_path.unlink()
+            if "docx" in formats:
+                written.append(write_docx(doc, under(work, f"brief_{lang}.docx")))
     return written
 
 
