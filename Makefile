@@ -3,7 +3,7 @@
 #   make test  - create .venv, install with test extras, run the whole test suite
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls $(HOME)/.pyenv/versions/3.12*/bin/python 2>/dev/null | tail -1 || echo python3)
 VENV := .venv
-EXTRAS := test,dask,postgres,analysis,excel,app
+EXTRAS := test,dask,postgres,analysis,excel,app,brief
 STAMP := $(VENV)/.installed-$(shell echo $(EXTRAS) | tr ',' '-')
 
 .PHONY: run test lint clean venv
