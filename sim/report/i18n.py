@@ -1135,6 +1135,103 @@ PARAMS: dict[str, dict[str, str]] = {
         "en": "property-tax cut",
         "ru": "снижение налога на имущество",
     },
+    # --- the uncertain world parameters of the shipped scenarios (issue 18)
+    "scenario.horizon_quarters": {"en": "horizon, quarters", "ru": "горизонт, кварталов"},
+    "market.market_orders_mln_rub_per_year": {
+        "en": "market orders, mln RUB a year",
+        "ru": "заказы рынка, млн руб. в год",
+    },
+    "market.order_size_mln_rub.mean": {
+        "en": "mean order size, mln RUB",
+        "ru": "средний размер заказа, млн руб.",
+    },
+    "market.demand_volatility": {"en": "demand volatility", "ru": "волатильность спроса"},
+    "market.delivery_sensitivity": {
+        "en": "buyers' weight on delivery time",
+        "ru": "чувствительность заказчиков к сроку поставки",
+    },
+    "market.order_window_quarters": {
+        "en": "order window, quarters",
+        "ru": "окно приёма заказов, кварталов",
+    },
+    "market.rival_productivity_trend_per_year": {
+        "en": "rivals' productivity growth a year",
+        "ru": "рост производительности конкурентов в год",
+    },
+    "market.rival_price_response": {
+        "en": "rivals' price response",
+        "ru": "ценовая реакция конкурентов",
+    },
+    "market.russian_share_of_rivals": {
+        "en": "Russian share of rivals' orders",
+        "ru": "доля российских верфей в заказах конкурентов",
+    },
+    "sourcing.purchases_share_of_output": {
+        "en": "purchases share of output",
+        "ru": "доля закупок в выпуске",
+    },
+    "sourcing.initial_local_share": {
+        "en": "starting local share of purchases",
+        "ru": "начальная доля местных закупок",
+    },
+    "sourcing.price_sensitivity": {
+        "en": "buyers' price sensitivity to suppliers",
+        "ru": "ценовая чувствительность закупок",
+    },
+    "sourcing.unmatched_search_cost": {
+        "en": "search cost without matching",
+        "ru": "издержки поиска без содействия специализированной организации",
+    },
+    "sourcing.qualification_threshold": {
+        "en": "qualification threshold for suppliers",
+        "ru": "порог квалификации поставщика",
+    },
+    "membership.benefit_scale_mln_rub": {
+        "en": "membership benefit scale, mln RUB",
+        "ru": "масштаб выгоды участия, млн руб.",
+    },
+    "membership.heterogeneity_sd": {
+        "en": "firms' heterogeneity in joining",
+        "ru": "разнородность решений фирм об участии",
+    },
+    "organisation.project_return_per_year.mean": {
+        "en": "joint projects' mean return a year",
+        "ru": "средняя доходность совместных проектов в год",
+    },
+    "finance.market_loan_spread": {
+        "en": "market loan spread over the key rate",
+        "ru": "надбавка рыночных кредитов к ключевой ставке",
+    },
+    "finance.max_debt_to_ebitda": {
+        "en": "borrowing limit, debt / EBITDA",
+        "ru": "предел долга, долг / EBITDA",
+    },
+    "production.learning_elasticity": {"en": "learning elasticity", "ru": "эластичность обучения"},
+    "production.capacity_retirement_per_year": {
+        "en": "capacity retirement a year",
+        "ru": "выбытие мощностей в год",
+    },
+    "sme_demography.entry_rate_per_year": {
+        "en": "SME entry rate a year",
+        "ru": "темп входа МСП в год",
+    },
+    "registry.processing_lag_quarters": {
+        "en": "registry processing time, quarters",
+        "ru": "срок рассмотрения заявки, кварталов",
+    },
+    "taxes.vat.net_share": {
+        "en": "share of VAT the budget keeps",
+        "ru": "доля НДС, остающаяся в бюджете",
+    },
+    "loan_programmes[0].annual_budget_mln_rub": {
+        "en": "IDF loans to the cluster, mln RUB a year",
+        "ru": "займы ФРП кластеру, млн руб. в год",
+    },
+    "loan_programmes[1].annual_budget_mln_rub": {
+        "en": "KIP loans to the cluster, mln RUB a year",
+        "ru": "займы КИП кластеру, млн руб. в год",
+    },
+    "loan_programmes[1].term_years": {"en": "KIP loan term, years", "ru": "срок займов КИП, лет"},
 }
 
 UNITS: dict[str, str] = {
