@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from sim import __version__
 from sim.analysis.budget import level_column
 from sim.analysis.effects import effects
-from sim.analysis.robustness import across_worlds
+from sim.analysis.robustness import LEVELS, across_worlds
 from sim.model.outcomes import outcome
 from sim.report import charts
 from sim.report.data import ReportData
@@ -46,6 +46,7 @@ from sim.report.i18n import (
     t,
     unit,
 )
+from sim.report.tables import accounts_notes, accounts_view, additionality_view, io_view
 from sim.scenario.schema import ARM_DE_FACTO, EVIDENCE_RE
 
 __all__ = [
@@ -478,8 +479,6 @@ def _abs_rows(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> tuple[list[str
 
 
 def _accounts(d: ReportData, lang: str) -> tuple[tuple[str, str], list[pd.DataFrame | None]]:
-    from sim.report.tables import accounts_notes, accounts_view, additionality_view, io_view
-
     many = d.table["point"].nunique() > 1 if "point" in d.table.columns else False
     points = (
         {int(p): point_values(d, int(p), lang) or str(int(p)) for p in d.table["point"]}
@@ -501,8 +500,6 @@ def _accounts(d: ReportData, lang: str) -> tuple[tuple[str, str], list[pd.DataFr
 
 def _worlds_rows(d: ReportData, lang: str) -> tuple[list[str], list[list[str]]]:
     """Each regime across the sweep's worlds (median [band], >0, registration, net, regret)."""
-    from sim.analysis.robustness import LEVELS
-
     regimes = _regimes(d)
     outs = d.outcomes[:2]
     summary = across_worlds(d.table, regimes, outcomes=outs)
