@@ -41,7 +41,7 @@ from sim.report.pack import (
     Report,
     check_report_options,
     check_report_out,
-    default_pack_dir,
+    run_pack_dir,
     write_report,
 )
 from sim.report.paths import output_folder, safe_component
@@ -131,7 +131,7 @@ class RunSummary:
     discount_rate: float = 0.0
     elapsed_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-    figures: str | None = None
+    report: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-serialisable summary (NaN becomes null)."""
@@ -159,7 +159,7 @@ class RunSummary:
                 if c not in ("point", "arm", "n") and c in self.table.columns
             },
             "regimes": rows,
-            "figures": self.figures,
+            "report": self.report,
         }
 
     def to_text(self) -> str:
@@ -196,8 +196,8 @@ class RunSummary:
         lines += accounts_text(
             self.table, discount_rate=self.discount_rate, quarters=self.horizon_quarters
         )
-        if self.figures:
-            lines.extend(["", f"figures and tables: {self.figures}"])
+        if self.report:
+            lines.extend(["", f"figures, tables and brief: {self.report}"])
         lines.extend(["", *self.notes])
         return "\n".join(lines).rstrip() + "\n"
 
@@ -421,7 +421,7 @@ def run_scenario(
     workers: int | None = None,
     executor: str = "processes",
     progress: bool = True,
-    figures: bool = True,
+    report: bool = True,
     oversubscribe: bool = False,
 ) -> RunSummary:
     """The main job: every regime of a scenario against the de-facto arm, stored, then compared.
@@ -437,8 +437,8 @@ def run_scenario(
         workers: Worker processes (default: CPU count).
         executor: ``processes``, ``local`` or ``dask://HOST:PORT``.
         progress: Show a progress bar on a terminal.
-        figures: Write the default figure pack and tables (ru and en) into
-            ``results/<scenario>-<UTC timestamp>/`` (:mod:`sim.report.pack`).
+        report: Write the run's figure pack, tables and HTML brief (ru and en) into
+            ``results/<sweep>/`` (:func:`write_run_report`), replacing an earlier report there.
         oversubscribe: Start ``workers`` processes even when there are fewer CPUs (otherwise
             they are capped at the CPU count, with a ``RuntimeWarning``).
 
@@ -494,13 +494,9 @@ def run_scenario(
         if counts["failed"]:
             notes.append(f"{counts['failed']} runs failed; their errors: `{see}` "
                          f"({safe_component(name)}_runs.csv, column error)")  # fmt: skip
-        pack = None
-        if figures and not df.empty:
-            data = read_sweep(store, name)
-            pack = str(write_report(data, default_pack_dir(sc.scenario.name),
-                                    formats=("html",)).out)  # fmt: skip
+        pack = write_run_report(store, name, progress=progress) if report else None
         return RunSummary(
-            figures=pack,
+            report=pack,
             scenario=sc.scenario.name,
             scenario_hash=h,
             sweep=name,
@@ -537,6 +533,7 @@ class WorldsSummary:
     elapsed_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     calibrated: dict[str, Any] | None = None
+    report: str | None = None
 
     def conclusions(self, share: float = 0.9) -> list[str]:
         """Sign conclusions that hold in at least ``share`` of the worlds."""
@@ -561,6 +558,7 @@ class WorldsSummary:
             "runs": self.counts,
             "regimes": json_records(self.summary),
             "conclusions_in_90_percent_of_worlds": self.conclusions(),
+            "report": self.report,
         }
 
     def _drawn(self) -> str:
@@ -596,6 +594,8 @@ class WorldsSummary:
         lines += [f"  {c}" for c in held] or ["  nothing: every sign depends on the world"]
         lines += ["", "one world (the values written in the file): clustersim run --point ...",
                   f"every world's table: clustersim compare --sweep {self.sweep}"]  # fmt: skip
+        if self.report:
+            lines.extend(["", f"figures, tables and brief: {self.report}"])
         lines.extend(["", *self.notes])
         return "\n".join(lines).rstrip() + "\n"
 
@@ -612,6 +612,7 @@ def run_worlds(
     progress: bool = True,
     oversubscribe: bool = False,
     calibrated: str | Path | None = None,
+    report: bool = True,
 ) -> WorldsSummary:
     """The main job over the uncertainty: every regime against de facto in many worlds.
 
@@ -636,6 +637,8 @@ def run_worlds(
         calibrated: A CSV of accepted calibration draws (``clustersim calibrate --out``): each
             world takes one draw's parameters (a seeded random order), the other ranged
             uncertainties are drawn by Latin hypercube as usual.
+        report: Write the figure pack, tables and HTML brief (ru and en) of the worlds into
+            ``results/<sweep>/`` (:func:`write_run_report`), replacing an earlier report there.
 
     Raises:
         InputError: A scenario without ranged uncertainties, or a bad number of worlds.
@@ -684,13 +687,14 @@ def run_worlds(
                                  oversubscribe=oversubscribe, progress=progress)  # fmt: skip
         swept = read_sweep(store, name, networks=False)
         database = store.url_masked
+        missing = [a for a in arms if swept.outcomes.empty or a not in set(swept.outcomes["arm"])]
+        if missing:
+            raise RunsFailedError(
+                f"no run of {', '.join(missing)} in sweep {name} completed ({counts['failed']} "
+                f"runs failed); the errors are stored in {database} (table run, column error)"
+            )
+        pack = write_run_report(store, name, progress=progress) if report else None
     rate = sc.experiment.discount_rate.value
-    missing = [a for a in arms if swept.outcomes.empty or a not in set(swept.outcomes["arm"])]
-    if missing:
-        raise RunsFailedError(
-            f"no run of {', '.join(missing)} in sweep {name} completed ({counts['failed']} runs "
-            f"failed); the errors are stored in {database} (table run, column error)"
-        )
     per_world = compare_points(swept.outcomes, swept.design, arms, outcomes=HEADLINE_OUTCOMES,
                                discount_rate=rate)  # fmt: skip
     regimes = [a for a in arms if a != ARM_DE_FACTO]
@@ -704,8 +708,27 @@ def run_worlds(
         uncertain=[v.key for v in design.vary] + list(spec.get("calibrated", {}).get("keys", [])),
         counts=counts, summary=summary, calibrated=spec.get("calibrated"),
         per_world=per_world, horizon_quarters=sc.scenario.horizon_quarters, discount_rate=rate,
-        elapsed_seconds=time.perf_counter() - t0, notes=notes,
+        elapsed_seconds=time.perf_counter() - t0, notes=notes, report=pack,
     )  # fmt: skip
+
+
+RUN_REPORT_ROOT = "results"
+"""Where ``clustersim run`` writes its report: ``results/<sweep>/`` under the current folder."""
+
+
+def write_run_report(store: Store, sweep: str, *, progress: bool = False) -> str:
+    """Write the report of a run's sweep into ``results/<sweep>/`` and return that folder.
+
+    The quick look of ``clustersim run``: figures as PNG and SVG, the tables and the HTML brief
+    in Russian and English. A re-run replaces the folder as a whole (it is a clustersim report
+    folder, :func:`sim.report.pack.check_report_out`); ``clustersim report`` writes the A4 PDF
+    and DOCX briefs and PDF figures too.
+    """
+    data = read_sweep(store, sweep)
+    out = run_pack_dir(sweep, RUN_REPORT_ROOT)
+    rep = write_report(data, out, formats=("html",), figure_formats=("png", "svg"),
+                       progress=progress)  # fmt: skip
+    return str(rep.out)
 
 
 def run_sweep(
@@ -878,8 +901,11 @@ def build_report(
     figure_formats: Sequence[str] = FIGURE_FORMATS,
     tables: bool = True,
     outcomes: Sequence[str] | None = None,
+    progress: bool = False,
 ) -> Report:
     """Write the figure pack, tables and brief of a stored sweep (:mod:`sim.report.pack`).
+
+    ``progress`` shows a bar of the files written, with ETA, on a terminal.
 
     Raises:
         InputError: Unknown sweep, language, format or outcome; a sweep without completed runs;
@@ -891,7 +917,7 @@ def build_report(
     with open_store(db, readonly=True) as store:
         data = read_sweep(store, sweep)
     return write_report(data, out, langs=langs, formats=formats, figure_formats=figure_formats,
-                        tables=tables, outcomes=outcomes)  # fmt: skip
+                        tables=tables, outcomes=outcomes, progress=progress)  # fmt: skip
 
 
 def export_sweep(

@@ -276,11 +276,14 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     parser.add_argument(
-        "--no-figures",
+        "--no-report",
         action="store_true",
-        help="do not write the figure pack into results/<scenario>-<timestamp>/ (--point; a "
-        "run over worlds writes none)",
+        help="do not write the report (figures as PNG and SVG, tables, HTML brief; ru and en) "
+        "into results/<sweep>/, which a re-run replaces",
     )
+    # the flag's name before the report replaced the figure pack
+    parser.add_argument("--no-figures", action="store_true", dest="no_report",
+                        help=argparse.SUPPRESS)  # fmt: skip
 
 
 @verb(
@@ -306,6 +309,7 @@ def _run(args: argparse.Namespace) -> int:
             oversubscribe=args.oversubscribe,
             progress=not args.quiet,
             calibrated=args.calibrated,
+            report=not args.no_report,
         )
         print(json.dumps(worlds.to_dict(), indent=2, ensure_ascii=False) if args.json
               else worlds.to_text())  # fmt: skip
@@ -321,7 +325,7 @@ def _run(args: argparse.Namespace) -> int:
         workers=_workers(args),
         oversubscribe=args.oversubscribe,
         progress=not args.quiet,
-        figures=not args.no_figures,
+        report=not args.no_report,
     )
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -682,8 +686,15 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
         help="brief formats, comma-separated: html, pdf, docx (default html,pdf,docx; '' for "
         "none); pdf needs Chromium and playwright, docx python-docx",
     )
+    parser.add_argument(
+        "--figure-format",
+        default="png,svg,pdf",
+        metavar="LIST",
+        help="figure formats, comma-separated: png, svg, pdf (default png,svg,pdf)",
+    )
     _db_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the files written as JSON")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
 
 
 @verb(
@@ -696,9 +707,11 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
 )
 def _report(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    figure_formats = [f.strip() for f in args.figure_format.split(",") if f.strip()]
     rep = _api().build_report(
-        args.sweep, args.out, db=args.db, langs=args.lang or ["ru", "en"], formats=formats
-    )
+        args.sweep, args.out, db=args.db, langs=args.lang or ["ru", "en"], formats=formats,
+        figure_formats=figure_formats, progress=not args.quiet,
+    )  # fmt: skip
     if args.json:
         print(json.dumps({"out": str(rep.out), "files": rep.files, "charts": rep.charts,
                           "notes": rep.notes}, indent=2, ensure_ascii=False))  # fmt: skip
@@ -708,7 +721,7 @@ def _report(args: argparse.Namespace) -> int:
             if not f.startswith("figures/"):
                 print(f"  {f}")
         for lang, names in rep.charts.items():
-            print(f"  figures/{lang}/: {', '.join(names)} (png, svg, pdf)")
+            print(f"  figures/{lang}/: {', '.join(names)} ({', '.join(figure_formats)})")
         for note in rep.notes:
             print(f"  note: {note}")
     return EXIT_OK

@@ -27,7 +27,7 @@ def test_run_stores_runs_prints_json_and_resumes(tmp_path):
         "--db",
         f"sqlite:///{db}",
         "--json",
-        "--no-figures",  # the figure pack is written (and checked) in the next test
+        "--no-report",  # the report is written (and checked) in the next test
     ]
     first = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert first.returncode == 0, first.stderr
@@ -104,8 +104,10 @@ def test_run_text_summary_and_default_database(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "results" / "clustersim.sqlite").exists()
-    (pack,) = (tmp_path / "results").glob("astrakhan_shipbuilding-*")  # the figure pack
-    assert list(pack.rglob("*.png")) and list(pack.rglob("*.csv"))
+    (pack,) = (tmp_path / "results").glob("run-astrakhan_shipbuilding-*")  # named by the sweep
+    assert (pack / ".clustersim-report").is_file() and (pack / "brief_ru.html").is_file()
+    assert list(pack.rglob("*.png")) and list(pack.rglob("*.svg")) and list(pack.rglob("*.csv"))
+    assert f"figures, tables and brief: {Path('results') / pack.name}" in res.stdout
     assert "cluster_support_2020s" in res.stdout and "95 % CI" in res.stdout
     _check_budget_text(res.stdout)
 

@@ -376,7 +376,7 @@ def test_sweep_without_a_regime_is_refused(tmp_path: Path) -> None:
 def test_too_many_replications_are_refused_before_anything_is_stored(tmp_path, reps):
     db = tmp_path / "r.sqlite"
     proc = clustersim("run", str(BASE), "--replications", reps, "--db", f"sqlite:///{db}",
-                      "--no-figures", "-q")  # fmt: skip
+                      "--no-report", "-q")  # fmt: skip
     refused(proc, "--replications:", "allowed 1 to 10,000", "1,000,000 runs")
     assert not db.exists()
 

@@ -135,9 +135,10 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_run_over_worlds_prints_the_table_and_resumes(tmp_path):
     db = f"sqlite:///{tmp_path}/w.sqlite"
     args = ("run", str(SCENARIO), "--worlds", "4", "--replications", "2", "--db", db, "-q")
-    first = _cli(*args, "--json", cwd=tmp_path)
+    first = _cli(*args, "--json", "--no-report", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     out = json.loads(first.stdout)
+    assert out["report"] is None and not (tmp_path / "results").exists()
     assert out["worlds"] == 4 and out["replications_per_world"] == 2
     assert out["runs"]["completed"] == 4 * 2 * 6
     assert "registry.functional_dependence_default" in out["uncertain_parameters"]
@@ -153,7 +154,14 @@ def test_run_over_worlds_prints_the_table_and_resumes(tmp_path):
     assert "48 already stored" in text.stdout
     assert "Holds in at least 90 % of worlds:" in text.stdout
     assert "placebo: output effect exactly zero in every world" in text.stdout
-    assert not (tmp_path / "results").exists()  # no figure pack over worlds
+    # the report of the worlds, in a folder named by the sweep
+    pack = tmp_path / "results" / out["sweep"]
+    assert f"figures, tables and brief: {Path('results') / out['sweep']}" in text.stdout
+    assert (pack / ".clustersim-report").is_file()
+    for lang in ("ru", "en"):
+        assert (pack / f"brief_{lang}.html").is_file()
+        assert (pack / "figures" / lang / "budget.svg").is_file()  # (CDFs need 8 worlds)
+    assert [p.name for p in (tmp_path / "results").iterdir()] == [out["sweep"]]
 
 
 def test_point_and_worlds_do_not_mix(tmp_path):

@@ -31,7 +31,6 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -48,6 +47,7 @@ from sim.report.i18n import LANGS, check_lang, t
 from sim.report.paths import output_folder, safe_component, under
 from sim.report.tables import budget_table, regime_table, write_csv, write_xlsx
 from sim.report.word import check_docx_tools, write_docx
+from sim.run.progress import Progress
 from sim.store.reading import SweepData
 
 __all__ = [
@@ -56,7 +56,7 @@ __all__ = [
     "REPORT_MARKER",
     "Report",
     "check_report_out",
-    "default_pack_dir",
+    "run_pack_dir",
     "save_figure",
     "write_report",
 ]
@@ -85,19 +85,13 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-def default_pack_dir(scenario: str, root: str | Path = "results") -> Path:
-    """``results/<scenario>-<UTC timestamp>/`` (a suffix is added if it exists).
+def run_pack_dir(sweep: str, root: str | Path = "results") -> Path:
+    """``results/<sweep>/``: where ``clustersim run`` writes the report of its sweep.
 
-    The scenario name is made a safe file name (:func:`sim.report.paths.safe_component`) and the
-    folder is confined to ``root``.
+    The sweep name is made a safe file name (:func:`sim.report.paths.safe_component`) and the
+    folder is confined to ``root``. A re-run of the same sweep replaces the folder as a whole.
     """
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = under(root, f"{safe_component(scenario)}-{stamp}")
-    path, i = base, 1
-    while path.exists():
-        i += 1
-        path = base.with_name(f"{base.name}-{i}")
-    return path
+    return under(root, safe_component(sweep))
 
 
 def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = FIGURE_FORMATS) -> list[Path]:
@@ -171,6 +165,7 @@ def write_report(
     figure_formats: Sequence[str] = FIGURE_FORMATS,
     tables: bool = True,
     outcomes: Sequence[str] | None = None,
+    progress: bool = False,
 ) -> Report:
     """Write the figure pack, the tables and the brief of a sweep read back from the store.
 
@@ -184,6 +179,8 @@ def write_report(
         figure_formats: Figure formats (``png``, ``svg``, ``pdf``).
         tables: Write the regime and budget tables (CSV and XLSX).
         outcomes: Headline outcomes (default output, employment, productivity, market_share).
+        progress: Show a progress bar with ETA on a terminal (stderr): files written of the
+            total, counted once the first language's figures are drawn.
 
     Returns:
         A :class:`Report` listing the files written.
@@ -202,7 +199,7 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=_WORK_PREFIX, dir=out))
     try:
-        written = _write_all(d, work, rep, langs, formats, figure_formats, tables)
+        written = _write_all(d, work, rep, langs, formats, figure_formats, tables, progress)
         (work / REPORT_MARKER).write_text(
             f"clustersim {__version__} report of sweep {d.sweep['name']!r}; "
             "`clustersim report` replaces this folder as a whole\n",
@@ -226,42 +223,69 @@ def _write_all(
     formats: Sequence[str],
     figure_formats: Sequence[str],
     tables: bool,
+    progress: bool = False,
 ) -> list[Path]:
     """Write every file of the report into ``work``; return the paths written."""
     written: list[Path] = []
-    for lang in langs:
-        notes: list[str] = []
-        # chart names carry regime names: made safe file names once, used everywhere below
-        figs = {safe_component(k): v for k, v in figures(d, lang, notes).items()}
-        if lang == langs[0]:
-            rep.notes.extend(notes)
-        rep.charts[lang] = list(figs)
-        for name, fig in figs.items():
-            written += save_figure(fig, under(work, "figures", lang, name), figure_formats)
-        if tables and not d.table.empty:
-            reg, reg_kinds = regime_table(d, lang)
-            bud, bud_kinds = budget_table(d, lang)
-            tdir = under(work, "tables", lang)
-            written.append(write_csv(reg, tdir / "regimes.csv", lang))
-            written.append(write_csv(bud, tdir / "budget.csv", lang))
-            sheet_r, sheet_b = t("h_regimes", lang), t("h_budget", lang)
-            written.append(write_xlsx({sheet_r: (reg, reg_kinds)}, tdir / "regimes.xlsx"))
-            written.append(write_xlsx({sheet_b: (bud, bud_kinds)}, tdir / "budget.xlsx"))
-        if formats:
-            pngs = under(work, "figures", lang) if "png" in figure_formats else None
-            doc = build_document(d, lang, figs, pngs)
-            html_path = under(work, f"brief_{lang}.html")
-            if "html" in formats or "pdf" in formats:
-                write_html(doc, html_path)
-            if "html" in formats:
-                written.append(html_path)
-            if "pdf" in formats:
-                written.append(write_pdf(html_path, under(work, f"brief_{lang}.pdf")))
-                if "html" not in formats:
-                    html_path.unlink()
-            if "docx" in formats:
-                written.append(write_docx(doc, under(work, f"brief_{lang}.docx")))
+    bar: Progress | None = None
+    has_tables = tables and not d.table.empty
+    try:
+        for lang in langs:
+            notes: list[str] = []
+            # chart names carry regime names: made safe file names once, used everywhere below
+            figs = {safe_component(k): v for k, v in figures(d, lang, notes).items()}
+            if bar is None:
+                per_lang = len(figs) * len(figure_formats) + 4 * has_tables + len(formats)
+                bar = Progress(len(langs) * per_lang, progress, unit="files")
+            if lang == langs[0]:
+                rep.notes.extend(notes)
+            rep.charts[lang] = list(figs)
+            for name, fig in figs.items():
+                written += save_figure(fig, under(work, "figures", lang, name), figure_formats)
+                bar(len(figure_formats))
+            n_before = len(written)
+            _write_documents(d, work, lang, figs, formats, figure_formats, has_tables, written)
+            bar(len(written) - n_before)
+    finally:
+        if bar is not None:
+            bar.close()
     return written
+
+
+def _write_documents(
+    d: ReportData,
+    work: Path,
+    lang: str,
+    figs: dict[str, Figure],
+    formats: Sequence[str],
+    figure_formats: Sequence[str],
+    tables: bool,
+    written: list[Path],
+) -> None:
+    """Write one language's tables and briefs into ``work``, appending to ``written``."""
+    if tables:
+        reg, reg_kinds = regime_table(d, lang)
+        bud, bud_kinds = budget_table(d, lang)
+        tdir = under(work, "tables", lang)
+        written.append(write_csv(reg, tdir / "regimes.csv", lang))
+        written.append(write_csv(bud, tdir / "budget.csv", lang))
+        sheet_r, sheet_b = t("h_regimes", lang), t("h_budget", lang)
+        written.append(write_xlsx({sheet_r: (reg, reg_kinds)}, tdir / "regimes.xlsx"))
+        written.append(write_xlsx({sheet_b: (bud, bud_kinds)}, tdir / "budget.xlsx"))
+    if formats:
+        pngs = under(work, "figures", lang) if "png" in figure_formats else None
+        doc = build_document(d, lang, figs, pngs)
+        html_path = under(work, f"brief_{lang}.html")
+        if "html" in formats or "pdf" in formats:
+            write_html(doc, html_path)
+        if "html" in formats:
+            written.append(html_path)
+        if "pdf" in formats:
+            written.append(write_pdf(html_path, under(work, f"brief_{lang}.pdf")))
+            if "html" not in formats:
+                html_path.unlink()
+        if "docx" in formats:
+            written.append(write_docx(doc, under(work, f"brief_{lang}.docx")))
 
 
 def _install(work: Path, out: Path) -> None:

@@ -29,14 +29,16 @@ def ticker(total: int, progress: bool | Callable[[int, int], None]) -> Callable[
 class Progress:
     """A one-line progress bar with ETA on a terminal; silent otherwise."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, total: int, enabled: bool, unit: str = "runs") -> None:
         self.total, self.done, self.t0 = total, 0, time.monotonic()
+        self.unit = unit
         self.enabled = enabled and sys.stderr.isatty() and total > 0
         self.drawn = False  # a bar is on the line and the line is not ended yet
 
     def __call__(self, k: int) -> None:
-        """Count ``k`` more runs done and redraw the bar."""
+        """Count ``k`` more units (runs, files) done and redraw the bar."""
         self.done += k
+        self.total = max(self.total, self.done)  # a total counted ahead may fall short
         if not self.enabled:
             return
         el = time.monotonic() - self.t0
@@ -44,7 +46,7 @@ class Progress:
         width = 30
         filled = int(width * self.done / self.total)
         sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} runs"
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {self.unit}"
             f"  {el:5.0f}s elapsed, ETA {eta:5.0f}s"
         )
         sys.stderr.flush()
