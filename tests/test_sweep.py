@@ -169,7 +169,7 @@ def _rows(db: Path) -> int:
 def test_killed_sweep_resumes_to_identical_results(tmp_path):
     values = "[0.0, 0.1, 0.2, 0.3, 0.4, 0.5]"
     design = f'method = "grid"\n[[design.vary]]\nkey = "{RATE}"\nvalues = {values}\n'
-    path = write_sweep(tmp_path, name="kill", reps=16, design=design, horizon=None)
+    path = write_sweep(tmp_path, name="kill", reps=16, design=design, horizon=20)
     total = 6 * 16 * 2
     db = tmp_path / "killed.sqlite"
     cmd = [CLUSTERSIM, "sweep", str(path), "--db", f"sqlite:///{db}", "--workers", "2",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
-from sim.scenario import load_scenario
+from sim.scenario import apply_overrides, load_scenario
 from sim.scenario.uncertainty import coverage_problems, ranged, world_parameters
 from tests.test_cli import clustersim
 
@@ -121,3 +121,17 @@ def test_bad_entries_are_refused_with_what_is_allowed(
     assert any(fragment in p.message and p.key.startswith("uncertainties") for p in err.problems), [
         str(p) for p in err.problems
     ]
+
+
+def test_overrides_recheck_coverage_only_when_they_can_change_it() -> None:
+    """Values set on a checked scenario keep its coverage (sweeps skip the check per point);
+    an override of the uncertainties themselves is checked again."""
+    sc = load_scenario(ASTRAKHAN)
+    moved = apply_overrides(sc, {"market.market_orders_mln_rub_per_year": 30_000.0})
+    assert moved.market.market_orders_mln_rub_per_year == 30_000.0
+    kept = [u.model_dump(mode="json", exclude_none=True) for u in sc.uncertainties]
+    dropped = [u for u in kept if u["key"] != "market.market_orders_mln_rub_per_year"]
+    assert len(dropped) == len(kept) - 1
+    with pytest.raises(InputError, match=r"market\.market_orders_mln_rub_per_year: an "
+                       r"assumption .* with no range"):  # fmt: skip
+        apply_overrides(sc, {"uncertainties": dropped})

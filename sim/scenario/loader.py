@@ -320,7 +320,11 @@ def _required_top_level() -> list[str]:
 
 
 def scenario_from_dict(
-    data: Mapping[str, Any], *, source: str = "<dict>", text: str | None = None
+    data: Mapping[str, Any],
+    *,
+    source: str = "<dict>",
+    text: str | None = None,
+    check_coverage: bool = True,
 ) -> Scenario:
     """Validate a dict (as read from TOML) into a :class:`Scenario`.
 
@@ -328,6 +332,10 @@ def scenario_from_dict(
         data: The raw scenario dict.
         source: Name used as the FILE of each problem.
         text: The TOML text ``data`` was read from, to give each problem its line.
+        check_coverage: Check that every assumption has an ``[[uncertainties]]`` entry
+            (:func:`~sim.scenario.uncertainty.coverage_problems`). Only
+            :func:`~sim.scenario.overrides.apply_overrides` leaves it out, for values set on a
+            scenario that passed it, when no override touches a source or the uncertainties.
 
     Returns:
         The validated, frozen scenario.
@@ -350,7 +358,7 @@ def scenario_from_dict(
     except RecursionError:
         raise InputError.single(source, "the input is nested too deeply") from None
     else:
-        uncovered = coverage_problems(scenario)
+        uncovered = coverage_problems(scenario) if check_coverage else []
         if not uncovered:
             return scenario
         index = _safe_index(text)

@@ -157,4 +157,10 @@ def apply_overrides(
             problems.append(Problem(file=source, line=None, key=str(key), message=str(exc)))
     if problems:
         raise InputError(problems)
-    return scenario_from_dict(data, source=source)
+    # which parameters are assumptions, and their [[uncertainties]] entries, are what the
+    # coverage check reads: values set on a checked scenario leave both as they were
+    keeps_coverage = isinstance(scenario_or_dict, Scenario) and not any(
+        str(k).startswith("uncertainties") or str(k).endswith((".source", "source"))
+        for k in overrides
+    )
+    return scenario_from_dict(data, source=source, check_coverage=not keeps_coverage)
