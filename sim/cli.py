@@ -721,6 +721,13 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--outcome", action="append", metavar="X", help="outcome (repeatable; default: all)"
     )
+    parser.add_argument(
+        "--lang",
+        choices=["ru", "en"],
+        help="labelled tables for reading: column, regime, outcome and unit labels in Russian "
+        "or English, calendar quarters (2027 I кв. / 2027 Q1), rounded values, Russian CSV with "
+        "';' and a decimal comma (default: machine-readable names, model quarters 1..N)",
+    )
     _db_argument(parser)
 
 
@@ -729,11 +736,12 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     help="tidy (long) export of a stored sweep's runs and outcome series",
     arguments=_export_arguments,
     description="Write <sweep>_runs and <sweep>_outcomes (one row per run, quarter and "
-    "outcome) as CSV or Parquet, or one Excel workbook with both sheets.",
+    "outcome) as CSV or Parquet, or one Excel workbook with both sheets and a notes sheet "
+    "(seeds as text). --lang ru|en labels them for a spreadsheet.",
 )
 def _export(args: argparse.Namespace) -> int:
     for path in _api().export_sweep(args.sweep, args.out, args.format, db=args.db,
-                             outcomes=args.outcome):  # fmt: skip
+                             outcomes=args.outcome, lang=args.lang):  # fmt: skip
         print(path)
     return EXIT_OK
 

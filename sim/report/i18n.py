@@ -233,9 +233,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "режимах.",
     },
     "tx_xd_seed": {
-        "en": "Seed of the run's random numbers, stored as text (19 digits).",
+        "en": "Seed of the run's random numbers, stored as text (up to 19 digits).",
         "ru": "Начальное значение генератора случайных чисел расчёта; записано как текст "
-        "(19 цифр).",
+        "(до 19 цифр).",
     },
     "tx_xd_quarter": {
         "en": "Calendar quarter, from the scenario's start year {year}.",
