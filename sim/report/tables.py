@@ -54,8 +54,10 @@ __all__ = [
     "accounts_view",
     "additionality_view",
     "budget_table",
+    "compare_view",
     "io_view",
     "number_format",
+    "param_headers",
     "quarter_label",
     "rate_text",
     "regime_table",
@@ -513,6 +515,63 @@ def text_lines(view: pd.DataFrame, *, ascii_only: bool = True) -> list[str]:
         ]
         out.append("  ".join(parts).rstrip())
     return out
+
+
+def param_headers(params: list[str], lang: str = "en") -> dict[str, str]:
+    """Column headers of varied parameters: the label, or the full key where that is unclear.
+
+    A parameter without a catalogue label (:func:`~sim.report.i18n.param_label` falls back to
+    its last key part, such as ``rate``), or whose label another parameter shares, is headed
+    by its full dotted key, so no two columns have the same header.
+    """
+    labels = {}
+    for p in params:
+        label = param_label(p, lang)
+        labels[p] = p if label == p.rsplit(".", 1)[-1].replace("_", " ") else label
+    return {p: lab if list(labels.values()).count(lab) == 1 else p for p, lab in labels.items()}
+
+
+def _ci_text(m: Any, lo: Any, hi: Any) -> str:
+    """``+1.23 [-0.40, +2.86]`` (ASCII, two decimals); ``n/a`` without an estimate."""
+    if m is None or not np.isfinite(float(m)):
+        return "n/a"
+    if any(v is None or not np.isfinite(float(v)) for v in (lo, hi)):
+        return f"{float(m):+.2f}"
+    return f"{float(m):+.2f} [{float(lo):+.2f}, {float(hi):+.2f}]"
+
+
+def compare_view(table: pd.DataFrame, outcomes: list[str], params: list[str]) -> pd.DataFrame:
+    """The effects of ``clustersim compare`` as text cells, one row per design point and regime.
+
+    Design point, regime (as stored), one column per varied parameter (:func:`param_headers`),
+    each outcome's effect in % with its 95 % CI, shares also in percentage points, and the
+    share of runs registered with the median quarter. Every header is unique.
+    """
+    heads = param_headers(params)
+    shares = [o for o in outcomes if f"{o}_pp" in table.columns]
+    cols: dict[str, list[str]] = {t("col_point", "en"): [], t("col_arm", "en"): []}
+    for p in params:
+        cols[heads[p]] = []
+    for o in outcomes:
+        cols[f"{o}, %"] = []
+    for o in shares:
+        cols[f"{o}, pp"] = []
+    reg = "registered_share" in table.columns
+    if reg:
+        cols["registered"] = []
+    for _, r in table.iterrows():
+        row = [str(int(r["point"])), str(r["arm"])]
+        row += [f"{r[p]:.4g}" if isinstance(r[p], float) else str(r[p]) for p in params]
+        row += [_ci_text(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"])
+                for o in outcomes]  # fmt: skip
+        row += [_ci_text(r[f"{o}_pp"], r[f"{o}_pp_ci_low"], r[f"{o}_pp_ci_high"]) for o in shares]
+        if reg:
+            q, share = r["registration_quarter"], r["registered_share"]
+            text = "n/a" if not np.isfinite(share) else f"{100 * share:.0f} %"
+            row.append(text + ("" if not np.isfinite(q) else f" q{q:g}"))
+        for key, cell in zip(cols, row, strict=True):
+            cols[key].append(cell)
+    return pd.DataFrame(cols)
 
 
 def accounts_text(
