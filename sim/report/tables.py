@@ -209,10 +209,10 @@ def regime_table(d: ReportData, lang: str) -> tuple[pd.DataFrame, list[str]]:
     for shares, the change in percentage points; every header says its time basis (cumulative
     over the horizon, mean of the last year, at the horizon's end:
     :func:`sim.report.charts.basis`). Values are rounded (% to 0.1, percentage points to 0.01,
-    absolute effects to three significant digits, parameters to four), so CSV and Excel show
-    the same figures. Then the share of runs registered and the median calendar quarter of
-    registration. ``frame.attrs["notes"]`` holds the notes sheet (:func:`write_xlsx`): what was
-    run and the definition of every column.
+    absolute effects to three significant digits but at least to 0.1, parameters to four), so
+    CSV and Excel show the same figures. Then the share of runs registered and the median
+    calendar quarter of registration. ``frame.attrs["notes"]`` holds the notes sheet
+    (:func:`write_xlsx`): what was run and the definition of every column.
     """
     tab, c = d.table, _Columns()
     _head_columns(d, lang, c)
@@ -225,7 +225,8 @@ def regime_table(d: ReportData, lang: str) -> tuple[pd.DataFrame, list[str]]:
                        t("tx_d_pp", lang), lang)  # fmt: skip
         elif f"{o}_abs" in tab.columns:
             cols = [f"{o}_abs", f"{o}_abs_ci_low", f"{o}_abs_ci_high"]
-            dec = sig_decimals(tab[[x for x in cols if x in tab.columns]].to_numpy().ravel())
+            present = tab[[x for x in cols if x in tab.columns]].to_numpy().ravel()
+            dec = max(1, sig_decimals(present))  # three significant digits, at least 0.1
             u = unit(oc.unit, lang, horizon=oc.horizon == "sum")
             _effect_ci(c, t("tx_effect_abs", lang, outcome=lab, unit=u, basis=b), tab,
                        f"{o}_abs", dec, t("tx_d_abs", lang), lang)  # fmt: skip
