@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.effects import effects
 from sim.cli import main
 from sim.report.data import prepare
 from sim.report.i18n import t
@@ -77,6 +78,9 @@ def test_regime_headers_say_basis_and_unit_absolute_beside_percent(grid):
     # the absolute effect is the compare() column, rounded (three significant digits)
     raw = grid.table["output_abs"].to_numpy()
     assert np.allclose(frame[out_abs].to_numpy(dtype=float), raw, rtol=5e-3, atol=0.05)
+    paired = effects(grid.df, ["output"]).set_index(["point", "arm"])["effect"]
+    assert np.allclose(grid.table.set_index(["point", "arm"])["output_abs"], paired.loc[
+        list(grid.table.set_index(["point", "arm"]).index)])  # fmt: skip
     en, _ = regime_table(grid, "en")
     assert "Gross output: effect vs de facto, mln RUB, cumulative over 3 years" in en.columns
     assert "Employment: effect vs de facto, %, mean of the last year" in en.columns

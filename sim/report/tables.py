@@ -4,10 +4,15 @@ The public-finance accounts are shown the same way everywhere (terminal, brief, 
 :func:`accounts_view` and :func:`additionality_view`, from the columns of
 :func:`sim.analysis.budget.budget`; :func:`accounts_text` lays them out for the terminal.
 
+The regime and budget tables (:func:`regime_table`, :func:`budget_table`) say the unit and the
+time basis in every header, give absolute effects beside % effects and the net balance of each
+budget first, and are rounded to sensible precision, so CSV and Excel show the same figures.
 Russian CSV files use ``;`` and a decimal comma (what Excel expects in a Russian locale),
 English ones ``,`` and a point; both are UTF-8 with a byte-order mark. Excel workbooks have
-formatted headers with units, a frozen first row and number formats. Text cells that a
-spreadsheet would read as a formula are escaped in both (:mod:`sim.report.cells`).
+formatted headers, a frozen first row, number formats and a notes sheet (what was run, the seed
+as text, when, and the definition of every column). Text cells that a spreadsheet would read as
+a formula are escaped in both (:mod:`sim.report.cells`). :func:`compare_view` lays out the
+effects of ``clustersim compare`` with unique headers.
 """
 
 from __future__ import annotations
