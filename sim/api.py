@@ -927,21 +927,23 @@ def export_sweep(
     *,
     db: str | None = None,
     outcomes: list[str] | None = None,
+    lang: str | None = None,
 ) -> list[Path]:
     """Write the tidy runs and outcome tables of a stored sweep (:mod:`sim.report.export`).
 
     File names come from the sweep's name made safe (:func:`sim.report.paths.safe_component`);
-    nothing is written outside ``out``.
+    nothing is written outside ``out``. ``lang`` (``ru`` or ``en``) writes labelled tables with
+    calendar quarters; None (default) the machine-readable ones.
 
     Raises:
-        InputError: Unknown sweep, outcome or format; ``out`` is an existing file.
+        InputError: Unknown sweep, outcome, format or language; ``out`` is an existing file.
     """
     if outcomes is not None:
         check_outcomes(list(outcomes))
     output_folder(out)
     with open_store(db, readonly=True) as store:
         data = read_sweep(store, sweep, outcomes=outcomes, networks=False)
-    return write_export(data, out, fmt, outcomes=outcomes)
+    return write_export(data, out, fmt, outcomes=outcomes, lang=lang)
 
 
 # ============================================================================================

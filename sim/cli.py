@@ -499,44 +499,22 @@ def _compare(args: argparse.Namespace) -> int:
     derived = {"registered_share", "registration_quarter"}
     skip = {"point", "arm"} | derived | {
         c for c in table.columns
-        if c.endswith(("_pct", "_pp")) or "_pct_ci_" in c or "_pp_ci_" in c
+        if c.endswith(("_pct", "_pp", "_abs")) or "_ci_" in c
     }  # fmt: skip
     params = [c for c in table.columns if c not in skip]
     params = params[: params.index("n")] if "n" in params else []
-    shares = [o for o in outcomes if f"{o}_pp" in table.columns]
-    head = f"{'point':>5} {'arm':<24}" + "".join(f"{p.rsplit('.', 1)[-1][:18]:>20}" for p in params)
-    head += "".join(f"{o[:24]:>28}" for o in outcomes)
-    head += "".join(f"{(o[:20] + ', pp'):>28}" for o in shares)
-    head += f"{'registered':>14}" if "registered_share" in table.columns else ""
+    from sim.report.tables import accounts_text, compare_view, text_lines
+
     lines = [
         f"sweep {args.sweep}: effects vs de_facto, % with 95 % CI (ratio of means; shares also in "
         "percentage points; registered = share of runs and median first quarter)",
-        head,
+        *text_lines(compare_view(table, outcomes, params)),
     ]
-    for _, r in table.iterrows():
-        row = f"{int(r['point']):>5} {r['arm']:<24}"
-        row += "".join(f"{_cell(r[p]):>20}" for p in params)
-        for o in outcomes:
-            m, lo, hi = r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"]
-            row += f"{_ci(m, lo, hi):>28}"
-        for o in shares:
-            row += f"{_ci(r[f'{o}_pp'], r[f'{o}_pp_ci_low'], r[f'{o}_pp_ci_high']):>28}"
-        if "registered_share" in table.columns:
-            q = r["registration_quarter"]
-            reg = f"{100 * r['registered_share']:.0f} %" + ("" if q != q else f" q{q:g}")
-            row += f"{reg:>14}"
-        lines.append(row)
     if not table.empty:
         rate, quarters = table.attrs["discount_rate"], table.attrs["horizon_quarters"]
-        from sim.report.tables import accounts_text
-
         lines += ["", *accounts_text(table, discount_rate=rate, quarters=quarters, points=True)]
     print("\n".join(lines))
     return EXIT_OK
-
-
-def _cell(v: object) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 def _ci(m: float, lo: float, hi: float) -> str:
@@ -734,6 +712,13 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--outcome", action="append", metavar="X", help="outcome (repeatable; default: all)"
     )
+    parser.add_argument(
+        "--lang",
+        choices=["ru", "en"],
+        help="labelled tables for reading: column, regime, outcome and unit labels in Russian "
+        "or English, calendar quarters (2027 I кв. / 2027 Q1), rounded values, Russian CSV with "
+        "';' and a decimal comma (default: machine-readable names, model quarters 1..N)",
+    )
     _db_argument(parser)
 
 
@@ -742,11 +727,12 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     help="tidy (long) export of a stored sweep's runs and outcome series",
     arguments=_export_arguments,
     description="Write <sweep>_runs and <sweep>_outcomes (one row per run, quarter and "
-    "outcome) as CSV or Parquet, or one Excel workbook with both sheets.",
+    "outcome) as CSV or Parquet, or one Excel workbook with both sheets and a notes sheet "
+    "(seeds as text). --lang ru|en labels them for a spreadsheet.",
 )
 def _export(args: argparse.Namespace) -> int:
     for path in _api().export_sweep(args.sweep, args.out, args.format, db=args.db,
-                             outcomes=args.outcome):  # fmt: skip
+                             outcomes=args.outcome, lang=args.lang):  # fmt: skip
         print(path)
     return EXIT_OK
 

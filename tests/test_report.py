@@ -95,13 +95,14 @@ def test_pack_pngs_have_two_widths_and_svgs_real_text(report):
 def test_csv_per_language(report):
     ru = (report.out / "tables/ru/regimes.csv").read_text("utf-8-sig")
     en = (report.out / "tables/en/regimes.csv").read_text("utf-8-sig")
-    assert ru.splitlines()[0].startswith("Точка плана;")
-    assert "Валовой выпуск, Эффект, %" in ru.splitlines()[0]
+    pct = "Валовой выпуск: эффект к варианту де-факто, %, накопленно за 3 года"
+    assert ru.splitlines()[0].startswith("Вариант расчёта;")
+    assert pct in ru.splitlines()[0]
     assert en.splitlines()[0].startswith("Design point,")
     frame = pd.read_csv(report.out / "tables/ru/regimes.csv", sep=";", decimal=",",
                         encoding="utf-8-sig")  # fmt: skip
-    assert frame["Пар"].tolist() == [3, 3, 3, 3]
-    assert pd.api.types.is_float_dtype(frame["Валовой выпуск, Эффект, %"])
+    assert frame["Парных повторений"].tolist() == [3, 3, 3, 3]
+    assert pd.api.types.is_float_dtype(frame[pct])
 
 
 def test_xlsx_headers_units_and_frozen_row(report):
@@ -111,15 +112,18 @@ def test_xlsx_headers_units_and_frozen_row(report):
     ws = wb.active
     assert ws.freeze_panes == "A2"
     head = [c.value for c in ws[1]]
+    pv = "sum over 3 years, present value at 8% a year"
     for level in ("federal budget", "regional budget", "Social Fund", "all budgets"):
-        assert f"Net balance (PV), {level}, mln RUB" in head
-        assert f"Committed cost due after the horizon (PV), {level}, mln RUB" in head
-        assert f"Budget efficiency, {level}, ratio" in head
+        assert f"Net balance (PV), {level}, mln RUB, {pv}" in head
+        assert (f"Committed cost due after the horizon (PV), {level}, mln RUB, valued at the "
+                "horizon's end, present value at 8% a year") in head  # fmt: skip
+        assert f"Budget efficiency, {level}, ratio, over 3 years" in head
         assert f"No cost to this budget, {level}" in head
-    assert "Federal net view: federal budget + Social Fund − displaced (PV), mln RUB" in head
+    assert f"Federal net view: federal budget + Social Fund − displaced (PV), mln RUB, {pv}" in head
     assert all(c.font.bold for c in ws[1])
-    assert ws.cell(row=2, column=3).number_format == "0"  # pairs
-    assert ws.cell(row=2, column=4).number_format == "#,##0.0"
+    pairs = head.index("Paired replications") + 1
+    assert ws.cell(row=2, column=pairs).number_format == "#,##0"
+    assert ws.cell(row=2, column=pairs + 1).number_format == "#,##0.0"  # net balance, federal
     # a budget that pays nothing says so in words, never "n/a"
     flags = [head.index(f"No cost to this budget, {lv}") + 1 for lv in ("federal budget",
                                                                       "regional budget")]
@@ -127,7 +131,8 @@ def test_xlsx_headers_units_and_frozen_row(report):
     assert words <= {"no cost to this budget", None, ""}
     wb_ru = load_workbook(report.out / "tables/ru/regimes.xlsx")
     assert wb_ru.active.freeze_panes == "A2"
-    assert wb_ru.active["A1"].value == "Точка плана"
+    assert wb_ru.active["A1"].value == "Вариант расчёта"
+    assert wb_ru.sheetnames[-1] == "Пояснения"
 
 
 def test_brief_shows_the_accounts_per_level_as_the_terminal_does(report):

@@ -1,4 +1,4 @@
-"""The regime table: effects in % with CIs and public-finance accounts, per point and regime.
+"""The regime table: effects absolute and in % with CIs and public-finance accounts.
 
 :func:`compare` works on the outcome series of one set of pairs; :func:`compare_points` adds a
 sweep's varied parameter values as columns and orders rows by point and the sweep's arms.
@@ -41,10 +41,13 @@ def compare(
     sort_by: str | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """The regime table: one row per (point, regime), effects in % with CIs and budget figures.
+    """The regime table: one row per (point, regime), effects with CIs and budget figures.
 
     Per outcome ``{o}_pct`` with ``{o}_pct_ci_low/high`` (ratio of means, :func:`effects`);
-    for shares also ``{o}_pp`` with its interval (percentage points); then the regime's
+    ``{o}_abs`` with ``{o}_abs_ci_low/high``, the absolute effect (mean paired difference over
+    the horizon, in the outcome's unit summed over the horizon for flows, as a last-year mean
+    for stocks and at the horizon's end for end-valued stocks: :func:`effects`); for shares
+    also ``{o}_pp`` with its interval (percentage points); then the regime's
     registration (:func:`~sim.analysis.effects.registration`: ``registered_share``,
     ``registration_quarter``) and the public-finance accounts of :func:`~sim.analysis.budget`
     (every column of :data:`~sim.analysis.budget.BUDGET_COLUMNS`: net balance per budget level,
@@ -55,7 +58,8 @@ def compare(
     (descending) unless ``sort_by`` is given.
     """
     eff = effects(df, outcomes, baseline=baseline, confidence=confidence)
-    cols = ["effect_pct", "pct_ci_low", "pct_ci_high", "effect_pp", "pp_ci_low", "pp_ci_high"]
+    cols = ["effect_pct", "pct_ci_low", "pct_ci_high", "effect", "ci_low", "ci_high",
+            "effect_pp", "pp_ci_low", "pp_ci_high"]  # fmt: skip
     wide = eff.pivot_table(
         index=["point", "arm"], columns="outcome", values=cols, sort=False, dropna=False
     )
@@ -64,6 +68,9 @@ def compare(
         table[f"{o}_pct"] = wide[("effect_pct", o)]
         table[f"{o}_pct_ci_low"] = wide[("pct_ci_low", o)]
         table[f"{o}_pct_ci_high"] = wide[("pct_ci_high", o)]
+        table[f"{o}_abs"] = wide[("effect", o)]
+        table[f"{o}_abs_ci_low"] = wide[("ci_low", o)]
+        table[f"{o}_abs_ci_high"] = wide[("ci_high", o)]
         if outcome(o).unit.startswith("share"):
             table[f"{o}_pp"] = wide[("effect_pp", o)]
             table[f"{o}_pp_ci_low"] = wide[("pp_ci_low", o)]

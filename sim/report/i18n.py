@@ -49,6 +49,202 @@ NNBSP = "\u202f"  # narrow no-break space
 MINUS = "\u2212"
 
 CATALOGUE: dict[str, dict[str, str]] = {
+    # tables, export and compare
+    "tx_point": {"en": "Design point", "ru": "Вариант расчёта"},
+    "tx_n": {"en": "Paired replications", "ru": "Парных повторений"},
+    "tx_effect_abs": {
+        "en": "{outcome}: effect vs de facto, {unit}, {basis}",
+        "ru": "{outcome}: эффект к варианту де-факто, {unit}, {basis}",
+    },
+    "tx_effect_pct": {
+        "en": "{outcome}: effect vs de facto, %, {basis}",
+        "ru": "{outcome}: эффект к варианту де-факто, %, {basis}",
+    },
+    "tx_effect_pp": {
+        "en": "{outcome}: change vs de facto, percentage points, {basis}",
+        "ru": "{outcome}: изменение к варианту де-факто, п. п., {basis}",
+    },
+    "tx_ci_low": {"en": "{head}; 95 % CI, lower bound", "ru": "{head}; 95 % ДИ, нижняя граница"},
+    "tx_ci_high": {"en": "{head}; 95 % CI, upper bound", "ru": "{head}; 95 % ДИ, верхняя граница"},
+    "tx_registered": {
+        "en": "Runs with the cluster in the register, % (at any time within the horizon)",
+        "ru": "Доля расчётов с включением кластера в реестр, % (в любой момент горизонта)",
+    },
+    "tx_registered_q": {
+        "en": "Quarter of entry into the register (median)",
+        "ru": "Квартал включения в реестр (медиана)",
+    },
+    "tx_quarter": {"en": "{year} Q{q}", "ru": "{year} {roman} кв."},
+    "tx_over": {"en": "over {years}", "ru": "за {years}"},
+    "tx_basis_nominal": {
+        "en": "sum over {years}, undiscounted",
+        "ru": "сумма за {years}, без дисконтирования",
+    },
+    "tx_basis_pv": {
+        "en": "sum over {years}, present value at {rate}",
+        "ru": "сумма за {years}, приведённая стоимость при ставке {rate}",
+    },
+    "tx_basis_committed": {
+        "en": "valued at the horizon's end, present value at {rate}",
+        "ru": "оценка на конец горизонта, приведённая стоимость при ставке {rate}",
+    },
+    "tx_rate_year": {"en": "{rate} a year", "ru": "{rate} годовых"},
+    "tx_notes_sheet": {"en": "Notes", "ru": "Пояснения"},
+    "tx_notes_item": {"en": "Item", "ru": "Элемент"},
+    "tx_notes_text": {"en": "Value or definition", "ru": "Значение или определение"},
+    "tx_notes_title": {
+        "en": "{table}: calculations with the clustersim model",
+        "ru": "{table}: расчёты по модели clustersim",
+    },
+    "tx_n_scenario": {"en": "Scenario", "ru": "Сценарий"},
+    "tx_n_hash": {
+        "en": "Scenario hash (SHA-256 of the scenario as run)",
+        "ru": "Хеш сценария (SHA-256 сценария в том виде, в каком он рассчитан)",
+    },
+    "tx_n_sweep": {"en": "Sweep (stored set of runs)", "ru": "Серия расчётов (в базе результатов)"},
+    "tx_n_seed": {
+        "en": "Root seed of the random numbers",
+        "ru": "Начальное значение генератора случайных чисел (seed)",
+    },
+    "tx_n_replications": {
+        "en": "Paired replications per regime and design point",
+        "ru": "Парных повторений на режим и вариант расчёта",
+    },
+    "tx_n_horizon": {"en": "Horizon", "ru": "Горизонт моделирования"},
+    "tx_n_horizon_value": {
+        "en": "{start} to {end} ({quarters} quarters)",
+        "ru": "с {start} по {end} ({quarters} кв.)",
+    },
+    "tx_n_discount": {"en": "Discount rate", "ru": "Ставка дисконтирования"},
+    "tx_n_written": {"en": "Written", "ru": "Дата формирования"},
+    "tx_n_version": {"en": "clustersim version", "ru": "Версия clustersim"},
+    "tx_n_columns": {"en": "Columns", "ru": "Столбцы"},
+    "tx_n_rounding": {"en": "Rounding", "ru": "Округление"},
+    "tx_n_rounding_text": {
+        "en": (
+            "Numbers are rounded for reading: % to 0.1, percentage points to 0.01, money to "
+            "0.1 mln RUB, other values to three or four significant digits. The figures come "
+            "from a simulation: read them as estimates with the intervals shown."
+        ),
+        "ru": (
+            "Числа округлены: % — до 0,1, п. п. — до 0,01, денежные показатели — до 0,1 млн "
+            "руб., прочие — до трёх-четырёх значащих цифр. Показатели получены моделированием "
+            "и являются оценками; читать их следует вместе с доверительными интервалами."
+        ),
+    },
+    "tx_n_basis": {"en": "Time basis", "ru": "Временная база показателей"},
+    "tx_n_basis_text": {
+        "en": (
+            "Flows (output, taxes, costs, investment) are summed over the horizon; stocks and "
+            "rates (employment, productivity, shares) are the mean of the horizon's last four "
+            "quarters; commitments still due are valued at the horizon's end. Every header "
+            "says which applies."
+        ),
+        "ru": (
+            "Потоки (выпуск, налоги, расходы, инвестиции) суммируются за горизонт; запасы и "
+            "относительные показатели (занятость, производительность, доли) — среднее за "
+            "последние четыре квартала горизонта; обязательства к оплате — на конец горизонта. "
+            "Временная база указана в заголовке каждого столбца."
+        ),
+    },
+    "tx_d_point": {
+        "en": "Number of the design point: one combination of the values of the varied "
+        "parameters.",
+        "ru": "Номер варианта расчёта — одного сочетания значений варьируемых параметров.",
+    },
+    "tx_d_param": {
+        "en": "Value of a varied parameter at this design point (scenario key {param}).",
+        "ru": "Значение варьируемого параметра в этом варианте расчёта (параметр сценария "
+        "{param}).",
+    },
+    "tx_d_arm": {
+        "en": "Regime of preferences, compared with the de-facto cluster (the same firms, no "
+        "register entry, no preferences).",
+        "ru": "Режим преференций; сравнивается с кластером де-факто (те же предприятия без "
+        "включения в реестр и без преференций).",
+    },
+    "tx_d_n": {
+        "en": "Pairs of runs (regime and de facto on the same random numbers) the figures "
+        "are averaged over.",
+        "ru": "Число пар расчётов (режим и вариант де-факто на одних и тех же случайных "
+        "числах), по которым усреднены показатели.",
+    },
+    "tx_d_abs": {
+        "en": "Regime minus de facto, mean over the pairs, in the unit of the header.",
+        "ru": "Разность «режим минус де-факто», среднее по парам, в единицах заголовка.",
+    },
+    "tx_d_pct": {
+        "en": "Mean difference in % of the de-facto mean (ratio of means).",
+        "ru": "Средняя разность в % к среднему значению варианта де-факто (отношение средних).",
+    },
+    "tx_d_pp": {
+        "en": "Change of the share, in percentage points.",
+        "ru": "Изменение доли в процентных пунктах.",
+    },
+    "tx_d_ci": {
+        "en": "Bound of the 95 % confidence interval of the effect named in the header "
+        "(Student t for absolute effects, delta method for %).",
+        "ru": "Граница 95 % доверительного интервала (ДИ) эффекта, названного в заголовке "
+        "(для абсолютного эффекта — по распределению Стьюдента, для % — дельта-методом).",
+    },
+    "tx_d_registered": {
+        "en": "Share of the regime's runs in which the cluster entered the register.",
+        "ru": "Доля расчётов режима, в которых кластер включён в реестр.",
+    },
+    "tx_d_registered_q": {
+        "en": "Median calendar quarter of entry into the register, among those runs.",
+        "ru": "Медианный календарный квартал включения в реестр среди этих расчётов.",
+    },
+    "tx_d_budget": {
+        "en": "Public-finance accounts, regime minus de facto (see the definitions below).",
+        "ru": "Бюджетные показатели, «режим минус де-факто» (определения — ниже).",
+    },
+    "tx_d_net_first": {
+        "en": "The first columns give the net balance of each budget; the full accounts of "
+        "each budget follow.",
+        "ru": "Первые столбцы — чистое сальдо каждого бюджета; далее — полные показатели "
+        "по каждому бюджету.",
+    },
+    # tidy export (clustersim export --lang)
+    "tx_sheet_runs": {"en": "Runs", "ru": "Расчёты"},
+    "tx_sheet_outcomes": {"en": "Outcomes by quarter", "ru": "Показатели по кварталам"},
+    "tx_x_sweep": {"en": "Sweep", "ru": "Серия расчётов"},
+    "tx_x_replicate": {"en": "Replication", "ru": "Повторение"},
+    "tx_x_seed": {"en": "Seed", "ru": "Начальное значение генератора (seed)"},
+    "tx_x_status": {"en": "Status", "ru": "Статус"},
+    "tx_x_error": {"en": "Error", "ru": "Ошибка"},
+    "tx_x_wall": {"en": "Run time, s", "ru": "Время расчёта, с"},
+    "tx_x_registered": {
+        "en": "Quarter of entry into the register",
+        "ru": "Квартал включения в реестр",
+    },
+    "tx_x_version": {"en": "Model version", "ru": "Версия модели"},
+    "tx_x_quarter": {"en": "Quarter", "ru": "Квартал"},
+    "tx_x_quarter_no": {"en": "Model quarter (1 = first)", "ru": "Номер квартала модели"},
+    "tx_x_outcome": {"en": "Outcome", "ru": "Показатель"},
+    "tx_x_value": {"en": "Value", "ru": "Значение"},
+    "tx_x_unit": {"en": "Unit", "ru": "Единица измерения"},
+    "tx_x_completed": {"en": "completed", "ru": "выполнен"},
+    "tx_x_failed": {"en": "failed", "ru": "завершился ошибкой"},
+    "tx_xd_replicate": {
+        "en": "Number of the paired replication; the same number means the same random numbers "
+        "in every regime.",
+        "ru": "Номер парного повторения; один номер — одни и те же случайные числа во всех "
+        "режимах.",
+    },
+    "tx_xd_seed": {
+        "en": "Seed of the run's random numbers, stored as text (up to 19 digits).",
+        "ru": "Начальное значение генератора случайных чисел расчёта; записано как текст "
+        "(до 19 цифр).",
+    },
+    "tx_xd_quarter": {
+        "en": "Calendar quarter, from the scenario's start year {year}.",
+        "ru": "Календарный квартал; отсчёт от начального года сценария ({year}).",
+    },
+    "tx_xd_value": {
+        "en": "Value of the outcome in that quarter, in its unit (flows per quarter).",
+        "ru": "Значение показателя в этом квартале в указанных единицах (потоки — за квартал).",
+    },
     # chart titles
     "fan_title": {"en": "{outcome}: de facto vs {arm}", "ru": "{outcome}: де-факто и {arm}"},
     "regime_title": {

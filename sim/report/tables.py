@@ -4,25 +4,35 @@ The public-finance accounts are shown the same way everywhere (terminal, brief, 
 :func:`accounts_view` and :func:`additionality_view`, from the columns of
 :func:`sim.analysis.budget.budget`; :func:`accounts_text` lays them out for the terminal.
 
+The regime and budget tables (:func:`regime_table`, :func:`budget_table`) say the unit and the
+time basis in every header, give absolute effects beside % effects and the net balance of each
+budget first, and are rounded to sensible precision, so CSV and Excel show the same figures.
 Russian CSV files use ``;`` and a decimal comma (what Excel expects in a Russian locale),
 English ones ``,`` and a point; both are UTF-8 with a byte-order mark. Excel workbooks have
-formatted headers with units, a frozen first row and number formats. Text cells that a
-spreadsheet would read as a formula are escaped in both (:mod:`sim.report.cells`).
+formatted headers, a frozen first row, number formats and a notes sheet (what was run, the seed
+as text, when, and the definition of every column). Text cells that a spreadsheet would read as
+a formula are escaped in both (:mod:`sim.report.cells`). :func:`compare_view` lays out the
+effects of ``clustersim compare`` with unique headers.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.budget import ACCOUNT_LEVELS, BUDGET_COLUMNS
+from sim import __version__
+from sim.analysis.budget import ACCOUNT_LEVELS, BUDGET_COLUMNS, LEVEL_MEASURES, level_column
 from sim.analysis.regional_io import IO_COLUMNS
 from sim.errors import InputError
+from sim.model.outcomes import outcome
 from sim.report.cells import escape_cell, escape_frame
+from sim.report.charts import basis
 from sim.report.data import ReportData
 from sim.report.figures import is_numeric
 from sim.report.i18n import (
@@ -31,6 +41,7 @@ from sim.report.i18n import (
     arm_label,
     budget_label,
     budget_unit,
+    count,
     fmt,
     fmt_ci,
     fmt_pct,
@@ -42,71 +53,261 @@ from sim.report.i18n import (
 )
 
 __all__ = [
+    "EXCEL_EXACT",
     "accounts_notes",
     "accounts_text",
     "accounts_view",
     "additionality_view",
     "budget_table",
+    "compare_view",
     "io_view",
+    "number_format",
+    "param_headers",
+    "quarter_label",
+    "rate_text",
     "regime_table",
+    "sheet_notes",
+    "sig_decimals",
     "text_lines",
     "write_csv",
     "write_xlsx",
+    "years_text",
 ]
+
+#: Integers from this size on lose digits in Excel (doubles, 15 significant digits): text.
+EXCEL_EXACT = 10**15
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_BUDGET_DECIMALS = {"mln RUB": 1, "ratio": 2, "RUB per RUB": 2, "persons": 1}
+
+
+def quarter_label(q: float, start_year: int, lang: str) -> str:
+    """Model quarter ``q`` (1 = the first quarter of ``start_year``) as ``2027 I кв.``/``2027 Q1``.
+
+    Year first, so the labels sort in time order as text; NaN gives ``""``.
+    """
+    if q is None or not np.isfinite(float(q)):
+        return ""
+    qi = round(float(q)) - 1
+    year, quarter = start_year + qi // 4, qi % 4 + 1
+    return t("tx_quarter", lang, year=year, q=quarter, roman=_ROMAN[quarter])
+
+
+def years_text(quarters: int, lang: str) -> str:
+    """A horizon of ``quarters`` in years with the right word form: ``3 года``, ``2,5 года``."""
+    if quarters % 4 == 0:
+        return count(quarters // 4, "n_years", lang)
+    forms = t("n_years", lang).split("|")  # a fraction takes the genitive singular: 2,5 года
+    return f"{fmt(quarters / 4, lang, 2)} {forms[1] if lang == 'ru' else forms[-1]}"
+
+
+def rate_text(rate: float, lang: str) -> str:
+    """A rate per year as words: ``8 % годовых``, ``8% a year``."""
+    pct = fmt(100 * rate, lang, 2).rstrip("0").rstrip(",.")
+    return t("tx_rate_year", lang, rate=pct + (NNBSP + "%" if lang == "ru" else "%"))
+
+
+def sig_decimals(values: Any, sig: int = 3, most: int = 4) -> int:
+    """Decimals that keep ``sig`` significant digits of the largest finite value (0 to ``most``)."""
+    v = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    v = np.abs(v[np.isfinite(v)])
+    if v.size == 0 or v.max() == 0:
+        return 1
+    return int(min(most, max(0, sig - 1 - math.floor(math.log10(v.max())))))
+
+
+def number_format(decimals: int) -> str:
+    """The Excel number format of ``decimals`` places with thousands grouping."""
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+class _Columns:
+    """A table under construction: columns, Excel number formats and column definitions."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, Any] = {}
+        self.kinds: list[str] = []
+        self.defs: list[tuple[str, str]] = []
+
+    def add(self, head: str, values: Any, kind: str | int, definition: str) -> None:
+        """Add a column; ``kind`` is ``"text"`` or decimals (values are rounded to them)."""
+        if head in self.cols:  # two items, one label: never two columns with one header
+            head = f"{head} ({len(self.cols)})"
+        if isinstance(kind, int):
+            values = pd.to_numeric(pd.Series(values), errors="coerce").round(kind).to_numpy()
+            if values.dtype.kind == "f":
+                values = values + 0.0  # -0.0 (a small negative rounded) is written as 0
+            self.kinds.append(number_format(kind))
+        else:
+            self.kinds.append(kind)
+        self.cols[head] = list(values) if not isinstance(values, np.ndarray) else values
+        self.defs.append((head, definition))
+
+    def frame(self, notes: list[tuple[str, str]], lang: str) -> pd.DataFrame:
+        """The DataFrame; ``attrs`` carries the notes sheet of :func:`write_xlsx`."""
+        out = pd.DataFrame(self.cols)
+        out.attrs["notes"] = [*notes, ("", ""), (t("tx_n_columns", lang), ""), *self.defs]
+        out.attrs["lang"] = lang
+        return out
+
+
+def _effect_ci(c: _Columns, head: str, tab: pd.DataFrame, col: str, dec: int, what: str,
+               lang: str) -> None:  # fmt: skip
+    """An effect column and its two 95 % CI bounds (if the table has them)."""
+    c.add(head, tab[col], dec, what)
+    for side in ("low", "high"):
+        if f"{col}_ci_{side}" in tab.columns:
+            c.add(t(f"tx_ci_{side}", lang, head=head), tab[f"{col}_ci_{side}"], dec,
+                  t("tx_d_ci", lang))  # fmt: skip
+
+
+def sheet_notes(d: ReportData, lang: str, table: str) -> list[tuple[str, str]]:
+    """The head of a notes sheet: what was run (scenario, hash, sweep, seed as text) and when.
+
+    Args:
+        d: The report's data.
+        lang: ``ru`` or ``en``.
+        table: The table's title (first line of the sheet).
+    """
+    sc, q = d.scenario, int(d.info.horizon_quarters or 0)
+    start = int(d.info.start_year or sc.scenario.start_year)
+    horizon = t("tx_n_horizon_value", lang, start=quarter_label(1, start, lang),
+                end=quarter_label(q, start, lang), quarters=q)  # fmt: skip
+    return [
+        (t("tx_notes_title", lang, table=table), ""),
+        (t("tx_n_scenario", lang), str(d.scenario_row.get("title") or d.scenario_row["name"])
+         + f" ({d.scenario_row['name']})"),
+        (t("tx_n_hash", lang), str(d.scenario_row["hash"])),
+        (t("tx_n_sweep", lang), str(d.sweep["name"])),
+        (t("tx_n_seed", lang), str(d.sweep["root_seed"])),
+        (t("tx_n_replications", lang), str(d.info.replications)),
+        (t("tx_n_horizon", lang), horizon),
+        (t("tx_n_discount", lang), rate_text(sc.experiment.discount_rate.value, lang)),
+        (t("tx_n_written", lang), datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        (t("tx_n_version", lang), __version__),
+        (t("tx_n_basis", lang), t("tx_n_basis_text", lang)),
+        (t("tx_n_rounding", lang), t("tx_n_rounding_text", lang)),
+    ]  # fmt: skip
+
+
+def _head_columns(d: ReportData, lang: str, c: _Columns) -> None:
+    """Design point, the varied parameters (4 significant digits), regime and pairs."""
+    tab = d.table
+    c.add(t("tx_point", lang), tab["point"].astype(int), 0, t("tx_d_point", lang))
+    for p in d.params:
+        label = param_label(p, lang)
+        if label in c.cols:
+            label = f"{label} ({p})"
+        if is_numeric(tab[p]):
+            dec = sig_decimals(tab[p], sig=4, most=6)
+            c.add(label, tab[p], dec, t("tx_d_param", lang, param=p))
+        else:
+            c.add(label, tab[p].astype(str), "text", t("tx_d_param", lang, param=p))
+    c.add(t("col_arm", lang), [arm_label(a, lang, d.info.titles) for a in tab["arm"]], "text",
+          t("tx_d_arm", lang))  # fmt: skip
+    c.add(t("tx_n", lang), tab["n"].astype(int), 0, t("tx_d_n", lang))
 
 
 def regime_table(d: ReportData, lang: str) -> tuple[pd.DataFrame, list[str]]:
-    """Localised regime table and the number format of each column ("text", "0", "0.0")."""
-    cols: dict[str, Any] = {}
-    kinds: list[str] = []
-    tab = d.table
-    cols[t("col_point", lang)] = tab["point"].astype(int)
-    kinds.append("0")
-    for p in d.params:
-        label = param_label(p, lang)
-        cols[label if label not in cols else f"{label} ({p})"] = tab[p]  # two items, one label
-        kinds.append("0.000" if is_numeric(tab[p]) else "text")
-    cols[t("col_arm", lang)] = [arm_label(a, lang, d.info.titles) for a in tab["arm"]]
-    kinds.append("text")
-    cols[t("col_n", lang)] = tab["n"].astype(int)
-    kinds.append("0")
-    pct = t("pct", lang)
+    """Localised regime table and the Excel number format of each column (or ``"text"``).
+
+    Per outcome: the absolute effect with its unit and 95 % CI, the effect in % with its CI and,
+    for shares, the change in percentage points; every header says its time basis (cumulative
+    over the horizon, mean of the last year, at the horizon's end:
+    :func:`sim.report.charts.basis`). Values are rounded (% to 0.1, percentage points to 0.01,
+    absolute effects to three significant digits but at least to 0.1, parameters to four), so
+    CSV and Excel show the same figures. Then the share of runs registered and the median
+    calendar quarter of registration. ``frame.attrs["notes"]`` holds the notes sheet
+    (:func:`write_xlsx`): what was run and the definition of every column.
+    """
+    tab, c = d.table, _Columns()
+    _head_columns(d, lang, c)
     for o in d.outcomes:
-        lab = outcome_label(o, lang)
-        cols[f"{lab}, {t('effect_pct_short', lang)}"] = tab[f"{o}_pct"]
-        cols[f"{lab}, {t('ci_low', lang)}, {pct}"] = tab[f"{o}_pct_ci_low"]
-        cols[f"{lab}, {t('ci_high', lang)}, {pct}"] = tab[f"{o}_pct_ci_high"]
-        kinds += ["0.0", "0.0", "0.0"]
-    return pd.DataFrame(cols), kinds
+        lab, b = outcome_label(o, lang), basis(o, lang, d.info)
+        oc = outcome(o)
+        share = oc.unit.startswith("share")
+        if share and f"{o}_pp" in tab.columns:
+            _effect_ci(c, t("tx_effect_pp", lang, outcome=lab, basis=b), tab, f"{o}_pp", 2,
+                       t("tx_d_pp", lang), lang)  # fmt: skip
+        elif f"{o}_abs" in tab.columns:
+            cols = [f"{o}_abs", f"{o}_abs_ci_low", f"{o}_abs_ci_high"]
+            present = tab[[x for x in cols if x in tab.columns]].to_numpy().ravel()
+            dec = max(1, sig_decimals(present))  # three significant digits, at least 0.1
+            u = unit(oc.unit, lang, horizon=oc.horizon == "sum")
+            _effect_ci(c, t("tx_effect_abs", lang, outcome=lab, unit=u, basis=b), tab,
+                       f"{o}_abs", dec, t("tx_d_abs", lang), lang)  # fmt: skip
+        _effect_ci(c, t("tx_effect_pct", lang, outcome=lab, basis=b), tab, f"{o}_pct", 1,
+                   t("tx_d_pct", lang), lang)  # fmt: skip
+    if "registered_share" in tab.columns:
+        c.add(t("tx_registered", lang), 100 * tab["registered_share"], 1,
+              t("tx_d_registered", lang))  # fmt: skip
+        start = int(d.info.start_year or d.scenario.scenario.start_year)
+        c.add(t("tx_registered_q", lang),
+              [quarter_label(q, start, lang) for q in tab["registration_quarter"]], "text",
+              t("tx_d_registered_q", lang))  # fmt: skip
+    frame = c.frame(sheet_notes(d, lang, t("h_regimes", lang)), lang)
+    return frame, c.kinds
+
+
+def _budget_basis(col: str, lang: str, years: str, rate: str) -> str:
+    """What one budget figure covers: nominal or discounted sum, after the horizon, last year."""
+    measure = col
+    for lv in ACCOUNT_LEVELS:  # the measure of a level column (net_federal_ci_low -> net_ci_low)
+        for m in LEVEL_MEASURES:
+            if level_column(m, lv) == col:
+                measure = m
+    if measure == "committed":
+        return t("tx_basis_committed", lang, rate=rate)
+    if measure.endswith("_employment"):
+        return t("basis_last_year", lang)
+    if measure in ("federal_tax_intensity", "output_per_rouble") or measure.startswith("be") or (
+        measure.endswith("_share")
+    ):
+        return t("tx_over", lang, years=years)
+    pv = ("_pv", "net", "displaced_taxes", "federal_net")
+    if measure.endswith("_pv") or measure.startswith(pv):
+        return t("tx_basis_pv", lang, years=years, rate=rate)
+    return t("tx_basis_nominal", lang, years=years)
 
 
 def budget_table(d: ReportData, lang: str) -> tuple[pd.DataFrame, list[str]]:
     """Localised budget table (every column of :func:`sim.analysis.budget.budget`) and formats.
 
-    Headers are :func:`~sim.report.i18n.budget_label` with the unit; the flags ``no_cost_*``
-    are written as the words "no cost to this budget" (or empty), so a cell never reads "n/a"
-    where a budget simply pays nothing.
+    The net balance of each budget level (with its 95 % interval) comes first, after the design
+    point, the varied parameters, the regime and the pairs; then every column of
+    :data:`sim.analysis.budget.BUDGET_COLUMNS` and the input-output columns. Headers are
+    :func:`~sim.report.i18n.budget_label`, the unit and the time basis (sum over the horizon,
+    undiscounted or as a present value at the scenario's discount rate; after the horizon;
+    last year). Money is rounded to 0.1 mln RUB, shares are written in % (0.1), ratios to 0.01.
+    The flags ``no_cost_*`` are the words "no cost to this budget" (or empty), so a cell never
+    reads "n/a" where a budget simply pays nothing. ``frame.attrs["notes"]`` holds the notes
+    sheet, with the definitions of the accounts.
     """
-    tab = d.table
-    cols: dict[str, Any] = {
-        t("col_point", lang): tab["point"].astype(int),
-        t("col_arm", lang): [arm_label(a, lang, d.info.titles) for a in tab["arm"]],
-        t("col_n", lang): tab["n"].astype(int),
-    }
-    kinds = ["0", "text", "0"]
-    for c in [*BUDGET_COLUMNS[3:], *(c for c in IO_COLUMNS if c in tab.columns)]:
-        u = budget_unit(c)
+    tab, c = d.table, _Columns()
+    _head_columns(d, lang, c)
+    rate_value = d.scenario.experiment.discount_rate.value
+    quarters = int(d.info.horizon_quarters or 0)
+    years, rate = years_text(quarters, lang), rate_text(rate_value, lang)
+    first = [level_column(m, lv) for lv in ACCOUNT_LEVELS for m in ("net", "net_ci_low",
+                                                                    "net_ci_high")]  # fmt: skip
+    rest = [x for x in [*BUDGET_COLUMNS[3:], *(x for x in IO_COLUMNS if x in tab.columns)]
+            if x not in first]  # fmt: skip
+    for col in [*first, *rest]:
+        u, label = budget_unit(col), budget_label(col, lang)
         if u == "flag":
-            cols[budget_label(c, lang)] = [t("no_cost", lang) if is_flag(v) else "" for v in tab[c]]
-            kinds.append("text")
+            c.add(label, [t("no_cost", lang) if is_flag(v) else "" for v in tab[col]], "text",
+                  t("tx_d_budget", lang))  # fmt: skip
             continue
-        cols[f"{budget_label(c, lang)}, {unit(u, lang)}"] = tab[c]
-        kinds.append(
-            {"mln RUB": "#,##0.0", "share": "0.00", "ratio": "0.00", "persons": "#,##0.0"}.get(
-                u, "0.000"
-            )
-        )
-    return pd.DataFrame(cols), kinds
+        values, dec, shown = tab[col], _BUDGET_DECIMALS.get(u, 3), unit(u, lang)
+        if u == "share":
+            values, dec, shown = 100 * pd.to_numeric(tab[col], errors="coerce"), 1, "%"
+        head = f"{label}, {shown}, {_budget_basis(col, lang, years, rate)}"
+        c.add(head, values, dec, t("tx_d_budget", lang))
+    note, add_note = accounts_notes(lang, discount_rate=rate_value, quarters=quarters)
+    notes = [*sheet_notes(d, lang, t("h_budget", lang)), ("", t("tx_d_net_first", lang)),
+             (t("h_accounts", lang), note), (t("h_additionality", lang), add_note)]  # fmt: skip
+    if set(IO_COLUMNS) <= set(tab.columns):
+        notes.append((t("h_io", lang), t("io_note", lang)))
+    return c.frame(notes, lang), c.kinds
 
 
 def accounts_notes(lang: str, *, discount_rate: float, quarters: int) -> tuple[str, str]:
@@ -322,6 +523,63 @@ def text_lines(view: pd.DataFrame, *, ascii_only: bool = True) -> list[str]:
     return out
 
 
+def param_headers(params: list[str], lang: str = "en") -> dict[str, str]:
+    """Column headers of varied parameters: the label, or the full key where that is unclear.
+
+    A parameter without a catalogue label (:func:`~sim.report.i18n.param_label` falls back to
+    its last key part, such as ``rate``), or whose label another parameter shares, is headed
+    by its full dotted key, so no two columns have the same header.
+    """
+    labels = {}
+    for p in params:
+        label = param_label(p, lang)
+        labels[p] = p if label == p.rsplit(".", 1)[-1].replace("_", " ") else label
+    return {p: lab if list(labels.values()).count(lab) == 1 else p for p, lab in labels.items()}
+
+
+def _ci_text(m: Any, lo: Any, hi: Any) -> str:
+    """``+1.23 [-0.40, +2.86]`` (ASCII, two decimals); ``n/a`` without an estimate."""
+    if m is None or not np.isfinite(float(m)):
+        return "n/a"
+    if any(v is None or not np.isfinite(float(v)) for v in (lo, hi)):
+        return f"{float(m):+.2f}"
+    return f"{float(m):+.2f} [{float(lo):+.2f}, {float(hi):+.2f}]"
+
+
+def compare_view(table: pd.DataFrame, outcomes: list[str], params: list[str]) -> pd.DataFrame:
+    """The effects of ``clustersim compare`` as text cells, one row per design point and regime.
+
+    Design point, regime (as stored), one column per varied parameter (:func:`param_headers`),
+    each outcome's effect in % with its 95 % CI, shares also in percentage points, and the
+    share of runs registered with the median quarter. Every header is unique.
+    """
+    heads = param_headers(params)
+    shares = [o for o in outcomes if f"{o}_pp" in table.columns]
+    cols: dict[str, list[str]] = {t("col_point", "en"): [], t("col_arm", "en"): []}
+    for p in params:
+        cols[heads[p]] = []
+    for o in outcomes:
+        cols[f"{o}, %"] = []
+    for o in shares:
+        cols[f"{o}, pp"] = []
+    reg = "registered_share" in table.columns
+    if reg:
+        cols["registered"] = []
+    for _, r in table.iterrows():
+        row = [str(int(r["point"])), str(r["arm"])]
+        row += [f"{r[p]:.4g}" if isinstance(r[p], float) else str(r[p]) for p in params]
+        row += [_ci_text(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"])
+                for o in outcomes]  # fmt: skip
+        row += [_ci_text(r[f"{o}_pp"], r[f"{o}_pp_ci_low"], r[f"{o}_pp_ci_high"]) for o in shares]
+        if reg:
+            q, share = r["registration_quarter"], r["registered_share"]
+            text = "n/a" if not np.isfinite(share) else f"{100 * share:.0f} %"
+            row.append(text + ("" if not np.isfinite(q) else f" q{q:g}"))
+        for key, cell in zip(cols, row, strict=True):
+            cols[key].append(cell)
+    return pd.DataFrame(cols)
+
+
 def accounts_text(
     table: pd.DataFrame, *, discount_rate: float, quarters: int, points: bool = False
 ) -> list[str]:
@@ -365,11 +623,44 @@ def write_csv(frame: pd.DataFrame, path: Path, lang: str) -> Path:
     return path
 
 
-def write_xlsx(frames: dict[str, tuple[pd.DataFrame, list[str]]], path: Path) -> Path:
-    """An Excel workbook, one sheet per frame: bold wrapped headers, frozen first row.
+def _xlsx_value(v: Any) -> Any:
+    """A cell value for Excel: NaN empty, numpy scalars as Python ones, formulas escaped.
+
+    Integers beyond Excel's 15 significant digits (19-digit seeds) are written as text: Excel
+    keeps numbers as doubles and would round them.
+    """
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= EXCEL_EXACT:
+        return str(v)
+    return escape_cell(v)
+
+
+def write_xlsx(
+    frames: dict[str, tuple[pd.DataFrame, list[str]]],
+    path: Path,
+    *,
+    notes: list[tuple[str, str]] | None = None,
+    lang: str | None = None,
+) -> Path:
+    """An Excel workbook, one sheet per frame: bold wrapped headers, frozen first row; notes.
 
     Every text cell (headers included) that would start a formula is escaped
-    (:func:`sim.report.cells.escape_cell`), so it is stored as text.
+    (:func:`sim.report.cells.escape_cell`), so it is stored as text; integers too long for
+    Excel's doubles (seeds) are stored as text. Every workbook ends with a notes sheet
+    ("Пояснения" / "Notes"): ``notes`` or, when not given, the ``attrs["notes"]`` of the frames
+    (:func:`regime_table`, :func:`budget_table`: scenario and hash, sweep, seed as text, date
+    written, clustersim version, the time basis and the definition of every column). Every
+    cell of the notes sheet is text.
+
+    Args:
+        frames: Sheet name -> (frame, number format of each column or ``"text"``).
+        path: The workbook.
+        notes: Rows (item, value or definition) of the notes sheet.
+        lang: Language of the notes sheet's name and headers (default: the frames'
+            ``attrs["lang"]``, else English).
 
     Raises:
         InputError: When openpyxl (the ``excel`` extra) is not installed.
@@ -392,14 +683,7 @@ def write_xlsx(frames: dict[str, tuple[pd.DataFrame, list[str]]], path: Path) ->
         ws = wb.create_sheet(sheet[:31])
         ws.append([escape_cell(str(c)) for c in frame.columns])
         for rec in frame.itertuples(index=False):
-            ws.append(
-                [
-                    None
-                    if isinstance(v, float) and not np.isfinite(v)
-                    else escape_cell(v.item() if isinstance(v, np.generic) else v)
-                    for v in rec
-                ]
-            )
+            ws.append([_xlsx_value(v) for v in rec])
         for j, (col, kind) in enumerate(zip(frame.columns, kinds, strict=True), start=1):
             cell = ws.cell(row=1, column=j)
             cell.font = head_font
@@ -416,5 +700,25 @@ def write_xlsx(frames: dict[str, tuple[pd.DataFrame, list[str]]], path: Path) ->
                     row[0].number_format = kind
         ws.row_dimensions[1].height = 48
         ws.freeze_panes = "A2"
+    first = next(iter(frames.values()))[0] if frames else pd.DataFrame()
+    lang = lang or first.attrs.get("lang") or "en"
+    rows = notes if notes is not None else first.attrs.get("notes", [])
+    rows = rows or [
+        (t("tx_n_written", lang), datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        (t("tx_n_version", lang), __version__),
+    ]
+    ws = wb.create_sheet(t("tx_notes_sheet", lang))
+    ws.append([t("tx_notes_item", lang), t("tx_notes_text", lang)])
+    for item, text in rows:
+        ws.append([escape_cell(str(item)), escape_cell(str(text))])
+        for cell in ws[ws.max_row]:
+            cell.data_type = "s"  # text, even a seed of digits
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for cell in ws[1]:
+        cell.font = head_font
+        cell.fill = head_fill
+    ws.column_dimensions["A"].width = 60
+    ws.column_dimensions["B"].width = 90
+    ws.freeze_panes = "A2"
     wb.save(path)
     return path
