@@ -36,14 +36,13 @@ import pytest
 import sim
 from sim.analysis import budget, effects
 from sim.errors import InputError
+from sim.report.brief import CHROMIUM_ARGS  # the flags the PDF brief uses
 from sim.report.i18n import arm_label, fmt_ci, outcome_label, param_label, t, unit
 from sim.scenario import apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 SCENARIO = "astrakhan_shipbuilding.toml"
 REGIME = "decree41_full"  # the first regime of the scenario: the page's default
 REPS = 3

@@ -84,3 +84,12 @@ def test_kernels_as_plain_python_give_the_same_run() -> None:
     compiled = digest()
     assert len(compiled) == 64
     assert digest(NUMBA_DISABLE_JIT="1") == compiled
+
+
+def test_warm_up_runs_every_arm_of_the_default_scenario(capsys) -> None:
+    """``python -m sim.model.warm`` (run by ``make`` after installing) compiles by running."""
+    import runpy
+
+    runpy.run_module("sim.model.warm", run_name="__main__")
+    out = capsys.readouterr().out
+    assert out.startswith("clustersim: model kernels compiled and cached (") and " s)" in out

@@ -16,9 +16,9 @@ from report_fixtures import BASE
 from sim.api import build_report, run_sweep
 from sim.cli import main
 from sim.errors import InputError
+from sim.report.brief import CHROMIUM_ARGS  # the flags the PDF brief uses
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 A4 = (595.28, 841.89)
 POINT = "doc_point"
 WORLDS = "doc_worlds"
@@ -97,6 +97,11 @@ def test_pdf_pages_are_a4_with_extractable_cyrillic(report):
     assert "Источник: расчёты по модели clustersim" in text
     assert "подтвердить перед цитированием" in text
     assert "Как ссылаться" in text
+    en = PdfReader(report.out / "brief_en.pdf")
+    for page in en.pages:
+        w, h = sorted((float(page.mediabox.width), float(page.mediabox.height)))
+        assert abs(w - A4[0]) <= 1 and abs(h - A4[1]) <= 1, (w, h)
+    assert "Summary" in en.pages[0].extract_text()
 
 
 def _docx(path: Path):

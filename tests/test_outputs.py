@@ -187,13 +187,15 @@ def test_report_replaces_an_earlier_report_as_a_whole(store, tmp_path) -> None:
     url, _ = store
     out = tmp_path / "report"
     first = _cli("report", "--sweep", ESCAPED, "--out", str(out), "--lang", "ru",
-                 "--format", "html", "--db", url, cwd=tmp_path)  # fmt: skip
+                 "--format", "html", "--figure-format", "svg", "--db", url,
+                 cwd=tmp_path)  # fmt: skip
     assert first.returncode == 0, first.stderr
     assert (out / ".clustersim-report").is_file()
     assert (out / "figures" / "ru").is_dir() and (out / "brief_ru.html").is_file()
     assert _files(tmp_path) == _files(out)  # the path-like sweep name changed nothing
     second = _cli("report", "--sweep", "plain", "--out", str(out), "--lang", "en",
-                  "--format", "", "--db", url, cwd=tmp_path)  # fmt: skip
+                  "--format", "", "--figure-format", "png", "--db", url,
+                  cwd=tmp_path)  # fmt: skip
     assert second.returncode == 0, second.stderr
     names = {p.relative_to(out).as_posix() for p in _files(out)}
     assert ".clustersim-report" in names

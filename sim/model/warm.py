@@ -1,0 +1,32 @@
+"""Compile the model's numba kernels ahead of use: ``python -m sim.model.warm``.
+
+The kernels (:mod:`sim.model.compiled`) compile on their first call and are cached next to the
+sources, so only the first run on a machine pays for it. ``make venv`` runs this module once
+after installing, so neither the first ``clustersim run`` nor every worker process of the
+first test session compiles the same kernels at once. It runs every arm of the default
+scenario once over the full horizon, which calls every kernel the shipped scenarios use; a
+kernel it misses still compiles on its first call.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sim.model.model import ClusterModel
+from sim.scenario.files import default_scenario
+
+__all__ = ["warm"]
+
+
+def warm() -> float:
+    """Run each arm of the default scenario once; return the seconds it took."""
+    t0 = time.perf_counter()
+    scenario = default_scenario()
+    for arm in scenario.arms:
+        model = ClusterModel(scenario, arm=arm, rng=1)
+        model.run_for(scenario.scenario.horizon_quarters)
+    return time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    print(f"clustersim: model kernels compiled and cached ({warm():.1f} s)")
