@@ -571,7 +571,12 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 #: What a flag next to an index means (``clustersim sensitivity``; the brief says the same).
-_SENS_FLAGS = {"negative": "negative", "wide_ci": "CI wider than the index", "missing": "n/a"}
+_SENS_FLAGS = {
+    "negative": "negative",
+    "above_one": "above 1",
+    "wide_ci": "CI wider than the index",
+    "missing": "n/a",
+}
 
 
 def _sensitivity_lines(table: Any) -> list[str]:
@@ -604,8 +609,9 @@ def _sensitivity_lines(table: Any) -> list[str]:
     if flagged:
         lines += [
             "",
-            "! unreliable estimate: the index is negative or its 95 % CI (+/- conf) is wider "
-            "than the index itself; do not quote it, rerun the sweep with more samples (N)",
+            "! unreliable estimate: the index is negative (or a Sobol index above 1) or its 95 % "
+            "CI (+/- conf) is wider than the index itself; do not quote it, rerun the sweep with "
+            "more samples (N)",
         ]
     return lines
 

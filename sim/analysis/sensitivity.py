@@ -5,10 +5,11 @@ horizon value (cumulative for flows, last-year mean for stocks). The design's sa
 the one stored with the sweep's design points, never drawn again. DataFrames in, DataFrames out.
 
 Every index comes with a reliability flag (:func:`flag_indices`): an index is unreliable when
-its estimate is negative (a Sobol index lies between 0 and 1; a negative one is sampling noise)
-or when its 95 % confidence interval (SALib's ``*_conf``, the half-width) is wider than the
-index itself, so the interval reaches past zero. Both mean the sample is too small for that
-index: more design points (``samples`` of the design) are needed before quoting it.
+its estimate is negative (a Sobol index lies between 0 and 1; a negative one, or one above 1,
+is sampling noise) or when its 95 % confidence interval (SALib's ``*_conf``, the half-width) is
+wider than the index itself, so the interval reaches past zero. Both mean the sample is too
+small for that index: more design points (``samples`` of the design) are needed before quoting
+it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sim.run.designs import DesignSpec, problem_dict
 from sim.scenario.schema import ARM_DE_FACTO
 
 __all__ = [
+    "FLAG_ABOVE_ONE",
     "FLAG_MISSING",
     "FLAG_NEGATIVE",
     "FLAG_WIDE_CI",
@@ -46,6 +48,8 @@ FLAG_NEGATIVE = "negative"
 """The index is below zero (a Sobol index cannot be: sampling noise)."""
 FLAG_WIDE_CI = "wide_ci"
 """The 95 % CI half-width exceeds the index: the interval reaches past zero."""
+FLAG_ABOVE_ONE = "above_one"
+"""A Sobol index above 1 (a share of variance cannot be: sampling noise)."""
 FLAG_MISSING = "missing"
 """The index (or its CI) could not be estimated."""
 _TOL = 1e-9
@@ -59,12 +63,14 @@ def index_columns(table: pd.DataFrame) -> tuple[tuple[str, str], ...]:
     raise KeyError("not a sensitivity table: no S1/ST or mu_star columns")
 
 
-def _flag(value: float, conf: float) -> str:
+def _flag(value: float, conf: float, share: bool) -> str:
     if not np.isfinite(value) or not np.isfinite(conf):
         return FLAG_MISSING
     codes = []
     if value < -_TOL:
         codes.append(FLAG_NEGATIVE)
+    if share and value > 1 + _TOL:
+        codes.append(FLAG_ABOVE_ONE)
     if conf > abs(value) + _TOL:
         codes.append(FLAG_WIDE_CI)
     return ",".join(codes)
@@ -74,8 +80,9 @@ def flag_indices(table: pd.DataFrame) -> pd.DataFrame:
     """The table with a reliability flag per index and an ``unreliable`` column.
 
     Adds ``<index>_flag`` for each index (``S1``, ``ST`` or ``mu_star``): ``""`` when the
-    estimate may be quoted, else the codes :data:`FLAG_NEGATIVE`, :data:`FLAG_WIDE_CI` (joined
-    by a comma) or :data:`FLAG_MISSING`; and ``unreliable``: any index of the row is flagged.
+    estimate may be quoted, else the codes :data:`FLAG_NEGATIVE`, :data:`FLAG_ABOVE_ONE` (a
+    Sobol index), :data:`FLAG_WIDE_CI` (joined by a comma) or :data:`FLAG_MISSING`; and
+    ``unreliable``: any index of the row is flagged.
 
     Args:
         table: :func:`sensitivity` output (or a table with the same index columns).
@@ -87,7 +94,7 @@ def flag_indices(table: pd.DataFrame) -> pd.DataFrame:
     any_flag = np.zeros(len(out), dtype=bool)
     for idx, conf in index_columns(table):
         flags = [
-            _flag(float(v), float(c))
+            _flag(float(v), float(c), share=idx in ("S1", "ST"))
             for v, c in zip(out[idx].astype(float), out[conf].astype(float), strict=True)
         ]
         out[f"{idx}_flag"] = flags

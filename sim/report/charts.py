@@ -751,7 +751,7 @@ def tornado_chart(
             elinewidth=0.7,
         )
         handles = [bars, Line2D([], [], color="#000000", lw=0.7, marker="|", label=t("ci95", lang))]
-        ax.set_xlabel(_wrap(t("morris_axis", lang, unit=u), 50))
+        ax.set_xlabel(_wrap(t("morris_axis", lang, unit=u), 38))
         labels = [_wrap(param_label(p, lang), 22) for p in s["parameter"]]
         title = t("tornado_title", lang, arm=_alabel(arm, lang, info),
                   outcome=outcome_label(out, lang))  # fmt: skip

@@ -956,6 +956,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "the confidence interval of {index} is wider than the index itself",
         "ru": "доверительный интервал {index} шире самого индекса",
     },
+    "sens_flag_above_one": {"en": "{index} is above 1", "ru": "{index} больше 1"},
     "sens_flag_missing": {"en": "{index} could not be estimated", "ru": "{index} не оценён"},
     "sens_note_sobol": {
         "en": (
@@ -994,14 +995,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "sens_warning": {
         "en": (
-            "Unreliable estimate (marked *): the index is negative or its confidence interval is "
-            "wider than the index itself. Do not quote it; increase N, the number of calculated "
-            "variants, and repeat the calculation."
+            "Unreliable estimate (marked *): the index is negative (a Sobol index: or above 1) "
+            "or its confidence interval is wider than the index itself. Do not quote it; "
+            "increase N, the number of calculated variants, and repeat the calculation."
         ),
         "ru": (
-            "Оценка ненадёжна (отмечена знаком *): индекс отрицателен или его доверительный "
-            "интервал шире самого индекса. Не приводите её в документах; увеличьте N — число "
-            "рассчитанных вариантов — и повторите расчёт."
+            "Оценка ненадёжна (отмечена знаком *): индекс отрицателен (индекс Соболя — также "
+            "больше 1) или его доверительный интервал шире самого индекса. Не приводите её "
+            "в документах; увеличьте N — число рассчитанных вариантов — и повторите расчёт."
         ),
     },
     "sens_by_sobol": {"en": "by the total index ST", "ru": "по полному индексу ST"},
@@ -1024,6 +1025,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Эти оценки ненадёжны (см. примечание к таблице {n}), поэтому порядок "
         "параметров предварительный.",
     },
+    "sens_sheet_oat": {"en": "One at a time", "ru": "Поочерёдное изменение"},
+    "oat_col_low_value": {"en": "Lowest value", "ru": "Наименьшее значение"},
+    "oat_col_high_value": {"en": "Highest value", "ru": "Наибольшее значение"},
+    "oat_col_low": {
+        "en": "Effect at the lowest value, {unit}",
+        "ru": "Эффект при наименьшем значении, {unit}",
+    },
+    "oat_col_high": {
+        "en": "Effect at the highest value, {unit}",
+        "ru": "Эффект при наибольшем значении, {unit}",
+    },
+    "oat_col_swing": {"en": "Spread of the effect, {unit}", "ru": "Разница эффектов, {unit}"},
+    "oat_swing_short": {"en": "spread", "ru": "разница"},
 }
 
 #: Measures of a budget level (:data:`sim.analysis.budget.LEVEL_MEASURES`): label and unit.

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from sim.report.charts import (
     FULL_IN,
@@ -104,16 +105,17 @@ def robustness_chart(
                          solid_capstyle="butt"), arm)  # fmt: skip
             jitter = rng.uniform(-_JITTER, _JITTER, size=int(ok.sum())) if ok.sum() > 1 else 0.0
             _tag(ax.plot(v[ok], y + jitter, ls="none", marker=st.marker, color=st.colour,
-                         markersize=3.2, alpha=0.85, markeredgewidth=0), arm)  # fmt: skip
+                         markersize=4, alpha=0.85, markeredgewidth=0, zorder=4), arm)  # fmt: skip
             ax.plot([med], [y], ls="none", marker="|", color="#000000", markersize=11,
-                    markeredgewidth=1.4)  # fmt: skip
+                    markeredgewidth=1.0, zorder=3)  # fmt: skip
             if base_point is not None:
                 b = s.loc[s["point"] == base_point, col].to_numpy(dtype=float)
                 if len(b) and np.isfinite(b[0]):
                     ax.plot([b[0]], [y], ls="none", marker="D", markersize=5,
                             markerfacecolor="none", markeredgecolor="#000000",
-                            markeredgewidth=0.8)  # fmt: skip
+                            markeredgewidth=0.8, zorder=5)  # fmt: skip
         ax.axvline(0, color="#000000", lw=0.6)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.set_yticks(range(len(rows)), [_alabel(a, lang, info) for a in rows])
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_title(f"{outcome_label(o, lang)},\n{basis(o, lang, info)}")
@@ -124,12 +126,12 @@ def robustness_chart(
     for j in range(n, nrows * ncols):
         axes[j // ncols, j % ncols].set_visible(False)
     handles: list[Any] = [
-        Line2D([], [], ls="none", marker="o", color=GREY, markersize=3.2,
+        Line2D([], [], ls="none", marker="o", color=GREY, markersize=4,
                label=t("robust_point", lang)),
         Line2D([], [], color=GREY, lw=5, alpha=0.25, solid_capstyle="butt",
                label=t("robust_range", lang)),
         Line2D([], [], ls="none", marker="|", color="#000000", markersize=11,
-               markeredgewidth=1.4, label=t("robust_median", lang)),
+               markeredgewidth=1.0, label=t("robust_median", lang)),
     ]  # fmt: skip
     if base_point is not None:
         handles.append(
