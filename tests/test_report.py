@@ -28,8 +28,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 EXPECTED_CHARTS = [
-    "regime_comparison_p0",
-    "regime_comparison_p1",
+    "regime_comparison",
+    "robustness",
     "budget",
     "fan_output_decree41_full",
     "fan_output_loans_only",
