@@ -4,10 +4,14 @@
 language: a one-page summary first (key numbers absolute and in %, the uncertainty in plain
 words, cost and net balance per budget, the registration quarter), then the method, the results
 (tables with numbered captions, figures numbered "Рисунок N – …" with a source line under
-each), the Decree 779 criteria, the assumptions and uncertainties with the evidence labels
-explained and every [R] source flagged "confirm before quoting", the limitations, and how to
-cite (version, scenario hash, seed, date). The renderers (:mod:`sim.report.brief` for HTML and
-PDF, :mod:`sim.report.docx` for Word) only lay this model out; none of them computes a figure.
+each), a sensitivity section where the sweep has sensitivity results (the Sobol or Morris
+indices, or a grid's one-at-a-time effects, as a numbered table with unreliable indices marked
+and explained, their charts, and one sentence naming the most influential parameters:
+:mod:`sim.report.sensitivity_table`), the Decree 779 criteria, the assumptions and
+uncertainties with the evidence labels explained and every [R] source flagged "confirm before
+quoting", the limitations, and how to cite (version, scenario hash, seed, date). The renderers
+(:mod:`sim.report.brief` for HTML and PDF, :mod:`sim.report.docx` for Word) only lay this model
+out; none of them computes a figure.
 
 For a sweep whose points are drawn worlds (lhs, sobol), the summary gives the figures across
 worlds (:func:`sim.analysis.robustness.across_worlds`: median, 90 % band, share of worlds with
