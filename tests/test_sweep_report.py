@@ -7,6 +7,7 @@ Morris sweep. No PDF or browser work here.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def test_robustness_chart_shows_every_point_in_the_regime_style(db):
 def _overlaps(fig, ax) -> bool:
     """Whether the legend covers a bar, laid out as the pack saves it (in the house style)."""
     with charts.house_style():
-        fig.canvas.draw()
+        fig.savefig(io.BytesIO(), format="png", dpi=100)  # lays the figure out (Agg)
     legend = fig.subfigs[0].legends[0].get_window_extent()
     bars = [p.get_window_extent() for p in ax.patches]
     return any(legend.overlaps(b) for b in bars)

@@ -734,7 +734,7 @@ def tornado_chart(
     arm, out = str(sens["arm"].iloc[0]), str(sens["outcome"].iloc[0])
     o = outcome(out)
     u = unit(o.unit, lang, horizon=True)
-    fig, axes = _figure(height=2.3 + 0.32 * len(sens))  # title, axis label, legend rows
+    fig, axes = _figure(height=1.9 + 0.32 * len(sens))  # title, axis label, legend rows
     ax = axes[0, 0]
     handles: list[Any] = []
     if "mu_star" in sens.columns:
