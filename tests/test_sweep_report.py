@@ -209,6 +209,10 @@ def test_sensitivity_tables_csv_xlsx_and_brief_section(db, tmp_path, no_png):
     assert wb.active["A1"].value == "Parameter"
     with strict_rendering():
         figs = figures(d, "ru", [])
+    ticks = [x.get_text() for x in figs["sobol"].subfigs[0].axes[0].get_yticklabels()]
+    assert ticks and all(x.endswith(" *") for x in ticks)  # the chart marks them too
+    legend = [x.get_text() for x in figs["sobol"].subfigs[0].legends[0].get_texts()]
+    assert t("sens_chart_unreliable", "ru") in legend
     doc = build_document(d, "ru", figs)
     sec = next(s for s in doc.sections if s.id == "sensitivity")
     tab = next(b for b in sec.blocks if isinstance(b, type(doc.tables[0])))

@@ -752,7 +752,7 @@ def tornado_chart(
         )
         handles = [bars, Line2D([], [], color="#000000", lw=0.7, marker="|", label=t("ci95", lang))]
         ax.set_xlabel(_wrap(t("morris_axis", lang, unit=u), 38))
-        labels = [_wrap(param_label(p, lang), 22) for p in s["parameter"]]
+        labels = _index_labels(s, lang, handles)
         title = t("tornado_title", lang, arm=_alabel(arm, lang, info),
                   outcome=outcome_label(out, lang))  # fmt: skip
     else:
@@ -788,6 +788,21 @@ def tornado_chart(
     _legend_below(fig, handles, ncols=3)
     title = f"{title} ({basis(out, lang, info)})"
     return _finish(fig, title, info, lang)
+
+
+def _index_labels(s: pd.DataFrame, lang: str, handles: list[Any]) -> list[str]:
+    """Parameter labels in words; an unreliable index (``unreliable``) is marked ``*``.
+
+    With a marked row, a legend line (no swatch) says what the mark means.
+    """
+    bad = s["unreliable"].astype(bool).tolist() if "unreliable" in s.columns else [False] * len(s)
+    labels = [
+        _wrap(param_label(p, lang), 22) + (" *" if b else "")
+        for p, b in zip(s["parameter"], bad, strict=True)
+    ]
+    if any(bad):
+        handles.append(Line2D([], [], ls="none", label=t("sens_chart_unreliable", lang)))
+    return labels
 
 
 @_styled
@@ -830,13 +845,13 @@ def sobol_chart(
         elinewidth=0.6,
     )
     ax.axvline(0, color="#000000", lw=0.6)
-    ax.set_yticks(y, [_wrap(param_label(p, lang), 22) for p in s["parameter"]])
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="#000000", lw=0.6, marker="|", label=t("ci95", lang)))
+    ax.set_yticks(y, _index_labels(s, lang, handles))
     ax.set_xlabel(t("sobol_index", lang))
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     _lang_axes(ax, lang, y=False)
-    handles, _ = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], color="#000000", lw=0.6, marker="|", label=t("ci95", lang)))
     _legend_below(fig, handles, ncols=3)
     title = t("sobol_title", lang, arm=_alabel(arm, lang, info), outcome=outcome_label(out, lang))
     title = f"{title} ({basis(out, lang, info)})"

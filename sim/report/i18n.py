@@ -1025,6 +1025,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Эти оценки ненадёжны (см. примечание к таблице {n}), поэтому порядок "
         "параметров предварительный.",
     },
+    "sens_chart_unreliable": {
+        "en": "* unreliable estimate: too few calculated variants",
+        "ru": "* оценка ненадёжна: слишком мало рассчитанных вариантов",
+    },
     "sens_sheet_oat": {"en": "One at a time", "ru": "Поочерёдное изменение"},
     "oat_col_low_value": {"en": "Lowest value", "ru": "Наименьшее значение"},
     "oat_col_high_value": {"en": "Highest value", "ru": "Наибольшее значение"},
