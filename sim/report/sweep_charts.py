@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from sim.report.charts import (
@@ -101,8 +102,11 @@ def robustness_chart(
                 continue
             st = styles[arm]
             lo, hi, med = float(v[ok].min()), float(v[ok].max()), float(np.median(v[ok]))
-            _tag(ax.plot([lo, hi], [y, y], color=st.colour, lw=5, alpha=0.25,
-                         solid_capstyle="butt"), arm)  # fmt: skip
+            band = ax.barh([y], [hi - lo], left=lo, height=0.22, color=st.colour, alpha=0.25,
+                           lw=0)  # fmt: skip
+            for patch in band.patches:  # leave a margin: markers at the ends stay whole
+                patch.sticky_edges.x.clear()
+            _tag(band.patches, arm)
             jitter = rng.uniform(-_JITTER, _JITTER, size=int(ok.sum())) if ok.sum() > 1 else 0.0
             _tag(ax.plot(v[ok], y + jitter, ls="none", marker=st.marker, color=st.colour,
                          markersize=4, alpha=0.85, markeredgewidth=0, zorder=4), arm)  # fmt: skip
@@ -128,8 +132,7 @@ def robustness_chart(
     handles: list[Any] = [
         Line2D([], [], ls="none", marker="o", color=GREY, markersize=4,
                label=t("robust_point", lang)),
-        Line2D([], [], color=GREY, lw=5, alpha=0.25, solid_capstyle="butt",
-               label=t("robust_range", lang)),
+        Patch(facecolor=GREY, alpha=0.25, lw=0, label=t("robust_range", lang)),
         Line2D([], [], ls="none", marker="|", color="#000000", markersize=11,
                markeredgewidth=1.0, label=t("robust_median", lang)),
     ]  # fmt: skip
