@@ -545,11 +545,57 @@ def _sensitivity(args: argparse.Namespace) -> int:
     table = _api().sensitivity(args.sweep, args.method, args.outcome, db=args.db, arm=args.arm)
     if args.json:
         print(json.dumps(_api().json_records(table), indent=2, ensure_ascii=False))
-    else:
-        print(f"sweep {args.sweep}: {args.method} indices of the {table['arm'].iloc[0]} effect "
-              f"on {args.outcome}")
-        print(table.drop(columns=["arm", "outcome"]).to_string(index=False, float_format="%.3f"))
+        return EXIT_OK
+    print(f"sweep {args.sweep}: {args.method} indices of the {table['arm'].iloc[0]} effect "
+          f"on {args.outcome}")
+    print("\n".join(_sensitivity_lines(table)))
     return EXIT_OK
+
+
+#: What a flag next to an index means (``clustersim sensitivity``; the brief says the same).
+_SENS_FLAGS = {
+    "negative": "negative",
+    "above_one": "above 1",
+    "wide_ci": "CI wider than the index",
+    "missing": "n/a",
+}
+
+
+def _sensitivity_lines(table: Any) -> list[str]:
+    """The indices as terminal lines, with a warning where an index is unreliable.
+
+    An unreliable index (a negative one, or one whose 95 % CI is wider than the index) gets
+    ``!`` after it, the warning column says why in words and a line under the table explains.
+    """
+    flags = [c for c in table.columns if c.endswith("_flag")]
+    flagged = any(any(str(r.get(f, "")) for f in flags) for _, r in table.iterrows())
+    shown = [c for c in table.columns if c not in ("arm", "outcome", "unreliable", *flags)]
+    head = [*shown, "warning"] if flagged else shown
+    rows = []
+    for _, r in table.iterrows():
+        cells, notes = [], []
+        for c in shown:
+            flag = str(r.get(f"{c}_flag", "") or "")
+            v = r[c]
+            text = f"{v:.3f}" if isinstance(v, float) and v == v else ("n/a" if v != v else str(v))
+            cells.append(text + ("!" if flag else ""))
+            if flag:
+                notes.append(f"{c}: " + ", ".join(_SENS_FLAGS.get(f, f) for f in flag.split(",")))
+        rows.append([*cells, "; ".join(notes)] if flagged else cells)
+    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+    lines = [
+        "  ".join(x.ljust(w) if j in (0, len(shown)) else x.rjust(w) for j, (x, w) in
+                  enumerate(zip(row, widths, strict=True))).rstrip()
+        for row in [head, *rows]
+    ]  # fmt: skip
+    if flagged:
+        lines += [
+            "",
+            "! unreliable estimate: the index is negative (or a Sobol index above 1) or its 95 % "
+            "CI (+/- conf) is wider than the index itself; do not quote it, rerun the sweep with "
+            "more samples (N)",
+        ]
+    return lines
 
 
 def _discover_arguments(parser: argparse.ArgumentParser) -> None:

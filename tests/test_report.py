@@ -23,8 +23,8 @@ from sim.report.i18n import NNBSP, t
 
 CHROMIUM = "/usr/bin/chromium"
 EXPECTED_CHARTS = [
-    "regime_comparison_p0",
-    "regime_comparison_p1",
+    "regime_comparison",
+    "robustness",
     "budget",
     "fan_output_decree41_full",
     "fan_output_loans_only",

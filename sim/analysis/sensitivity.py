@@ -3,6 +3,13 @@
 Y per design point is the mean over replications of (regime - de facto) in the outcome's
 horizon value (cumulative for flows, last-year mean for stocks). The design's sample matrix is
 the one stored with the sweep's design points, never drawn again. DataFrames in, DataFrames out.
+
+Every index comes with a reliability flag (:func:`flag_indices`): an index is unreliable when
+its estimate is negative (a Sobol index lies between 0 and 1; a negative one, or one above 1,
+is sampling noise) or when its 95 % confidence interval (SALib's ``*_conf``, the half-width) is
+wider than the index itself, so the interval reaches past zero. Both mean the sample is too
+small for that index: more design points (``samples`` of the design) are needed before quoting
+it.
 """
 
 from __future__ import annotations
@@ -18,9 +25,95 @@ from sim.errors import InputError
 from sim.run.designs import DesignSpec, problem_dict
 from sim.scenario.schema import ARM_DE_FACTO
 
-__all__ = ["METHODS", "sensitivity"]
+__all__ = [
+    "FLAG_ABOVE_ONE",
+    "FLAG_MISSING",
+    "FLAG_NEGATIVE",
+    "FLAG_WIDE_CI",
+    "INDICES",
+    "METHODS",
+    "flag_indices",
+    "index_columns",
+    "ranking",
+    "sensitivity",
+]
 
 METHODS = ("sobol", "morris")
+#: The indices of each method and the column of each index's 95 % CI half-width.
+INDICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "sobol": (("S1", "S1_conf"), ("ST", "ST_conf")),
+    "morris": (("mu_star", "mu_star_conf"),),
+}
+FLAG_NEGATIVE = "negative"
+"""The index is below zero (a Sobol index cannot be: sampling noise)."""
+FLAG_WIDE_CI = "wide_ci"
+"""The 95 % CI half-width exceeds the index: the interval reaches past zero."""
+FLAG_ABOVE_ONE = "above_one"
+"""A Sobol index above 1 (a share of variance cannot be: sampling noise)."""
+FLAG_MISSING = "missing"
+"""The index (or its CI) could not be estimated."""
+_TOL = 1e-9
+
+
+def index_columns(table: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+    """The ``(index, ci)`` columns of a sensitivity table (Sobol or Morris, by its columns)."""
+    for pairs in INDICES.values():
+        if all(i in table.columns for i, _ in pairs):
+            return pairs
+    raise KeyError("not a sensitivity table: no S1/ST or mu_star columns")
+
+
+def _flag(value: float, conf: float, share: bool) -> str:
+    if not np.isfinite(value) or not np.isfinite(conf):
+        return FLAG_MISSING
+    codes = []
+    if value < -_TOL:
+        codes.append(FLAG_NEGATIVE)
+    if share and value > 1 + _TOL:
+        codes.append(FLAG_ABOVE_ONE)
+    if conf > abs(value) + _TOL:
+        codes.append(FLAG_WIDE_CI)
+    return ",".join(codes)
+
+
+def flag_indices(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with a reliability flag per index and an ``unreliable`` column.
+
+    Adds ``<index>_flag`` for each index (``S1``, ``ST`` or ``mu_star``): ``""`` when the
+    estimate may be quoted, else the codes :data:`FLAG_NEGATIVE`, :data:`FLAG_ABOVE_ONE` (a
+    Sobol index), :data:`FLAG_WIDE_CI` (joined by a comma) or :data:`FLAG_MISSING`; and
+    ``unreliable``: any index of the row is flagged.
+
+    Args:
+        table: :func:`sensitivity` output (or a table with the same index columns).
+
+    Returns:
+        A copy with the flag columns.
+    """
+    out = table.copy()
+    any_flag = np.zeros(len(out), dtype=bool)
+    for idx, conf in index_columns(table):
+        flags = [
+            _flag(float(v), float(c), share=idx in ("S1", "ST"))
+            for v, c in zip(out[idx].astype(float), out[conf].astype(float), strict=True)
+        ]
+        out[f"{idx}_flag"] = flags
+        any_flag |= np.array([f != "" for f in flags], dtype=bool)
+    out["unreliable"] = any_flag
+    return out
+
+
+def ranking(table: pd.DataFrame) -> pd.DataFrame:
+    """Parameters from the most to the least influential: by ST (Sobol) or mu* (Morris).
+
+    Args:
+        table: :func:`sensitivity` output.
+
+    Returns:
+        The rows sorted, largest index first (missing values last).
+    """
+    key = "ST" if "ST" in table.columns else "mu_star"
+    return table.sort_values(key, ascending=False, na_position="last").reset_index(drop=True)
 
 
 def sensitivity(
@@ -46,7 +139,8 @@ def sensitivity(
         seed: Seed of SALib's bootstrap confidence intervals.
 
     Returns:
-        One row per parameter, sorted by ST (sobol) or mu_star (morris), largest first.
+        One row per parameter, sorted by ST (sobol) or mu_star (morris), largest first, with
+        the reliability flags of :func:`flag_indices` (``<index>_flag``, ``unreliable``).
 
     Raises:
         InputError: Unknown method or outcome; a design of another method; missing effects.
@@ -83,7 +177,6 @@ def sensitivity(
             "S1": res["S1"], "S1_conf": res["S1_conf"],
             "ST": res["ST"], "ST_conf": res["ST_conf"],
         })  # fmt: skip
-        key = "ST"
     else:
         from SALib.analyze import morris  # optional dependency (the `analysis` extra)
 
@@ -93,7 +186,6 @@ def sensitivity(
             "mu": res["mu"], "mu_star": res["mu_star"],
             "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"],
         })  # fmt: skip
-        key = "mu_star"
     out.insert(1, "arm", arm)
     out.insert(2, "outcome", outcome)
-    return out.sort_values(key, ascending=False, na_position="last").reset_index(drop=True)
+    return flag_indices(ranking(out))

@@ -717,45 +717,92 @@ def tornado_chart(
 ) -> Figure:
     """Tornado chart: Morris mu* with its CI, or one-at-a-time low/high effects.
 
+    Parameters are sorted by size, the largest on top, and labelled in words; the legend sits
+    under the axes, never on the bars. One-at-a-time: two half-height bars per parameter from
+    the effect in the base variant (a dashed line; 0 without a ``base`` column) to the effect
+    with the parameter at its lowest and at its highest value, so neither bar hides the other.
+
     Args:
         sens: Either :func:`sim.analysis.sensitivity.sensitivity` output for ``morris``
             (``parameter, arm, outcome, mu_star, mu_star_conf``) or a one-at-a-time table with
-            columns ``parameter, arm, outcome, low, high`` (effects at the low and high value).
+            columns ``parameter, arm, outcome, low, high`` (effects at the low and high value;
+            optional ``base``, the effect in the base variant, and ``low_value``,
+            ``high_value``, the parameter's values, shown under its name).
         lang: ``ru`` or ``en``.
         info: Source line.
     """
     arm, out = str(sens["arm"].iloc[0]), str(sens["outcome"].iloc[0])
     o = outcome(out)
     u = unit(o.unit, lang, horizon=True)
-    fig, axes = _figure(height=1.2 + 0.3 * len(sens))
+    fig, axes = _figure(height=1.9 + 0.32 * len(sens))  # title, axis label, legend rows
     ax = axes[0, 0]
+    handles: list[Any] = []
     if "mu_star" in sens.columns:
-        s = sens.sort_values("mu_star")
+        s = sens.sort_values("mu_star", na_position="first")
         y = np.arange(len(s))
-        ax.barh(y, s["mu_star"], color=PALETTE[0], height=0.6)
+        bars = ax.barh(y, s["mu_star"].fillna(0), color=PALETTE[0], height=0.6, lw=0,
+                       label=t("morris_bar", lang))  # fmt: skip
         ax.errorbar(
-            s["mu_star"],
+            s["mu_star"].fillna(0),
             y,
             xerr=s["mu_star_conf"].fillna(0),
             fmt="none",
             ecolor="#000000",
             elinewidth=0.7,
         )
-        ax.set_xlabel(t("mu_star", lang, unit=u))
+        handles = [bars, Line2D([], [], color="#000000", lw=0.7, marker="|", label=t("ci95", lang))]
+        ax.set_xlabel(_wrap(t("morris_axis", lang, unit=u), 38))
+        labels = _index_labels(s, lang, handles)
+        title = t("tornado_title", lang, arm=_alabel(arm, lang, info),
+                  outcome=outcome_label(out, lang))  # fmt: skip
     else:
         s = sens.assign(_w=(sens["high"] - sens["low"]).abs()).sort_values("_w")
         y = np.arange(len(s))
-        ax.barh(y, s["low"], color=PALETTE[4], height=0.6)
-        ax.barh(y, s["high"], color=PALETTE[0], height=0.6)
-        ax.axvline(0, color="#000000", lw=0.6)
+        base = s["base"].to_numpy(dtype=float) if "base" in s.columns else np.zeros(len(s))
+        base = np.nan_to_num(base)
+        h = 0.36
+        low = ax.barh(y - h / 2, s["low"].to_numpy(dtype=float) - base, left=base, height=h,
+                      color=PALETTE[4], hatch="////", edgecolor="#FFFFFF", lw=0,
+                      label=t("oat_low", lang))  # fmt: skip
+        high = ax.barh(y + h / 2, s["high"].to_numpy(dtype=float) - base, left=base, height=h,
+                       color=PALETTE[0], lw=0, label=t("oat_high", lang))  # fmt: skip
+        handles = [high, low]
+        if "base" in s.columns and np.allclose(base, base[0]):
+            handles.append(ax.axvline(base[0], color="#000000", lw=0.8, ls=(0, (3, 2)),
+                                      label=t("oat_base", lang)))  # fmt: skip
+        ax.axvline(0, color=GREY, lw=0.5)
         ax.set_xlabel(t("effect_abs", lang, unit=u))
-    ax.set_yticks(y, [_wrap(param_label(p, lang), 22) for p in s["parameter"]])
+        labels = []
+        for _, r in s.iterrows():
+            label = _wrap(param_label(r["parameter"], lang), 22)
+            if "low_value" in s.columns and "high_value" in s.columns:
+                label += f"\n{fmt(r['low_value'], lang, 3).rstrip('0').rstrip(',.')} – "
+                label += fmt(r["high_value"], lang, 3).rstrip("0").rstrip(",.")
+            labels.append(label)
+        title = t("oat_title", lang, arm=_alabel(arm, lang, info),
+                  outcome=outcome_label(out, lang))  # fmt: skip
+    ax.set_yticks(y, labels)
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     _lang_axes(ax, lang, y=False)
-    title = t("tornado_title", lang, arm=_alabel(arm, lang, info), outcome=outcome_label(out, lang))
+    _legend_below(fig, handles, ncols=3)
     title = f"{title} ({basis(out, lang, info)})"
     return _finish(fig, title, info, lang)
+
+
+def _index_labels(s: pd.DataFrame, lang: str, handles: list[Any]) -> list[str]:
+    """Parameter labels in words; an unreliable index (``unreliable``) is marked ``*``.
+
+    With a marked row, a legend line (no swatch) says what the mark means.
+    """
+    bad = s["unreliable"].astype(bool).tolist() if "unreliable" in s.columns else [False] * len(s)
+    labels = [
+        _wrap(param_label(p, lang), 22) + (" *" if b else "")
+        for p, b in zip(s["parameter"], bad, strict=True)
+    ]
+    if any(bad):
+        handles.append(Line2D([], [], ls="none", label=t("sens_chart_unreliable", lang)))
+    return labels
 
 
 @_styled
@@ -798,13 +845,13 @@ def sobol_chart(
         elinewidth=0.6,
     )
     ax.axvline(0, color="#000000", lw=0.6)
-    ax.set_yticks(y, [_wrap(param_label(p, lang), 22) for p in s["parameter"]])
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="#000000", lw=0.6, marker="|", label=t("ci95", lang)))
+    ax.set_yticks(y, _index_labels(s, lang, handles))
     ax.set_xlabel(t("sobol_index", lang))
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     _lang_axes(ax, lang, y=False)
-    handles, _ = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], color="#000000", lw=0.6, marker="|", label=t("ci95", lang)))
     _legend_below(fig, handles, ncols=3)
     title = t("sobol_title", lang, arm=_alabel(arm, lang, info), outcome=outcome_label(out, lang))
     title = f"{title} ({basis(out, lang, info)})"

@@ -4,10 +4,14 @@
 language: a one-page summary first (key numbers absolute and in %, the uncertainty in plain
 words, cost and net balance per budget, the registration quarter), then the method, the results
 (tables with numbered captions, figures numbered "Рисунок N – …" with a source line under
-each), the Decree 779 criteria, the assumptions and uncertainties with the evidence labels
-explained and every [R] source flagged "confirm before quoting", the limitations, and how to
-cite (version, scenario hash, seed, date). The renderers (:mod:`sim.report.brief` for HTML and
-PDF, :mod:`sim.report.docx` for Word) only lay this model out; none of them computes a figure.
+each), a sensitivity section where the sweep has sensitivity results (the Sobol or Morris
+indices, or a grid's one-at-a-time effects, as a numbered table with unreliable indices marked
+and explained, their charts, and one sentence naming the most influential parameters:
+:mod:`sim.report.sensitivity_table`), the Decree 779 criteria, the assumptions and
+uncertainties with the evidence labels explained and every [R] source flagged "confirm before
+quoting", the limitations, and how to cite (version, scenario hash, seed, date). The renderers
+(:mod:`sim.report.brief` for HTML and PDF, :mod:`sim.report.docx` for Word) only lay this model
+out; none of them computes a figure.
 
 For a sweep whose points are drawn worlds (lhs, sobol), the summary gives the figures across
 worlds (:func:`sim.analysis.robustness.across_worlds`: median, 90 % band, share of worlds with
@@ -33,7 +37,7 @@ from sim.analysis.budget import level_column
 from sim.analysis.effects import effects
 from sim.analysis.robustness import LEVELS, across_worlds
 from sim.model.outcomes import outcome
-from sim.report import charts
+from sim.report import charts, sensitivity_table
 from sim.report.data import ReportData
 from sim.report.figures import MIN_WORLDS_FOR_CDF, point_values
 from sim.report.i18n import (
@@ -66,6 +70,8 @@ __all__ = [
 WIDE_COLUMNS = 8
 #: Designs whose points are drawn worlds (the summary then speaks across worlds).
 WORLD_DESIGNS = ("lhs", "sobol")
+#: Charts shown in the sensitivity section (when the sweep has sensitivity results).
+SENSITIVITY_CHARTS = ("tornado", "sobol")
 
 
 @dataclass
@@ -733,19 +739,48 @@ def build_document(
                 table(t("h_worlds", lang), head, rows, numeric_from=1, id="worlds",
                       note=t("worlds_note", lang, worlds=int(full.table["point"].nunique())))
             )  # fmt: skip
-    for i, (name, fig) in enumerate(figs.items(), start=1):
+    counter["figure"] = 0
+
+    def figure(name: str, fig: Figure) -> DocFigure:
+        counter["figure"] += 1
+        n = counter["figure"]
         title = getattr(fig, "_clustersim_title", name).replace("\n", " ")
-        res.blocks.append(
-            DocFigure(
-                number=i,
-                name=name,
-                title=title,
-                caption=t("doc_figure", lang, n=i, title=title),
-                source=src,
-                png=_png(fig, png_dir and png_dir / f"{name}.png"),
-            )
+        return DocFigure(
+            number=n,
+            name=name,
+            title=title,
+            caption=t("doc_figure", lang, n=n, title=title),
+            source=src,
+            png=_png(fig, png_dir and png_dir / f"{name}.png"),
         )
+
+    sens_figs = {k: v for k, v in figs.items() if k in SENSITIVITY_CHARTS}
+    for name, fig in figs.items():
+        if name not in sens_figs:
+            res.blocks.append(figure(name, fig))
     sections.append(res)
+
+    # sensitivity: the table of indices (or one-at-a-time effects), its charts, one sentence
+    results = sensitivity_table.sensitivity_results(full)
+    if results:
+        sens = Section("sensitivity", t("h_sensitivity", lang))
+        sens.blocks.append(Para(t("sens_intro", lang)))
+        sentences = []
+        for kind, tab in results.items():
+            head, rows, flagged = sensitivity_table.doc_rows(tab, lang)
+            block = table(sensitivity_table.caption(tab, lang, full), head, rows,
+                          numeric_from=1, flagged=flagged, id=f"sensitivity-{kind}",
+                          note=sensitivity_table.note(tab, lang))  # fmt: skip
+            sens.blocks.append(block)
+            sentence = sensitivity_table.influential_sentence(tab, lang, full, block.number)
+            if sentence:
+                sentences.append(sentence)
+        sens.blocks += [figure(name, fig) for name, fig in sens_figs.items()]
+        if sentences:
+            sens.blocks.append(Para(" ".join(sentences)))
+        sections.append(sens)
+    else:
+        res.blocks += [figure(name, fig) for name, fig in sens_figs.items()]
 
     # Decree 779 criteria
     crit = Section("criteria", t("doc_h_criteria", lang))

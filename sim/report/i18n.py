@@ -1066,6 +1066,178 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Estimate cancelled: no runs were kept",
         "ru": "Оценка отменена: прогоны не сохранены",
     },
+    # sweep summaries and sensitivity
+    "robust_title": {
+        "en": "Effect of each regime across the calculated variants (N = {n})",
+        "ru": "Эффект режимов по рассчитанным вариантам (N = {n})",
+    },
+    "robust_point": {"en": "one calculated variant", "ru": "один рассчитанный вариант"},
+    "robust_range": {"en": "range across the variants", "ru": "разброс по вариантам"},
+    "robust_median": {"en": "median across the variants", "ru": "медиана по вариантам"},
+    "robust_base": {"en": "base variant", "ru": "базовый вариант"},
+    "dose_others_at_base": {
+        "en": "other parameters as in the base variant",
+        "ru": "прочие параметры — как в базовом варианте",
+    },
+    "oat_title": {
+        "en": "{outcome}: effect of {arm} when one parameter at a time is changed",
+        "ru": "{outcome}: эффект режима «{arm}» при поочерёдном изменении параметров",
+    },
+    "oat_low": {
+        "en": "parameter at its lowest value",
+        "ru": "параметр на наименьшем значении",
+    },
+    "oat_high": {
+        "en": "parameter at its highest value",
+        "ru": "параметр на наибольшем значении",
+    },
+    "oat_base": {"en": "effect in the base variant", "ru": "эффект в базовом варианте"},
+    "morris_axis": {
+        "en": "Mean absolute influence μ* (Morris), {unit}",
+        "ru": "Среднее абсолютное влияние μ* (метод Морриса), {unit}",
+    },
+    "morris_bar": {
+        "en": "mean absolute influence μ*",
+        "ru": "среднее абсолютное влияние μ*",
+    },
+    "h_sensitivity": {"en": "Sensitivity", "ru": "Анализ чувствительности"},
+    "sens_intro": {
+        "en": (
+            "How strongly each varied parameter moves the effect: the larger the index, the more "
+            "the result depends on that parameter and the more carefully its value should be "
+            "justified."
+        ),
+        "ru": (
+            "Насколько каждый изменяемый параметр влияет на эффект: чем больше индекс, тем "
+            "сильнее результат зависит от параметра и тем тщательнее следует обосновать его "
+            "значение."
+        ),
+    },
+    "sens_t_sobol": {
+        "en": "Sobol sensitivity indices of the effect of {arm} on {outcome} ({basis})",
+        "ru": "Индексы чувствительности Соболя для эффекта режима «{arm}»: {outcome} ({basis})",
+    },
+    "sens_t_morris": {
+        "en": "Influence of the parameters on the effect of {arm} on {outcome}, Morris method "
+        "({basis})",
+        "ru": "Влияние параметров на эффект режима «{arm}» по методу Морриса: {outcome} "
+        "({basis})",
+    },
+    "sens_t_oat": {
+        "en": "Effect of {arm} on {outcome} with one parameter at a time at its lowest and "
+        "highest value ({basis})",
+        "ru": "Эффект режима «{arm}»: {outcome} при поочерёдной установке параметров на "
+        "наименьшее и наибольшее значение ({basis})",
+    },
+    "sens_col_param": {"en": "Parameter", "ru": "Параметр"},
+    "sens_col_key": {"en": "Key in the scenario file", "ru": "Ключ в файле сценария"},
+    "sens_col_S1": {"en": "First-order index S1", "ru": "Индекс первого порядка S1"},
+    "sens_col_ST": {"en": "Total index ST", "ru": "Полный индекс ST"},
+    "sens_col_mu_star": {
+        "en": "Mean absolute influence μ*, {unit}",
+        "ru": "Среднее абсолютное влияние μ*, {unit}",
+    },
+    "sens_col_mu": {"en": "Mean influence μ, {unit}", "ru": "Среднее влияние μ, {unit}"},
+    "sens_col_sigma": {
+        "en": "Spread of the influence σ, {unit}",
+        "ru": "Разброс влияния σ, {unit}",
+    },
+    "sens_col_conf": {"en": "{index}: 95 % CI, ±", "ru": "{index}: 95 % ДИ, ±"},
+    "sens_col_flag": {"en": "{index}: warning", "ru": "{index}: предупреждение"},
+    "sens_col_reliability": {"en": "Reliability", "ru": "Надёжность оценки"},
+    "sens_reliable": {"en": "no warning", "ru": "замечаний нет"},
+    "sens_unreliable": {"en": "unreliable: {why}", "ru": "оценка ненадёжна: {why}"},
+    "sens_flag_negative": {"en": "{index} is negative", "ru": "{index} отрицателен"},
+    "sens_flag_wide_ci": {
+        "en": "the confidence interval of {index} is wider than the index itself",
+        "ru": "доверительный интервал {index} шире самого индекса",
+    },
+    "sens_flag_above_one": {"en": "{index} is above 1", "ru": "{index} больше 1"},
+    "sens_flag_missing": {"en": "{index} could not be estimated", "ru": "{index} не оценён"},
+    "sens_note_sobol": {
+        "en": (
+            "S1: the share of the variance of the effect due to the parameter alone; ST: the "
+            "same including its interactions with the other parameters (both from 0 to 1). "
+            "± is the half-width of the 95 % confidence interval (bootstrap)."
+        ),
+        "ru": (
+            "S1 — доля дисперсии эффекта, объясняемая только данным параметром; ST — то же с "
+            "учётом его взаимодействия с другими параметрами (оба от 0 до 1). ± — полуширина "
+            "95 % доверительного интервала (бутстреп)."
+        ),
+    },
+    "sens_note_morris": {
+        "en": (
+            "μ*: the mean absolute change of the effect when the parameter moves one step "
+            "across its range; μ: the same with its sign; σ: how much that change varies "
+            "(interactions, non-linearity). ± is the half-width of the 95 % confidence interval "
+            "(bootstrap)."
+        ),
+        "ru": (
+            "μ* — среднее абсолютное изменение эффекта при сдвиге параметра на один шаг его "
+            "диапазона; μ — то же с учётом знака; σ — разброс этого изменения (взаимодействия, "
+            "нелинейность). ± — полуширина 95 % доверительного интервала (бутстреп)."
+        ),
+    },
+    "sens_note_oat": {
+        "en": (
+            "Each row changes one parameter and keeps the others as in the base variant; the "
+            "spread is the difference between the two effects."
+        ),
+        "ru": (
+            "В каждой строке изменяется один параметр, остальные — как в базовом варианте; "
+            "разница — расхождение двух эффектов."
+        ),
+    },
+    "sens_warning": {
+        "en": (
+            "Unreliable estimate (marked *): the index is negative (a Sobol index: or above 1) "
+            "or its confidence interval is wider than the index itself. Do not quote it; "
+            "increase N, the number of calculated variants, and repeat the calculation."
+        ),
+        "ru": (
+            "Оценка ненадёжна (отмечена знаком *): индекс отрицателен (индекс Соболя — также "
+            "больше 1) или его доверительный интервал шире самого индекса. Не приводите её "
+            "в документах; увеличьте N — число рассчитанных вариантов — и повторите расчёт."
+        ),
+    },
+    "sens_by_sobol": {"en": "by the total index ST", "ru": "по полному индексу ST"},
+    "sens_by_morris": {"en": "by μ*", "ru": "по показателю μ*"},
+    "sens_by_oat": {
+        "en": "by the spread of the effect between the lowest and the highest value",
+        "ru": "по разнице эффекта между наименьшим и наибольшим значением",
+    },
+    "sens_most": {
+        "en": "The parameters that move the effect of {arm} on {outcome} most ({how}): {params}.",
+        "ru": "Сильнее всего на эффект режима «{arm}» ({outcome}) влияют ({how}): {params}.",
+    },
+    "sens_most_one": {
+        "en": "The parameter that moves the effect of {arm} on {outcome} most ({how}): {params}.",
+        "ru": "Сильнее всего на эффект режима «{arm}» ({outcome}) влияет ({how}): {params}.",
+    },
+    "sens_most_unreliable": {
+        "en": "These estimates are unreliable (see the note under Table {n}): the order is "
+        "provisional.",
+        "ru": "Эти оценки ненадёжны (см. примечание к таблице {n}), поэтому порядок "
+        "параметров предварительный.",
+    },
+    "sens_chart_unreliable": {
+        "en": "* unreliable estimate: too few calculated variants",
+        "ru": "* оценка ненадёжна: слишком мало рассчитанных вариантов",
+    },
+    "sens_sheet_oat": {"en": "One at a time", "ru": "Поочерёдное изменение"},
+    "oat_col_low_value": {"en": "Lowest value", "ru": "Наименьшее значение"},
+    "oat_col_high_value": {"en": "Highest value", "ru": "Наибольшее значение"},
+    "oat_col_low": {
+        "en": "Effect at the lowest value, {unit}",
+        "ru": "Эффект при наименьшем значении, {unit}",
+    },
+    "oat_col_high": {
+        "en": "Effect at the highest value, {unit}",
+        "ru": "Эффект при наибольшем значении, {unit}",
+    },
+    "oat_col_swing": {"en": "Spread of the effect, {unit}", "ru": "Разница эффектов, {unit}"},
+    "oat_swing_short": {"en": "spread", "ru": "разница"},
 }
 
 #: Measures of a budget level (:data:`sim.analysis.budget.LEVEL_MEASURES`): label and unit.
