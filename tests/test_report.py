@@ -245,6 +245,8 @@ def test_report_cli_one_language_and_morris_tornado(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "brief_en.html" in out
     assert (tmp_path / "figures/en/tornado.svg").exists()
+    assert (tmp_path / "tables/en/sensitivity.csv").exists()  # Morris indices, flagged
+    assert (tmp_path / "tables/en/sensitivity.xlsx").exists()
     assert not (tmp_path / "brief_ru.html").exists() and not (tmp_path / "brief_en.pdf").exists()
 
 

@@ -205,7 +205,7 @@ def test_sensitivity_tables_csv_xlsx_and_brief_section(db, tmp_path, no_png):
     assert (ru["Индекс первого порядка S1"] == -0.1).all()
     assert ru["Надёжность оценки"].str.startswith("оценка ненадёжна").all()
     wb = load_workbook(tmp_path / "en/sensitivity.xlsx")
-    assert wb.sheetnames == ["Sensitivity"]
+    assert wb.sheetnames == ["Sensitivity", "Notes"]  # every workbook has a notes sheet
     assert wb.active["A1"].value == "Parameter"
     with strict_rendering():
         figs = figures(d, "ru", [])

@@ -7,6 +7,8 @@ never re-running the model) and writes, under ``out``::
                                                embedded TrueType fonts)
     tables/<lang>/regimes.csv  regimes.xlsx    the regime table (effects in % with 95 % CIs)
     tables/<lang>/budget.csv   budget.xlsx     costs, extra tax revenue, budget efficiency
+    tables/<lang>/sensitivity.csv .xlsx        Sobol or Morris indices with reliability flags,
+                                               or one-at-a-time effects (sweeps that have them)
     brief_<lang>.html                          self-contained HTML brief (images embedded,
                                                print stylesheet for A4)
     brief_<lang>.pdf                           A4 PDF brief: the HTML printed by headless
@@ -45,6 +47,7 @@ from sim.report.document import build_document
 from sim.report.figures import figures
 from sim.report.i18n import LANGS, check_lang, t
 from sim.report.paths import output_folder, safe_component, under
+from sim.report.sensitivity_table import write_sensitivity_tables
 from sim.report.tables import budget_table, regime_table, write_csv, write_xlsx
 from sim.report.word import check_docx_tools, write_docx
 from sim.run.progress import Progress
@@ -272,6 +275,7 @@ def _write_documents(
         sheet_r, sheet_b = t("h_regimes", lang), t("h_budget", lang)
         written.append(write_xlsx({sheet_r: (reg, reg_kinds)}, tdir / "regimes.xlsx"))
         written.append(write_xlsx({sheet_b: (bud, bud_kinds)}, tdir / "budget.xlsx"))
+        written += write_sensitivity_tables(d, lang, tdir)  # Sobol, Morris or one-at-a-time
     if formats:
         pngs = under(work, "figures", lang) if "png" in figure_formats else None
         doc = build_document(d, lang, figs, pngs)
