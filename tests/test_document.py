@@ -124,7 +124,10 @@ def test_docx_summary_first_captions_a4(report):
     paras = [p.text for p in doc.paragraphs]
     start = paras.index("Резюме")
     summary = " ".join(paras[start : paras.index("Метод")])
-    assert "ПП 41:" in summary and "млн руб." in summary and "%" in summary
+    assert "Субсидии по ПП № 41:" in summary and "млн руб." in summary and "%" in summary
+    # the method names each regime in full, with the decree's date and number
+    method = " ".join(paras[paras.index("Метод") :])
+    assert "Субсидии по ПП № 41 — ПП РФ от 28.01.2016 № 41: субсидия 50 % затрат" in method
     assert "федеральный бюджет: стоимость" in summary and "региональный бюджет" in summary
     assert "реестр" in summary
     captions = [p.text for p in doc.paragraphs if p.text.startswith("Рисунок ")]

@@ -90,7 +90,7 @@ def test_pack_pngs_have_two_widths_and_svgs_real_text(report):
 def test_csv_per_language(report):
     ru = (report.out / "tables/ru/regimes.csv").read_text("utf-8-sig")
     en = (report.out / "tables/en/regimes.csv").read_text("utf-8-sig")
-    pct = "Валовой выпуск: эффект к варианту де-факто, %, накопленно за 3 года"
+    pct = "Валовой выпуск: эффект к инерционному варианту, %, накопленно за 3 года"
     assert ru.splitlines()[0].startswith("Вариант расчёта;")
     assert pct in ru.splitlines()[0]
     assert en.splitlines()[0].startswith("Design point,")

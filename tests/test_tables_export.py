@@ -67,10 +67,10 @@ def test_regime_headers_say_basis_and_unit_absolute_beside_percent(grid):
     frame, kinds = regime_table(grid, "ru")
     head = list(frame.columns)
     assert len(head) == len(set(head)) == len(kinds)
-    out_abs = "Валовой выпуск: эффект к варианту де-факто, млн руб., накопленно за 3 года"
-    out_pct = "Валовой выпуск: эффект к варианту де-факто, %, накопленно за 3 года"
-    emp_abs = "Занятость: эффект к варианту де-факто, чел., среднее за последний год"
-    share_pp = "Доля рынка: изменение к варианту де-факто, п. п., среднее за последний год"
+    out_abs = "Валовой выпуск: эффект к инерционному варианту, млн руб., накопленно за 3 года"
+    out_pct = "Валовой выпуск: эффект к инерционному варианту, %, накопленно за 3 года"
+    emp_abs = "Занятость: эффект к инерционному варианту, чел., среднее за последний год"
+    share_pp = "Доля рынка: изменение к инерционному варианту, п. п., среднее за последний год"
     for h in (out_abs, out_pct, emp_abs, share_pp):
         assert h in head, (h, head)
     assert head.index(out_abs) < head.index(out_pct)  # the absolute effect next to the %
@@ -124,7 +124,7 @@ def test_every_workbook_has_a_notes_sheet_with_the_seed_as_text(grid, tmp_path):
         assert notes.get(head), head
     ws = wb["Таблица"]
     assert ws.cell(row=2, column=list(frame.columns).index(
-        "Валовой выпуск: эффект к варианту де-факто, %, накопленно за 3 года") + 1
+        "Валовой выпуск: эффект к инерционному варианту, %, накопленно за 3 года") + 1
     ).number_format == "#,##0.0"  # fmt: skip
     # a 19-digit integer in any sheet is text (Excel would round it as a double)
     seeds = pd.DataFrame({"seed": [SEED_19], "x": [1.5]})

@@ -542,7 +542,7 @@ def regime_comparison(
         ax.axvline(0, color="#000000", lw=0.6)
         ax.set_yticks(y, [_alabel(a, lang, info) for a in s["arm"]])
         ax.set_title(f"{outcome_label(o, lang)},\n{basis(o, lang, info)}")
-        ax.set_xlabel(t("effect_pp" if col.endswith("_pp") else "effect_pct", lang))
+        ax.set_xlabel(_wrap(t("effect_pp" if col.endswith("_pp") else "effect_pct", lang), 30))
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         _lang_axes(ax, lang, y=False)
@@ -597,7 +597,7 @@ def dose_response(
     ax.axhline(0, color="#000000", lw=0.6)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.set_xlabel(param_label(parameter, lang))
-    ax.set_ylabel(t("effect_pct", lang))
+    ax.set_ylabel(_wrap(t("effect_pct", lang), 30))
     _lang_axes(ax, lang)
     _legend_below(fig, handles, ncols=2)
     title = t(
@@ -700,7 +700,8 @@ def budget_chart(
     )
     title = t("budget_title", lang)
     if discount_rate is not None:
-        rate = fmt(100 * discount_rate, lang, 1) + ("\u202f%" if lang == "ru" else " %")
+        rate = fmt(100 * discount_rate, lang, 2).rstrip("0").rstrip(",.")
+        rate += "\u202f%" if lang == "ru" else " %"
         title += "\n" + t("budget_note", lang, rate=rate)
     return _finish(fig, title, info, lang)
 

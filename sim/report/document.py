@@ -686,10 +686,16 @@ def build_document(
                 lang,
                 reps=d.info.replications,
                 quarters=int(d.df["quarter"].max()),
-                rate=fmt(rate * 100, lang, 1) + _pct(lang),
+                rate=fmt(rate * 100, lang, 2).rstrip("0").rstrip(",.") + _pct(lang),
             )
         )
     )
+    method.blocks.append(Para(t("doc_regimes_intro", lang)))
+    method.blocks.append(Bullets([
+        f"{arm_label(a, lang, d.info.titles)} — {title}"
+        for a in _regimes(d)
+        if (title := (d.info.titles or {}).get(a, {}).get(lang))
+    ]))  # fmt: skip
     design = (d.sweep["spec"].get("design") or {}).get("method", "none")
     method.blocks.append(
         Para(

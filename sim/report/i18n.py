@@ -54,15 +54,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "tx_n": {"en": "Paired replications", "ru": "Парных повторений"},
     "tx_effect_abs": {
         "en": "{outcome}: effect vs de facto, {unit}, {basis}",
-        "ru": "{outcome}: эффект к варианту де-факто, {unit}, {basis}",
+        "ru": "{outcome}: эффект к инерционному варианту, {unit}, {basis}",
     },
     "tx_effect_pct": {
         "en": "{outcome}: effect vs de facto, %, {basis}",
-        "ru": "{outcome}: эффект к варианту де-факто, %, {basis}",
+        "ru": "{outcome}: эффект к инерционному варианту, %, {basis}",
     },
     "tx_effect_pp": {
         "en": "{outcome}: change vs de facto, percentage points, {basis}",
-        "ru": "{outcome}: изменение к варианту де-факто, п. п., {basis}",
+        "ru": "{outcome}: изменение к инерционному варианту, п. п., {basis}",
     },
     "tx_ci_low": {"en": "{head}; 95 % CI, lower bound", "ru": "{head}; 95 % ДИ, нижняя граница"},
     "tx_ci_high": {"en": "{head}; 95 % CI, upper bound", "ru": "{head}; 95 % ДИ, верхняя граница"},
@@ -160,22 +160,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "tx_d_arm": {
         "en": "Regime of preferences, compared with the de-facto cluster (the same firms, no "
         "register entry, no preferences).",
-        "ru": "Режим преференций; сравнивается с кластером де-факто (те же предприятия без "
+        "ru": "Режим преференций; сравнивается с инерционным вариантом (кластер де-факто: "
+        "те же предприятия без "
         "включения в реестр и без преференций).",
     },
     "tx_d_n": {
         "en": "Pairs of runs (regime and de facto on the same random numbers) the figures "
         "are averaged over.",
-        "ru": "Число пар расчётов (режим и вариант де-факто на одних и тех же случайных "
+        "ru": "Число пар расчётов (режим и инерционный вариант на одних и тех же случайных "
         "числах), по которым усреднены показатели.",
     },
     "tx_d_abs": {
         "en": "Regime minus de facto, mean over the pairs, in the unit of the header.",
-        "ru": "Разность «режим минус де-факто», среднее по парам, в единицах заголовка.",
+        "ru": "Разность «режим минус инерционный вариант», среднее по парам, в единицах заголовка.",
     },
     "tx_d_pct": {
         "en": "Mean difference in % of the de-facto mean (ratio of means).",
-        "ru": "Средняя разность в % к среднему значению варианта де-факто (отношение средних).",
+        "ru": "Средняя разность в % к среднему значению инерционного варианта (отношение средних).",
     },
     "tx_d_pp": {
         "en": "Change of the share, in percentage points.",
@@ -197,7 +198,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "tx_d_budget": {
         "en": "Public-finance accounts, regime minus de facto (see the definitions below).",
-        "ru": "Бюджетные показатели, «режим минус де-факто» (определения — ниже).",
+        "ru": "Бюджетные показатели, «режим минус инерционный вариант» (определения — ниже).",
     },
     "tx_d_net_first": {
         "en": "The first columns give the net balance of each budget; the full accounts of "
@@ -246,10 +247,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Значение показателя в этом квартале в указанных единицах (потоки — за квартал).",
     },
     # chart titles
-    "fan_title": {"en": "{outcome}: de facto vs {arm}", "ru": "{outcome}: де-факто и {arm}"},
+    "fan_title": {
+        "en": "{outcome}: de facto vs {arm}",
+        "ru": "{outcome}: инерционный вариант и {arm}",
+    },
     "regime_title": {
         "en": "Effect of each regime vs the de-facto cluster",
-        "ru": "Эффект режимов преференций относительно кластера де-факто",
+        "ru": "Эффект режимов преференций относительно инерционного варианта",
     },
     "dose_title": {
         "en": "{outcome}: effect by {param}",
@@ -277,7 +281,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # axes
     "quarter": {"en": "Quarter", "ru": "Квартал"},
-    "effect_pct": {"en": "Effect vs de facto, %", "ru": "Эффект к де-факто, %"},
+    "effect_pct": {"en": "Effect vs de facto, %", "ru": "Эффект к инерционному варианту, %"},
     "effect_pct_short": {"en": "Effect, %", "ru": "Эффект, %"},
     "effect_abs": {"en": "Effect, {unit}", "ru": "Эффект, {unit}"},
     "mln_rub": {"en": "mln RUB", "ru": "млн руб."},
@@ -289,7 +293,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Extra tax revenue − cash cost over the horizon, discounted at {rate} a year",
         "ru": (
             "Доп. налоговые доходы − кассовые расходы за горизонт, ставка дисконтирования "
-            "{rate} в год"
+            "{rate} годовых"
         ),
     },
     "firms": {"en": "Firms", "ru": "Предприятия"},
@@ -307,7 +311,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "basis_end": {"en": "at the end of the horizon", "ru": "на конец горизонта"},
     "effect_pp": {
         "en": "Change of the share vs de facto, pp",
-        "ru": "Изменение доли к де-факто, п.п.",
+        "ru": "Изменение доли к инерционному варианту, п. п.",
     },
     "fan_basis": {
         "en": "median and bands over replications, per quarter",
@@ -332,7 +336,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "cdf_x": {
         "en": "Effect on {outcome}, % of the de-facto arm",
-        "ru": "Эффект: {outcome}, % к де-факто",
+        "ru": "Эффект: {outcome}, % к инерционному варианту",
     },
     "cdf_y": {
         "en": "Share of worlds with a smaller effect",
@@ -390,16 +394,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "({start}–{end})."
         ),
         "ru": (
-            "Модель сравнивает режимы «{regimes}» с кластером де-факто (без регистрации и "
+            "Модель сравнивает режимы «{regimes}» с инерционным вариантом (кластер де-факто "
+            "без включения в реестр и "
             "преференций) на {reps} парных повторениях за {quarters} кв. ({start}–{end} гг.)."
         ),
     },
     "doc_summary_point": {
         "en": "Key results (effect over the horizon against de facto, 95 % confidence interval)",
-        "ru": "Основные результаты (эффект за горизонт к варианту де-факто, 95 % доверительный "
+        "ru": "Основные результаты (эффект за горизонт к инерционному варианту, 95 % доверительный "
         "интервал)",
     },
-    "doc_at_base": {"en": " at the base point ({point})", "ru": " в базовой точке ({point})"},
+    "doc_at_base": {
+        "en": " at the base point ({point})",
+        "ru": " в базовом варианте расчёта ({point})",
+    },
     "doc_summary_worlds": {
         "en": (
             "The uncertain world parameters were drawn {worlds} times (scenarios of the world). "
@@ -458,13 +466,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "ru": (
             "Потоки — сумма за горизонт, запасы — среднее за последний год; % — относительно "
-            "кластера де-факто. Стоимость = кассовые + налоговые расходы; сальдо = доп. "
+            "инерционного варианта. Стоимость = кассовые + налоговые расходы; сальдо = доп. "
             "налоговые доходы − кассовые расходы. Подробности — в таблицах и рисунках ниже."
         ),
     },
     "doc_no_table": {
         "en": "No regime could be compared with de facto in this sweep.",
-        "ru": "В этой серии нет режима, который можно сравнить с вариантом де-факто.",
+        "ru": "В этой серии нет режима, который можно сравнить с инерционным вариантом.",
     },
     "doc_design": {
         "en": "Sweep {sweep}: design {method}, {points} design point(s).",
@@ -472,15 +480,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "doc_t_absolute": {
         "en": "Effects over the horizon against de facto, absolute",
-        "ru": "Эффекты за горизонт к варианту де-факто, в абсолютном выражении",
+        "ru": "Эффекты за горизонт к инерционному варианту, в абсолютном выражении",
     },
     "doc_absolute_note": {
         "en": "Regime minus de facto per pair; mean [95 % confidence interval].",
-        "ru": "Режим минус де-факто в паре; среднее [95 % доверительный интервал].",
+        "ru": "Режим минус инерционный вариант в паре; среднее [95 % доверительный интервал].",
     },
     "doc_t_regimes": {
         "en": "(effects in % of de facto [95 % CI])",
-        "ru": "(эффекты в % к де-факто [95 % ДИ])",
+        "ru": "(эффекты в % к инерционному варианту [95 % ДИ])",
     },
     "doc_table": {"en": "Table {n} – {caption}", "ru": "Таблица {n} – {caption}"},
     "doc_figure": {"en": "Figure {n} – {title}", "ru": "Рисунок {n} – {title}"},
@@ -797,8 +805,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "participant": {"en": "participant", "ru": "участник"},
     "outsider": {"en": "outsider", "ru": "не участник"},
     "threshold": {"en": "registry threshold", "ru": "порог реестра"},
-    "fd_default": {"en": "FD criterion {v}", "ru": "критерий ФЗ {v}"},
-    "fd_reduced": {"en": "reduced FD criterion {v}", "ru": "пониженный критерий ФЗ {v}"},
+    "fd_default": {"en": "FD criterion {v}", "ru": "критерий функциональной зависимости {v}"},
+    "fd_reduced": {
+        "en": "reduced FD criterion {v}",
+        "ru": "пониженный критерий функциональной зависимости {v}",
+    },
     "min_participants": {
         "en": "min. industrial participants {v}",
         "ru": "мин. промышленных участников {v}",
@@ -834,14 +845,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "shown only where the level bears a cost. Paired bootstrap 95 % intervals."
         ),
         "ru": (
-            "Каждый режим сравнивается с кластером де-факто (без регистрации) на парных прогонах: "
+            "Каждый режим сравнивается с инерционным вариантом (кластер де-факто без включения "
+            "в реестр и преференций) на парных прогонах: "
             "повторение r использует одно и то же случайное зерно во всех вариантах (общие "
-            "случайные числа). {reps} парных повторений на точку плана, горизонт {quarters} "
-            "кварталов. Эффект — разность «режим минус де-факто» в паре: сумма за горизонт для "
+            "случайные числа). {reps} парных повторений на вариант расчёта, горизонт {quarters} "
+            "кварталов. Эффект — разность «режим минус инерционный вариант» в паре: сумма за "
+            "горизонт для "
             "потоков, среднее за последние четыре квартала для запасов; средние с двусторонними "
             "95 % доверительными интервалами Стьюдента по парам. Бюджетные счета — по уровням "
             "(федеральный бюджет, региональный бюджет, Социальный фонд): чистое сальдо — "
-            "приведённая стоимость (ставка дисконтирования {rate} в год) дополнительных налоговых "
+            "приведённая стоимость (ставка дисконтирования {rate} годовых) дополнительных "
+            "налоговых "
             "доходов по фактически уплаченным ставкам за вычетом кассовых расходов на "
             "преференции; налоговая льгота снижает доходы и учитывается один раз, а не ещё раз "
             "как расход. Бюджетная эффективность (доп. доходы по стандартным ставкам к стоимости "
@@ -853,9 +867,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col_value": {"en": "Value", "ru": "Значение"},
     "col_unit": {"en": "Unit", "ru": "Единица"},
     "col_source": {"en": "Source", "ru": "Источник"},
-    "col_point": {"en": "Design point", "ru": "Точка плана"},
+    "col_point": {"en": "Design point", "ru": "Вариант расчёта"},
     "col_arm": {"en": "Regime", "ru": "Режим"},
-    "col_n": {"en": "Pairs", "ru": "Пар"},
+    "col_n": {"en": "Paired replications", "ru": "Парных повторений"},
     "col_output_per_rouble": {"en": "Extra output per rouble", "ru": "Доп. выпуск на рубль"},
     # public-finance accounts (sim.analysis.budget): "{measure}, {level}" -- budget_label()
     "no_cost": {"en": "no cost to this budget", "ru": "без расходов этого бюджета"},
@@ -935,8 +949,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "All budgets = federal + regional + Social Fund."
         ),
         "ru": (
-            "Режим минус вариант де-факто, млн руб. за горизонт {quarters} кв. ({years}); "
-            "приведённая стоимость (ПС) при ставке дисконтирования {rate} в год, 1-й квартал "
+            "Режим минус инерционный вариант, млн руб. за горизонт {quarters} кв. ({years}); "
+            "приведённая стоимость (ПС) при ставке дисконтирования {rate} годовых, 1-й квартал "
             "без дисконтирования. Чистое сальдо = ПС доп. налоговых доходов (по фактически "
             "уплаченным ставкам) − ПС кассовых расходов (выплаченные субсидии и возмещение "
             "процентов), 95 % интервал — парный бутстреп. Налоговые расходы — выпадающие "
@@ -969,13 +983,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Доли в %, денежные величины — млн руб. за горизонт. Доп. выпуск валовой / "
             "чистый: чистый без поставок предприятий кластера друг другу, которые валовой "
             "учитывает повторно в выпуске верфей. «Мёртвый груз»: доля "
-            "инвестиций режима, которые сделаны и в варианте де-факто. "
+            "инвестиций режима, которые сделаны и в инерционном варианте. "
             "Утечка: доля прироста закупок, купленная за пределами региона (модель относит к "
             "ним все закупки не у предприятий кластера, поэтому это верхняя оценка; блок "
             "межотраслевого баланса выделяет часть, купленную у других производителей "
             "региона). Вытеснение: доля "
             "доп. заказов, которые получили бы другие российские верфи; их федеральные налоги и "
-            "страховые взносы в других регионах — по ставке де-факто на рубль выпуска. "
+            "страховые взносы в других регионах — по ставке инерционного варианта на рубль "
+            "выпуска. "
             "Федеральное сальдо за вычетом вытеснения = сальдо федерального бюджета + "
             "Социального фонда − "
             "вытесненные налоги (приведённая стоимость)."
@@ -1013,7 +1028,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app_running": {"en": "{done} of {total} runs", "ru": "{done} из {total} прогонов"},
     "app_effects": {
         "en": "Effects vs de facto, % (95 % CI)",
-        "ru": "Эффекты к де-факто, % (95 % ДИ)",
+        "ru": "Эффекты к инерционному варианту, % (95 % ДИ)",
     },
     "app_net": {"en": "Net balance, {level}", "ru": "Чистое сальдо: {level}"},
     "app_net_note": {
@@ -1065,6 +1080,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app_cancelled": {
         "en": "Estimate cancelled: no runs were kept",
         "ru": "Оценка отменена: прогоны не сохранены",
+    },
+    "doc_regimes_intro": {
+        "en": "The regimes compared, each against the de-facto cluster (no register entry, no "
+        "preferences), as the scenario file defines them:",
+        "ru": "Сравниваемые режимы преференций (каждый — с инерционным вариантом: кластер "
+        "де-факто без включения в реестр и без преференций), как они заданы в файле сценария:",
     },
     # sweep summaries and sensitivity
     "robust_title": {
@@ -1359,7 +1380,8 @@ ADDITIONALITY_LABELS: dict[str, tuple[dict[str, str], str]] = {
     "federal_tax_intensity": (
         {
             "en": "Federal and Social Fund revenue per rouble of output (de facto)",
-            "ru": "Доходы федерального бюджета и Социального фонда на рубль выпуска (де-факто)",
+            "ru": "Доходы федерального бюджета и Социального фонда на рубль выпуска (инерционный "
+                  "вариант)",
         },
         "RUB per RUB",
     ),
@@ -1465,12 +1487,12 @@ _OTHER_BUDGET_COLUMNS: dict[str, tuple[str, str]] = {
 _LEVEL_OF = {level_column(m, lv): (m, lv) for lv in ACCOUNT_LEVELS for m in LEVEL_MEASURES}
 
 ARMS: dict[str, dict[str, str]] = {
-    "de_facto": {"en": "De facto", "ru": "Де-факто"},
-    "decree41_full": {"en": "Decree 41", "ru": "ПП 41"},
+    "de_facto": {"en": "De facto", "ru": "Инерционный вариант"},
+    "decree41_full": {"en": "Decree 41", "ru": "Субсидии по ПП № 41"},
     "cluster_support_2020s": {"en": "2020s package", "ru": "Пакет 2020-х"},
     "loans_only": {"en": "Loans only", "ru": "Только займы"},
     "tax_relief_only": {"en": "Tax relief only", "ru": "Только налоговые льготы"},
-    "placebo": {"en": "Placebo (registry only)", "ru": "Плацебо (только реестр)"},
+    "placebo": {"en": "Placebo (registry only)", "ru": "Только включение в реестр"},
 }
 
 PARAMS: dict[str, dict[str, str]] = {
@@ -1493,7 +1515,10 @@ PARAMS: dict[str, dict[str, str]] = {
         "en": "FD criterion",
         "ru": "критерий функц. зависимости",
     },
-    "membership.peer_weight": {"en": "peer weight", "ru": "вес соседей"},
+    "membership.peer_weight": {
+        "en": "peer weight",
+        "ru": "влияние соседей на решение о вступлении",
+    },
     "annual_budget_mln_rub": {"en": "budget limit per year", "ru": "лимит бюджета в год"},
     "tax_relief.regional_profit_tax_cut": {
         "en": "regional profit-tax cut",

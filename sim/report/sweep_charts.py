@@ -36,6 +36,7 @@ from sim.report.charts import (
     _styled,
     _styles,
     _tag,
+    _wrap,
     basis,
 )
 from sim.report.i18n import outcome_label, t
@@ -123,7 +124,7 @@ def robustness_chart(
         ax.set_yticks(range(len(rows)), [_alabel(a, lang, info) for a in rows])
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_title(f"{outcome_label(o, lang)},\n{basis(o, lang, info)}")
-        ax.set_xlabel(t("effect_pp" if col.endswith("_pp") else "effect_pct", lang))
+        ax.set_xlabel(_wrap(t("effect_pp" if col.endswith("_pp") else "effect_pct", lang), 30))
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         _lang_axes(ax, lang, y=False)
