@@ -265,11 +265,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "tornado_title": {
         "en": "Sensitivity of the {arm} effect on {outcome}",
-        "ru": "Чувствительность эффекта «{arm}»: {outcome}",
+        "ru": "{outcome}: чувствительность эффекта режима «{arm}»",
     },
     "sobol_title": {
         "en": "Sobol indices of the {arm} effect on {outcome}",
-        "ru": "Индексы Соболя эффекта «{arm}»: {outcome}",
+        "ru": "{outcome}: индексы Соболя эффекта режима «{arm}»",
     },
     "network_title": {
         "en": "Supply network, {arm}, quarter {quarter}",
