@@ -605,7 +605,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "doc_labels_intro": {
         "en": "Every value of the scenario carries its source and an evidence label:",
-        "ru": "Каждое значение сценария указано с источником и меткой надёжности:",
+        "ru": "Каждое значение сценария указано с источником и меткой надёжности. Источники "
+        "и пояснения приводятся так, как они записаны в файле сценария (на английском языке, "
+        "библиографические ссылки — на языке оригинала):",
     },
     "doc_label_V": {
         "en": "[V] verified: the value was read in the cited source;",
