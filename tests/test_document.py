@@ -57,7 +57,7 @@ def db(tmp_path_factory) -> str:
     worlds = tmp / "worlds.toml"
     worlds.write_text(
         f'name = "{WORLDS}"\nbase = "{base.as_posix()}"\nreplications = 2\n'
-        'arms = ["de_facto", "decree41_full"]\n'
+        'arms = ["de_facto", "decree41_full", "placebo"]\n'
         '[design]\nmethod = "lhs"\nuncertainties = true\nsamples = 8\nseed = 5\n',
         "utf-8",
     )
@@ -216,6 +216,12 @@ def test_summary_across_drawn_worlds(db):
     text = " ".join(getattr(b, "text", " ".join(getattr(b, "items", []))) for b in summary.blocks)
     assert re.search(r"в \d+ из 10 сценариев мира эффект на показатель «валовой выпуск»", text)
     assert "8 сценариев мира" in text
+    # the placebo (registration only) has no effect and no budget figure in any world: said so
+    placebo = next(i for b in summary.blocks for i in getattr(b, "items", [])
+                   if i.startswith("Только включение в реестр"))  # fmt: skip
+    assert "эффекта на показатель «валовой выпуск» нет ни в одном сценарии мира" in placebo
+    assert "федеральный бюджет: ни расходов, ни сальдо ни в одном сценарии" in placebo
+    assert "из 10 сценариев мира эффект" not in placebo
     assert any(isinstance(b, DocTable) and b.id == "worlds" for b in doc.sections[2].blocks)
     en = build_document(d, "en", {})
     assert "of 10 scenarios of the world" in " ".join(

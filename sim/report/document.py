@@ -336,6 +336,11 @@ def _budget_sentence(r: pd.Series, lang: str) -> str:
     return t("doc_budget", lang) + " " + "; ".join(parts)
 
 
+def _zero(*values: Any) -> bool:
+    """Every value exactly zero (the placebo's effects: common random numbers, no lever)."""
+    return all(pd.notna(v) and float(v) == 0.0 for v in values)
+
+
 def _summary_worlds(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str]:
     """One sentence per regime across the drawn worlds (median, 90 % band, share positive)."""
     regimes = _regimes(d)
@@ -352,6 +357,11 @@ def _summary_worlds(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str
             n10 = round(10 * share) if np.isfinite(share) else 0
             a = abs_eff[(abs_eff["arm"] == arm) & (abs_eff["outcome"] == o)]["effect"]
             absolute = f"{_abs(a.median(), lang)} {_abs_unit(o, lang)}" if len(a) else "–"
+            if _zero(r[f"{o}_low"], r[f"{o}_high"]) and (not len(a) or _zero(*a)):
+                parts.append(
+                    t("doc_effect_worlds_zero", lang, outcome=outcome_label(o, lang).lower())
+                )
+                continue
             parts.append(
                 t(
                     "doc_effect_worlds",
@@ -375,6 +385,9 @@ def _summary_worlds(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str
         for lvl in ("federal", "regional"):
             pos = float(r[f"net_{lvl}_positive"])
             costs = d.table.loc[d.table["arm"] == arm, level_column("cost_pv", lvl)]
+            if _zero(*costs) and _zero(r[f"net_{lvl}_low"], r[f"net_{lvl}_high"]):
+                nets.append(t("doc_net_worlds_zero", lang, level=t(lvl, lang)))
+                continue
             nets.append(
                 t(
                     "doc_net_worlds",

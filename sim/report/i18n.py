@@ -452,6 +452,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{level}: cost {cost}, net {net}",
         "ru": "{level}: стоимость {cost}, сальдо {net}",
     },
+    "doc_effect_worlds_zero": {
+        "en": "no effect on {outcome} in any scenario of the world",
+        "ru": "эффекта на показатель «{outcome}» нет ни в одном сценарии мира",
+    },
+    "doc_net_worlds_zero": {
+        "en": "{level}: no cost and no net balance in any scenario",
+        "ru": "{level}: ни расходов, ни сальдо ни в одном сценарии",
+    },
     "doc_net_worlds": {
         "en": "{level}: cost {cost} (median), net {median} (90 %: {low} to {high}), positive "
         "in {n} of 10",
