@@ -295,6 +295,12 @@ def _summary_point(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str]
             absolute = (
                 f"{_abs(a['effect'].iloc[0], lang)} {_abs_unit(o, lang)}" if len(a) else "–"
             )
+            if _zero(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"]) and (
+                not len(a) or _zero(*a["effect"])
+            ):
+                parts.append(t("doc_effect_point_zero", lang,
+                               outcome=outcome_label(o, lang).lower()))  # fmt: skip
+                continue
             pct = fmt_ci(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"], lang)
             parts.append(
                 t("doc_effect_point", lang, outcome=outcome_label(o, lang).lower(),
@@ -329,6 +335,9 @@ def _budget_sentence(r: pd.Series, lang: str) -> str:
     parts = []
     for lvl in ("federal", "regional", "social_fund"):
         cost = r.get(level_column("cost_pv", lvl))
+        if _zero(cost, r[f"net_{lvl}"], r[f"net_{lvl}_ci_low"], r[f"net_{lvl}_ci_high"]):
+            parts.append(t("doc_budget_level_zero", lang, level=t(lvl, lang)))
+            continue
         net = fmt_ci(r[f"net_{lvl}"], r[f"net_{lvl}_ci_low"], r[f"net_{lvl}_ci_high"], lang, 1)
         parts.append(
             t("doc_budget_level", lang, level=t(lvl, lang), cost=fmt(cost, lang, 1), net=net)

@@ -452,6 +452,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{level}: cost {cost}, net {net}",
         "ru": "{level}: стоимость {cost}, сальдо {net}",
     },
+    "doc_effect_point_zero": {
+        "en": "no effect on {outcome} (exactly zero in every pair)",
+        "ru": "эффекта на показатель «{outcome}» нет (ровно ноль в каждой паре)",
+    },
+    "doc_budget_level_zero": {
+        "en": "{level}: no cost and no change in revenue",
+        "ru": "{level}: ни расходов, ни изменения доходов",
+    },
     "doc_effect_worlds_zero": {
         "en": "no effect on {outcome} in any scenario of the world",
         "ru": "эффекта на показатель «{outcome}» нет ни в одном сценарии мира",
