@@ -47,6 +47,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
@@ -76,7 +77,9 @@ __all__ = [
     "Style",
     "budget_chart",
     "dose_response",
+    "effect_panel",
     "fan_chart",
+    "hide_unused",
     "house_style",
     "network_chart",
     "regime_comparison",
@@ -320,6 +323,25 @@ def _wrap(text: str, width: int = 60) -> str:
     return "\n".join(textwrap.wrap(text, width)) if len(text) > width else text
 
 
+def effect_panel(ax: Axes, o: str, col: str, lang: str, info: SourceInfo | None) -> None:
+    """Title, axis label and grid of one outcome's panel of effects by regime (bars go across).
+
+    ``col`` is the plotted column: ``<outcome>_pp`` (a change of a share) or ``<outcome>_pct``.
+    """
+    ax.set_title(f"{outcome_label(o, lang)},\n{basis(o, lang, info)}")
+    ax.set_xlabel(_wrap(t("effect_pp" if col.endswith("_pp") else "effect_pct", lang), 30))
+    ax.grid(axis="x")
+    ax.grid(axis="y", visible=False)
+    _lang_axes(ax, lang, y=False)
+
+
+def hide_unused(axes: np.ndarray, used: int) -> None:
+    """Hide the panels of a grid of axes after the first ``used`` (row by row)."""
+    ncols = axes.shape[1]
+    for j in range(used, axes.size):
+        axes[j // ncols, j % ncols].set_visible(False)
+
+
 def _styles(arms: Sequence[str], info: SourceInfo | None) -> dict[str, Style]:
     """:func:`regime_style` of each arm, by the scenario's regime order of ``info``."""
     order = info.regimes if info is not None else ()
@@ -541,13 +563,8 @@ def regime_comparison(
         )
         ax.axvline(0, color="#000000", lw=0.6)
         ax.set_yticks(y, [_alabel(a, lang, info) for a in s["arm"]])
-        ax.set_title(f"{outcome_label(o, lang)},\n{basis(o, lang, info)}")
-        ax.set_xlabel(_wrap(t("effect_pp" if col.endswith("_pp") else "effect_pct", lang), 30))
-        ax.grid(axis="x")
-        ax.grid(axis="y", visible=False)
-        _lang_axes(ax, lang, y=False)
-    for j in range(n, nrows * ncols):
-        axes[j // ncols, j % ncols].set_visible(False)
+        effect_panel(ax, o, col, lang, info)
+    hide_unused(axes, n)
     _body(fig).legend(
         handles=[Line2D([], [], color="#000000", lw=0.7, marker="|", label=t("ci95", lang))],
         loc="outside lower right",

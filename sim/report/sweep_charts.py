@@ -31,15 +31,14 @@ from sim.report.charts import (
     _alabel,
     _figure,
     _finish,
-    _lang_axes,
     _legend_below,
     _styled,
     _styles,
     _tag,
-    _wrap,
-    basis,
+    effect_panel,
+    hide_unused,
 )
-from sim.report.i18n import outcome_label, t
+from sim.report.i18n import t
 
 __all__ = ["robustness_chart"]
 
@@ -123,13 +122,8 @@ def robustness_chart(
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.set_yticks(range(len(rows)), [_alabel(a, lang, info) for a in rows])
         ax.set_ylim(-0.6, len(rows) - 0.4)
-        ax.set_title(f"{outcome_label(o, lang)},\n{basis(o, lang, info)}")
-        ax.set_xlabel(_wrap(t("effect_pp" if col.endswith("_pp") else "effect_pct", lang), 30))
-        ax.grid(axis="x")
-        ax.grid(axis="y", visible=False)
-        _lang_axes(ax, lang, y=False)
-    for j in range(n, nrows * ncols):
-        axes[j // ncols, j % ncols].set_visible(False)
+        effect_panel(ax, o, col, lang, info)
+    hide_unused(axes, n)
     handles: list[Any] = [
         Line2D([], [], ls="none", marker="o", color=GREY, markersize=4,
                label=t("robust_point", lang)),
