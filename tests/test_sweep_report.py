@@ -203,6 +203,8 @@ def test_sensitivity_tables_csv_xlsx_and_brief_section(db, tmp_path, no_png):
     ru = pd.read_csv(tmp_path / "ru/sensitivity.csv", sep=";", decimal=",", encoding="utf-8-sig")
     assert ru["Параметр"].tolist()[0] in (param_label(RATE, "ru"), param_label(DEMAND, "ru"))
     assert (ru["Индекс первого порядка S1"] == -0.1).all()
+    text = (tmp_path / "ru/sensitivity.csv").read_text("utf-8-sig")  # rounded as shown
+    assert not re.search(r"\d,\d{4,}", text), text
     assert ru["Надёжность оценки"].str.startswith("оценка ненадёжна").all()
     wb = load_workbook(tmp_path / "en/sensitivity.xlsx")
     assert wb.sheetnames == ["Sensitivity", "Notes"]  # every workbook has a notes sheet

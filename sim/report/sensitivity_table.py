@@ -128,7 +128,8 @@ def frame(sens: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str]]:
     }
     kinds = ["text", "text"]
     for c, head, kind in _columns(sens, lang):
-        cols[head] = sens[c].astype(float).to_numpy()
+        decimals = len(kind.partition(".")[2])  # rounded as shown ("0.000": 3), so CSV = XLSX
+        cols[head] = np.round(sens[c].astype(float).to_numpy(), decimals) + 0.0  # no -0.0
         kinds.append(kind)
     if _kind(sens) != "oat":
         for idx, _ in index_columns(sens):
