@@ -23,7 +23,7 @@ from sim.report import charts, sensitivity_table
 from sim.report.data import ReportData, prepare
 from sim.report.document import build_document
 from sim.report.figures import figures
-from sim.report.i18n import param_label, t
+from sim.report.i18n import PARAMS, param_label, t
 from sim.report.tables import write_csv
 from sim.store import open_store
 from sim.store.reading import read_sweep
@@ -160,6 +160,24 @@ def test_morris_tornado_sorted_and_legend_below(lang):
     ax = fig.subfigs[0].axes[0]
     labels = [x.get_text().replace("\n", " ") for x in ax.get_yticklabels()]
     assert labels[-1] == param_label(DEMAND, lang)  # the larger mu* on top
+    assert not _overlaps(fig, ax)
+
+
+def test_a_tornado_of_many_parameters_shows_the_top_fifteen_at_full_width():
+    """31 uncertainties (the Morris screening): the 15 largest, the rest counted in the legend."""
+    keys = [k for k in PARAMS if "." in k][:31]
+    assert len(keys) == 31
+    mu = np.arange(1.0, 32.0)
+    sens = pd.DataFrame({"parameter": keys, "arm": "decree41_full", "outcome": "output",
+                         "mu": mu, "mu_star": mu, "mu_star_conf": mu / 10, "sigma": mu})
+    with strict_rendering():
+        fig = charts.tornado_chart(flag_indices(sens), lang="ru")
+    ax = fig.subfigs[0].axes[0]
+    labels = [x.get_text().replace("\n", " ") for x in ax.get_yticklabels()]
+    assert len(labels) == 15 and labels[-1] == param_label(keys[-1], "ru")
+    assert abs(fig.get_figwidth() - charts.FULL_IN) < 1e-9
+    legend = [x.get_text() for x in fig.subfigs[0].legends[0].get_texts()]
+    assert "ещё 16 параметров с меньшим влиянием — в таблице чувствительности" in legend
     assert not _overlaps(fig, ax)
 
 

@@ -752,11 +752,15 @@ def tornado_chart(
     arm, out = str(sens["arm"].iloc[0]), str(sens["outcome"].iloc[0])
     o = outcome(out)
     u = unit(o.unit, lang, horizon=True)
-    fig, axes = _figure(height=1.9 + 0.32 * len(sens))  # title, axis label, legend rows
+    size = sens["mu_star"] if "mu_star" in sens.columns else (sens["high"] - sens["low"]).abs()
+    sens, rest = _top(sens.assign(_w=size.to_numpy()).sort_values("_w", na_position="first"))
+    wide = len(sens) > FEW_PARAMETERS
+    fig, axes = _figure(width=FULL_IN if wide else HALF_IN,
+                        height=1.9 + 0.32 * len(sens))  # fmt: skip  (title, axis label, legend)
     ax = axes[0, 0]
     handles: list[Any] = []
     if "mu_star" in sens.columns:
-        s = sens.sort_values("mu_star", na_position="first")
+        s = sens
         y = np.arange(len(s))
         bars = ax.barh(y, s["mu_star"].fillna(0), color=PALETTE[0], height=0.6, lw=0,
                        label=t("morris_bar", lang))  # fmt: skip
@@ -769,12 +773,12 @@ def tornado_chart(
             elinewidth=0.7,
         )
         handles = [bars, Line2D([], [], color="#000000", lw=0.7, marker="|", label=t("ci95", lang))]
-        ax.set_xlabel(_wrap(t("morris_axis", lang, unit=u), 38))
-        labels = _index_labels(s, lang, handles)
+        ax.set_xlabel(_wrap(t("morris_axis", lang, unit=u), 60 if wide else 38))
+        labels = _index_labels(s, lang, handles, 40 if wide else 22)
         title = t("tornado_title", lang, arm=_alabel(arm, lang, info),
                   outcome=outcome_label(out, lang))  # fmt: skip
     else:
-        s = sens.assign(_w=(sens["high"] - sens["low"]).abs()).sort_values("_w")
+        s = sens
         y = np.arange(len(s))
         base = s["base"].to_numpy(dtype=float) if "base" in s.columns else np.zeros(len(s))
         base = np.nan_to_num(base)
@@ -792,7 +796,7 @@ def tornado_chart(
         ax.set_xlabel(t("effect_abs", lang, unit=u))
         labels = []
         for _, r in s.iterrows():
-            label = _wrap(param_label(r["parameter"], lang), 22)
+            label = _wrap(param_label(r["parameter"], lang), 40 if wide else 22)
             if "low_value" in s.columns and "high_value" in s.columns:
                 label += f"\n{fmt(r['low_value'], lang, 3).rstrip('0').rstrip(',.')} – "
                 label += fmt(r["high_value"], lang, 3).rstrip("0").rstrip(",.")
@@ -803,19 +807,45 @@ def tornado_chart(
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     _lang_axes(ax, lang, y=False)
-    _legend_below(fig, handles, ncols=3)
+    _legend_below(fig, handles + _rest_note(rest, lang), ncols=3)
     title = f"{title} ({basis(out, lang, info)})"
     return _finish(fig, title, info, lang)
 
 
-def _index_labels(s: pd.DataFrame, lang: str, handles: list[Any]) -> list[str]:
-    """Parameter labels in words; an unreliable index (``unreliable``) is marked ``*``.
+FEW_PARAMETERS = 8
+"""Up to this many parameters a sensitivity chart is half the text width, above it full."""
+TOP_PARAMETERS = 15
+"""A sensitivity chart shows at most this many parameters, the most influential (the
+sensitivity table lists them all)."""
+
+
+def _top(s: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows a sensitivity chart shows, and how many it leaves out.
+
+    ``s`` is sorted ascending (the largest on top of the chart); the last
+    :data:`TOP_PARAMETERS` rows are kept.
+    """
+    return s.tail(TOP_PARAMETERS), max(0, len(s) - TOP_PARAMETERS)
+
+
+def _rest_note(rest: int, lang: str) -> list[Any]:
+    """A legend line (no swatch) saying how many parameters the chart leaves out, if any."""
+    if not rest:
+        return []
+    more = count(rest, "n_parameters", lang)
+    return [Line2D([], [], ls="none", label=t("sens_chart_rest", lang, more=more))]
+
+
+def _index_labels(
+    s: pd.DataFrame, lang: str, handles: list[Any], width: int = 22
+) -> list[str]:
+    """Parameter labels in words, wrapped at ``width``; an unreliable index is marked ``*``.
 
     With a marked row, a legend line (no swatch) says what the mark means.
     """
     bad = s["unreliable"].astype(bool).tolist() if "unreliable" in s.columns else [False] * len(s)
     labels = [
-        _wrap(param_label(p, lang), 22) + (" *" if b else "")
+        _wrap(param_label(p, lang), width) + (" *" if b else "")
         for p, b in zip(s["parameter"], bad, strict=True)
     ]
     if any(bad):
@@ -838,9 +868,10 @@ def sobol_chart(
         info: Source line.
     """
     arm, out = str(sens["arm"].iloc[0]), str(sens["outcome"].iloc[0])
-    s = sens.sort_values("ST")
+    s, rest = _top(sens.sort_values("ST", na_position="first"))
     y = np.arange(len(s))
-    fig, axes = _figure(height=1.7 + 0.3 * len(s))
+    wide = len(s) > FEW_PARAMETERS
+    fig, axes = _figure(width=FULL_IN if wide else HALF_IN, height=1.7 + 0.3 * len(s))
     ax = axes[0, 0]
     h = 0.38
     ax.barh(y + h / 2, s["ST"], height=h, color=PALETTE[0], lw=0, label=t("ST", lang))
@@ -865,7 +896,8 @@ def sobol_chart(
     ax.axvline(0, color="#000000", lw=0.6)
     handles, _ = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color="#000000", lw=0.6, marker="|", label=t("ci95", lang)))
-    ax.set_yticks(y, _index_labels(s, lang, handles))
+    handles += _rest_note(rest, lang)
+    ax.set_yticks(y, _index_labels(s, lang, handles, 40 if wide else 22))
     ax.set_xlabel(t("sobol_index", lang))
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)

@@ -1105,6 +1105,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Сравниваемые режимы преференций (каждый — с инерционным вариантом: кластер "
         "де-факто без включения в реестр и без преференций), как они заданы в файле сценария:",
     },
+    "sens_chart_rest": {
+        "en": "{more} of smaller influence: see the sensitivity table",
+        "ru": "ещё {more} с меньшим влиянием — в таблице чувствительности",
+    },
+    "n_parameters": {"en": "parameter|parameters", "ru": "параметр|параметра|параметров"},
     # sweep summaries and sensitivity
     "robust_title": {
         "en": "Effect of each regime across the calculated variants (N = {n})",
