@@ -9,6 +9,7 @@ controls did (``model.step()`` per quarter), labelled in the page's language.
 
 from __future__ import annotations
 
+import json
 import time
 
 import solara
@@ -102,6 +103,8 @@ def LeverPanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara compon
     _slider_row("replicate", ui("replicate", lang), r, 0, DEFAULT_REPLICATIONS - 1, 1,
                 str(int(r) + 1), ui("range", lang, lo=1, hi=DEFAULT_REPLICATIONS),
                 "replicate" in changed, lang, integer=True)  # fmt: skip
+    solara.Text(json.dumps(model.overrides, sort_keys=True), classes=["overrides-json"],
+                style={"display": "none"})  # fmt: skip
     with solara.Row():
         solara.Button(ui("apply", lang), on_click=state.apply_pending, color="primary",
                       classes=["apply-button"], disabled=not changed)  # fmt: skip

@@ -31,6 +31,7 @@ matplotlib.use("Agg")
 
 import solara
 import solara.lab
+from solara.server import settings as solara_settings
 
 from sim.app import state
 from sim.app.chart_png import cached_png, png, token
@@ -58,6 +59,7 @@ def _on_kernel_start() -> Callable[[], None]:
 
 
 solara.lab.on_kernel_start(_on_kernel_start)
+solara_settings.theme.show_banner = False  # Solara's English "This website runs on Solara"
 warm_up()  # the estimates' fork server, started with the server (sim.app.jobs)
 
 
@@ -121,6 +123,9 @@ _CSS = """
 table th { background: #eceff1; }
 table td, table th { border-bottom: 1px solid #ddd; }
 .left-panel { max-height: 100vh; overflow-y: auto; }
+.v-application .v-tab { text-transform: none; padding: 0 10px; min-width: 0; letter-spacing: 0; }
+.v-slide-group__prev, .v-slide-group__next { display: none !important; }
+.v-application .v-btn { text-transform: none; letter-spacing: 0; }
 """
 
 
