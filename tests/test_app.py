@@ -441,17 +441,17 @@ def test_live_run_save_and_compare(server, browser) -> None:
 # ------------------------------------------------------------------------------------------
 #: Words allowed in the other language: units, symbols and the scenario's legal references,
 #: which the page (like the brief) quotes as written in the scenario file.
-_ALLOWED_LATIN = {"N", "PV", "CI", "RUB", "mln", "RU", "EN"}
+_ALLOWED_LATIN = {"N", "ru", "en"}  # N of the replications, the language switch
 
 
 def _visible_text(page) -> str:
     """The page's visible text without the legal references (quoted as written)."""
     return page.evaluate(
-        "() => { const c = document.body.cloneNode(true);"
-        " c.querySelectorAll('.criteria-table td:nth-child(3), .criteria-table td:nth-child(4)')"
-        ".forEach(e => e.remove());"
-        " c.querySelectorAll('[style*=\"display: none\"]').forEach(e => e.remove());"
-        " return c.innerText; }"
+        "() => { const out = []; const w = document.createTreeWalker(document.body, 4);"
+        " const skip = '.criteria-table td:nth-child(3), .criteria-table td:nth-child(4)';"
+        " while (w.nextNode()) { const p = w.currentNode.parentElement;"
+        "  if (!p || !p.offsetParent || p.closest('script, style, ' + skip)) continue;"
+        "  out.push(w.currentNode.textContent); } return out.join(' '); }"
     )
 
 
