@@ -295,7 +295,7 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     page.screenshot(path=str(ARTIFACTS / "app_en.png"), full_page=True)
 
     # switch to Russian: the same numbers, Russian labels from the catalogue
-    page.get_by_role("button", name="RU").click()
+    page.locator(".lang-switch button").first.click()
     page.get_by_text(t("app_estimate", "ru")).first.wait_for(timeout=10_000)
     page.get_by_text(t("app_net", "ru", level=t("regional", "ru"))).first.wait_for(
         timeout=10_000
