@@ -549,9 +549,9 @@ def test_pinned_variants_side_by_side_equal_the_api(server, browser) -> None:
     """Two pinned variants (50 % and 30 % subsidy) in one table with the API's numbers."""
     errors: list[str] = []
     page = _lang_page(browser, server, "ru", errors)
-    _set_horizon(page, 8)
+    _set_horizon(page, 24)
     page.click(".apply-button")
-    page.get_by_text(t("app_quarter_of", "ru", q=0, n=8)).wait_for(timeout=10_000)
+    page.get_by_text(t("app_quarter_of", "ru", q=0, n=24)).wait_for(timeout=10_000)
     _estimate(page, REPS)
     page.click(".pin-button")
     thumb = _slider(page, param_label("joint_project_subsidy.rate", "ru"))
@@ -567,7 +567,7 @@ def test_pinned_variants_side_by_side_equal_the_api(server, browser) -> None:
     assert "50\u202f%" in body and "30\u202f%" in body
     raw = json.loads(page.locator(".pins-raw").text_content())
     base = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
-                           {"scenario.horizon_quarters": 8})  # fmt: skip
+                           {"scenario.horizon_quarters": 24})  # fmt: skip
     key = f"regimes.{REGIME}.joint_project_subsidy.rate"
     for pinned, levels in zip(raw, [{}, {key: 0.30}], strict=True):
         sc = apply_overrides(base, levels) if levels else base

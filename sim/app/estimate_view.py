@@ -179,8 +179,10 @@ def EstimatePanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara com
         solara.Warning(ui("stale", lang, levels=levels), classes=["estimate-stale"])
     style = {} if current else {"opacity": "0.35", "filter": "grayscale(1)"}
     with solara.Div(classes=["estimate-result", *([] if current else ["stale"])], style=style):
-        solara.Text(f"{ui('effects', lang)}, N = {e['reps']}", style={"font-weight": "bold"})
-        solara.Text(levels, classes=["estimate-levels"])
+        with solara.Div():
+            solara.Text(f"{ui('effects', lang)}, N = {e['reps']}", style={"font-weight": "bold"})
+        with solara.Div():
+            solara.Text(levels, classes=["estimate-levels"])
         with solara.Row(classes=["effect-cards"], style={"flex-wrap": "wrap"}):
             for c in e["cards"]:
                 title, value, note = card_texts(c, lang)
