@@ -909,7 +909,7 @@ def _origin(text: str) -> str:
     "app",
     help="interactive page for strategy sessions (needs the `app` extra)",
     arguments=_app_arguments,
-    description="Serve the page of sim.app (Mesa's SolaraViz): choose a scenario of the "
+    description="Serve the page of sim.app: choose a scenario of the "
     "scenarios/ folder and a regime, move its preference levels, Reset and watch the pair run "
     "quarter by quarter, estimate effects with 95 % CIs, save them as a sweep and compare stored "
     "sweeps. Stops with Ctrl-C.",
