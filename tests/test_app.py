@@ -1,8 +1,7 @@
-"""The strategy-session page (sim.app on Mesa's SolaraViz) end to end: a real server and Chromium.
+"""The strategy-session page (sim.app) end to end: a real server and headless Chromium.
 
 The server is started through the CLI (`python -m sim app`) on a free loopback port with a
-temporary SQLite database. The browser moves a lever slider in SolaraViz's "Model Parameters",
-applies it with Mesa's Reset, runs an estimate with 3 paired replications, and the effect cards
+temporary SQLite database. The browser moves a lever slider, applies it ("Apply and re-run"),
 must equal ``sim.simulate`` + ``sim.analysis.effects`` / ``budget`` for the same scenario, levels
 and seeds. Any browser console error fails the test.
 Screenshots go to test-artifacts/ (gitignored), so a test run leaves the tree clean; the README's
@@ -191,13 +190,13 @@ def browser():
 
 
 def _slider(page, label: str):
-    """The thumb of the SolaraViz slider labelled ``label`` (vuetify sets it as aria-label)."""
+    """The thumb of the lever slider labelled ``label`` (vuetify sets it as aria-label)."""
     return page.get_by_role("slider", name=label, exact=True)
 
 
 def _press_until(page, thumb, key: str, value: float, tries: int = 30) -> None:
     """Press ``key`` on a slider thumb until it shows ``value`` (presses can be lost while a
-    freshly started server is still busy mounting SolaraViz).
+    freshly started server is still busy mounting the page).
 
     ``key`` is the direction towards ``value``; a press that lands late and overshoots is
     undone with the opposite arrow key.
