@@ -2,6 +2,7 @@
 
 The server is started through the CLI (`python -m sim app`) on a free loopback port with a
 temporary SQLite database. The browser moves a lever slider, applies it ("Apply and re-run"),
+runs an estimate with 3 paired replications, and the effect cards
 must equal ``sim.simulate`` + ``sim.analysis.effects`` / ``budget`` for the same scenario, levels
 and seeds. Any browser console error fails the test.
 Screenshots go to test-artifacts/ (gitignored), so a test run leaves the tree clean; the README's
