@@ -476,6 +476,12 @@ def test_page_speaks_one_language(server, browser, lang: str) -> None:
     """No word of the other language on the page (levers, controls, criteria, tabs)."""
     errors: list[str] = []
     page = _lang_page(browser, server, lang, errors)
+    page.wait_for_selector("img.live-chart", timeout=30_000)
+    # the live charts are drawn at the size they are shown (their text >= 14 px: test_chart_fit)
+    shown = page.evaluate("() => [...document.querySelectorAll('img.live-chart')]"
+                          ".map(i => [i.naturalWidth, i.clientWidth, i.naturalHeight,"
+                          " i.clientHeight])")  # fmt: skip
+    assert shown and all(w == cw and h == ch for w, cw, h, ch in shown), shown
     texts = [_visible_text(page)]
     for tab in ("criteria_tab", "pins_tab", "effects_tab"):
         page.get_by_role("tab", name=t(f"app_{tab}", lang)).click()
@@ -510,6 +516,33 @@ def test_page_speaks_one_language(server, browser, lang: str) -> None:
     assert min(sizes) >= 14, sorted(sizes)[:5]
     page.close()
     assert errors == [], errors
+
+
+def test_chart_fit_draws_at_the_shown_size_with_text_of_14_px() -> None:
+    """A print-sized chart on the page: exactly the box's pixels, no text under 14 px."""
+    from matplotlib.text import Text
+    from PIL import Image
+
+    from sim.app import chart_png
+    from sim.app.live import LivePair
+    from sim.report import charts
+
+    model = LivePair(scenario_file=SCENARIO, horizon_quarters=4)
+    for _ in range(4):
+        model.step()
+    r = model.spec.registry
+    kw = {"lang": "ru", "arms": ["de_facto", model.regime],
+          "min_industrial_participants": r.min_industrial_participants.value,
+          "fd_default": r.functional_dependence_default.value,
+          "fd_reduced": r.functional_dependence_reduced.value}  # fmt: skip
+    fig = charts.timeline_chart(model.outcomes_frame(), **kw)
+    assert fig.get_figwidth() * chart_png.DPI > 820  # print size: it would be downscaled
+    dpi = chart_png._fit(fig, (820, 420))
+    fig.canvas.draw()
+    sizes = [x.get_fontsize() * dpi / 72 for x in fig.findobj(Text) if x.get_text().strip()]
+    assert min(sizes) >= 14 - 1e-9, sorted(sizes)[:3]
+    data = chart_png.png(charts.timeline_chart, model.outcomes_frame(), px=(820, 420), **kw)
+    assert Image.open(io.BytesIO(data)).size == (820, 420)
 
 
 def _estimate(page, reps: int) -> None:

@@ -66,35 +66,42 @@ warm_up()  # the estimates' fork server, started with the server (sim.app.jobs)
 # ============================================================================================
 # Live charts (drawn per quarter reached; cached)
 # ============================================================================================
+#: The live charts' pixel sizes: one under another at the right column's width at 1280 x 720
+#: (drawn at the size they are shown, text >= 14 px; sim.app.chart_png).
+_TIMELINE_PX = (820, 420)
+_OUTPUT_PX = (820, 520)
+_NETWORK_PX = (820, 420)
+
+
 @solara.component
 def LiveCharts(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara component)
-    """Thresholds and output against de facto (per quarter), and the supply network."""
+    """Thresholds and output against de facto (per quarter), and the supply network.
+
+    Each is drawn at the pixel size it is shown at (no downscaling), one under another.
+    """
     _ = state.tick_r.value
     info = source_info(model.spec, 1)
-    with solara.Row(style={"flex-wrap": "wrap"}):
+    with solara.Column(gap="8px"):
         if model.quarter > 0:
             r = model.spec.registry
             img = cached_png(("timeline", token(model), model.quarter, lang), lambda: png(
                 charts.timeline_chart, model.outcomes_frame(), lang=lang,
-                arms=[ARM_DE_FACTO, model.regime], info=info,
+                arms=[ARM_DE_FACTO, model.regime], info=info, px=_TIMELINE_PX,
                 min_industrial_participants=r.min_industrial_participants.value,
                 fd_default=r.functional_dependence_default.value,
                 fd_reduced=r.functional_dependence_reduced.value))  # fmt: skip
-            with solara.Div(style={"width": "49%"}):
-                image(img)
+            image(img, width=f"{_TIMELINE_PX[0]}px", classes="live-chart")
             runs = pd.DataFrame([{"point": 0, "replicate": model.replicate, "arm": model.regime,
                                   "registered_quarter": model.registered_quarter}])  # fmt: skip
             img = cached_png(("output", token(model), model.quarter, lang), lambda: png(
                 charts.fan_chart, model.outcomes_frame(), "output", model.regime, lang=lang,
-                runs=runs, info=info))  # fmt: skip
-            with solara.Div(style={"width": "49%"}):
-                image(img)
+                runs=runs, info=info, px=_OUTPUT_PX))  # fmt: skip
+            image(img, width=f"{_OUTPUT_PX[0]}px", classes="live-chart")
         q, network = model.latest_network()
         img = cached_png(("network", token(model), q, lang), lambda: png(
             charts.network_chart, *network, lang=lang, arm=model.regime, quarter=q,
-            info=info))  # fmt: skip
-        with solara.Div(style={"width": "49%"}):
-            image(img)
+            info=info, px=_NETWORK_PX))  # fmt: skip
+        image(img, width=f"{_NETWORK_PX[0]}px", classes="live-chart")
 
 
 @solara.component

@@ -20,12 +20,12 @@ def source_info(sc: Scenario, n: int) -> charts.SourceInfo:
     return charts.SourceInfo.of_scenario(sc, scenario_hash(sc), n)
 
 
-def image(img: bytes, width: str = "100%") -> None:
-    """A chart as an inline PNG that fits its box."""
+def image(img: bytes, width: str = "100%", classes: str = "") -> None:
+    """A chart as an inline PNG that fits its box (``width``: CSS; ``classes``: extra ones)."""
     b64 = base64.b64encode(img).decode("ascii")
     solara.HTML(
         tag="div",
-        unsafe_innerHTML=f'<img class="chart" src="data:image/png;base64,{b64}" '
+        unsafe_innerHTML=f'<img class="chart {classes}" src="data:image/png;base64,{b64}" '
         f'style="width:{width};max-width:100%;height:auto">',
         style="width:100%",
     )
