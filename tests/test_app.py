@@ -621,6 +621,34 @@ def test_pinned_variants_side_by_side_equal_the_api(server, browser) -> None:
     assert errors == [], errors
 
 
+def test_uncertainty_view_equals_across_worlds(server, browser) -> None:
+    """The Effects tab's view over the uncertainty set: across_worlds of the same worlds."""
+    from sim.app import session as app
+    from sim.app.worlds_view import worlds_rows
+
+    errors: list[str] = []
+    page = _lang_page(browser, server, "ru", errors)
+    _set_horizon(page, 8)
+    page.click(".apply-button")
+    page.get_by_text(t("app_quarter_of", "ru", q=0, n=8)).wait_for(timeout=10_000)
+    page.get_by_role("tab", name=t("app_effects_tab", "ru")).click()
+    page.click(".worlds-button")
+    page.wait_for_selector(".worlds-table", timeout=120_000)
+    raw = json.loads(page.locator(".worlds-raw").text_content())
+    sc = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
+                         {"scenario.horizon_quarters": 8})  # fmt: skip
+    exp = app.worlds_estimate(sc, REGIME, app.WORLDS, app.WORLD_REPLICATIONS)
+    assert raw["worlds"] == app.WORLDS
+    for k, v in exp.iloc[0].items():
+        if k != "arm":
+            assert raw[k] == pytest.approx(float(v), rel=1e-12, abs=1e-12, nan_ok=True), k
+    shown = page.locator(".worlds-table").inner_text()
+    for row in worlds_rows(exp, "ru"):
+        assert all(cell in shown for cell in row.values()), row
+    page.close()
+    assert errors == [], errors
+
+
 # ------------------------------------------------------------------------------------------
 # Security and resource bounds of the served page
 # ------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from sim.app.live import LivePair
 from sim.app.pins_view import PinsPanel
 from sim.app.session import resolve_scenario, scenario_choices, ui
 from sim.app.widgets import html_table, image, source_info
+from sim.app.worlds_view import WorldsPanel
 from sim.errors import InputError
 from sim.report import charts
 from sim.report.i18n import regime_titles
@@ -184,6 +185,7 @@ def Page() -> None:  # noqa: N802 (Solara component)
                     LiveCharts(model, lang)
                 with solara.lab.Tab(ui("effects_tab", lang)):
                     EstimatePanel(model, lang)
+                    WorldsPanel(model, lang)
                 with solara.lab.Tab(ui("pins_tab", lang)):
                     PinsPanel(lang)
                 with solara.lab.Tab(ui("criteria_tab", lang)):

@@ -1097,6 +1097,25 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Уровни сдвинуты, но не применены: результаты ниже относятся к применённым уровням",
     },
     "app_for_levels": {"en": "For: {levels}", "ru": "Для уровней: {levels}"},
+    "app_worlds_button": {
+        "en": "Over the uncertainty: {worlds} worlds × {n}",
+        "ru": "С учётом неопределённости: {worlds} миров × {n}",
+    },
+    "app_worlds_title": {
+        "en": "Across {worlds} worlds of the uncertainty set, {n} pairs each",
+        "ru": "По {worlds} мирам множества неопределённости, по {n} парам в каждом",
+    },
+    "app_worlds_measure": {"en": "Effect", "ru": "Эффект"},
+    "app_worlds_median": {"en": "Median", "ru": "Медиана"},
+    "app_worlds_band": {"en": "90 % band across worlds", "ru": "90 % диапазон по мирам"},
+    "app_worlds_positive": {
+        "en": "Worlds with a positive effect",
+        "ru": "Доля миров с положительным эффектом",
+    },
+    "app_worlds_note": {
+        "en": "Outcomes in % vs de facto; net balances PV, mln RUB (as in the brief)",
+        "ru": "Показатели в % к инерционному варианту; сальдо — ПС, млн руб. (как в записке)",
+    },
     "app_stale": {
         "en": "Estimate for other levels ({levels}): estimate again for the levels on screen",
         "ru": "Оценка для других уровней ({levels}): оцените заново для уровней на экране",
