@@ -40,6 +40,7 @@ from sim.app.variants import lever_text, range_text
 from sim.errors import InputError
 from sim.report.brief import CHROMIUM_ARGS  # the flags the PDF brief uses
 from sim.report.i18n import arm_label, fmt_ci, outcome_label, param_label, regime_titles, t
+from sim.report.tables import accounts_view
 from sim.scenario import apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -565,6 +566,14 @@ def test_change_of_levels_clears_the_estimate(server, browser) -> None:
     _estimate(page, REPS)
     assert page.locator(".estimate-result.stale").count() == 0
     page.screenshot(path=str(ARTIFACTS / "app_ru_after_estimate.png"))
+    # the page's budget figures are the brief's: accounts_view of the same runs, cell by cell
+    sc = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
+                         {"scenario.horizon_quarters": 8})  # fmt: skip
+    df = sim.simulate(sc, replications=REPS, arms=["de_facto", REGIME], executor="local")
+    b = budget(df, discount_rate=sc.experiment.discount_rate.value)
+    view = accounts_view(b[b["arm"] == REGIME], "ru", titles=TITLES)
+    cells = [c.strip() for c in page.locator(".accounts-table td").all_inner_texts()]
+    assert cells == [str(v).strip() for v in view.to_numpy().ravel()]
     thumb = _slider(page, param_label("joint_project_subsidy.rate", "ru"))
     _press_until(page, thumb, "ArrowLeft", 0.45)
     page.locator(".lever-moved").first.wait_for(timeout=10_000)  # marked as not applied
