@@ -909,10 +909,10 @@ def _origin(text: str) -> str:
     "app",
     help="interactive page for strategy sessions (needs the `app` extra)",
     arguments=_app_arguments,
-    description="Serve the page of sim.app (Mesa's SolaraViz): choose a scenario of the "
-    "scenarios/ folder and a regime, move its preference levels, Reset and watch the pair run "
-    "quarter by quarter, estimate effects with 95 % CIs, save them as a sweep and compare stored "
-    "sweeps. Stops with Ctrl-C.",
+    description="Serve the page of sim.app: choose a scenario of the scenarios/ folder and a "
+    "regime, move its preference levels, apply them and watch the pair run quarter by quarter, "
+    "estimate effects with 95 % CIs, pin up to four variants side by side, save them as a sweep "
+    "and compare stored sweeps. Stops with Ctrl-C.",
 )
 def _app(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("solara") is None:

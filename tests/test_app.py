@@ -1,8 +1,8 @@
-"""The strategy-session page (sim.app on Mesa's SolaraViz) end to end: a real server and Chromium.
+"""The strategy-session page (sim.app) end to end: a real server and headless Chromium.
 
 The server is started through the CLI (`python -m sim app`) on a free loopback port with a
-temporary SQLite database. The browser moves a lever slider in SolaraViz's "Model Parameters",
-applies it with Mesa's Reset, runs an estimate with 3 paired replications, and the effect cards
+temporary SQLite database. The browser moves a lever slider, applies it ("Apply and re-run"),
+runs an estimate with 3 paired replications, and the effect cards
 must equal ``sim.simulate`` + ``sim.analysis.effects`` / ``budget`` for the same scenario, levels
 and seeds. Any browser console error fails the test.
 Screenshots go to test-artifacts/ (gitignored), so a test run leaves the tree clean; the README's
@@ -35,9 +35,12 @@ import pytest
 
 import sim
 from sim.analysis import budget, effects
+from sim.app.session import levers as app_levers
+from sim.app.variants import lever_text, range_text
 from sim.errors import InputError
 from sim.report.brief import CHROMIUM_ARGS  # the flags the PDF brief uses
-from sim.report.i18n import arm_label, fmt_ci, outcome_label, param_label, t, unit
+from sim.report.i18n import arm_label, fmt_ci, outcome_label, param_label, regime_titles, t
+from sim.report.tables import accounts_view
 from sim.scenario import apply_overrides, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +49,7 @@ CHROMIUM = "/usr/bin/chromium"
 SCENARIO = "astrakhan_shipbuilding.toml"
 REGIME = "decree41_full"  # the first regime of the scenario: the page's default
 REPS = 3
+TITLES = regime_titles(load_scenario(ROOT / "scenarios" / SCENARIO))
 
 
 def _missing(what: str) -> None:
@@ -188,13 +192,13 @@ def browser():
 
 
 def _slider(page, label: str):
-    """The thumb of the SolaraViz slider labelled ``label`` (vuetify sets it as aria-label)."""
+    """The thumb of the lever slider labelled ``label`` (vuetify sets it as aria-label)."""
     return page.get_by_role("slider", name=label, exact=True)
 
 
 def _press_until(page, thumb, key: str, value: float, tries: int = 30) -> None:
     """Press ``key`` on a slider thumb until it shows ``value`` (presses can be lost while a
-    freshly started server is still busy mounting SolaraViz).
+    freshly started server is still busy mounting the page).
 
     ``key`` is the direction towards ``value``; a press that lands late and overshoots is
     undone with the opposite arrow key.
@@ -231,8 +235,8 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     page.goto(server)
     page.wait_for_selector(".estimate-button", timeout=30_000)
 
-    # move the first lever in SolaraViz's Model Parameters (joint-project subsidy rate 0.50)
-    # five steps down, then apply it with Mesa's Reset
+    # move the first lever (joint-project subsidy rate 0.50) five steps down, then apply it
+    # ("Apply and re-run" re-builds the live pair at once)
     label = t("app_joint_project_subsidy", "en")
     thumb = _slider(page, param_label("joint_project_subsidy.rate", "en"))
     assert label in param_label("joint_project_subsidy.rate", "en")
@@ -241,18 +245,19 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     applied = ("() => { const e = document.querySelector('.overrides-json');"
                " const v = e ? Object.values(JSON.parse(e.textContent || '{}')) : [];"
                " return v.length === 1 && Math.abs(v[0] - 0.45) < 1e-9; }")  # fmt: skip
-    page.get_by_role("button", name="Reset").click()
+    page.click(".apply-button")
     try:
         page.wait_for_function(applied, timeout=10_000)
     except Exception:  # a click lost while the freshly started server is busy: once more
-        page.get_by_role("button", name="Reset").click()
+        page.click(".apply-button")
         page.wait_for_function(applied, timeout=20_000)
     overrides = json.loads(overrides_el.text_content())
     key = f"regimes.{REGIME}.joint_project_subsidy.rate"
     assert overrides == {key: pytest.approx(0.45)}
-    # the levels table beside the sliders shows the applied value, its unit and legal source
-    table = page.locator(".applied-levels").inner_text()
-    assert "0.450" in table and "share of eligible project costs" in table and "Decree 41" in table
+    # the slider shows its applied value in % with its range, no longer marked as moved
+    lever = page.locator(".lever").first.inner_text()
+    assert "45%" in lever and "from 0% to 100%" in lever
+    assert page.locator(".lever-moved").count() == 0
 
     reps = page.locator(".reps-input input")
     reps.fill(str(REPS))
@@ -267,9 +272,9 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
                     "net_regional", "net_social_fund"]  # fmt: skip
     # the result says which levels it used, next to the file's value
     used = page.locator(".estimate-levels").inner_text()
-    assert used == (f"{t('app_levels_moved', 'en')}: "
-                    f"{param_label('joint_project_subsidy.rate', 'en')} 0.450 "
-                    f"({t('app_file_value', 'en')} 0.500)")  # fmt: skip
+    assert used == (f"{arm_label(REGIME, 'en', TITLES)}: "
+                    f"{param_label('joint_project_subsidy.rate', 'en')} 45%")  # fmt: skip
+    assert page.locator(".card-levels").count() == len(keys)  # every card names its levels
 
     # the same inputs through the API
     sc = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO), overrides)
@@ -291,7 +296,7 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     page.screenshot(path=str(ARTIFACTS / "app_en.png"), full_page=True)
 
     # switch to Russian: the same numbers, Russian labels from the catalogue
-    page.get_by_role("button", name="RU").click()
+    page.locator(".lang-switch button").first.click()
     page.get_by_text(t("app_estimate", "ru")).first.wait_for(timeout=10_000)
     page.get_by_text(t("app_net", "ru", level=t("regional", "ru"))).first.wait_for(
         timeout=10_000
@@ -301,12 +306,9 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
     assert outcome_label("output", "ru") in titles[0]
     ru_first = page.locator(".effect-value").first.inner_text().replace("\n", " ")
     assert ru_first == fmt_ci(raw[0][0], raw[0][1], raw[0][2], "ru", 2)
-    # SolaraViz re-mounts in Russian with the applied levels, units in Russian beside them
-    page.get_by_text(t("app_applied", "ru")).wait_for(timeout=10_000)
-    table = page.locator(".applied-levels").inner_text()
-    assert "0,450" in table and unit("share of eligible project costs", "ru") in table
-    # ... and Mesa's Reset after the re-mount keeps them (the sliders start from the applied run)
-    page.get_by_role("button", name="Reset").click()
+    # the sliders keep the applied levels in Russian; back to quarter 0 keeps them too
+    assert "45\u202f%" in page.locator(".lever").first.inner_text()
+    page.click(".restart-button")
     page.get_by_text(t("app_quarter_of", "ru", q=0, n=40)).wait_for(timeout=10_000)
     assert json.loads(page.locator(".overrides-json").text_content()) == overrides
     page.screenshot(path=str(ARTIFACTS / "app_ru.png"), full_page=True)
@@ -318,7 +320,7 @@ def test_estimate_in_browser_matches_api(server, browser) -> None:
 
 
 def test_regime_switch_then_reset_keeps_the_regime(server, browser) -> None:
-    """A new regime re-mounts SolaraViz: its sliders and Reset use the new regime's levers."""
+    """A new regime brings its own levers; applying a moved one keeps the regime."""
     errors: list[str] = []
     page = _page(browser, errors)
     page.goto(server)
@@ -327,12 +329,12 @@ def test_regime_switch_then_reset_keeps_the_regime(server, browser) -> None:
     page.get_by_label(t("app_regime", "en")).click(force=True)
     page.get_by_role("option", name=arm_label(other, "en")).click()
     starter = param_label("starter_batch_subsidy.rate", "en")
-    page.locator(".applied-levels").get_by_text(starter).wait_for(timeout=10_000)
+    page.locator(".lever-label").get_by_text(starter).wait_for(timeout=10_000)
     loan = _slider(page, param_label("preferential_loans.spread", "en"))
     loan.wait_for(state="attached", timeout=10_000)
     loan.focus()
     page.keyboard.press("ArrowRight")  # 0.050 -> 0.055 per year (the regional fund's 5 %)
-    page.get_by_role("button", name="Reset").click()
+    page.click(".apply-button")
     key = f"regimes.{other}.preferential_loans.spread"
     page.wait_for_function(
         "() => { const e = document.querySelector('.overrides-json');"
@@ -342,7 +344,7 @@ def test_regime_switch_then_reset_keeps_the_regime(server, browser) -> None:
     assert json.loads(page.locator(".overrides-json").text_content()) == {
         key: pytest.approx(0.055)
     }
-    assert page.locator(".live-status").get_by_text(arm_label(other, "en")).count() == 1
+    assert page.locator(".regime-select").get_by_text(arm_label(other, "en", TITLES)).count() == 1
     page.close()
     assert errors == [], errors
 
@@ -374,32 +376,31 @@ def test_live_run_save_and_compare(server, browser) -> None:
     page.wait_for_selector(".estimate-button", timeout=30_000)
 
     # a shorter horizon (12 quarters) keeps the test short: Home = 4, then two steps of 4,
-    # applied with Mesa's Reset
+    # applied at once
     # (presses are repeated until the thumb shows the value: a busy server can drop them)
     horizon = _slider(page, t("app_horizon", "en"))
     _press_until(page, horizon, "Home", 4)
     _press_until(page, horizon, "ArrowRight", 12)
-    page.get_by_role("button", name="Reset").click()
+    page.click(".apply-button")
     page.get_by_text(t("app_quarter_of", "en", q=0, n=12)).wait_for(timeout=30_000)
 
-    # live run through SolaraViz's play button: the regime and de facto step to the horizon
-    page.get_by_role("button", name="▶").click()
+    # live run through the play button: the regime and de facto step to the horizon
+    page.click(".play-button")
     page.get_by_text(t("app_quarter_of", "en", q=12, n=12)).wait_for(timeout=60_000)
     page.wait_for_function("() => document.querySelectorAll('img.chart').length === 3",
                            timeout=30_000)  # fmt: skip  (thresholds, output, supply network)
-    assert page.get_by_text("Time: 12.0").count() == 1  # Mesa's own step counter
     page.screenshot(path=str(ARTIFACTS / "app_live.png"), full_page=True)
 
     # an estimate runs in the background: progress shows and the page keeps answering
-    # (the Mesa Step button still steps the live pair) while it runs
+    # (the Step button still steps the live pair) while it runs
     reps = page.locator(".reps-input input")
     reps.fill("200")  # 400 runs of 12 quarters: several seconds
     reps.press("Enter")
     page.click(".estimate-button")
     page.locator(".progress-text").wait_for(timeout=10_000)
-    page.get_by_role("button", name="Reset").click()
+    page.click(".restart-button")
     page.get_by_text(t("app_quarter_of", "en", q=0, n=12)).wait_for(timeout=10_000)
-    page.get_by_role("button", name="Step").click()
+    page.click(".step-button")
     page.get_by_text(t("app_quarter_of", "en", q=1, n=12)).wait_for(timeout=10_000)
     assert page.locator(".progress-text").count() == 1, "the estimate finished before the check"
     page.wait_for_selector(".effect-card", timeout=60_000)
@@ -425,13 +426,234 @@ def test_live_run_save_and_compare(server, browser) -> None:
     for lang in ("ru", "en"):
         assert any(n.endswith(f"figures/{lang}/fan_output_{REGIME}.png") for n in names), names
     assert any(n.endswith(".svg") for n in names) and any(n.endswith(".csv") for n in names)
-    page.get_by_role("tab", name=t("app_compare", "en")).click()
+    page.get_by_role("tab", name=t("app_stored_tab", "en")).click()
     before = page.locator("img.chart").count()
     page.click(".compare-button")
-    page.get_by_text(REGIME).first.wait_for(timeout=30_000)  # the regime table of the sweep
+    page.get_by_text(arm_label(REGIME, "en", TITLES)).first.wait_for(timeout=30_000)
     page.wait_for_function(f"() => document.querySelectorAll('img.chart').length > {before}",
                            timeout=30_000)  # fmt: skip  (the regime-comparison chart)
     page.screenshot(path=str(ARTIFACTS / "app_compare.png"), full_page=True)
+    page.close()
+    assert errors == [], errors
+
+
+# ------------------------------------------------------------------------------------------
+# The strategy page (issue 20): one language, levers with values, never a stale result, pins
+# ------------------------------------------------------------------------------------------
+#: Words allowed in the other language: units, symbols and the scenario's legal references,
+#: which the page (like the brief) quotes as written in the scenario file.
+_ALLOWED_LATIN = {"N", "ru", "en"}  # N of the replications, the language switch
+
+
+def _visible_text(page) -> str:
+    """The page's visible text without the legal references (quoted as written)."""
+    return page.evaluate(
+        "() => { const out = []; const w = document.createTreeWalker(document.body, 4);"
+        " const skip = '.criteria-table td:nth-child(3), .criteria-table td:nth-child(4)';"
+        " while (w.nextNode()) { const p = w.currentNode.parentElement;"
+        "  if (!p || !p.offsetParent || p.closest('script, style, ' + skip)) continue;"
+        "  out.push(w.currentNode.textContent); } return out.join(' '); }"
+    )
+
+
+def _lang_page(browser, server: str, lang: str, errors: list[str]):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    page.goto(server)
+    page.wait_for_selector(".estimate-button", timeout=30_000)
+    page.locator(".lang-switch button").nth(["ru", "en"].index(lang)).click()
+    page.get_by_text(t("app_estimate", lang)).first.wait_for(timeout=10_000)
+    return page
+
+
+def _set_horizon(page, quarters: int, lang: str = "ru") -> None:
+    horizon = _slider(page, t("app_horizon", lang))
+    _press_until(page, horizon, "Home", 4)
+    _press_until(page, horizon, "ArrowRight", quarters)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_page_speaks_one_language(server, browser, lang: str) -> None:
+    """No word of the other language on the page (levers, controls, criteria, tabs)."""
+    errors: list[str] = []
+    page = _lang_page(browser, server, lang, errors)
+    page.wait_for_selector("img.live-chart", timeout=30_000)
+    # the live charts are drawn at the size they are shown (their text >= 14 px: test_chart_fit)
+    shown = page.evaluate("() => [...document.querySelectorAll('img.live-chart')]"
+                          ".map(i => [i.naturalWidth, i.clientWidth, i.naturalHeight,"
+                          " i.clientHeight])")  # fmt: skip
+    assert shown and all(w == cw and h == ch for w, cw, h, ch in shown), shown
+    texts = [_visible_text(page)]
+    for tab in ("criteria_tab", "pins_tab", "effects_tab"):
+        page.get_by_role("tab", name=t(f"app_{tab}", lang)).click()
+        time.sleep(0.5)
+        texts.append(_visible_text(page))
+    text = "\n".join(texts)
+    if lang == "ru":
+        latin = set(re.findall(r"[A-Za-z]+", text)) - _ALLOWED_LATIN
+        assert not latin, latin
+        assert "Астраханский судостроительный кластер" in text  # the scenario's title_ru
+        assert arm_label(REGIME, "ru", TITLES) in text  # the regime's title, not its key
+    else:
+        assert not re.search("[А-Яа-яЁё]", text), re.findall("[А-Яа-яЁё]+", text)[:10]
+    for word in ("Reset", "RESET", "Controls", "Model Parameters", "Time:", "Rows per page"):
+        assert word not in text
+    # each slider shows its value and range next to it, in % or mln RUB
+    sc = load_scenario(ROOT / "scenarios" / SCENARIO)
+    values = page.locator(".lever-value").all_inner_texts()
+    ranges = page.locator(".lever-range").all_inner_texts()
+    for lv, value, rng in zip(app_levers(sc, REGIME), values, ranges, strict=False):
+        assert value == lever_text(lv, lv.param.value, lang)
+        assert rng.startswith(range_text(lv, lang))
+    assert values[0] == ("50\u202f%" if lang == "ru" else "50%")
+    assert values[1] == ("400 млн руб." if lang == "ru" else "400 mln RUB")
+    # projector: the levers and Apply are visible at 1280 x 720 without scrolling
+    assert page.locator(".apply-button").bounding_box()["y"] < 720 - 36
+    sizes = page.evaluate(
+        "() => [...document.querySelectorAll('body *')].filter(e => e.offsetParent &&"
+        " [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))"
+        ".map(e => parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert min(sizes) >= 14, sorted(sizes)[:5]
+    page.close()
+    assert errors == [], errors
+
+
+def test_chart_fit_draws_at_the_shown_size_with_text_of_14_px() -> None:
+    """A print-sized chart on the page: exactly the box's pixels, no text under 14 px."""
+    from matplotlib.text import Text
+    from PIL import Image
+
+    from sim.app import chart_png
+    from sim.app.live import LivePair
+    from sim.report import charts
+
+    model = LivePair(scenario_file=SCENARIO, horizon_quarters=4)
+    for _ in range(4):
+        model.step()
+    r = model.spec.registry
+    kw = {"lang": "ru", "arms": ["de_facto", model.regime],
+          "min_industrial_participants": r.min_industrial_participants.value,
+          "fd_default": r.functional_dependence_default.value,
+          "fd_reduced": r.functional_dependence_reduced.value}  # fmt: skip
+    fig = charts.timeline_chart(model.outcomes_frame(), **kw)
+    assert fig.get_figwidth() * chart_png.DPI > 820  # print size: it would be downscaled
+    dpi = chart_png._fit(fig, (820, 420))
+    fig.canvas.draw()
+    sizes = [x.get_fontsize() * dpi / 72 for x in fig.findobj(Text) if x.get_text().strip()]
+    assert min(sizes) >= 14 - 1e-9, sorted(sizes)[:3]
+    data = chart_png.png(charts.timeline_chart, model.outcomes_frame(), px=(820, 420), **kw)
+    assert Image.open(io.BytesIO(data)).size == (820, 420)
+
+
+def _estimate(page, reps: int) -> None:
+    box = page.locator(".reps-input input")
+    box.fill(str(reps))
+    box.press("Enter")
+    page.click(".estimate-button")
+    page.wait_for_selector(".effect-card", timeout=60_000)
+
+
+def test_change_of_levels_clears_the_estimate(server, browser) -> None:
+    """A moved lever greys the estimate; applying it (re-run) clears it until re-estimated."""
+    errors: list[str] = []
+    page = _lang_page(browser, server, "ru", errors)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app_ru_before_estimate.png"))
+    _set_horizon(page, 8)
+    page.click(".apply-button")
+    page.get_by_text(t("app_quarter_of", "ru", q=0, n=8)).wait_for(timeout=10_000)
+    _estimate(page, REPS)
+    assert page.locator(".estimate-result.stale").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "app_ru_after_estimate.png"))
+    # the page's budget figures are the brief's: accounts_view of the same runs, cell by cell
+    sc = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
+                         {"scenario.horizon_quarters": 8})  # fmt: skip
+    df = sim.simulate(sc, replications=REPS, arms=["de_facto", REGIME], executor="local")
+    b = budget(df, discount_rate=sc.experiment.discount_rate.value)
+    view = accounts_view(b[b["arm"] == REGIME], "ru", titles=TITLES)
+    cells = [c.strip() for c in page.locator(".accounts-table td").all_inner_texts()]
+    assert cells == [str(v).strip() for v in view.to_numpy().ravel()]
+    thumb = _slider(page, param_label("joint_project_subsidy.rate", "ru"))
+    _press_until(page, thumb, "ArrowLeft", 0.45)
+    page.locator(".lever-moved").first.wait_for(timeout=10_000)  # marked as not applied
+    page.locator(".estimate-result.stale").wait_for(timeout=10_000)  # greyed, with a line
+    assert page.locator(".estimate-stale").count() == 1
+    assert page.locator(".pin-button").is_disabled()
+    page.click(".apply-button")
+    page.wait_for_function("() => !document.querySelector('.effect-card')", timeout=10_000)
+    assert page.locator(".lever-moved").count() == 0
+    page.close()
+    assert errors == [], errors
+
+
+def test_pinned_variants_side_by_side_equal_the_api(server, browser) -> None:
+    """Two pinned variants (50 % and 30 % subsidy) in one table with the API's numbers."""
+    errors: list[str] = []
+    page = _lang_page(browser, server, "ru", errors)
+    _set_horizon(page, 24)
+    page.click(".apply-button")
+    page.get_by_text(t("app_quarter_of", "ru", q=0, n=24)).wait_for(timeout=10_000)
+    _estimate(page, REPS)
+    page.click(".pin-button")
+    thumb = _slider(page, param_label("joint_project_subsidy.rate", "ru"))
+    _press_until(page, thumb, "ArrowLeft", 0.30)
+    _estimate(page, REPS)  # Estimate applies the moved lever first
+    page.click(".pin-button")
+    table = page.locator(".pins-table")
+    table.wait_for(timeout=10_000)
+    head = table.locator("th").all_inner_texts()
+    assert head[1:] == [t("app_variant", "ru", i=1), t("app_variant", "ru", i=2),
+                        t("app_diff", "ru", i=2)]  # fmt: skip
+    body = table.inner_text()
+    assert "50\u202f%" in body and "30\u202f%" in body
+    raw = json.loads(page.locator(".pins-raw").text_content())
+    base = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
+                           {"scenario.horizon_quarters": 24})  # fmt: skip
+    key = f"regimes.{REGIME}.joint_project_subsidy.rate"
+    for pinned, levels in zip(raw, [{}, {key: 0.30}], strict=True):
+        sc = apply_overrides(base, levels) if levels else base
+        df = sim.simulate(sc, replications=REPS, arms=["de_facto", REGIME], executor="local")
+        eff = effects(df, list(pinned)[:4]).set_index("outcome")
+        bud = budget(df, discount_rate=sc.experiment.discount_rate.value).iloc[0]
+        for k, got in pinned.items():
+            if k.startswith("net_"):
+                exp = (bud[k], bud[f"{k}_ci_low"], bud[f"{k}_ci_high"])
+            else:
+                exp = (eff.loc[k, "effect_pct"], eff.loc[k, "pct_ci_low"],
+                       eff.loc[k, "pct_ci_high"])  # fmt: skip
+            assert got == pytest.approx(exp, rel=1e-12, abs=1e-12), k
+    page.wait_for_function("() => document.querySelectorAll('img.chart').length > 0")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app_ru_pins.png"))
+    page.close()
+    assert errors == [], errors
+
+
+def test_uncertainty_view_equals_across_worlds(server, browser) -> None:
+    """The Effects tab's view over the uncertainty set: across_worlds of the same worlds."""
+    from sim.app import session as app
+    from sim.app.worlds_view import worlds_rows
+
+    errors: list[str] = []
+    page = _lang_page(browser, server, "ru", errors)
+    _set_horizon(page, 8)
+    page.click(".apply-button")
+    page.get_by_text(t("app_quarter_of", "ru", q=0, n=8)).wait_for(timeout=10_000)
+    page.get_by_role("tab", name=t("app_effects_tab", "ru")).click()
+    page.click(".worlds-button")
+    page.wait_for_selector(".worlds-table", timeout=120_000)
+    raw = json.loads(page.locator(".worlds-raw").text_content())
+    sc = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
+                         {"scenario.horizon_quarters": 8})  # fmt: skip
+    exp = app.worlds_estimate(sc, REGIME, app.WORLDS, app.WORLD_REPLICATIONS)
+    assert raw["worlds"] == app.WORLDS
+    for k, v in exp.iloc[0].items():
+        if k != "arm":
+            assert raw[k] == pytest.approx(float(v), rel=1e-12, abs=1e-12, nan_ok=True), k
+    shown = page.locator(".worlds-table").inner_text()
+    for row in worlds_rows(exp, "ru"):
+        assert all(cell in shown for cell in row.values()), row
     page.close()
     assert errors == [], errors
 

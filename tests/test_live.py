@@ -1,4 +1,4 @@
-"""The live pair SolaraViz steps (sim.app.live.LivePair): the numbers of the runs it stands for."""
+"""The live pair the page steps (sim.app.live.LivePair): the numbers of the runs it stands for."""
 
 from __future__ import annotations
 

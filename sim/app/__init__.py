@@ -1,6 +1,7 @@
 """The strategy-session page (``clustersim app``; needs the ``app`` extra).
 
-* :mod:`sim.app.page` -- the Solara page around Mesa's SolaraViz
+* :mod:`sim.app.page` -- the Solara page (its parts in state, controls, estimate_view, pins_view,
+  criteria, compare_view, variants, widgets)
 * :mod:`sim.app.serve` -- serves the page (``clustersim app``): Solara on uvicorn in-process,
   behind an Origin / Host check
 * :mod:`sim.app.live` -- :class:`~sim.app.live.LivePair`, the Mesa model the page steps

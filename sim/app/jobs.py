@@ -44,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.app.session import check_estimate, effect_cards, estimate
+from sim.app.session import check_estimate, effect_cards, estimate, worlds_estimate
 from sim.run.results import RunResult
 from sim.scenario.schema import Scenario
 
@@ -88,11 +88,16 @@ class EstimateCancelledError(RuntimeError):
 
 @dataclass
 class EstimateOutcome:
-    """What an estimate returns: the outcome series, the run results and the effect cards."""
+    """What an estimate returns: the outcome series, the run results and the effect cards.
 
-    df: pd.DataFrame
-    results: list[RunResult]
-    cards: list[dict[str, Any]]
+    An estimate over the uncertainty set (``worlds``) returns only ``worlds``, the summary of
+    :func:`sim.app.session.worlds_estimate`.
+    """
+
+    df: pd.DataFrame | None
+    results: list[RunResult] | None
+    cards: list[dict[str, Any]] | None
+    worlds: pd.DataFrame | None = None
 
 
 def warm_up() -> None:
@@ -128,7 +133,12 @@ def cancel_owner(owner: str) -> int:
 
 
 def start_estimate(
-    owner: str, sc: Scenario, regime: str, replications: object, seed: int | None = None
+    owner: str,
+    sc: Scenario,
+    regime: str,
+    replications: object,
+    seed: int | None = None,
+    worlds: int | None = None,
 ) -> EstimateJob:
     """Start an estimate in a worker process and return it (wait with :meth:`EstimateJob.wait`).
 
@@ -139,6 +149,8 @@ def start_estimate(
         regime: The regime (the other arm is de facto).
         replications: N paired replications, checked here.
         seed: Root seed (default: the scenario's).
+        worlds: Run over this many worlds of the uncertainty set with N pairs in each
+            (:func:`sim.app.session.worlds_estimate`); None: one world, the scenario's.
 
     Raises:
         InputError: N or the horizon is outside the page's bounds.
@@ -153,7 +165,7 @@ def start_estimate(
                 f"{len(_running)} estimate{'s are' if len(_running) > 1 else ' is'} running on "
                 f"this server (at most {limit} at once); try again when one has finished"
             )
-        job = EstimateJob(owner, sc, regime, n, seed)
+        job = EstimateJob(owner, sc, regime, n, seed, worlds)
         _running[job] = owner
     try:
         job._start()
@@ -169,16 +181,22 @@ class EstimateJob:
     Attributes:
         owner: The session that started it.
         replications: N paired replications.
-        total: Runs it makes (2 N).
+        total: Runs it makes (2 N, times the worlds over the uncertainty set).
     """
 
     def __init__(
-        self, owner: str, sc: Scenario, regime: str, replications: int, seed: int | None
+        self,
+        owner: str,
+        sc: Scenario,
+        regime: str,
+        replications: int,
+        seed: int | None,
+        worlds: int | None = None,
     ) -> None:
         self.owner = owner
         self.replications = replications
-        self.total = 2 * replications
-        self._args = (sc, regime, replications, seed)
+        self.total = 2 * replications * (worlds or 1)
+        self._args = (sc, regime, replications, seed, worlds)
         self._cancelled = threading.Event()
         self._proc: Any = None
         self._conn: Connection | None = None
@@ -263,7 +281,7 @@ class EstimateJob:
                     if progress is not None:
                         progress(msg[1], msg[2])
                 elif msg[0] == "done":
-                    return EstimateOutcome(df=msg[1], results=msg[2], cards=msg[3])
+                    return EstimateOutcome(*msg[1:])
                 elif msg[0] == "error":
                     raise msg[1]
                 else:  # the worker is gone without an answer
@@ -339,8 +357,10 @@ def _die_with_server() -> None:
         os._exit(1)
 
 
-def _work(conn: Connection, sc: Scenario, regime: str, reps: int, seed: int | None) -> None:
-    """In the worker: the estimate and its effect cards, sent back over ``conn``."""
+def _work(
+    conn: Connection, sc: Scenario, regime: str, reps: int, seed: int | None, worlds: int | None
+) -> None:
+    """In the worker: the estimate and its effect cards (or the worlds' summary) over ``conn``."""
     _die_with_server()
     with contextlib.suppress(OSError):
         os.nice(10)
@@ -349,8 +369,12 @@ def _work(conn: Connection, sc: Scenario, regime: str, reps: int, seed: int | No
         conn.send(("progress", done, total))
 
     try:
-        df, results = estimate(sc, regime, reps, seed, progress=report)
-        conn.send(("done", df, results, effect_cards(df, sc, regime)))
+        if worlds:
+            summary = worlds_estimate(sc, regime, worlds, reps, seed, progress=report)
+            conn.send(("done", None, None, None, summary))
+        else:
+            df, results = estimate(sc, regime, reps, seed, progress=report)
+            conn.send(("done", df, results, effect_cards(df, sc, regime)))
     except Exception as exc:
         try:
             conn.send(("error", exc))

@@ -1,8 +1,8 @@
-"""A pair, live: the Mesa model the strategy-session page (SolaraViz) steps quarter by quarter.
+"""A pair, live: the Mesa model the strategy-session page steps quarter by quarter.
 
 :class:`LivePair` holds the two arms of one pair -- the chosen regime and the de-facto cluster --
 as two :class:`sim.model.model.ClusterModel` on the same seed (common random numbers), and advances
-both one quarter per :meth:`LivePair.step`. Every keyword has a default, as SolaraViz needs to
+both one quarter per :meth:`LivePair.step`. Every keyword has a default, as the page needs to
 re-create the model on "Reset": the scenario file (a name from the allow-list of
 :func:`sim.app.session.resolve_scenario`), the regime, the horizon, the replicate, and the regime's
 preference levels (:data:`sim.app.session.LEVER_FIELDS`; ``None`` keeps the scenario file's value).

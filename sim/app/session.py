@@ -38,12 +38,16 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.budget import budget
+from sim.analysis.comparison import compare_points
 from sim.analysis.effects import effects
-from sim.api import build_report, results_frame, run_pairs, store_runs
+from sim.analysis.robustness import across_worlds
+from sim.api import HEADLINE_OUTCOMES, build_report, results_frame, run_pairs, store_runs
 from sim.errors import InputError
 from sim.report.i18n import fmt, fmt_ci, is_flag, outcome_label, param_label, t, unit
 from sim.report.paths import safe_component
+from sim.run.designs import design_matrix
 from sim.run.results import RunResult
+from sim.run.worlds import world_design
 from sim.scenario.files import SHIPPED_DIR
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import ARM_DE_FACTO, Param, Scenario
@@ -54,6 +58,8 @@ __all__ = [
     "LEVER_FIELDS",
     "MAX_HORIZON",
     "MAX_REPLICATIONS",
+    "WORLDS",
+    "WORLD_REPLICATIONS",
     "Lever",
     "check_estimate",
     "check_sweep_name",
@@ -65,6 +71,7 @@ __all__ = [
     "save_sweep",
     "scenario_choices",
     "scenario_dir",
+    "worlds_estimate",
 ]
 
 CARD_OUTCOMES = ["output", "employment", "productivity", "market_share"]
@@ -255,6 +262,63 @@ def estimate(
     results = run_pairs(sc, replications=replications, seed=seed, arms=[ARM_DE_FACTO, regime],
                         executor="local", progress=progress or False)  # fmt: skip
     return results_frame(results), results
+
+
+#: The page's uncertainty view: worlds and paired replications per world (few, for a session).
+WORLDS = 8
+WORLD_REPLICATIONS = 2
+
+
+def worlds_estimate(
+    sc: Scenario,
+    regime: str,
+    worlds: int = WORLDS,
+    replications: int = WORLD_REPLICATIONS,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """The regime against de facto over the uncertainty set, summarised as the brief does.
+
+    The worlds are :func:`sim.api.run_worlds`'s (a Latin hypercube over the scenario's ranged
+    uncertainties, :func:`sim.run.worlds.world_design`, the same seeds in every world), drawn
+    around the page's applied levels; each world's regime table is
+    :func:`sim.analysis.comparison.compare_points` and the summary
+    :func:`sim.analysis.robustness.across_worlds` (median, 90 % band across worlds, share of
+    worlds with a positive effect). Run in a worker process (:mod:`sim.app.jobs`).
+
+    Args:
+        sc: The scenario with the levels applied.
+        regime: The regime (the other arm is de facto).
+        worlds: Worlds to draw.
+        replications: Paired replications per world.
+        seed: Root seed (default: the scenario's).
+        progress: Called with ``(runs done, runs in total)``.
+
+    Returns:
+        The one-row summary of :func:`~sim.analysis.robustness.across_worlds`.
+
+    Raises:
+        InputError: A scenario without ranged uncertainties.
+    """
+    root = sc.experiment.seed if seed is None else seed
+    try:
+        points, _ = design_matrix(world_design(sc, worlds, root), root)
+    except ValueError as exc:
+        raise InputError.parameter("worlds", str(exc)) from None
+    total = 2 * replications * len(points)
+    frames = []
+    for i, p in enumerate(points):
+        def step(done: int, _n: int, i: int = i) -> None:
+            if progress is not None:
+                progress(2 * replications * i + done, total)
+
+        df, _ = estimate(apply_overrides(sc, p), regime, replications, root, progress=step)
+        frames.append(df.assign(point=i))
+    design = pd.DataFrame({"point": range(len(points))})
+    per_world = compare_points(pd.concat(frames, ignore_index=True), design,
+                               [ARM_DE_FACTO, regime], outcomes=HEADLINE_OUTCOMES,
+                               discount_rate=sc.experiment.discount_rate.value)  # fmt: skip
+    return across_worlds(per_world, [regime], outcomes=HEADLINE_OUTCOMES)
 
 
 def effect_cards(df: pd.DataFrame, sc: Scenario, regime: str) -> list[dict[str, Any]]:

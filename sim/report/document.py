@@ -38,6 +38,7 @@ from sim.analysis.effects import effects
 from sim.analysis.robustness import LEVELS, across_worlds
 from sim.model.outcomes import outcome
 from sim.report import charts, sensitivity_table
+from sim.report.criteria import criteria_rows, needs_confirmation, source_text
 from sim.report.data import ReportData
 from sim.report.figures import MIN_WORLDS_FOR_CDF, point_values
 from sim.report.i18n import (
@@ -192,11 +193,6 @@ def key_assumptions(toml_text: str) -> list[dict[str, Any]]:
 
     walk(data, "")
     return rows
-
-
-def needs_confirmation(source: str) -> bool:
-    """A source that is only recalled ([R]): confirm it before quoting."""
-    return "[R]" in source
 
 
 def evidence_labels(source: str) -> list[str]:
@@ -556,50 +552,9 @@ def _worlds_rows(d: ReportData, lang: str) -> tuple[list[str], list[list[str]]]:
 
 def _criteria_rows(d: ReportData, lang: str) -> tuple[list[list[str]], list[int]]:
     """The Decree 779 criteria: criterion, threshold, legal reference, when it is met."""
-    reg = d.scenario.registry
-    pct = _pct(lang)
-
-    def share(p: Any) -> str:
-        return fmt(100 * p.value, lang, 0) + pct
-
-    rows = [
-        ["min_participants", fmt(reg.min_industrial_participants.value, lang, 0),
-         reg.min_industrial_participants.source],
-        ["fd_default", share(reg.functional_dependence_default),
-         reg.functional_dependence_default.source],
-        ["fd_reduced", share(reg.functional_dependence_reduced),
-         reg.functional_dependence_reduced.source],
-        ["special_territory", share(reg.special_territory_share_for_reduced),
-         reg.special_territory_share_for_reduced.source],
-        ["non_producing", fmt(reg.max_non_producing, lang, 0), reg.max_non_producing_source],
-        ["contracts", fmt(reg.min_contracts_per_participant.value, lang, 0),
-         reg.min_contracts_per_participant.source],
-        ["organisation", t("doc_required", lang) if reg.requires_specialised_organisation
-         else t("doc_not_required", lang), "Decree 779 [V]"],
-        ["lag", fmt(reg.processing_lag_quarters.value, lang, 0),
-         reg.processing_lag_quarters.source],
-        ["validity", fmt(reg.validity_years.value, lang, 0), reg.validity_years.source],
-    ]  # fmt: skip
-    out, flagged = [], []
-    for i, (key, threshold, source) in enumerate(rows):
-        out.append(
-            [
-                t(f"doc_crit_{key}", lang),
-                threshold,
-                _source_text(source, lang),
-                t(f"doc_crit_{key}_when", lang, memory=reg.contract_memory_quarters),
-            ]
-        )
-        if needs_confirmation(source):
-            flagged.append(i)
-    return out, flagged
-
-
-def _source_text(source: str, lang: str) -> str:
-    """A source as shown: its text, then the flag when it is only recalled ([R])."""
-    if needs_confirmation(source):
-        return f"{source} — {t('doc_confirm', lang)}"
-    return source
+    crit = criteria_rows(d.scenario, lang)
+    return ([[c.label, c.threshold, c.legal, c.when] for c in crit],
+            [i for i, c in enumerate(crit) if c.flagged])  # fmt: skip
 
 
 def _assumption_rows(d: ReportData, lang: str) -> tuple[list[list[str]], list[int]]:
@@ -614,7 +569,7 @@ def _assumption_rows(d: ReportData, lang: str) -> tuple[list[list[str]], list[in
             else (f"{label} ({a['key']})")
         )
         src = str(a["source"])
-        rows.append([name, value, _unit(str(a["unit"]), lang), _source_text(src, lang)])
+        rows.append([name, value, _unit(str(a["unit"]), lang), source_text(src, lang)])
         if needs_confirmation(src):
             flagged.append(i)
     return rows, flagged
@@ -640,7 +595,7 @@ def _uncertainty_rows(d: ReportData, lang: str) -> tuple[list[list[str]], list[i
         name = (
             u.key if label == u.key.rsplit(".", 1)[-1].replace("_", " ") else (f"{label} ({u.key})")
         )
-        rows.append([name, what, _source_text(why, lang)])
+        rows.append([name, what, source_text(why, lang)])
         if needs_confirmation(why):
             flagged.append(i)
     return rows, flagged

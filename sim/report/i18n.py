@@ -1074,8 +1074,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app_session": {"en": "Session", "ru": "Сессия"},
     "app_replicate": {"en": "Replicate of the live run", "ru": "Повторение для прогона"},
     "app_applied": {
-        "en": "Levels of the current run (move a slider, then Reset to apply it)",
-        "ru": "Уровни текущего прогона (сдвиньте ползунок и нажмите Reset, чтобы применить)",
+        "en": "Levels of the current run",
+        "ru": "Уровни текущего прогона",
     },
     "app_value": {"en": "Value", "ru": "Значение"},
     "app_unit": {"en": "Unit", "ru": "Единица"},
@@ -1091,14 +1091,101 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app_levels_moved": {"en": "Levels moved", "ru": "Изменённые уровни"},
     "app_file_value": {"en": "file:", "ru": "в файле:"},
     "app_not_started": {
-        "en": "Press ▶ or Step to run the quarters",
-        "ru": "Нажмите ▶ или Step, чтобы пройти кварталы",
+        "en": "Press ▶ Play or Step to run the quarters",
+        "ru": "Нажмите ▶ Пуск или Шаг, чтобы пройти кварталы",
     },
     "app_cancel": {"en": "Cancel", "ru": "Отменить"},
     "app_cancelled": {
         "en": "Estimate cancelled: no runs were kept",
         "ru": "Оценка отменена: прогоны не сохранены",
     },
+    # strategy page (issue 20)
+    "app_step": {"en": "Step", "ru": "Шаг"},
+    "app_play_button": {"en": "▶ Play", "ru": "▶ Пуск"},
+    "app_pause": {"en": "⏸ Pause", "ru": "⏸ Пауза"},
+    "app_restart": {"en": "To quarter 0", "ru": "К кварталу 0"},
+    "app_apply": {"en": "Apply and re-run", "ru": "Применить и пересчитать"},
+    "app_undo": {"en": "Undo changes", "ru": "Вернуть уровни"},
+    "app_moved": {"en": "moved, not applied", "ru": "сдвинут, не применён"},
+    "app_range": {"en": "from {lo} to {hi}", "ru": "от {lo} до {hi}"},
+    "app_pending": {
+        "en": "Levels moved but not applied: the results below belong to the applied levels",
+        "ru": "Уровни сдвинуты, но не применены: результаты ниже относятся к применённым уровням",
+    },
+    "app_for_levels": {"en": "For: {levels}", "ru": "Для уровней: {levels}"},
+    "app_worlds_button": {
+        "en": "Over the uncertainty: {worlds} worlds × {n}",
+        "ru": "С учётом неопределённости: {worlds} миров × {n}",
+    },
+    "app_worlds_title": {
+        "en": "Across {worlds} worlds of the uncertainty set, {n} pairs each",
+        "ru": "По {worlds} мирам множества неопределённости, по {n} парам в каждом",
+    },
+    "app_worlds_measure": {"en": "Effect", "ru": "Эффект"},
+    "app_worlds_median": {"en": "Median", "ru": "Медиана"},
+    "app_worlds_band": {"en": "90 % band across worlds", "ru": "90 % диапазон по мирам"},
+    "app_worlds_positive": {
+        "en": "Worlds with a positive effect",
+        "ru": "Доля миров с положительным эффектом",
+    },
+    "app_worlds_note": {
+        "en": "Outcomes in % vs de facto; net balances PV, mln RUB (as in the brief)",
+        "ru": "Показатели в % к инерционному варианту; сальдо — ПС, млн руб. (как в записке)",
+    },
+    "app_stale": {
+        "en": "Estimate for other levels ({levels}): estimate again for the levels on screen",
+        "ru": "Оценка для других уровней ({levels}): оцените заново для уровней на экране",
+    },
+    "app_pin": {"en": "Pin this variant", "ru": "Закрепить вариант"},
+    "app_pins": {"en": "Pinned variants (up to 4)", "ru": "Закреплённые варианты (до 4)"},
+    "app_no_pins": {
+        "en": "No pinned variants: estimate effects, then pin the variant",
+        "ru": "Нет закреплённых вариантов: оцените эффекты и закрепите вариант",
+    },
+    "app_pins_full": {
+        "en": "Four variants are pinned: remove one first",
+        "ru": "Закреплено четыре варианта: сначала уберите один",
+    },
+    "app_unpin": {"en": "Remove variant {i}", "ru": "Убрать вариант {i}"},
+    "app_variant": {"en": "Variant {i}", "ru": "Вариант {i}"},
+    "app_diff": {"en": "{i} − 1", "ru": "{i} − 1"},
+    "app_indicator": {"en": "Indicator", "ru": "Показатель"},
+    "app_pins_note": {
+        "en": "Effects vs de facto, % (95 % CI); net balances PV, mln RUB; last columns: "
+        "difference of each variant to variant 1",
+        "ru": "Эффекты к инерционному варианту, % (95 % ДИ); чистое сальдо — ПС, млн руб.; "
+        "последние столбцы — разница каждого варианта с вариантом 1",
+    },
+    "app_live_col": {"en": "In the live run", "ru": "В текущем прогоне"},
+    "app_met_since": {"en": "met since quarter {q}", "ru": "выполнен с квартала {q}"},
+    "app_not_met": {"en": "not met (now {value})", "ru": "не выполнен (сейчас {value})"},
+    "app_met_decision": {
+        "en": "met at the decision of quarter {q}",
+        "ru": "выполнен при решении в квартале {q}",
+    },
+    "app_failed_decision": {
+        "en": "not met at the decision of quarter {q}",
+        "ru": "не выполнен при решении в квартале {q}",
+    },
+    "app_no_decision": {"en": "no decision yet", "ru": "решения ещё не было"},
+    "app_registered_q": {
+        "en": "registered in quarter {q}",
+        "ru": "включён в реестр в квартале {q}",
+    },
+    "app_budget_note": {
+        "en": "Federal and regional budgets separately, as in the brief",
+        "ru": "Федеральный и региональный бюджеты отдельно, как в записке",
+    },
+    "app_bad_scenario": {
+        "en": "'{name}' is not a scenario file of the project's scenario folder",
+        "ru": "«{name}» — не файл сценария из папки сценариев проекта",
+    },
+    "app_live_tab": {"en": "Live run", "ru": "Прогон"},
+    "app_effects_tab": {"en": "Effects", "ru": "Эффекты"},
+    "app_criteria_tab": {"en": "Decree 779 criteria", "ru": "Критерии постановления № 779"},
+    "app_pins_tab": {"en": "Pinned variants", "ru": "Сравнение вариантов"},
+    "app_stored_tab": {"en": "Stored sweeps", "ru": "Сохранённые серии"},
+    "app_percent_year": {"en": "% per year", "ru": "% годовых"},
     "doc_regimes_intro": {
         "en": "The regimes compared, each against the de-facto cluster (no register entry, no "
         "preferences), as the scenario file defines them:",

@@ -1,0 +1,165 @@
+"""The page's controls: session (language, scenario, regime), levers and the live-run buttons.
+
+The levers are Solara sliders, each with its current value in % or mln RUB and its range next
+to it; a slider moved but not applied is marked ("moved, not applied") and "Apply and re-run"
+re-builds the live pair at once (:func:`sim.app.state.apply_pending`). The live-run buttons --
+play, pause, step, back to quarter 0 -- step :class:`sim.app.live.LivePair` as Mesa's own
+controls did (``model.step()`` per quarter), labelled in the page's language.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import solara
+import solara.lab
+
+from sim.app import state
+from sim.app.live import LivePair
+from sim.app.session import (
+    DEFAULT_REPLICATIONS,
+    MAX_HORIZON,
+    levers,
+    resolve_scenario,
+    scenario_choices,
+    ui,
+)
+from sim.app.variants import lever_text, range_text, scenario_title
+from sim.report.i18n import arm_label, regime_titles
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
+
+__all__ = ["LeverPanel", "LiveControls", "SessionCard"]
+
+#: Pause between live quarters while playing, seconds.
+PLAY_PAUSE = 0.05
+
+
+@solara.component
+def SessionCard(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara component)
+    """Language, scenario (by its human name; allow-list) and regime (by its title)."""
+    from_title = {}
+    for f in scenario_choices():
+        sc = model.base if f == model.scenario_file else _load(f)
+        from_title[scenario_title(sc, lang)] = f
+    titles = regime_titles(model.base)
+    regimes = {arm_label(k, lang, titles): k for k in model.base.regimes}
+    with solara.Row(style={"align-items": "center"}):
+        solara.ToggleButtonsSingle(value=state.lang_r, values=["ru", "en"],
+                                   classes=["lang-switch"])  # fmt: skip
+        solara.Text(ui("title", lang), style={"font-weight": "bold", "font-size": "18px"})
+    solara.Select(ui("scenario", lang), values=list(from_title),
+                  value=scenario_title(model.base, lang), classes=["scenario-select"],
+                  on_value=lambda title: state.new_pair(from_title[title]))  # fmt: skip
+    solara.Select(ui("regime", lang), values=list(regimes),
+                  value=arm_label(model.regime, lang, titles), classes=["regime-select"],
+                  on_value=lambda lb: state.new_pair(model.scenario_file, regimes[lb]))  # fmt: skip
+
+
+def _load(name: str) -> Scenario:
+    return load_scenario(resolve_scenario(name))
+
+
+def _slider_row(name: str, label: str, value: float, lo: float, hi: float, step: float,
+                shown: str, rng: str, is_moved: bool, lang: str, *, integer: bool = False) -> None:
+    """One lever: label, value (marked when moved), slider, range."""
+
+    def set_value(v: float) -> None:
+        state.pending_r.value = {**state.pending_r.value, name: float(v)}
+
+    with solara.Div(classes=["lever", *(["lever-moved"] if is_moved else [])],
+                    style={"padding": "2px 6px", "margin-bottom": "2px",
+                           "border-left": "4px solid " + ("#e65100" if is_moved
+                                                          else "transparent"),
+                           "background": "#fff3e0" if is_moved else "none"}):  # fmt: skip
+        with solara.Row(justify="space-between", style={"align-items": "baseline"}):
+            solara.Text(label, classes=["lever-label"])
+            solara.Text(shown, classes=["lever-value"], style={"font-weight": "bold"})
+        slider = solara.SliderInt if integer else solara.SliderFloat
+        slider(label, value=int(value) if integer else value, min=lo, max=hi, step=step,
+               on_value=set_value, thumb_label=False)  # fmt: skip
+        with solara.Row(justify="space-between", classes=["lever-range"]):
+            solara.Text(rng)
+            if is_moved:
+                solara.Text("● " + ui("moved", lang), classes=["moved-mark"],
+                            style={"color": "#e65100", "font-weight": "bold"})  # fmt: skip
+
+
+@solara.component
+def LeverPanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara component)
+    """The regime's levers, horizon and replicate with values; Apply re-runs at once."""
+    pending = state.pending_r.value
+    changed = state.moved(model)
+    for lv in levers(model.spec, model.regime):
+        v = pending.get(lv.name, float(lv.param.value))
+        _slider_row(lv.name, lv.label(lang), v, lv.min, lv.max, lv.step,
+                    lever_text(lv, v, lang), range_text(lv, lang), lv.name in changed, lang)
+    h = pending.get("horizon_quarters", model.horizon)
+    _slider_row("horizon_quarters", ui("horizon", lang), h, 4, MAX_HORIZON, 4, str(int(h)),
+                ui("range", lang, lo=4, hi=MAX_HORIZON), "horizon_quarters" in changed, lang,
+                integer=True)  # fmt: skip
+    r = pending.get("replicate", model.replicate)
+    _slider_row("replicate", ui("replicate", lang), r, 0, DEFAULT_REPLICATIONS - 1, 1,
+                str(int(r) + 1), ui("range", lang, lo=1, hi=DEFAULT_REPLICATIONS),
+                "replicate" in changed, lang, integer=True)  # fmt: skip
+    solara.Text(json.dumps(model.overrides, sort_keys=True), classes=["overrides-json"],
+                style={"display": "none"})  # fmt: skip
+    with solara.Row():
+        solara.Button(ui("apply", lang), on_click=state.apply_pending, color="primary",
+                      classes=["apply-button"], disabled=not changed)  # fmt: skip
+        solara.Button(ui("undo", lang), on_click=state.undo_pending, classes=["undo-button"],
+                      disabled=not changed, text=True)  # fmt: skip
+
+
+@solara.lab.task
+def play_task() -> None:
+    """Step the live pair quarter by quarter until the horizon, Pause, or another pair."""
+    m = state.model_r.value
+    while (m is not None and m is state.model_r.value and m.running and state.playing_r.value
+           and play_task.is_current()):  # fmt: skip
+        m.step()
+        state.tick_r.value += 1
+        time.sleep(PLAY_PAUSE)
+    state.playing_r.value = False
+
+
+def _play() -> None:
+    state.playing_r.value = True
+    state.tab_r.value = 0
+    play_task()
+
+
+def _pause() -> None:
+    state.playing_r.value = False
+
+
+def _step() -> None:
+    m = state.model_r.value
+    if m is not None and not state.playing_r.value:
+        m.step()
+        state.tick_r.value += 1
+
+
+@solara.component
+def LiveControls(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara component)
+    """Play / pause / step / back to quarter 0, the quarter counter and the registration."""
+    _ = state.tick_r.value
+    playing = state.playing_r.value
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, classes=["live-status"]):
+        if playing:
+            solara.Button(ui("pause", lang), on_click=_pause, classes=["pause-button"])
+        else:
+            solara.Button(ui("play_button", lang), on_click=_play, color="primary",
+                          classes=["play-button"], disabled=not model.running)  # fmt: skip
+        solara.Button(ui("step", lang), on_click=_step, classes=["step-button"],
+                      disabled=playing or not model.running)  # fmt: skip
+        solara.Button(ui("restart", lang), on_click=state.restart, classes=["restart-button"],
+                      disabled=playing)  # fmt: skip
+        solara.Text(ui("quarter_of", lang, q=model.quarter, n=model.horizon),
+                    classes=["live-quarter"], style={"font-size": "18px", "font-weight": "bold"})
+        reg = model.registered_quarter
+        solara.Text(ui("registered_in", lang, q=reg) if reg else ui("not_registered", lang),
+                    classes=["live-registered"])  # fmt: skip
+    if model.quarter == 0:
+        solara.Text(ui("not_started", lang))
