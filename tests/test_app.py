@@ -591,7 +591,9 @@ def test_change_of_levels_clears_the_estimate(server, browser) -> None:
 
 
 def test_pinned_variants_side_by_side_equal_the_api(server, browser) -> None:
-    """Two pinned variants (50 % and 30 % subsidy) in one table with the API's numbers."""
+    """Two pinned variants (50 % / 30 % subsidy): the API's numbers; the DOCX has the same table."""
+    import docx
+
     errors: list[str] = []
     page = _lang_page(browser, server, "ru", errors)
     _set_horizon(page, 24)
@@ -629,6 +631,10 @@ def test_pinned_variants_side_by_side_equal_the_api(server, browser) -> None:
     page.wait_for_function("() => document.querySelectorAll('img.chart').length > 0")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app_ru_pins.png"))
+    with page.expect_download(timeout=60_000) as dl:  # the comparison as the brief's DOCX
+        page.click(".export-docx button")
+    shown = [c.strip() for c in table.locator("th, td").all_inner_texts()]
+    assert [c.text for r in docx.Document(dl.value.path()).tables[0].rows for c in r.cells] == shown
     page.close()
     assert errors == [], errors
 
