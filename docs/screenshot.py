@@ -1,11 +1,12 @@
 """Write docs/app_screenshot.png: the page after a realistic strategy-session sequence.
 
-    .venv/bin/python docs/screenshot.py [--lang en|ru] [--out docs/app_screenshot.png]
+    .venv/bin/python docs/screenshot.py [--lang ru|en] [--out docs/app_screenshot.png]
 
 Starts ``clustersim app`` on a free loopback port with a throw-away database, chooses the 2020s
-package, moves the joint-project subsidy rate from 30 % to 20 %, applies it with Reset, plays the
-40 quarters, estimates the effects over 20 paired replications and saves the full page. Needs the
-`app` and `test` extras and Debian's chromium (as the browser tests do).
+package, moves the joint-project subsidy rate from 30 % to 20 %, applies it ("Apply and
+re-run"), plays the 40 quarters, estimates the effects over 20 paired replications and saves
+what a projector shows: the page at 1280 x 720 (Russian by default). Needs the `app` and `test`
+extras and Debian's chromium (as the browser tests do).
 """
 
 from __future__ import annotations
@@ -31,10 +32,22 @@ from sim.report.i18n import arm_label, param_label, t  # noqa: E402
 REGIME = "cluster_support_2020s"
 
 
+def _slide_to(page, thumb, value: float, tries: int = 60) -> None:
+    """Press the arrow keys on a slider thumb until it shows ``value``."""
+    for _ in range(tries):
+        now = float(thumb.get_attribute("aria-valuenow") or "nan")
+        if abs(now - value) < 1e-9:
+            return
+        thumb.focus()
+        page.keyboard.press("ArrowLeft" if now > value else "ArrowRight")
+        time.sleep(0.2)
+    raise RuntimeError(f"the slider did not reach {value}")
+
+
 def main() -> None:
     """Drive the page and save the screenshot."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--lang", choices=["en", "ru"], default="en")
+    ap.add_argument("--lang", choices=["ru", "en"], default="ru")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "app_screenshot.png")
     args = ap.parse_args()
     lang = args.lang
@@ -58,25 +71,28 @@ def main() -> None:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                   args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
-            page = b.new_page(viewport={"width": 1400, "height": 2300})
+            page = b.new_page(viewport={"width": 1280, "height": 720})
             page.goto(url)
             page.wait_for_selector(".estimate-button", timeout=60_000)
             page.get_by_label(t("app_regime", lang)).click(force=True)
             page.get_by_role("option", name=arm_label(REGIME, lang)).click()
             starter = param_label("starter_batch_subsidy.rate", lang)
-            page.locator(".applied-levels").get_by_text(starter).wait_for()  # the new regime's
-            time.sleep(1)
+            page.locator(".lever-label").get_by_text(starter).wait_for()  # the new regime's
             label = param_label("joint_project_subsidy.rate", lang)
-            page.get_by_role("slider", name=label, exact=True).focus()
-            for _ in range(10):
-                page.keyboard.press("ArrowLeft")
-            page.get_by_role("button", name="Reset").click()
-            page.get_by_role("button", name="▶").click()
+            _slide_to(page, page.get_by_role("slider", name=label, exact=True), 0.20)
+            page.click(".apply-button")
+            page.wait_for_selector(".lever-moved", state="detached")
+            page.click(".play-button")
             page.get_by_text(t("app_quarter_of", lang, q=40, n=40)).wait_for(timeout=180_000)
+            box = page.locator(".reps-input input")
+            box.fill("20")
+            box.press("Enter")
             page.click(".estimate-button")
             page.wait_for_selector(".effect-card", timeout=300_000)
+            page.evaluate("() => { document.activeElement.blur(); document.querySelectorAll('*')"
+                          ".forEach(e => { e.scrollTop = 0; }); window.scrollTo(0, 0); }")
             time.sleep(2)
-            page.screenshot(path=str(args.out), full_page=True)
+            page.screenshot(path=str(args.out))
             b.close()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

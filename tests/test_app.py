@@ -35,11 +35,14 @@ import pytest
 
 import sim
 from sim.analysis import budget, effects
+from sim.app.pins_view import comparison_file
+from sim.app.session import effect_cards
+from sim.app.session import estimate as app_estimate
 from sim.app.session import levers as app_levers
-from sim.app.variants import lever_text, range_text
+from sim.app.variants import lever_text, make_pin, pins_table, range_text
 from sim.errors import InputError
 from sim.report.brief import CHROMIUM_ARGS  # the flags the PDF brief uses
-from sim.report.i18n import arm_label, fmt_ci, outcome_label, param_label, regime_titles, t
+from sim.report.i18n import arm_label, fmt, fmt_ci, outcome_label, param_label, regime_titles, t
 from sim.report.tables import accounts_view
 from sim.scenario import apply_overrides, load_scenario
 
@@ -588,7 +591,9 @@ def test_change_of_levels_clears_the_estimate(server, browser) -> None:
 
 
 def test_pinned_variants_side_by_side_equal_the_api(server, browser) -> None:
-    """Two pinned variants (50 % and 30 % subsidy) in one table with the API's numbers."""
+    """Two pinned variants (50 % / 30 % subsidy): the API's numbers; the DOCX has the same table."""
+    import docx
+
     errors: list[str] = []
     page = _lang_page(browser, server, "ru", errors)
     _set_horizon(page, 24)
@@ -626,8 +631,50 @@ def test_pinned_variants_side_by_side_equal_the_api(server, browser) -> None:
     page.wait_for_function("() => document.querySelectorAll('img.chart').length > 0")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app_ru_pins.png"))
+    with page.expect_download(timeout=60_000) as dl:  # the comparison as the brief's DOCX
+        page.click(".export-docx button")
+    shown = [c.strip() for c in table.locator("th, td").all_inner_texts()]
+    assert [c.text for r in docx.Document(dl.value.path()).tables[0].rows for c in r.cells] == shown
     page.close()
     assert errors == [], errors
+
+
+def test_comparison_exports_as_docx_and_pdf() -> None:
+    """The pinned variants as DOCX: the page's table cell for cell, Russian captions; as PDF too."""
+    import docx
+    import pypdf
+
+    base = apply_overrides(load_scenario(ROOT / "scenarios" / SCENARIO),
+                           {"scenario.horizon_quarters": 24})  # fmt: skip
+    key = f"regimes.{REGIME}.joint_project_subsidy.rate"
+    pins = []
+    for levels in ({}, {key: 0.30}):
+        sc = apply_overrides(base, levels) if levels else base
+        df, _ = app_estimate(sc, REGIME, 2)
+        e = {"regime": REGIME, "levels": levels, "reps": 2, "seed": sc.experiment.seed, "sc": sc,
+             "cards": effect_cards(df, sc, REGIME)}  # fmt: skip
+        pins.append(make_pin(e, base))
+    rows = pins_table(pins, "ru")
+    d = docx.Document(io.BytesIO(comparison_file(pins, "ru", "docx")))
+    (table,) = d.tables
+    cells = [[c.text for c in r.cells] for r in table.rows]
+    assert cells == [list(rows[0]), *[list(r.values()) for r in rows]]
+    assert cells[0][1:] == [t("app_variant", "ru", i=1), t("app_variant", "ru", i=2),
+                            t("app_diff", "ru", i=2)]  # fmt: skip
+    assert any(r[1:3] == ["50\u202f%", "30\u202f%"] for r in cells)  # the moved lever
+    cards = list(zip(pins[0]["cards"], pins[1]["cards"], strict=True))
+    diffs = [fmt(c2["value"] - c1["value"], "ru", 1 if c1["key"].startswith("net_") else 2,
+                 sign=True) for c1, c2 in cards]  # fmt: skip
+    assert [r[3] for r in cells[-len(cards):]] == diffs and set(diffs) - {"+0,00", "+0,0"}
+    text = "\n".join(p.text for p in d.paragraphs)
+    assert t("doc_table", "ru", n=1, caption=t("pins_doc_table", "ru")) in text
+    assert t("doc_figure", "ru", n=1, title=t("pins_doc_figure", "ru")) in text
+    assert len(d.inline_shapes) == 1  # the chart
+    if not Path(CHROMIUM).exists():
+        _missing(f"{CHROMIUM} is not installed")
+    pdf = pypdf.PdfReader(io.BytesIO(comparison_file(pins, "ru", "pdf")))
+    words = " ".join(p.extract_text() for p in pdf.pages).split()
+    assert cells[-1][3] in words and cells[-1][1].split()[0] in words
 
 
 def test_uncertainty_view_equals_across_worlds(server, browser) -> None:

@@ -2,12 +2,15 @@
 
 Up to :data:`sim.app.variants.MAX_PINS` variants -- regime and levels with their estimate --
 pinned during the session (:func:`sim.app.variants.pins_table`). Their numbers are the
-estimate's effect cards unchanged.
+estimate's effect cards unchanged. The comparison downloads as the brief's DOCX or PDF
+(:func:`comparison_file`: the same table texts and chart, :mod:`sim.report.comparison`), built
+in a thread when its button is pressed (the button spins meanwhile).
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any, Literal
 
 import solara
 from matplotlib.figure import Figure
@@ -15,11 +18,14 @@ from matplotlib.figure import Figure
 from sim.app import state
 from sim.app.chart_png import cached_png, png
 from sim.app.session import CARD_OUTCOMES, ui
-from sim.app.variants import pins_table
+from sim.app.variants import pins_table, scenario_title
 from sim.app.widgets import html_table, image
+from sim.report.comparison import comparison_bytes, comparison_document
 from sim.report.i18n import outcome_label
 
-__all__ = ["PinsPanel"]
+__all__ = ["PinsPanel", "comparison_file", "pins_chart"]
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _unpin(i: int) -> None:
@@ -50,6 +56,21 @@ def pins_chart(pins: list[dict], lang: str) -> Figure:
     return fig
 
 
+def _chart_png(pins: list[dict[str, Any]], lang: str) -> bytes:
+    """The comparison chart as shown (drawn once per set of pins and language)."""
+    key = ("pins", tuple(id(p) for p in pins), lang)
+    return cached_png(key, lambda: png(pins_chart, pins, lang))
+
+
+def comparison_file(pins: list[dict[str, Any]], lang: str, kind: Literal["docx", "pdf"]) -> bytes:
+    """The pinned variants' table (as on the page) and chart as a DOCX or PDF document."""
+    doc = comparison_document(pins_table(pins, lang), _chart_png(pins, lang), lang,
+                              scenario=scenario_title(pins[0]["base"], lang),
+                              note=ui("pins_note", lang),
+                              seeds=[p["seed"] for p in pins])  # fmt: skip
+    return comparison_bytes(doc, kind)
+
+
 @solara.component
 def PinsPanel(lang: str) -> None:  # noqa: N802 (Solara component)
     """The pinned variants' table and chart, with a remove button per variant."""
@@ -65,5 +86,21 @@ def PinsPanel(lang: str) -> None:  # noqa: N802 (Solara component)
     solara.HTML(tag="div", unsafe_innerHTML=html_table(pins_table(pins, lang), "pins-table"))
     raw = [{c["key"]: [c["value"], c["low"], c["high"]] for c in p["cards"]} for p in pins]
     solara.Text(json.dumps(raw), classes=["pins-raw"], style={"display": "none"})
-    key = ("pins", tuple(id(p) for p in pins), lang)
-    image(cached_png(key, lambda: png(pins_chart, pins, lang)), width="900px")
+    image(_chart_png(pins, lang), width="900px")
+    ExportRow(pins, lang)
+
+
+@solara.component
+def ExportRow(pins: list[dict[str, Any]], lang: str) -> None:  # noqa: N802 (Solara component)
+    """Download the comparison as DOCX or PDF (built in a thread on click, the button spinning)."""
+    key = [tuple(id(p) for p in pins), lang]
+    # stable callables per set of pins: a new one on every render would cancel a running build
+    docx = solara.use_memo(lambda: lambda: comparison_file(pins, lang, "docx"), dependencies=key)
+    pdf = solara.use_memo(lambda: lambda: comparison_file(pins, lang, "pdf"), dependencies=key)
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        with solara.Div(classes=["export-docx"]):
+            solara.FileDownload(docx, filename="comparison.docx", label=ui("export_docx", lang),
+                                mime_type=DOCX_MIME)  # fmt: skip
+        with solara.Div(classes=["export-pdf"]):
+            solara.FileDownload(pdf, filename="comparison.pdf", label=ui("export_pdf", lang),
+                                mime_type="application/pdf")  # fmt: skip

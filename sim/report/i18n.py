@@ -1186,6 +1186,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app_pins_tab": {"en": "Pinned variants", "ru": "Сравнение вариантов"},
     "app_stored_tab": {"en": "Stored sweeps", "ru": "Сохранённые серии"},
     "app_percent_year": {"en": "% per year", "ru": "% годовых"},
+    "app_export_docx": {"en": "Download comparison (DOCX)", "ru": "Скачать сравнение (DOCX)"},
+    "app_export_pdf": {"en": "Download comparison (PDF)", "ru": "Скачать сравнение (PDF)"},
+    "pins_doc_title": {
+        "en": "Comparison of policy variants: {scenario}",
+        "ru": "Сравнение вариантов господдержки: {scenario}",
+    },
+    "pins_doc_heading": {
+        "en": "Pinned variants side by side",
+        "ru": "Закреплённые варианты рядом",
+    },
+    "pins_doc_table": {
+        "en": "Pinned variants and their differences to variant 1",
+        "ru": "Закреплённые варианты и их разница с вариантом 1",
+    },
+    "pins_doc_figure": {
+        "en": "Effects of the pinned variants vs de facto, % (95 % CI)",
+        "ru": "Эффекты закреплённых вариантов к инерционному варианту, % (95 % ДИ)",
+    },
+    "pins_doc_source": {
+        "en": "Source: calculations with the clustersim model {version}, scenario {scenario}, "
+        "paired replications (root seed {seeds}).",
+        "ru": "Источник: расчёты по модели clustersim {version}, сценарий «{scenario}», "
+        "парные прогоны (корневое зерно {seeds}).",
+    },
     "doc_regimes_intro": {
         "en": "The regimes compared, each against the de-facto cluster (no register entry, no "
         "preferences), as the scenario file defines them:",
