@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.app.live import NETWORK_EVERY, LivePair
-from sim.app.session import LEVER_FIELDS, levers
+from sim.app.session import LEVER_FIELDS, card_texts, levers
 from sim.errors import InputError
 from sim.model import ClusterModel
 from sim.run.seeds import replicate_seeds
@@ -87,3 +87,15 @@ def test_every_slider_end_builds_a_valid_pair(scenario_file: str, regime: str) -
             assert m.overrides in ({}, {lv.key: value})
             m.run_for(4)
             assert np.isfinite(m.regime_model.outcomes).all(), (lv.name, value)
+
+
+def test_effect_card_absolute_values_keep_their_digits() -> None:
+    """A small absolute effect is not rounded to +0,0; a share's change is in percentage points."""
+    card = {"key": "productivity", "value": 0.47, "low": -0.15, "high": 1.09,
+            "effect": 0.01234, "unit": "mln RUB per worker per year", "n": 20}  # fmt: skip
+    assert card_texts(card, "ru")[2].startswith("+0,0123 ")
+    share = card | {"key": "market_share", "effect": 0.0123, "unit": "share"}
+    assert card_texts(share, "ru")[2] == "+1,23 п. п."
+    assert card_texts(share, "en")[2] == "+1.23 pp"
+    big = card | {"key": "output", "effect": 933.62, "unit": "mln RUB"}
+    assert card_texts(big, "ru")[2].startswith("+933,6 ")

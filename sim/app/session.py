@@ -45,6 +45,7 @@ from sim.api import HEADLINE_OUTCOMES, build_report, results_frame, run_pairs, s
 from sim.errors import InputError
 from sim.report.i18n import fmt, fmt_ci, is_flag, outcome_label, param_label, t, unit
 from sim.report.paths import safe_component
+from sim.report.tables import sig_decimals
 from sim.run.designs import design_matrix
 from sim.run.results import RunResult
 from sim.run.worlds import world_design
@@ -470,5 +471,10 @@ def card_texts(card: dict[str, Any], lang: str) -> tuple[str, str, str]:
                   cash=fmt(card["cash_cost"], lang, 1), be=be)  # fmt: skip
         return ui("net", lang, level=t(level, lang)), value, note
     value = fmt_ci(card["value"], card["low"], card["high"], lang, 2)
-    note = f"{fmt(card['effect'], lang, 1, sign=True)} {unit(card['unit'], lang, horizon=True)}"
+    if card["unit"] == "share":  # a change of a share: in percentage points
+        note = f"{fmt(100 * card['effect'], lang, 2, sign=True)} {t('app_pp', lang)}"
+    else:  # three significant digits, at least one decimal (+0,0123, not +0,0)
+        dec = max(1, sig_decimals([card["effect"]], sig=3, most=4))
+        what = unit(card["unit"], lang, horizon=True)
+        note = f"{fmt(card['effect'], lang, dec, sign=True)} {what}"
     return outcome_label(card["key"], lang), value, note

@@ -1100,6 +1100,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Оценка отменена: прогоны не сохранены",
     },
     # strategy page (issue 20)
+    "app_pp": {"en": "pp", "ru": "п. п."},
     "app_step": {"en": "Step", "ru": "Шаг"},
     "app_play_button": {"en": "▶ Play", "ru": "▶ Пуск"},
     "app_pause": {"en": "⏸ Pause", "ru": "⏸ Пауза"},
