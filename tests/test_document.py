@@ -92,6 +92,8 @@ def test_pdf_pages_are_a4_with_extractable_cyrillic(report):
         assert abs(w - A4[0]) <= 1 and abs(h - A4[1]) <= 1, (w, h)
     first = pdf.pages[0].extract_text()
     assert "Резюме" in first and "Режимы преференций кластера" in first
+    # the summary is one page of its own: the method starts the second page
+    assert "Метод" not in first and pdf.pages[1].extract_text().lstrip().startswith("Метод")
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in pdf.pages)
     assert "Рисунок 1 –" in text
     assert "Источник: расчёты по модели clustersim" in text

@@ -70,7 +70,8 @@ figcaption { font-size: 0.9em; font-weight: bold; margin-top: 0.3em; }
   thead { display: table-header-group; }
   tr, figure, img { break-inside: avoid; }
   h2 { break-after: avoid; } .caption { break-after: avoid; }
-  #summary { break-after: page; border: none; padding: 0; }
+  #summary { break-after: page; border: none; padding: 0; font-size: 9pt; line-height: 1.3; }
+  #summary li { margin-bottom: 0.15em; }  /* the summary fits its one page */
   section.wide { page: wide; }
   table, figure { max-width: 100%; }
 }
