@@ -94,7 +94,7 @@ def test_effect_card_absolute_values_keep_their_digits() -> None:
     card = {"key": "productivity", "value": 0.47, "low": -0.15, "high": 1.09,
             "effect": 0.01234, "unit": "mln RUB per worker per year", "n": 20}  # fmt: skip
     assert card_texts(card, "ru")[2].startswith("+0,0123 ")
-    share = card | {"key": "market_share", "effect": 0.0123, "unit": "share"}
+    share = card | {"key": "market_share", "effect": 0.0123, "unit": "share of new orders"}
     assert card_texts(share, "ru")[2] == "+1,23 п. п."
     assert card_texts(share, "en")[2] == "+1.23 pp"
     big = card | {"key": "output", "effect": 933.62, "unit": "mln RUB"}

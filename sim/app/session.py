@@ -471,7 +471,7 @@ def card_texts(card: dict[str, Any], lang: str) -> tuple[str, str, str]:
                   cash=fmt(card["cash_cost"], lang, 1), be=be)  # fmt: skip
         return ui("net", lang, level=t(level, lang)), value, note
     value = fmt_ci(card["value"], card["low"], card["high"], lang, 2)
-    if card["unit"] == "share":  # a change of a share: in percentage points
+    if str(card["unit"]).startswith("share"):  # a change of a share: in percentage points
         note = f"{fmt(100 * card['effect'], lang, 2, sign=True)} {t('app_pp', lang)}"
     else:  # three significant digits, at least one decimal (+0,0123, not +0,0)
         dec = max(1, sig_decimals([card["effect"]], sig=3, most=4))
