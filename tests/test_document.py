@@ -225,6 +225,11 @@ def test_summary_across_drawn_worlds(db):
     assert "федеральный бюджет: ни расходов, ни сальдо ни в одном сценарии" in placebo
     assert "из 10 сценариев мира эффект" not in placebo
     assert any(isinstance(b, DocTable) and b.id == "worlds" for b in doc.sections[2].blocks)
+    # a share's absolute effect is a change in percentage points; the design is named in words
+    absolute = next(b for b in doc.sections[2].blocks if getattr(b, "id", "") == "absolute")
+    assert "Доля рынка, п. п." in absolute.head
+    method = " ".join(getattr(b, "text", "") for b in doc.sections[1].blocks)
+    assert "сценарии мира, выбранные латинским гиперкубом, вариантов расчёта: 8" in method
     en = build_document(d, "en", {})
     assert "of 10 scenarios of the world" in " ".join(
         " ".join(b.items) for b in en.sections[0].blocks if hasattr(b, "items")

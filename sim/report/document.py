@@ -244,15 +244,29 @@ def _regimes(d: ReportData) -> list[str]:
     return [a for a in arms if a in have]
 
 
+def _is_share(o: str) -> bool:
+    """An outcome that is a share: its absolute effect is a change in percentage points."""
+    return str(outcome(o).unit).startswith("share")
+
+
 def _abs_effects(d: ReportData) -> pd.DataFrame:
-    """Absolute effects (regime minus de facto over the horizon) per point, arm and outcome."""
+    """Absolute effects (regime minus de facto over the horizon) per point, arm and outcome.
+
+    A share's effect is given in percentage points (the change of the share times 100).
+    """
     try:
-        return effects(d.df, list(d.outcomes))
+        eff = effects(d.df, list(d.outcomes))
     except Exception:  # pragma: no cover - a report still renders without absolute figures
         return pd.DataFrame(columns=["point", "arm", "outcome", "effect", "ci_low", "ci_high"])
+    shares = eff["outcome"].map(_is_share).astype(bool)
+    for c in ("effect", "ci_low", "ci_high"):
+        eff.loc[shares, c] = 100 * eff.loc[shares, c]
+    return eff
 
 
 def _abs_unit(o: str, lang: str) -> str:
+    if _is_share(o):
+        return t("app_pp", lang)
     return unit(outcome(o).unit, lang, horizon=outcome(o).horizon == "sum")
 
 
@@ -680,7 +694,7 @@ def build_document(
                 "doc_design",
                 lang,
                 sweep=d.sweep["name"],
-                method=design,
+                method=t(key, lang) if (key := f"design_method_{design}") in CATALOGUE else design,
                 points=int(full.design["point"].nunique()) if not full.design.empty else 1,
             )
         )

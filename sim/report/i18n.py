@@ -490,9 +490,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No regime could be compared with de facto in this sweep.",
         "ru": "В этой серии нет режима, который можно сравнить с инерционным вариантом.",
     },
+    "design_method_none": {"en": "one parameter set", "ru": "один набор параметров"},
+    "design_method_grid": {
+        "en": "every combination of the listed values (grid)",
+        "ru": "все сочетания заданных значений (сетка)",
+    },
+    "design_method_lhs": {
+        "en": "worlds drawn by Latin hypercube",
+        "ru": "сценарии мира, выбранные латинским гиперкубом",
+    },
+    "design_method_sobol": {
+        "en": "Sobol design (Saltelli sampling)",
+        "ru": "план Соболя (выборка Сальтелли)",
+    },
+    "design_method_morris": {
+        "en": "Morris trajectories (elementary effects)",
+        "ru": "траектории Морриса (элементарные эффекты)",
+    },
     "doc_design": {
-        "en": "Sweep {sweep}: design {method}, {points} design point(s).",
-        "ru": "Серия {sweep}: план эксперимента {method}, точек плана: {points}.",
+        "en": "Sweep {sweep}: {method}, {points} design point(s).",
+        "ru": "Серия {sweep}: {method}, вариантов расчёта: {points}.",
     },
     "doc_t_absolute": {
         "en": "Effects over the horizon against de facto, absolute",
