@@ -258,3 +258,16 @@ def test_pdf_without_chromium_is_one_clear_error(db, tmp_path, monkeypatch):
     assert not (tmp_path / "y").exists()
     assert main(["report", "--sweep", POINT, "--out", str(tmp_path / "z"), "--format", "pdf",
                  "--db", db]) == 2  # fmt: skip
+
+
+def test_pdf_prints_inside_a_running_event_loop(report, tmp_path):
+    """As in a notebook, a Solara page or beside a Playwright browser: the sync API would refuse."""
+    import asyncio
+
+    from sim.report.brief import write_pdf
+
+    async def inside() -> Path:
+        return write_pdf(report.out / "brief_en.html", tmp_path / "inside.pdf")
+
+    out = asyncio.run(inside())
+    assert out.read_bytes().startswith(b"%PDF")

@@ -14,10 +14,12 @@ browser; when none is there, one :class:`~sim.errors.InputError` names what to i
 
 from __future__ import annotations
 
+import asyncio
 import html
 import os
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sim.errors import InputError
@@ -205,10 +207,24 @@ def _playwright_browser() -> str | None:
 def write_pdf(html_path: Path, path: Path) -> Path:
     """Print an HTML brief to an A4 PDF with headless Chromium (the print stylesheet applies).
 
+    Playwright's synchronous API refuses to run in a thread with a running asyncio event loop
+    (a Jupyter notebook, a Solara page, a test that holds a Playwright browser); there the
+    printing runs in a worker thread of its own.
+
     Raises:
         InputError: Playwright or Chromium is missing (:func:`check_pdf_tools`).
     """
     exe = check_pdf_tools()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop in this thread: print here
+        return _print_pdf(exe, html_path, path)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clustersim-pdf") as pool:
+        return pool.submit(_print_pdf, exe, html_path, path).result()
+
+
+def _print_pdf(exe: str | None, html_path: Path, path: Path) -> Path:
+    """:func:`write_pdf` in a thread without a running event loop."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
