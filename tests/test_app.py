@@ -378,14 +378,8 @@ def test_live_run_save_and_compare(server, browser) -> None:
     page.goto(server)
     page.wait_for_selector(".estimate-button", timeout=30_000)
 
-    # a shorter horizon (12 quarters) keeps the test short: Home = 4, then two steps of 4,
-    # applied at once
-    # (presses are repeated until the thumb shows the value: a busy server can drop them)
-    horizon = _slider(page, t("app_horizon", "en"))
-    _press_until(page, horizon, "Home", 4)
-    _press_until(page, horizon, "ArrowRight", 12)
-    page.click(".apply-button")
-    page.get_by_text(t("app_quarter_of", "en", q=0, n=12)).wait_for(timeout=30_000)
+    # a shorter horizon (12 quarters) keeps the test short, applied at once
+    _apply_horizon(page, 12, "en")
 
     # live run through the play button: the regime and de facto step to the horizon
     page.click(".play-button")
@@ -469,10 +463,16 @@ def _lang_page(browser, server: str, lang: str, errors: list[str]):
     return page
 
 
-def _set_horizon(page, quarters: int, lang: str = "ru") -> None:
+def _apply_horizon(page, quarters: int, lang: str = "ru") -> None:
+    """Set the horizon slider, apply it and wait for the re-built live pair at quarter 0.
+
+    Presses are repeated until the thumb shows the value: a busy server can drop them.
+    """
     horizon = _slider(page, t("app_horizon", lang))
     _press_until(page, horizon, "Home", 4)
     _press_until(page, horizon, "ArrowRight", quarters)
+    page.click(".apply-button")
+    page.get_by_text(t("app_quarter_of", lang, q=0, n=quarters)).wait_for(timeout=30_000)
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
@@ -563,9 +563,7 @@ def test_change_of_levels_clears_the_estimate(server, browser) -> None:
     page = _lang_page(browser, server, "ru", errors)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app_ru_before_estimate.png"))
-    _set_horizon(page, 8)
-    page.click(".apply-button")
-    page.get_by_text(t("app_quarter_of", "ru", q=0, n=8)).wait_for(timeout=10_000)
+    _apply_horizon(page, 8)
     _estimate(page, REPS)
     assert page.locator(".estimate-result.stale").count() == 0
     page.screenshot(path=str(ARTIFACTS / "app_ru_after_estimate.png"))
@@ -596,9 +594,7 @@ def test_pinned_variants_side_by_side_equal_the_api(server, browser) -> None:
 
     errors: list[str] = []
     page = _lang_page(browser, server, "ru", errors)
-    _set_horizon(page, 24)
-    page.click(".apply-button")
-    page.get_by_text(t("app_quarter_of", "ru", q=0, n=24)).wait_for(timeout=10_000)
+    _apply_horizon(page, 24)
     _estimate(page, REPS)
     page.click(".pin-button")
     thumb = _slider(page, param_label("joint_project_subsidy.rate", "ru"))
@@ -684,9 +680,7 @@ def test_uncertainty_view_equals_across_worlds(server, browser) -> None:
 
     errors: list[str] = []
     page = _lang_page(browser, server, "ru", errors)
-    _set_horizon(page, 8)
-    page.click(".apply-button")
-    page.get_by_text(t("app_quarter_of", "ru", q=0, n=8)).wait_for(timeout=10_000)
+    _apply_horizon(page, 8)
     page.get_by_role("tab", name=t("app_effects_tab", "ru")).click()
     page.click(".worlds-button")
     page.wait_for_selector(".worlds-table", timeout=120_000)
