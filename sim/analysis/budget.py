@@ -161,12 +161,13 @@ BUDGET_COLUMNS = [
 
 @dataclass
 class _Runs:
-    """Per-run horizon values of one (point, regime): regime and de-facto arrays, aligned."""
+    """Per-run horizon values of one (point, regime): regime and de-facto columns, aligned."""
 
-    reg: pd.DataFrame  # nominal sums of flows, regime run
-    base: pd.DataFrame  # nominal sums of flows, de-facto run
-    reg_pv: pd.DataFrame  # present values of flows (and commitments), regime run
-    base_pv: pd.DataFrame  # present values of flows, de-facto run
+    reg: dict[str, np.ndarray]  # nominal sums of flows, regime run
+    base: dict[str, np.ndarray]  # nominal sums of flows, de-facto run
+    reg_pv: dict[str, np.ndarray]  # present values of flows (and commitments), regime run
+    base_pv: dict[str, np.ndarray]  # present values of flows, de-facto run
+    n: int  # complete pairs
 
     def level(self, what: str, level: str, *, pv: bool) -> np.ndarray:
         """Per-pair ``what`` (``revenue``, ``tax_expenditure``, ``cost``, ``committed``) of a level.
@@ -180,13 +181,13 @@ class _Runs:
         reg, base = (self.reg_pv, self.base_pv) if pv else (self.reg, self.base)
         if what == "revenue":
             col = _REVENUE[level]
-            return (reg[col] - base[col]).to_numpy(dtype=float)
+            return reg[col] - base[col]
         col = {"tax_expenditure": _TAX_EXPENDITURE, "cost": _COST, "committed": _COMMITTED}[
             what
         ].get(level)
         if col is None:
-            return np.zeros(len(reg))
-        return reg[col].to_numpy(dtype=float)
+            return np.zeros(self.n)
+        return reg[col]
 
     def net(self, level: str) -> np.ndarray:
         """Per-pair net balance of a level: PV of extra revenue - PV of cash cost."""
@@ -196,7 +197,17 @@ class _Runs:
     def diff(self, col: str, *, pv: bool = False) -> np.ndarray:
         """Per-pair regime - de facto of an activity flow."""
         reg, base = (self.reg_pv, self.base_pv) if pv else (self.reg, self.base)
-        return (reg[col] - base[col]).to_numpy(dtype=float)
+        return reg[col] - base[col]
+
+
+def _columns(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every column of ``df`` as a float array (one conversion; groups index by position)."""
+    return {str(c): df[c].to_numpy(dtype=float) for c in df.columns}
+
+
+def _take(cols: dict[str, np.ndarray], pos: np.ndarray) -> dict[str, np.ndarray]:
+    """The rows ``pos`` of every column."""
+    return {c: v[pos] for c, v in cols.items()}
 
 
 def _horizon(df: pd.DataFrame, rate: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -279,16 +290,16 @@ def _additionality(
     runs: _Runs, row: dict[str, float | bool], boot: np.ndarray | None, confidence: float
 ) -> dict[str, float]:
     """Deadweight, leakage, displacement and the federal net view (module docstring)."""
-    inv_reg = runs.reg["investment"].to_numpy(dtype=float)
-    inv_base = runs.base["investment"].to_numpy(dtype=float)
+    inv_reg = runs.reg["investment"]
+    inv_base = runs.base["investment"]
     d_out = runs.diff("purchases_outside_region")
     d_local = runs.diff("local_purchases")
     up_out = max(float(d_out.mean()), 0.0)  # leakage counts the increases only (docstring)
     d_orders = runs.diff("new_orders")
     d_disp = runs.diff("displaced_orders")
     d_disp_pv = runs.diff("displaced_orders", pv=True)
-    fed_sf = (runs.base_pv["tax_federal"] + runs.base_pv["tax_social_fund"]).to_numpy(dtype=float)
-    base_out_pv = runs.base_pv["output"].to_numpy(dtype=float)
+    fed_sf = runs.base_pv["tax_federal"] + runs.base_pv["tax_social_fund"]
+    base_out_pv = runs.base_pv["output"]
     intensity = float(fed_sf.mean() / base_out_pv.mean()) if base_out_pv.mean() > 0 else 0.0
     displaced_taxes = intensity * float(d_disp_pv.mean())
     net_fed_sf = runs.net("federal") + runs.net("social_fund")
@@ -364,11 +375,15 @@ def budget(
     complete = reg_p.notna().all(axis=1) & base_p.notna().all(axis=1)
     complete &= reg_d.notna().all(axis=1) & base_d.notna().all(axis=1)
     rng = np.random.default_rng(seed)
+    complete_at = complete.to_numpy()
+    frames = [_columns(f) for f in (reg_p, base_p, reg_d, base_d)]
+    positions = reg_p.groupby(level=["point", "arm"], sort=False).indices
     rows = []
-    for (point, arm), idx in reg_p.groupby(level=["point", "arm"], sort=False).groups.items():
-        ok = idx[complete.loc[idx].to_numpy()]
-        runs = _Runs(reg_p.loc[ok], base_p.loc[ok], reg_d.loc[ok], base_d.loc[ok])
+    for point, arm in reg_p.groupby(level=["point", "arm"], sort=False).groups:
+        pos = positions[(point, arm)]
+        ok = pos[complete_at[pos]]
         n = len(ok)
+        runs = _Runs(*(_take(f, ok) for f in frames), n=n)
         row: dict[str, object] = {"point": point, "arm": arm, "n": n}
         if n == 0:
             rows.append(row)

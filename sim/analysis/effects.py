@@ -48,6 +48,12 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
     return m, m - half, m + half
 
 
+def _nanmean(v: np.ndarray) -> float:
+    """Mean of the non-NaN values (NaN when there are none), as pandas' ``Series.mean``."""
+    ok = ~np.isnan(v)
+    return float(v[ok].mean()) if ok.any() else np.nan
+
+
 HORIZON_KINDS = ("sum", "last_year", "end")
 
 
@@ -139,13 +145,17 @@ def effects(
     values = horizon_values(df, outcomes)
     regimes, base = pairs(values, baseline)
     diff = regimes - base
+    d_all, b_all, r_all = (f.to_numpy(dtype=float) for f in (diff, base, regimes))
+    shares = {o: outcome(o).unit.startswith("share") for o in values.columns}
+    positions = diff.groupby(level=["point", "arm"], sort=False).indices
     rows = []
-    for (point, arm), idx in diff.groupby(level=["point", "arm"], sort=False).groups.items():
-        for o in values.columns:
-            d = diff.loc[idx, o].to_numpy()
+    for point, arm in diff.groupby(level=["point", "arm"], sort=False).groups:
+        pos = positions[(point, arm)]
+        for j, o in enumerate(values.columns):
+            d, b, r = d_all[pos, j], b_all[pos, j], r_all[pos, j]
             m, lo, hi = t_interval(d, confidence)
-            pm, plo, phi = ratio_interval(d, base.loc[idx, o].to_numpy(), confidence)
-            share = outcome(o).unit.startswith("share")
+            pm, plo, phi = ratio_interval(d, b, confidence)
+            share = shares[o]
             rows.append(
                 {
                     "point": point,
@@ -153,8 +163,8 @@ def effects(
                     "outcome": o,
                     "unit": outcome(o).unit,
                     "n": int((~np.isnan(d)).sum()),
-                    "baseline_mean": float(base.loc[idx, o].mean()),
-                    "regime_mean": float(regimes.loc[idx, o].mean()),
+                    "baseline_mean": _nanmean(b),
+                    "regime_mean": _nanmean(r),
                     "effect": m,
                     "ci_low": lo,
                     "ci_high": hi,
@@ -204,25 +214,23 @@ def registration(df: pd.DataFrame) -> pd.DataFrame:
         quarter), ``registration_quarter`` (median first quarter among those; NaN if none) and
         ``registered_at_end`` (share registered in the last quarter).
     """
-    g = df.sort_values([*KEYS, "quarter"]).groupby(KEYS, sort=False)
-    first = g.apply(
-        lambda x: float(x.loc[x["registered"] > 0, "quarter"].min())
-        if (x["registered"] > 0).any()
-        else np.nan,
-        include_groups=False,
-    )
+    df = df.sort_values([*KEYS, "quarter"])
+    g = df.groupby(KEYS, sort=False)
+    first = df.loc[df["registered"] > 0].groupby(KEYS, sort=False)["quarter"].min()
     last = g["registered"].last()
-    runs = pd.DataFrame({"first": first, "last": last}).reset_index()
-    rows = []
-    for (point, arm), r in runs.groupby(["point", "arm"], sort=False):
-        rows.append(
-            {
-                "point": point,
-                "arm": arm,
-                "n": len(r),
-                "registered_share": float(r["first"].notna().mean()),
-                "registration_quarter": float(r["first"].median()),
-                "registered_at_end": float((r["last"] > 0).mean()),
-            }
-        )
-    return pd.DataFrame(rows)
+    runs = pd.DataFrame({"first": first.astype(float).reindex(last.index), "last": last})
+    runs = runs.reset_index()
+    runs["registered_now"] = runs["last"] > 0
+    by = runs.groupby(["point", "arm"], sort=False)
+    out = pd.DataFrame(
+        {
+            "n": by.size(),
+            "registered_share": by["first"].count() / by.size(),
+            "registration_quarter": by["first"].median(),
+            "registered_at_end": by["registered_now"].mean(),
+        }
+    ).reset_index()
+    out["n"] = out["n"].astype(int)
+    for c in ("registered_share", "registration_quarter", "registered_at_end"):
+        out[c] = out[c].astype(float)
+    return out
