@@ -13,6 +13,8 @@ DataFrames out.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -83,11 +85,35 @@ def horizon_values(df: pd.DataFrame, outcomes: list[str] | None = None) -> pd.Da
     if sums:
         parts.append(g[sums].sum(min_count=1))
     if lasts:
-        parts.append(g[lasts].apply(lambda x: x.tail(4).mean()))
+        parts.append(_last_year_means(df, g, lasts))
     if ends:  # the last quarter's row of each run, NaN kept (``last()`` would skip it)
         parts.append(df.drop_duplicates(KEYS, keep="last").set_index(KEYS)[ends].sort_index())
     out = pd.concat(parts, axis=1)
     return out[outcomes]
+
+
+def _last_year_means(df: pd.DataFrame, g: Any, cols: list[str]) -> pd.DataFrame:
+    """Per run, the mean of the last four quarters' values (NaN skipped), as ``tail(4).mean()``.
+
+    The rows are added in quarter order one at a time and divided by the count of values, the
+    same operations as pandas' column mean of the four rows, so the result is the same to the
+    last bit; one pass over arrays instead of a Python call per run.
+    """
+    back = g.cumcount(ascending=False).to_numpy()  # 0 = the run's last quarter
+    run = g.ngroup().to_numpy()
+    n_runs = int(run.max()) + 1 if len(run) else 0
+    values = df[cols].to_numpy(dtype=float)
+    total = np.zeros((n_runs, len(cols)))
+    count = np.zeros((n_runs, len(cols)))
+    for k in (3, 2, 1, 0):  # the oldest of the four first
+        rows = back == k
+        v = values[rows]
+        total[run[rows]] += np.where(np.isnan(v), 0.0, v)
+        count[run[rows]] += ~np.isnan(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+    index = g.size().index
+    return pd.DataFrame(mean, index=index, columns=cols)
 
 
 def pairs(values: pd.DataFrame, baseline: str) -> tuple[pd.DataFrame, pd.DataFrame]:
