@@ -158,7 +158,8 @@ def test_docx_criteria_table_and_r_flag(report):
     assert rows["Промышленных участников, не менее"][1] == "10"
     fd = rows["Функциональная зависимость (закупки у других участников), не менее"]
     assert fd[1] == "20\u202f%"
-    assert "Decree 779" in fd[2] and "подтвердить перед цитированием" in fd[2]  # [R] source
+    assert "ПП РФ от 31.07.2015 № 779" in fd[2] and "Decree" not in fd[2]  # the source_ru
+    assert "подтвердить перед цитированием" in fd[2]  # [R] source
     assert rows["Пониженный порог функциональной зависимости, не менее"][1] == "10\u202f%"
     # assumptions: every [R] source flagged, none other
     ass = next(t for t in doc.tables if t.rows[0].cells[0].text == "Параметр"

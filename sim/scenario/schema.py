@@ -98,14 +98,13 @@ def check_same_labels(english: str, russian: str, what: str = "source") -> str:
         raise ValueError(f"a Russian rendering needs its English {what}")
     en, ru = evidence_set(english), evidence_set(russian)
     if en != ru:
-        def shown(labels: set[str]) -> str:
-            return " ".join(f"[{x}]" for x in sorted(labels)) or "none"
-
+        shown = [" ".join(f"[{x}]" for x in sorted(labels)) or "none" for labels in (en, ru)]
         raise ValueError(
             f"the Russian rendering must carry the same evidence labels as {what}: {what} has "
-            f"{shown(en)}, the Russian text has {shown(ru)}"
+            f"{shown[0]}, the Russian text has {shown[1]}"
         )
     return russian
+
 
 # Upper bounds: generous for any real region, and small enough that no product, power or
 # exponential of the model overflows a float (tests/test_input_limits.py runs the corners).
@@ -238,7 +237,9 @@ class Experiment(_Frozen):
     seed: NonNegativeInt = 20261126
     replications: Annotated[PositiveInt, Field(le=10_000, description="1 to 10,000")] = 20
     discount_rate: RateParam = RateParam(
-        value=0.08, unit="per year", source="assumption: social discount rate",
+        value=0.08,
+        unit="per year",
+        source="assumption: social discount rate",
         source_ru="допущение: общественная ставка дисконтирования",
     )
 
@@ -442,8 +443,11 @@ class Registry(_Frozen):
     @classmethod
     def _own_source_own_ru(cls, data: Any) -> Any:
         """A scenario's own ``max_non_producing_source`` does not take the default's Russian."""
-        if (isinstance(data, dict) and "max_non_producing_source" in data
-                and "max_non_producing_source_ru" not in data):
+        if (
+            isinstance(data, dict)
+            and "max_non_producing_source" in data
+            and "max_non_producing_source_ru" not in data
+        ):
             return {**data, "max_non_producing_source_ru": ""}
         return data
 
