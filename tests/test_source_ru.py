@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.app.session import levers
 from sim.app.widgets import Html, html_table
 from sim.errors import InputError
 from sim.report.criteria import criteria_rows, source_html, source_in, source_text
@@ -230,3 +231,9 @@ def test_coverage_check_finds_an_untranslated_source() -> None:
                    "uncertainties": [{"reason": "x", "reason_ru": "y [R]"}]}, "", out)  # fmt: skip
     assert out == ["a.source: no source_ru", "uncertainties[0].reason: other evidence labels "
                    "in reason_ru"]  # fmt: skip
+
+
+def test_lever_source_in_the_page_language() -> None:
+    lever = levers(load_scenario(ASTRAKHAN), "decree41_full")[0]
+    assert lever.source("ru").startswith("ПП РФ от 28.01.2016 № 41 [V]")
+    assert lever.source("en").startswith("Decree 41 of 28.01.2016 [V]")
