@@ -211,6 +211,8 @@ def _untranslated(node: object, path: str, out: list[str]) -> None:
                     out.append(f"{where}: other evidence labels in {PAIRS[k]}")
                 elif re.search(r"\b(Decree|Tax Code|assumption|Federal Law)\b", ru):
                     out.append(f"{where}: English words in {PAIRS[k]}: {ru}")
+                elif "% в год" in ru:  # the glossary's rule (tests/test_glossary.py)
+                    out.append(f"{where}: a rate «в год» in {PAIRS[k]}: use «годовых»/«за год»")
             else:
                 _untranslated(v, where, out)
     elif isinstance(node, list):
