@@ -158,7 +158,8 @@ def test_docx_criteria_table_and_r_flag(report):
     assert rows["Промышленных участников, не менее"][1] == "10"
     fd = rows["Функциональная зависимость (закупки у других участников), не менее"]
     assert fd[1] == "20\u202f%"
-    assert "Decree 779" in fd[2] and "подтвердить перед цитированием" in fd[2]  # [R] source
+    assert "ПП РФ от 31.07.2015 № 779" in fd[2] and "Decree" not in fd[2]  # the source_ru
+    assert "подтвердить перед цитированием" in fd[2]  # [R] source
     assert rows["Пониженный порог функциональной зависимости, не менее"][1] == "10\u202f%"
     # assumptions: every [R] source flagged, none other
     ass = next(t for t in doc.tables if t.rows[0].cells[0].text == "Параметр"
@@ -271,3 +272,15 @@ def test_pdf_prints_inside_a_running_event_loop(report, tmp_path):
 
     out = asyncio.run(inside())
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_html_brief_quotes_russian_sources_with_labels_explained(report):
+    """The Russian brief quotes the scenario's source_ru; its labels carry their meaning."""
+    ru = (report.out / "brief_ru.html").read_text("utf-8")
+    crit = ru.split('id="criteria-table"', 1)[1].split("</section>", 1)[0]
+    assert "ПП РФ от 31.07.2015 № 779" in crit and "Decree" not in crit
+    assert '<abbr class="evidence" title="по памяти' in crit
+    ass = ru.split('id="assumptions-table"', 1)[1].split("</section>", 1)[0]
+    assert "ПП РФ от 28.01.2016 № 41" in ass and "Decree" not in ass
+    en = (report.out / "brief_en.html").read_text("utf-8")
+    assert '<abbr class="evidence" title="verified: ' in en

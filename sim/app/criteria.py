@@ -12,7 +12,8 @@ import pandas as pd
 
 from sim.app.live import LivePair
 from sim.app.session import ui
-from sim.report.criteria import Criterion, criteria_rows
+from sim.app.widgets import Html
+from sim.report.criteria import Criterion, criteria_rows, source_html
 from sim.report.i18n import fmt, t
 
 __all__ = ["criteria_table", "live_status"]
@@ -69,11 +70,16 @@ def live_status(c: Criterion, model: LivePair, lang: str) -> str:
 
 
 def criteria_table(model: LivePair, lang: str) -> list[dict[str, str]]:
-    """The criteria panel: criterion, threshold, legal reference, when (model), live run."""
+    """The criteria panel: criterion, threshold, legal reference, when (model), live run.
+
+    The legal reference is in ``lang`` and HTML (:class:`sim.app.widgets.Html`): escaped, each
+    evidence label an ``<abbr>`` with its meaning on hover.
+    """
     cols = [t(f"doc_col_{c}", lang) for c in ("criterion", "threshold", "legal", "when")]
     return [
         dict(zip([*cols, ui("live_col", lang)],
-                 [c.label, c.threshold, c.legal, c.when, live_status(c, model, lang)],
+                 [c.label, c.threshold, Html(source_html(c.legal, lang)), c.when,
+                  live_status(c, model, lang)],
                  strict=True))
         for c in criteria_rows(model.spec, lang)
     ]  # fmt: skip

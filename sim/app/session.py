@@ -43,6 +43,7 @@ from sim.analysis.effects import effects
 from sim.analysis.robustness import across_worlds
 from sim.api import HEADLINE_OUTCOMES, build_report, results_frame, run_pairs, store_runs
 from sim.errors import InputError
+from sim.report.criteria import source_in
 from sim.report.i18n import fmt, fmt_ci, is_flag, outcome_label, param_label, t, unit
 from sim.report.paths import safe_component
 from sim.report.tables import sig_decimals
@@ -171,6 +172,10 @@ class Lever:
     min: float
     max: float
     step: float
+
+    def source(self, lang: str) -> str:
+        """The lever's legal source in ``lang`` (the scenario's ``source_ru`` in Russian)."""
+        return source_in(self.param, lang)
 
     def label(self, lang: str) -> str:
         """Slider label from the catalogue (longest known suffix) or the field name."""

@@ -12,7 +12,14 @@ from sim.report import charts
 from sim.scenario.loader import scenario_hash
 from sim.scenario.schema import Scenario
 
-__all__ = ["frame_table", "html_table", "image", "source_info"]
+__all__ = ["Html", "frame_table", "html_table", "image", "source_info"]
+
+
+class Html(str):
+    """A table cell that is HTML already: :func:`html_table` inserts it as is.
+
+    Build it only from escaped text, e.g. :func:`sim.report.criteria.source_html`.
+    """
 
 
 def source_info(sc: Scenario, n: int) -> charts.SourceInfo:
@@ -32,14 +39,21 @@ def image(img: bytes, width: str = "100%", classes: str = "") -> None:
 
 
 def html_table(rows: list[dict[str, str]], classes: str = "") -> str:
-    """A small HTML table (escaped) -- Markdown would fetch KaTeX from a CDN."""
+    """A small HTML table (escaped) -- Markdown would fetch KaTeX from a CDN.
+
+    Every cell is escaped except an :class:`Html` one (a source with its evidence labels).
+    """
+
+    def cell(v: object) -> str:
+        return v if isinstance(v, Html) else html.escape(str(v))
+
     if not rows:
         return ""
     cols = list(rows[0])
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(c)}</th>"
                    for c in cols)  # fmt: skip
     body = "".join(
-        "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(str(r[c]))}</td>"
+        "<tr>" + "".join(f"<td style='padding:2px 8px'>{cell(r[c])}</td>"
                          for c in cols) + "</tr>"
         for r in rows
     )  # fmt: skip

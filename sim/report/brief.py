@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.report.criteria import evidence_abbr
 from sim.report.document import (
     Bullets,
     DocFigure,
@@ -32,6 +33,7 @@ from sim.report.document import (
     key_assumptions,
 )
 from sim.report.i18n import t
+from sim.scenario.schema import EVIDENCE_RE
 
 __all__ = ["check_pdf_tools", "find_chromium", "key_assumptions", "render_html", "write_html",
            "write_pdf"]  # fmt: skip
@@ -93,6 +95,10 @@ def _cell(text: object) -> str:
     return _LONG.sub(lambda m: _BREAK_AFTER.sub(r"\1<wbr>", m.group(0)), _esc(text))
 
 
+#: Tables whose cells quote sources: their evidence labels get their meaning on hover.
+_SOURCE_TABLES = ("criteria-table", "assumptions-table", "uncertainty")
+
+
 def _table_html(tab: DocTable, lang: str) -> str:
     out = [f'<section class="table{" wide" if tab.wide else ""}" id="{_esc(tab.id)}">']
     out.append(
@@ -107,7 +113,10 @@ def _table_html(tab: DocTable, lang: str) -> str:
         out.append('<tr class="flag">' if i in tab.flagged else "<tr>")
         for j, c in enumerate(r):
             cls = ' class="n"' if j >= tab.numeric_from else ""
-            out.append(f"<td{cls}>{_cell(c)}</td>")
+            text = _cell(c)
+            if tab.id in _SOURCE_TABLES:
+                text = EVIDENCE_RE.sub(lambda m: evidence_abbr(m, lang), text)
+            out.append(f"<td{cls}>{text}</td>")
         out.append("</tr>")
     out.append("</tbody></table></section>")
     return "".join(out)

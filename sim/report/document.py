@@ -167,7 +167,12 @@ class Document:
 # helpers
 # --------------------------------------------------------------------------------------------
 def key_assumptions(toml_text: str) -> list[dict[str, Any]]:
-    """Every ``{value, unit, source}`` entry of a scenario TOML, as ``key, value, unit, source``."""
+    """Every ``{value, unit, source}`` entry of a scenario TOML.
+
+    Returns:
+        One row per entry: ``key, value, unit, source, source_ru`` (``source_ru``: the source in
+        Russian, empty when the entry has none).
+    """
     import tomllib
 
     data = tomllib.loads(toml_text)
@@ -182,6 +187,7 @@ def key_assumptions(toml_text: str) -> list[dict[str, Any]]:
                         "value": node["value"],
                         "unit": node.get("unit", ""),
                         "source": node["source"],
+                        "source_ru": node.get("source_ru", ""),
                     }
                 )
                 return
@@ -198,7 +204,7 @@ def key_assumptions(toml_text: str) -> list[dict[str, Any]]:
 def evidence_labels(source: str) -> list[str]:
     """The evidence labels of a source, e.g. ``["V", "R"]``; ``["assumption"]`` for one."""
     labels = EVIDENCE_RE.findall(source)
-    if not labels and source.lower().startswith("assumption"):
+    if not labels and source.lower().startswith(("assumption", "допущение")):
         return ["assumption"]
     return list(dict.fromkeys(labels))
 
@@ -583,7 +589,8 @@ def _assumption_rows(d: ReportData, lang: str) -> tuple[list[list[str]], list[in
             else (f"{label} ({a['key']})")
         )
         src = str(a["source"])
-        rows.append([name, value, _unit(str(a["unit"]), lang), source_text(src, lang)])
+        rows.append([name, value, _unit(str(a["unit"]), lang),
+                     source_text(src, lang, str(a["source_ru"]))])  # fmt: skip
         if needs_confirmation(src):
             flagged.append(i)
     return rows, flagged
@@ -599,17 +606,18 @@ def _uncertainty_rows(d: ReportData, lang: str) -> tuple[list[list[str]], list[i
     rows, flagged = [], []
     for i, u in enumerate(d.scenario.uncertainties):
         if u.fixed:
-            what, why = t("fixed", lang), u.reason
+            what, why, why_ru = t("fixed", lang), u.reason, u.reason_ru
         elif u.values is not None:
-            what, why = " / ".join(fmt(v, lang, 3) for v in u.values), u.source
+            what = " / ".join(fmt(v, lang, 3) for v in u.values)
+            why, why_ru = u.source, u.source_ru
         else:
             lo, hi = u.bounds
-            what, why = f"{fmt(lo, lang, 3)} – {fmt(hi, lang, 3)}", u.source
+            what, why, why_ru = f"{fmt(lo, lang, 3)} – {fmt(hi, lang, 3)}", u.source, u.source_ru
         label = param_label(u.key, lang)
         name = (
             u.key if label == u.key.rsplit(".", 1)[-1].replace("_", " ") else (f"{label} ({u.key})")
         )
-        rows.append([name, what, source_text(why, lang)])
+        rows.append([name, what, source_text(why, lang, why_ru)])
         if needs_confirmation(why):
             flagged.append(i)
     return rows, flagged

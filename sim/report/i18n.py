@@ -638,9 +638,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "doc_labels_intro": {
         "en": "Every value of the scenario carries its source and an evidence label:",
-        "ru": "Каждое значение сценария указано с источником и меткой надёжности. Источники "
-        "и пояснения приводятся так, как они записаны в файле сценария (на английском языке, "
-        "библиографические ссылки — на языке оригинала):",
+        "ru": "Каждое значение сценария указано с источником и меткой надёжности "
+        "(библиографические ссылки — на языке оригинала):",
     },
     "doc_label_V": {
         "en": "[V] verified: the value was read in the cited source;",
@@ -661,7 +660,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "doc_label_assumption": {
         "en": "assumption: a modelling choice without a source (varied where it matters).",
-        "ru": "assumption (допущение): модельное решение без источника (варьируется, где это "
+        "ru": "допущение: модельное решение без источника (варьируется, где это "
         "важно).",
     },
     "doc_limit_1": {
@@ -1411,6 +1410,25 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "oat_col_swing": {"en": "Spread of the effect, {unit}", "ru": "Разница эффектов, {unit}"},
     "oat_swing_short": {"en": "spread", "ru": "разница"},
+    # evidence labels on hover (sim.report.criteria.source_html), the domain note's legend
+    "evidence_title_V": {
+        "en": "verified: the value or statement is in the cited source, which was read",
+        "ru": "проверено: значение или утверждение есть в прочитанном указанном источнике",
+    },
+    "evidence_title_V_abs": {
+        "en": "verified from the abstract or a summary only; the body of the source was not read",
+        "ru": "проверено только по аннотации или пересказу; основной текст источника не прочитан",
+    },
+    "evidence_title_R": {
+        "en": "recalled, not confirmed against a primary text: confirm before it goes into a "
+        "strategy document",
+        "ru": "по памяти, не сверено с первоисточником: подтвердить перед включением в документ "
+        "стратегии",
+    },
+    "evidence_title_D": {
+        "en": "derived: arithmetic on verified [V] numbers",
+        "ru": "выведено: расчёт на основе проверенных [V] чисел",
+    },
 }
 
 #: Measures of a budget level (:data:`sim.analysis.budget.LEVEL_MEASURES`): label and unit.

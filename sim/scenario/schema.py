@@ -5,7 +5,9 @@ frozen, forbids unknown keys, rejects NaN and infinities and does not coerce typ
 not ``1.0``). Policy values -- the levels of preference instruments, registry criteria, tax
 rates and the SEZ regime -- are :class:`Param` tables that carry ``value``, ``unit`` and
 ``source``; the source is a legal or literature reference with its evidence label
-(``[V]``, ``[V-abs]``, ``[R]``, ``[D]``) or starts with ``assumption``.
+(``[V]``, ``[V-abs]``, ``[R]``, ``[D]``) or starts with ``assumption``. An optional
+``source_ru`` renders the source in Russian (legal acts in Russian style, «ПП РФ от 31.07.2015
+№ 779»); it must carry the same evidence labels as ``source``.
 
 The schema keeps levers (``regimes``), the world (``market``, ``firm_groups``, ...) and the
 registry rules apart, in the spirit of EMA Workbench.
@@ -22,9 +24,16 @@ and :data:`MAX_ORDERS_PER_YEAR` market orders a year at the horizon.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "BudgetLevel",
@@ -57,11 +66,45 @@ __all__ = [
     "Trade",
     "Uncertainty",
     "Vat",
+    "check_same_labels",
+    "evidence_set",
 ]
 
 EVIDENCE_RE = re.compile(r"\[(V|V-abs|R|D)\]")
 NAME_RE = r"^[a-z][a-z0-9_]*$"
 BudgetLevel = Literal["federal", "regional"]
+
+
+def evidence_set(text: str) -> set[str]:
+    """The evidence labels a text carries, e.g. ``{"V", "R"}``."""
+    return set(EVIDENCE_RE.findall(text))
+
+
+def check_same_labels(english: str, russian: str, what: str = "source") -> str:
+    """``russian`` unchanged when it carries the same evidence labels as ``english``.
+
+    Args:
+        english: The English text (``source`` or ``reason``).
+        russian: Its Russian rendering (empty: none given).
+        what: The English field's name, for the message.
+
+    Raises:
+        ValueError: The Russian text is given without the English one, or their sets of
+            evidence labels differ.
+    """
+    if not russian:
+        return russian
+    if not english:
+        raise ValueError(f"a Russian rendering needs its English {what}")
+    en, ru = evidence_set(english), evidence_set(russian)
+    if en != ru:
+        shown = [" ".join(f"[{x}]" for x in sorted(labels)) or "none" for labels in (en, ru)]
+        raise ValueError(
+            f"the Russian rendering must carry the same evidence labels as {what}: {what} has "
+            f"{shown[0]}, the Russian text has {shown[1]}"
+        )
+    return russian
+
 
 # Upper bounds: generous for any real region, and small enough that no product, power or
 # exponential of the model overflows a float (tests/test_input_limits.py runs the corners).
@@ -106,11 +149,14 @@ class Param(_Frozen):
         unit: What the number measures, e.g. ``"share of eligible costs"``.
         source: Legal or literature reference with an evidence label ([V], [V-abs], [R], [D]),
             or text starting with ``assumption``.
+        source_ru: The source in Russian (legal acts as «ПП РФ от 31.07.2015 № 779»,
+            ``assumption`` as «допущение»), with the same evidence labels; empty: none.
     """
 
     value: float
     unit: Annotated[str, Field(min_length=1)]
     source: Annotated[str, Field(min_length=1)]
+    source_ru: str = ""
 
     @field_validator("source")
     @classmethod
@@ -121,6 +167,11 @@ class Param(_Frozen):
             "source must carry an evidence label [V], [V-abs], [R] or [D], "
             "or start with 'assumption'"
         )
+
+    @field_validator("source_ru")
+    @classmethod
+    def _same_labels(cls, v: str, info: ValidationInfo) -> str:
+        return check_same_labels(str(info.data.get("source", "")), v)
 
     @property
     def needs_confirmation(self) -> bool:
@@ -186,7 +237,10 @@ class Experiment(_Frozen):
     seed: NonNegativeInt = 20261126
     replications: Annotated[PositiveInt, Field(le=10_000, description="1 to 10,000")] = 20
     discount_rate: RateParam = RateParam(
-        value=0.08, unit="per year", source="assumption: social discount rate"
+        value=0.08,
+        unit="per year",
+        source="assumption: social discount rate",
+        source_ru="допущение: общественная ставка дисконтирования",
     )
 
 
@@ -362,6 +416,7 @@ class Registry(_Frozen):
     special_territory_share_for_reduced: RateParam
     max_non_producing: Annotated[int, Field(ge=0, le=MAX_COUNT, description="0 to 1,000,000")] = 3
     max_non_producing_source: str = "Decree 779 as amended [V] bukvoed.ru"
+    max_non_producing_source_ru: str = "ПП РФ от 31.07.2015 № 779 (с изм.) [V] bukvoed.ru"
     min_contracts_per_participant: CountParam
     requires_specialised_organisation: bool = True
     processing_lag_quarters: CountParam
@@ -383,6 +438,24 @@ class Registry(_Frozen):
                 "(Decree 779 cl. a); the model does not count contracts per participant"
             )
         return p
+
+    @model_validator(mode="before")
+    @classmethod
+    def _own_source_own_ru(cls, data: Any) -> Any:
+        """A scenario's own ``max_non_producing_source`` does not take the default's Russian."""
+        if (
+            isinstance(data, dict)
+            and "max_non_producing_source" in data
+            and "max_non_producing_source_ru" not in data
+        ):
+            return {**data, "max_non_producing_source_ru": ""}
+        return data
+
+    @field_validator("max_non_producing_source_ru")
+    @classmethod
+    def _non_producing_labels(cls, v: str, info: ValidationInfo) -> str:
+        return check_same_labels(str(info.data.get("max_non_producing_source", "")), v,
+                                 "max_non_producing_source")  # fmt: skip
 
 
 class Finance(_Frozen):
@@ -437,6 +510,11 @@ class Vat(_Frozen):
             "01.01.2026, 20 % before [V] harant.ru/blog/nalogi/uvelichenie-nds-do-22-s-1-yanvarya-"
             "2026-goda...; lexviator.ru/tax2026 (the domain note's 3.2 still has 20 % [R])"
         ),
+        source_ru=(
+            "НК РФ, ст. 164, п. 3 в ред. Федерального закона от 28.11.2025 № 425-ФЗ: 22 % с "
+            "01.01.2026, ранее 20 % [V] harant.ru/blog/nalogi/uvelichenie-nds-do-22-s-1-yanvarya-"
+            "2026-goda...; lexviator.ru/tax2026 (в п. 3.2 справочной записки ещё 20 % [R])"
+        ),
     )
     net_share: RateParam = RateParam(
         value=0.0,
@@ -444,6 +522,10 @@ class Vat(_Frozen):
         source=(
             "assumption: buyers of ships and components are VAT payers who deduct input VAT "
             "(Tax Code arts. 171-172); plausible range 0-0.3"
+        ),
+        source_ru=(
+            "допущение: покупатели судов и комплектующих — плательщики НДС, принимающие входной "
+            "НДС к вычету (НК РФ, ст. 171–172); правдоподобный диапазон 0–0,3"
         ),
     )
 
@@ -476,6 +558,11 @@ class Taxes(_Frozen):
             "[D] pay above the 2.4 mln RUB threshold of the 15 % rate is taxed 2 pp more and "
             "goes to the federal budget (NDFL scale and split [V] 1prime.ru 862952572); a mean "
             "wage far below the threshold makes it about 0"
+        ),
+        source_ru=(
+            "[D] доход свыше порога 2,4 млн руб. ставки 15 % облагается на 2 п. п. больше и "
+            "зачисляется в федеральный бюджет (шкала НДФЛ и распределение [V] 1prime.ru "
+            "862952572); при средней зарплате намного ниже порога — около 0"
         ),
     )
     insurance_contributions: RateParam
@@ -557,6 +644,7 @@ class StarterBatchSubsidy(_Frozen):
         value=4,
         unit="quarters after a supplier's first sale to the cluster",
         source="assumption: starter batches are a new supplier's first year of deliveries",
+        source_ru="допущение: стартовые партии — первый год поставок нового поставщика",
     )
     budget_level: BudgetLevel = "federal"
 
@@ -644,6 +732,8 @@ class Uncertainty(_Frozen):
         fixed: Hold the written value.
         source: Where the range or the values come from (ranges and values).
         reason: Why the value is held fixed (fixed entries).
+        source_ru: ``source`` in Russian, with the same evidence labels; empty: none.
+        reason_ru: ``reason`` in Russian, with the same evidence labels; empty: none.
     """
 
     key: Annotated[str, Field(min_length=1, max_length=200)]
@@ -654,6 +744,14 @@ class Uncertainty(_Frozen):
     fixed: bool = False
     source: str = ""
     reason: str = ""
+    source_ru: str = ""
+    reason_ru: str = ""
+
+    @field_validator("source_ru", "reason_ru")
+    @classmethod
+    def _same_labels(cls, v: str, info: ValidationInfo) -> str:
+        english = "source" if info.field_name == "source_ru" else "reason"
+        return check_same_labels(str(info.data.get(english, "")), v, english)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Uncertainty:
