@@ -51,7 +51,13 @@ from sim.report.i18n import (
     t,
     unit,
 )
-from sim.report.tables import accounts_notes, accounts_view, additionality_view, io_view
+from sim.report.tables import (
+    accounts_notes,
+    accounts_view,
+    additionality_view,
+    io_view,
+    sig_decimals,
+)
 from sim.scenario.schema import ARM_DE_FACTO, EVIDENCE_RE
 
 __all__ = [
@@ -283,10 +289,14 @@ def _money(x: Any, lang: str) -> str:
     return fmt(x, lang, 1, sign=True)
 
 
-def _decimals(x: Any) -> int:
-    """Decimals for an absolute effect: 3 below 1 (shares, indexes), 1 below 1000, else 0."""
-    v = abs(float(x)) if pd.notna(x) else 0.0
-    return 3 if v < 1 else 1 if v < 1000 else 0
+def _decimals(*values: Any) -> int:
+    """Decimals for an absolute effect, by the tables' rule.
+
+    Three significant digits of the largest value, at least one decimal
+    (:func:`sim.report.tables.sig_decimals`), so the brief, the XLSX and the page's cards round
+    an effect alike.
+    """
+    return max(1, sig_decimals(list(values)))
 
 
 def _abs(x: Any, lang: str) -> str:
@@ -514,7 +524,7 @@ def _abs_rows(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> tuple[list[str
             if not len(a):
                 cells.append("–")
                 continue
-            dec = _decimals(a["effect"].iloc[0])
+            dec = _decimals(a["effect"].iloc[0], a["ci_low"].iloc[0], a["ci_high"].iloc[0])
             cells.append(
                 fmt_ci(a["effect"].iloc[0], a["ci_low"].iloc[0], a["ci_high"].iloc[0], lang, dec)
             )
