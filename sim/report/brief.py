@@ -1,10 +1,11 @@
 """The brief as HTML (screen and print) and as a true A4 PDF printed from it by Chromium.
 
-Both render the :class:`~sim.report.document.Document` of :func:`build_document`: a one-page
-summary, method, results (numbered tables and figures with captions and source lines), the
-Decree 779 criteria, assumptions and uncertainties, limitations and how to cite. The HTML is
-self-contained (images embedded) and has a print stylesheet (``@page { size: A4; margin: 2cm
-}``; tables wrap, wide tables go on landscape A4 pages, figures never exceed the column).
+Both render the :class:`~sim.report.docmodel.Document` of
+:func:`~sim.report.document.build_document`: a one-page summary, method, results (numbered
+tables and figures with captions and source lines), the Decree 779 criteria, assumptions and
+uncertainties, limitations and how to cite. The HTML is self-contained (images embedded) and
+has a print stylesheet (``@page { size: A4; margin: 2cm }``; tables wrap, wide tables go on
+landscape A4 pages, figures never exceed the column).
 
 The PDF is that HTML printed by headless Chromium through Playwright (:func:`write_pdf`): real
 text (Cyrillic extractable), A4 pages only. Chromium is found at ``$CLUSTERSIM_CHROMIUM``, on
@@ -23,15 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.report.brief_common import key_assumptions
 from sim.report.criteria import evidence_abbr
-from sim.report.document import (
-    Bullets,
-    DocFigure,
-    DocTable,
-    Document,
-    Para,
-    key_assumptions,
-)
+from sim.report.docmodel import Bullets, DocFigure, DocTable, Document, Para
 from sim.report.i18n import t
 from sim.scenario.schema import EVIDENCE_RE
 

@@ -2,7 +2,7 @@
 
 :func:`comparison_document` lays out the strategy page's pinned variants (the table of
 :func:`sim.app.variants.pins_table`, one column per variant and the differences to variant 1,
-and its chart) in the brief's document model (:mod:`sim.report.document`); the cells are the
+and its chart) in the brief's document model (:mod:`sim.report.docmodel`); the cells are the
 page's own texts, unchanged, so the document shows the numbers the room saw.
 :func:`comparison_bytes` renders it with the brief's writers: DOCX by :func:`sim.report.word.
 write_docx`, PDF by :func:`sim.report.brief.write_html` and :func:`sim.report.brief.write_pdf`
@@ -18,7 +18,7 @@ from typing import Literal
 
 from sim import __version__
 from sim.report.brief import write_html, write_pdf
-from sim.report.document import DocFigure, DocTable, Document, Section
+from sim.report.docmodel import DocFigure, DocTable, Document, Section
 from sim.report.i18n import t
 from sim.report.word import write_docx
 

@@ -1,46 +1,56 @@
-"""The brief as a document: one model built from :class:`ReportData`, rendered as HTML and DOCX.
+"""The brief's content: :func:`build_document` fills the document model once per language.
 
 :func:`build_document` lays out what a strategy document needs, once, in the report's
-language: a one-page summary first (key numbers absolute and in %, the uncertainty in plain
-words, cost and net balance per budget, the registration quarter), then the method, the results
-(tables with numbered captions, figures numbered "Рисунок N – …" with a source line under
-each), a sensitivity section where the sweep has sensitivity results (the Sobol or Morris
-indices, or a grid's one-at-a-time effects, as a numbered table with unreliable indices marked
-and explained, their charts, and one sentence naming the most influential parameters:
+language (the model is :mod:`sim.report.docmodel`): the one-page summary first
+(:mod:`sim.report.summary`: key numbers absolute and in %, the uncertainty in plain words, cost
+and net balance per budget, the registration quarter), then the method, the results (tables
+with numbered captions, figures numbered "Рисунок N – …" with a source line under each), a
+sensitivity section where the sweep has sensitivity results (the Sobol or Morris indices, or a
+grid's one-at-a-time effects, as a numbered table with unreliable indices marked and explained,
+their charts, and one sentence naming the most influential parameters:
 :mod:`sim.report.sensitivity_table`), the Decree 779 criteria, the assumptions and
 uncertainties with the evidence labels explained and every [R] source flagged "confirm before
 quoting", the limitations, and how to cite (version, scenario hash, seed, date). The renderers
-(:mod:`sim.report.brief` for HTML and PDF, :mod:`sim.report.docx` for Word) only lay this model
+(:mod:`sim.report.brief` for HTML and PDF, :mod:`sim.report.word` for Word) only lay the model
 out; none of them computes a figure.
-
-For a sweep whose points are drawn worlds (lhs, sobol), the summary gives the figures across
-worlds (:func:`sim.analysis.robustness.across_worlds`: median, 90 % band, share of worlds with
-a positive effect); for a single point (a run, a grid's base point) the point estimate and its
-95 % confidence interval.
 """
 
 from __future__ import annotations
 
-import base64
 import io
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import __version__
-from sim.analysis.budget import level_column
-from sim.analysis.effects import effects
 from sim.analysis.robustness import LEVELS, across_worlds
-from sim.model.outcomes import outcome
 from sim.report import charts, sensitivity_table
+from sim.report.brief_common import (
+    abs_decimals,
+    abs_effects,
+    abs_unit,
+    drawn_worlds,
+    evidence_labels,
+    is_drawn,
+    key_assumptions,
+    pct_sign,
+    shown_regimes,
+)
 from sim.report.criteria import criteria_rows, needs_confirmation, source_text
 from sim.report.data import ReportData
-from sim.report.figures import MIN_WORLDS_FOR_CDF, point_values
+from sim.report.docmodel import (
+    Bullets,
+    DocFigure,
+    DocTable,
+    Document,
+    Para,
+    Section,
+)
+from sim.report.figures import point_values
 from sim.report.i18n import (
     CATALOGUE,
     arm_label,
@@ -51,14 +61,13 @@ from sim.report.i18n import (
     t,
     unit,
 )
+from sim.report.summary import summary_section
 from sim.report.tables import (
     accounts_notes,
     accounts_view,
     additionality_view,
     io_view,
-    sig_decimals,
 )
-from sim.scenario.schema import ARM_DE_FACTO, EVIDENCE_RE
 
 __all__ = [
     "Bullets",
@@ -71,159 +80,11 @@ __all__ = [
     "evidence_labels",
     "key_assumptions",
     "needs_confirmation",
+    "source_line",
 ]
 
-#: Tables with more columns than this are laid out on landscape A4 pages.
-WIDE_COLUMNS = 8
-#: Designs whose points are drawn worlds (the summary then speaks across worlds).
-WORLD_DESIGNS = ("lhs", "sobol")
 #: Charts shown in the sensitivity section (when the sweep has sensitivity results).
 SENSITIVITY_CHARTS = ("tornado", "sobol")
-
-
-@dataclass
-class Para:
-    """A paragraph; ``note`` is a small legend line (units, definitions)."""
-
-    text: str
-    note: bool = False
-
-
-@dataclass
-class Bullets:
-    """A bulleted list."""
-
-    items: list[str]
-
-
-@dataclass
-class DocTable:
-    """A table with a numbered caption: header row, text cells, numbers right-aligned.
-
-    ``numeric_from``: index of the first numeric column; ``flagged``: row indexes to mark (an
-    [R] source); ``wide``: set on a landscape page (more than :data:`WIDE_COLUMNS` columns).
-    """
-
-    number: int
-    caption: str
-    head: list[str]
-    rows: list[list[str]]
-    numeric_from: int = 99
-    note: str = ""
-    flagged: list[int] = field(default_factory=list)
-    id: str = ""
-
-    @property
-    def wide(self) -> bool:
-        """More columns than fit A4 portrait: laid out on a landscape page."""
-        return len(self.head) > WIDE_COLUMNS
-
-
-@dataclass
-class DocFigure:
-    """A numbered figure: PNG bytes, caption ("Рисунок N – …") and the source line under it."""
-
-    number: int
-    name: str
-    title: str
-    caption: str
-    source: str
-    png: bytes
-
-    @property
-    def data_uri(self) -> str:
-        """The PNG as a ``data:`` URI (the HTML brief embeds it)."""
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
-
-
-Block = Para | Bullets | DocTable | DocFigure
-
-
-@dataclass
-class Section:
-    """A titled section of blocks."""
-
-    id: str
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-
-
-@dataclass
-class Document:
-    """The brief in one language: title, a line under it, sections (the summary first)."""
-
-    lang: str
-    title: str
-    subtitle: str
-    date: str
-    sections: list[Section]
-
-    @property
-    def figures(self) -> list[DocFigure]:
-        """Every figure, in order."""
-        return [b for s in self.sections for b in s.blocks if isinstance(b, DocFigure)]
-
-    @property
-    def tables(self) -> list[DocTable]:
-        """Every table, in order."""
-        return [b for s in self.sections for b in s.blocks if isinstance(b, DocTable)]
-
-
-# --------------------------------------------------------------------------------------------
-# helpers
-# --------------------------------------------------------------------------------------------
-def key_assumptions(toml_text: str) -> list[dict[str, Any]]:
-    """Every ``{value, unit, source}`` entry of a scenario TOML.
-
-    Returns:
-        One row per entry: ``key, value, unit, source, source_ru`` (``source_ru``: the source in
-        Russian, empty when the entry has none).
-    """
-    import tomllib
-
-    data = tomllib.loads(toml_text)
-    rows: list[dict[str, Any]] = []
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            if "value" in node and "source" in node:
-                rows.append(
-                    {
-                        "key": path,
-                        "value": node["value"],
-                        "unit": node.get("unit", ""),
-                        "source": node["source"],
-                        "source_ru": node.get("source_ru", ""),
-                    }
-                )
-                return
-            for k, v in node.items():
-                walk(v, f"{path}.{k}" if path else k)
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, f"{path}[{i}]")
-
-    walk(data, "")
-    return rows
-
-
-def evidence_labels(source: str) -> list[str]:
-    """The evidence labels of a source, e.g. ``["V", "R"]``; ``["assumption"]`` for one."""
-    labels = EVIDENCE_RE.findall(source)
-    if not labels and source.lower().startswith(("assumption", "допущение")):
-        return ["assumption"]
-    return list(dict.fromkeys(labels))
-
-
-def _pct(lang: str) -> str:
-    return "\u202f%" if lang == "ru" else "%"
-
-
-def calendar_quarter(q: float, start_year: int, lang: str) -> str:
-    """Model quarter ``q`` (1 = the first quarter of the start year) as a calendar quarter."""
-    qi = round(q) - 1
-    year, quarter = start_year + qi // 4, qi % 4 + 1
-    return t("doc_calendar_q", lang, q=quarter, year=year)
 
 
 def _png(fig: Figure, saved: Path | None) -> bytes:
@@ -233,263 +94,6 @@ def _png(fig: Figure, saved: Path | None) -> bytes:
     with charts.house_style():
         fig.savefig(buf, format="png", dpi=200)
     return buf.getvalue()
-
-
-def drawn_worlds(d: ReportData) -> bool:
-    """Whether the sweep's points are drawn worlds (lhs, sobol) with enough of them."""
-    method = (d.sweep["spec"].get("design") or {}).get("method")
-    return (
-        method in WORLD_DESIGNS
-        and not d.table.empty
-        and d.table["point"].nunique() >= MIN_WORLDS_FOR_CDF
-    )
-
-
-def _drawn(d: ReportData) -> bool:
-    """Whether the points are draws (lhs, sobol, morris), not cases to list one by one."""
-    return (d.sweep["spec"].get("design") or {}).get("method") in ("lhs", "sobol", "morris")
-
-
-def _regimes(d: ReportData) -> list[str]:
-    arms = [a for a in d.sweep["arms"] if a != ARM_DE_FACTO]
-    have = set(d.table["arm"]) if not d.table.empty else set()
-    return [a for a in arms if a in have]
-
-
-def _is_share(o: str) -> bool:
-    """An outcome that is a share: its absolute effect is a change in percentage points."""
-    return str(outcome(o).unit).startswith("share")
-
-
-def _abs_effects(d: ReportData) -> pd.DataFrame:
-    """Absolute effects (regime minus de facto over the horizon) per point, arm and outcome.
-
-    A share's effect is given in percentage points (the change of the share times 100).
-    """
-    try:
-        eff = effects(d.df, list(d.outcomes))
-    except Exception:  # pragma: no cover - a report still renders without absolute figures
-        return pd.DataFrame(columns=["point", "arm", "outcome", "effect", "ci_low", "ci_high"])
-    shares = eff["outcome"].map(_is_share).astype(bool)
-    for c in ("effect", "ci_low", "ci_high"):
-        eff.loc[shares, c] = 100 * eff.loc[shares, c]
-    return eff
-
-
-def _abs_unit(o: str, lang: str) -> str:
-    if _is_share(o):
-        return t("app_pp", lang)
-    return unit(outcome(o).unit, lang, horizon=outcome(o).horizon == "sum")
-
-
-# --------------------------------------------------------------------------------------------
-# the summary
-# --------------------------------------------------------------------------------------------
-def _money(x: Any, lang: str) -> str:
-    return fmt(x, lang, 1, sign=True)
-
-
-def _decimals(*values: Any) -> int:
-    """Decimals for an absolute effect, by the tables' rule.
-
-    Three significant digits of the largest value, at least one decimal
-    (:func:`sim.report.tables.sig_decimals`), so the brief, the XLSX and the page's cards round
-    an effect alike.
-    """
-    return max(1, sig_decimals(list(values)))
-
-
-def _abs(x: Any, lang: str) -> str:
-    """An absolute effect with a sign and sensible precision."""
-    return fmt(x, lang, _decimals(x), sign=True)
-
-
-def _summary_point(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str]:
-    """One sentence per regime at the base point.
-
-    Effects absolute and in %, registration, cost and net balance per budget.
-    """
-    tab = d.table[d.table["point"] == d.base_point].set_index("arm")
-    ab = abs_eff[abs_eff["point"] == d.base_point]
-    start = d.scenario.scenario.start_year
-    items = []
-    for arm in _regimes(d):
-        r = tab.loc[arm]
-        parts = []
-        for o in d.outcomes[:2]:
-            a = ab[(ab["arm"] == arm) & (ab["outcome"] == o)]
-            absolute = (
-                f"{_abs(a['effect'].iloc[0], lang)} {_abs_unit(o, lang)}" if len(a) else "–"
-            )
-            if _zero(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"]) and (
-                not len(a) or _zero(*a["effect"])
-            ):
-                parts.append(t("doc_effect_point_zero", lang,
-                               outcome=outcome_label(o, lang).lower()))  # fmt: skip
-                continue
-            pct = fmt_ci(r[f"{o}_pct"], r[f"{o}_pct_ci_low"], r[f"{o}_pct_ci_high"], lang)
-            parts.append(
-                t("doc_effect_point", lang, outcome=outcome_label(o, lang).lower(),
-                  absolute=absolute, pct=pct)
-            )  # fmt: skip
-        items.append(
-            f"{arm_label(arm, lang, d.info.titles)}: "
-            + "; ".join(parts)
-            + "; "
-            + _registration(r.get("registered_share"), r.get("registration_quarter"), start, lang)
-            + "; "
-            + _budget_sentence(r, lang)
-            + "."
-        )
-    return items
-
-
-def _registration(share: Any, quarter: Any, start: int, lang: str) -> str:
-    if share is None or not np.isfinite(float(share)) or float(share) <= 0:
-        return t("doc_not_registered", lang)
-    when = calendar_quarter(float(quarter), start, lang) if pd.notna(quarter) else "–"
-    return t(
-        "doc_registered",
-        lang,
-        share=fmt(100 * float(share), lang, 0) + _pct(lang),
-        when=when,
-        q=fmt(quarter, lang, 0),
-    )
-
-
-def _budget_sentence(r: pd.Series, lang: str) -> str:
-    parts = []
-    for lvl in ("federal", "regional", "social_fund"):
-        cost = r.get(level_column("cost_pv", lvl))
-        if _zero(cost, r[f"net_{lvl}"], r[f"net_{lvl}_ci_low"], r[f"net_{lvl}_ci_high"]):
-            parts.append(t("doc_budget_level_zero", lang, level=t(lvl, lang)))
-            continue
-        net = fmt_ci(r[f"net_{lvl}"], r[f"net_{lvl}_ci_low"], r[f"net_{lvl}_ci_high"], lang, 1)
-        parts.append(
-            t("doc_budget_level", lang, level=t(lvl, lang), cost=fmt(cost, lang, 1), net=net)
-        )
-    return t("doc_budget", lang) + " " + "; ".join(parts)
-
-
-def _zero(*values: Any) -> bool:
-    """Every value exactly zero (the placebo's effects: common random numbers, no lever)."""
-    return all(pd.notna(v) and float(v) == 0.0 for v in values)
-
-
-def _summary_worlds(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> list[str]:
-    """One sentence per regime across the drawn worlds (median, 90 % band, share positive)."""
-    regimes = _regimes(d)
-    outs = d.outcomes[:2]
-    summary = across_worlds(d.table, regimes, outcomes=outs).set_index("arm")
-    start = d.scenario.scenario.start_year
-    items = []
-    for arm in regimes:
-        r = summary.loc[arm]
-        worlds = int(r["worlds"])
-        parts = []
-        for o in outs:
-            share = float(r[f"{o}_positive"])
-            n10 = round(10 * share) if np.isfinite(share) else 0
-            a = abs_eff[(abs_eff["arm"] == arm) & (abs_eff["outcome"] == o)]["effect"]
-            absolute = f"{_abs(a.median(), lang)} {_abs_unit(o, lang)}" if len(a) else "–"
-            if _zero(r[f"{o}_low"], r[f"{o}_high"]) and (not len(a) or _zero(*a)):
-                parts.append(
-                    t("doc_effect_worlds_zero", lang, outcome=outcome_label(o, lang).lower())
-                )
-                continue
-            parts.append(
-                t(
-                    "doc_effect_worlds",
-                    lang,
-                    n=n10,
-                    outcome=outcome_label(o, lang).lower(),
-                    median=fmt(r[f"{o}_median"], lang, 1, sign=True) + _pct(lang),
-                    low=fmt(r[f"{o}_low"], lang, 1, sign=True) + _pct(lang),
-                    high=fmt(r[f"{o}_high"], lang, 1, sign=True) + _pct(lang),
-                    absolute=absolute,
-                )
-            )
-        q = r["registration_quarter"]
-        reg = t(
-            "doc_registered_worlds",
-            lang,
-            share=fmt(100 * float(r["registered"]), lang, 0) + _pct(lang),
-            when=calendar_quarter(float(q), start, lang) if pd.notna(q) else "–",
-        )
-        nets = []
-        for lvl in ("federal", "regional"):
-            pos = float(r[f"net_{lvl}_positive"])
-            costs = d.table.loc[d.table["arm"] == arm, level_column("cost_pv", lvl)]
-            if _zero(*costs) and _zero(r[f"net_{lvl}_low"], r[f"net_{lvl}_high"]):
-                nets.append(t("doc_net_worlds_zero", lang, level=t(lvl, lang)))
-                continue
-            nets.append(
-                t(
-                    "doc_net_worlds",
-                    lang,
-                    level=t(lvl, lang),
-                    cost=fmt(costs.median(), lang, 1),
-                    median=fmt(r[f"net_{lvl}_median"], lang, 1, sign=True),
-                    low=fmt(r[f"net_{lvl}_low"], lang, 1, sign=True),
-                    high=fmt(r[f"net_{lvl}_high"], lang, 1, sign=True),
-                    n=round(10 * pos) if np.isfinite(pos) else 0,
-                )
-            )
-        items.append(
-            f"{arm_label(arm, lang, d.info.titles)} "
-            f"({t('doc_worlds_n', lang, worlds=worlds)}): "
-            + "; ".join(parts)
-            + "; "
-            + reg
-            + "; "
-            + t("doc_budget", lang)
-            + " "
-            + "; ".join(nets)
-            + "."
-        )
-    return items
-
-
-def _summary(d: ReportData, lang: str, worlds: bool, abs_eff: pd.DataFrame) -> Section:
-    sc = d.scenario.scenario
-    q = int(d.df["quarter"].max())
-    end_year = sc.start_year + (q - 1) // 4
-    sec = Section("summary", t("doc_h_summary", lang))
-    regimes = [arm_label(a, lang, d.info.titles) for a in _regimes(d)]
-    sec.blocks.append(
-        Para(
-            t(
-                "doc_summary_intro",
-                lang,
-                regimes=("», «" if lang == "ru" else ", ").join(regimes) or "–",
-                reps=d.info.replications,
-                quarters=q,
-                start=sc.start_year,
-                end=end_year,
-            )
-        )
-    )
-    if d.table.empty or not regimes:
-        sec.blocks.append(Para(t("doc_no_table", lang)))
-        return sec
-    if worlds:
-        sec.blocks.append(
-            Para(t("doc_summary_worlds", lang, worlds=int(d.table["point"].nunique())))
-        )
-        sec.blocks.append(Bullets(_summary_worlds(d, lang, abs_eff)))
-    else:
-        many = d.table["point"].nunique() > 1
-        base = point_values(d, d.base_point, lang) if many else ""
-        sec.blocks.append(
-            Para(
-                t("doc_summary_point", lang)
-                + (t("doc_at_base", lang, point=base) if base else "")
-                + ":"
-            )
-        )
-        sec.blocks.append(Bullets(_summary_point(d, lang, abs_eff)))
-    sec.blocks.append(Para(t("doc_summary_units", lang), note=True))
-    return sec
 
 
 # --------------------------------------------------------------------------------------------
@@ -514,17 +118,17 @@ def _regime_rows(d: ReportData, lang: str) -> tuple[list[str], list[list[str]]]:
 def _abs_rows(d: ReportData, lang: str, abs_eff: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Absolute effects at the base point: regime, then each outcome's effect [95 % CI]."""
     head = [t("col_arm", lang)]
-    head += [f"{outcome_label(o, lang)}, {_abs_unit(o, lang)}" for o in d.outcomes]
+    head += [f"{outcome_label(o, lang)}, {abs_unit(o, lang)}" for o in d.outcomes]
     ab = abs_eff[abs_eff["point"] == d.base_point]
     rows = []
-    for arm in _regimes(d):
+    for arm in shown_regimes(d):
         cells = [arm_label(arm, lang, d.info.titles)]
         for o in d.outcomes:
             a = ab[(ab["arm"] == arm) & (ab["outcome"] == o)]
             if not len(a):
                 cells.append("–")
                 continue
-            dec = _decimals(a["effect"].iloc[0], a["ci_low"].iloc[0], a["ci_high"].iloc[0])
+            dec = abs_decimals(a["effect"].iloc[0], a["ci_low"].iloc[0], a["ci_high"].iloc[0])
             cells.append(
                 fmt_ci(a["effect"].iloc[0], a["ci_low"].iloc[0], a["ci_high"].iloc[0], lang, dec)
             )
@@ -554,7 +158,7 @@ def _accounts(d: ReportData, lang: str) -> tuple[tuple[str, str], list[pd.DataFr
 
 def _worlds_rows(d: ReportData, lang: str) -> tuple[list[str], list[list[str]]]:
     """Each regime across the sweep's worlds (median [band], >0, registration, net, regret)."""
-    regimes = _regimes(d)
+    regimes = shown_regimes(d)
     outs = d.outcomes[:2]
     summary = across_worlds(d.table, regimes, outcomes=outs)
     head = [t("col_arm", lang)]
@@ -674,8 +278,8 @@ def build_document(
     now = now or datetime.now(UTC)
     full = d
     worlds = drawn_worlds(full)
-    d = replace(d, table=d.table[d.table["point"] == d.base_point]) if _drawn(d) else d
-    abs_eff = _abs_effects(full if worlds else d)
+    d = replace(d, table=d.table[d.table["point"] == d.base_point]) if is_drawn(d) else d
+    abs_eff = abs_effects(full if worlds else d)
     src = source_line(d, lang)
     counter = {"table": 0}
 
@@ -683,7 +287,7 @@ def build_document(
         counter["table"] += 1
         return DocTable(counter["table"], caption, head, rows, **kw)
 
-    sections = [_summary(full if worlds else d, lang, worlds, abs_eff)]
+    sections = [summary_section(full if worlds else d, lang, worlds, abs_eff)]
 
     # method
     rate = d.scenario.experiment.discount_rate.value
@@ -695,14 +299,14 @@ def build_document(
                 lang,
                 reps=d.info.replications,
                 quarters=int(d.df["quarter"].max()),
-                rate=fmt(rate * 100, lang, 2).rstrip("0").rstrip(",.") + _pct(lang),
+                rate=fmt(rate * 100, lang, 2).rstrip("0").rstrip(",.") + pct_sign(lang),
             )
         )
     )
     method.blocks.append(Para(t("doc_regimes_intro", lang)))
     method.blocks.append(Bullets([
         f"{arm_label(a, lang, d.info.titles)} — {title}"
-        for a in _regimes(d)
+        for a in shown_regimes(d)
         if (title := (d.info.titles or {}).get(a, {}).get(lang))
     ]))  # fmt: skip
     design = (d.sweep["spec"].get("design") or {}).get("method", "none")

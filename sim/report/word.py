@@ -3,7 +3,7 @@
 A4 pages with 2 cm margins; the summary first; headings as Word headings (so a table of
 contents can be inserted); tables with a repeated header row and a caption "Таблица N – …"
 above; figures at the text width with the caption "Рисунок N – …" and the source line under
-each (Word's Caption style); tables wider than :data:`~sim.report.document.WIDE_COLUMNS`
+each (Word's Caption style); tables wider than :data:`~sim.report.docmodel.WIDE_COLUMNS`
 columns on landscape A4 pages; [R] sources highlighted.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
-from sim.report.document import Bullets, DocFigure, DocTable, Document, Para
+from sim.report.docmodel import Bullets, DocFigure, DocTable, Document, Para
 from sim.report.i18n import t
 
 __all__ = ["check_docx_tools", "write_docx"]
