@@ -522,6 +522,70 @@ def test_page_speaks_one_language(server, browser, lang: str) -> None:
     assert errors == [], errors
 
 
+def _choose_regime(page, sc, regime: str, lang: str) -> None:
+    """Choose ``regime`` in the regime selector and wait until its levers are on the page."""
+    labels = [lv.label(lang) for lv in app_levers(sc, regime)]
+    labels += [t("app_horizon", lang), t("app_replicate", lang)]
+    titles = regime_titles(sc)
+    if page.locator(".lever-label").all_inner_texts() != labels:
+        page.get_by_label(t("app_regime", lang)).click(force=True)
+        page.get_by_role("option", name=arm_label(regime, lang, titles), exact=True).click()
+    deadline = time.monotonic() + 20
+    while page.locator(".lever-label").all_inner_texts() != labels:
+        if time.monotonic() > deadline:
+            pytest.fail(f"{regime}: {page.locator('.lever-label').all_inner_texts()} != {labels}")
+        time.sleep(0.2)
+
+
+def _outside_viewport(page, width: int = 1280, height: int = 720) -> list[str]:
+    """Each lever's slider and value, and the Apply button, not wholly inside the viewport."""
+    assert page.evaluate("() => [window.scrollX, window.scrollY]") == [0, 0]
+    parts = []
+    for i, lever in enumerate(page.locator(".lever").all()):
+        name = lever.locator(".lever-label").inner_text()
+        parts += [(f"{i} {name}: slider", lever.locator(".v-slider")),
+                  (f"{i} {name}: thumb", lever.get_by_role("slider")),
+                  (f"{i} {name}: value", lever.locator(".lever-value")),
+                  (f"{i} {name}: range", lever.locator(".lever-range"))]  # fmt: skip
+    parts.append(("apply", page.locator(".apply-button")))
+    out = []
+    for what, loc in parts:
+        b = loc.bounding_box()
+        if (b is None or b["x"] < 0 or b["y"] < 0 or b["x"] + b["width"] > width
+                or b["y"] + b["height"] > height):  # fmt: skip
+            out.append(f"{what} at {b}")
+    return out
+
+
+@pytest.mark.parametrize("scenario", ["astrakhan_shipbuilding", "ural_machine_building"])
+def test_every_regime_fits_the_projector(server, browser, scenario: str) -> None:
+    """Every regime's levers (slider, value, range) and Apply fit 1280 x 720 without scrolling.
+
+    In Russian for every regime of the scenario; in English too for the regime with the most
+    levers. The Russian page of that regime is kept as app_ru_all_levers_<scenario>.png.
+    """
+    errors: list[str] = []
+    sc = load_scenario(ROOT / "scenarios" / f"{scenario}.toml")
+    largest = max(sc.regimes, key=lambda r: len(app_levers(sc, r)))
+    assert len(app_levers(sc, largest)) >= 6
+    for lang in ("ru", "en"):
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+        page.goto(f"{server}?scenario={scenario}.toml")
+        page.wait_for_selector(".estimate-button", timeout=30_000)
+        page.locator(".lang-switch button").nth(["ru", "en"].index(lang)).click()
+        page.get_by_text(t("app_estimate", lang)).first.wait_for(timeout=10_000)
+        for regime in sc.regimes if lang == "ru" else [largest]:
+            _choose_regime(page, sc, regime, lang)
+            assert page.locator(".lever").count() == len(app_levers(sc, regime)) + 2
+            if lang == "ru" and regime == largest:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"app_ru_all_levers_{scenario}.png"))
+            assert _outside_viewport(page) == [], (lang, regime)
+        page.close()
+    assert errors == [], errors
+
+
 def test_chart_fit_draws_at_the_shown_size_with_text_of_14_px() -> None:
     """A print-sized chart on the page: exactly the box's pixels, no text under 14 px."""
     from matplotlib.text import Text
