@@ -901,11 +901,12 @@ def build_report(
     figure_formats: Sequence[str] = FIGURE_FORMATS,
     tables: bool = True,
     outcomes: Sequence[str] | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
 ) -> Report:
     """Write the figure pack, tables and brief of a stored sweep (:mod:`sim.report.pack`).
 
-    ``progress`` shows a bar of the files written, with ETA, on a terminal.
+    ``progress`` shows a bar of the files written, with ETA, on a terminal; a callback
+    ``(done, total)`` is called with the files written instead (the page's progress bar).
 
     Raises:
         InputError: Unknown sweep, language, format or outcome; a sweep without completed runs;

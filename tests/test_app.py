@@ -413,16 +413,7 @@ def test_live_run_save_and_compare(server, browser) -> None:
     page.get_by_text(t("app_saved", "en", name="session-variant-1")).wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "app_session.png"), full_page=True)
 
-    # "Download" gives the report's figure pack of the saved sweep (built off the page thread)
-    with page.expect_download(timeout=180_000) as dl:
-        page.get_by_text(t("app_download", "en")).click()
-    assert dl.value.suggested_filename == "figure_pack.zip"
-    with zipfile.ZipFile(dl.value.path()) as z:
-        names = z.namelist()
-    print("figure pack:", len(names), "files", names[:6])
-    for lang in ("ru", "en"):
-        assert any(n.endswith(f"figures/{lang}/fan_output_{REGIME}.png") for n in names), names
-    assert any(n.endswith(".svg") for n in names) and any(n.endswith(".csv") for n in names)
+    _figure_pack(page, "en", "app_pack_progress.png")
     page.get_by_role("tab", name=t("app_stored_tab", "en")).click()
     before = page.locator("img.chart").count()
     page.click(".compare-button")
@@ -432,6 +423,54 @@ def test_live_run_save_and_compare(server, browser) -> None:
     page.screenshot(path=str(ARTIFACTS / "app_compare.png"), full_page=True)
     page.close()
     assert errors == [], errors
+
+
+def _figure_pack(page, lang: str, shot: str) -> None:
+    """Prepare the saved sweep's figure pack, watching its progress, then download it.
+
+    The progress of the files written shows while it is built (in a background thread), then
+    "Download figure pack" gives a zip of valid PNGs; ``shot`` is a screenshot mid-way.
+    """
+    assert page.locator(".download-button").count() == 0  # nothing to download before
+    t0 = time.monotonic()
+    page.click(".pack-button")
+    page.locator(".pack-progress").wait_for(timeout=10_000)
+    shown_at = time.monotonic() - t0
+    counts: list[tuple[int, int]] = []
+    pattern = re.escape(t("app_pack_running", lang, done="DONE", total="TOTAL"))
+    pattern = pattern.replace("DONE", r"(\d+)").replace("TOTAL", r"(\d+)")
+    while page.locator(".download-button").count() == 0:
+        assert time.monotonic() - t0 < 180, "the figure pack was not ready in 180 s"
+        assert page.locator(".pack-error").count() == 0, page.locator(".pack-error").inner_text()
+        texts = page.locator(".pack-progress-text").all_inner_texts()
+        for m in (re.fullmatch(pattern, x.strip()) for x in texts):
+            if m and (not counts or counts[-1] != (int(m[1]), int(m[2]))):
+                counts.append((int(m[1]), int(m[2])))
+                if len(counts) == 2:
+                    page.locator(".pack-progress-text").scroll_into_view_if_needed()
+                    page.screenshot(path=str(ARTIFACTS / shot))
+        time.sleep(0.1)
+    built = time.monotonic() - t0
+    print(f"figure pack: progress shown after {shown_at:.2f} s, ready after {built:.1f} s,"
+          f" counts seen {counts}")  # fmt: skip
+    assert shown_at < 2, shown_at  # the build takes many seconds: progress shows at once
+    assert len(counts) >= 2 and all(0 <= d <= n for d, n in counts), counts
+    assert [d for d, _ in counts] == sorted(d for d, _ in counts), counts
+    assert page.locator(".pack-progress").count() == 0 and page.locator(".pack-button").count() == 0
+    page.locator(".pack-ready").wait_for(timeout=10_000)
+    with page.expect_download(timeout=60_000) as dl:
+        page.click(".download-button")
+    assert dl.value.suggested_filename == "figure_pack.zip"
+    with zipfile.ZipFile(dl.value.path()) as z:
+        assert z.testzip() is None
+        names = z.namelist()
+        pngs = [n for n in names if n.endswith(".png")]
+        assert pngs and all(z.read(n).startswith(b"\x89PNG\r\n\x1a\n") for n in pngs)
+    print("figure pack:", len(names), "files,", len(pngs), "PNG", names[:4])
+    assert len(names) == counts[-1][1]  # the count's total is the files in the zip
+    for lg in ("ru", "en"):
+        assert any(n.endswith(f"figures/{lg}/fan_output_{REGIME}.png") for n in names), names
+    assert any(n.endswith(".svg") for n in names) and any(n.endswith(".csv") for n in names)
 
 
 # ------------------------------------------------------------------------------------------
@@ -519,6 +558,70 @@ def test_page_speaks_one_language(server, browser, lang: str) -> None:
     )
     assert min(sizes) >= 14, sorted(sizes)[:5]
     page.close()
+    assert errors == [], errors
+
+
+def _choose_regime(page, sc, regime: str, lang: str) -> None:
+    """Choose ``regime`` in the regime selector and wait until its levers are on the page."""
+    labels = [lv.label(lang) for lv in app_levers(sc, regime)]
+    labels += [t("app_horizon", lang), t("app_replicate", lang)]
+    titles = regime_titles(sc)
+    if page.locator(".lever-label").all_inner_texts() != labels:
+        page.get_by_label(t("app_regime", lang)).click(force=True)
+        page.get_by_role("option", name=arm_label(regime, lang, titles), exact=True).click()
+    deadline = time.monotonic() + 20
+    while page.locator(".lever-label").all_inner_texts() != labels:
+        if time.monotonic() > deadline:
+            pytest.fail(f"{regime}: {page.locator('.lever-label').all_inner_texts()} != {labels}")
+        time.sleep(0.2)
+
+
+def _outside_viewport(page, width: int = 1280, height: int = 720) -> list[str]:
+    """Each lever's slider and value, and the Apply button, not wholly inside the viewport."""
+    assert page.evaluate("() => [window.scrollX, window.scrollY]") == [0, 0]
+    parts = []
+    for i, lever in enumerate(page.locator(".lever").all()):
+        name = lever.locator(".lever-label").inner_text()
+        parts += [(f"{i} {name}: slider", lever.locator(".v-slider")),
+                  (f"{i} {name}: thumb", lever.get_by_role("slider")),
+                  (f"{i} {name}: value", lever.locator(".lever-value")),
+                  (f"{i} {name}: range", lever.locator(".lever-range"))]  # fmt: skip
+    parts.append(("apply", page.locator(".apply-button")))
+    out = []
+    for what, loc in parts:
+        b = loc.bounding_box()
+        if (b is None or b["x"] < 0 or b["y"] < 0 or b["x"] + b["width"] > width
+                or b["y"] + b["height"] > height):  # fmt: skip
+            out.append(f"{what} at {b}")
+    return out
+
+
+@pytest.mark.parametrize("scenario", ["astrakhan_shipbuilding", "ural_machine_building"])
+def test_every_regime_fits_the_projector(server, browser, scenario: str) -> None:
+    """Every regime's levers (slider, value, range) and Apply fit 1280 x 720 without scrolling.
+
+    In Russian for every regime of the scenario; in English too for the regime with the most
+    levers. The Russian page of that regime is kept as app_ru_all_levers_<scenario>.png.
+    """
+    errors: list[str] = []
+    sc = load_scenario(ROOT / "scenarios" / f"{scenario}.toml")
+    largest = max(sc.regimes, key=lambda r: len(app_levers(sc, r)))
+    assert len(app_levers(sc, largest)) >= 6
+    for lang in ("ru", "en"):
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+        page.goto(f"{server}?scenario={scenario}.toml")
+        page.wait_for_selector(".estimate-button", timeout=30_000)
+        page.locator(".lang-switch button").nth(["ru", "en"].index(lang)).click()
+        page.get_by_text(t("app_estimate", lang)).first.wait_for(timeout=10_000)
+        for regime in sc.regimes if lang == "ru" else [largest]:
+            _choose_regime(page, sc, regime, lang)
+            assert page.locator(".lever").count() == len(app_levers(sc, regime)) + 2
+            if lang == "ru" and regime == largest:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"app_ru_all_levers_{scenario}.png"))
+            assert _outside_viewport(page) == [], (lang, regime)
+        page.close()
     assert errors == [], errors
 
 
@@ -853,8 +956,9 @@ def test_save_name_never_becomes_a_server_path(app_server: AppServer, browser, t
             "(bad) => { const e = document.querySelector('.save-error');"
             " return e && e.innerText.includes(bad); }", arg=bad[:30], timeout=10_000)  # fmt: skip
         assert "Refused" in err.inner_text() and "not a sweep name" in err.inner_text()
-        # Download is off while the name is refused: no pack for a visitor's path
-        assert page.locator(".download-button").is_disabled()
+        # no figure pack while the name is refused: no pack for a visitor's path
+        assert page.locator(".pack-button").is_disabled()
+        assert page.locator(".download-button").count() == 0
     time.sleep(1)
     assert not target.exists() and not any(tmp_path.iterdir())
     assert not (ROOT.parent / "escaped").exists()

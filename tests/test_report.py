@@ -313,6 +313,20 @@ def test_report_shows_files_written_of_the_total_with_eta(tmp_path, monkeypatch)
     assert all("ETA" in f for f in frames) and term.getvalue().endswith("\n")
 
 
+def test_report_progress_callback_counts_files_and_draws_no_bar(tmp_path, monkeypatch):
+    """A callback (the page's progress bar) gets (done, total) from 0 to all files; no bar."""
+    term = _Terminal()
+    monkeypatch.setattr("sys.stderr", term)
+    counts: list[tuple[int, int]] = []
+    rep = build_report(MORRIS, tmp_path / "r", db=stored_sweeps(), langs=["en"], formats=[],
+                       figure_formats=["svg"],
+                       progress=lambda d, n: counts.append((d, n)))  # fmt: skip
+    assert counts[0] == (0, counts[0][1]) and counts[0][1] > 0
+    assert [d for d, _ in counts] == sorted(d for d, _ in counts)
+    assert counts[-1] == (len(rep.files), len(rep.files)) and len(counts) >= 3
+    assert term.getvalue() == ""
+
+
 def test_report_without_progress_writes_nothing_to_stderr(tmp_path, monkeypatch):
     term = _Terminal()
     monkeypatch.setattr("sys.stderr", term)

@@ -1,7 +1,9 @@
 """The page's controls: session (language, scenario, regime), levers and the live-run buttons.
 
-The levers are Solara sliders, each with its current value in % or mln RUB and its range next
-to it; a slider moved but not applied is marked ("moved, not applied") and "Apply and re-run"
+The session controls are one top bar across the page (:func:`SessionCard`), so that the left
+panel holds only the levers and Apply: every regime's levers fit a projector's 1280 x 720 without
+scrolling. Each lever takes two lines -- its label and value, then its slider and range (in % or
+mln RUB); a slider moved but not applied is marked ("moved, not applied") and "Apply and re-run"
 re-builds the live pair at once (:func:`sim.app.state.apply_pending`). The live-run buttons --
 play, pause, step, back to quarter 0 -- step :class:`sim.app.live.LivePair` as Mesa's own
 controls did (``model.step()`` per quarter), labelled in the page's language.
@@ -38,23 +40,32 @@ PLAY_PAUSE = 0.05
 
 @solara.component
 def SessionCard(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara component)
-    """Language, scenario (by its human name; allow-list) and regime (by its title)."""
+    """The top bar: language, title, scenario (by its human name; allow-list), regime (title).
+
+    One row across the page, so that the left panel holds only the levers and Apply.
+    """
     from_title = {}
     for f in scenario_choices():
         sc = model.base if f == model.scenario_file else _load(f)
         from_title[scenario_title(sc, lang)] = f
     titles = regime_titles(model.base)
     regimes = {arm_label(k, lang, titles): k for k in model.base.regimes}
-    with solara.Row(style={"align-items": "center"}):
-        solara.ToggleButtonsSingle(value=state.lang_r, values=["ru", "en"],
+    with solara.Row(classes=["top-bar"], gap="12px",
+                    style={"align-items": "center", "flex-wrap": "nowrap"}):  # fmt: skip
+        solara.ToggleButtonsSingle(value=state.lang_r, values=["ru", "en"], dense=True,
                                    classes=["lang-switch"])  # fmt: skip
-        solara.Text(ui("title", lang), style={"font-weight": "bold", "font-size": "18px"})
-    solara.Select(ui("scenario", lang), values=list(from_title),
-                  value=scenario_title(model.base, lang), classes=["scenario-select"],
-                  on_value=lambda title: state.new_pair(from_title[title]))  # fmt: skip
-    solara.Select(ui("regime", lang), values=list(regimes),
-                  value=arm_label(model.regime, lang, titles), classes=["regime-select"],
-                  on_value=lambda lb: state.new_pair(model.scenario_file, regimes[lb]))  # fmt: skip
+        solara.Text(ui("title", lang), classes=["page-title"],
+                    style={"font-weight": "bold", "font-size": "18px", "line-height": "1.2",
+                           "flex": "0 1 270px"})  # fmt: skip
+        solara.Select(ui("scenario", lang), values=list(from_title), dense=True,
+                      value=scenario_title(model.base, lang), classes=["scenario-select"],
+                      style={"flex": "3 1 480px", "min-width": "0"},
+                      on_value=lambda title: state.new_pair(from_title[title]))  # fmt: skip
+        solara.Select(ui("regime", lang), values=list(regimes), dense=True,
+                      value=arm_label(model.regime, lang, titles), classes=["regime-select"],
+                      style={"flex": "2 1 300px", "min-width": "0"},
+                      on_value=lambda lb: state.new_pair(model.scenario_file,
+                                                         regimes[lb]))  # fmt: skip
 
 
 def _load(name: str) -> Scenario:
@@ -63,27 +74,30 @@ def _load(name: str) -> Scenario:
 
 def _slider_row(name: str, label: str, value: float, lo: float, hi: float, step: float,
                 shown: str, rng: str, is_moved: bool, lang: str, *, integer: bool = False) -> None:
-    """One lever: label, value (marked when moved), slider, range."""
+    """One lever in two lines: label and value, then the slider and its range.
+
+    The label wraps, the value and the range keep their width (``.lever-line`` in the page's
+    CSS); a moved lever gets a third line with the "moved, not applied" mark.
+    """
 
     def set_value(v: float) -> None:
         state.pending_r.value = {**state.pending_r.value, name: float(v)}
 
     with solara.Div(classes=["lever", *(["lever-moved"] if is_moved else [])],
-                    style={"padding": "2px 6px", "margin-bottom": "2px",
-                           "border-left": "4px solid " + ("#e65100" if is_moved
+                    style={"border-left": "4px solid " + ("#e65100" if is_moved
                                                           else "transparent"),
                            "background": "#fff3e0" if is_moved else "none"}):  # fmt: skip
-        with solara.Row(justify="space-between", style={"align-items": "baseline"}):
+        with solara.Div(classes=["lever-line"]):
             solara.Text(label, classes=["lever-label"])
             solara.Text(shown, classes=["lever-value"], style={"font-weight": "bold"})
-        slider = solara.SliderInt if integer else solara.SliderFloat
-        slider(label, value=int(value) if integer else value, min=lo, max=hi, step=step,
-               on_value=set_value, thumb_label=False)  # fmt: skip
-        with solara.Row(justify="space-between", classes=["lever-range"]):
-            solara.Text(rng)
-            if is_moved:
-                solara.Text("● " + ui("moved", lang), classes=["moved-mark"],
-                            style={"color": "#e65100", "font-weight": "bold"})  # fmt: skip
+        with solara.Div(classes=["lever-line"]):
+            slider = solara.SliderInt if integer else solara.SliderFloat
+            slider(label, value=int(value) if integer else value, min=lo, max=hi, step=step,
+                   on_value=set_value, thumb_label=False)  # fmt: skip
+            solara.Text(rng, classes=["lever-range"])
+        if is_moved:
+            solara.Text("● " + ui("moved", lang), classes=["moved-mark"],
+                        style={"color": "#e65100", "font-weight": "bold"})  # fmt: skip
 
 
 @solara.component
@@ -105,7 +119,7 @@ def LeverPanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara compon
                 "replicate" in changed, lang, integer=True)  # fmt: skip
     solara.Text(json.dumps(model.overrides, sort_keys=True), classes=["overrides-json"],
                 style={"display": "none"})  # fmt: skip
-    with solara.Row():
+    with solara.Row(style={"margin-top": "4px"}):
         solara.Button(ui("apply", lang), on_click=state.apply_pending, color="primary",
                       classes=["apply-button"], disabled=not changed)  # fmt: skip
         solara.Button(ui("undo", lang), on_click=state.undo_pending, classes=["undo-button"],

@@ -6,6 +6,11 @@ names the levels it belongs to on every card; when the levels on screen are no l
 (a slider moved, levels applied, another regime or scenario) it is greyed out with a line
 saying so until it is estimated again. The public-finance accounts are the brief's
 (:func:`sim.report.tables.accounts_view`): federal and regional budgets each on their own row.
+
+The figure pack (figures, tables and brief of the saved sweep in ru and en) takes seconds to
+build, so it is a visible step: "Prepare figure pack" builds it in a background thread
+(:data:`pack_task`; the estimate is saved first when it is not yet) with a progress bar of the
+files written, and when it is ready a "Download figure pack" button hands over its bytes.
 """
 
 from __future__ import annotations
@@ -36,11 +41,11 @@ from sim.app.variants import MAX_PINS, levels_text, make_pin
 from sim.app.widgets import frame_table, image, source_info
 from sim.errors import InputError
 from sim.report import charts
-from sim.report.i18n import regime_titles, t
+from sim.report.i18n import fmt, regime_titles, t
 from sim.report.tables import accounts_notes, accounts_view
 from sim.scenario.loader import scenario_hash
 
-__all__ = ["EstimatePanel", "estimate_task"]
+__all__ = ["EstimatePanel", "estimate_task", "pack_task"]
 
 
 @solara.lab.task
@@ -59,6 +64,7 @@ def estimate_task() -> None:
     state.progress_r.value = (0, 0)
     state.save_error_r.value = ""
     state.estimate_r.value = {}
+    state.pack_r.value = {}
     job = start_estimate(solara.get_kernel_id(), sc, regime, state.reps_r.value, seed)
     state.progress_r.value = (0, job.total)
     out = job.wait(progress=lambda d, n: setattr(state.progress_r, "value", (d, n)),
@@ -131,11 +137,24 @@ def _name_refusal(lang: str) -> str:
     return ""
 
 
-def _pack() -> bytes:
-    """The figure pack of the saved sweep (saved first if needed), built in a private folder."""
+@solara.lab.task
+def pack_task() -> None:
+    """Build the figure pack of the saved sweep (saved first if needed) in a background thread.
+
+    The files written are counted into :data:`sim.app.state.pack_progress_r` as the report
+    writer writes them; the zip's bytes end in :data:`sim.app.state.pack_r`, with the sweep's
+    name, for the download button.
+    """
+    state.pack_r.value = {}
+    state.pack_progress_r.value = (0, 0)
+    state.save_error_r.value = ""
     if not state.saved_r.value:
         _save_or_raise()
-    return figure_pack_zip(state.saved_r.value)
+    name = state.saved_r.value
+    data = figure_pack_zip(name, progress=lambda d, n: setattr(state.pack_progress_r, "value",
+                                                               (d, n)))  # fmt: skip
+    if pack_task.is_current():
+        state.pack_r.value = {"sweep": name, "data": data}
 
 
 @solara.component
@@ -221,15 +240,38 @@ def AccountsView(e: dict[str, Any], lang: str) -> None:  # noqa: N802 (Solara co
 
 @solara.component
 def SaveRow(lang: str) -> None:  # noqa: N802 (Solara component)
-    """Save the estimate as a named sweep; download its figure pack."""
+    """Save the estimate as a named sweep; prepare its figure pack (with progress), download it."""
     refusal = _name_refusal(lang)  # checked as typed: a path or formula is never used
-    with solara.Row():
-        solara.InputText(ui("sweep_name", lang), value=state.sweep_name_r)
-        solara.Button(ui("save", lang), on_click=_save, classes=["save-button"])
-        if refusal:
-            solara.Button(ui("download", lang), disabled=True, classes=["download-button"])
+    pack = state.pack_r.value
+    ready = bool(pack) and pack["sweep"] == state.saved_r.value and not pack_task.pending
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.InputText(ui("sweep_name", lang), value=state.sweep_name_r,
+                         style={"flex": "0 1 240px"})  # fmt: skip
+        solara.Button(ui("save", lang), on_click=_save, classes=["save-button"],
+                      disabled=pack_task.pending)  # fmt: skip
+        if pack_task.pending:  # in the button's place, so the room sees it where it clicked
+            done, total = state.pack_progress_r.value
+            with solara.Div(style={"flex": "1 1 300px"}):
+                solara.ProgressLinear(100 * done / total if total else True,
+                                      classes=["pack-progress"])  # fmt: skip
+                text = (ui("pack_running", lang, done=done, total=total) if total
+                        else ui("pack_drawing", lang))  # fmt: skip
+                solara.Text(text, classes=["pack-progress-text"])
+        elif ready:
+            with solara.FileDownload(pack["data"], filename="figure_pack.zip",
+                                     mime_type="application/zip"):  # fmt: skip
+                solara.Button(ui("download", lang), color="primary", classes=["download-button"],
+                              icon_name="mdi-download")  # fmt: skip
         else:
-            solara.FileDownload(_pack, filename="figure_pack.zip", label=ui("download", lang))
+            solara.Button(ui("pack_prepare", lang), on_click=pack_task, classes=["pack-button"],
+                          disabled=bool(refusal))  # fmt: skip
+    if ready:
+        mb = fmt(len(pack["data"]) / 1e6, lang, 1)
+        solara.Text(ui("pack_ready", lang, name=pack["sweep"], mb=mb), classes=["pack-ready"])
+    if pack_task.error:
+        exc = pack_task.exception
+        msg = exc.problems[0].message if isinstance(exc, InputError) and exc.problems else exc
+        solara.Error(str(msg), classes=["pack-error"])
     if refusal or state.save_error_r.value:
         solara.Error(refusal or state.save_error_r.value, classes=["save-error"])
     if state.saved_r.value:

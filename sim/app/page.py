@@ -5,9 +5,11 @@ Start it with ``clustersim app`` (binds 127.0.0.1:8765). Every label is in the c
 around Mesa's model :class:`sim.app.live.LivePair` (the regime and de facto on one seed), so
 no control keeps another language's label:
 
-* **left** (:mod:`sim.app.controls`): language, scenario and regime by their human names, the
-  regime's levers with their values in % or mln RUB and their range, the horizon and the
-  replicate; a moved lever is marked until "Apply and re-run" re-builds the live pair;
+* **top bar** (:mod:`sim.app.controls`): language, title, scenario and regime by their human
+  names;
+* **left**: the regime's levers, each on two lines (label and value in % or mln RUB, slider and
+  range), the horizon and the replicate; a moved lever is marked until "Apply and re-run"
+  re-builds the live pair. Every regime's levers and Apply fit 1280 x 720 without scrolling;
 * **right**: play / pause / step / back to quarter 0 with the quarter counter, the estimate bar
   (N, Estimate, Cancel, Pin; :mod:`sim.app.estimate_view`) and tabs: the live charts, the
   estimate's effect cards and budget accounts (greyed when they belong to other levels),
@@ -122,15 +124,22 @@ _CSS = """
 .v-application .v-select__selection, .v-application .v-tab, .v-application td,
 .v-application th, .v-application .v-alert { font-size: 15px !important; }
 .v-application .v-messages, .v-application .v-card__title { font-size: 16px !important; }
+.lever { padding: 1px 6px 1px 4px; margin-bottom: 3px; }
+.lever-line { display: flex; align-items: center; gap: 8px; }
+.lever-line > .v-input { flex: 1 1 auto; min-width: 0; }
 .lever .v-input { margin-top: 0 !important; padding-top: 0 !important; }
-.lever .v-input__slot { min-height: 24px; margin-bottom: 0 !important; }
+.lever .v-input__slot { min-height: 20px; margin-bottom: 0 !important; }
+.lever .v-slider--horizontal { min-height: 20px; margin-left: 2px; margin-right: 2px; }
 .lever .v-input__slot > .v-label { display: none; }
-.lever .v-messages { display: none; }
-.lever-range span, .lever-label { font-size: 14px !important; }
-.lever-label { max-width: 70%; line-height: 1.15; }
+.lever .v-messages, .lever .v-text-field__details { display: none; }
+.lever-label, .lever-range, .moved-mark { font-size: 14px !important; line-height: 1.15; }
+.lever-label { flex: 1 1 auto; min-width: 0; }
+.lever-value, .lever-range { flex: 0 0 auto; text-align: right; white-space: nowrap; }
+.top-bar { padding: 2px 4px 4px 4px; }
+.top-bar .v-input { margin-top: 4px; padding-top: 0; }
+.top-bar .v-text-field__details { display: none; }
 table th { background: #eceff1; }
 table td, table th { border-bottom: 1px solid #ddd; }
-.left-panel { max-height: 100vh; overflow-y: auto; }
 .v-application .v-tab { text-transform: none; padding: 0 10px; min-width: 0; letter-spacing: 0; }
 .v-slide-group__prev, .v-slide-group__next { display: none !important; }
 .v-application .v-btn { text-transform: none; letter-spacing: 0; }
@@ -158,7 +167,7 @@ def _scenario_from_query(lang: str) -> None:
 
 @solara.component
 def Page() -> None:  # noqa: N802 (Solara component)
-    """The page Solara serves: levers on the left; live run, estimate and tabs on the right."""
+    """The page Solara serves: session bar on top; levers on the left; live run and tabs right."""
     lang = state.lang_r.value
     _scenario_from_query(lang)
     if state.model_r.value is None:
@@ -169,9 +178,9 @@ def Page() -> None:  # noqa: N802 (Solara component)
     model = state.model_r.value
     solara.Title(ui("title", lang))
     solara.Style(_CSS)
-    with solara.Columns([4, 8], style={"padding": "4px"}):
-        with solara.Column(classes=["left-panel"], gap="4px"):
-            SessionCard(model, lang)
+    SessionCard(model, lang)
+    with solara.Columns([4, 8], style={"padding": "0 4px 4px 4px"}):
+        with solara.Column(classes=["left-panel"], gap="0"):
             LeverPanel(model, lang)
         with solara.Column(gap="4px"):
             if state.error_r.value:

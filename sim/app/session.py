@@ -434,16 +434,27 @@ def check_sweep_name(name: str) -> str:
     return text
 
 
-def figure_pack_zip(sweep: str, db: str | None = None) -> bytes:
+def figure_pack_zip(sweep: str, db: str | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> bytes:  # fmt: skip
     """The report's figure pack and tables of a stored sweep as a zip file (ru and en).
 
     The report is built in a private temporary folder (``tempfile.mkdtemp``, mode 0700) whose
     path does not depend on the sweep's name; inside the zip, files are under the sweep's name
     made a safe file name (:func:`sim.report.paths.safe_component`).
+
+    Args:
+        sweep: The stored sweep's name.
+        db: The results database (default: the configured one).
+        progress: Called with ``(files written, total)`` as the report is written (first with
+            0 once the first language's figures are drawn; the page's progress bar).
+
+    Returns:
+        The zip file's bytes.
     """
     with tempfile.TemporaryDirectory(prefix="clustersim-pack-") as tmp:
         rep = build_report(sweep, Path(tmp) / "pack", db=db, formats=("html",),
-                           figure_formats=("png", "svg"))  # fmt: skip
+                           figure_formats=("png", "svg"),
+                           progress=progress or False)  # fmt: skip
         top = safe_component(sweep)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

@@ -33,6 +33,10 @@ estimate_r: solara.Reactive[dict[str, Any]] = solara.reactive({})
 pins_r: solara.Reactive[list[dict[str, Any]]] = solara.reactive([])
 pin_msg_r = solara.reactive("")
 saved_r = solara.reactive("")
+#: The figure pack built for a saved sweep: ``{"sweep": name, "data": zip bytes}`` ({} none).
+pack_r: solara.Reactive[dict[str, Any]] = solara.reactive({})
+#: Files of the figure pack written so far, and their total (0, 0 before the first count).
+pack_progress_r = solara.reactive((0, 0))
 sweep_name_r = solara.reactive("")
 compare_r: solara.Reactive[dict[str, Any]] = solara.reactive({})
 error_r = solara.reactive("")

@@ -1116,6 +1116,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Оценка отменена: прогоны не сохранены",
     },
     # strategy page (issue 20)
+    "app_pack_prepare": {"en": "Prepare figure pack", "ru": "Подготовить пакет графиков"},
+    "app_pack_drawing": {
+        "en": "Preparing the figure pack: drawing the figures…",
+        "ru": "Готовится пакет графиков: рисуются графики…",
+    },
+    "app_pack_running": {
+        "en": "Preparing the figure pack: {done} of {total} files written",
+        "ru": "Готовится пакет графиков: записано файлов {done} из {total}",
+    },
+    "app_pack_ready": {
+        "en": "Figure pack of sweep '{name}' ready ({mb} MB)",
+        "ru": "Пакет графиков серии «{name}» готов ({mb} МБ)",
+    },
     "app_pp": {"en": "pp", "ru": "п. п."},
     "app_step": {"en": "Step", "ru": "Шаг"},
     "app_play_button": {"en": "▶ Play", "ru": "▶ Пуск"},

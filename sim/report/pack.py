@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,7 +168,7 @@ def write_report(
     figure_formats: Sequence[str] = FIGURE_FORMATS,
     tables: bool = True,
     outcomes: Sequence[str] | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
 ) -> Report:
     """Write the figure pack, the tables and the brief of a sweep read back from the store.
 
@@ -183,7 +183,8 @@ def write_report(
         tables: Write the regime and budget tables (CSV and XLSX).
         outcomes: Headline outcomes (default output, employment, productivity, market_share).
         progress: Show a progress bar with ETA on a terminal (stderr): files written of the
-            total, counted once the first language's figures are drawn.
+            total, counted once the first language's figures are drawn; or a callback
+            ``(done, total)`` called with the files written (first with 0 of the total).
 
     Returns:
         A :class:`Report` listing the files written.
@@ -226,7 +227,7 @@ def _write_all(
     formats: Sequence[str],
     figure_formats: Sequence[str],
     tables: bool,
-    progress: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
 ) -> list[Path]:
     """Write every file of the report into ``work``; return the paths written."""
     written: list[Path] = []
@@ -239,7 +240,9 @@ def _write_all(
             figs = {safe_component(k): v for k, v in figures(d, lang, notes).items()}
             if bar is None:
                 per_lang = len(figs) * len(figure_formats) + 4 * has_tables + len(formats)
-                bar = Progress(len(langs) * per_lang, progress, unit="files")
+                callback = progress if callable(progress) else None
+                bar = Progress(len(langs) * per_lang, bool(progress) and callback is None,
+                               unit="files", callback=callback)  # fmt: skip
             if lang == langs[0]:
                 rep.notes.extend(notes)
             rep.charts[lang] = list(figs)

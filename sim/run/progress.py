@@ -27,18 +27,28 @@ def ticker(total: int, progress: bool | Callable[[int, int], None]) -> Callable[
 
 
 class Progress:
-    """A one-line progress bar with ETA on a terminal; silent otherwise."""
+    """A one-line progress bar with ETA on a terminal; silent otherwise.
 
-    def __init__(self, total: int, enabled: bool, unit: str = "runs") -> None:
+    Given a ``callback``, it is called with ``(done, total)`` at the start and on every count
+    (a page's progress bar), whether or not a bar is drawn.
+    """
+
+    def __init__(self, total: int, enabled: bool, unit: str = "runs",
+                 callback: Callable[[int, int], None] | None = None) -> None:  # fmt: skip
         self.total, self.done, self.t0 = total, 0, time.monotonic()
         self.unit = unit
         self.enabled = enabled and sys.stderr.isatty() and total > 0
         self.drawn = False  # a bar is on the line and the line is not ended yet
+        self.callback = callback
+        if callback is not None:
+            callback(0, total)
 
     def __call__(self, k: int) -> None:
         """Count ``k`` more units (runs, files) done and redraw the bar."""
         self.done += k
         self.total = max(self.total, self.done)  # a total counted ahead may fall short
+        if self.callback is not None:
+            self.callback(self.done, self.total)
         if not self.enabled:
             return
         el = time.monotonic() - self.t0
