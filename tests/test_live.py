@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.app.controls import PLAY_QUARTER_SECONDS, quarters_per_frame
 from sim.app.live import NETWORK_EVERY, LivePair
 from sim.app.session import LEVER_FIELDS, card_texts, levers
 from sim.errors import InputError
@@ -99,3 +100,12 @@ def test_effect_card_absolute_values_keep_their_digits() -> None:
     assert card_texts(share, "en")[2] == "+1.23 pp"
     big = card | {"key": "output", "effect": 933.62, "unit": "mln RUB"}
     assert card_texts(big, "ru")[2].startswith("+933,6 ")
+
+
+def test_a_slow_frame_advances_several_quarters_a_fast_one_every_quarter() -> None:
+    q = PLAY_QUARTER_SECONDS
+    assert quarters_per_frame(0.0) == 1  # the first frame, and a page that draws at once
+    assert quarters_per_frame(0.5 * q) == 1
+    assert quarters_per_frame(q) == 1
+    assert quarters_per_frame(1.01 * q) == 2
+    assert quarters_per_frame(3.6 * q) == 4  # about a quarter per PLAY_QUARTER_SECONDS

@@ -12,6 +12,7 @@ controls did (``model.step()`` per quarter), labelled in the page's language.
 from __future__ import annotations
 
 import json
+import math
 import time
 
 import solara
@@ -34,8 +35,11 @@ from sim.scenario.schema import Scenario
 
 __all__ = ["LeverPanel", "LiveControls", "SessionCard"]
 
-#: Pause between live quarters while playing, seconds.
+#: Pause between live frames while playing, seconds.
 PLAY_PAUSE = 0.05
+#: Screen time per quarter while playing, seconds: when drawing a frame takes longer, a frame
+#: advances several quarters (40 quarters play in about 40 x this, not 40 x the drawing time).
+PLAY_QUARTER_SECONDS = 0.25
 
 
 @solara.component
@@ -126,15 +130,35 @@ def LeverPanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara compon
                       disabled=not changed, text=True)  # fmt: skip
 
 
+def quarters_per_frame(frame_seconds: float) -> int:
+    """Quarters one frame advances so that a quarter takes about :data:`PLAY_QUARTER_SECONDS`.
+
+    ``frame_seconds`` is how long the last frame took to step and draw. A page that draws
+    quickly shows every quarter; a slow one (big network charts, a loaded machine) skips frames
+    rather than slowing the play: the model still steps every quarter, and the charts, drawn
+    from the whole series, show every quarter once drawn.
+    """
+    return max(1, math.ceil(frame_seconds / PLAY_QUARTER_SECONDS - 1e-9))
+
+
 @solara.lab.task
 def play_task() -> None:
-    """Step the live pair quarter by quarter until the horizon, Pause, or another pair."""
+    """Step the live pair to the horizon (several quarters a frame if drawing is slow).
+
+    Stops at the horizon, on Pause, or when another pair replaces this one.
+    """
     m = state.model_r.value
+    frame = 0.0
     while (m is not None and m is state.model_r.value and m.running and state.playing_r.value
            and play_task.is_current()):  # fmt: skip
-        m.step()
-        state.tick_r.value += 1
+        start = time.perf_counter()
+        for _ in range(quarters_per_frame(frame)):
+            if not m.running:
+                break
+            m.step()
+        state.tick_r.value += 1  # re-draws the page's live parts
         time.sleep(PLAY_PAUSE)
+        frame = time.perf_counter() - start
     state.playing_r.value = False
 
 
