@@ -20,18 +20,17 @@ import re
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 import zipfile
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from app_fixtures import CHROMIUM, ROOT, AppServer, chromium
+from app_fixtures import app_server as _app_server
+from app_fixtures import missing as _missing
 
 import sim
 from sim.analysis import budget, effects
@@ -41,25 +40,15 @@ from sim.app.session import estimate as app_estimate
 from sim.app.session import levers as app_levers
 from sim.app.variants import lever_text, make_pin, pins_table, range_text
 from sim.errors import InputError
-from sim.report.brief import CHROMIUM_ARGS  # the flags the PDF brief uses
 from sim.report.i18n import arm_label, fmt, fmt_ci, outcome_label, param_label, regime_titles, t
 from sim.report.tables import accounts_view
 from sim.scenario import apply_overrides, load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 SCENARIO = "astrakhan_shipbuilding.toml"
 REGIME = "decree41_full"  # the first regime of the scenario: the page's default
 REPS = 3
 TITLES = regime_titles(load_scenario(ROOT / "scenarios" / SCENARIO))
-
-
-def _missing(what: str) -> None:
-    """Skip on a developer machine without the tool; fail in CI (CLUSTERSIM_REQUIRE_SERVICES=1)."""
-    if os.environ.get("CLUSTERSIM_REQUIRE_SERVICES", "").strip() not in ("", "0"):
-        pytest.fail(f"{what}, but CLUSTERSIM_REQUIRE_SERVICES=1 requires it")
-    pytest.skip(what)
 
 
 # ------------------------------------------------------------------------------------------
@@ -106,67 +95,6 @@ def test_lever_units_have_russian_labels(scenario: str) -> None:
 # ------------------------------------------------------------------------------------------
 # The served page in Chromium
 # ------------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class AppServer:
-    """A running `clustersim app`: its URL, process (the server itself) and database."""
-
-    url: str
-    port: int
-    proc: subprocess.Popen
-    db: Path
-    log: Path
-
-
-@contextmanager
-def _app_server(tmp: Path):
-    """Start `python -m sim app` on a free port with a fresh SQLite database; stop it after."""
-    try:
-        import solara  # noqa: F401
-    except ImportError:
-        _missing("the `app` extra (solara) is not installed")
-    port = _free_port()
-    db = tmp / "results.sqlite"
-    log_path = tmp / "server.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "app", "--port", str(port), "--lang", "en",
-         "--db", f"sqlite:///{db}"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"the app did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield AppServer(url, port, proc, db, log_path)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory):
     with _app_server(tmp_path_factory.mktemp("app")) as srv:
@@ -180,18 +108,7 @@ def server(app_server: AppServer) -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        import playwright.sync_api as pw
-    except ImportError:
-        _missing("the playwright package is not installed")
-    if not Path(CHROMIUM).exists():
-        _missing(f"{CHROMIUM} (Debian chromium) is not installed")
-    with pw.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    yield from chromium()
 
 
 def _slider(page, label: str):

@@ -5,103 +5,36 @@ SQLite database, opened in headless Chromium: the criteria panel's legal-referen
 the scenario's ``source_ru`` («ПП РФ от 31.07.2015 № 779 …», no "Decree"), and each evidence
 label is an ``<abbr title="…">`` with its meaning in Russian.
 
-The server start is a minimal copy of ``tests/test_app.py``'s (that file's helpers may change
-under another branch).
+The server and the browser are those of the other page tests (``tests/app_fixtures.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_fixtures import app_server, chromium
 
-from sim.report.brief import CHROMIUM_ARGS
 from sim.report.criteria import criteria_rows
 from sim.report.i18n import t
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 SCENARIO = ROOT / "scenarios" / "astrakhan_shipbuilding.toml"  # the page's default scenario
-
-
-def _missing(what: str) -> None:
-    """Skip on a developer machine without the tool; fail in CI (CLUSTERSIM_REQUIRE_SERVICES=1)."""
-    if os.environ.get("CLUSTERSIM_REQUIRE_SERVICES", "").strip() not in ("", "0"):
-        pytest.fail(f"{what}, but CLUSTERSIM_REQUIRE_SERVICES=1 requires it")
-    pytest.skip(what)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def ru_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m sim app --lang ru` on a free port with a fresh database; stopped after."""
-    try:
-        import solara  # noqa: F401
-    except ImportError:
-        _missing("the `app` extra (solara) is not installed")
-    tmp = tmp_path_factory.mktemp("app_sources")
-    port = _free_port()
-    log_path = tmp / "server.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sim", "app", "--port", str(port), "--lang", "ru",
-             "--db", f"sqlite:///{tmp / 'results.sqlite'}"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(f"the app did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.3)
-            yield url
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+    with app_server(tmp_path_factory.mktemp("app_sources"), lang="ru") as srv:
+        yield srv.url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        import playwright.sync_api as pw
-    except ImportError:
-        _missing("the playwright package is not installed")
-    if not Path(CHROMIUM).exists():
-        _missing(f"{CHROMIUM} (Debian chromium) is not installed")
-    with pw.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    yield from chromium()
 
 
 def test_russian_criteria_panel_quotes_russian_legal_acts_with_labels_on_hover(

@@ -5,12 +5,13 @@ Runs its own tiny sweeps (a point and eight drawn worlds, 8 quarters) so the fil
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from app_fixtures import CHROMIUM
+from app_fixtures import missing as _missing
 from report_fixtures import BASE
 
 from sim.api import build_report, run_sweep
@@ -18,17 +19,9 @@ from sim.cli import main
 from sim.errors import InputError
 from sim.report.brief import CHROMIUM_ARGS  # the flags the PDF brief uses
 
-CHROMIUM = "/usr/bin/chromium"
 A4 = (595.28, 841.89)
 POINT = "doc_point"
 WORLDS = "doc_worlds"
-
-
-def _missing(what: str) -> None:
-    """Skip on a developer machine without the tool; fail in CI (CLUSTERSIM_REQUIRE_SERVICES=1)."""
-    if os.environ.get("CLUSTERSIM_REQUIRE_SERVICES", "").strip() not in ("", "0"):
-        pytest.fail(f"{what}, but CLUSTERSIM_REQUIRE_SERVICES=1 requires it")
-    pytest.skip(what)
 
 
 def _need_chromium() -> None:
@@ -206,7 +199,8 @@ def test_html_brief_at_1280px_and_printed_without_clipped_tables(report, tmp_pat
 
 def test_summary_across_drawn_worlds(db):
     from sim.report.data import prepare
-    from sim.report.document import DocTable, build_document
+    from sim.report.docmodel import DocTable
+    from sim.report.document import build_document
     from sim.store import open_store
     from sim.store.reading import read_sweep
 

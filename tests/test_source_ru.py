@@ -20,8 +20,8 @@ import pytest
 from sim.app.session import levers
 from sim.app.widgets import Html, html_table
 from sim.errors import InputError
+from sim.report.brief_common import evidence_labels, key_assumptions
 from sim.report.criteria import criteria_rows, source_html, source_in, source_text
-from sim.report.document import evidence_labels, key_assumptions
 from sim.report.i18n import t
 from sim.scenario import load_scenario
 from sim.scenario.schema import EVIDENCE_RE, RateParam, Uncertainty

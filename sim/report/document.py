@@ -34,7 +34,6 @@ from sim.report.brief_common import (
     abs_effects,
     abs_unit,
     drawn_worlds,
-    evidence_labels,
     is_drawn,
     key_assumptions,
     pct_sign,
@@ -69,19 +68,7 @@ from sim.report.tables import (
     io_view,
 )
 
-__all__ = [
-    "Bullets",
-    "DocFigure",
-    "DocTable",
-    "Document",
-    "Para",
-    "Section",
-    "build_document",
-    "evidence_labels",
-    "key_assumptions",
-    "needs_confirmation",
-    "source_line",
-]
+__all__ = ["build_document", "source_line"]
 
 #: Charts shown in the sensitivity section (when the sweep has sensitivity results).
 SENSITIVITY_CHARTS = ("tornado", "sobol")
