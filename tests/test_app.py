@@ -518,7 +518,8 @@ def test_every_regime_fits_the_projector(server, browser, scenario: str) -> None
     """Every regime's levers (slider, value, range) and Apply fit 1280 x 720 without scrolling.
 
     In Russian for every regime of the scenario; in English too for the regime with the most
-    levers. The Russian page of that regime is kept as app_ru_all_levers_<scenario>.png.
+    levers, also with every slider moved and not applied. The Russian page of that regime is
+    kept as app_ru_all_levers_<scenario>.png.
     """
     errors: list[str] = []
     sc = load_scenario(ROOT / "scenarios" / f"{scenario}.toml")
@@ -538,6 +539,20 @@ def test_every_regime_fits_the_projector(server, browser, scenario: str) -> None
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / f"app_ru_all_levers_{scenario}.png"))
             assert _outside_viewport(page) == [], (lang, regime)
+        # every slider moved and not applied: marked, counted once, still above the fold
+        if lang == "ru":
+            _choose_regime(page, sc, largest, lang)
+        thumbs = page.locator(".lever").get_by_role("slider").all()
+        assert len(thumbs) == len(app_levers(sc, largest)) + 2
+        for thumb in thumbs:
+            thumb.focus()
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => document.querySelectorAll('.lever-moved').length"
+                               f" === {len(thumbs)}", timeout=10_000)  # fmt: skip
+        mark = page.locator(".moved-mark").inner_text()
+        assert mark == "● " + t("app_moved_n", lang, n=len(thumbs)), mark
+        page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
+        assert _outside_viewport(page) == [], (lang, largest, "moved")
         page.close()
     assert errors == [], errors
 

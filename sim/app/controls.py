@@ -77,11 +77,13 @@ def _load(name: str) -> Scenario:
 
 
 def _slider_row(name: str, label: str, value: float, lo: float, hi: float, step: float,
-                shown: str, rng: str, is_moved: bool, lang: str, *, integer: bool = False) -> None:
+                shown: str, rng: str, is_moved: bool, *, integer: bool = False) -> None:
     """One lever in two lines: label and value, then the slider and its range.
 
     The label wraps, the value and the range keep their width (``.lever-line`` in the page's
-    CSS); a moved lever gets a third line with the "moved, not applied" mark.
+    CSS). A moved lever keeps its two lines: an orange bar and background, and "●" before its
+    value; :func:`LeverPanel` says once, above Apply, how many are moved and not applied, so
+    that any number of moved levers still fits the projector's 720 px.
     """
 
     def set_value(v: float) -> None:
@@ -93,15 +95,14 @@ def _slider_row(name: str, label: str, value: float, lo: float, hi: float, step:
                            "background": "#fff3e0" if is_moved else "none"}):  # fmt: skip
         with solara.Div(classes=["lever-line"]):
             solara.Text(label, classes=["lever-label"])
-            solara.Text(shown, classes=["lever-value"], style={"font-weight": "bold"})
+            solara.Text(("● " if is_moved else "") + shown, classes=["lever-value"],
+                        style={"font-weight": "bold",
+                               "color": "#e65100" if is_moved else "inherit"})  # fmt: skip
         with solara.Div(classes=["lever-line"]):
             slider = solara.SliderInt if integer else solara.SliderFloat
             slider(label, value=int(value) if integer else value, min=lo, max=hi, step=step,
                    on_value=set_value, thumb_label=False)  # fmt: skip
             solara.Text(rng, classes=["lever-range"])
-        if is_moved:
-            solara.Text("● " + ui("moved", lang), classes=["moved-mark"],
-                        style={"color": "#e65100", "font-weight": "bold"})  # fmt: skip
 
 
 @solara.component
@@ -112,17 +113,20 @@ def LeverPanel(model: LivePair, lang: str) -> None:  # noqa: N802 (Solara compon
     for lv in levers(model.spec, model.regime):
         v = pending.get(lv.name, float(lv.param.value))
         _slider_row(lv.name, lv.label(lang), v, lv.min, lv.max, lv.step,
-                    lever_text(lv, v, lang), range_text(lv, lang), lv.name in changed, lang)
+                    lever_text(lv, v, lang), range_text(lv, lang), lv.name in changed)
     h = pending.get("horizon_quarters", model.horizon)
     _slider_row("horizon_quarters", ui("horizon", lang), h, 4, MAX_HORIZON, 4, str(int(h)),
-                ui("range", lang, lo=4, hi=MAX_HORIZON), "horizon_quarters" in changed, lang,
+                ui("range", lang, lo=4, hi=MAX_HORIZON), "horizon_quarters" in changed,
                 integer=True)  # fmt: skip
     r = pending.get("replicate", model.replicate)
     _slider_row("replicate", ui("replicate", lang), r, 0, DEFAULT_REPLICATIONS - 1, 1,
                 str(int(r) + 1), ui("range", lang, lo=1, hi=DEFAULT_REPLICATIONS),
-                "replicate" in changed, lang, integer=True)  # fmt: skip
+                "replicate" in changed, integer=True)  # fmt: skip
     solara.Text(json.dumps(model.overrides, sort_keys=True), classes=["overrides-json"],
                 style={"display": "none"})  # fmt: skip
+    if changed:
+        solara.Text("● " + ui("moved_n", lang, n=len(changed)), classes=["moved-mark"],
+                    style={"color": "#e65100", "font-weight": "bold"})  # fmt: skip
     with solara.Row(style={"margin-top": "4px"}):
         solara.Button(ui("apply", lang), on_click=state.apply_pending, color="primary",
                       classes=["apply-button"], disabled=not changed)  # fmt: skip

@@ -1136,7 +1136,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "app_restart": {"en": "To quarter 0", "ru": "К кварталу 0"},
     "app_apply": {"en": "Apply and re-run", "ru": "Применить и пересчитать"},
     "app_undo": {"en": "Undo changes", "ru": "Вернуть уровни"},
-    "app_moved": {"en": "moved, not applied", "ru": "сдвинут, не применён"},
+    "app_moved_n": {"en": "moved, not applied: {n}", "ru": "сдвинуто, не применено: {n}"},
     "app_range": {"en": "from {lo} to {hi}", "ru": "от {lo} до {hi}"},
     "app_pending": {
         "en": "Levels moved but not applied: the results below belong to the applied levels",
