@@ -377,9 +377,10 @@ def budget(
     rng = np.random.default_rng(seed)
     complete_at = complete.to_numpy()
     frames = [_columns(f) for f in (reg_p, base_p, reg_d, base_d)]
-    positions = reg_p.groupby(level=["point", "arm"], sort=False).indices
+    groups = reg_p.groupby(level=["point", "arm"], sort=False)
+    positions = groups.indices
     rows = []
-    for point, arm in reg_p.groupby(level=["point", "arm"], sort=False).groups:
+    for point, arm in groups.groups:  # the groups' order; their rows by position
         pos = positions[(point, arm)]
         ok = pos[complete_at[pos]]
         n = len(ok)

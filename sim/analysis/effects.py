@@ -173,9 +173,10 @@ def effects(
     diff = regimes - base
     d_all, b_all, r_all = (f.to_numpy(dtype=float) for f in (diff, base, regimes))
     shares = {o: outcome(o).unit.startswith("share") for o in values.columns}
-    positions = diff.groupby(level=["point", "arm"], sort=False).indices
+    groups = diff.groupby(level=["point", "arm"], sort=False)
+    positions = groups.indices
     rows = []
-    for point, arm in diff.groupby(level=["point", "arm"], sort=False).groups:
+    for point, arm in groups.groups:  # the groups' order; their rows by position
         pos = positions[(point, arm)]
         for j, o in enumerate(values.columns):
             d, b, r = d_all[pos, j], b_all[pos, j], r_all[pos, j]

@@ -3,9 +3,10 @@
 The session controls are one top bar across the page (:func:`SessionCard`), so that the left
 panel holds only the levers and Apply: every regime's levers fit a projector's 1280 x 720 without
 scrolling. Each lever takes two lines -- its label and value, then its slider and range (in % or
-mln RUB); a slider moved but not applied is marked ("moved, not applied") and "Apply and re-run"
-re-builds the live pair at once (:func:`sim.app.state.apply_pending`). The live-run buttons --
-play, pause, step, back to quarter 0 -- step :class:`sim.app.live.LivePair` as Mesa's own
+mln RUB); a slider moved but not applied is marked (orange, "●" before its value; one line above
+Apply counts them, "moved, not applied: N") and "Apply and re-run" re-builds the live pair at
+once (:func:`sim.app.state.apply_pending`). The live-run buttons -- play, pause, step, back to
+quarter 0 -- step :class:`sim.app.live.LivePair` as Mesa's own
 controls did (``model.step()`` per quarter), labelled in the page's language.
 """
 
