@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -24,11 +25,12 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from sim.run.executors import available_cpus, make_executor, worker_count
+from sim.run.executors import _start_fork_server, available_cpus, make_executor, worker_count
 from sim.run.stopping import Terminated, raise_if_stopped, stop_on_signals
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,6 +209,21 @@ def test_sigterm_stops_the_sweep_at_once_and_a_rerun_resumes(tmp_path, sweeps):
     assert result["skipped"] == before["completed"], result
     assert result["completed"] == total - before["completed"] and result["failed"] == 0, result
     assert stored(db) == {"completed": total}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server is Linux's")
+def test_pool_workers_are_born_ignoring_ctrl_c() -> None:
+    """A worker ignores Ctrl-C from birth, not only once its initializer has run.
+
+    The pool's initializer sets SIGINT to SIG_IGN; a Ctrl-C to the process group between a
+    worker's fork and its initializer used to print a KeyboardInterrupt traceback beside the
+    sweep's one-line message. A pool without an initializer shows what a worker is born with.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    _start_fork_server(ctx)
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as ex:
+        assert ex.submit(signal.getsignal, signal.SIGINT).result(timeout=120) == signal.SIG_IGN
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process keeps it
 
 
 def test_ctrl_c_of_the_process_group_is_one_line_and_exit_130(tmp_path, sweeps):

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from sim.run.lifeline import PARENT_ENV, set_parent_death_signal
+from sim.run.lifeline import PARENT_ENV, SERVER_ENV, set_parent_death_signal
 
 __all__ = [
     "ExecutorLostError",
@@ -254,9 +254,11 @@ def _start_fork_server(ctx: Any) -> None:
     before = os.environ.pop(PARENT_ENV, None)  # inherited from a pool's worker: not ours
     if threading.current_thread() is threading.main_thread():
         os.environ[PARENT_ENV] = str(os.getpid())
+    os.environ[SERVER_ENV] = "1"  # its children are born ignoring Ctrl-C (sim.run.lifeline)
     try:
         multiprocessing.forkserver.ensure_running()
     finally:
+        os.environ.pop(SERVER_ENV, None)
         os.environ.pop(PARENT_ENV, None)
         if before is not None:
             os.environ[PARENT_ENV] = before

@@ -9,6 +9,12 @@ parent is not the one named.
 Without it a ``kill -9`` of a sweep while the fork server is still importing leaves the server
 running until its imports end; the workers (which also watch the sweep's process, see
 :mod:`sim.run.executors`) would then start into a dead sweep.
+
+The fork server (marked by :data:`SERVER_ENV`, set while it starts) also makes Ctrl-C ignored
+before the server installs its own handlers: the handlers it finds are the ones its children
+are born with, so a pool worker ignores Ctrl-C from its first instruction (the sweep's process
+handles it), not only once its initializer has run. Before, a Ctrl-C that reached a worker in
+that gap printed a ``KeyboardInterrupt`` traceback beside the sweep's one-line message.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ import select
 import signal
 import sys
 
-__all__ = ["PARENT_ENV", "set_parent_death_signal"]
+__all__ = ["PARENT_ENV", "SERVER_ENV", "set_parent_death_signal"]
 
 PARENT_ENV = "CLUSTERSIM_FORKSERVER_PARENT"
+SERVER_ENV = "CLUSTERSIM_FORKSERVER"
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -77,4 +84,10 @@ def _die_with_named_parent() -> None:
         os._exit(1)  # the parent died before the request took effect: started for nothing
 
 
+def _children_ignore_ctrl_c() -> None:
+    if os.environ.pop(SERVER_ENV, "") == "1":  # the fork server; not passed on to its children
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 _die_with_named_parent()
+_children_ignore_ctrl_c()
