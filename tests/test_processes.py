@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import os
 import signal
 import sqlite3
@@ -25,12 +24,11 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from sim.run.executors import _start_fork_server, available_cpus, make_executor, worker_count
+from sim.run.executors import available_cpus, make_executor, worker_count
 from sim.run.stopping import Terminated, raise_if_stopped, stop_on_signals
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -211,19 +209,32 @@ def test_sigterm_stops_the_sweep_at_once_and_a_rerun_resumes(tmp_path, sweeps):
     assert stored(db) == {"completed": total}
 
 
+_BORN = """
+import multiprocessing, signal
+from concurrent.futures import ProcessPoolExecutor
+from sim.run.executors import _start_fork_server
+ctx = multiprocessing.get_context("forkserver")
+_start_fork_server(ctx)
+with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as ex:
+    born = ex.submit(signal.getsignal, signal.SIGINT).result(timeout=120)
+print(born == signal.SIG_IGN, signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+"""
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server is Linux's")
 def test_pool_workers_are_born_ignoring_ctrl_c() -> None:
     """A worker ignores Ctrl-C from birth, not only once its initializer has run.
 
     The pool's initializer sets SIGINT to SIG_IGN; a Ctrl-C to the process group between a
     worker's fork and its initializer used to print a KeyboardInterrupt traceback beside the
-    sweep's one-line message. A pool without an initializer shows what a worker is born with.
+    sweep's one-line message. A pool without an initializer shows what a worker is born with;
+    it runs in a fresh interpreter, as a sweep does, whose fork server this one starts (a test
+    process may hold the page's fork server already).
     """
-    ctx = multiprocessing.get_context("forkserver")
-    _start_fork_server(ctx)
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as ex:
-        assert ex.submit(signal.getsignal, signal.SIGINT).result(timeout=120) == signal.SIG_IGN
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process keeps it
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", _BORN], capture_output=True, text=True,
+                         env=env, timeout=180, check=True)  # fmt: skip
+    assert out.stdout.split() == ["True", "True"], out  # the sweep's process keeps its Ctrl-C
 
 
 def test_ctrl_c_of_the_process_group_is_one_line_and_exit_130(tmp_path, sweeps):
