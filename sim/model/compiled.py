@@ -29,12 +29,22 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["array_sum", "kernel", "power"]
+__all__ = ["KERNELS", "array_sum", "kernel", "loaded_kernels", "power"]
+
+#: Every kernel made by :func:`kernel`, in the order their modules defined them.
+KERNELS: list[Any] = []
 
 
 def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Compile ``fn`` with the project's numba settings (cached, numpy error model, no fastmath)."""
-    return numba.njit(cache=True, error_model="numpy", nogil=True)(fn)
+    dispatcher = numba.njit(cache=True, error_model="numpy", nogil=True)(fn)
+    KERNELS.append(dispatcher)
+    return dispatcher
+
+
+def loaded_kernels() -> int:
+    """How many kernels this process has loaded (compiled, or read from the cache)."""
+    return sum(1 for k in KERNELS if k.overloads)
 
 
 @kernel

@@ -12,7 +12,8 @@ Ctrl-C (the parent stops the pool), gets SIGKILL when the fork server dies, and 
 sweep's process itself (a pidfd; polling where there is none). With no worker left,
 multiprocessing's resource tracker ends on its own (its pipe closes). Workers start in
 milliseconds: the fork server preloads what the parent's ``__main__`` imports from ``sim``
-(:mod:`sim.cli` for the ``clustersim`` script) and the model, so a worker imports nothing.
+(:mod:`sim.cli` for the ``clustersim`` script) and the model with its compiled kernels loaded
+(:mod:`sim.model.preload`), so a worker imports and loads nothing.
 """
 
 from __future__ import annotations
@@ -243,11 +244,12 @@ def _start_fork_server(ctx: Any) -> None:
     """Start the fork server (if not running) so that it dies with this process.
 
     It imports :mod:`sim.run.lifeline` first, then what this process's ``__main__`` imports from
-    ``sim`` (:func:`_main_imports`) and the model: a forked worker then imports nothing, not
-    even when it runs ``__main__`` again, and starts watching the sweep's process at once.
+    ``sim`` (:func:`_main_imports`) and the model with its compiled kernels loaded
+    (:mod:`sim.model.preload`): a forked worker then imports and loads nothing, not even when it
+    runs ``__main__`` again, and starts watching the sweep's process at once.
     """
     preload = ["sim.run.lifeline", *_main_imports(), "sim.run.executors", "sim.run.tasks",
-               "sim.model.model"]  # fmt: skip
+               "sim.model.preload"]  # fmt: skip
     ctx.set_forkserver_preload(list(dict.fromkeys(preload)))
     # Linux counts the thread that starts a process as its parent: only the main thread (alive as
     # long as this process) names itself, other threads leave the server to its pipe
