@@ -135,6 +135,31 @@ class ClusterModel(mesa.Model):
         """The firm table."""
         return self.state.firms
 
+    # Mesa's views of the agents: the firms' agents are made when first asked for
+    # (:class:`~sim.model.population.Population`), so these make them first.
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every agent: government, organisation and the firms alive (Mesa's ``agents``)."""
+        self._make_firm_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        """The agents by type (Mesa's ``agents_by_type``)."""
+        self._make_firm_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The agent types (Mesa's ``agent_types``)."""
+        self._make_firm_agents()
+        return super().agent_types
+
+    def _make_firm_agents(self) -> None:
+        population = self.__dict__.get("population")  # None while Mesa's __init__ runs
+        if population is not None:
+            population.agents  # noqa: B018 - the property makes them
+
     # ----------------------------------------------------------------------------------------
     # The quarter, top to bottom
     # ----------------------------------------------------------------------------------------

@@ -144,19 +144,50 @@ def _close(
 class Population:
     """Draws firms from their groups into the firm table and keeps their agents.
 
+    The firms' economics runs on the firm table; their Mesa agents (identity, the rules of
+    :mod:`sim.model.agents`) are made when first asked for (:attr:`agents`, or the model's
+    ``agents`` / ``agents_by_type``): every slot's agent at once, in slot order, those of closed
+    firms removed again, and from then on with every entry and exit. A run that never asks (a
+    sweep's run records outcomes only) never pays for registering and removing a few hundred
+    agents with Mesa (about 7 % of an Astrakhan run); the agents change nothing in the
+    economics, so outcomes are the same either way (``tests/test_golden_outcomes.py``).
+
     Args:
         model: The Mesa model the agents belong to.
         state: The model state whose firm table the firms occupy.
-
-    Attributes:
-        agents: The firm agent of every slot, in slot order (removed agents stay listed).
     """
 
     def __init__(self, model: mesa.Model, state: State) -> None:
         self.model = model
         self.state = state
-        self.agents: list[Firm] = []
+        self._agents: list[Firm] | None = None
         self._params: dict[int, tuple[np.ndarray, int]] = {}
+
+    @property
+    def agents(self) -> list[Firm]:
+        """The firm agent of every slot, in slot order (removed agents stay listed)."""
+        if self._agents is None:
+            f = self.state.firms
+            self._agents = []
+            self._make_agents(0, f.n)
+            for i in np.flatnonzero(~f.alive[: f.n]).tolist():
+                self._agents[i].remove()
+        return self._agents
+
+    @property
+    def has_agents(self) -> bool:
+        """Whether the firms' agents have been made (:attr:`agents`)."""
+        return self._agents is not None
+
+    def _make_agents(self, lo: int, hi: int) -> None:
+        """Make and register the agents of the slots ``lo..hi-1``."""
+        st, agents = self.state, self._agents
+        assert agents is not None and len(agents) == lo
+        groups, model = st.spec.firm_groups, self.model
+        for i, gi in enumerate(st.firms.group[lo:hi].tolist(), start=lo):
+            g = groups[gi]
+            cls = LargeEnterprise if g.kind == "large" else SME
+            agents.append(cls(model, i, g.name, st))
 
     def populate(self, rng: np.random.Generator) -> None:
         """Draw every firm group of the scenario (initialisation, docs/model.md 5.1)."""
@@ -197,9 +228,10 @@ class Population:
             return
         f = self.state.firms
         _close(idx, f.alive, f.participant, f.matched)
-        agents = self.agents
-        for i in idx.tolist():
-            agents[i].remove()
+        if self._agents is not None:
+            agents = self._agents
+            for i in idx.tolist():
+                agents[i].remove()
 
     def fill(
         self,
@@ -212,7 +244,7 @@ class Population:
         entrant: bool = False,
         price: float = 1.0,
     ) -> None:
-        """Draw ``n`` firms of group ``gi`` into the slots ``lo..lo+n-1``; create their agents.
+        """Draw ``n`` firms of group ``gi`` into the slots ``lo..lo+n-1`` (agents, once made).
 
         Employment ``max(1, lognormal)``, productivity and qualification lognormal (clipped to
         ``[0, 1]`` for component makers, 1 for final producers), tastes normal; capacity, output,
@@ -223,7 +255,7 @@ class Population:
         """
         if n <= 0:
             return
-        st, f = self.state, self.state.firms
+        f = self.state.firms
         p, blocks = self._group_params(gi)
         z = rng.standard_normal(blocks * n)
         _fill_columns(
@@ -232,10 +264,8 @@ class Population:
             f.cash, f.taste, f.other_demand, f.order_book, f.price, f.born_quarter,
             f.last_contract_quarter, f.participant, f.matched, born, entrant, float(price),
         )  # fmt: skip
-        g = st.spec.firm_groups[gi]
-        cls = LargeEnterprise if g.kind == "large" else SME
-        model, name = self.model, g.name
-        self.agents.extend([cls(model, i, name, st) for i in range(lo, lo + n)])
+        if self._agents is not None:
+            self._make_agents(lo, lo + n)
 
     def _group_params(self, gi: int) -> tuple[np.ndarray, int]:
         """Group ``gi``'s drawing parameters (layout above) and standard normals per firm."""

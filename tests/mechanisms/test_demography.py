@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from tiny import KIND_SME, ROLE_COMPONENT, scenario, state, supplier, yard
 
-from sim.model.agents import SME, LargeEnterprise
+from sim.model.agents import SME
 from sim.model.mechanisms import demography
 from sim.model.population import Population
 
@@ -21,9 +21,8 @@ def _population(st):
     """A Mesa model and a Population holding one agent per firm of the hand-built state."""
     model = mesa.Model(rng=0)
     pop = Population(model, st)
-    for i in range(st.firms.n):
-        cls = SME if st.firms.kind[i] == KIND_SME else LargeEnterprise
-        pop.agents.append(cls(model, i, "hand-built", st))
+    assert not pop.has_agents
+    assert len(pop.agents) == st.firms.n  # made when first asked for, one per slot
     return model, pop
 
 
