@@ -60,7 +60,9 @@ def test_fill_draws_the_same_numbers_as_one_call_per_column(overrides):
             got = getattr(st.firms, name)[sl]
             assert got.tobytes() == values.tobytes(), (gi, name)
         assert rng.random() == ref.random()  # the stream is where the old calls left it
-        assert len(pop.agents) == 17 and pop.agents[0].idx == 3
+        st.firms.group[:3] = 0  # the slots added by hand: give them a group to make agents
+        assert [a.idx for a in pop.agents] == list(range(20))  # one agent per slot, when asked
+        assert {a.group for a in pop.agents[3:]} == {spec.firm_groups[gi].name}
         # entrants: born now, at the given price, no output, order book or membership yet
         f = st.firms
         assert (f.born_quarter[sl] == 5).all() and (f.last_contract_quarter[sl] == -100).all()

@@ -192,7 +192,8 @@ class Plans:
         firms: The firms.
         outlay: The outlay each firm asks for (mln RUB).
         programmes: The programmes tried, cheapest first: ``(programme, world programme?, rate)``.
-        amounts: Per programme of ``programmes``, what it lends each firm (0: nothing).
+        amounts: Per programme of ``programmes`` (a row each), what it lends each firm (0:
+            nothing).
         own: Own funds used.
         market: Market debt taken.
         financed: What each plan covers (at most the outlay).
@@ -202,7 +203,7 @@ class Plans:
     firms: np.ndarray
     outlay: np.ndarray
     programmes: list[tuple[LoanProgramme, bool, float]]
-    amounts: list[np.ndarray]
+    amounts: np.ndarray
     own: np.ndarray
     market: np.ndarray
     financed: np.ndarray
@@ -485,7 +486,7 @@ def plans(
         table, firms, outlay, receivable, np.asarray(eligible, dtype=np.bool_), terms,
         *_columns(state),
     )  # fmt: skip
-    return Plans(firms, outlay, tried, list(amounts), own, market, financed, rate)
+    return Plans(firms, outlay, tried, amounts, own, market, financed, rate)
 
 
 def plan(

@@ -109,6 +109,55 @@ def _retire_and_want(
     return firms, want[firms], ret
 
 
+@kernel
+def _invest_unborrowed(
+    firms: np.ndarray,
+    start: int,
+    invests: np.ndarray,
+    outlay: np.ndarray,
+    own: np.ndarray,
+    market: np.ndarray,
+    amounts: np.ndarray,
+    kappa: float,
+    gain: float,
+    capacity: np.ndarray,
+    productivity: np.ndarray,
+    cash: np.ndarray,
+    debt_market: np.ndarray,
+    investment: float,
+) -> tuple[int, float]:  # pragma: no cover - compiled
+    """Carry out, in firm order from plan ``start``, the plans that borrow from no programme.
+
+    A plan of an investing firm (``invests``) financed in full by own funds and market debt
+    adds to capacity and productivity, spends the cash, takes the debt and adds to the
+    quarter's ``investment``, exactly as :func:`invest` does for any plan (and
+    :func:`~sim.model.mechanisms.financing.execute` for its own funds and market debt). It
+    stops at the first investing firm whose plan borrows from a programme or is
+    credit-constrained: :func:`invest` handles that one.
+
+    Returns:
+        ``(plan to handle next, investment)``: ``invests.shape[0]`` when all are done.
+    """
+    for j in range(start, invests.shape[0]):
+        if not invests[j]:
+            continue
+        financed = 0.0 + own[j] + market[j]  # Plan.financed: sum(no loans) + own + market
+        borrows = False
+        for r in range(amounts.shape[0]):
+            if amounts[r, j] > 0.0:
+                borrows = True
+        if borrows or financed < outlay[j] * (1 - 1e-12):
+            return j, investment
+        i = firms[j]
+        k_old = capacity[i]
+        capacity[i] += financed / kappa
+        productivity[i] *= 1 + gain * financed / max(k_old * kappa, 1e-9)
+        cash[i] -= own[j]
+        debt_market[i] += market[j]
+        investment += financed
+    return invests.shape[0], investment
+
+
 def _terms(state: State) -> tuple[float, float, float, float, float]:
     """``(retirement factor, cover quarters, share of the gap, kappa, depreciation)`` now."""
     s = state.spec
@@ -169,10 +218,22 @@ def invest(state: State, gov: Government) -> None:
             programmes=programmes, terms=terms,
         )  # fmt: skip
         k = firms.size
-        for j in np.flatnonzero(LargeEnterprise.invests(ret[start:], plans.rate)).tolist():
+        invests = LargeEnterprise.invests(ret[start:], plans.rate)
+        j = 0
+        while True:
+            # Plans without programme loans, in one compiled pass; then the next one that
+            # borrows or is constrained, here.
+            j, state.ledger.investment = _invest_unborrowed(
+                firms[start:], j, invests, plans.outlay, plans.own, plans.market, plans.amounts,
+                kappa, fs.productivity_gain_per_investment, f.capacity, f.productivity, f.cash,
+                f.debt_market, float(state.ledger.investment),
+            )  # fmt: skip
+            if j == invests.size:
+                break
             at = start + j
             i = int(firms[at])
             plan = plans.plan(j)
+            j += 1
             if plan.financed < plan.outlay * (1 - 1e-12):
                 state.ledger.credit_constrained += 1
                 if plan.financed <= 0:
