@@ -11,6 +11,8 @@ share their random numbers mechanism by mechanism (common random numbers).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -41,7 +43,7 @@ from sim.model.streams import QuarterStreams
 from sim.scenario.files import default_scenario
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 
-__all__ = ["ClusterModel"]
+__all__ = ["QUARTER", "ClusterModel"]
 
 _MECHANISMS = ("market", "membership", "matching", "projects", "qualification", "entry")
 #: Columns of the firm table zeroed for firms that closed last quarter.
@@ -92,6 +94,8 @@ class ClusterModel(mesa.Model):
         scenario: Validated scenario (default: the shipped Astrakhan shipbuilding scenario).
         arm: ``"de_facto"`` or the name of one of the scenario's regimes.
         rng: Seed (int) or generator for all randomness.
+        firms: The firm table to fill (a row of a :class:`~sim.model.state.FirmBlock`, when
+            the run is one of a block: :mod:`sim.model.block`); default: a table of its own.
 
     Attributes:
         spec: The scenario.
@@ -105,7 +109,11 @@ class ClusterModel(mesa.Model):
     """
 
     def __init__(
-        self, scenario: Scenario | None = None, arm: str = ARM_DE_FACTO, rng: int | None = 42
+        self,
+        scenario: Scenario | None = None,
+        arm: str = ARM_DE_FACTO,
+        rng: int | None = 42,
+        firms: FirmArrays | None = None,
     ) -> None:
         super().__init__(rng=rng)
         self.spec = s = scenario if scenario is not None else default_scenario()
@@ -118,7 +126,7 @@ class ClusterModel(mesa.Model):
         )
         self.organisation = ClusterOrganization(self, s.organisation.exists, s.registry)
         total = sum(g.count for g in s.firm_groups)
-        self.state = State(s, int(total * 1.5) + 16)
+        self.state = State(s, int(total * 1.5) + 16, firms)
         self.population = Population(self, self.state)
         self.outcomes = np.full((self.horizon, len(OUTCOME_NAMES)), np.nan)
         self.population.populate(self.rng.spawn(1)[0])
@@ -164,27 +172,24 @@ class ClusterModel(mesa.Model):
     # The quarter, top to bottom
     # ----------------------------------------------------------------------------------------
     def step(self) -> None:
-        """Advance one quarter; the order below is the model's schedule (docs/model.md 3)."""
-        st, gov, org, s = self.state, self.government, self.organisation, self.spec
-        st.quarter += 1
+        """Advance one quarter: the stages of :data:`QUARTER`, in order (docs/model.md 3)."""
+        rngs = self.begin_quarter()
+        for _, stage in QUARTER:
+            stage(self, rngs)
+        self.end_quarter()
+
+    def begin_quarter(self) -> dict[str, np.random.Generator]:
+        """Start a quarter: close last quarter's exits; return its generators by mechanism."""
+        self.state.quarter += 1
         self._close_exited()
         rngs = self._streams.next_quarter()  # = self.rng.spawn(6), one per mechanism
-        st.ledger.start_quarter()
-        prices.update_world(st)  # 0. key rate; costs and prices
-        market.new_orders(st, s.market, rngs["market"])  # 1. new orders and market shares
-        membership.reconsider(st, gov, org, rngs["membership"])  # 2. join / leave
-        registry.apply_and_decide(st, gov, org)  # 3. applications, decisions, lapses
-        matching.match(st, org, rngs["matching"])  # 3b. the organisation matches SMEs
-        joint_projects.run(st, gov, s.organisation, rngs["projects"])  # 4. joint projects
-        production.produce_final(st)  # 6a. final producers produce
-        sourcing.source(st, gov)  # 5. purchases, starter-batch subsidy
-        production.produce_suppliers(st)  # 6b. suppliers produce; learning, spillovers
-        investment.invest(st, gov)  # 7. loans amortised; capacity investment
-        qualification.qualify(st, gov, rngs["qualification"])  # 7b. SMEs invest to qualify
-        st.ledger.add_taxes(taxes.compute_taxes(st, gov))  # 8. taxes, tax expenditure, cash
-        demography.entry_exit(st, self.population, rngs["entry"])  # 9. SME entry and exit
+        self.state.ledger.start_quarter()
+        return rngs
+
+    def end_quarter(self) -> None:
+        """Record the quarter's outcomes; stop at the horizon."""
         self._record()  # outcomes of the quarter
-        if st.quarter >= self.horizon:
+        if self.state.quarter >= self.horizon:
             self.running = False
 
     def _close_exited(self) -> None:
@@ -210,3 +215,34 @@ class ClusterModel(mesa.Model):
         """Run to the horizon and return the outcome array (quarters x outcomes)."""
         self.run_for(self.horizon - self.state.quarter)
         return self.outcomes
+
+
+# --------------------------------------------------------------------------------------------
+# The quarter, top to bottom: the model's schedule (docs/model.md 3). Each stage is a function of
+# :mod:`sim.model.mechanisms` named after its docs section; ``r`` holds the quarter's generators.
+# --------------------------------------------------------------------------------------------
+QUARTER: tuple[tuple[str, Callable[[ClusterModel, dict[str, np.random.Generator]], None]], ...] = (
+    ("0 key rate; costs and prices", lambda m, r: prices.update_world(m.state)),
+    ("1 new orders and market shares",
+     lambda m, r: market.new_orders(m.state, m.spec.market, r["market"])),
+    ("2 join / leave",
+     lambda m, r: membership.reconsider(m.state, m.government, m.organisation, r["membership"])),
+    ("3 applications, decisions, lapses",
+     lambda m, r: registry.apply_and_decide(m.state, m.government, m.organisation)),
+    ("3b the organisation matches SMEs",
+     lambda m, r: matching.match(m.state, m.organisation, r["matching"])),
+    ("4 joint projects",
+     lambda m, r: joint_projects.run(m.state, m.government, m.spec.organisation, r["projects"])),
+    ("6a final producers produce", lambda m, r: production.produce_final(m.state)),
+    ("5 purchases, starter-batch subsidy", lambda m, r: sourcing.source(m.state, m.government)),
+    ("6b suppliers produce; learning, spillovers",
+     lambda m, r: production.produce_suppliers(m.state)),
+    ("7 loans amortised; capacity investment",
+     lambda m, r: investment.invest(m.state, m.government)),
+    ("7b SMEs invest to qualify",
+     lambda m, r: qualification.qualify(m.state, m.government, r["qualification"])),
+    ("8 taxes, tax expenditure, cash",
+     lambda m, r: m.state.ledger.add_taxes(taxes.compute_taxes(m.state, m.government))),
+    ("9 SME entry and exit",
+     lambda m, r: demography.entry_exit(m.state, m.population, r["entry"])),
+)  # fmt: skip

@@ -25,6 +25,7 @@ __all__ = [
     "ROLE_COMPONENT",
     "ROLE_FINAL",
     "FirmArrays",
+    "FirmBlock",
     "Loan",
     "LoanBook",
     "State",
@@ -80,8 +81,13 @@ class FirmArrays:
         n: Number of slots in use (alive or not).
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, block: FirmBlock | None = None, row: int = 0) -> None:
         self.n = 0
+        self._block = block
+        if block is not None:  # the columns are row ``row`` of the block's tables
+            self._cap = block.cap
+            block.bind(self, row)
+            return
         self._cap = max(16, capacity)
         for name in _FLOAT:
             setattr(self, name, np.zeros(self._cap))
@@ -93,7 +99,9 @@ class FirmArrays:
     def add(self, count: int) -> np.ndarray:
         """Reserve ``count`` new contiguous slots and return their indices."""
         need = self.n + count
-        if need > self._cap:
+        if need > self._cap and self._block is not None:
+            self._block.grow(need)
+        elif need > self._cap:
             new_cap = max(need, 2 * self._cap)
             for name in (*_FLOAT, *_INT, *_BOOL):
                 old = getattr(self, name)
@@ -105,6 +113,59 @@ class FirmArrays:
         idx = np.arange(self.n, need)
         self.n = need
         return idx
+
+
+class FirmBlock:
+    """The firm tables of a block of runs as 2-D tables, one row per run (the batch dimension).
+
+    Each run's :class:`FirmArrays` columns are rows of these tables (views), so a run's code
+    reads and writes its own row exactly as it would its own arrays, and a compiled kernel can
+    take the whole block at once. All rows have the same width; when one run needs more
+    slots, every row grows (by doubling, as :meth:`FirmArrays.add` grows one table) and every
+    run's columns are bound to the new tables.
+
+    Args:
+        runs: Rows (runs in the block).
+        capacity: Slots per row to start with.
+    """
+
+    def __init__(self, runs: int, capacity: int) -> None:
+        self.runs = runs
+        self.cap = max(16, capacity)
+        self.members: list[FirmArrays | None] = [None] * runs
+        self.tables: dict[str, np.ndarray] = {}
+        for name in _FLOAT:
+            self.tables[name] = np.zeros((runs, self.cap))
+        for name in _INT:
+            self.tables[name] = np.full((runs, self.cap), -1, dtype=np.int64)
+        for name in _BOOL:
+            self.tables[name] = np.zeros((runs, self.cap), dtype=bool)
+
+    def table(self, row: int) -> FirmArrays:
+        """The firm table of run ``row`` (a view of that row)."""
+        return FirmArrays(self.cap, block=self, row=row)
+
+    def bind(self, firms: FirmArrays, row: int) -> None:
+        """Point ``firms``' columns at row ``row`` of the tables."""
+        self.members[row] = firms
+        for name, table in self.tables.items():
+            setattr(firms, name, table[row])
+        firms._cap = self.cap
+
+    def grow(self, need: int) -> None:
+        """Widen every row to at least ``need`` slots (doubling), keeping each run's slots."""
+        new_cap = max(need, 2 * self.cap)
+        for name, old in self.tables.items():
+            fill = -1 if name in _INT else 0
+            table = np.full((self.runs, new_cap), fill, dtype=old.dtype)
+            for row, firms in enumerate(self.members):
+                n = 0 if firms is None else firms.n
+                table[row, :n] = old[row, :n]
+            self.tables[name] = table
+        self.cap = new_cap
+        for row, firms in enumerate(self.members):
+            if firms is not None:
+                self.bind(firms, row)
 
 
 @dataclass
@@ -270,9 +331,9 @@ class State:
         exits_this_quarter: How many closed this quarter (demography).
     """
 
-    def __init__(self, spec: Scenario, slots: int) -> None:
+    def __init__(self, spec: Scenario, slots: int, firms: FirmArrays | None = None) -> None:
         self.spec = spec
-        self.firms = FirmArrays(slots)
+        self.firms = FirmArrays(slots) if firms is None else firms
         self.quarter = 0
         self.ledger = Ledger()
         self.trades = [t.name for t in spec.sourcing.trades]

@@ -1,0 +1,39 @@
+"""A block of runs stepped together gives each run exactly the outcomes it has alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.model.block import ModelBlock
+from sim.model.model import ClusterModel
+from sim.run.seeds import replicate_seeds
+from sim.scenario.files import default_scenario
+from sim.scenario.scaling import scale_scenario
+
+
+@pytest.mark.parametrize("arm", ["de_facto", "cluster_support_2020s"])
+def test_block_runs_equal_lone_runs(arm: str) -> None:
+    sc = default_scenario()
+    seeds = replicate_seeds(11, 5)
+    block = ModelBlock(sc, arm, seeds)
+    got = block.run()
+    for seed, outcomes in zip(seeds, got, strict=True):
+        alone = ClusterModel(sc, arm, rng=seed).run()
+        assert outcomes.tobytes() == alone.tobytes()
+
+
+def test_rows_grow_together_when_one_run_needs_more_slots() -> None:
+    # A small start width: entrants make the rows grow several times during the runs.
+    sc = scale_scenario(default_scenario(), 40)
+    seeds = replicate_seeds(3, 3)
+    block = ModelBlock(sc, "cluster_support_2020s", seeds)
+    start = block.firms.cap
+    got = block.run()
+    assert block.firms.cap > start  # the test has teeth: the tables grew
+    for row, m in enumerate(block.models):
+        assert m.firms.capacity.base is block.firms.tables["capacity"]  # still a row view
+        np.testing.assert_array_equal(m.firms.capacity, block.firms.tables["capacity"][row])
+    for seed, outcomes in zip(seeds, got, strict=True):
+        alone = ClusterModel(sc, "cluster_support_2020s", rng=seed).run()
+        assert outcomes.tobytes() == alone.tobytes()
