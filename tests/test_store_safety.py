@@ -146,7 +146,8 @@ def test_concurrent_writer_processes_never_hit_database_is_locked(tmp_path: Path
         for p, (_, err) in zip(procs, outputs, strict=True)
         if p.returncode != 0
     ]
-    assert not failures, failures
+    if failures:  # the whole error of each writer (an assertion's repr would cut it short)
+        pytest.fail("\n\n".join(f"writer exited {rc}:\n{err}" for rc, err in failures))
     assert [out.strip() for out, _ in outputs] == ["ok"] * n_proc
     for round_ in range(rounds):
         with open_store(str(tmp_path / f"round{round_}.sqlite"), readonly=True) as store:
