@@ -115,10 +115,11 @@ def existing_runs(
     """Return (run id, status) of the already stored runs among ``keys`` of a sweep.
 
     Each query asks for the points and the replicates of up to :data:`_CHUNK_KEYS` keys (the
-    unique index on sweep, point, replicate and arm answers it), so it reads about as many rows
-    as the batch has keys, however many runs the sweep has stored already; the rows of other
-    keys it may read (another arm, or a point and a replicate of two different keys) are
-    dropped.
+    unique index on sweep, point, replicate and arm answers it), so it reads only runs of those
+    (point, replicate) pairs, not every stored run of the points: for a sweep's batch, whose
+    keys are whole (point, replicate) groups of arms, about as many rows as it has keys, however
+    many runs the sweep has stored. Rows of keys not asked for (a point of one key with the
+    replicate of another) are dropped.
 
     Args:
         conn: A connection (in the caller's transaction).
