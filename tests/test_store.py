@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -34,6 +35,7 @@ from sim.store.engine import (
     head_revision,
     resolve_url,
 )
+from sim.store.rows import existing_runs
 from sim.store.tables import metadata, run, run_outcome
 
 N_OUT = len(OUTCOME_NAMES)
@@ -493,3 +495,91 @@ def test_unreachable_postgres_raises_without_password() -> None:
     assert "s3cr3t-pw" not in error.reason
     assert error.url_masked == "postgresql+psycopg://u:***@127.0.0.1:1/db"
     assert error.__cause__ is None
+
+
+# -- a whole batch, read back --------------------------------------------------------------
+
+
+def network_of(run_no: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    nodes = pd.DataFrame(
+        {"firm": [1, 2], "kind": ["large", "sme"], "role": ["buyer", "supplier"],
+         "trade": ["hull", "pipe"], "participant": [True, False],
+         "employment": [100.0 + run_no, 10.0], "output": [1e3, 0.1 + 0.2]}
+    )  # fmt: skip
+    edges = pd.DataFrame({"buyer": [1], "seller": [2], "volume": [5.0 + run_no]})
+    return nodes, edges
+
+
+def test_batches_read_back_exactly_as_written(store: Store) -> None:
+    """Run rows, outcome bits (NaN included), failed runs, retries and networks of two batches.
+
+    The stored runs' neighbours in the lookup (same point and replicate in another arm, same
+    point in another replicate) must neither be taken for a stored run nor hide one.
+    """
+    sweep_id = make_sweep(store)
+    first = [completed(p, r, a, seed=10 * p + r) for p in (0, 1) for r in range(4) for a in ARMS]
+    first[0].network = network_of(0)
+    first += [failed(0, 4, "baseline", seed=3), failed(1, 5, "policy", seed=4)]
+    store.write_batch(sweep_id, first)
+    retried = completed(0, 4, "baseline", seed=40)
+    retried.outcomes[5, :] = math.nan  # a quarter of NaN outcomes
+    retried.network = network_of(1)
+    second = [
+        retried,  # replaces the failed run, with its outcome rows
+        completed(0, 4, "policy", seed=41),  # new, beside the retried key
+        completed(1, 4, "baseline", seed=42),  # new: point 1 and replicate 4 are both stored
+        failed(1, 5, "policy", seed=43),  # failed again: replaces the failed run
+        completed(0, 0, "baseline", seed=99),  # stored as completed already: skipped
+    ]
+    store.write_batch(sweep_id, second)
+
+    expected = {r.key: r for r in first if r.status == "completed"}
+    expected |= {r.key: r for r in second[:4]}
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(run)).mappings().all()
+    assert len(rows) == len(expected)
+    for row in rows:
+        want = expected[RunKey(row["point"], row["replicate"], row["arm"])]
+        assert {c: row[c] for c in ("sweep_id", "seed", "status", "error", "started_at",
+                                    "wall_seconds", "registered_quarter", "code_version")} == {
+            "sweep_id": sweep_id, "seed": want.seed, "status": want.status, "error": want.error,
+            "started_at": None, "wall_seconds": want.wall_seconds,
+            "registered_quarter": want.registered_quarter, "code_version": want.code_version,
+        }  # fmt: skip
+        assert row["finished_at"] is not None
+    outcomes = store.outcomes("s1", status=None)
+    done = {k: r for k, r in expected.items() if r.status == "completed"}
+    assert len(outcomes) == H * len(done) == count(store, run_outcome)
+    for (point, replicate, arm), group in outcomes.groupby(["point", "replicate", "arm"]):
+        want = done[RunKey(point, replicate, arm)].outcomes
+        got = group.sort_values("quarter")[list(OUTCOME_NAMES)].to_numpy()
+        assert group["quarter"].tolist() == list(range(1, H + 1))
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        finite = ~np.isnan(want)
+        assert (got[finite].view(np.int64) == want[finite].view(np.int64)).all()  # same bits
+    assert store.stored_keys(sweep_id, status="failed") == {RunKey(1, 5, "policy")}
+    assert store.runs("s1").query("status == 'failed'")["seed"].tolist() == [43]
+    for replicate, run_no in ((0, 0), (4, 1)):
+        nodes, edges = store.network("s1", "baseline", replicate=replicate)
+        pd.testing.assert_frame_equal(nodes, network_of(run_no)[0], check_dtype=False)
+        pd.testing.assert_frame_equal(edges, network_of(run_no)[1], check_dtype=False)
+
+
+def test_existing_runs_finds_exactly_the_stored_keys_asked_for(store: Store) -> None:
+    sweep_id = make_sweep(store)
+    store.write_runs(
+        sweep_id, [completed(0, 0, "baseline"), completed(1, 1, "baseline"), failed(0, 1, "policy")]
+    )
+    asked = [RunKey(0, 1, "baseline"), RunKey(1, 0, "baseline"), RunKey(0, 0, "baseline"),
+             RunKey(0, 1, "policy"), RunKey(1, 1, "policy")]  # fmt: skip
+    with store.reading() as conn:
+        found = existing_runs(conn, sweep_id, asked)
+        assert {k: s for k, (_, s) in found.items()} == {
+            RunKey(0, 0, "baseline"): "completed",
+            RunKey(0, 1, "policy"): "failed",
+        }
+        assert set(existing_runs(conn, sweep_id, asked, status="completed")) == {
+            RunKey(0, 0, "baseline")
+        }
+        assert existing_runs(conn, sweep_id + 1, asked) == {}
+        assert existing_runs(conn, sweep_id, []) == {}

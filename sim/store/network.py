@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, insert, select
 
 from sim.run.results import RunResult
+from sim.store.rows import existing_runs
 from sim.store.tables import run, run_network, run_node, sweep
 
 __all__ = ["has_networks", "read_network", "write_networks"]
@@ -41,19 +42,14 @@ def write_networks(conn: Connection, sweep_id: int, items: Sequence[RunResult]) 
     todo = [r for r in items if r.status == "completed" and r.network is not None]
     if not todo:
         return 0
-    ids = {
-        (int(p), int(rep), a): int(i)
-        for i, p, rep, a in conn.execute(
-            select(run.c.id, run.c.point, run.c.replicate, run.c.arm).where(
-                run.c.sweep_id == sweep_id, run.c.status == "completed"
-            )
-        )
-    }
+    # Only these runs' ids: the sweep may have stored many thousands of runs before.
+    ids = existing_runs(conn, sweep_id, (r.key for r in todo), status="completed")
     stored = 0
     for r in todo:
-        run_id = ids.get((r.key.point, r.key.replicate, r.key.arm))
-        if run_id is None:
+        found = ids.get(r.key)
+        if found is None:
             continue
+        run_id = found[0]
         nodes, edges = r.network
         conn.execute(delete(run_node).where(run_node.c.run_id == run_id))
         conn.execute(delete(run_network).where(run_network.c.run_id == run_id))

@@ -34,6 +34,7 @@ __all__ = [
 
 RUN_STATUSES = ("completed", "failed")
 _CHUNK = 500  # ids or points per IN (...) list, well under every backend's parameter limit
+_CHUNK_KEYS = 250  # run keys per lookup: at most 250 points and 250 replicates in its IN lists
 
 
 def result_frame(result: CursorResult[Any]) -> pd.DataFrame:
@@ -109,20 +110,39 @@ def last_attempts(results: Iterable[RunResult]) -> dict[RunKey, RunResult]:
 
 
 def existing_runs(
-    conn: Connection, sweep_id: int, keys: Iterable[RunKey]
+    conn: Connection, sweep_id: int, keys: Iterable[RunKey], status: str | None = None
 ) -> dict[RunKey, tuple[int, str]]:
-    """Return (run id, status) of the already stored runs among ``keys`` of a sweep."""
-    wanted = set(keys)
-    points = sorted({key.point for key in wanted})
+    """Return (run id, status) of the already stored runs among ``keys`` of a sweep.
+
+    Each query asks for the points and the replicates of up to :data:`_CHUNK_KEYS` keys (the
+    unique index on sweep, point, replicate and arm answers it), so it reads only runs of those
+    (point, replicate) pairs, not every stored run of the points: for a sweep's batch, whose
+    keys are whole (point, replicate) groups of arms, about as many rows as it has keys, however
+    many runs the sweep has stored. Rows of keys not asked for (a point of one key with the
+    replicate of another) are dropped.
+
+    Args:
+        conn: A connection (in the caller's transaction).
+        sweep_id: The sweep.
+        keys: The keys to look for.
+        status: Only runs with this status; None: any.
+    """
+    wanted = sorted(set(keys))  # sorted: a chunk holds few points
     found: dict[RunKey, tuple[int, str]] = {}
-    for start in range(0, len(points), _CHUNK):
+    for start in range(0, len(wanted), _CHUNK_KEYS):
+        chunk = wanted[start : start + _CHUNK_KEYS]
         stmt = select(run.c.id, run.c.point, run.c.replicate, run.c.arm, run.c.status).where(
-            run.c.sweep_id == sweep_id, run.c.point.in_(points[start : start + _CHUNK])
+            run.c.sweep_id == sweep_id,
+            run.c.point.in_(sorted({key.point for key in chunk})),
+            run.c.replicate.in_(sorted({key.replicate for key in chunk})),
         )
-        for run_id, point, replicate, arm, status in conn.execute(stmt):
+        if status is not None:
+            stmt = stmt.where(run.c.status == status)
+        lookup = set(chunk)
+        for run_id, point, replicate, arm, run_status in conn.execute(stmt):
             key = RunKey(int(point), int(replicate), arm)
-            if key in wanted:
-                found[key] = (int(run_id), status)
+            if key in lookup:
+                found[key] = (int(run_id), run_status)
     return found
 
 
