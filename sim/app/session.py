@@ -48,7 +48,9 @@ from sim.report.i18n import fmt, fmt_ci, is_flag, outcome_label, param_label, t,
 from sim.report.paths import safe_component
 from sim.report.tables import sig_decimals
 from sim.run.designs import design_matrix
-from sim.run.results import RunResult
+from sim.run.results import RunKey, RunResult
+from sim.run.runner import MemorySink, execute_pending
+from sim.run.seeds import check_replications, replicate_seeds
 from sim.run.worlds import world_design
 from sim.scenario.files import SHIPPED_DIR
 from sim.scenario.overrides import apply_overrides
@@ -67,6 +69,7 @@ __all__ = [
     "check_sweep_name",
     "effect_cards",
     "estimate",
+    "estimate_part",
     "figure_pack_zip",
     "levers",
     "resolve_scenario",
@@ -268,6 +271,60 @@ def estimate(
     results = run_pairs(sc, replications=replications, seed=seed, arms=[ARM_DE_FACTO, regime],
                         executor="local", progress=progress or False)  # fmt: skip
     return results_frame(results), results
+
+
+class _PartSink(MemorySink):
+    """A :class:`MemorySink` that counts the runs outside a block of replicates as stored.
+
+    :func:`~sim.run.runner.execute_pending` then runs only the block's (as when a sweep resumes).
+    """
+
+    def __init__(self, replicates: range, reps: int, arms: list[str]) -> None:
+        super().__init__()
+        inside = set(replicates)
+        self._elsewhere = {RunKey(0, r, a) for r in range(reps) if r not in inside for a in arms}
+
+    def stored_keys(self, sweep_id: int, status: str | None = "completed") -> set[RunKey]:
+        """The keys outside the block, and those received so far with ``status``."""
+        return self._elsewhere | super().stored_keys(sweep_id, status)
+
+
+def estimate_part(
+    sc: Scenario,
+    arms: list[str],
+    replicates: range,
+    replications: int,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[RunResult]:
+    """The runs of replicates ``replicates`` of :func:`sim.api.run_pairs`, in this process.
+
+    ``run_pairs(sc, replications=replications, seed=seed, arms=arms, executor="local")`` makes
+    the same runs for these replicates, with the same keys and seeds (replicate ``r`` uses seed
+    ``r`` of :func:`~sim.run.seeds.replicate_seeds`), in the same order: the runs of the other
+    replicates count as stored, as when a sweep resumes (:func:`~sim.run.runner.execute_pending`).
+    The page splits an estimate into such parts across worker processes (:mod:`sim.app.jobs`).
+
+    Args:
+        sc: The scenario with the levels applied.
+        arms: The arms to run (in run_pairs's order).
+        replicates: A block of replicate indices, within ``range(replications)``.
+        replications: N, the estimate's paired replications (the seeds depend on it).
+        seed: Root seed (default: the scenario's).
+        progress: Called with ``(runs done, runs of this part)``.
+
+    Returns:
+        The results, one per (replicate, arm), replicate by replicate.
+    """
+    arms = list(arms)
+    reps = check_replications(replications, len(arms))
+    if replicates.step != 1 or (replicates and not 0 <= replicates[0] <= replicates[-1] < reps):
+        raise ValueError(f"replicates {replicates} is not a block of range({reps})")
+    seeds = replicate_seeds(sc.experiment.seed if seed is None else seed, reps)
+    sink = _PartSink(replicates, reps, arms)
+    execute_pending(sink, 0, [sc], reps, arms, seeds, executor="local",
+                    progress=progress or False)  # fmt: skip
+    return sink.results
 
 
 #: The page's uncertainty view: worlds and paired replications per world (few, for a session).
