@@ -50,7 +50,7 @@ from sim.report.worlds import worlds_text
 from sim.run.abc import DEFAULT_PRIOR, Calibration, PriorSpec, abc_rejection
 from sim.run.decomposition import decomposition_arms
 from sim.run.designs import DesignSpec, design_matrix, design_size
-from sim.run.results import RunResult
+from sim.run.results import RunResult, in_task_order
 from sim.run.runner import MemorySink, execute_pending
 from sim.run.seeds import check_replications, replicate_seeds
 from sim.run.sweepfile import MAX_SWEEP_RUNS, load_sweep
@@ -274,7 +274,9 @@ def run_pairs(
     the CPU count are capped at it (a ``RuntimeWarning`` says so) unless ``oversubscribe``.
 
     Returns:
-        The results, one per (replicate, arm).
+        The results, one per (replicate, arm): replicate by replicate, the arms in ``arms``
+        order, whatever order the executor finished them in
+        (:func:`~sim.run.results.in_task_order`), so their frame is the same from call to call.
     """
     arms = list(arms or scenario.arms)
     reps = check_replications(replications, len(arms))
@@ -283,7 +285,7 @@ def run_pairs(
     execute_pending(sink, 0, [scenario], reps, arms, seeds,
                     executor=executor, workers=workers, oversubscribe=oversubscribe,
                     progress=progress)  # fmt: skip
-    return sink.results
+    return in_task_order(sink.results, arms)
 
 
 def simulate(
