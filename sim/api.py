@@ -239,18 +239,25 @@ def json_records(df: pd.DataFrame) -> list[dict]:
 
 
 def results_frame(results: list[RunResult]) -> pd.DataFrame:
-    """Outcome series of completed results as a DataFrame (point, replicate, arm, quarter, ...)."""
-    frames = []
-    for r in results:
-        if r.status != "completed" or r.outcomes is None:
-            continue
-        f = pd.DataFrame(r.outcomes, columns=list(OUTCOME_NAMES))
-        f.insert(0, "quarter", np.arange(1, len(f) + 1))
-        f.insert(0, "arm", r.key.arm)
-        f.insert(0, "replicate", r.key.replicate)
-        f.insert(0, "point", r.key.point)
-        frames.append(f)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    """Outcome series of completed results as a DataFrame (point, replicate, arm, quarter, ...).
+
+    One row per quarter of each completed run, runs in the order given; built column by column
+    (the same frame as concatenating one frame per run, in a fraction of the time: the page
+    builds it in its server process).
+    """
+    done = [r for r in results if r.status == "completed" and r.outcomes is not None]
+    if not done:
+        return pd.DataFrame()
+    lengths = [len(r.outcomes) for r in done]
+    data = np.concatenate([r.outcomes for r in done])
+    columns: dict[str, Any] = {
+        "point": np.repeat(np.array([r.key.point for r in done], dtype=np.int64), lengths),
+        "replicate": np.repeat(np.array([r.key.replicate for r in done], dtype=np.int64), lengths),
+        "arm": np.repeat(np.array([r.key.arm for r in done], dtype=object), lengths),
+        "quarter": np.concatenate([np.arange(1, n + 1) for n in lengths]),
+    }
+    columns.update({name: data[:, j] for j, name in enumerate(OUTCOME_NAMES)})
+    return pd.DataFrame(columns)
 
 
 # ============================================================================================
