@@ -24,7 +24,9 @@ browser and gives the same numbers as the API:
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import re
 import tempfile
@@ -48,7 +50,7 @@ from sim.report.i18n import fmt, fmt_ci, is_flag, outcome_label, param_label, t,
 from sim.report.paths import safe_component
 from sim.report.tables import sig_decimals
 from sim.run.designs import design_matrix
-from sim.run.results import RunKey, RunResult
+from sim.run.results import RunKey, RunResult, in_task_order
 from sim.run.runner import MemorySink, execute_pending
 from sim.run.seeds import check_replications, replicate_seeds
 from sim.run.worlds import world_design
@@ -67,6 +69,7 @@ __all__ = [
     "Lever",
     "check_estimate",
     "check_sweep_name",
+    "de_facto_key",
     "effect_cards",
     "estimate",
     "estimate_part",
@@ -324,7 +327,22 @@ def estimate_part(
     sink = _PartSink(replicates, reps, arms)
     execute_pending(sink, 0, [sc], reps, arms, seeds, executor="local",
                     progress=progress or False)  # fmt: skip
-    return sink.results
+    return in_task_order(sink.results, arms)
+
+
+def de_facto_key(sc: Scenario, replications: int, seed: int | None = None) -> str:
+    """What the de-facto runs of an estimate depend on, as a SHA-256 (hex).
+
+    The de-facto arm offers no preference (:class:`sim.model.ClusterModel` gives its government
+    no regime), so its runs depend on the scenario without its ``regimes`` (the world, the
+    horizon, the experiment), the root seed and N, not on the levels of any regime: moving a
+    lever leaves the key, and the de-facto runs, unchanged (``tests/test_app_jobs_split.py``).
+    """
+    root = sc.experiment.seed if seed is None else seed
+    world = sc.model_dump(mode="json", exclude={"regimes"})
+    text = json.dumps([world, int(root), int(replications), sc.scenario.horizon_quarters],
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # fmt: skip
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 #: The page's uncertainty view: worlds and paired replications per world (few, for a session).
