@@ -1,0 +1,23 @@
+"""Imported by the page's fork server only: load the model's compiled kernels before forking.
+
+:mod:`sim.app.jobs` preloads this module in its fork server. Importing it runs every arm of the
+default scenario once (:func:`sim.model.warm.warm`), so the numba kernels are loaded (from their
+cache next to the sources) in the fork server, and every estimate worker forked from it starts
+with them. Without it each worker spends about a second loading them on its first run, longer
+than the whole 20-pair estimate it was forked for. The fork server starts with the page
+(:func:`sim.app.jobs.warm_up`), so no visitor waits for this.
+
+Do not import it elsewhere: it runs the model on import. A failure here is ignored (a worker
+then loads the kernels itself), so it can never stop the fork server from starting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from sim.model.warm import warm
+
+__all__: list[str] = []
+
+with contextlib.suppress(Exception):
+    warm()
