@@ -337,6 +337,9 @@ class EstimateJob:
                                daemon=True)  # fmt: skip
             try:
                 proc.start()
+            except BaseException:
+                recv.close()
+                raise
             finally:
                 send.close()
             self._procs.append(proc)
