@@ -26,9 +26,9 @@ in worker processes instead (:func:`start_estimate`):
   moves the workers run only the regime's arm (N runs, not 2 N: :attr:`EstimateJob.total`)
   and the cached de-facto results are merged in;
 * the outcome frame (:func:`sim.api.results_frame`, about 2 ms) and the effect cards
-  (:func:`sim.app.session.effect_cards`, about 40 ms for 20 pairs) are computed in the server
-  after the merge: they need every part's runs, and shipping them to another worker would cost
-  as much as computing them;
+  (:func:`sim.app.session.effect_cards`, about 60 ms of CPU for 20 pairs of 40 quarters) are
+  computed in the server after the merge: they need every part's runs, so a worker could not
+  start them any earlier, and the estimate would wait for them just as long;
 * :meth:`EstimateJob.cancel` ends every worker of the estimate at once (SIGKILL),
   :func:`cancel_owner` every estimate of a session -- the page calls it from its Cancel button
   and when its Solara kernel closes (the tab closed, or the session culled); an estimate that

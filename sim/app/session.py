@@ -14,8 +14,9 @@ browser and gives the same numbers as the API:
   the headline effects, then the net balance of the federal budget, the regional budget and the
   Social Fund, with budget efficiency or "no cost to this budget");
   N and the horizon are bounded (:func:`check_estimate`: at most :data:`MAX_REPLICATIONS`
-  pairs of at most :data:`MAX_HORIZON` quarters); the page runs it in a worker process
-  (:mod:`sim.app.jobs`);
+  pairs of at most :data:`MAX_HORIZON` quarters); the page runs it split across worker
+  processes (:func:`estimate_part`, :mod:`sim.app.jobs`), the de-facto runs cached by
+  :func:`de_facto_key`;
 * "Save" (the runs as a named sweep by :func:`sim.api.store_runs`, :func:`save_sweep`; the name
   is checked by :func:`check_sweep_name`) and "Download" (the report's figure pack by
   :func:`sim.api.build_report` in a private temporary folder, :func:`figure_pack_zip`). The
@@ -265,8 +266,9 @@ def estimate(
 ) -> tuple[pd.DataFrame, list[RunResult]]:
     """Run de facto and ``regime`` on ``replications`` paired seeds in this process.
 
-    The runs of :func:`sim.api.run_pairs` with ``arms=[de_facto, regime]``. The page calls it
-    in a worker process (:mod:`sim.app.jobs`), never in the server process.
+    The runs of :func:`sim.api.run_pairs` with ``arms=[de_facto, regime]``. The page makes the
+    same runs split across worker processes (:func:`estimate_part`, :mod:`sim.app.jobs`), never
+    in the server process, and gets exactly these results, frame and cards.
 
     Returns:
         The outcome series (:func:`sim.api.results_frame`) and the run results.
