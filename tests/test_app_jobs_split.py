@@ -65,6 +65,13 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def _nice(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _wait_until(pred, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while not (value := pred()):
@@ -190,6 +197,10 @@ def test_cancel_kills_every_worker(sc) -> None:
     pids = job.pids
     assert len(pids) == jobs.parts_for(200) and all(map(_alive, pids))
     assert len(jobs.running()) == 1  # an estimate counts once, however many processes
+    for pid in pids:  # nice 10 each (the 19th field of /proc/PID/stat)
+        _wait_until(
+            lambda p=pid: _nice(p) == jobs.WORKER_NICE, 5, "the worker to lower its priority"
+        )
     job.cancel()
     with pytest.raises(jobs.EstimateCancelledError):
         job.wait()

@@ -36,7 +36,8 @@ in worker processes instead (:func:`start_estimate`):
 * workers are forked by a fork server (a fresh single-threaded process that has the model
   imported and its compiled kernels loaded, :mod:`sim.app.warm_kernels`, so a worker starts in
   milliseconds, runs at full speed from its first run and never inherits the server's threads),
-  run at a lower CPU priority (nice 10) and get a parent-death signal: when the server dies,
+  run at a lower CPU priority (nice 10, :data:`WORKER_NICE`; the fork server too, from its
+  warm-up on) and get a parent-death signal: when the server dies,
   even by ``kill -9``, the fork server exits and its workers are killed with it.
 """
 
@@ -79,6 +80,7 @@ __all__ = [
     "SPLIT_MIN_REPLICATIONS",
     "TIMEOUT_SECONDS",
     "WORKER_NAME",
+    "WORKER_NICE",
     "DeFactoCache",
     "EstimateBusyError",
     "EstimateCancelledError",
@@ -101,6 +103,8 @@ _DEFAULT_CONCURRENT = 2
 TIMEOUT_SECONDS = 600.0
 #: The worker's process name (``/proc/PID/comm``, ``ps -o comm``).
 WORKER_NAME = "clustersim-est"
+#: The workers' (and the fork server's) CPU priority: below the server's.
+WORKER_NICE = 10
 #: Most worker processes of one estimate (its replicates split in contiguous blocks).
 MAX_PARTS = 2
 #: Fewest pairs for which an estimate is split across worker processes.
@@ -515,8 +519,8 @@ def _work(conn: Connection, kind: str, *args: Any) -> None:
     results; ``worlds``: :func:`sim.app.session.worlds_estimate`, answered with the summary.
     """
     _die_with_server()
-    with contextlib.suppress(OSError):
-        os.nice(10)
+    with contextlib.suppress(OSError):  # nice 10 (the fork server may be niced already)
+        os.setpriority(os.PRIO_PROCESS, 0, max(WORKER_NICE, os.getpriority(os.PRIO_PROCESS, 0)))
 
     def report(done: int, total: int) -> None:
         conn.send(("progress", done, total))
