@@ -65,23 +65,29 @@ load = os.getloadavg()
 def timed(s):
     t = time.perf_counter()
     job = jobs.start_estimate("bench", s, arm, 20)
-    job.wait()
-    return time.perf_counter() - t, job
-cold = []
+    out = job.wait()
+    seconds = time.perf_counter() - t
+    made = [r for r in out.results if not job.cached or r.key.arm == arm]
+    return seconds, job, sum(r.extra["cpu_seconds"] for r in made) / len(job.pids)
+cold, cold_cpu = [], []
 for _ in range(repeats):
     jobs.de_facto_cache.clear()
-    seconds, job = timed(sc)
+    seconds, job, cpu = timed(sc)
     assert not job.cached and job.total == 40
     cold.append(seconds)
+    cold_cpu.append(cpu)
 lever = levers(sc, arm)[0]
-warm = []
+warm, warm_cpu = [], []
 for i in range(repeats):
     moved = with_levels(sc, {lever.key: float(lever.param.value) * (0.9 - 0.1 * i)})
-    seconds, job = timed(moved)
+    seconds, job, cpu = timed(moved)
     assert job.cached and job.total == 20
     warm.append(seconds)
+    warm_cpu.append(cpu)
 print(json.dumps({"job_cold_s": statistics.median(cold), "job_warm_s": statistics.median(warm),
                   "job_cold_all_s": cold, "job_warm_all_s": warm, "job_parts": len(job.pids),
+                  "job_cold_runs_cpu_per_worker_s": statistics.median(cold_cpu),
+                  "job_warm_runs_cpu_per_worker_s": statistics.median(warm_cpu),
                   "job_lever": lever.key, "fork_server_start_s": start_s,
                   "load_before": list(load)}))
 """
