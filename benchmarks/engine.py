@@ -5,9 +5,13 @@
 * ``baseline``: CPU ms per run of this tree and of :data:`BASELINE_REV` (the commit before the
   issue-17 work, exported with ``git archive``), fresh child processes interleaved
   (:func:`benchmarks.profile_run.compare`); its ratio is "fewer CPU-ms than before";
-* ``page``: the page's 20-pair estimate (:func:`sim.app.session.estimate`, in this process) and
-  40 quarters of live play: the model's time per quarter (:class:`sim.app.live.LivePair.step`)
-  against the time to draw that quarter's two live charts (timeline and output, PNG).
+* ``page``: the page's 20-pair estimate (:func:`sim.app.session.estimate`, in this process:
+  the figure before the estimate was split), the same estimate as the page runs it
+  (:func:`sim.app.jobs.start_estimate` to ``wait()``, its worker processes forked from the
+  page's fork server, in a fresh child process): cold (no de-facto runs cached) and warm (a
+  lever of the regime moved, the de-facto runs cached), and 40 quarters of live play: the
+  model's time per quarter (:class:`sim.app.live.LivePair.step`) against the time to draw that
+  quarter's two live charts (timeline and output, PNG).
 """
 
 from __future__ import annotations
@@ -43,6 +47,58 @@ t3 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "first_run_s": t2 - t1, "second_run_s": t3 - t2,
                   "cpu_s": time.process_time() - c0}))
 """
+
+
+# The page's estimate as the page runs it, in a fresh process (so that the fork server is the
+# page's, with the kernels loaded, whatever the harness ran before): argv = repeats, regime.
+_PAGE_JOB_CHILD = """
+import json, os, statistics, sys, time
+from sim.app import jobs
+from sim.app.session import levers, with_levels
+from sim.scenario.files import default_scenario
+repeats, arm = int(sys.argv[1]), sys.argv[2]
+sc = default_scenario()
+t = time.perf_counter()
+jobs.start_estimate("bench", sc, arm, 2).wait()  # the fork server started and warm (the page
+start_s = time.perf_counter() - t                # starts it with the server: jobs.warm_up)
+load = os.getloadavg()
+def timed(s):
+    t = time.perf_counter()
+    job = jobs.start_estimate("bench", s, arm, 20)
+    out = job.wait()
+    seconds = time.perf_counter() - t
+    made = [r for r in out.results if not job.cached or r.key.arm == arm]
+    return seconds, job, sum(r.extra["cpu_seconds"] for r in made) / len(job.pids)
+cold, cold_cpu = [], []
+for _ in range(repeats):
+    jobs.de_facto_cache.clear()
+    seconds, job, cpu = timed(sc)
+    assert not job.cached and job.total == 40
+    cold.append(seconds)
+    cold_cpu.append(cpu)
+lever = levers(sc, arm)[0]
+warm, warm_cpu = [], []
+for i in range(repeats):
+    moved = with_levels(sc, {lever.key: float(lever.param.value) * (0.9 - 0.1 * i)})
+    seconds, job, cpu = timed(moved)
+    assert job.cached and job.total == 20
+    warm.append(seconds)
+    warm_cpu.append(cpu)
+print(json.dumps({"job_cold_s": statistics.median(cold), "job_warm_s": statistics.median(warm),
+                  "job_cold_all_s": cold, "job_warm_all_s": warm, "job_parts": len(job.pids),
+                  "job_cold_runs_cpu_per_worker_s": statistics.median(cold_cpu),
+                  "job_warm_runs_cpu_per_worker_s": statistics.median(warm_cpu),
+                  "job_lever": lever.key, "fork_server_start_s": start_s,
+                  "load_before": list(load)}))
+"""
+
+
+def _page_job_child(repeats: int) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-c", _PAGE_JOB_CHILD, str(repeats), ARM]
+    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+                       timeout=600)  # fmt: skip
+    return json.loads(r.stdout)
 
 
 def _compile_child(cache: str) -> dict[str, float]:
@@ -91,7 +147,8 @@ def item_baseline(quick: bool) -> dict[str, Any]:
 
 
 def item_page(quick: bool) -> dict[str, Any]:
-    """The page's paired estimate (20 pairs) and live play: model vs drawing per quarter."""
+    """The page's paired estimate (20 pairs: in process, and as the page runs it, cold and warm)
+    and live play: model vs drawing per quarter."""
     import pandas as pd
 
     from sim.app.chart_png import png
@@ -131,6 +188,7 @@ def item_page(quick: bool) -> dict[str, Any]:
     return {
         "estimate_20_pairs_s": statistics.median(times),
         "estimate_runs": 40,
+        **_page_job_child(1 if quick else 3),
         "live_quarters": quarters,
         "live_model_ms_per_quarter": 1e3 * model_s / quarters,
         "live_draw_ms_per_quarter": 1e3 * draw_s / quarters,

@@ -665,9 +665,16 @@ def engine_rows(res: dict) -> list[tuple]:
         ))  # fmt: skip
     p = res.get("page")
     if p:
-        rows.append(_row("9 engine", "page: 20-pair estimate (40 runs)",
-                         f"{p['estimate_20_pairs_s']:.2f} s", "<= 0.5 s",
-                         p["estimate_20_pairs_s"] <= 0.5))  # fmt: skip
+        rows.append(_row("9 engine", "page: 20-pair estimate, one process (before)",
+                         f"{p['estimate_20_pairs_s']:.2f} s", "", None))  # fmt: skip
+        if "job_cold_s" in p:
+            parts = p.get("job_parts", 2)
+            rows.append(_row("9 engine", f"page: 20-pair estimate, cold ({parts} workers, 40 runs)",
+                             f"{p['job_cold_s']:.2f} s", "<= 0.5 s",
+                             p["job_cold_s"] <= 0.5))  # fmt: skip
+            rows.append(_row("9 engine", "page: lever moved, de facto cached (20 runs)",
+                             f"{p['job_warm_s']:.2f} s", "<= 0.5 s",
+                             p["job_warm_s"] <= 0.5))  # fmt: skip
         rows.append(_row(
             "9 engine", f"live play: model / drawing per quarter ({p['live_quarters']} q)",
             f"{p['live_model_ms_per_quarter']:.0f} / {p['live_draw_ms_per_quarter']:.0f} ms",

@@ -50,7 +50,7 @@ from sim.report.worlds import worlds_text
 from sim.run.abc import DEFAULT_PRIOR, Calibration, PriorSpec, abc_rejection
 from sim.run.decomposition import decomposition_arms
 from sim.run.designs import DesignSpec, design_matrix, design_size
-from sim.run.results import RunResult
+from sim.run.results import RunResult, in_task_order
 from sim.run.runner import MemorySink, execute_pending
 from sim.run.seeds import check_replications, replicate_seeds
 from sim.run.sweepfile import MAX_SWEEP_RUNS, load_sweep
@@ -239,18 +239,25 @@ def json_records(df: pd.DataFrame) -> list[dict]:
 
 
 def results_frame(results: list[RunResult]) -> pd.DataFrame:
-    """Outcome series of completed results as a DataFrame (point, replicate, arm, quarter, ...)."""
-    frames = []
-    for r in results:
-        if r.status != "completed" or r.outcomes is None:
-            continue
-        f = pd.DataFrame(r.outcomes, columns=list(OUTCOME_NAMES))
-        f.insert(0, "quarter", np.arange(1, len(f) + 1))
-        f.insert(0, "arm", r.key.arm)
-        f.insert(0, "replicate", r.key.replicate)
-        f.insert(0, "point", r.key.point)
-        frames.append(f)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    """Outcome series of completed results as a DataFrame (point, replicate, arm, quarter, ...).
+
+    One row per quarter of each completed run, runs in the order given; built column by column
+    (the same frame as concatenating one frame per run, in a fraction of the time: the page
+    builds it in its server process).
+    """
+    done = [r for r in results if r.status == "completed" and r.outcomes is not None]
+    if not done:
+        return pd.DataFrame()
+    lengths = [len(r.outcomes) for r in done]
+    data = np.concatenate([r.outcomes for r in done])
+    columns: dict[str, Any] = {
+        "point": np.repeat(np.array([r.key.point for r in done], dtype=np.int64), lengths),
+        "replicate": np.repeat(np.array([r.key.replicate for r in done], dtype=np.int64), lengths),
+        "arm": np.repeat(np.array([r.key.arm for r in done], dtype=object), lengths),
+        "quarter": np.concatenate([np.arange(1, n + 1) for n in lengths]),
+    }
+    columns.update({name: data[:, j] for j, name in enumerate(OUTCOME_NAMES)})
+    return pd.DataFrame(columns)
 
 
 # ============================================================================================
@@ -274,7 +281,9 @@ def run_pairs(
     the CPU count are capped at it (a ``RuntimeWarning`` says so) unless ``oversubscribe``.
 
     Returns:
-        The results, one per (replicate, arm).
+        The results, one per (replicate, arm): replicate by replicate, the arms in ``arms``
+        order, whatever order the executor finished them in
+        (:func:`~sim.run.results.in_task_order`), so their frame is the same from call to call.
     """
     arms = list(arms or scenario.arms)
     reps = check_replications(replications, len(arms))
@@ -283,7 +292,7 @@ def run_pairs(
     execute_pending(sink, 0, [scenario], reps, arms, seeds,
                     executor=executor, workers=workers, oversubscribe=oversubscribe,
                     progress=progress)  # fmt: skip
-    return sink.results
+    return in_task_order(sink.results, arms)
 
 
 def simulate(

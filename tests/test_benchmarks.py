@@ -58,13 +58,16 @@ def test_engine_rows_judge_the_issue_targets() -> None:
         "compile": {"compile_s": 12.0},
         "baseline": {"rev": "abc", "arm": "x", "before_ms": 150.0, "after_ms": 50.0,
                      "ratio": 3.0, "issue_figure_ms": 60.0, "ratio_to_issue_figure": 1.2},
-        "page": {"estimate_20_pairs_s": 0.4, "live_quarters": 40,
+        "page": {"estimate_20_pairs_s": 1.5, "job_cold_s": 0.8, "job_warm_s": 0.4,
+                 "job_parts": 2, "live_quarters": 40,
                  "live_model_ms_per_quarter": 3.0, "live_draw_ms_per_quarter": 300.0},
     }  # fmt: skip
     rows = harness.engine_rows(res)
     met = {r[1]: r[-1] for r in rows}
     assert met["one run vs the issue's 60 ms"] == "NO"  # 1.2x is not 10x
-    assert met["page: 20-pair estimate (40 runs)"] == "yes"
+    assert met["page: 20-pair estimate, one process (before)"] == ""  # the comparison
+    assert met["page: 20-pair estimate, cold (2 workers, 40 runs)"] == "NO"
+    assert met["page: lever moved, de facto cached (20 runs)"] == "yes"
     assert met["live play: model / drawing per quarter (40 q)"] == "yes"
     skipped = harness.engine_rows({"baseline": {"skipped": "not measured: no git"}})
     assert skipped[0][2] == "not measured: no git" and skipped[0][-1] == ""

@@ -2,27 +2,43 @@
 
 One Solara server process serves every browser session, so an estimate run inside it would
 hold its CPU (and, unbounded, its memory) while every other session waits. Each estimate runs
-in its own worker process instead (:func:`start_estimate`):
+in worker processes instead (:func:`start_estimate`):
 
 * N and the horizon are checked on the server before anything starts
   (:func:`sim.app.session.check_estimate`: at most
   :data:`~sim.app.session.MAX_REPLICATIONS` pairs of at most
   :data:`~sim.app.session.MAX_HORIZON` quarters);
 * at most :func:`max_concurrent` estimates run at once across all sessions
-  (``CLUSTERSIM_APP_MAX_ESTIMATES``, default 2); one more is refused with a message
-  (:class:`EstimateBusyError`), and a session runs one estimate at a time (a new one ends its
-  previous one);
-* :meth:`EstimateJob.cancel` ends the worker at once (SIGKILL), :func:`cancel_owner` every
-  estimate of a session -- the page calls it from its Cancel button and when its Solara kernel
-  closes (the tab closed, or the session culled); an estimate that runs longer than
-  :data:`TIMEOUT_SECONDS` is ended too;
+  (``CLUSTERSIM_APP_MAX_ESTIMATES``, default 2; it counts estimates, not their processes); one
+  more is refused with a message (:class:`EstimateBusyError`), and a session runs one estimate
+  at a time (a new one ends its previous one);
+* an estimate is split across :func:`parts_for` worker processes (``min(2, CPUs)``, one for
+  fewer than :data:`SPLIT_MIN_REPLICATIONS` pairs), each running a contiguous block of the
+  replicates with the seeds :func:`sim.api.run_pairs` gives them
+  (:func:`sim.app.session.estimate_part`); the server merges the parts in run_pairs's order
+  (replicate by replicate, de facto then the regime), so the results, the outcome frame and the
+  effect cards are exactly :func:`sim.app.session.estimate`'s. Progress is the sum over the
+  parts against the estimate's total; an error in any part ends the estimate with that error
+  (the other parts are killed). The uncertainty view's estimate (``worlds``) runs in one process;
+* the de-facto runs are cached in the server (:data:`de_facto_cache`, the last
+  :data:`DE_FACTO_CACHE_SIZE` estimates): they depend on the scenario without its regimes, the
+  root seed and N (:func:`sim.app.session.de_facto_key`), not on the levers, so after a lever
+  moves the workers run only the regime's arm (N runs, not 2 N: :attr:`EstimateJob.total`)
+  and the cached de-facto results are merged in;
+* the outcome frame (:func:`sim.api.results_frame`, about 2 ms) and the effect cards
+  (:func:`sim.app.session.effect_cards`, about 60 ms of CPU for 20 pairs of 40 quarters) are
+  computed in the server after the merge: they need every part's runs, so a worker could not
+  start them any earlier, and the estimate would wait for them just as long;
+* :meth:`EstimateJob.cancel` ends every worker of the estimate at once (SIGKILL),
+  :func:`cancel_owner` every estimate of a session -- the page calls it from its Cancel button
+  and when its Solara kernel closes (the tab closed, or the session culled); an estimate that
+  runs longer than :data:`TIMEOUT_SECONDS` is ended too;
 * workers are forked by a fork server (a fresh single-threaded process that has the model
-  imported, so a worker starts in milliseconds and never inherits the server's threads), run
-  at a lower CPU priority (nice 10) and get a parent-death signal: when the server dies, even by
-  ``kill -9``, the fork server exits and its workers are killed with it.
-
-The worker runs :func:`sim.app.session.estimate` (the API's :func:`sim.api.run_pairs`) and
-:func:`sim.app.session.effect_cards` unchanged, so the page's numbers are exactly the API's.
+  imported and its compiled kernels loaded, :mod:`sim.app.warm_kernels`, so a worker starts in
+  milliseconds, runs at full speed from its first run and never inherits the server's threads),
+  run at a lower CPU priority (nice 10, :data:`WORKER_NICE`; the fork server too, from its
+  warm-up on) and get a parent-death signal: when the server dies,
+  even by ``kill -9``, the fork server exits and its workers are killed with it.
 """
 
 from __future__ import annotations
@@ -33,10 +49,12 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
 import os
+import pickle
 import signal
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -44,20 +62,34 @@ from typing import Any
 
 import pandas as pd
 
-from sim.app.session import check_estimate, effect_cards, estimate, worlds_estimate
-from sim.run.results import RunResult
-from sim.scenario.schema import Scenario
+from sim.api import results_frame
+from sim.app.session import (
+    check_estimate,
+    de_facto_key,
+    effect_cards,
+    estimate_part,
+    worlds_estimate,
+)
+from sim.run.results import RunKey, RunResult
+from sim.scenario.schema import ARM_DE_FACTO, Scenario
 
 __all__ = [
+    "DE_FACTO_CACHE_SIZE",
     "MAX_CONCURRENT_ENV",
+    "MAX_PARTS",
+    "SPLIT_MIN_REPLICATIONS",
     "TIMEOUT_SECONDS",
     "WORKER_NAME",
+    "WORKER_NICE",
+    "DeFactoCache",
     "EstimateBusyError",
     "EstimateCancelledError",
     "EstimateJob",
     "EstimateOutcome",
     "cancel_owner",
+    "de_facto_cache",
     "max_concurrent",
+    "parts_for",
     "running",
     "start_estimate",
     "warm_up",
@@ -71,6 +103,14 @@ _DEFAULT_CONCURRENT = 2
 TIMEOUT_SECONDS = 600.0
 #: The worker's process name (``/proc/PID/comm``, ``ps -o comm``).
 WORKER_NAME = "clustersim-est"
+#: The workers' (and the fork server's) CPU priority: below the server's.
+WORKER_NICE = 10
+#: Most worker processes of one estimate (its replicates split in contiguous blocks).
+MAX_PARTS = 2
+#: Fewest pairs for which an estimate is split across worker processes.
+SPLIT_MIN_REPLICATIONS = 4
+#: De-facto runs of this many recent estimates are kept in the server (:class:`DeFactoCache`).
+DE_FACTO_CACHE_SIZE = 8
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
 
@@ -140,7 +180,7 @@ def start_estimate(
     seed: int | None = None,
     worlds: int | None = None,
 ) -> EstimateJob:
-    """Start an estimate in a worker process and return it (wait with :meth:`EstimateJob.wait`).
+    """Start an estimate in worker processes and return it (wait with :meth:`EstimateJob.wait`).
 
     Args:
         owner: Who runs it (the page's Solara kernel id); an earlier estimate of the same owner
@@ -159,13 +199,13 @@ def start_estimate(
     n = check_estimate(sc, replications)
     cancel_owner(owner)
     limit = max_concurrent()
+    job = EstimateJob(owner, sc, regime, n, seed, worlds)  # no process yet
     with _lock:
         if len(_running) >= limit:
             raise EstimateBusyError(
                 f"{len(_running)} estimate{'s are' if len(_running) > 1 else ' is'} running on "
                 f"this server (at most {limit} at once); try again when one has finished"
             )
-        job = EstimateJob(owner, sc, regime, n, seed, worlds)
         _running[job] = owner
     try:
         job._start()
@@ -175,13 +215,76 @@ def start_estimate(
     return job
 
 
+class DeFactoCache:
+    """The de-facto runs of recent estimates, in the server process (LRU, thread-safe).
+
+    Moving a lever changes only the regime's parameters, so the de-facto runs of the same world,
+    root seed, N and horizon (:func:`sim.app.session.de_facto_key`) are the same; an estimate
+    that finds them here runs only the regime's arm. Results are kept pickled, so every hit
+    hands out its own copies. Solara serves sessions on threads: every access holds a lock.
+    """
+
+    def __init__(self, size: int = DE_FACTO_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> list[RunResult] | None:
+        """The de-facto results stored under ``key`` (a fresh copy), or None."""
+        with self._lock:
+            blob = self._items.get(key)
+            if blob is None:
+                return None
+            self._items.move_to_end(key)
+        return pickle.loads(blob)
+
+    def put(self, key: str, results: list[RunResult]) -> None:
+        """Keep ``results`` under ``key``, dropping the least recently used beyond :attr:`size`."""
+        blob = pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._items[key] = blob
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+#: The server's cache of de-facto runs (:class:`DeFactoCache`).
+de_facto_cache = DeFactoCache()
+
+
+def parts_for(replications: int) -> int:
+    """Worker processes for an estimate of N pairs: ``min(2, CPUs)``, 1 for few pairs.
+
+    Below :data:`SPLIT_MIN_REPLICATIONS` pairs a second process would not pay for itself.
+    """
+    if replications < SPLIT_MIN_REPLICATIONS:
+        return 1
+    return max(1, min(MAX_PARTS, os.cpu_count() or 1))
+
+
+def _blocks(n: int, parts: int) -> list[range]:
+    """``range(n)`` cut into ``parts`` contiguous blocks, sizes differing by at most one."""
+    return [range(i * n // parts, (i + 1) * n // parts) for i in range(parts)]
+
+
 class EstimateJob:
-    """One estimate in its worker process.
+    """One estimate in its worker processes.
 
     Attributes:
         owner: The session that started it.
         replications: N paired replications.
-        total: Runs it makes (2 N, times the worlds over the uncertainty set).
+        total: Runs it makes: 2 N (N when the de-facto runs are cached), times the worlds
+            over the uncertainty set.
+        cached: Whether the de-facto runs came from :data:`de_facto_cache`.
     """
 
     def __init__(
@@ -195,17 +298,35 @@ class EstimateJob:
     ) -> None:
         self.owner = owner
         self.replications = replications
-        self.total = 2 * replications * (worlds or 1)
-        self._args = (sc, regime, replications, seed, worlds)
+        self._sc, self._regime, self._seed = sc, regime, seed
+        self._key: str | None = None
+        self._cached: list[RunResult] | None = None
+        self._parts: list[tuple[Any, ...]]
+        if worlds:
+            self.total = 2 * replications * worlds
+            self._parts = [("worlds", sc, regime, worlds, replications, seed)]
+        else:
+            self._key = de_facto_key(sc, replications, seed)
+            self._cached = de_facto_cache.get(self._key)
+            arms = [regime] if self._cached is not None else [ARM_DE_FACTO, regime]
+            self.total = len(arms) * replications
+            self._parts = [("part", sc, arms, block, replications, seed)
+                           for block in _blocks(replications, parts_for(replications))]  # fmt: skip
+        self.cached = self._cached is not None
         self._cancelled = threading.Event()
-        self._proc: Any = None
-        self._conn: Connection | None = None
+        self._procs: list[Any] = []
+        self._conns: list[Connection] = []
         self._deadline = time.monotonic() + TIMEOUT_SECONDS
 
     @property
     def pid(self) -> int | None:
-        """The worker's process id (None before it started)."""
-        return None if self._proc is None else self._proc.pid
+        """The first worker's process id (None before it started)."""
+        return self._procs[0].pid if self._procs else None
+
+    @property
+    def pids(self) -> list[int]:
+        """Every worker's process id (one per part of the estimate)."""
+        return [p.pid for p in self._procs]
 
     @property
     def cancelled(self) -> bool:
@@ -214,17 +335,26 @@ class EstimateJob:
 
     def _start(self) -> None:
         ctx = _context()
-        recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_work, args=(send, *self._args), name="clustersim-estimate",
-                           daemon=True)  # fmt: skip
-        proc.start()
-        send.close()
-        self._proc, self._conn = proc, recv
-        if self._cancelled.is_set():  # cancelled while starting
+        for args in self._parts:
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_work, args=(send, *args), name="clustersim-estimate",
+                               daemon=True)  # fmt: skip
+            try:
+                proc.start()
+            except BaseException:
+                recv.close()
+                raise
+            finally:
+                send.close()
+            self._procs.append(proc)
+            self._conns.append(recv)
+            if self._cancelled.is_set():  # cancelled while starting
+                break
+        if self._cancelled.is_set():
             self._kill()
 
     def cancel(self) -> None:
-        """End the estimate now (the worker is killed); :meth:`wait` raises the cancellation.
+        """End the estimate now (every worker is killed); :meth:`wait` raises the cancellation.
 
         It stops counting against :func:`max_concurrent` at once.
         """
@@ -234,10 +364,10 @@ class EstimateJob:
             _running.pop(self, None)
 
     def _kill(self) -> None:
-        proc = self._proc
-        if proc is not None and proc.exitcode is None:
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                proc.kill()
+        for proc in list(self._procs):
+            if proc.exitcode is None:
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    proc.kill()
 
     def wait(
         self,
@@ -245,23 +375,25 @@ class EstimateJob:
         should_stop: Callable[[], bool] | None = None,
         poll_seconds: float = 0.1,
     ) -> EstimateOutcome:
-        """Wait for the result, reporting progress; end the worker when asked to stop.
+        """Wait for the result, reporting progress; end the workers when asked to stop.
 
         Args:
-            progress: Called with ``(runs done, runs in total)``.
+            progress: Called with ``(runs done, runs in total)``, summed over the parts.
             should_stop: Polled every ``poll_seconds``; True cancels the estimate.
             poll_seconds: Polling interval.
 
         Raises:
             EstimateCancelledError: Cancelled, or ``should_stop`` said so.
             TimeoutError: It ran longer than :data:`TIMEOUT_SECONDS`.
-            InputError: The worker refused the input.
-            RuntimeError: The worker failed or died.
+            InputError: A worker refused the input.
+            RuntimeError: A worker failed or died.
         """
-        conn = self._conn
-        assert conn is not None and self._proc is not None, "wait() before the job started"
+        assert self._conns, "wait() before the job started"
+        waiting = {conn: i for i, conn in enumerate(self._conns)}
+        done = [0] * len(self._conns)
+        answers: list[Any] = [None] * len(self._conns)
         try:
-            while True:
+            while waiting:
                 if should_stop is not None and should_stop():
                     self.cancel()
                 if self._cancelled.is_set():
@@ -271,42 +403,65 @@ class EstimateJob:
                     raise TimeoutError(
                         f"the estimate ran longer than {TIMEOUT_SECONDS:.0f} s and was ended"
                     )
-                try:
-                    msg = conn.recv() if conn.poll(poll_seconds) else None
-                except (EOFError, OSError):
-                    msg = ("died",)
-                if msg is None:
-                    continue
-                if msg[0] == "progress":
-                    if progress is not None:
-                        progress(msg[1], msg[2])
-                elif msg[0] == "done":
-                    return EstimateOutcome(*msg[1:])
-                elif msg[0] == "error":
-                    raise msg[1]
-                else:  # the worker is gone without an answer
-                    if self._cancelled.is_set():
-                        raise EstimateCancelledError("the estimate was cancelled")
-                    self._proc.join(1)
-                    raise RuntimeError(
-                        "the estimate's worker process ended unexpectedly "
-                        f"(exit code {self._proc.exitcode})"
-                    )
+                for conn in multiprocessing.connection.wait(list(waiting), poll_seconds):
+                    i = waiting[conn]
+                    try:
+                        msg = conn.recv()
+                    except (EOFError, OSError):
+                        msg = ("died",)
+                    if msg[0] == "progress":
+                        done[i] = msg[1]
+                        if progress is not None:
+                            progress(sum(done), self.total)
+                    elif msg[0] == "done":
+                        answers[i] = msg[1]
+                        del waiting[conn]
+                    elif msg[0] == "error":
+                        self._kill()  # the other parts too
+                        raise msg[1]
+                    else:  # the worker is gone without an answer
+                        self._kill()
+                        if self._cancelled.is_set():
+                            raise EstimateCancelledError("the estimate was cancelled")
+                        proc = self._procs[i]
+                        proc.join(1)
+                        raise RuntimeError(
+                            "the estimate's worker process ended unexpectedly "
+                            f"(exit code {proc.exitcode})"
+                        )
+            return self._outcome(answers)
         finally:
             self._forget()
 
+    def _outcome(self, answers: list[Any]) -> EstimateOutcome:
+        """The parts' answers merged: run_pairs's order, the frame and the cards (this process)."""
+        if self._key is None:  # over the uncertainty set: one part, the summary
+            return EstimateOutcome(None, None, None, answers[0])
+        runs = {r.key: r for part in answers for r in part}
+        if self._cached is not None:
+            runs.update({r.key: r for r in self._cached})
+        regime, n = self._regime, self.replications
+        results = [runs[RunKey(0, r, a)] for r in range(n) for a in (ARM_DE_FACTO, regime)]
+        if self._cached is None:
+            de_facto = results[0::2]
+            if all(r.status == "completed" for r in de_facto):
+                de_facto_cache.put(self._key, de_facto)
+        df = results_frame(results)
+        return EstimateOutcome(df, results, effect_cards(df, self._sc, regime))
+
     def _forget(self) -> None:
-        """Close the pipe, reap the worker (killing it if needed), leave the running list."""
+        """Close the pipes, reap the workers (killing them if needed), leave the running list."""
         with _lock:
             _running.pop(self, None)
-        if self._conn is not None:
+        for conn in self._conns:
             with contextlib.suppress(OSError):
-                self._conn.close()
-        proc = self._proc
-        if proc is not None:
-            proc.join(0.5)
-            if proc.exitcode is None:
-                self._kill()
+                conn.close()
+        deadline = time.monotonic() + 0.5
+        for proc in self._procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+        if any(proc.exitcode is None for proc in self._procs):
+            self._kill()
+            for proc in self._procs:
                 proc.join(5)
 
 
@@ -314,10 +469,10 @@ class EstimateJob:
 # The worker side
 # ============================================================================================
 def _context() -> Any:
-    """A fork server on Linux (preloading this module), else spawn."""
+    """A fork server on Linux (preloading this module and the kernels), else spawn."""
     if sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
+        ctx.set_forkserver_preload([__name__, "sim.app.warm_kernels"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -357,24 +512,24 @@ def _die_with_server() -> None:
         os._exit(1)
 
 
-def _work(
-    conn: Connection, sc: Scenario, regime: str, reps: int, seed: int | None, worlds: int | None
-) -> None:
-    """In the worker: the estimate and its effect cards (or the worlds' summary) over ``conn``."""
+def _work(conn: Connection, kind: str, *args: Any) -> None:
+    """In a worker: one part of an estimate (or the worlds' summary), answered over ``conn``.
+
+    ``kind`` ``part``: :func:`sim.app.session.estimate_part` with ``args``, answered with the
+    results; ``worlds``: :func:`sim.app.session.worlds_estimate`, answered with the summary.
+    """
     _die_with_server()
-    with contextlib.suppress(OSError):
-        os.nice(10)
+    with contextlib.suppress(OSError):  # nice 10 (the fork server may be niced already)
+        os.setpriority(os.PRIO_PROCESS, 0, max(WORKER_NICE, os.getpriority(os.PRIO_PROCESS, 0)))
 
     def report(done: int, total: int) -> None:
         conn.send(("progress", done, total))
 
     try:
-        if worlds:
-            summary = worlds_estimate(sc, regime, worlds, reps, seed, progress=report)
-            conn.send(("done", None, None, None, summary))
+        if kind == "worlds":
+            conn.send(("done", worlds_estimate(*args, progress=report)))
         else:
-            df, results = estimate(sc, regime, reps, seed, progress=report)
-            conn.send(("done", df, results, effect_cards(df, sc, regime)))
+            conn.send(("done", estimate_part(*args, progress=report)))
     except Exception as exc:
         try:
             conn.send(("error", exc))

@@ -14,8 +14,9 @@ browser and gives the same numbers as the API:
   the headline effects, then the net balance of the federal budget, the regional budget and the
   Social Fund, with budget efficiency or "no cost to this budget");
   N and the horizon are bounded (:func:`check_estimate`: at most :data:`MAX_REPLICATIONS`
-  pairs of at most :data:`MAX_HORIZON` quarters); the page runs it in a worker process
-  (:mod:`sim.app.jobs`);
+  pairs of at most :data:`MAX_HORIZON` quarters); the page runs it split across worker
+  processes (:func:`estimate_part`, :mod:`sim.app.jobs`), the de-facto runs cached by
+  :func:`de_facto_key`;
 * "Save" (the runs as a named sweep by :func:`sim.api.store_runs`, :func:`save_sweep`; the name
   is checked by :func:`check_sweep_name`) and "Download" (the report's figure pack by
   :func:`sim.api.build_report` in a private temporary folder, :func:`figure_pack_zip`). The
@@ -24,7 +25,9 @@ browser and gives the same numbers as the API:
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import re
 import tempfile
@@ -48,7 +51,9 @@ from sim.report.i18n import fmt, fmt_ci, is_flag, outcome_label, param_label, t,
 from sim.report.paths import safe_component
 from sim.report.tables import sig_decimals
 from sim.run.designs import design_matrix
-from sim.run.results import RunResult
+from sim.run.results import RunKey, RunResult, in_task_order
+from sim.run.runner import MemorySink, execute_pending
+from sim.run.seeds import check_replications, replicate_seeds
 from sim.run.worlds import world_design
 from sim.scenario.files import SHIPPED_DIR
 from sim.scenario.overrides import apply_overrides
@@ -65,8 +70,10 @@ __all__ = [
     "Lever",
     "check_estimate",
     "check_sweep_name",
+    "de_facto_key",
     "effect_cards",
     "estimate",
+    "estimate_part",
     "figure_pack_zip",
     "levers",
     "resolve_scenario",
@@ -259,8 +266,9 @@ def estimate(
 ) -> tuple[pd.DataFrame, list[RunResult]]:
     """Run de facto and ``regime`` on ``replications`` paired seeds in this process.
 
-    The runs of :func:`sim.api.run_pairs` with ``arms=[de_facto, regime]``. The page calls it
-    in a worker process (:mod:`sim.app.jobs`), never in the server process.
+    The runs of :func:`sim.api.run_pairs` with ``arms=[de_facto, regime]``. The page makes the
+    same runs split across worker processes (:func:`estimate_part`, :mod:`sim.app.jobs`), never
+    in the server process, and gets exactly these results, frame and cards.
 
     Returns:
         The outcome series (:func:`sim.api.results_frame`) and the run results.
@@ -268,6 +276,75 @@ def estimate(
     results = run_pairs(sc, replications=replications, seed=seed, arms=[ARM_DE_FACTO, regime],
                         executor="local", progress=progress or False)  # fmt: skip
     return results_frame(results), results
+
+
+class _PartSink(MemorySink):
+    """A :class:`MemorySink` that counts the runs outside a block of replicates as stored.
+
+    :func:`~sim.run.runner.execute_pending` then runs only the block's (as when a sweep resumes).
+    """
+
+    def __init__(self, replicates: range, reps: int, arms: list[str]) -> None:
+        super().__init__()
+        inside = set(replicates)
+        self._elsewhere = {RunKey(0, r, a) for r in range(reps) if r not in inside for a in arms}
+
+    def stored_keys(self, sweep_id: int, status: str | None = "completed") -> set[RunKey]:
+        """The keys outside the block, and those received so far with ``status``."""
+        return self._elsewhere | super().stored_keys(sweep_id, status)
+
+
+def estimate_part(
+    sc: Scenario,
+    arms: list[str],
+    replicates: range,
+    replications: int,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[RunResult]:
+    """The runs of replicates ``replicates`` of :func:`sim.api.run_pairs`, in this process.
+
+    ``run_pairs(sc, replications=replications, seed=seed, arms=arms, executor="local")`` makes
+    the same runs for these replicates, with the same keys and seeds (replicate ``r`` uses seed
+    ``r`` of :func:`~sim.run.seeds.replicate_seeds`), in the same order: the runs of the other
+    replicates count as stored, as when a sweep resumes (:func:`~sim.run.runner.execute_pending`).
+    The page splits an estimate into such parts across worker processes (:mod:`sim.app.jobs`).
+
+    Args:
+        sc: The scenario with the levels applied.
+        arms: The arms to run (in run_pairs's order).
+        replicates: A block of replicate indices, within ``range(replications)``.
+        replications: N, the estimate's paired replications (the seeds depend on it).
+        seed: Root seed (default: the scenario's).
+        progress: Called with ``(runs done, runs of this part)``.
+
+    Returns:
+        The results, one per (replicate, arm), replicate by replicate.
+    """
+    arms = list(arms)
+    reps = check_replications(replications, len(arms))
+    if replicates.step != 1 or (replicates and not 0 <= replicates[0] <= replicates[-1] < reps):
+        raise ValueError(f"replicates {replicates} is not a block of range({reps})")
+    seeds = replicate_seeds(sc.experiment.seed if seed is None else seed, reps)
+    sink = _PartSink(replicates, reps, arms)
+    execute_pending(sink, 0, [sc], reps, arms, seeds, executor="local",
+                    progress=progress or False)  # fmt: skip
+    return in_task_order(sink.results, arms)
+
+
+def de_facto_key(sc: Scenario, replications: int, seed: int | None = None) -> str:
+    """What the de-facto runs of an estimate depend on, as a SHA-256 (hex).
+
+    The de-facto arm offers no preference (:class:`sim.model.ClusterModel` gives its government
+    no regime), so its runs depend on the scenario without its ``regimes`` (the world, the
+    horizon, the experiment), the root seed and N, not on the levels of any regime: moving a
+    lever leaves the key, and the de-facto runs, unchanged (``tests/test_app_jobs_split.py``).
+    """
+    root = sc.experiment.seed if seed is None else seed
+    world = sc.model_dump(mode="json", exclude={"regimes"})
+    text = json.dumps([world, int(root), int(replications), sc.scenario.horizon_quarters],
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # fmt: skip
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 #: The page's uncertainty view: worlds and paired replications per world (few, for a session).

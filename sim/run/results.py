@@ -7,12 +7,13 @@ results stay small and picklable whatever executor carries them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
-__all__ = ["RunKey", "RunResult", "RunStatus"]
+__all__ = ["RunKey", "RunResult", "RunStatus", "in_task_order"]
 
 RunStatus = Literal["completed", "failed"]
 
@@ -56,3 +57,14 @@ class RunResult:
     code_version: str = ""
     extra: dict[str, float] = field(default_factory=dict)
     network: tuple | None = None
+
+
+def in_task_order(results: list[RunResult], arms: Sequence[str]) -> list[RunResult]:
+    """``results`` by design point, then replicate, then arm in ``arms`` order.
+
+    Executors hand results back in the order they finish (the local one too: the chunks it has
+    finished come as a set, in no fixed order); sorted so, the same runs are in the same order
+    from call to call.
+    """
+    rank = {a: i for i, a in enumerate(arms)}
+    return sorted(results, key=lambda r: (r.key.point, r.key.replicate, rank[r.key.arm]))
