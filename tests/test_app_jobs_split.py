@@ -54,6 +54,11 @@ def fresh_cache() -> Iterator[None]:
     jobs.de_facto_cache.clear()
     for job in jobs.running():
         job.cancel()
+    with jobs._lock:
+        prefetches = list(jobs._prefetches.values())
+    for job in prefetches:
+        job.cancel()
+    _wait_until(lambda: jobs.prefetching() == 0, 30, "the prefetches to end")
 
 
 def _alive(pid: int) -> bool:
@@ -276,3 +281,41 @@ def test_every_lever_of_a_shipped_scenario_leaves_the_key() -> None:
             moved = with_levels(sc, {lever.key: lever.max})
             assert moved != sc or float(lever.param.value) == lever.max
             assert de_facto_key(moved, 20) == de_facto_key(sc, 20), lever.key
+
+
+def _prefetched(sc, n: int) -> bool:
+    return jobs.de_facto_cache.get(de_facto_key(sc, n, SEED)) is not None
+
+
+def test_prefetch_fills_the_cache_so_the_first_estimate_runs_only_the_regime(sc) -> None:
+    """The page prefetches de facto when a scenario opens: the first estimate is a cache hit,
+    with exactly the numbers of estimate()."""
+    n = 6
+    assert jobs.prefetch_de_facto(sc, n, SEED)
+    assert not jobs.prefetch_de_facto(sc, n, SEED)  # already running: not twice
+    assert jobs.running() == []  # it counts against no session's estimate limit
+    _wait_until(lambda: _prefetched(sc, n) and jobs.prefetching() == 0, 120, "the prefetch")
+    assert not jobs.prefetch_de_facto(sc, n, SEED)  # cached: nothing to do
+    moved = with_levels(sc, {RATE: 0.05})  # levers moved after the page opened
+    job = jobs.start_estimate("first", moved, REGIME, n, SEED)
+    assert job.cached and job.total == n
+    _assert_same(job.wait(), moved, REGIME, n, SEED)
+
+
+def test_an_estimate_started_during_the_prefetch_ends_it_and_runs_de_facto_itself(sc) -> None:
+    n = 40  # long enough to be running still when the estimate starts
+    assert jobs.prefetch_de_facto(sc, n, SEED)
+    prefetch = next(iter(jobs._prefetches.values()))
+    pids = _wait_until(lambda: prefetch.pids, 30, "the prefetch's workers")
+    job = jobs.start_estimate("eager", sc, REGIME, n, SEED)
+    assert not job.cached and job.total == 2 * n
+    _wait_until(lambda: not any(map(_alive, pids)), 30, "the prefetch's workers to end")
+    out = job.wait()
+    _assert_same(out, sc, REGIME, n, SEED)
+    _wait_until(lambda: jobs.prefetching() == 0, 30, "the prefetch thread")
+    assert _prefetched(sc, n)  # the estimate's own de-facto runs
+
+
+def test_no_prefetch_outside_the_pages_bounds(sc) -> None:
+    assert not jobs.prefetch_de_facto(sc, 10**6, SEED)
+    assert jobs.prefetching() == 0

@@ -67,7 +67,7 @@ def test_engine_rows_judge_the_issue_targets() -> None:
     assert met["one run vs the issue's 60 ms"] == "NO"  # 1.2x is not 10x
     assert met["page: 20-pair estimate, one process (before)"] == ""  # the comparison
     assert met["page: 20-pair estimate, cold (2 workers, 40 runs)"] == "NO"
-    assert met["page: lever moved, de facto cached (20 runs)"] == "yes"
+    assert met["page: de facto prefetched or cached (20 runs)"] == "yes"
     assert met["live play: model / drawing per quarter (40 q)"] == "yes"
     skipped = harness.engine_rows({"baseline": {"skipped": "not measured: no git"}})
     assert skipped[0][2] == "not measured: no git" and skipped[0][-1] == ""

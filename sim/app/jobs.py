@@ -49,12 +49,10 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
 import os
-import pickle
 import signal
 import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -63,6 +61,7 @@ from typing import Any
 import pandas as pd
 
 from sim.api import results_frame
+from sim.app.defacto_cache import DE_FACTO_CACHE_SIZE, DeFactoCache, de_facto_cache
 from sim.app.session import (
     check_estimate,
     de_facto_key,
@@ -70,6 +69,7 @@ from sim.app.session import (
     estimate_part,
     worlds_estimate,
 )
+from sim.errors import InputError
 from sim.run.results import RunKey, RunResult
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 
@@ -77,6 +77,7 @@ __all__ = [
     "DE_FACTO_CACHE_SIZE",
     "MAX_CONCURRENT_ENV",
     "MAX_PARTS",
+    "PREFETCH_OWNER",
     "SPLIT_MIN_REPLICATIONS",
     "TIMEOUT_SECONDS",
     "WORKER_NAME",
@@ -90,6 +91,8 @@ __all__ = [
     "de_facto_cache",
     "max_concurrent",
     "parts_for",
+    "prefetch_de_facto",
+    "prefetching",
     "running",
     "start_estimate",
     "warm_up",
@@ -109,13 +112,69 @@ WORKER_NICE = 10
 MAX_PARTS = 2
 #: Fewest pairs for which an estimate is split across worker processes.
 SPLIT_MIN_REPLICATIONS = 4
-#: De-facto runs of this many recent estimates are kept in the server (:class:`DeFactoCache`).
-DE_FACTO_CACHE_SIZE = 8
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
 
 _lock = threading.Lock()
 _running: dict[EstimateJob, str] = {}
+_prefetches: dict[str, EstimateJob] = {}
+#: The owner of the prefetch jobs (:func:`prefetch_de_facto`).
+PREFETCH_OWNER = "clustersim-prefetch"
+
+
+def prefetch_de_facto(sc: Scenario, replications: object, seed: int | None = None) -> bool:
+    """Start computing an estimate's de-facto runs before anyone asks for the estimate.
+
+    The page calls it when a scenario is opened or its world changes: by the time the user
+    has moved the levers and asks for the estimate, the de-facto runs are in
+    :data:`de_facto_cache` and the estimate runs only the regime's N runs. The prefetch runs in
+    worker processes like an estimate (same parts, seeds and results), at the same low priority;
+    it does not count against :func:`max_concurrent` and belongs to no session. An estimate that
+    starts while the prefetch of its de-facto runs is still running ends the prefetch and runs
+    them itself. A failed or ended prefetch leaves the cache as it was.
+
+    Returns:
+        Whether a prefetch was started (not when the runs are cached or being prefetched, or
+        N or the horizon is outside the page's bounds).
+    """
+    try:
+        n = check_estimate(sc, replications)
+    except InputError:  # the estimate itself will say so
+        return False
+    job = EstimateJob(PREFETCH_OWNER, sc, None, n, seed)  # no process yet
+    key = job._key
+    assert key is not None
+    with _lock:
+        if key in _prefetches or de_facto_cache.get(key) is not None:
+            return False
+        _prefetches[key] = job
+    try:
+        job._start()
+    except BaseException:
+        with _lock:
+            _prefetches.pop(key, None)
+        raise
+    threading.Thread(target=_finish_prefetch, args=(key, job), daemon=True,
+                     name="clustersim-prefetch").start()  # fmt: skip
+    return True
+
+
+def _finish_prefetch(key: str, job: EstimateJob) -> None:
+    """Wait for a prefetch in a background thread; it fills the cache (EstimateJob._outcome)."""
+    try:
+        job.wait()
+    except Exception:  # ended or failed: the estimate runs de facto itself
+        pass
+    finally:
+        with _lock:
+            if _prefetches.get(key) is job:
+                del _prefetches[key]
+
+
+def prefetching() -> int:
+    """How many prefetches are running."""
+    with _lock:
+        return len(_prefetches)
 
 
 class EstimateBusyError(RuntimeError):
@@ -200,6 +259,11 @@ def start_estimate(
     cancel_owner(owner)
     limit = max_concurrent()
     job = EstimateJob(owner, sc, regime, n, seed, worlds)  # no process yet
+    if job._key is not None and not job.cached:  # it runs de facto itself: no prefetch of it
+        with _lock:
+            prefetch = _prefetches.get(job._key)
+        if prefetch is not None:
+            prefetch.cancel()
     with _lock:
         if len(_running) >= limit:
             raise EstimateBusyError(
@@ -215,50 +279,6 @@ def start_estimate(
     return job
 
 
-class DeFactoCache:
-    """The de-facto runs of recent estimates, in the server process (LRU, thread-safe).
-
-    Moving a lever changes only the regime's parameters, so the de-facto runs of the same world,
-    root seed, N and horizon (:func:`sim.app.session.de_facto_key`) are the same; an estimate
-    that finds them here runs only the regime's arm. Results are kept pickled, so every hit
-    hands out its own copies. Solara serves sessions on threads: every access holds a lock.
-    """
-
-    def __init__(self, size: int = DE_FACTO_CACHE_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> list[RunResult] | None:
-        """The de-facto results stored under ``key`` (a fresh copy), or None."""
-        with self._lock:
-            blob = self._items.get(key)
-            if blob is None:
-                return None
-            self._items.move_to_end(key)
-        return pickle.loads(blob)
-
-    def put(self, key: str, results: list[RunResult]) -> None:
-        """Keep ``results`` under ``key``, dropping the least recently used beyond :attr:`size`."""
-        blob = pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
-        with self._lock:
-            self._items[key] = blob
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget every entry."""
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
-
-
-#: The server's cache of de-facto runs (:class:`DeFactoCache`).
-de_facto_cache = DeFactoCache()
 
 
 def parts_for(replications: int) -> int:
@@ -291,7 +311,7 @@ class EstimateJob:
         self,
         owner: str,
         sc: Scenario,
-        regime: str,
+        regime: str | None,
         replications: int,
         seed: int | None,
         worlds: int | None = None,
@@ -307,8 +327,13 @@ class EstimateJob:
             self._parts = [("worlds", sc, regime, worlds, replications, seed)]
         else:
             self._key = de_facto_key(sc, replications, seed)
-            self._cached = de_facto_cache.get(self._key)
-            arms = [regime] if self._cached is not None else [ARM_DE_FACTO, regime]
+            self._cached = None if regime is None else de_facto_cache.get(self._key)
+            if regime is None:  # a prefetch: the de-facto runs only (prefetch_de_facto)
+                arms = [ARM_DE_FACTO]
+            elif self._cached is not None:
+                arms = [regime]
+            else:
+                arms = [ARM_DE_FACTO, regime]
             self.total = len(arms) * replications
             self._parts = [("part", sc, arms, block, replications, seed)
                            for block in _blocks(replications, parts_for(replications))]  # fmt: skip
@@ -441,6 +466,11 @@ class EstimateJob:
         if self._cached is not None:
             runs.update({r.key: r for r in self._cached})
         regime, n = self._regime, self.replications
+        if regime is None:  # a prefetch: keep the de-facto runs for the estimates to come
+            results = [runs[RunKey(0, r, ARM_DE_FACTO)] for r in range(n)]
+            if all(r.status == "completed" for r in results):
+                de_facto_cache.put(self._key, results)
+            return EstimateOutcome(None, results, None)
         results = [runs[RunKey(0, r, a)] for r in range(n) for a in (ARM_DE_FACTO, regime)]
         if self._cached is None:
             de_facto = results[0::2]
