@@ -7,7 +7,8 @@ interrupted) and whether it was lost (the Dask scheduler gone).
 
 Process lifetime: no process of a pool outlives the process that started it, ``kill -9``
 included. The fork server gets SIGKILL from the kernel when that process dies (Linux
-``PR_SET_PDEATHSIG``, :mod:`sim.run.lifeline`, set before its slow imports). Each worker ignores
+``PR_SET_PDEATHSIG``, :mod:`sim.run.lifeline`, set before its slow imports). Each worker runs
+:data:`WORKER_NICE_STEP` nicer than the sweep's process (the one writer goes first), ignores
 Ctrl-C (the parent stops the pool), gets SIGKILL when the fork server dies, and watches the
 sweep's process itself (a pidfd; polling where there is none). With no worker left,
 multiprocessing's resource tracker ends on its own (its pipe closes). Workers start in
@@ -46,6 +47,11 @@ __all__ = [
 ]
 
 _PARENT_POLL_SECONDS = 0.5  # where pidfd_open is missing
+#: Pool workers run this much nicer than the sweep's process, which receives every result,
+#: writes it to the store and hands out the next tasks: with as many workers as cores, at the
+#: same priority the writer waited for a core behind the workers (its writes took about twice
+#: their CPU time in wall time), and the workers for their next tasks.
+WORKER_NICE_STEP = 5
 
 
 class ExecutorLostError(RuntimeError):
@@ -125,6 +131,8 @@ def _worker_start(sweep_pid: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(OSError):  # the sweep's process (the one writer) goes first
+        os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE_STEP)
     os.environ.pop(PARENT_ENV, None)  # named the fork server's parent; not for this one's children
     set_parent_death_signal(signal.SIGKILL)  # the fork server (or the sweep's process) dies
     try:
