@@ -8,6 +8,7 @@ import sys
 # In a fresh interpreter: a test process may already run a fork server started with another
 # preload (the page's), and multiprocessing has one fork server per process.
 _SCRIPT = """
+import gc
 from sim.model import compiled
 from sim.run.executors import make_executor
 
@@ -16,16 +17,19 @@ if __name__ == "__main__":
     pool = make_executor("processes", 1)
     try:
         in_worker = pool.submit(compiled.loaded_kernels).result(timeout=120)
+        frozen = pool.submit(gc.get_freeze_count).result(timeout=120)
     finally:
         pool.close()
-    print(compiled.loaded_kernels(), in_worker, len(compiled.KERNELS))
+    print(compiled.loaded_kernels(), in_worker, len(compiled.KERNELS), frozen)
 """
 
 
 def test_pool_workers_start_with_the_kernels_loaded() -> None:
     out = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True,
                          timeout=300, check=True)  # fmt: skip
-    here, in_worker, total = (int(x) for x in out.stdout.split())
+    here, in_worker, total, frozen = (int(x) for x in out.stdout.split())
     assert here == 0  # importing the model loads nothing: the worker's kernels come from preload
     # The default scenario's arms call most kernels (the rest serve other scenarios' paths).
     assert in_worker >= total // 2, (in_worker, total)
+    # The fork server's objects were frozen before forking (no collector pass copies them).
+    assert frozen > 0

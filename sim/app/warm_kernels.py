@@ -16,6 +16,7 @@ kernels itself), so it can never stop the fork server from starting.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 
 from sim.model.warm import warm
@@ -26,3 +27,6 @@ with contextlib.suppress(OSError):  # the warm-up must not slow the server down 
     os.setpriority(os.PRIO_PROCESS, 0, max(10, os.getpriority(os.PRIO_PROCESS, 0)))
 with contextlib.suppress(Exception):
     warm()
+# What the fork server holds now stays out of the collector's passes, which would otherwise
+# write to (and so copy) those pages in every forked worker (Python's gc.freeze advice).
+gc.freeze()
