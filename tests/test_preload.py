@@ -1,14 +1,18 @@
-"""Pool workers start with the model's compiled kernels loaded (sim.model.preload)."""
+"""Pool workers start with the model's compiled kernels loaded (sim.model.preload), frozen for
+the collector, and run nicer than the sweep's process (sim.run.executors.WORKER_NICE_STEP)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+from sim.run.executors import WORKER_NICE_STEP
 
 # In a fresh interpreter: a test process may already run a fork server started with another
 # preload (the page's), and multiprocessing has one fork server per process.
 _SCRIPT = """
-import gc
+import gc, os
 from sim.model import compiled
 from sim.run.executors import make_executor
 
@@ -18,18 +22,22 @@ if __name__ == "__main__":
     try:
         in_worker = pool.submit(compiled.loaded_kernels).result(timeout=120)
         frozen = pool.submit(gc.get_freeze_count).result(timeout=120)
+        nice = pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=120)
     finally:
         pool.close()
-    print(compiled.loaded_kernels(), in_worker, len(compiled.KERNELS), frozen)
+    print(compiled.loaded_kernels(), in_worker, len(compiled.KERNELS), frozen,
+          nice - os.getpriority(os.PRIO_PROCESS, 0))
 """
 
 
-def test_pool_workers_start_with_the_kernels_loaded() -> None:
+def test_pool_workers_start_warm_and_nicer() -> None:
     out = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True,
                          timeout=300, check=True)  # fmt: skip
-    here, in_worker, total, frozen = (int(x) for x in out.stdout.split())
+    here, in_worker, total, frozen, nicer = (int(x) for x in out.stdout.split())
     assert here == 0  # importing the model loads nothing: the worker's kernels come from preload
     # The default scenario's arms call most kernels (the rest serve other scenarios' paths).
     assert in_worker >= total // 2, (in_worker, total)
     # The fork server's objects were frozen before forking (no collector pass copies them).
     assert frozen > 0
+    # The sweep's process (the one writer and dispatcher) goes first.
+    assert nicer == min(WORKER_NICE_STEP, 19 - os.getpriority(os.PRIO_PROCESS, 0))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.run.executors import WORKER_NICE_STEP, available_cpus, make_executor, worker_count
+from sim.run.executors import available_cpus, make_executor, worker_count
 from sim.run.stopping import Terminated, raise_if_stopped, stop_on_signals
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,17 +290,6 @@ def test_the_api_caps_workers_unless_oversubscribed():
         assert pool.size == cpus + 2 and pool.executor._max_workers == cpus + 2
     finally:
         pool.close()
-
-
-def test_pool_workers_run_nicer_than_the_sweeps_process():
-    """The sweep's process writes every result and hands out the tasks: it goes first."""
-    pool = make_executor("processes", 1)
-    try:
-        worker = pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=120)
-    finally:
-        pool.close()
-    here = os.getpriority(os.PRIO_PROCESS, 0)
-    assert worker == min(here + WORKER_NICE_STEP, 19)
 
 
 # -- an interrupt swallowed on its way ------------------------------------------------------------
