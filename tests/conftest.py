@@ -23,6 +23,11 @@ from pathlib import Path
 
 import pytest
 
+# The page's background prefetch of de-facto runs (sim.app.jobs) is off for the suite: every
+# page a browser test opens would start 20 pairs of runs beside the test's own, on 2 cores.
+# tests/test_app_jobs_split.py tests the prefetch itself, and the page's call of it.
+os.environ.setdefault("CLUSTERSIM_APP_PREFETCH", "0")
+
 SERVICE_ENV = {"postgres": "CLUSTERSIM_TEST_PG_URL", "dask": "CLUSTERSIM_TEST_DASK"}
 REQUIRE_ENV = "CLUSTERSIM_REQUIRE_SERVICES"
 

@@ -22,6 +22,8 @@ from pandas.testing import assert_frame_equal
 
 from sim.api import results_frame, run_pairs
 from sim.app import jobs
+from sim.app import state as app_state
+from sim.app.live import default_scenario_file
 from sim.app.session import (
     de_facto_key,
     effect_cards,
@@ -319,3 +321,16 @@ def test_an_estimate_started_during_the_prefetch_ends_it_and_runs_de_facto_itsel
 def test_no_prefetch_outside_the_pages_bounds(sc) -> None:
     assert not jobs.prefetch_de_facto(sc, 10**6, SEED)
     assert jobs.prefetching() == 0
+
+
+def test_a_new_pair_on_the_page_prefetches_unless_turned_off(monkeypatch) -> None:
+    """state.new_pair (a scenario opened, levels applied) starts the prefetch; 0 turns it off."""
+    file = default_scenario_file()
+    monkeypatch.setenv(jobs.PREFETCH_ENV, "0")
+    app_state.new_pair(file, REGIME, horizon_quarters=8)
+    assert jobs.prefetching() == 0
+    monkeypatch.setenv(jobs.PREFETCH_ENV, "1")
+    app_state.new_pair(file, REGIME, horizon_quarters=8)
+    m = app_state.model_r.value
+    key = de_facto_key(m.spec, app_state.reps_r.value, m.spec.experiment.seed)
+    _wait_until(lambda: jobs.de_facto_cache.get(key) is not None, 120, "the page's prefetch")

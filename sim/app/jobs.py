@@ -77,6 +77,7 @@ __all__ = [
     "DE_FACTO_CACHE_SIZE",
     "MAX_CONCURRENT_ENV",
     "MAX_PARTS",
+    "PREFETCH_ENV",
     "PREFETCH_OWNER",
     "SPLIT_MIN_REPLICATIONS",
     "TIMEOUT_SECONDS",
@@ -92,6 +93,7 @@ __all__ = [
     "max_concurrent",
     "parts_for",
     "prefetch_de_facto",
+    "prefetch_enabled",
     "prefetching",
     "running",
     "start_estimate",
@@ -120,6 +122,13 @@ _running: dict[EstimateJob, str] = {}
 _prefetches: dict[str, EstimateJob] = {}
 #: The owner of the prefetch jobs (:func:`prefetch_de_facto`).
 PREFETCH_OWNER = "clustersim-prefetch"
+#: Environment variable: ``0`` turns the page's prefetch of de-facto runs off (default on).
+PREFETCH_ENV = "CLUSTERSIM_APP_PREFETCH"
+
+
+def prefetch_enabled() -> bool:
+    """Whether the page prefetches de-facto runs (:data:`PREFETCH_ENV` is not ``0``)."""
+    return os.environ.get(PREFETCH_ENV, "1").strip() != "0"
 
 
 def prefetch_de_facto(sc: Scenario, replications: object, seed: int | None = None) -> bool:

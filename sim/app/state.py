@@ -15,7 +15,7 @@ from typing import Any
 
 import solara
 
-from sim.app.jobs import prefetch_de_facto
+from sim.app.jobs import prefetch_de_facto, prefetch_enabled
 from sim.app.live import LivePair
 from sim.app.session import DEFAULT_REPLICATIONS, LANG_ENV, levers
 
@@ -75,7 +75,7 @@ def new_pair(scenario_file: str, regime: str | None = None, **levels: Any) -> No
     """A fresh live pair at quarter 0 (scenario, regime or levels changed); clears the estimate.
 
     The estimate's de-facto runs start in the background (:func:`sim.app.jobs.prefetch_de_facto`)
-    unless they are cached or already being computed.
+    unless they are cached or already being computed, or ``CLUSTERSIM_APP_PREFETCH=0``.
 
     Raises:
         InputError: As :class:`sim.app.live.LivePair`.
@@ -84,7 +84,8 @@ def new_pair(scenario_file: str, regime: str | None = None, **levels: Any) -> No
     model = LivePair(scenario_file=scenario_file, regime=regime, **levels)
     model_r.value = model
     # The estimate's de-facto runs, computed while the user sets the levers (sim.app.jobs).
-    prefetch_de_facto(model.spec, reps_r.value, model.spec.experiment.seed)
+    if prefetch_enabled():
+        prefetch_de_facto(model.spec, reps_r.value, model.spec.experiment.seed)
     pending_r.value = applied_values(model)
     estimate_r.value = {}
     saved_r.value = ""
