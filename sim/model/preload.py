@@ -17,15 +17,8 @@ compile on first use as before, and report the model's error from the run itself
 
 from __future__ import annotations
 
-import contextlib
-import gc
-
-from sim.model.warm import warm
+from sim.model.warm import warm_for_fork
 
 __all__: list[str] = []
 
-with contextlib.suppress(Exception):  # the runs themselves report a broken model
-    warm()
-# What the fork server holds now stays out of the collector's passes, which would otherwise
-# write to (and so copy) those pages in every forked worker (Python's gc.freeze advice).
-gc.freeze()
+warm_for_fork()

@@ -10,12 +10,14 @@ kernel it misses still compiles on its first call.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 
 from sim.model.model import ClusterModel
 from sim.scenario.files import default_scenario
 
-__all__ = ["warm"]
+__all__ = ["warm", "warm_for_fork"]
 
 
 def warm() -> float:
@@ -26,6 +28,20 @@ def warm() -> float:
         model = ClusterModel(scenario, arm=arm, rng=1)
         model.run_for(scenario.scenario.horizon_quarters)
     return time.perf_counter() - t0
+
+
+def warm_for_fork() -> None:
+    """Prepare a fork server: :func:`warm` (its failure ignored), then ``gc.freeze()``.
+
+    The kernels are then loaded in every process forked from this one. A failure of the
+    warm-up is ignored: the workers load or compile on first use, and a broken model reports
+    its error from the runs themselves. The freeze keeps what this process holds out of the
+    collector's passes, which would otherwise write to (and so copy) those pages in every
+    forked worker (Python's ``gc.freeze`` advice).
+    """
+    with contextlib.suppress(Exception):
+        warm()
+    gc.freeze()
 
 
 if __name__ == "__main__":
