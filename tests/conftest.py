@@ -59,3 +59,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if services_required():
             pytest.fail(f"{env} is not set but {REQUIRE_ENV}=1: the {marker} service is required")
         pytest.skip(f"{env} not set (no {marker} service requested)")
+
+
+REPO_RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _results_folder_untouched() -> Iterator[None]:
+    """No test writes into the checkout's ``results/``: tests write under ``tmp_path``.
+
+    (A report written there by a test survives the run, and costs the suite the writing.)
+    """
+    before = set(REPO_RESULTS.iterdir()) if REPO_RESULTS.is_dir() else set()
+    yield
+    after = set(REPO_RESULTS.iterdir()) if REPO_RESULTS.is_dir() else set()
+    new = sorted(p.name for p in after - before)
+    assert not new, f"a test in this module wrote into {REPO_RESULTS}: {new}"

@@ -104,7 +104,7 @@ def by_executor(tmp_path_factory):
         for ex in ("local", "processes", dask):
             out[ex.split(":")[0]] = api.run_worlds(
                 SCENARIO, db=f"sqlite:///{tmp}/{len(out)}.sqlite", worlds=3, replications=1,
-                seed=11, executor=ex, workers=2, progress=False,
+                seed=11, executor=ex, workers=2, progress=False, report=False,
             )  # fmt: skip
     return out
 
@@ -223,7 +223,8 @@ def test_calibrated_draws_set_their_parameters_and_lhs_the_rest(tmp_path):
 def test_run_over_calibrated_worlds(tmp_path):
     path = _draws_csv(tmp_path, "0,3.0,0.02,6500,True\n1,5.0,0.03,6600,True\n")
     res = api.run_worlds(SCENARIO, db=f"sqlite:///{tmp_path}/c.sqlite", worlds=2, replications=1,
-                         executor="local", progress=False, calibrated=path)  # fmt: skip
+                         executor="local", progress=False, calibrated=path,
+                         report=False)  # fmt: skip
     assert res.sweep.endswith(f"-cal{res.calibrated['sha256'][:10]}")
     assert res.calibrated["draws"] == 2 and res.counts["completed"] == 2 * 6
     assert sorted(res.per_world["market.price_sensitivity"].unique()) == [3.0, 5.0]
