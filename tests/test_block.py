@@ -16,7 +16,7 @@ from sim.scenario.scaling import scale_scenario
 def test_block_runs_equal_lone_runs(arm: str) -> None:
     sc = default_scenario()
     seeds = replicate_seeds(11, 5)
-    block = ModelBlock(sc, arm, seeds)
+    block = ModelBlock.of_seeds(sc, arm, seeds)
     got = block.run()
     for seed, outcomes in zip(seeds, got, strict=True):
         alone = ClusterModel(sc, arm, rng=seed).run()
@@ -27,7 +27,7 @@ def test_rows_grow_together_when_one_run_needs_more_slots() -> None:
     # A small start width: entrants make the rows grow several times during the runs.
     sc = scale_scenario(default_scenario(), 40)
     seeds = replicate_seeds(3, 3)
-    block = ModelBlock(sc, "cluster_support_2020s", seeds)
+    block = ModelBlock.of_seeds(sc, "cluster_support_2020s", seeds)
     start = block.firms.cap
     got = block.run()
     assert block.firms.cap > start  # the test has teeth: the tables grew
@@ -37,3 +37,26 @@ def test_rows_grow_together_when_one_run_needs_more_slots() -> None:
     for seed, outcomes in zip(seeds, got, strict=True):
         alone = ClusterModel(sc, "cluster_support_2020s", rng=seed).run()
         assert outcomes.tobytes() == alone.tobytes()
+
+
+def test_a_block_may_mix_arms_and_design_points() -> None:
+    # The runner's chunks hold the arms of a pair, and a sweep's points differ in parameters.
+    sc = default_scenario()
+    other = sc.model_copy(
+        update={"market": sc.market.model_copy(update={"price_sensitivity": 2.0})}
+    )
+    assert other.market.price_sensitivity != sc.market.price_sensitivity
+    runs = [(sc, "de_facto", 5), (sc, "cluster_support_2020s", 5), (other, "placebo", 7)]
+    got = ModelBlock(runs).run()
+    for (scenario, arm, seed), outcomes in zip(runs, got, strict=True):
+        alone = ClusterModel(scenario, arm, rng=seed).run()
+        assert outcomes.tobytes() == alone.tobytes()
+
+
+def test_a_block_shares_one_horizon() -> None:
+    sc = default_scenario()
+    short = sc.model_copy(
+        update={"scenario": sc.scenario.model_copy(update={"horizon_quarters": 8})}
+    )
+    with pytest.raises(ValueError, match="share one horizon"):
+        ModelBlock([(sc, "de_facto", 1), (short, "de_facto", 1)])

@@ -1,16 +1,16 @@
-"""A block of runs of one scenario and arm, stepped together: the batch dimension (issue 17).
+"""A block of runs stepped together: the batch dimension (issue 17).
 
 The runs of a block are ordinary :class:`~sim.model.model.ClusterModel` s, each with its own
-seed, generators, government and ledger; their firm tables are the rows of one
+scenario, arm, seed, generators, government and ledger; their firm tables are the rows of one
 :class:`~sim.model.state.FirmBlock`, so a stage can be computed for every run of the block by
 one compiled call over the 2-D tables instead of one call per run. The block steps
-stage-major: each stage of :data:`~sim.model.model.QUARTER` runs for every run before the next
-stage starts. Runs share nothing but the tables' storage, so each run's outcomes are exactly
-those of the same run made alone (``tests/test_block.py``).
+stage-major: each stage of :data:`~sim.model.model.QUARTER` advances every run before the next
+stage starts. A lone run is a block of one and takes the same stages, so there is one
+implementation of each stage. Runs share nothing but the tables' storage, so each run's
+outcomes are exactly those of the same run made alone (``tests/test_block.py``).
 
-This is the foundation of the batch dimension: every stage still runs run by run, so a block
-costs what its runs cost alone. Stages move to block kernels one at a time, each checked by the
-same equality.
+Stages move from ``per_run`` to block kernels one at a time, each checked by that equality and
+by the golden digests (``tests/test_golden_outcomes.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.model.model import QUARTER, ClusterModel
+from sim.model.model import QUARTER, ClusterModel, initial_slots
 from sim.model.state import FirmBlock
 from sim.scenario.schema import Scenario
 
@@ -27,33 +27,43 @@ __all__ = ["ModelBlock"]
 
 
 class ModelBlock:
-    """Runs of one scenario and arm, one per seed, stepped together.
+    """Runs stepped together, one per (scenario, arm, seed).
 
     Args:
-        scenario: The validated scenario.
-        arm: The arm every run of the block runs.
-        seeds: One seed per run.
+        runs: ``(scenario, arm, seed)`` of each run. The scenarios may differ (design points)
+            but must share the horizon.
 
     Attributes:
-        models: The runs, in seed order.
+        models: The runs, in the order given.
         firms: Their firm tables, one row each.
+
+    Raises:
+        ValueError: The runs' horizons differ, or there is no run.
     """
 
-    def __init__(self, scenario: Scenario, arm: str, seeds: Sequence[int]) -> None:
-        total = sum(g.count for g in scenario.firm_groups)
-        self.firms = FirmBlock(len(seeds), int(total * 1.5) + 16)
+    def __init__(self, runs: Sequence[tuple[Scenario, str, int]]) -> None:
+        if not runs:
+            raise ValueError("a block needs at least one run")
+        horizons = {sc.scenario.horizon_quarters for sc, _, _ in runs}
+        if len(horizons) > 1:
+            raise ValueError(f"the runs of a block share one horizon, not {sorted(horizons)}")
+        self.firms = FirmBlock(len(runs), max(initial_slots(sc) for sc, _, _ in runs))
         self.models = [
-            ClusterModel(scenario, arm, rng=seed, firms=self.firms.table(row))
-            for row, seed in enumerate(seeds)
+            ClusterModel(sc, arm, rng=seed, firms=self.firms.table(row))
+            for row, (sc, arm, seed) in enumerate(runs)
         ]
+
+    @classmethod
+    def of_seeds(cls, scenario: Scenario, arm: str, seeds: Sequence[int]) -> ModelBlock:
+        """The runs of one scenario and arm, one per seed."""
+        return cls([(scenario, arm, seed) for seed in seeds])
 
     def step(self) -> None:
         """Advance every run one quarter, stage by stage."""
         models = self.models
         rngs = [m.begin_quarter() for m in models]
         for _, stage in QUARTER:
-            for m, r in zip(models, rngs, strict=True):
-                stage(m, r)
+            stage(models, rngs)
         for m in models:
             m.end_quarter()
 

@@ -11,7 +11,7 @@ share their random numbers mechanism by mechanism (common random numbers).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import mesa
 import numpy as np
@@ -38,12 +38,12 @@ from sim.model.mechanisms.record import record_outcomes
 from sim.model.network import supply_network
 from sim.model.outcomes import OUTCOME_NAMES
 from sim.model.population import Population
-from sim.model.state import FirmArrays, State
+from sim.model.state import FirmArrays, FirmBlock, State
 from sim.model.streams import QuarterStreams
 from sim.scenario.files import default_scenario
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 
-__all__ = ["QUARTER", "ClusterModel"]
+__all__ = ["QUARTER", "ClusterModel", "Stage", "initial_slots", "per_run"]
 
 _MECHANISMS = ("market", "membership", "matching", "projects", "qualification", "entry")
 #: Columns of the firm table zeroed for firms that closed last quarter.
@@ -94,8 +94,8 @@ class ClusterModel(mesa.Model):
         scenario: Validated scenario (default: the shipped Astrakhan shipbuilding scenario).
         arm: ``"de_facto"`` or the name of one of the scenario's regimes.
         rng: Seed (int) or generator for all randomness.
-        firms: The firm table to fill (a row of a :class:`~sim.model.state.FirmBlock`, when
-            the run is one of a block: :mod:`sim.model.block`); default: a table of its own.
+        firms: The firm table to fill: a row of a :class:`~sim.model.state.FirmBlock` (the
+            run is one of a block: :mod:`sim.model.block`); default: the row of a block of one.
 
     Attributes:
         spec: The scenario.
@@ -125,8 +125,9 @@ class ClusterModel(mesa.Model):
             self, None if arm == ARM_DE_FACTO else s.regimes[arm], s.registry
         )
         self.organisation = ClusterOrganization(self, s.organisation.exists, s.registry)
-        total = sum(g.count for g in s.firm_groups)
-        self.state = State(s, int(total * 1.5) + 16, firms)
+        if firms is None:  # a block of one run: every stage takes its runs as a block
+            firms = FirmBlock(1, initial_slots(s)).table(0)
+        self.state = State(s, firms.n, firms)
         self.population = Population(self, self.state)
         self.outcomes = np.full((self.horizon, len(OUTCOME_NAMES)), np.nan)
         self.population.populate(self.rng.spawn(1)[0])
@@ -173,9 +174,10 @@ class ClusterModel(mesa.Model):
     # ----------------------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one quarter: the stages of :data:`QUARTER`, in order (docs/model.md 3)."""
-        rngs = self.begin_quarter()
+        rngs = (self.begin_quarter(),)
+        models = (self,)
         for _, stage in QUARTER:
-            stage(self, rngs)
+            stage(models, rngs)
         self.end_quarter()
 
     def begin_quarter(self) -> dict[str, np.random.Generator]:
@@ -217,32 +219,56 @@ class ClusterModel(mesa.Model):
         return self.outcomes
 
 
+def initial_slots(scenario: Scenario) -> int:
+    """Firm slots a run's table starts with: its initial firms and room for entrants."""
+    return int(sum(g.count for g in scenario.firm_groups) * 1.5) + 16
+
+
+#: A stage of the quarter: it advances a block of runs (one or more models whose firm tables
+#: are rows of one :class:`~sim.model.state.FirmBlock`), given each run's generators.
+Stage = Callable[[Sequence[ClusterModel], Sequence[dict[str, np.random.Generator]]], None]
+
+
+def per_run(fn: Callable[[ClusterModel, dict[str, np.random.Generator]], None]) -> Stage:
+    """A stage computed run by run: ``fn(model, generators)`` for each run of the block."""
+
+    def stage(models: Sequence[ClusterModel], rngs: Sequence[dict]) -> None:
+        for m, r in zip(models, rngs, strict=True):
+            fn(m, r)
+
+    stage.__doc__ = fn.__doc__
+    return stage
+
+
 # --------------------------------------------------------------------------------------------
 # The quarter, top to bottom: the model's schedule (docs/model.md 3). Each stage is a function of
 # :mod:`sim.model.mechanisms` named after its docs section; ``r`` holds the quarter's generators.
+# A stage advances a block of runs: ``per_run`` stages one run at a time, the others by one
+# compiled call over the block's tables (the batch dimension, :mod:`sim.model.block`).
 # --------------------------------------------------------------------------------------------
-QUARTER: tuple[tuple[str, Callable[[ClusterModel, dict[str, np.random.Generator]], None]], ...] = (
-    ("0 key rate; costs and prices", lambda m, r: prices.update_world(m.state)),
+QUARTER: tuple[tuple[str, Stage], ...] = (
+    ("0 key rate; costs and prices", per_run(lambda m, r: prices.update_world(m.state))),
     ("1 new orders and market shares",
-     lambda m, r: market.new_orders(m.state, m.spec.market, r["market"])),
-    ("2 join / leave",
-     lambda m, r: membership.reconsider(m.state, m.government, m.organisation, r["membership"])),
+     per_run(lambda m, r: market.new_orders(m.state, m.spec.market, r["market"]))),
+    ("2 join / leave", per_run(lambda m, r: membership.reconsider(
+        m.state, m.government, m.organisation, r["membership"]))),
     ("3 applications, decisions, lapses",
-     lambda m, r: registry.apply_and_decide(m.state, m.government, m.organisation)),
+     per_run(lambda m, r: registry.apply_and_decide(m.state, m.government, m.organisation))),
     ("3b the organisation matches SMEs",
-     lambda m, r: matching.match(m.state, m.organisation, r["matching"])),
-    ("4 joint projects",
-     lambda m, r: joint_projects.run(m.state, m.government, m.spec.organisation, r["projects"])),
-    ("6a final producers produce", lambda m, r: production.produce_final(m.state)),
-    ("5 purchases, starter-batch subsidy", lambda m, r: sourcing.source(m.state, m.government)),
+     per_run(lambda m, r: matching.match(m.state, m.organisation, r["matching"]))),
+    ("4 joint projects", per_run(lambda m, r: joint_projects.run(
+        m.state, m.government, m.spec.organisation, r["projects"]))),
+    ("6a final producers produce", per_run(lambda m, r: production.produce_final(m.state))),
+    ("5 purchases, starter-batch subsidy",
+     per_run(lambda m, r: sourcing.source(m.state, m.government))),
     ("6b suppliers produce; learning, spillovers",
-     lambda m, r: production.produce_suppliers(m.state)),
+     per_run(lambda m, r: production.produce_suppliers(m.state))),
     ("7 loans amortised; capacity investment",
-     lambda m, r: investment.invest(m.state, m.government)),
+     per_run(lambda m, r: investment.invest(m.state, m.government))),
     ("7b SMEs invest to qualify",
-     lambda m, r: qualification.qualify(m.state, m.government, r["qualification"])),
+     per_run(lambda m, r: qualification.qualify(m.state, m.government, r["qualification"]))),
     ("8 taxes, tax expenditure, cash",
-     lambda m, r: m.state.ledger.add_taxes(taxes.compute_taxes(m.state, m.government))),
+     per_run(lambda m, r: m.state.ledger.add_taxes(taxes.compute_taxes(m.state, m.government)))),
     ("9 SME entry and exit",
-     lambda m, r: demography.entry_exit(m.state, m.population, r["entry"])),
+     per_run(lambda m, r: demography.entry_exit(m.state, m.population, r["entry"]))),
 )  # fmt: skip

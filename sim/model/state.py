@@ -10,7 +10,7 @@ quarter's :class:`~sim.model.ledger.Ledger`, and the public queries mechanisms s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,7 @@ __all__ = [
     "Loan",
     "LoanBook",
     "State",
+    "block_rows",
 ]
 
 KIND_LARGE = 0
@@ -79,11 +80,13 @@ class FirmArrays:
 
     Attributes:
         n: Number of slots in use (alive or not).
+        row: The run's row in its :class:`FirmBlock` (0 for columns of their own).
     """
 
     def __init__(self, capacity: int, block: FirmBlock | None = None, row: int = 0) -> None:
         self.n = 0
         self._block = block
+        self.row = row
         if block is not None:  # the columns are row ``row`` of the block's tables
             self._cap = block.cap
             block.bind(self, row)
@@ -95,6 +98,11 @@ class FirmArrays:
             setattr(self, name, np.full(self._cap, -1, dtype=np.int64))
         for name in _BOOL:
             setattr(self, name, np.zeros(self._cap, dtype=bool))
+
+    @property
+    def block(self) -> FirmBlock | None:
+        """The block whose row ``row`` these columns are (``None``: columns of their own)."""
+        return self._block
 
     def add(self, count: int) -> np.ndarray:
         """Reserve ``count`` new contiguous slots and return their indices."""
@@ -290,6 +298,21 @@ class LoanBook:
 
     def __iter__(self) -> Iterator[Loan]:
         return (self[k] for k in range(self._n))
+
+
+def block_rows(firms: Sequence[FirmArrays]) -> tuple[FirmBlock, np.ndarray]:
+    """The block the firm tables ``firms`` are rows of, and their rows in it (in order).
+
+    A block stage (:data:`sim.model.model.QUARTER`) computes its runs by one call over the
+    block's 2-D tables, restricted to these rows.
+
+    Raises:
+        ValueError: A table is not a block row, or the tables are rows of different blocks.
+    """
+    block = firms[0].block
+    if block is None or any(f.block is not block for f in firms):
+        raise ValueError("the runs' firm tables are not rows of one FirmBlock")
+    return block, np.array([f.row for f in firms], dtype=np.int64)
 
 
 class State:
