@@ -92,3 +92,10 @@ def test_chunks_hold_whole_groups_up_to_a_block_and_feed_every_worker(runs, arms
         assert chunks >= CHUNKS_PER_WORKER * (workers or os.cpu_count())
     if runs >= BLOCK_RUNS * CHUNKS_PER_WORKER * (workers or os.cpu_count()) * 2:
         assert size > BLOCK_RUNS - arms  # long sweeps get full blocks
+
+
+def test_in_this_process_a_chunk_is_a_whole_block():
+    # No worker waits for a chunk when they run one after the other (the local executor).
+    assert chunk_runs(40, 2, None, spread=False) == BLOCK_RUNS
+    assert chunk_runs(40, 6, None, spread=False) == 30
+    assert chunk_runs(40, 64, None, spread=False) == 64  # a group is never split

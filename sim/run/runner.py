@@ -207,15 +207,18 @@ def _retry_or_fail(
     return [RunResult(key=t.key, seed=t.seed, status="failed", error=reason) for t in chunk]
 
 
-def chunk_runs(runs: int, arms: int, workers: int | None) -> int:
+def chunk_runs(runs: int, arms: int, workers: int | None, *, spread: bool = True) -> int:
     """Runs per worker chunk: whole (point, replicate) groups, up to :data:`BLOCK_RUNS`.
 
-    As large as possible, since a chunk is stepped as one block, but small enough that every
-    worker gets :data:`CHUNKS_PER_WORKER` chunks or more.
+    As large as possible, since a chunk is stepped as one block, but (with ``spread``) small
+    enough that every one of ``workers`` (default: the CPUs) gets :data:`CHUNKS_PER_WORKER`
+    chunks or more.
     """
+    if not spread:
+        return arms * max(1, BLOCK_RUNS // arms)
     groups = -(-runs // arms)
-    spread = groups // (CHUNKS_PER_WORKER * max(1, workers or os.cpu_count() or 1))
-    return arms * max(1, min(BLOCK_RUNS // arms, spread))
+    share = groups // (CHUNKS_PER_WORKER * max(1, workers or os.cpu_count() or 1))
+    return arms * max(1, min(BLOCK_RUNS // arms, share))
 
 
 def execute_pending(
@@ -266,7 +269,9 @@ def execute_pending(
                      if RunKey(p, r, a) not in done]
             (whole if len(group) == len(arms) else partial).extend(group)
     tasks = whole + partial  # whole groups first: each chunk holds whole (point, replicate)s
-    per_chunk = chunk_runs(len(tasks), len(arms), 1 if executor == "local" else workers)
+    # In this process (local) the chunks run one after the other: no worker waits for one.
+    per_chunk = chunk_runs(len(tasks), len(arms), None if executor == "local" else workers,
+                           spread=executor != "local")  # fmt: skip
     counts = {"completed": 0, "failed": 0}
     tick = ticker(len(tasks), progress)
     if tasks:
