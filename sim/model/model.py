@@ -38,7 +38,7 @@ from sim.model.mechanisms.record import record_outcomes
 from sim.model.network import supply_network
 from sim.model.outcomes import OUTCOME_NAMES
 from sim.model.population import Population
-from sim.model.state import FirmArrays, FirmBlock, State
+from sim.model.state import FirmArrays, State
 from sim.model.streams import QuarterStreams
 from sim.scenario.files import default_scenario
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
@@ -125,9 +125,7 @@ class ClusterModel(mesa.Model):
             self, None if arm == ARM_DE_FACTO else s.regimes[arm], s.registry
         )
         self.organisation = ClusterOrganization(self, s.organisation.exists, s.registry)
-        if firms is None:  # a block of one run: every stage takes its runs as a block
-            firms = FirmBlock(1, initial_slots(s)).table(0)
-        self.state = State(s, firms.n, firms)
+        self.state = State(s, initial_slots(s), firms)  # firms None: a block of one
         self.population = Population(self, self.state)
         self.outcomes = np.full((self.horizon, len(OUTCOME_NAMES)), np.nan)
         self.population.populate(self.rng.spawn(1)[0])

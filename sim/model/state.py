@@ -323,7 +323,8 @@ class State:
 
     Attributes:
         spec: The scenario.
-        firms: The firm table.
+        firms: The firm table: a row of a :class:`FirmBlock` (of one row unless the run is one
+            of a block).
         quarter: The current quarter (0 at initialisation, 1 in the first step).
         ledger: Budget flows of the current quarter.
         trades: Trade names, in scenario order (a firm's ``trade`` indexes it).
@@ -356,7 +357,8 @@ class State:
 
     def __init__(self, spec: Scenario, slots: int, firms: FirmArrays | None = None) -> None:
         self.spec = spec
-        self.firms = FirmArrays(slots) if firms is None else firms
+        # a run's firm table is always a block row (a lone run: a block of one; sim.model.block)
+        self.firms = FirmBlock(1, slots).table(0) if firms is None else firms
         self.quarter = 0
         self.ledger = Ledger()
         self.trades = [t.name for t in spec.sourcing.trades]
