@@ -263,8 +263,8 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
      per_run(lambda m, r: production.produce_suppliers(m.state))),
     ("7 loans amortised; capacity investment",
      per_run(lambda m, r: investment.invest(m.state, m.government))),
-    ("7b SMEs invest to qualify",
-     per_run(lambda m, r: qualification.qualify(m.state, m.government, r["qualification"]))),
+    ("7b SMEs invest to qualify", lambda ms, rs: qualification.qualify_block(
+        [m.state for m in ms], [m.government for m in ms], [r["qualification"] for r in rs])),
     ("8 taxes, tax expenditure, cash",
      per_run(lambda m, r: m.state.ledger.add_taxes(taxes.compute_taxes(m.state, m.government)))),
     ("9 SME entry and exit",
