@@ -11,6 +11,10 @@ Final producers (each quarter):
 
 Suppliers sell to the cluster what sourcing bought from them and the rest of their free
 capacity to other markets (up to their other-market demand); SMEs adjust employment to sales.
+
+Both stages are block stages (:func:`produce_final_block`, :func:`produce_suppliers_block`): one
+compiled call computes every run of a block; :func:`produce_final` and
+:func:`produce_suppliers` are that call for one run.
 """
 
 from __future__ import annotations
