@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 
@@ -551,16 +552,16 @@ def cost_params(states: Sequence[State]) -> np.ndarray:
     Columns: ``E_0``, ``gamma``, outsider factor, wage, insurance contributions of large firms
     and of SMEs, purchases share of output, quarterly depreciation per unit of capacity.
     """
-    out = np.empty((len(states), 8))
-    for k, st in enumerate(states):
+    values = []
+    for st in states:
         s, fs = st.spec, st.spec.finance
-        out[k] = (
+        values.append((
             *spillover_params(st), s.labour.wage_mln_rub_per_worker_year,
             s.taxes.insurance_contributions.value, s.taxes.insurance_contributions_sme.value,
             s.sourcing.purchases_share_of_output,
             fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
-        )  # fmt: skip
-    return out
+        ))  # fmt: skip
+    return np.array(values, dtype=np.float64)
 
 
 def supplier_price_refs(
@@ -578,11 +579,14 @@ def supplier_price_refs(
         return c, np.array([0, c.size]), p, np.array([0, p.size])
     cost0 = [st.supplier_cost0 for st in states]
     premium = [st._trade_premium for st in states]
-    cost0_at = np.zeros(len(states) + 1, dtype=np.int64)
-    np.cumsum([c.size for c in cost0], out=cost0_at[1:])
-    premium_at = np.zeros(len(states) + 1, dtype=np.int64)
-    np.cumsum([p.size for p in premium], out=premium_at[1:])
-    return np.concatenate(cost0), cost0_at, np.concatenate(premium), premium_at
+    return (
+        np.concatenate(cost0), _offsets(cost0), np.concatenate(premium), _offsets(premium)
+    )  # fmt: skip
+
+
+def _offsets(arrays: list[np.ndarray]) -> np.ndarray:
+    """Where each of ``arrays`` starts in their concatenation, and the total length."""
+    return np.array([0, *accumulate(a.size for a in arrays)], dtype=np.int64)
 
 
 # --------------------------------------------------------------------------------------------

@@ -53,13 +53,14 @@ def produce_final_block(states: Sequence[State]) -> None:
     """:func:`produce_final` for each run of a block, by one compiled call."""
     t, rows = firm_tables([st.firms for st in states])
     ns = np.array([st.firms.n for st in states])
-    params = np.empty((len(states), 6))
-    for k, st in enumerate(states):
+    values = []
+    for st in states:
         s = st.spec
-        params[k] = (
+        values.append((
             *spillover_params(st), float(s.market.build_quarters_min),
             float(s.market.target_cover_quarters), s.labour.hiring_rate_per_quarter,
-        )  # fmt: skip
+        ))  # fmt: skip
+    params = np.array(values, dtype=np.float64)
     _produce_final_block(
         rows, ns, t["role"], t["alive"], t["productivity"], t["employment"], t["participant"],
         t["capacity"], t["order_book"], t["output"], params,
@@ -154,15 +155,16 @@ def produce_suppliers_block(states: Sequence[State]) -> None:
     """:func:`produce_suppliers` for each run of a block, by one compiled call."""
     t, rows = firm_tables([st.firms for st in states])
     ns = np.array([st.firms.n for st in states])
-    params = np.empty((len(states), 11))
-    for k, st in enumerate(states):
+    values = []
+    for st in states:
         s = st.spec
-        params[k] = (
+        values.append((
             *spillover_params(st), st.quarter, s.sme_demography.non_producing_quarters,
             (1 + s.market.demand_growth_per_year) ** 0.25, s.sourcing.purchases_share_of_output,
             s.production.sme_capacity_growth_per_quarter, s.labour.hiring_rate_per_quarter,
             *_learning(s),
-        )  # fmt: skip
+        ))  # fmt: skip
+    params = np.array(values, dtype=np.float64)
     _produce_suppliers_block(
         rows, ns, t["role"], t["alive"], t["born_quarter"], t["productivity"], t["employment"],
         t["participant"], t["capacity"], t["other_demand"], t["sales_cluster"],
