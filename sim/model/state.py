@@ -533,9 +533,11 @@ def firm_tables(firms: Sequence[FirmArrays]) -> tuple[dict[str, np.ndarray], np.
     a block, as the mechanisms' unit tests make them) is a block of one: its columns as
     one-row tables (views).
     """
-    if len(firms) == 1 and firms[0].block is None:
+    if len(firms) == 1:  # a lone run: no list of rows to check
         f = firms[0]
-        return {name: getattr(f, name)[None] for name in (*_FLOAT, *_INT, *_BOOL)}, _ROW0
+        if f.block is None:
+            return {name: getattr(f, name)[None] for name in (*_FLOAT, *_INT, *_BOOL)}, _ROW0
+        return f.block.tables, np.array([f.row], dtype=np.int64)
     block, rows = block_rows(firms)
     return block.tables, rows
 
