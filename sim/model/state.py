@@ -421,10 +421,10 @@ class State:
         1), ``gamma_i = gamma`` for participants and ``gamma * outsider_factor`` for others.
         ``idx`` selects firms (default: all).
         """
-        p, f, n = self.spec.production, self.firms, self.firms.n
+        f, n = self.firms, self.firms.n
         return _effective_productivity(
             f.productivity, f.employment, f.alive, f.participant, n, _indices(idx, n),
-            self.agglo_base, p.agglomeration_elasticity.value, p.outsider_spillover_factor,
+            *spillover_params(self),
         )  # fmt: skip
 
     def labour_capacity(self) -> np.ndarray:
@@ -438,15 +438,10 @@ class State:
         ``w (1 + c_kind) / A_eff + purchases share + dep * min(K / Y, 3)`` (``K / Y`` = 1 for a
         firm not producing). Elementwise, so a subset ``idx`` costs only its size.
         """
-        s, f, fs = self.spec, self.firms, self.spec.finance
-        p = s.production
+        f, n = self.firms, self.firms.n
         return _unit_costs(
             f.productivity, f.employment, f.alive, f.participant, f.kind, f.output, f.capacity,
-            self.firms.n, _indices(idx, self.firms.n), self.agglo_base,
-            p.agglomeration_elasticity.value, p.outsider_spillover_factor,
-            s.labour.wage_mln_rub_per_worker_year, s.taxes.insurance_contributions.value,
-            s.taxes.insurance_contributions_sme.value, s.sourcing.purchases_share_of_output,
-            fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
+            n, _indices(idx, n), *cost_params([self])[0],
         )  # fmt: skip
 
     def update_costs(self) -> None:
