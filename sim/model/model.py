@@ -245,7 +245,8 @@ def per_run(fn: Callable[[ClusterModel, dict[str, np.random.Generator]], None]) 
 # compiled call over the block's tables (the batch dimension, :mod:`sim.model.block`).
 # --------------------------------------------------------------------------------------------
 QUARTER: tuple[tuple[str, Stage], ...] = (
-    ("0 key rate; costs and prices", per_run(lambda m, r: prices.update_world(m.state))),
+    ("0 key rate; costs and prices",
+     lambda ms, rs: prices.update_world_block([m.state for m in ms])),
     ("1 new orders and market shares",
      per_run(lambda m, r: market.new_orders(m.state, m.spec.market, r["market"]))),
     ("2 join / leave", per_run(lambda m, r: membership.reconsider(
@@ -256,11 +257,12 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
      per_run(lambda m, r: matching.match(m.state, m.organisation, r["matching"]))),
     ("4 joint projects", per_run(lambda m, r: joint_projects.run(
         m.state, m.government, m.spec.organisation, r["projects"]))),
-    ("6a final producers produce", per_run(lambda m, r: production.produce_final(m.state))),
+    ("6a final producers produce",
+     lambda ms, rs: production.produce_final_block([m.state for m in ms])),
     ("5 purchases, starter-batch subsidy",
      per_run(lambda m, r: sourcing.source(m.state, m.government))),
     ("6b suppliers produce; learning, spillovers",
-     per_run(lambda m, r: production.produce_suppliers(m.state))),
+     lambda ms, rs: production.produce_suppliers_block([m.state for m in ms])),
     ("7 loans amortised; capacity investment",
      per_run(lambda m, r: investment.invest(m.state, m.government))),
     ("7b SMEs invest to qualify", lambda ms, rs: qualification.qualify_block(
