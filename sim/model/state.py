@@ -396,8 +396,16 @@ class State:
     def roster(self) -> np.ndarray:
         """Participants with at least one contract with another participant in the memory window."""
         f = self.firms
-        since = self.quarter - 1 - self.spec.registry.contract_memory_quarters
-        return _roster(f.alive, f.participant, f.last_contract_quarter, f.n, since)
+        out = np.empty((1, f.n), dtype=np.bool_)
+        _roster(
+            _ONE_ROW, np.array([f.n]), np.array([self.roster_since()]), f.alive[None, :],
+            f.participant[None, :], f.last_contract_quarter[None, :], out,
+        )  # fmt: skip
+        return out[0]
+
+    def roster_since(self) -> int:
+        """The quarter after which a contract counts for the roster (the memory window's start)."""
+        return self.quarter - 1 - self.spec.registry.contract_memory_quarters
 
     def non_producing(self) -> np.ndarray:
         """Firms still organising production (born within ``non_producing_quarters``)."""
@@ -408,7 +416,12 @@ class State:
         """Final producers' purchases from other participants / their total purchases (roster)."""
         f = self.firms
         roster = self.roster() if roster is None else roster
-        return _functional_dependence(roster, f.role, f.purchases, f.purchases_from_participants)
+        out = np.empty(1)
+        _functional_dependence(
+            _ONE_ROW, np.array([roster.shape[0]]), roster[None, :], f.role[None, :],
+            f.purchases[None, :], f.purchases_from_participants[None, :], out,
+        )  # fmt: skip
+        return float(out[0])
 
     # ----------------------------------------------------------------------------------------
     # Productivity, costs and prices
@@ -465,11 +478,24 @@ class State:
 
         ``T_min + OB / max(min(K, A_eff L / 4), 1e-9)``; ``idx`` selects firms (default: all).
         """
-        p, f, n = self.spec.production, self.firms, self.firms.n
-        return _delivery(
-            f.productivity, f.employment, f.alive, f.participant, f.capacity, f.order_book, n,
-            _indices(idx, n), self.agglo_base, p.agglomeration_elasticity.value,
-            p.outsider_spillover_factor, float(self.spec.market.build_quarters_min),
+        f, n = self.firms, self.firms.n
+        out = np.empty((1, n))
+        _delivery(
+            _ONE_ROW, np.array([n]), f.productivity[None, :], f.employment[None, :],
+            f.alive[None, :], f.participant[None, :], f.capacity[None, :], f.order_book[None, :],
+            *[np.array([v]) for v in self.delivery_parameters()], out,
+        )  # fmt: skip
+        return out[0] if idx is None else out[0][idx]
+
+    def delivery_parameters(self) -> tuple[float, float, float, float]:
+        """The run's scalars of :meth:`delivery`.
+
+        ``E_0``, the spillover's elasticity and outsider factor, the minimum build time.
+        """
+        p = self.spec.production
+        return (
+            self.agglo_base, p.agglomeration_elasticity.value, p.outsider_spillover_factor,
+            float(self.spec.market.build_quarters_min),
         )  # fmt: skip
 
     def free_capacity(self, idx: slice | np.ndarray | None = None) -> np.ndarray:
@@ -480,8 +506,13 @@ class State:
         promised counts for nothing). ``idx`` selects firms (default: all).
         """
         f, n = self.firms, self.firms.n
+        out = np.empty((1, n))
         window = float(self.spec.market.order_window_quarters)
-        return _free_capacity(f.capacity, f.order_book, _indices(idx, n), window)
+        _free_capacity(
+            _ONE_ROW, np.array([n]), f.capacity[None, :], f.order_book[None, :],
+            np.array([window]), out,
+        )  # fmt: skip
+        return out[0] if idx is None else out[0][idx]
 
     # ----------------------------------------------------------------------------------------
     # Suppliers
@@ -528,33 +559,60 @@ def _indices(idx: slice | np.ndarray | None, n: int) -> np.ndarray:
     return np.flatnonzero(idx) if idx.dtype == np.bool_ else idx.astype(np.int64, copy=False)
 
 
+#: The rows of a lone run's query: its columns viewed as a table of one row (``col[None, :]``).
+_ONE_ROW = np.zeros(1, dtype=np.int64)
+
+# The queries below are block kernels: they compute runs ``k`` of a block at once, run ``k``
+# being row ``rows[k]`` of the 2-D firm tables with ``ns[k]`` firms and the per-run scalars at
+# ``[k]``; ``out`` is indexed by ``k``. A lone run's query is the block of its one row.
+
+
 @kernel
 def _roster(
-    alive: np.ndarray, participant: np.ndarray, last_contract: np.ndarray, n: int, since: int
-) -> np.ndarray:  # pragma: no cover - compiled
-    """:meth:`State.roster`: alive participants with a contract after quarter ``since``."""
-    out = np.empty(n, dtype=np.bool_)
-    for i in range(n):
-        out[i] = alive[i] and participant[i] and last_contract[i] > since
-    return out
+    rows: np.ndarray,
+    ns: np.ndarray,
+    since: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    last_contract: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:meth:`State.roster`: alive participants with a contract after quarter ``since[k]``."""
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for i in range(ns[k]):
+            out[k, i] = alive[r, i] and participant[r, i] and last_contract[r, i] > since[k]
 
 
 @kernel
 def _functional_dependence(
-    roster: np.ndarray, role: np.ndarray, purchases: np.ndarray, from_participants: np.ndarray
-) -> float:  # pragma: no cover - compiled
-    """:meth:`State.functional_dependence` of the firms in ``roster`` (numpy's summation order)."""
-    n = roster.shape[0]
-    total = np.empty(n)
-    inner = np.empty(n)
-    m = 0
-    for i in range(n):
-        if roster[i] and role[i] == ROLE_FINAL:
-            total[m] = purchases[i]
-            inner[m] = from_participants[i]
-            m += 1
-    denominator = array_sum(total[:m])
-    return array_sum(inner[:m]) / denominator if denominator > 0 else 0.0
+    rows: np.ndarray,
+    ns: np.ndarray,
+    roster: np.ndarray,
+    role: np.ndarray,
+    purchases: np.ndarray,
+    from_participants: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:meth:`State.functional_dependence` of the firms in ``roster[k]``, into ``out[k]``.
+
+    Summed in numpy's order.
+    """
+    width = 0
+    for k in range(rows.shape[0]):
+        width = max(width, ns[k])
+    total = np.empty(width)
+    inner = np.empty(width)
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        m = 0
+        for i in range(ns[k]):
+            if roster[k, i] and role[r, i] == ROLE_FINAL:
+                total[m] = purchases[r, i]
+                inner[m] = from_participants[r, i]
+                m += 1
+        denominator = array_sum(total[:m])
+        out[k] = array_sum(inner[:m]) / denominator if denominator > 0 else 0.0
 
 
 @kernel
@@ -650,42 +708,50 @@ def _unit_costs(
 
 @kernel
 def _delivery(
+    rows: np.ndarray,
+    ns: np.ndarray,
     productivity: np.ndarray,
     employment: np.ndarray,
     alive: np.ndarray,
     participant: np.ndarray,
     capacity: np.ndarray,
     order_book: np.ndarray,
-    n: int,
-    idx: np.ndarray,
-    agglo_base: float,
-    elasticity: float,
-    outsider: float,
-    build_min: float,
-) -> np.ndarray:  # pragma: no cover - compiled
-    """:meth:`State.delivery` of the firms ``idx``."""
-    eff = _effective_productivity(
-        productivity, employment, alive, participant, n, idx, agglo_base, elasticity, outsider
-    )
-    out = np.empty(idx.shape[0])
-    for j in range(idx.shape[0]):
-        i = idx[j]
-        rate = max(min(capacity[i], eff[j] * employment[i] / 4.0), 1e-9)
-        out[j] = build_min + order_book[i] / rate
-    return out
+    agglo_base: np.ndarray,
+    elasticity: np.ndarray,
+    outsider: np.ndarray,
+    build_min: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:meth:`State.delivery` of every firm of each run.
+
+    The run's scalars are :meth:`State.delivery_parameters`.
+    """
+    for k in range(rows.shape[0]):
+        r, n = rows[k], ns[k]
+        eff = _effective_productivity(
+            productivity[r], employment[r], alive[r], participant[r], n, np.arange(n),
+            agglo_base[k], elasticity[k], outsider[k],
+        )  # fmt: skip
+        for i in range(n):
+            rate = max(min(capacity[r, i], eff[i] * employment[r, i] / 4.0), 1e-9)
+            out[k, i] = build_min[k] + order_book[r, i] / rate
 
 
 @kernel
 def _free_capacity(
-    capacity: np.ndarray, order_book: np.ndarray, idx: np.ndarray, window: float
-) -> np.ndarray:  # pragma: no cover - compiled
-    """:meth:`State.free_capacity` of the firms ``idx``."""
-    out = np.empty(idx.shape[0])
-    for j in range(idx.shape[0]):
-        i = idx[j]
-        x = capacity[i] * window - order_book[i]
-        out[j] = x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
-    return out
+    rows: np.ndarray,
+    ns: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    window: np.ndarray,
+    out: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:meth:`State.free_capacity` of every firm of each run."""
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for i in range(ns[k]):
+            x = capacity[r, i] * window[k] - order_book[r, i]
+            out[k, i] = x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
 
 
 @kernel
