@@ -75,7 +75,7 @@ STAGES: tuple[tuple[str, Any, str], ...] = (
     ("7b qualification.qualify", model_module.qualification, "qualify"),
     ("8 taxes.compute_taxes", model_module.taxes, "compute_taxes"),
     ("9 demography.entry_exit", model_module.demography, "entry_exit"),
-    ("record_outcomes", model_module, "record_outcomes"),
+    ("record_quarter", model_module, "record_quarter"),
 )
 
 

@@ -8,6 +8,7 @@ committed cost of the regime is a stock at the end of the quarter (docs/model.md
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -15,9 +16,21 @@ from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel
 from sim.model.ledger import LEVELS
 from sim.model.mechanisms import financing, joint_projects, tax_relief
-from sim.model.state import KIND_LARGE, KIND_SME, ROLE_COMPONENT, ROLE_FINAL, State
+from sim.model.outcomes import OUTCOME_NAMES
+from sim.model.state import (
+    _ONE_ROW,
+    KIND_LARGE,
+    KIND_SME,
+    ROLE_COMPONENT,
+    ROLE_FINAL,
+    State,
+    _delivery,
+    _functional_dependence,
+    _roster,
+    block_rows,
+)
 
-__all__ = ["committed_cost", "record_outcomes"]
+__all__ = ["committed_cost", "record_outcomes", "record_quarter"]
 
 # The firm-table figures of a quarter (:func:`_firm_figures`), by position.
 _FIGURES = (
@@ -41,6 +54,7 @@ _FIGURES = (
     "loans",  # market and preferential debt outstanding
     "delivery_x_capacity",  # sum of delivery time x capacity over the yards alive now
     "roster",  # industrial participants (the roster)
+    "functional_dependence",  # State.functional_dependence of the roster
 )
 _AT = {name: i for i, name in enumerate(_FIGURES)}
 
@@ -93,7 +107,9 @@ def _firm_figures(
     debt_pref: np.ndarray,
     threshold: float,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """The sums and counts of :data:`_FIGURES` over the first ``n`` firms, as numpy sums them.
+    """The sums and counts of :data:`_FIGURES` but the last over the first ``n`` firms.
+
+    Summed as numpy sums them.
 
     A firm that closed this quarter (``exited``) counts as alive except for employment and the
     yards' capacity and delivery time (its workers have left; it takes no orders). ``roster``
@@ -120,7 +136,7 @@ def _firm_figures(
         intra[i] = sales_cluster[i] / (p if not p < 1e-9 else 1e-9)  # np.maximum(p, 1e-9)
         debt[i] = debt_market[i] + debt_pref[i]
     buf = np.empty(n)
-    out = np.zeros(len(_FIGURES))
+    out = np.zeros(len(_FIGURES) - 1)  # all but the functional dependence
     out[0] = _masked_sum(output, alive, buf)
     out[1] = _masked_sum(employment, now, buf)
     out[2] = _masked_sum(intra, alive, buf)
@@ -154,6 +170,74 @@ def _firm_figures(
     return out
 
 
+@kernel
+def _quarter_figures(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    exits: np.ndarray,
+    exit_offsets: np.ndarray,
+    since: np.ndarray,
+    threshold: np.ndarray,
+    agglo_base: np.ndarray,
+    elasticity: np.ndarray,
+    outsider: np.ndarray,
+    build_min: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    last_contract: np.ndarray,
+    productivity: np.ndarray,
+    kind: np.ndarray,
+    role: np.ndarray,
+    output: np.ndarray,
+    employment: np.ndarray,
+    sales_cluster: np.ndarray,
+    price: np.ndarray,
+    purchases: np.ndarray,
+    purchases_local: np.ndarray,
+    from_participants: np.ndarray,
+    unit_cost: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    qualification: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:data:`_FIGURES` of each run ``k`` of a block: row ``k`` of the result.
+
+    Run ``k`` is row ``rows[k]`` of the 2-D firm tables, with ``ns[k]`` firms, the firms that
+    closed this quarter ``exits[exit_offsets[k]:exit_offsets[k + 1]]`` and its scalars at
+    ``[k]`` (the roster's window start, the qualification threshold and
+    :meth:`State.delivery_parameters`). The roster, delivery times and functional dependence
+    are the state's queries (:mod:`sim.model.state`'s block kernels), the sums
+    :func:`_firm_figures`'.
+    """
+    runs = rows.shape[0]
+    width = 0
+    for k in range(runs):
+        width = max(width, ns[k])
+    roster = np.empty((runs, width), dtype=np.bool_)
+    delivery = np.empty((runs, width))
+    dependence = np.empty(runs)
+    _roster(rows, ns, since, alive, participant, last_contract, roster)
+    _delivery(
+        rows, ns, productivity, employment, alive, participant, capacity, order_book,
+        agglo_base, elasticity, outsider, build_min, delivery,
+    )  # fmt: skip
+    _functional_dependence(rows, ns, roster, role, purchases, from_participants, dependence)
+    out = np.empty((runs, len(_FIGURES)))
+    for k in range(runs):
+        r = rows[k]
+        out[k, :-1] = _firm_figures(
+            ns[k], exits[exit_offsets[k] : exit_offsets[k + 1]], roster[k], delivery[k],
+            alive[r], kind[r], role[r], participant[r], output[r], employment[r],
+            sales_cluster[r], price[r], purchases[r], purchases_local[r], unit_cost[r],
+            capacity[r], order_book[r], qualification[r], debt_market[r], debt_pref[r],
+            threshold[k],
+        )  # fmt: skip
+        out[k, -1] = dependence[k]
+    return out
+
+
 def _mean_of_few(values: list[float]) -> float:
     """``np.mean(values)`` of fewer than eight floats: numpy adds them in order to 0.0."""
     total = 0.0
@@ -182,16 +266,68 @@ def committed_cost(state: State, gov: Government) -> dict[str, float]:
     return {lvl: sum(part[lvl] for part in parts) for lvl in LEVELS}
 
 
-def record_outcomes(state: State, gov: Government) -> dict[str, float]:
-    """Return ``{outcome: value}`` for the current quarter."""
-    f, n, led, s = state.firms, state.firms.n, state.ledger, state.spec
-    roster = state.roster()
-    x = _firm_figures(
-        n, state.exited, roster, state.delivery(), f.alive, f.kind, f.role, f.participant,
-        f.output, f.employment, f.sales_cluster, f.price, f.purchases, f.purchases_local,
-        f.unit_cost, f.capacity, f.order_book, f.qualification, f.debt_market, f.debt_pref,
-        s.sourcing.qualification_threshold,
+def _figures(
+    states: list[State], tables: dict[str, np.ndarray], rows: np.ndarray
+) -> list[list[float]]:
+    """:func:`_quarter_figures` of the runs ``states`` (rows ``rows`` of ``tables``)."""
+    exits = [st.exited for st in states]
+    exit_offsets = np.zeros(len(states) + 1, dtype=np.int64)
+    np.cumsum([e.shape[0] for e in exits], out=exit_offsets[1:])
+    scalars = [
+        (st.firms.n, st.roster_since(), st.spec.sourcing.qualification_threshold,
+         *st.delivery_parameters())
+        for st in states
+    ]  # fmt: skip
+    ns, since, threshold, agglo_base, elasticity, outsider, build_min = zip(*scalars, strict=True)
+    t = tables
+    return _quarter_figures(
+        rows, np.array(ns, dtype=np.int64), np.concatenate(exits).astype(np.int64, copy=False),
+        exit_offsets, np.array(since, dtype=np.int64), np.array(threshold), np.array(agglo_base),
+        np.array(elasticity), np.array(outsider), np.array(build_min), t["alive"],
+        t["participant"], t["last_contract_quarter"], t["productivity"], t["kind"], t["role"],
+        t["output"], t["employment"], t["sales_cluster"], t["price"], t["purchases"],
+        t["purchases_local"], t["purchases_from_participants"], t["unit_cost"], t["capacity"],
+        t["order_book"], t["qualification"], t["debt_market"], t["debt_pref"],
     ).tolist()  # fmt: skip
+
+
+def record_quarter(models: Sequence) -> None:
+    """Record the quarter's outcomes of a block of runs (``ClusterModel`` s) in their ``outcomes``.
+
+    The firm-table figures of every run are one compiled call over the block's tables
+    (:func:`_quarter_figures`); the ledger, the government's commitments and the world
+    variables are read run by run (:func:`_outcomes`).
+    """
+    block, rows = block_rows([m.firms for m in models])
+    states = [m.state for m in models]
+    for m, x in zip(models, _figures(states, block.tables, rows), strict=True):
+        row = _outcomes(m.state, m.government, x)
+        m.outcomes[m.state.quarter - 1] = [row[name] for name in OUTCOME_NAMES]
+
+
+def record_outcomes(state: State, gov: Government) -> dict[str, float]:
+    """Return ``{outcome: value}`` for the current quarter of one run."""
+    f = state.firms
+    tables = {name: getattr(f, name)[None, :] for name in _TABLES}
+    return _outcomes(state, gov, _figures([state], tables, _ONE_ROW)[0])
+
+
+#: The firm-table columns :func:`_quarter_figures` reads.
+_TABLES = (
+    "alive", "participant", "last_contract_quarter", "productivity", "kind", "role", "output",
+    "employment", "sales_cluster", "price", "purchases", "purchases_local",
+    "purchases_from_participants", "unit_cost", "capacity", "order_book", "qualification",
+    "debt_market", "debt_pref",
+)  # fmt: skip
+
+
+def _outcomes(state: State, gov: Government, x: list[float]) -> dict[str, float]:
+    """``{outcome: value}`` of one run's quarter.
+
+    From its firm-table figures ``x`` (by :data:`_FIGURES`), its ledger, commitments and world
+    variables.
+    """
+    led, s = state.ledger, state.spec
     # Output at constant base-year prices (volume) of the firms alive this quarter, including
     # those that closed at its end (they produced in it); employment of the firms alive now.
     output, emp = x[_AT["output"]], x[_AT["employment"]]
@@ -242,7 +378,7 @@ def record_outcomes(state: State, gov: Government) -> dict[str, float]:
         "participants": x[_AT["participants"]],
         "industrial_participants": x[_AT["roster"]],
         "registered": 1.0 if gov.registered else 0.0,
-        "functional_dependence": state.functional_dependence(roster),
+        "functional_dependence": x[_AT["functional_dependence"]],
         "joint_projects": float(led.joint_projects),
         "cost_joint_project": costs["joint_project"],
         "cost_starter_batch": costs["starter_batch"],
