@@ -12,6 +12,7 @@ share their random numbers mechanism by mechanism (common random numbers).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import accumulate
 
 import mesa
 import numpy as np
@@ -257,8 +258,7 @@ def _close_exited(models: Sequence[ClusterModel]) -> None:
     exits = [m.state.exited for m in models]
     if any(e.size for e in exits):
         block, rows = block_rows([m.firms for m in models])
-        offsets = np.zeros(len(exits) + 1, dtype=np.int64)
-        np.cumsum([e.size for e in exits], out=offsets[1:])
+        offsets = np.array([0, *accumulate(e.size for e in exits)], dtype=np.int64)
         t = block.tables
         _zero_rows(
             rows, offsets, np.concatenate(exits).astype(np.int64, copy=False),

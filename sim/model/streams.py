@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Sequence
+from itertools import accumulate
 
 import numba
 import numpy as np
@@ -352,8 +353,7 @@ def next_quarters(streams: Sequence[QuarterStreams]) -> list[dict[str, np.random
             prefixes, offsets, control, core = one._prefix, one._offsets, one._control, one._core
         else:
             prefixes = np.concatenate([s._prefix for s in fast])
-            offsets = np.zeros(len(fast) + 1, dtype=np.int64)
-            np.cumsum([s._prefix.shape[0] for s in fast], out=offsets[1:])
+            offsets = np.array([0, *accumulate(s._prefix.shape[0] for s in fast)], dtype=np.int64)
             control = np.concatenate([s._control for s in fast])
             core = np.concatenate([s._core for s in fast])
         states = _child_states(prefixes, offsets, first, count)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import accumulate
 
 import numpy as np
 
@@ -173,15 +174,10 @@ def _firm_figures(
 @kernel
 def _quarter_figures(
     rows: np.ndarray,
-    ns: np.ndarray,
+    counts: np.ndarray,
     exits: np.ndarray,
     exit_offsets: np.ndarray,
-    since: np.ndarray,
-    threshold: np.ndarray,
-    agglo_base: np.ndarray,
-    elasticity: np.ndarray,
-    outsider: np.ndarray,
-    build_min: np.ndarray,
+    scalars: np.ndarray,
     alive: np.ndarray,
     participant: np.ndarray,
     last_contract: np.ndarray,
@@ -204,14 +200,18 @@ def _quarter_figures(
 ) -> np.ndarray:  # pragma: no cover - compiled
     """:data:`_FIGURES` of each run ``k`` of a block: row ``k`` of the result.
 
-    Run ``k`` is row ``rows[k]`` of the 2-D firm tables, with ``ns[k]`` firms, the firms that
-    closed this quarter ``exits[exit_offsets[k]:exit_offsets[k + 1]]`` and its scalars at
-    ``[k]`` (the roster's window start, the qualification threshold and
-    :meth:`State.delivery_parameters`). The roster, delivery times and functional dependence
-    are the state's queries (:mod:`sim.model.state`'s block kernels), the sums
+    Run ``k`` is row ``rows[k]`` of the 2-D firm tables, with ``counts[k]`` = (firms, the
+    roster's window start: :meth:`State.roster_since`), the firms that closed this quarter
+    ``exits[exit_offsets[k]:exit_offsets[k + 1]]`` and ``scalars[k]`` = (the qualification
+    threshold, :meth:`State.delivery_parameters`). The roster, delivery times and functional
+    dependence are the state's queries (:mod:`sim.model.state`'s block kernels), the sums
     :func:`_firm_figures`'.
     """
     runs = rows.shape[0]
+    ns, since = counts[:, 0].copy(), counts[:, 1].copy()
+    threshold = scalars[:, 0].copy()
+    agglo_base, elasticity = scalars[:, 1].copy(), scalars[:, 2].copy()
+    outsider, build_min = scalars[:, 3].copy(), scalars[:, 4].copy()
     width = 0
     for k in range(runs):
         width = max(width, ns[k])
@@ -271,19 +271,15 @@ def _figures(
 ) -> list[list[float]]:
     """:func:`_quarter_figures` of the runs ``states`` (rows ``rows`` of ``tables``)."""
     exits = [st.exited for st in states]
-    exit_offsets = np.zeros(len(states) + 1, dtype=np.int64)
-    np.cumsum([e.shape[0] for e in exits], out=exit_offsets[1:])
-    scalars = [
-        (st.firms.n, st.roster_since(), st.spec.sourcing.qualification_threshold,
-         *st.delivery_parameters())
-        for st in states
-    ]  # fmt: skip
-    ns, since, threshold, agglo_base, elasticity, outsider, build_min = zip(*scalars, strict=True)
+    exit_offsets = np.array([0, *accumulate(e.shape[0] for e in exits)], dtype=np.int64)
+    counts = np.array([(st.firms.n, st.roster_since()) for st in states], dtype=np.int64)
+    scalars = np.array(
+        [(st.spec.sourcing.qualification_threshold, *st.delivery_parameters()) for st in states]
+    )
     t = tables
     return _quarter_figures(
-        rows, np.array(ns, dtype=np.int64), np.concatenate(exits).astype(np.int64, copy=False),
-        exit_offsets, np.array(since, dtype=np.int64), np.array(threshold), np.array(agglo_base),
-        np.array(elasticity), np.array(outsider), np.array(build_min), t["alive"],
+        rows, counts, exits[0] if len(exits) == 1 else np.concatenate(exits), exit_offsets,
+        scalars, t["alive"],
         t["participant"], t["last_contract_quarter"], t["productivity"], t["kind"], t["role"],
         t["output"], t["employment"], t["sales_cluster"], t["price"], t["purchases"],
         t["purchases_local"], t["purchases_from_participants"], t["unit_cost"], t["capacity"],
