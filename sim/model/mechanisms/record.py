@@ -61,30 +61,6 @@ _AT = {name: i for i, name in enumerate(_FIGURES)}
 
 
 @kernel
-def _masked_sum(values: np.ndarray, mask: np.ndarray, buf: np.ndarray) -> float:  # pragma: no cover
-    """``values[mask].sum()``: the selected values in slot order, summed as numpy sums."""
-    k = 0
-    for i in range(mask.shape[0]):
-        if mask[i]:
-            buf[k] = values[i]
-            k += 1
-    return array_sum(buf[:k])
-
-
-@kernel
-def _masked_product_sum(
-    a: np.ndarray, b: np.ndarray, mask: np.ndarray, buf: np.ndarray
-) -> float:  # pragma: no cover - compiled
-    """``(a * b)[mask].sum()``: the selected products in slot order, summed as numpy sums."""
-    k = 0
-    for i in range(mask.shape[0]):
-        if mask[i]:
-            buf[k] = a[i] * b[i]
-            k += 1
-    return array_sum(buf[:k])
-
-
-@kernel
 def _firm_figures(
     n: int,
     exited: np.ndarray,
@@ -116,57 +92,67 @@ def _firm_figures(
     yards' capacity and delivery time (its workers have left; it takes no orders). ``roster``
     and ``delivery`` are :meth:`State.roster` and :meth:`State.delivery` (``n`` firms).
     """
-    now = alive_now[:n]
-    alive = now.copy()
-    for i in exited:
-        alive[i] = True
-    large = np.empty(n, dtype=np.bool_)
-    sme = np.empty(n, dtype=np.bool_)
-    fin = np.empty(n, dtype=np.bool_)
-    sup = np.empty(n, dtype=np.bool_)
-    yards = np.empty(n, dtype=np.bool_)
-    intra = np.empty(n)
-    debt = np.empty(n)
-    for i in range(n):
-        large[i] = alive[i] and kind[i] == KIND_LARGE
-        sme[i] = alive[i] and kind[i] == KIND_SME
-        fin[i] = alive[i] and role[i] == ROLE_FINAL
-        sup[i] = alive[i] and role[i] == ROLE_COMPONENT
-        yards[i] = fin[i] and now[i]
-        p = price[i]
-        intra[i] = sales_cluster[i] / (p if not p < 1e-9 else 1e-9)  # np.maximum(p, 1e-9)
-        debt[i] = debt_market[i] + debt_pref[i]
-    buf = np.empty(n)
-    out = np.zeros(len(_FIGURES) - 1)  # all but the functional dependence
-    out[0] = _masked_sum(output, alive, buf)
-    out[1] = _masked_sum(employment, now, buf)
-    out[2] = _masked_sum(intra, alive, buf)
-    out[3] = _masked_sum(purchases, fin, buf)
-    out[4] = _masked_sum(output, fin, buf)
-    # np.average(x[fin], weights=output[fin]) = sum(x * w) / sum(w), and the revenue
-    out[5] = _masked_product_sum(unit_cost, output, fin, buf)
-    out[6] = _masked_product_sum(output, price, fin, buf)
-    out[7] = _masked_sum(capacity, yards, buf)
-    out[8] = _masked_sum(order_book, fin, buf)
+    # One pass over the firms puts each sum's selected values, in slot order, into its own
+    # buffer row; each row is then summed as numpy sums ``values[mask].sum()``.
+    # Rows: the figures at these positions of _FIGURES.
+    sums = (0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18)
+    buf = np.empty((len(sums), n))
+    m = np.zeros(len(sums), dtype=np.int64)
     in_chain = smes = participants = members = 0
+    closed = np.zeros(n, dtype=np.bool_)
+    for i in exited:
+        closed[i] = True
     for i in range(n):
-        if sme[i]:
+        now = alive_now[i]
+        alive = now or closed[i]
+        if now:  # employment of the firms alive now
+            buf[1, m[1]] = employment[i]
+            m[1] += 1
+        if roster[i]:
+            members += 1
+        if not alive:
+            continue
+        p = price[i]
+        buf[0, m[0]] = output[i]
+        buf[2, m[2]] = sales_cluster[i] / (p if not p < 1e-9 else 1e-9)  # np.maximum(p, 1e-9)
+        buf[14, m[14]] = debt_market[i] + debt_pref[i]
+        m[0] += 1
+        m[2] += 1
+        m[14] += 1
+        if participant[i]:
+            participants += 1
+        if role[i] == ROLE_FINAL:  # the yards
+            buf[3, m[3]] = purchases[i]
+            buf[4, m[4]] = output[i]
+            buf[5, m[5]] = unit_cost[i] * output[i]  # np.average's sum(x * w)
+            buf[6, m[6]] = output[i] * price[i]  # the revenue
+            buf[8, m[8]] = order_book[i]
+            buf[12, m[12]] = purchases_local[i]
+            for j in (3, 4, 5, 6, 8, 12):
+                m[j] += 1
+            if now:  # the yards alive now
+                buf[7, m[7]] = capacity[i]
+                buf[15, m[15]] = delivery[i] * capacity[i]
+                m[7] += 1
+                m[15] += 1
+        elif role[i] == ROLE_COMPONENT:
+            buf[13, m[13]] = purchases[i]
+            m[13] += 1
+        if kind[i] == KIND_LARGE:
+            buf[9, m[9]] = employment[i]
+            buf[10, m[10]] = output[i]
+            m[9] += 1
+            m[10] += 1
+        elif kind[i] == KIND_SME:
+            buf[11, m[11]] = output[i]
+            m[11] += 1
             smes += 1
             if qualification[i] >= threshold and sales_cluster[i] > 0:
                 in_chain += 1
-        if alive[i] and participant[i]:
-            participants += 1
-        if roster[i]:
-            members += 1
+    out = np.zeros(len(_FIGURES) - 1)  # all but the functional dependence
+    for j in range(len(sums)):
+        out[sums[j]] = array_sum(buf[j, : m[j]])
     out[9], out[10], out[11] = in_chain, smes, participants
-    out[12] = _masked_sum(employment, large, buf)
-    out[13] = _masked_sum(output, large, buf)
-    out[14] = _masked_sum(output, sme, buf)
-    out[15] = _masked_sum(purchases_local, fin, buf)
-    out[16] = _masked_sum(purchases, sup, buf)
-    out[17] = _masked_sum(debt, alive, buf)
-    # np.average(delivery[yards], weights=capacity[yards])'s numerator
-    out[18] = _masked_product_sum(delivery, capacity, yards, buf)
     out[19] = members
     return out
 
