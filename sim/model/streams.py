@@ -361,7 +361,7 @@ def next_quarters(streams: Sequence[QuarterStreams]) -> list[dict[str, np.random
             s._next += count
         if _DIRECT:
             _load_states(states, control, core)
-        else:  # pragma: no cover - another memory layout: the state setter
+        else:  # another memory layout: the state setter
             gens = [g for s in fast for g in s._generators]
             for gen, row in zip(gens, states.tolist(), strict=True):
                 gen.bit_generator.state = _state_dict(*row)
