@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -137,3 +140,22 @@ def test_a_lone_runs_step_is_a_block_of_one() -> None:
     for a, b in zip(block.models, lone, strict=True):
         assert a.outcomes.tobytes() == b.outcomes.tobytes()
         assert a.running == b.running
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copied_streams_load_their_own_generators(how: str) -> None:
+    # The streams write each quarter's states straight into their generators' memory: a copy
+    # must write into its own generators, never into the original's.
+    reference = np.random.default_rng(8)
+    original = QuarterStreams(np.random.default_rng(8), NAMES)
+    for _ in range(3):
+        reference.spawn(len(NAMES))
+        original.next_quarter()
+    twin = copy.deepcopy(original) if how == "deepcopy" else pickle.loads(pickle.dumps(original))
+    assert not set(twin._core.tolist()) & set(original._core.tolist())
+    before = [g.bit_generator.state for g in original._generators]
+    expected = reference.spawn(len(NAMES))
+    again = copy.deepcopy(expected)
+    _same_streams(expected, twin.next_quarter())
+    assert [g.bit_generator.state for g in original._generators] == before
+    _same_streams(again, original.next_quarter())

@@ -322,10 +322,26 @@ class QuarterStreams:
             self._by_name = dict(zip(self.names, self._generators, strict=True))
             if _DIRECT is None:
                 _DIRECT = _direct_loading_works()
-            self._direct = _DIRECT
-            where = [_addresses(g) for g in self._generators]
-            self._control = np.array([c for c, _ in where], dtype=np.int64)
-            self._core = np.array([k for _, k in where], dtype=np.int64)
+            self._locate()
+
+    def _locate(self) -> None:
+        """Note where this object's generators keep their states (:func:`_load_states`)."""
+        where = [_addresses(g) for g in self._generators]
+        self._control = np.array([c for c, _ in where], dtype=np.int64)
+        self._core = np.array([k for _, k in where], dtype=np.int64)
+
+    def __getstate__(self) -> dict:
+        """Pickled or copied without the addresses: they are those of this object's generators."""
+        state = self.__dict__.copy()
+        state.pop("_control", None)
+        state.pop("_core", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """A copy notes where its own generators keep their states."""
+        self.__dict__.update(state)
+        if self._prefix is not None:
+            self._locate()
 
     def next_quarter(self) -> dict[str, np.random.Generator]:
         """The next quarter's generators by mechanism (what ``parent.spawn`` would return)."""
