@@ -396,12 +396,8 @@ class State:
     def roster(self) -> np.ndarray:
         """Participants with at least one contract with another participant in the memory window."""
         f = self.firms
-        out = np.empty((1, f.n), dtype=np.bool_)
-        _roster(
-            _ONE_ROW, np.array([f.n]), np.array([self.roster_since()]), f.alive[None, :],
-            f.participant[None, :], f.last_contract_quarter[None, :], out,
-        )  # fmt: skip
-        return out[0]
+        row, cols = _own_row(f, "alive", "participant", "last_contract_quarter")
+        return _roster(np.array([(row, f.n, self.roster_since())]), *cols)[0]
 
     def roster_since(self) -> int:
         """The quarter after which a contract counts for the roster (the memory window's start)."""
@@ -416,12 +412,9 @@ class State:
         """Final producers' purchases from other participants / their total purchases (roster)."""
         f = self.firms
         roster = self.roster() if roster is None else roster
-        out = np.empty(1)
-        _functional_dependence(
-            _ONE_ROW, np.array([roster.shape[0]]), roster[None, :], f.role[None, :],
-            f.purchases[None, :], f.purchases_from_participants[None, :], out,
-        )  # fmt: skip
-        return float(out[0])
+        row, cols = _own_row(f, "role", "purchases", "purchases_from_participants")
+        runs = np.array([(row, roster.shape[0])])
+        return float(_functional_dependence(runs, roster[None, :], *cols)[0])
 
     # ----------------------------------------------------------------------------------------
     # Productivity, costs and prices
@@ -479,13 +472,11 @@ class State:
         ``T_min + OB / max(min(K, A_eff L / 4), 1e-9)``; ``idx`` selects firms (default: all).
         """
         f, n = self.firms, self.firms.n
-        out = np.empty((1, n))
-        _delivery(
-            _ONE_ROW, np.array([n]), f.productivity[None, :], f.employment[None, :],
-            f.alive[None, :], f.participant[None, :], f.capacity[None, :], f.order_book[None, :],
-            *[np.array([v]) for v in self.delivery_parameters()], out,
-        )  # fmt: skip
-        return out[0] if idx is None else out[0][idx]
+        row, cols = _own_row(
+            f, "productivity", "employment", "alive", "participant", "capacity", "order_book"
+        )
+        out = _delivery(np.array([(row, n)]), np.array([self.delivery_parameters()]), *cols)[0]
+        return out if idx is None else out[idx]
 
     def delivery_parameters(self) -> tuple[float, float, float, float]:
         """The run's scalars of :meth:`delivery`.
@@ -506,13 +497,10 @@ class State:
         promised counts for nothing). ``idx`` selects firms (default: all).
         """
         f, n = self.firms, self.firms.n
-        out = np.empty((1, n))
-        window = float(self.spec.market.order_window_quarters)
-        _free_capacity(
-            _ONE_ROW, np.array([n]), f.capacity[None, :], f.order_book[None, :],
-            np.array([window]), out,
-        )  # fmt: skip
-        return out[0] if idx is None else out[0][idx]
+        row, (capacity, order_book) = _own_row(f, "capacity", "order_book")
+        window = np.array([float(self.spec.market.order_window_quarters)])
+        out = _free_capacity(np.array([(row, n)]), window, capacity, order_book)[0]
+        return out if idx is None else out[idx]
 
     # ----------------------------------------------------------------------------------------
     # Suppliers
@@ -559,60 +547,78 @@ def _indices(idx: slice | np.ndarray | None, n: int) -> np.ndarray:
     return np.flatnonzero(idx) if idx.dtype == np.bool_ else idx.astype(np.int64, copy=False)
 
 
-#: The rows of a lone run's query: its columns viewed as a table of one row (``col[None, :]``).
-_ONE_ROW = np.zeros(1, dtype=np.int64)
+def _own_row(f: FirmArrays, *names: str) -> tuple[int, list[np.ndarray]]:
+    """A run's row and the 2-D tables ``names`` that hold it, for a block kernel.
+
+    The tables of its block, or, for firm columns of their own (a hand-built state), each
+    column viewed as a table of one row (row 0).
+    """
+    block = f.block
+    if block is not None:
+        t = block.tables
+        return f.row, [t[name] for name in names]
+    return 0, [getattr(f, name)[None, :] for name in names]
+
 
 # The queries below are block kernels: they compute runs ``k`` of a block at once, run ``k``
-# being row ``rows[k]`` of the 2-D firm tables with ``ns[k]`` firms and the per-run scalars at
-# ``[k]``; ``out`` is indexed by ``k``. A lone run's query is the block of its one row.
+# being row ``runs[k, 0]`` of the 2-D firm tables with ``runs[k, 1]`` firms, and its other
+# scalars at ``runs[k, 2:]`` (integers) and ``par[k]`` (floats); the result's row ``k`` (or
+# entry ``k``) is run ``k``'s, as wide as the block's most firms. A lone run's query is the
+# block of its one row.
+
+
+@kernel
+def _widest(runs: np.ndarray) -> int:  # pragma: no cover - compiled
+    """The most firms of any run (``runs[:, 1]``), at least 0."""
+    width = 0
+    for k in range(runs.shape[0]):
+        width = max(width, runs[k, 1])
+    return width
 
 
 @kernel
 def _roster(
-    rows: np.ndarray,
-    ns: np.ndarray,
-    since: np.ndarray,
+    runs: np.ndarray,
     alive: np.ndarray,
     participant: np.ndarray,
     last_contract: np.ndarray,
-    out: np.ndarray,
-) -> None:  # pragma: no cover - compiled
-    """:meth:`State.roster`: alive participants with a contract after quarter ``since[k]``."""
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        for i in range(ns[k]):
-            out[k, i] = alive[r, i] and participant[r, i] and last_contract[r, i] > since[k]
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.roster`: alive participants with a contract after quarter ``runs[k, 2]``.
+
+    ``runs[k, 2]`` is :meth:`State.roster_since`.
+    """
+    out = np.zeros((runs.shape[0], _widest(runs)), dtype=np.bool_)
+    for k in range(runs.shape[0]):
+        r, since = runs[k, 0], runs[k, 2]
+        for i in range(runs[k, 1]):
+            out[k, i] = alive[r, i] and participant[r, i] and last_contract[r, i] > since
+    return out
 
 
 @kernel
 def _functional_dependence(
-    rows: np.ndarray,
-    ns: np.ndarray,
+    runs: np.ndarray,
     roster: np.ndarray,
     role: np.ndarray,
     purchases: np.ndarray,
     from_participants: np.ndarray,
-    out: np.ndarray,
-) -> None:  # pragma: no cover - compiled
-    """:meth:`State.functional_dependence` of the firms in ``roster[k]``, into ``out[k]``.
-
-    Summed in numpy's order.
-    """
-    width = 0
-    for k in range(rows.shape[0]):
-        width = max(width, ns[k])
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.functional_dependence` of the firms in ``roster[k]`` (numpy's summation)."""
+    width = _widest(runs)
     total = np.empty(width)
     inner = np.empty(width)
-    for k in range(rows.shape[0]):
-        r = rows[k]
+    out = np.empty(runs.shape[0])
+    for k in range(runs.shape[0]):
+        r = runs[k, 0]
         m = 0
-        for i in range(ns[k]):
+        for i in range(runs[k, 1]):
             if roster[k, i] and role[r, i] == ROLE_FINAL:
                 total[m] = purchases[r, i]
                 inner[m] = from_participants[r, i]
                 m += 1
         denominator = array_sum(total[:m])
         out[k] = array_sum(inner[:m]) / denominator if denominator > 0 else 0.0
+    return out
 
 
 @kernel
@@ -708,50 +714,48 @@ def _unit_costs(
 
 @kernel
 def _delivery(
-    rows: np.ndarray,
-    ns: np.ndarray,
+    runs: np.ndarray,
+    par: np.ndarray,
     productivity: np.ndarray,
     employment: np.ndarray,
     alive: np.ndarray,
     participant: np.ndarray,
     capacity: np.ndarray,
     order_book: np.ndarray,
-    agglo_base: np.ndarray,
-    elasticity: np.ndarray,
-    outsider: np.ndarray,
-    build_min: np.ndarray,
-    out: np.ndarray,
-) -> None:  # pragma: no cover - compiled
+) -> np.ndarray:  # pragma: no cover - compiled
     """:meth:`State.delivery` of every firm of each run.
 
-    The run's scalars are :meth:`State.delivery_parameters`.
+    ``par[k]`` is :meth:`State.delivery_parameters` (E_0, elasticity, outsider factor, T_min).
     """
-    for k in range(rows.shape[0]):
-        r, n = rows[k], ns[k]
+    out = np.zeros((runs.shape[0], _widest(runs)))
+    for k in range(runs.shape[0]):
+        r, n = runs[k, 0], runs[k, 1]
         eff = _effective_productivity(
             productivity[r], employment[r], alive[r], participant[r], n, np.arange(n),
-            agglo_base[k], elasticity[k], outsider[k],
+            par[k, 0], par[k, 1], par[k, 2],
         )  # fmt: skip
+        build_min = par[k, 3]
         for i in range(n):
             rate = max(min(capacity[r, i], eff[i] * employment[r, i] / 4.0), 1e-9)
-            out[k, i] = build_min[k] + order_book[r, i] / rate
+            out[k, i] = build_min + order_book[r, i] / rate
+    return out
 
 
 @kernel
 def _free_capacity(
-    rows: np.ndarray,
-    ns: np.ndarray,
+    runs: np.ndarray,
+    window: np.ndarray,
     capacity: np.ndarray,
     order_book: np.ndarray,
-    window: np.ndarray,
-    out: np.ndarray,
-) -> None:  # pragma: no cover - compiled
-    """:meth:`State.free_capacity` of every firm of each run."""
-    for k in range(rows.shape[0]):
-        r = rows[k]
-        for i in range(ns[k]):
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.free_capacity` of every firm of each run (``window[k]``: the order window)."""
+    out = np.zeros((runs.shape[0], _widest(runs)))
+    for k in range(runs.shape[0]):
+        r = runs[k, 0]
+        for i in range(runs[k, 1]):
             x = capacity[r, i] * window[k] - order_book[r, i]
             out[k, i] = x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
+    return out
 
 
 @kernel

@@ -19,7 +19,6 @@ from sim.model.ledger import LEVELS
 from sim.model.mechanisms import financing, joint_projects, tax_relief
 from sim.model.outcomes import OUTCOME_NAMES
 from sim.model.state import (
-    _ONE_ROW,
     KIND_LARGE,
     KIND_SME,
     ROLE_COMPONENT,
@@ -27,6 +26,7 @@ from sim.model.state import (
     State,
     _delivery,
     _functional_dependence,
+    _own_row,
     _roster,
     block_rows,
 )
@@ -159,11 +159,11 @@ def _firm_figures(
 
 @kernel
 def _quarter_figures(
-    rows: np.ndarray,
-    counts: np.ndarray,
+    runs: np.ndarray,
     exits: np.ndarray,
     exit_offsets: np.ndarray,
-    scalars: np.ndarray,
+    par: np.ndarray,
+    threshold: np.ndarray,
     alive: np.ndarray,
     participant: np.ndarray,
     last_contract: np.ndarray,
@@ -186,35 +186,24 @@ def _quarter_figures(
 ) -> np.ndarray:  # pragma: no cover - compiled
     """:data:`_FIGURES` of each run ``k`` of a block: row ``k`` of the result.
 
-    Run ``k`` is row ``rows[k]`` of the 2-D firm tables, with ``counts[k]`` = (firms, the
-    roster's window start: :meth:`State.roster_since`), the firms that closed this quarter
-    ``exits[exit_offsets[k]:exit_offsets[k + 1]]`` and ``scalars[k]`` = (the qualification
-    threshold, :meth:`State.delivery_parameters`). The roster, delivery times and functional
-    dependence are the state's queries (:mod:`sim.model.state`'s block kernels), the sums
-    :func:`_firm_figures`'.
+    Run ``k`` is row ``runs[k, 0]`` of the 2-D firm tables, with ``runs[k, 1]`` firms and the
+    roster's window start ``runs[k, 2]`` (:meth:`State.roster_since`), the firms that closed
+    this quarter ``exits[exit_offsets[k]:exit_offsets[k + 1]]``, its
+    :meth:`State.delivery_parameters` ``par[k]`` and qualification threshold ``threshold[k]``.
+    The roster, delivery times and functional dependence are the state's queries
+    (:mod:`sim.model.state`'s block kernels), the sums :func:`_firm_figures`'.
     """
-    runs = rows.shape[0]
-    ns, since = counts[:, 0].copy(), counts[:, 1].copy()
-    threshold = scalars[:, 0].copy()
-    agglo_base, elasticity = scalars[:, 1].copy(), scalars[:, 2].copy()
-    outsider, build_min = scalars[:, 3].copy(), scalars[:, 4].copy()
-    width = 0
-    for k in range(runs):
-        width = max(width, ns[k])
-    roster = np.empty((runs, width), dtype=np.bool_)
-    delivery = np.empty((runs, width))
-    dependence = np.empty(runs)
-    _roster(rows, ns, since, alive, participant, last_contract, roster)
-    _delivery(
-        rows, ns, productivity, employment, alive, participant, capacity, order_book,
-        agglo_base, elasticity, outsider, build_min, delivery,
-    )  # fmt: skip
-    _functional_dependence(rows, ns, roster, role, purchases, from_participants, dependence)
-    out = np.empty((runs, len(_FIGURES)))
-    for k in range(runs):
-        r = rows[k]
+    count = runs.shape[0]
+    roster = _roster(runs, alive, participant, last_contract)
+    delivery = _delivery(
+        runs, par, productivity, employment, alive, participant, capacity, order_book
+    )
+    dependence = _functional_dependence(runs, roster, role, purchases, from_participants)
+    out = np.empty((count, len(_FIGURES)))
+    for k in range(count):
+        r = runs[k, 0]
         out[k, :-1] = _firm_figures(
-            ns[k], exits[exit_offsets[k] : exit_offsets[k + 1]], roster[k], delivery[k],
+            runs[k, 1], exits[exit_offsets[k] : exit_offsets[k + 1]], roster[k], delivery[k],
             alive[r], kind[r], role[r], participant[r], output[r], employment[r],
             sales_cluster[r], price[r], purchases[r], purchases_local[r], unit_cost[r],
             capacity[r], order_book[r], qualification[r], debt_market[r], debt_pref[r],
@@ -258,14 +247,16 @@ def _figures(
     """:func:`_quarter_figures` of the runs ``states`` (rows ``rows`` of ``tables``)."""
     exits = [st.exited for st in states]
     exit_offsets = np.array([0, *accumulate(e.shape[0] for e in exits)], dtype=np.int64)
-    counts = np.array([(st.firms.n, st.roster_since()) for st in states], dtype=np.int64)
-    scalars = np.array(
-        [(st.spec.sourcing.qualification_threshold, *st.delivery_parameters()) for st in states]
+    runs = np.array(
+        [(r, st.firms.n, st.roster_since()) for r, st in zip(rows.tolist(), states, strict=True)],
+        dtype=np.int64,
     )
+    par = np.array([st.delivery_parameters() for st in states])
+    threshold = np.array([st.spec.sourcing.qualification_threshold for st in states])
     t = tables
     return _quarter_figures(
-        rows, counts, exits[0] if len(exits) == 1 else np.concatenate(exits), exit_offsets,
-        scalars, t["alive"],
+        runs, exits[0] if len(exits) == 1 else np.concatenate(exits), exit_offsets, par,
+        threshold, t["alive"],
         t["participant"], t["last_contract_quarter"], t["productivity"], t["kind"], t["role"],
         t["output"], t["employment"], t["sales_cluster"], t["price"], t["purchases"],
         t["purchases_local"], t["purchases_from_participants"], t["unit_cost"], t["capacity"],
@@ -289,9 +280,9 @@ def record_quarter(models: Sequence) -> None:
 
 def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     """Return ``{outcome: value}`` for the current quarter of one run."""
-    f = state.firms
-    tables = {name: getattr(f, name)[None, :] for name in _TABLES}
-    return _outcomes(state, gov, _figures([state], tables, _ONE_ROW)[0])
+    row, cols = _own_row(state.firms, *_TABLES)
+    tables = dict(zip(_TABLES, cols, strict=True))
+    return _outcomes(state, gov, _figures([state], tables, np.array([row]))[0])
 
 
 #: The firm-table columns :func:`_quarter_figures` reads.
