@@ -241,9 +241,7 @@ def committed_cost(state: State, gov: Government) -> dict[str, float]:
     return {lvl: sum(part[lvl] for part in parts) for lvl in LEVELS}
 
 
-def _figures(
-    states: list[State], tables: dict[str, np.ndarray], rows: np.ndarray
-) -> list[list[float]]:
+def _figures(states: list[State], tables: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
     """:func:`_quarter_figures` of the runs ``states`` (rows ``rows`` of ``tables``)."""
     exits = [st.exited for st in states]
     exit_offsets = np.array([0, *accumulate(e.shape[0] for e in exits)], dtype=np.int64)
@@ -261,7 +259,7 @@ def _figures(
         t["output"], t["employment"], t["sales_cluster"], t["price"], t["purchases"],
         t["purchases_local"], t["purchases_from_participants"], t["unit_cost"], t["capacity"],
         t["order_book"], t["qualification"], t["debt_market"], t["debt_pref"],
-    ).tolist()  # fmt: skip
+    )  # fmt: skip
 
 
 def record_quarter(models: Sequence) -> None:
@@ -269,20 +267,22 @@ def record_quarter(models: Sequence) -> None:
 
     The firm-table figures of every run are one compiled call over the block's tables
     (:func:`_quarter_figures`); the ledger, the government's commitments and the world
-    variables are read run by run (:func:`_outcomes`).
+    variables are read run by run (:func:`_world`), and the outcome rows of every run are
+    one more compiled call (:func:`_outcome_rows`).
     """
     block, rows = block_rows([m.firms for m in models])
     states = [m.state for m in models]
-    for m, x in zip(models, _figures(states, block.tables, rows), strict=True):
-        row = _outcomes(m.state, m.government, x)
-        m.outcomes[m.state.quarter - 1] = [row[name] for name in OUTCOME_NAMES]
+    out = _rows(states, [m.government for m in models], _figures(states, block.tables, rows))
+    for m, row in zip(models, out, strict=True):
+        m.outcomes[m.state.quarter - 1] = row
 
 
 def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     """Return ``{outcome: value}`` for the current quarter of one run."""
     row, cols = _own_row(state.firms, *_TABLES)
     tables = dict(zip(_TABLES, cols, strict=True))
-    return _outcomes(state, gov, _figures([state], tables, np.array([row]))[0])
+    out = _rows([state], [gov], _figures([state], tables, np.array([row])))
+    return dict(zip(OUTCOME_NAMES, out[0].tolist(), strict=True))
 
 
 #: The firm-table columns :func:`_quarter_figures` reads.
@@ -294,91 +294,139 @@ _TABLES = (
 )  # fmt: skip
 
 
-def _outcomes(state: State, gov: Government, x: list[float]) -> dict[str, float]:
-    """``{outcome: value}`` of one run's quarter.
+#: The per-run values :func:`_outcome_rows` takes from outside the firm table (:func:`_world`).
+_WORLD = (
+    "purchases_share", "rival_cost", "rival_price", "new_orders", "russian_share",
+    "market_share", "investment", "registered", "joint_projects", "cost_joint_project",
+    "cost_starter_batch", "cost_loans", "cost_tax_relief", "preference_cost", "cost_federal",
+    "cost_regional", "sez_tax_expenditure", "tax_federal", "tax_regional",
+    "cost_programme_loans", "loan_grant_equivalent", "credit_constrained", "tax_social_fund",
+    "vat_collected", "tax_expenditure_federal", "tax_expenditure_regional",
+    "committed_federal", "committed_regional",
+)  # fmt: skip
+#: The values of :data:`_WORLD` that only enter other outcomes; the others are outcomes.
+_WORLD_INPUTS = ("purchases_share", "rival_cost", "rival_price", "russian_share")
+#: The outcomes in the order :func:`_outcome_rows` computes them ...
+_ROW = (
+    "output", "value_added", "employment", "productivity", "large_employment", "large_output",
+    "sme_output", "local_content_share", "smes_in_chains", "smes_alive", "unit_cost_index",
+    "order_book", "participants", "industrial_participants", "functional_dependence",
+    "local_purchases", "price_index", "price_cost_margin", "delivery_quarters",
+    "order_book_cover", "displaced_orders", "net_output", "loans_outstanding",
+    "purchases_outside_region",
+    *(w for w in _WORLD if w not in _WORLD_INPUTS),
+)  # fmt: skip
+#: ... and their columns in the catalogue (:data:`~sim.model.outcomes.OUTCOME_NAMES`).
+_ROW_AT = np.array([OUTCOME_NAMES.index(name) for name in _ROW], dtype=np.int64)
+if sorted(_ROW) != sorted(OUTCOME_NAMES):  # pragma: no cover - a catalogue change
+    raise ImportError("record's outcome rows do not cover the outcome catalogue")
+_W = {name: i for i, name in enumerate(_WORLD)}
+# Positions as constants for the kernel (numba reads module-level ints, not dicts).
+_X_OUTPUT, _X_EMP, _X_INTRA, _X_PURCH, _X_FIN = (
+    _AT["output"], _AT["employment"], _AT["intra"], _AT["purchases"], _AT["fin_output"],
+)  # fmt: skip
+_X_UCX, _X_REV, _X_CAP, _X_OB, _X_DXC = (
+    _AT["unit_cost_x_output"], _AT["revenue"], _AT["capacity"], _AT["order_book"],
+    _AT["delivery_x_capacity"],
+)  # fmt: skip
+_X_LOCAL, _X_SUP = _AT["local_purchases"], _AT["supplier_purchases"]
+_X_COPY = np.array([_AT[name] for name in (
+    "large_employment", "large_output", "sme_output", "in_chain", "smes", "participants",
+    "roster", "functional_dependence", "loans",
+)], dtype=np.int64)  # fmt: skip
+_W_SHARE, _W_RIVAL_COST, _W_RIVAL_PRICE = _W["purchases_share"], _W["rival_cost"], _W["rival_price"]
+_W_NEW_ORDERS, _W_RUSSIAN = _W["new_orders"], _W["russian_share"]
+_W_COPY = np.array([_W[name] for name in _ROW[24:]], dtype=np.int64)
 
-    From its firm-table figures ``x`` (by :data:`_FIGURES`), its ledger, commitments and world
-    variables.
+
+@kernel
+def _outcome_rows(
+    x: np.ndarray,
+    w: np.ndarray,
+    at: np.ndarray,
+    x_copy: np.ndarray,
+    w_copy: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Each run's outcome row, in catalogue order.
+
+    From run ``k``'s figures ``x[k]`` (:data:`_FIGURES`) and values ``w[k]`` (:data:`_WORLD`);
+    ``at`` is :data:`_ROW_AT`, ``x_copy`` and ``w_copy`` the positions :data:`_X_COPY` and
+    :data:`_W_COPY`.
     """
+    runs = x.shape[0]
+    out = np.empty((runs, at.shape[0]))
+    row = np.empty(at.shape[0])
+    for k in range(runs):
+        # Output at constant base-year prices (volume) of the firms alive this quarter,
+        # including those that closed at its end (they produced in it); employment of the
+        # firms alive now.
+        output, emp = x[k, _X_OUTPUT], x[k, _X_EMP]
+        purch, fin_out, revenue = x[k, _X_PURCH], x[k, _X_FIN], x[k, _X_REV]
+        produced = fin_out > 0
+        # The yards' unit cost and price, weighted by output (np.average), and their margin.
+        ucx = x[k, _X_UCX]
+        uc = ucx / fin_out if produced else np.nan
+        price = revenue / fin_out if produced else np.nan
+        cap, order_book, local = x[k, _X_CAP], x[k, _X_OB], x[k, _X_LOCAL]
+        row[0] = output
+        # Value added at constant prices: output less the inputs it takes (purchases_share of
+        # the volume, the fixed input coefficient of every firm), not less their current value.
+        row[1] = output * (1.0 - w[k, _W_SHARE])
+        row[2] = emp
+        row[3] = 4.0 * output / emp if emp > 0 else np.nan
+        for j in range(3):  # large employment, large output, SME output
+            row[4 + j] = x[k, x_copy[j]]
+        row[7] = local / purch if purch > 0 else 0.0
+        row[8], row[9] = x[k, x_copy[3]], x[k, x_copy[4]]  # SMEs in chains, alive
+        row[10] = uc / w[k, _W_RIVAL_COST]
+        row[11] = order_book
+        for j in range(3):  # participants, industrial participants, functional dependence
+            row[12 + j] = x[k, x_copy[5 + j]]
+        row[15] = local
+        row[16] = price / w[k, _W_RIVAL_PRICE]
+        row[17] = (revenue - ucx) / revenue if produced else np.nan
+        # Delivery time of the yards alive now, weighted by capacity.
+        row[18] = x[k, _X_DXC] / cap if cap > 0 else np.nan
+        row[19] = order_book / (4.0 * fin_out) if produced else np.nan
+        row[20] = w[k, _W_NEW_ORDERS] * w[k, _W_RUSSIAN]
+        # Output net of what the cluster's suppliers sold to its yards (counted again in the
+        # yards' output), at constant prices.
+        row[21] = output - x[k, _X_INTRA]
+        row[22] = x[k, x_copy[8]]  # loans outstanding
+        # Bought outside the region: the yards' purchases not bought locally, and every
+        # supplier's own purchases (the model buys them all outside).
+        row[23] = purch - local + x[k, _X_SUP]
+        for j in range(w_copy.shape[0]):  # the values taken as they are
+            row[24 + j] = w[k, w_copy[j]]
+        for j in range(at.shape[0]):
+            out[k, at[j]] = row[j]
+    return out
+
+
+def _world(state: State, gov: Government) -> tuple[float, ...]:
+    """One run's :data:`_WORLD`, in that order: its ledger, commitments and world variables."""
     led, s = state.ledger, state.spec
-    # Output at constant base-year prices (volume) of the firms alive this quarter, including
-    # those that closed at its end (they produced in it); employment of the firms alive now.
-    output, emp = x[_AT["output"]], x[_AT["employment"]]
-    # Value added at constant prices: output less the inputs it takes (purchases_share of the
-    # volume, the fixed input coefficient of every firm), not less their current value.
-    value_added = output * (1.0 - s.sourcing.purchases_share_of_output)
-    # Output net of what the cluster's suppliers sold to its yards (counted again in the
-    # yards' output), at constant prices.
-    intra = x[_AT["intra"]]
-    purch = x[_AT["purchases"]]
-    fin_out = x[_AT["fin_output"]]
-    produced = fin_out > 0
-    # The yards' unit cost and price, weighted by output (np.average), and their margin.
-    revenue = x[_AT["revenue"]]
-    uc = x[_AT["unit_cost_x_output"]] / fin_out if produced else np.nan
-    price = revenue / fin_out if produced else np.nan
-    margin = (revenue - x[_AT["unit_cost_x_output"]]) / revenue if produced else np.nan
-    # Delivery time of the yards alive now, weighted by capacity.
-    cap = x[_AT["capacity"]]
-    delivery = x[_AT["delivery_x_capacity"]] / cap if cap > 0 else np.nan
-    order_book = x[_AT["order_book"]]
-    cover = order_book / (4.0 * fin_out) if produced else np.nan
     share_hist = [h for h in state.market_share_hist[-4:] if not math.isnan(h)]
-    costs = {
-        i: led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
-    }
     committed = committed_cost(state, gov)
-    local = x[_AT["local_purchases"]]
-    # Bought outside the region: the yards' purchases not bought locally, and every supplier's
-    # own purchases (the model buys them all outside).
-    outside = purch - local + x[_AT["supplier_purchases"]]
-    return {
-        "output": output,
-        "value_added": value_added,
-        "employment": emp,
-        "productivity": 4.0 * output / emp if emp > 0 else np.nan,
-        "large_employment": x[_AT["large_employment"]],
-        "large_output": x[_AT["large_output"]],
-        "sme_output": x[_AT["sme_output"]],
-        "local_content_share": local / purch if purch > 0 else 0.0,
-        "smes_in_chains": x[_AT["in_chain"]],
-        "smes_alive": x[_AT["smes"]],
-        "unit_cost_index": uc / state.rival_cost,
-        "market_share": _mean_of_few(share_hist) if share_hist else np.nan,
-        "new_orders": state.new_orders,
-        "order_book": order_book,
-        "investment": led.investment,
-        "participants": x[_AT["participants"]],
-        "industrial_participants": x[_AT["roster"]],
-        "registered": 1.0 if gov.registered else 0.0,
-        "functional_dependence": x[_AT["functional_dependence"]],
-        "joint_projects": float(led.joint_projects),
-        "cost_joint_project": costs["joint_project"],
-        "cost_starter_batch": costs["starter_batch"],
-        "cost_loans": costs["loans"],
-        "cost_tax_relief": costs["tax_relief"],
-        "cost_federal": led.level_cost("federal"),
-        "cost_regional": led.level_cost("regional"),
-        "preference_cost": sum(costs.values()),
-        "sez_tax_expenditure": led.sez_tax_expenditure,
-        "tax_federal": led.tax["federal"],
-        "tax_regional": led.tax["regional"],
-        "cost_programme_loans": led.programme_cost["federal"] + led.programme_cost["regional"],
-        "loan_grant_equivalent": led.grant_equivalent,
-        "credit_constrained": float(led.credit_constrained),
-        "local_purchases": local,
-        "price_index": price / state.rival_price,
-        "price_cost_margin": margin,
-        "delivery_quarters": delivery,
-        "order_book_cover": cover,
-        "displaced_orders": state.new_orders * s.market.russian_share_of_rivals,
-        "net_output": output - intra,
-        "loans_outstanding": x[_AT["loans"]],
-        "tax_social_fund": led.tax["social_fund"],
-        "vat_collected": led.vat_collected,
-        "tax_expenditure_federal": led.cost[("tax_relief", "federal")],
-        "tax_expenditure_regional": led.cost[("tax_relief", "regional")],
-        "committed_federal": committed["federal"],
-        "committed_regional": committed["regional"],
-        "purchases_outside_region": outside,
-    }
+    costs = [
+        led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
+    ]
+    return (
+        s.sourcing.purchases_share_of_output, state.rival_cost, state.rival_price,
+        state.new_orders, s.market.russian_share_of_rivals,
+        _mean_of_few(share_hist) if share_hist else np.nan, led.investment,
+        1.0 if gov.registered else 0.0, float(led.joint_projects),
+        *costs, sum(costs),  # Python's sum (compensated since 3.12), as the outcome always was
+        led.level_cost("federal"), led.level_cost("regional"), led.sez_tax_expenditure,
+        led.tax["federal"], led.tax["regional"],
+        led.programme_cost["federal"] + led.programme_cost["regional"], led.grant_equivalent,
+        float(led.credit_constrained), led.tax["social_fund"], led.vat_collected,
+        led.cost[("tax_relief", "federal")], led.cost[("tax_relief", "regional")],
+        committed["federal"], committed["regional"],
+    )  # fmt: skip
+
+
+def _rows(states: list[State], govs: list[Government], x: np.ndarray) -> np.ndarray:
+    """The runs' outcome rows (catalogue order) from their figures ``x``."""
+    world = np.array([_world(st, gov) for st, gov in zip(states, govs, strict=True)])
+    return _outcome_rows(x, world, _ROW_AT, _X_COPY, _W_COPY)
