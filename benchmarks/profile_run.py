@@ -38,7 +38,7 @@ from pathlib import Path
 
 from sim.model import ClusterModel
 from sim.model.block import ModelBlock
-from sim.model.model import QUARTER
+from sim.model.model import QUARTER, begin_quarters, end_quarters
 from sim.scenario.files import default_scenario
 
 CLOCK = time.process_time
@@ -109,15 +109,14 @@ def stage_times(arm: str, seeds: int, block: int = 1) -> tuple[dict[str, float],
         t0 = CLOCK()
         while models[0].state.quarter < models[0].horizon:
             t = CLOCK()
-            rngs = [m.begin_quarter() for m in models]
+            rngs = begin_quarters(models)
             spent["start of the quarter"] += CLOCK() - t
             for label, stage in QUARTER:
                 t = CLOCK()
                 stage(models, rngs)
                 spent[label] += CLOCK() - t
             t = CLOCK()
-            for m in models:
-                m.end_quarter()
+            end_quarters(models)
             spent["end of the quarter (outcomes)"] += CLOCK() - t
         total += CLOCK() - t0
     return {k: v * 1e3 / seeds for k, v in spent.items()}, total * 1e3 / seeds

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.model.model import QUARTER, ClusterModel, initial_slots
+from sim.model.model import QUARTER, ClusterModel, begin_quarters, end_quarters, initial_slots
 from sim.model.state import FirmBlock
 from sim.scenario.schema import Scenario
 
@@ -61,11 +61,10 @@ class ModelBlock:
     def step(self) -> None:
         """Advance every run one quarter, stage by stage."""
         models = self.models
-        rngs = [m.begin_quarter() for m in models]
+        rngs = begin_quarters(models)
         for _, stage in QUARTER:
             stage(models, rngs)
-        for m in models:
-            m.end_quarter()
+        end_quarters(models)
 
     def run(self) -> list[np.ndarray]:
         """Run every run to the horizon; return their outcome arrays (quarters x outcomes)."""

@@ -17,6 +17,8 @@ INSTRUMENTS = ("joint_project", "starter_batch", "loans", "tax_relief")
 LEVELS = ("federal", "regional")
 #: Budgets that receive taxes: insurance contributions go to the Social Fund.
 TAX_LEVELS = ("federal", "regional", "social_fund")
+#: The keys of :attr:`Ledger.cost`, in booking order.
+_COST_KEYS = tuple((i, lvl) for i in INSTRUMENTS for lvl in LEVELS)
 
 
 @dataclass
@@ -52,7 +54,7 @@ class Ledger:
 
     def start_quarter(self) -> None:
         """Zero every flow."""
-        self.cost = {(i, lvl): 0.0 for i in INSTRUMENTS for lvl in LEVELS}
+        self.cost = dict.fromkeys(_COST_KEYS, 0.0)
         self.tax = dict.fromkeys(TAX_LEVELS, 0.0)
         self.vat_collected = 0.0
         self.sez_tax_expenditure = 0.0

@@ -12,6 +12,7 @@ share their random numbers mechanism by mechanism (common random numbers).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import accumulate
 
 import mesa
 import numpy as np
@@ -34,16 +35,24 @@ from sim.model.mechanisms import (
     sourcing,
     taxes,
 )
-from sim.model.mechanisms.record import record_outcomes
+from sim.model.mechanisms.record import record_quarter
 from sim.model.network import supply_network
 from sim.model.outcomes import OUTCOME_NAMES
 from sim.model.population import Population
-from sim.model.state import FirmArrays, State
-from sim.model.streams import QuarterStreams
+from sim.model.state import FirmArrays, State, block_rows
+from sim.model.streams import QuarterStreams, next_quarters
 from sim.scenario.files import default_scenario
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 
-__all__ = ["QUARTER", "ClusterModel", "Stage", "initial_slots", "per_run"]
+__all__ = [
+    "QUARTER",
+    "ClusterModel",
+    "Stage",
+    "begin_quarters",
+    "end_quarters",
+    "initial_slots",
+    "per_run",
+]
 
 _MECHANISMS = ("market", "membership", "matching", "projects", "qualification", "entry")
 #: Columns of the firm table zeroed for firms that closed last quarter.
@@ -63,6 +72,8 @@ _NONE = np.zeros(0, dtype=np.int64)
 
 @kernel
 def _zero_rows(
+    rows: np.ndarray,
+    offsets: np.ndarray,
     idx: np.ndarray,
     c0: np.ndarray,
     c1: np.ndarray,
@@ -74,17 +85,24 @@ def _zero_rows(
     c7: np.ndarray,
     c8: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Zero the rows ``idx`` of the nine columns of :data:`_FLOWS_OF_CLOSED` (in place)."""
-    for i in idx:
-        c0[i] = 0.0
-        c1[i] = 0.0
-        c2[i] = 0.0
-        c3[i] = 0.0
-        c4[i] = 0.0
-        c5[i] = 0.0
-        c6[i] = 0.0
-        c7[i] = 0.0
-        c8[i] = 0.0
+    """Zero the firms ``idx`` of each run in the nine tables of :data:`_FLOWS_OF_CLOSED`.
+
+    Run ``k``'s firms are ``idx[offsets[k]:offsets[k + 1]]``, in row ``rows[k]`` of the tables
+    (2-D, one row per run of the block; in place).
+    """
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for j in range(offsets[k], offsets[k + 1]):
+            i = idx[j]
+            c0[r, i] = 0.0
+            c1[r, i] = 0.0
+            c2[r, i] = 0.0
+            c3[r, i] = 0.0
+            c4[r, i] = 0.0
+            c5[r, i] = 0.0
+            c6[r, i] = 0.0
+            c7[r, i] = 0.0
+            c8[r, i] = 0.0
 
 
 class ClusterModel(mesa.Model):
@@ -172,37 +190,19 @@ class ClusterModel(mesa.Model):
     # ----------------------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one quarter: the stages of :data:`QUARTER`, in order (docs/model.md 3)."""
-        rngs = (self.begin_quarter(),)
         models = (self,)
+        rngs = begin_quarters(models)
         for _, stage in QUARTER:
             stage(models, rngs)
-        self.end_quarter()
+        end_quarters(models)
 
     def begin_quarter(self) -> dict[str, np.random.Generator]:
-        """Start a quarter: close last quarter's exits; return its generators by mechanism."""
-        self.state.quarter += 1
-        self._close_exited()
-        rngs = self._streams.next_quarter()  # = self.rng.spawn(6), one per mechanism
-        self.state.ledger.start_quarter()
-        return rngs
+        """Start a quarter (:func:`begin_quarters` of this run alone); return its generators."""
+        return begin_quarters((self,))[0]
 
     def end_quarter(self) -> None:
-        """Record the quarter's outcomes; stop at the horizon."""
-        self._record()  # outcomes of the quarter
-        if self.state.quarter >= self.horizon:
-            self.running = False
-
-    def _close_exited(self) -> None:
-        """Firms that closed last quarter stop producing and selling from this quarter on."""
-        f, i = self.state.firms, self.state.exited
-        if i.size:
-            _zero_rows(i, *[getattr(f, name) for name in _FLOWS_OF_CLOSED])
-        self.state.exited = _NONE
-
-    def _record(self) -> None:
-        """Write this quarter's outcomes (see :mod:`sim.model.outcomes`)."""
-        row = record_outcomes(self.state, self.government)
-        self.outcomes[self.state.quarter - 1] = [row[name] for name in OUTCOME_NAMES]
+        """End the quarter (:func:`end_quarters` of this run alone)."""
+        end_quarters((self,))
 
     # ----------------------------------------------------------------------------------------
     # Views
@@ -220,6 +220,50 @@ class ClusterModel(mesa.Model):
 def initial_slots(scenario: Scenario) -> int:
     """Firm slots a run's table starts with: its initial firms and room for entrants."""
     return int(sum(g.count for g in scenario.firm_groups) * 1.5) + 16
+
+
+def begin_quarters(models: Sequence[ClusterModel]) -> list[dict[str, np.random.Generator]]:
+    """Start a quarter for a block of runs; return each run's generators by mechanism.
+
+    Each run's quarter advances, the firms that closed last quarter stop producing and selling
+    (:func:`_close_exited`), the quarter's generators are made (``rng.spawn(6)`` of each run,
+    one compiled call for the block: :func:`~sim.model.streams.next_quarters`) and the ledger
+    starts the quarter. ``models`` are runs whose firm tables are rows of one block.
+    """
+    for m in models:
+        m.state.quarter += 1
+    _close_exited(models)
+    rngs = next_quarters([m._streams for m in models])
+    for m in models:
+        m.state.ledger.start_quarter()
+    return rngs
+
+
+def end_quarters(models: Sequence[ClusterModel]) -> None:
+    """End a quarter for a block of runs: record its outcomes; stop the runs at the horizon."""
+    record_quarter(models)
+    for m in models:
+        if m.state.quarter >= m.horizon:
+            m.running = False
+
+
+def _close_exited(models: Sequence[ClusterModel]) -> None:
+    """Firms that closed last quarter stop producing and selling from this quarter on.
+
+    Their flows (:data:`_FLOWS_OF_CLOSED`) are zeroed in every run by one compiled call over
+    the block's tables.
+    """
+    exits = [m.state.exited for m in models]
+    if any(e.size for e in exits):
+        block, rows = block_rows([m.firms for m in models])
+        offsets = np.array([0, *accumulate(e.size for e in exits)], dtype=np.int64)
+        t = block.tables
+        _zero_rows(
+            rows, offsets, np.concatenate(exits).astype(np.int64, copy=False),
+            *[t[name] for name in _FLOWS_OF_CLOSED],
+        )  # fmt: skip
+    for m in models:
+        m.state.exited = _NONE
 
 
 #: A stage of the quarter: it advances a block of runs (one or more models whose firm tables

@@ -399,8 +399,12 @@ class State:
     def roster(self) -> np.ndarray:
         """Participants with at least one contract with another participant in the memory window."""
         f = self.firms
-        since = self.quarter - 1 - self.spec.registry.contract_memory_quarters
-        return _roster(f.alive, f.participant, f.last_contract_quarter, f.n, since)
+        row, cols = _own_row(f, "alive", "participant", "last_contract_quarter")
+        return _roster(np.array([(row, f.n, self.roster_since())]), *cols)[0]
+
+    def roster_since(self) -> int:
+        """The quarter after which a contract counts for the roster (the memory window's start)."""
+        return self.quarter - 1 - self.spec.registry.contract_memory_quarters
 
     def non_producing(self) -> np.ndarray:
         """Firms still organising production (born within ``non_producing_quarters``)."""
@@ -411,7 +415,9 @@ class State:
         """Final producers' purchases from other participants / their total purchases (roster)."""
         f = self.firms
         roster = self.roster() if roster is None else roster
-        return _functional_dependence(roster, f.role, f.purchases, f.purchases_from_participants)
+        row, cols = _own_row(f, "role", "purchases", "purchases_from_participants")
+        runs = np.array([(row, roster.shape[0])])
+        return float(_functional_dependence(runs, roster[None, :], *cols)[0])
 
     # ----------------------------------------------------------------------------------------
     # Productivity, costs and prices
@@ -467,11 +473,22 @@ class State:
 
         ``T_min + OB / max(min(K, A_eff L / 4), 1e-9)``; ``idx`` selects firms (default: all).
         """
-        p, f, n = self.spec.production, self.firms, self.firms.n
-        return _delivery(
-            f.productivity, f.employment, f.alive, f.participant, f.capacity, f.order_book, n,
-            _indices(idx, n), self.agglo_base, p.agglomeration_elasticity.value,
-            p.outsider_spillover_factor, float(self.spec.market.build_quarters_min),
+        f, n = self.firms, self.firms.n
+        row, cols = _own_row(
+            f, "productivity", "employment", "alive", "participant", "capacity", "order_book"
+        )
+        out = _delivery(np.array([(row, n)]), np.array([self.delivery_parameters()]), *cols)[0]
+        return out if idx is None else out[idx]
+
+    def delivery_parameters(self) -> tuple[float, float, float, float]:
+        """The run's scalars of :meth:`delivery`.
+
+        ``E_0``, the spillover's elasticity and outsider factor, the minimum build time.
+        """
+        p = self.spec.production
+        return (
+            self.agglo_base, p.agglomeration_elasticity.value, p.outsider_spillover_factor,
+            float(self.spec.market.build_quarters_min),
         )  # fmt: skip
 
     def free_capacity(self, idx: slice | np.ndarray | None = None) -> np.ndarray:
@@ -482,8 +499,10 @@ class State:
         promised counts for nothing). ``idx`` selects firms (default: all).
         """
         f, n = self.firms, self.firms.n
-        window = float(self.spec.market.order_window_quarters)
-        return _free_capacity(f.capacity, f.order_book, _indices(idx, n), window)
+        row, (capacity, order_book) = _own_row(f, "capacity", "order_book")
+        window = np.array([float(self.spec.market.order_window_quarters)])
+        out = _free_capacity(np.array([(row, n)]), window, capacity, order_book)[0]
+        return out if idx is None else out[idx]
 
     # ----------------------------------------------------------------------------------------
     # Suppliers
@@ -601,33 +620,78 @@ def _indices(idx: slice | np.ndarray | None, n: int) -> np.ndarray:
     return np.flatnonzero(idx) if idx.dtype == np.bool_ else idx.astype(np.int64, copy=False)
 
 
+def _own_row(f: FirmArrays, *names: str) -> tuple[int, list[np.ndarray]]:
+    """A run's row and the 2-D tables ``names`` that hold it, for a block kernel.
+
+    The tables of its block, or, for firm columns of their own (a hand-built state), each
+    column viewed as a table of one row (row 0).
+    """
+    block = f.block
+    if block is not None:
+        t = block.tables
+        return f.row, [t[name] for name in names]
+    return 0, [getattr(f, name)[None, :] for name in names]
+
+
+# The queries below are block kernels: they compute runs ``k`` of a block at once, run ``k``
+# being row ``runs[k, 0]`` of the 2-D firm tables with ``runs[k, 1]`` firms, and its other
+# scalars at ``runs[k, 2:]`` (integers) and ``par[k]`` (floats); the result's row ``k`` (or
+# entry ``k``) is run ``k``'s, as wide as the block's most firms. A lone run's query is the
+# block of its one row.
+
+
+@kernel
+def _widest(runs: np.ndarray) -> int:  # pragma: no cover - compiled
+    """The most firms of any run (``runs[:, 1]``), at least 0."""
+    width = 0
+    for k in range(runs.shape[0]):
+        width = max(width, runs[k, 1])
+    return width
+
+
 @kernel
 def _roster(
-    alive: np.ndarray, participant: np.ndarray, last_contract: np.ndarray, n: int, since: int
+    runs: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    last_contract: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """:meth:`State.roster`: alive participants with a contract after quarter ``since``."""
-    out = np.empty(n, dtype=np.bool_)
-    for i in range(n):
-        out[i] = alive[i] and participant[i] and last_contract[i] > since
+    """:meth:`State.roster`: alive participants with a contract after quarter ``runs[k, 2]``.
+
+    ``runs[k, 2]`` is :meth:`State.roster_since`.
+    """
+    out = np.zeros((runs.shape[0], _widest(runs)), dtype=np.bool_)
+    for k in range(runs.shape[0]):
+        r, since = runs[k, 0], runs[k, 2]
+        for i in range(runs[k, 1]):
+            out[k, i] = alive[r, i] and participant[r, i] and last_contract[r, i] > since
     return out
 
 
 @kernel
 def _functional_dependence(
-    roster: np.ndarray, role: np.ndarray, purchases: np.ndarray, from_participants: np.ndarray
-) -> float:  # pragma: no cover - compiled
-    """:meth:`State.functional_dependence` of the firms in ``roster`` (numpy's summation order)."""
-    n = roster.shape[0]
-    total = np.empty(n)
-    inner = np.empty(n)
-    m = 0
-    for i in range(n):
-        if roster[i] and role[i] == ROLE_FINAL:
-            total[m] = purchases[i]
-            inner[m] = from_participants[i]
-            m += 1
-    denominator = array_sum(total[:m])
-    return array_sum(inner[:m]) / denominator if denominator > 0 else 0.0
+    runs: np.ndarray,
+    roster: np.ndarray,
+    role: np.ndarray,
+    purchases: np.ndarray,
+    from_participants: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.functional_dependence` of the firms in ``roster[k]`` (numpy's summation)."""
+    width = _widest(runs)
+    total = np.empty(width)
+    inner = np.empty(width)
+    out = np.empty(runs.shape[0])
+    for k in range(runs.shape[0]):
+        r = runs[k, 0]
+        m = 0
+        for i in range(runs[k, 1]):
+            if roster[k, i] and role[r, i] == ROLE_FINAL:
+                total[m] = purchases[r, i]
+                inner[m] = from_participants[r, i]
+                m += 1
+        denominator = array_sum(total[:m])
+        out[k] = array_sum(inner[:m]) / denominator if denominator > 0 else 0.0
+    return out
 
 
 @kernel
@@ -751,41 +815,47 @@ def _unit_costs(
 
 @kernel
 def _delivery(
+    runs: np.ndarray,
+    par: np.ndarray,
     productivity: np.ndarray,
     employment: np.ndarray,
     alive: np.ndarray,
     participant: np.ndarray,
     capacity: np.ndarray,
     order_book: np.ndarray,
-    n: int,
-    idx: np.ndarray,
-    agglo_base: float,
-    elasticity: float,
-    outsider: float,
-    build_min: float,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """:meth:`State.delivery` of the firms ``idx``."""
-    eff = _effective_productivity(
-        productivity, employment, alive, participant, n, idx, agglo_base, elasticity, outsider
-    )
-    out = np.empty(idx.shape[0])
-    for j in range(idx.shape[0]):
-        i = idx[j]
-        rate = max(min(capacity[i], eff[j] * employment[i] / 4.0), 1e-9)
-        out[j] = build_min + order_book[i] / rate
+    """:meth:`State.delivery` of every firm of each run.
+
+    ``par[k]`` is :meth:`State.delivery_parameters` (E_0, elasticity, outsider factor, T_min).
+    """
+    out = np.zeros((runs.shape[0], _widest(runs)))
+    for k in range(runs.shape[0]):
+        r, n = runs[k, 0], runs[k, 1]
+        eff = _effective_productivity(
+            productivity[r], employment[r], alive[r], participant[r], n, np.arange(n),
+            par[k, 0], par[k, 1], par[k, 2],
+        )  # fmt: skip
+        build_min = par[k, 3]
+        for i in range(n):
+            rate = max(min(capacity[r, i], eff[i] * employment[r, i] / 4.0), 1e-9)
+            out[k, i] = build_min + order_book[r, i] / rate
     return out
 
 
 @kernel
 def _free_capacity(
-    capacity: np.ndarray, order_book: np.ndarray, idx: np.ndarray, window: float
+    runs: np.ndarray,
+    window: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """:meth:`State.free_capacity` of the firms ``idx``."""
-    out = np.empty(idx.shape[0])
-    for j in range(idx.shape[0]):
-        i = idx[j]
-        x = capacity[i] * window - order_book[i]
-        out[j] = x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
+    """:meth:`State.free_capacity` of every firm of each run (``window[k]``: the order window)."""
+    out = np.zeros((runs.shape[0], _widest(runs)))
+    for k in range(runs.shape[0]):
+        r = runs[k, 0]
+        for i in range(runs[k, 1]):
+            x = capacity[r, i] * window[k] - order_book[r, i]
+            out[k, i] = x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
     return out
 
 
