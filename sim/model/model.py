@@ -267,8 +267,8 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
      per_run(lambda m, r: investment.invest(m.state, m.government))),
     ("7b SMEs invest to qualify",
      per_run(lambda m, r: qualification.qualify(m.state, m.government, r["qualification"]))),
-    ("8 taxes, tax expenditure, cash",
-     per_run(lambda m, r: m.state.ledger.add_taxes(taxes.compute_taxes(m.state, m.government)))),
+    ("8 taxes, tax expenditure, cash", lambda ms, r: taxes.book_taxes(
+        [m.state for m in ms], [m.government for m in ms])),
     ("9 SME entry and exit",
      per_run(lambda m, r: demography.entry_exit(m.state, m.population, r["entry"]))),
 )  # fmt: skip
