@@ -248,8 +248,8 @@ def per_run(fn: Callable[[ClusterModel, dict[str, np.random.Generator]], None]) 
 # --------------------------------------------------------------------------------------------
 QUARTER: tuple[tuple[str, Stage], ...] = (
     ("0 key rate; costs and prices", per_run(lambda m, r: prices.update_world(m.state))),
-    ("1 new orders and market shares",
-     per_run(lambda m, r: market.new_orders(m.state, m.spec.market, r["market"]))),
+    ("1 new orders and market shares", lambda ms, r: market.new_orders_block(
+        [m.state for m in ms], [m.spec.market for m in ms], [g["market"] for g in r])),
     ("2 join / leave", per_run(lambda m, r: membership.reconsider(
         m.state, m.government, m.organisation, r["membership"]))),
     ("3 applications, decisions, lapses",

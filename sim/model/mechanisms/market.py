@@ -13,18 +13,30 @@
   (S_R,t / S_R,0)^rho`` follows their cost and is cut when they lose share (``S_R`` their share
   of orders, last four quarters)
 * each order goes to ``j`` with probability ``exp(u_j) / sum_k exp(u_k)``.
+
+The stage computes every run of a block (:mod:`sim.model.block`) by one compiled call over the
+block's firm tables (:func:`new_orders_block`); each run draws from its own generator first, in
+Python, in the order of :func:`new_orders` (which is the same call for one run).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from sim.model.compiled import array_sum, kernel
 from sim.model.distributions import lognormal
-from sim.model.state import ROLE_FINAL, State
+from sim.model.state import ROLE_FINAL, FirmArrays, State, block_rows
 from sim.scenario.schema import Market
 
-__all__ = ["allocate_orders", "logit_probabilities", "new_orders", "update_rivals"]
+__all__ = [
+    "allocate_orders",
+    "logit_probabilities",
+    "new_orders",
+    "new_orders_block",
+    "update_rivals",
+]
 
 
 def logit_probabilities(
@@ -194,29 +206,139 @@ def update_rivals(state: State, market: Market) -> None:
 
 
 _NO_DRAWS = np.zeros(0)
+_ROW0 = np.zeros(1, dtype=np.int64)
+#: The firm-table columns :func:`_win_orders_block` reads or writes, in its order.
+_COLUMNS = ("role", "alive", "price", "order_book")
+#: Columns of the block kernel's parameters per run: the rivals' free capacity, price and
+#: delivery time, the price and delivery-time sensitivities.
+_N_PARAMS = 5
 
 
 def new_orders(state: State, market: Market, rng: np.random.Generator) -> None:
     """New orders arrive and are won by a logit on price, delivery time and free capacity.
 
-    Writes the final producers' order books, ``state.new_orders`` and the share history.
+    Writes the final producers' order books, ``state.new_orders`` and the share history. One
+    run's :func:`new_orders_block` (the block kernel over its one row).
     """
-    f, n = state.firms, state.firms.n
+    _new_orders((state,), (market,), (rng,))
+
+
+def new_orders_block(
+    states: Sequence[State], markets: Sequence[Market], rngs: Sequence[np.random.Generator]
+) -> None:
+    """Stage 1 for a block of runs: :func:`new_orders` of each run, by one compiled call.
+
+    Args:
+        states: The runs' states: their firm tables are rows of one
+            :class:`~sim.model.state.FirmBlock`.
+        markets: Each run's market parameters.
+        rngs: Each run's generator of the market stage.
+
+    A lone run goes through :func:`new_orders` (the same kernel for its one row): the per-run
+    entry that ``benchmarks.profile_run`` wraps.
+    """
+    if len(states) == 1:
+        new_orders(states[0], markets[0], rngs[0])
+    else:
+        _new_orders(states, markets, rngs)
+
+
+def _new_orders(
+    states: Sequence[State], markets: Sequence[Market], rngs: Sequence[np.random.Generator]
+) -> None:
+    """:func:`new_orders_block`: each run's draws and rivals in Python, then one kernel call."""
+    columns, rows = _block_columns([state.firms for state in states])
+    runs, width = rows.shape[0], columns[0].shape[1]
+    ns = np.empty(runs, dtype=np.int64)
+    free = np.empty((runs, width))
+    delivery = np.empty((runs, width))
+    params = np.empty((runs, _N_PARAMS))
+    starts = np.zeros(runs + 1, dtype=np.int64)
+    uniforms, sizes = [], []
+    for k, (state, market, rng) in enumerate(zip(states, markets, rngs, strict=True)):
+        n = ns[k] = state.firms.n
+        u, size = _draw_orders(state, market, rng)
+        update_rivals(state, market)
+        # The rivals' free capacity grows with the market (they expand as demand does) and
+        # with their productivity (their yards build more per berth).
+        growth = (1 + market.demand_growth_per_year) * (
+            1 + market.rival_productivity_trend_per_year
+        )
+        rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
+        free[k, :n] = state.free_capacity()
+        delivery[k, :n] = state.delivery()
+        params[k] = (
+            rival_free, state.rival_price, state.rival_delivery, market.price_sensitivity,
+            market.delivery_sensitivity,
+        )  # fmt: skip
+        starts[k + 1] = starts[k] + u.shape[0]
+        uniforms.append(u)
+        sizes.append(size)
+    won = np.empty((runs, 2))
+    _win_orders_block(
+        rows, ns, *columns[:3], free, delivery, params, starts,
+        uniforms[0] if runs == 1 else np.concatenate(uniforms),
+        sizes[0] if runs == 1 else np.concatenate(sizes), columns[3], won,
+    )  # fmt: skip
+    for state, (cluster, total) in zip(states, won.tolist(), strict=True):
+        state.new_orders = cluster
+        state.market_share_hist.append(cluster / total if total > 0 else np.nan)
+
+
+def _draw_orders(
+    state: State, market: Market, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """This quarter's orders of one run: one uniform draw per order (who wins it), and sizes.
+
+    Draws the demand shock, the number of orders, their sizes and the uniforms, in this order.
+    """
     sigma = market.demand_volatility
     level = state.demand_level * (1 + market.demand_growth_per_year) ** (state.quarter / 4.0)
     level *= np.exp(sigma * rng.standard_normal() - sigma * sigma / 2.0)
     n_orders = int(rng.poisson(level / state.order_size))
     sizes = lognormal(rng, state.order_size, market.order_size_mln_rub.cv, n_orders)
     u = rng.random(n_orders) if n_orders > 0 else _NO_DRAWS  # who wins each order
-    update_rivals(state, market)
-    # The rivals' free capacity grows with the market (they expand as demand does) and with
-    # their productivity (their yards build more per berth).
-    growth = (1 + market.demand_growth_per_year) * (1 + market.rival_productivity_trend_per_year)
-    rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
-    won, total = _win_orders(
-        n, f.role, f.alive, state.free_capacity(), f.price, state.delivery(), float(rival_free),
-        float(state.rival_price), float(state.rival_delivery), float(market.price_sensitivity),
-        float(market.delivery_sensitivity), u, np.asarray(sizes, dtype=np.float64), f.order_book,
-    )  # fmt: skip
-    state.new_orders = won
-    state.market_share_hist.append(won / total if total > 0 else np.nan)
+    return u, np.asarray(sizes, dtype=np.float64)
+
+
+def _block_columns(firms: Sequence[FirmArrays]) -> tuple[list[np.ndarray], np.ndarray]:
+    """The block tables of :data:`_COLUMNS` and the runs' rows in them.
+
+    One run's table of its own (not a block row) is viewed as a block of one.
+    """
+    if len(firms) == 1 and firms[0].block is None:
+        return [getattr(firms[0], name)[None] for name in _COLUMNS], _ROW0
+    block, rows = block_rows(firms)
+    return [block.tables[name] for name in _COLUMNS], rows
+
+
+@kernel
+def _win_orders_block(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    price: np.ndarray,
+    free: np.ndarray,
+    delivery: np.ndarray,
+    params: np.ndarray,
+    starts: np.ndarray,
+    u: np.ndarray,
+    sizes: np.ndarray,
+    order_book: np.ndarray,
+    won: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:func:`_win_orders` of the runs ``rows`` of a block (2-D firm tables, one row per run).
+
+    Run ``k`` (row ``rows[k]``, firms ``0 .. ns[k]-1``): free capacity ``free[k]`` and delivery
+    time ``delivery[k]`` of its firms, its parameters ``params[k]`` and its orders
+    ``u[starts[k]:starts[k+1]]``, ``sizes[...]``. Writes the order books (in place) and, into
+    ``won[k]``, the value won by the cluster and the value of all orders.
+    """
+    for k in range(rows.shape[0]):
+        r, p = rows[k], params[k]
+        a, b = starts[k], starts[k + 1]
+        won[k, 0], won[k, 1] = _win_orders(
+            ns[k], role[r], alive[r], free[k], price[r], delivery[k], p[0], p[1], p[2], p[3],
+            p[4], u[a:b], sizes[a:b], order_book[r],
+        )  # fmt: skip
