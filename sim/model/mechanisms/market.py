@@ -209,9 +209,6 @@ _NO_DRAWS = np.zeros(0)
 _ROW0 = np.zeros(1, dtype=np.int64)
 #: The firm-table columns :func:`_win_orders_block` reads or writes, in its order.
 _COLUMNS = ("role", "alive", "price", "order_book")
-#: Columns of the block kernel's parameters per run: the rivals' free capacity, price and
-#: delivery time, the price and delivery-time sensitivities.
-_N_PARAMS = 5
 
 
 def new_orders(state: State, market: Market, rng: np.random.Generator) -> None:
@@ -250,11 +247,8 @@ def _new_orders(
     columns, rows = _block_columns([state.firms for state in states])
     runs, width = rows.shape[0], columns[0].shape[1]
     ns = np.empty(runs, dtype=np.int64)
-    free = np.empty((runs, width))
-    delivery = np.empty((runs, width))
-    params = np.empty((runs, _N_PARAMS))
-    starts = np.zeros(runs + 1, dtype=np.int64)
-    uniforms, sizes = [], []
+    free, delivery = np.empty((runs, width)), np.empty((runs, width))
+    params, starts, uniforms, sizes = [], [0], [], []
     for k, (state, market, rng) in enumerate(zip(states, markets, rngs, strict=True)):
         n = ns[k] = state.firms.n
         u, size = _draw_orders(state, market, rng)
@@ -267,17 +261,17 @@ def _new_orders(
         rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
         free[k, :n] = state.free_capacity()
         delivery[k, :n] = state.delivery()
-        params[k] = (
+        params.append((
             rival_free, state.rival_price, state.rival_delivery, market.price_sensitivity,
             market.delivery_sensitivity,
-        )  # fmt: skip
-        starts[k + 1] = starts[k] + u.shape[0]
+        ))  # fmt: skip
+        starts.append(starts[-1] + u.shape[0])
         uniforms.append(u)
         sizes.append(size)
     won = np.empty((runs, 2))
     _win_orders_block(
-        rows, ns, *columns[:3], free, delivery, params, starts,
-        uniforms[0] if runs == 1 else np.concatenate(uniforms),
+        rows, ns, *columns[:3], free, delivery, np.array(params, dtype=np.float64),
+        np.array(starts, dtype=np.int64), uniforms[0] if runs == 1 else np.concatenate(uniforms),
         sizes[0] if runs == 1 else np.concatenate(sizes), columns[3], won,
     )  # fmt: skip
     for state, (cluster, total) in zip(states, won.tolist(), strict=True):
@@ -331,7 +325,8 @@ def _win_orders_block(
     """:func:`_win_orders` of the runs ``rows`` of a block (2-D firm tables, one row per run).
 
     Run ``k`` (row ``rows[k]``, firms ``0 .. ns[k]-1``): free capacity ``free[k]`` and delivery
-    time ``delivery[k]`` of its firms, its parameters ``params[k]`` and its orders
+    time ``delivery[k]`` of its firms, its parameters ``params[k]`` (the rivals' free capacity,
+    price and delivery time, the price and delivery-time sensitivities) and its orders
     ``u[starts[k]:starts[k+1]]``, ``sizes[...]``. Writes the order books (in place) and, into
     ``won[k]``, the value won by the cluster and the value of all orders.
     """
