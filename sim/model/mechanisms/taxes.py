@@ -36,6 +36,7 @@ from sim.model.ledger import TAX_LEVELS
 from sim.model.mechanisms import tax_relief
 from sim.model.mechanisms.financing import _ebitda
 from sim.model.state import KIND_LARGE, FirmArrays, State, block_rows
+from sim.scenario.schema import TaxRelief
 
 __all__ = ["TaxBill", "book_taxes", "compute_taxes", "compute_taxes_block"]
 
@@ -86,7 +87,6 @@ _SEZ, _RELIEF = 4, 5
     _P_SEZ_PROP, _P_SEZ_PROP_ON, _P_VAT, _P_HAS_SEZ_VAT, _P_SEZ_VAT, _P_NET, _P_PIT,
     _P_PIT_PROG, _P_IC_LARGE, _P_IC_SME, _P_RELIEF, _P_CUT_REG, _P_CUT_PROP,
 ) = range(21)  # fmt: skip
-_N_PARAMS = 21
 #: The firm-table columns the kernel reads or writes, in :func:`_taxes_block`'s order.
 _COLUMNS = (
     "alive", "sez", "kind", "capacity", "employment", "debt_market", "debt_pref", "pref_rate",
@@ -94,6 +94,7 @@ _COLUMNS = (
 )  # fmt: skip
 _ROW0 = np.zeros(1, dtype=np.int64)
 _NO_ELIGIBLE = np.zeros((0, 0), dtype=np.bool_)
+_NO_RELIEF = (0.0, 0.0, 0.0)  # _P_RELIEF, _P_CUT_REG, _P_CUT_PROP
 
 
 def compute_taxes(state: State, gov: Government) -> TaxBill:
@@ -132,30 +133,29 @@ def compute_taxes_block(states: Sequence[State], govs: Sequence[Government]) -> 
     columns, rows = _block_columns([state.firms for state in states])
     runs, width = rows.shape[0], columns[0].shape[1]
     ns = np.empty(runs, dtype=np.int64)
-    params = np.empty((runs, _N_PARAMS))
+    params = []
     eligible = _NO_ELIGIBLE
     for k, (state, gov) in enumerate(zip(states, govs, strict=True)):
         n = ns[k] = state.firms.n
-        params[k] = _params(state)
         relief = tax_relief.relief_in_force(gov, state.quarter)
         if relief is not None:  # its eligible firms: roster members (not SEZ: in the kernel)
             if eligible is _NO_ELIGIBLE:
                 eligible = np.zeros((runs, width), dtype=np.bool_)
             eligible[k, :n] = gov.eligible_for_preferences(state)
-            params[k, _P_RELIEF] = 1.0
-            params[k, _P_CUT_REG] = relief.regional_profit_tax_cut.value
-            params[k, _P_CUT_PROP] = relief.property_tax_cut.value
+        params.append(_params(state, relief))
     bill = np.empty((runs, 5, width))
     sums = np.empty((runs, 6))
-    _taxes_block(rows, ns, *columns, params, eligible, bill, sums)
+    _taxes_block(
+        rows, ns, *columns, np.array(params, dtype=np.float64), eligible, bill, sums
+    )  # fmt: skip
     bills = []
     for k in range(runs):
         n, s, b = ns[k], sums[k], bill[k]
+        relief = {"federal": 0.0, "regional": float(s[_RELIEF])}
         bills.append(TaxBill(
             federal=s[_FED], regional=s[_REG], social_fund=s[_CONTRIB], vat_collected=s[_VAT],
-            sez_expenditure=s[_SEZ], relief_expenditure={"federal": 0.0,
-                                                         "regional": float(s[_RELIEF])},
-            per_firm=b[_PER_FIRM, :n], vat=b[_VAT, :n],
+            sez_expenditure=s[_SEZ], relief_expenditure=relief, per_firm=b[_PER_FIRM, :n],
+            vat=b[_VAT, :n],
             by_level={level: b[j, :n] for j, level in enumerate(TAX_LEVELS)},
         ))  # fmt: skip
     return bills
@@ -172,8 +172,8 @@ def _block_columns(firms: Sequence[FirmArrays]) -> tuple[list[np.ndarray], np.nd
     return [block.tables[name] for name in _COLUMNS], rows
 
 
-def _params(state: State) -> tuple[float, ...]:
-    """One run's row of the kernel's parameters this quarter (relief: none, set by the caller)."""
+def _params(state: State, relief: TaxRelief | None) -> tuple[float, ...]:
+    """One run's row of the kernel's parameters this quarter (``relief``: in force, or None)."""
     s, q = state.spec, state.quarter
     t, fs, z, lab = s.taxes, s.finance, s.sez, s.labour
     years = q / 4.0
@@ -189,7 +189,10 @@ def _params(state: State) -> tuple[float, ...]:
         z.vat_rate.value if z.vat_rate is not None else 0.0,
         t.vat.net_share.value, t.personal_income_tax.value,
         t.personal_income_tax_progressive.value, t.insurance_contributions.value,
-        t.insurance_contributions_sme.value, 0.0, 0.0, 0.0,
+        t.insurance_contributions_sme.value,
+        *(_NO_RELIEF if relief is None else (
+            1.0, relief.regional_profit_tax_cut.value, relief.property_tax_cut.value
+        )),
     )  # fmt: skip
 
 
