@@ -247,7 +247,8 @@ def _new_orders(
     columns, rows = _block_columns([state.firms for state in states])
     runs, width = rows.shape[0], columns[0].shape[1]
     ns = np.empty(runs, dtype=np.int64)
-    free, delivery = np.empty((runs, width)), np.empty((runs, width))
+    if runs > 1:
+        free, delivery = np.empty((runs, width)), np.empty((runs, width))
     params, starts, uniforms, sizes = [], [0], [], []
     for k, (state, market, rng) in enumerate(zip(states, markets, rngs, strict=True)):
         n = ns[k] = state.firms.n
@@ -259,8 +260,10 @@ def _new_orders(
             1 + market.rival_productivity_trend_per_year
         )
         rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
-        free[k, :n] = state.free_capacity()
-        delivery[k, :n] = state.delivery()
+        if runs == 1:  # one run: its queries' arrays viewed as a block of one
+            free, delivery = state.free_capacity()[None], state.delivery()[None]
+        else:
+            free[k, :n], delivery[k, :n] = state.free_capacity(), state.delivery()
         params.append((
             rival_free, state.rival_price, state.rival_delivery, market.price_sensitivity,
             market.delivery_sensitivity,
@@ -298,9 +301,9 @@ def _draw_orders(
 def _block_columns(firms: Sequence[FirmArrays]) -> tuple[list[np.ndarray], np.ndarray]:
     """The block tables of :data:`_COLUMNS` and the runs' rows in them.
 
-    One run's table of its own (not a block row) is viewed as a block of one.
+    One run's columns (its block row, or a table of its own) are viewed as a block of one.
     """
-    if len(firms) == 1 and firms[0].block is None:
+    if len(firms) == 1:
         return [getattr(firms[0], name)[None] for name in _COLUMNS], _ROW0
     block, rows = block_rows(firms)
     return [block.tables[name] for name in _COLUMNS], rows
