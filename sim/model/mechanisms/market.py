@@ -243,15 +243,15 @@ def new_orders_block(
 def _new_orders(
     states: Sequence[State], markets: Sequence[Market], rngs: Sequence[np.random.Generator]
 ) -> None:
-    """:func:`new_orders_block`: each run's draws and rivals in Python, then one kernel call."""
+    """:func:`new_orders_block`: each run's draws, rivals and queries, then one kernel call.
+
+    The runs' per-firm query results and per-order draws are laid end to end (one array
+    each); ``starts`` holds where each run's firms and orders begin.
+    """
     columns, rows = _block_columns([state.firms for state in states])
-    runs, width = rows.shape[0], columns[0].shape[1]
-    ns = np.empty(runs, dtype=np.int64)
-    if runs > 1:
-        free, delivery = np.empty((runs, width)), np.empty((runs, width))
-    params, starts, uniforms, sizes = [], [0], [], []
-    for k, (state, market, rng) in enumerate(zip(states, markets, rngs, strict=True)):
-        n = ns[k] = state.firms.n
+    params, firm_starts, order_starts = [], [0], [0]
+    free, delivery, uniforms, sizes = [], [], [], []
+    for state, market, rng in zip(states, markets, rngs, strict=True):
         u, size = _draw_orders(state, market, rng)
         update_rivals(state, market)
         # The rivals' free capacity grows with the market (they expand as demand does) and
@@ -260,22 +260,21 @@ def _new_orders(
             1 + market.rival_productivity_trend_per_year
         )
         rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
-        if runs == 1:  # one run: its queries' arrays viewed as a block of one
-            free, delivery = state.free_capacity()[None], state.delivery()[None]
-        else:
-            free[k, :n], delivery[k, :n] = state.free_capacity(), state.delivery()
+        free.append(state.free_capacity())
+        delivery.append(state.delivery())
         params.append((
             rival_free, state.rival_price, state.rival_delivery, market.price_sensitivity,
             market.delivery_sensitivity,
         ))  # fmt: skip
-        starts.append(starts[-1] + u.shape[0])
+        firm_starts.append(firm_starts[-1] + state.firms.n)
+        order_starts.append(order_starts[-1] + u.shape[0])
         uniforms.append(u)
         sizes.append(size)
-    won = np.empty((runs, 2))
+    won = np.empty((rows.shape[0], 2))
     _win_orders_block(
-        rows, ns, *columns[:3], free, delivery, np.array(params, dtype=np.float64),
-        np.array(starts, dtype=np.int64), uniforms[0] if runs == 1 else np.concatenate(uniforms),
-        sizes[0] if runs == 1 else np.concatenate(sizes), columns[3], won,
+        rows, np.array((firm_starts, order_starts), dtype=np.int64), *columns[:3],
+        *[x[0] if len(x) == 1 else np.concatenate(x) for x in (free, delivery, uniforms, sizes)],
+        np.array(params, dtype=np.float64), columns[3], won,
     )  # fmt: skip
     for state, (cluster, total) in zip(states, won.tolist(), strict=True):
         state.new_orders = cluster
@@ -312,31 +311,33 @@ def _block_columns(firms: Sequence[FirmArrays]) -> tuple[list[np.ndarray], np.nd
 @kernel
 def _win_orders_block(
     rows: np.ndarray,
-    ns: np.ndarray,
+    starts: np.ndarray,
     role: np.ndarray,
     alive: np.ndarray,
     price: np.ndarray,
     free: np.ndarray,
     delivery: np.ndarray,
-    params: np.ndarray,
-    starts: np.ndarray,
     u: np.ndarray,
     sizes: np.ndarray,
+    params: np.ndarray,
     order_book: np.ndarray,
     won: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """:func:`_win_orders` of the runs ``rows`` of a block (2-D firm tables, one row per run).
 
-    Run ``k`` (row ``rows[k]``, firms ``0 .. ns[k]-1``): free capacity ``free[k]`` and delivery
-    time ``delivery[k]`` of its firms, its parameters ``params[k]`` (the rivals' free capacity,
-    price and delivery time, the price and delivery-time sensitivities) and its orders
-    ``u[starts[k]:starts[k+1]]``, ``sizes[...]``. Writes the order books (in place) and, into
+    Run ``k`` (row ``rows[k]``) has the firms ``0 .. n-1``, ``n = starts[0, k+1] -
+    starts[0, k]``, whose free capacity and delivery time are ``free[starts[0, k]:starts[0,
+    k+1]]`` and ``delivery[...]``; its orders are ``u[starts[1, k]:starts[1, k+1]]`` and
+    ``sizes[...]``;
+    its parameters ``params[k]`` are the rivals' free capacity, price and delivery time, and the
+    price and delivery-time sensitivities. Writes the order books (in place) and, into
     ``won[k]``, the value won by the cluster and the value of all orders.
     """
     for k in range(rows.shape[0]):
         r, p = rows[k], params[k]
-        a, b = starts[k], starts[k + 1]
+        f0, f1 = starts[0, k], starts[0, k + 1]
+        o0, o1 = starts[1, k], starts[1, k + 1]
         won[k, 0], won[k, 1] = _win_orders(
-            ns[k], role[r], alive[r], free[k], price[r], delivery[k], p[0], p[1], p[2], p[3],
-            p[4], u[a:b], sizes[a:b], order_book[r],
+            f1 - f0, role[r], alive[r], free[f0:f1], price[r], delivery[f0:f1], p[0], p[1],
+            p[2], p[3], p[4], u[o0:o1], sizes[o0:o1], order_book[r],
         )  # fmt: skip
