@@ -4,7 +4,9 @@
   directory, against the same child with that cache filled (what every later process pays);
 * ``baseline``: CPU ms per run of this tree and of :data:`BASELINE_REV` (the commit before the
   issue-17 work, exported with ``git archive``), fresh child processes interleaved
-  (:func:`benchmarks.profile_run.compare`); its ratio is "fewer CPU-ms than before";
+  (:func:`benchmarks.profile_run.compare`); its ratio is "fewer CPU-ms than before"; and CPU
+  ms per run of this tree with the runs stepped in blocks of :data:`BLOCK_SIZE`, as a sweep's
+  workers step them (:func:`block_cpu_ms`);
 * ``page``: the page's 20-pair estimate (:func:`sim.app.session.estimate`, in this process:
   the figure before the estimate was split), the same estimate as the page runs it
   (:func:`sim.app.jobs.start_estimate` to ``wait()``, its worker processes forked from the
@@ -47,6 +49,35 @@ t3 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "first_run_s": t2 - t1, "second_run_s": t3 - t2,
                   "cpu_s": time.process_time() - c0}))
 """
+
+# CPU ms per run of this tree when a sweep's worker steps its runs as blocks (sim.model.block):
+# argv = arm, block size, blocks. One warm-up block first.
+_BLOCK_CHILD = """
+import json, sys, time
+from sim.model.block import ModelBlock
+from sim.run.seeds import replicate_seeds
+from sim.scenario.files import default_scenario
+sc = default_scenario()
+arm, size, blocks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+seeds = replicate_seeds(10_000, size * (blocks + 1))
+ModelBlock.of_seeds(sc, arm, seeds[:size]).run()
+ms = []
+for b in range(1, blocks + 1):
+    t = time.process_time()
+    ModelBlock.of_seeds(sc, arm, seeds[b * size:(b + 1) * size]).run()
+    ms.append((time.process_time() - t) * 1e3 / size)
+print(json.dumps({"ms": ms}))
+"""
+#: Runs per block in the block figure: a sweep's chunk (sim.run.runner.BLOCK_RUNS).
+BLOCK_SIZE = 32
+
+
+def block_cpu_ms(arm: str, size: int, blocks: int) -> list[float]:
+    """CPU ms per run of this tree, runs stepped in blocks of ``size``, in a child process."""
+    r = subprocess.run([sys.executable, "-c", _BLOCK_CHILD, arm, str(size), str(blocks)],
+                       cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                       capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(r.stdout)["ms"]
 
 
 # The page's estimate as the page runs it, in a fresh process (so that the fork server is the
@@ -134,6 +165,7 @@ def item_baseline(quick: bool) -> dict[str, Any]:
         return {"skipped": f"not measured: {BASELINE_REV} not available ({exc})"}
     before = statistics.median(out[BASELINE_REV])
     after = statistics.median(out["this tree"])
+    block = statistics.median(block_cpu_ms(ARM, BLOCK_SIZE, 1 if quick else 3))
     return {
         "rev": BASELINE_REV,
         "arm": ARM,
@@ -143,6 +175,10 @@ def item_baseline(quick: bool) -> dict[str, Any]:
         "ratio": before / after,
         "issue_figure_ms": ISSUE_RUN_MS,
         "ratio_to_issue_figure": ISSUE_RUN_MS / after,
+        "block_size": BLOCK_SIZE,
+        "block_ms": block,
+        "block_ratio": before / block,
+        "block_ratio_to_issue_figure": ISSUE_RUN_MS / block,
     }
 
 

@@ -1,14 +1,14 @@
 """Where one Astrakhan run's time goes (issue 17 groundwork).
 
 ``python -m benchmarks.profile_run [--seeds 10] [--arm cluster_support_2020s] [--top 15]
-[--baseline REV]``
+[--block 1] [--baseline REV]``
 
 Prints, for the shipped Astrakhan scenario (40 quarters, one arm):
 
 1. CPU ms per run (``time.process_time``), median of ``--seeds`` seeds, no profiler attached;
-2. CPU per stage of the quarter (docs/model.md 3), timed by wrapping each stage function of
-   ``ClusterModel.step`` for the duration of the measurement (no profiler), as ms per run and
-   share of the run;
+2. CPU per stage of the quarter (docs/model.md 3: the stages of ``sim.model.model.QUARTER``,
+   and the quarter's start and end), timed around each stage (no profiler), as ms per run and
+   share of the run; ``--block N`` steps the runs in blocks of N (as a sweep's workers do);
 3. a cProfile of the same runs: self time per ``sim/model`` module, the top functions by self
    and by cumulative time, Python-visible numpy calls per quarter, and the Mesa part (agent
    creation and removal, AgentSet and event machinery: everything in Mesa's files).
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import functools
 import json
 import os
 import pstats
@@ -35,12 +34,11 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from sim.model import ClusterModel
-from sim.model import model as model_module
+from sim.model.block import ModelBlock
+from sim.model.model import QUARTER
 from sim.scenario.files import default_scenario
 
 CLOCK = time.process_time
@@ -59,24 +57,6 @@ for seed in range(int(sys.argv[2])):
     ms.append((time.process_time() - t) * 1e3)
 print(json.dumps({"ms": ms, "sim": sim.__file__}))
 """
-
-#: The stages of ``ClusterModel.step`` in schedule order: (label, module object, function name).
-STAGES: tuple[tuple[str, Any, str], ...] = (
-    ("0 prices.update_world", model_module.prices, "update_world"),
-    ("1 market.new_orders", model_module.market, "new_orders"),
-    ("2 membership.reconsider", model_module.membership, "reconsider"),
-    ("3 registry.apply_and_decide", model_module.registry, "apply_and_decide"),
-    ("3b matching.match", model_module.matching, "match"),
-    ("4 joint_projects.run", model_module.joint_projects, "run"),
-    ("6a production.produce_final", model_module.production, "produce_final"),
-    ("5 sourcing.source", model_module.sourcing, "source"),
-    ("6b production.produce_suppliers", model_module.production, "produce_suppliers"),
-    ("7 investment.invest", model_module.investment, "invest"),
-    ("7b qualification.qualify", model_module.qualification, "qualify"),
-    ("8 taxes.compute_taxes", model_module.taxes, "compute_taxes"),
-    ("9 demography.entry_exit", model_module.demography, "entry_exit"),
-    ("record_outcomes", model_module, "record_outcomes"),
-)
 
 
 def one_run(arm: str, seed: int) -> float:
@@ -117,35 +97,29 @@ def compare(rev: str, arm: str, seeds: int, rounds: int = 3) -> dict[str, list[f
     return out
 
 
-def stage_times(arm: str, seeds: int) -> tuple[dict[str, float], float]:
-    """CPU ms per run in each stage, and the whole ``run()`` (construction excluded)."""
+def stage_times(arm: str, seeds: int, block: int = 1) -> tuple[dict[str, float], float]:
+    """CPU ms per run in each stage of ``QUARTER`` and the quarter's start and end, and the
+    whole stepping (construction excluded); the runs stepped in blocks of ``block``."""
     spent: dict[str, float] = defaultdict(float)
-    originals = [(mod, name, getattr(mod, name)) for _, mod, name in STAGES]
-
-    def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(fn)
-        def wrapper(*a: Any, **k: Any) -> Any:
-            t = CLOCK()
-            try:
-                return fn(*a, **k)
-            finally:
-                spent[label] += CLOCK() - t
-
-        return wrapper
-
     sc = default_scenario()
+    seed_list = list(range(seeds))
     total = 0.0
-    for seed in range(seeds):
-        m = ClusterModel(sc, arm=arm, rng=seed)
-        for label, mod, name in STAGES:
-            setattr(mod, name, timed(label, getattr(mod, name)))
-        try:
+    for lo in range(0, seeds, block):
+        models = ModelBlock.of_seeds(sc, arm, seed_list[lo : lo + block]).models
+        t0 = CLOCK()
+        while models[0].state.quarter < models[0].horizon:
             t = CLOCK()
-            m.run()
-            total += CLOCK() - t
-        finally:
-            for mod, name, fn in originals:
-                setattr(mod, name, fn)
+            rngs = [m.begin_quarter() for m in models]
+            spent["start of the quarter"] += CLOCK() - t
+            for label, stage in QUARTER:
+                t = CLOCK()
+                stage(models, rngs)
+                spent[label] += CLOCK() - t
+            t = CLOCK()
+            for m in models:
+                m.end_quarter()
+            spent["end of the quarter (outcomes)"] += CLOCK() - t
+        total += CLOCK() - t0
     return {k: v * 1e3 / seeds for k, v in spent.items()}, total * 1e3 / seeds
 
 
@@ -176,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arm", default="cluster_support_2020s")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--block", type=int, default=1, help="runs per block in the stage table")
     ap.add_argument("--baseline", metavar="REV", help="also measure git revision REV, same run")
     args = ap.parse_args(argv)
     quarters = default_scenario().scenario.horizon_quarters
@@ -197,14 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         f"(min {min(ms):.1f}, max {max(ms):.1f})  [time.process_time, no profiler]"
     )
 
-    stages, run_ms = stage_times(args.arm, args.seeds)
-    print(f"\nStages (CPU ms per run, wrapped timers; run() = {run_ms:.1f} ms, no construction)")
-    print(f"{'stage':34s} {'ms/run':>8s} {'share':>7s}")
-    for label, _, _ in STAGES:
-        v = stages.get(label, 0.0)
-        print(f"{label:34s} {v:8.2f} {v / run_ms:7.1%}")
-    rest = run_ms - sum(stages.values())
-    print(f"{'rest of step (spawn, close, Mesa)':34s} {rest:8.2f} {rest / run_ms:7.1%}")
+    stages, run_ms = stage_times(args.arm, args.seeds, args.block)
+    print(f"\nStages (CPU ms per run, blocks of {args.block}; stepping = {run_ms:.1f} ms, "
+          "no construction)")  # fmt: skip
+    print(f"{'stage':44s} {'ms/run':>8s} {'share':>7s}")
+    for label, v in stages.items():
+        print(f"{label:44s} {v:8.2f} {v / run_ms:7.1%}")
 
     st = profile(args.arm, args.seeds)
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, dict]] = st.stats  # type: ignore[attr-defined]

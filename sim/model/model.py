@@ -38,7 +38,7 @@ from sim.model.mechanisms.record import record_outcomes
 from sim.model.network import supply_network
 from sim.model.outcomes import OUTCOME_NAMES
 from sim.model.population import Population
-from sim.model.state import FirmArrays, FirmBlock, State
+from sim.model.state import FirmArrays, State
 from sim.model.streams import QuarterStreams
 from sim.scenario.files import default_scenario
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
@@ -125,9 +125,7 @@ class ClusterModel(mesa.Model):
             self, None if arm == ARM_DE_FACTO else s.regimes[arm], s.registry
         )
         self.organisation = ClusterOrganization(self, s.organisation.exists, s.registry)
-        if firms is None:  # a block of one run: every stage takes its runs as a block
-            firms = FirmBlock(1, initial_slots(s)).table(0)
-        self.state = State(s, firms.n, firms)
+        self.state = State(s, initial_slots(s), firms)  # firms None: a block of one
         self.population = Population(self, self.state)
         self.outcomes = np.full((self.horizon, len(OUTCOME_NAMES)), np.nan)
         self.population.populate(self.rng.spawn(1)[0])
@@ -247,9 +245,10 @@ def per_run(fn: Callable[[ClusterModel, dict[str, np.random.Generator]], None]) 
 # compiled call over the block's tables (the batch dimension, :mod:`sim.model.block`).
 # --------------------------------------------------------------------------------------------
 QUARTER: tuple[tuple[str, Stage], ...] = (
-    ("0 key rate; costs and prices", per_run(lambda m, r: prices.update_world(m.state))),
-    ("1 new orders and market shares", lambda ms, r: market.new_orders_block(
-        [m.state for m in ms], [m.spec.market for m in ms], [g["market"] for g in r])),
+    ("0 key rate; costs and prices",
+     lambda ms, rs: prices.update_world_block([m.state for m in ms])),
+    ("1 new orders and market shares", lambda ms, rs: market.new_orders_block(
+        [m.state for m in ms], [m.spec.market for m in ms], [r["market"] for r in rs])),
     ("2 join / leave", per_run(lambda m, r: membership.reconsider(
         m.state, m.government, m.organisation, r["membership"]))),
     ("3 applications, decisions, lapses",
@@ -258,16 +257,17 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
      per_run(lambda m, r: matching.match(m.state, m.organisation, r["matching"]))),
     ("4 joint projects", per_run(lambda m, r: joint_projects.run(
         m.state, m.government, m.spec.organisation, r["projects"]))),
-    ("6a final producers produce", per_run(lambda m, r: production.produce_final(m.state))),
+    ("6a final producers produce",
+     lambda ms, rs: production.produce_final_block([m.state for m in ms])),
     ("5 purchases, starter-batch subsidy",
      per_run(lambda m, r: sourcing.source(m.state, m.government))),
     ("6b suppliers produce; learning, spillovers",
-     per_run(lambda m, r: production.produce_suppliers(m.state))),
+     lambda ms, rs: production.produce_suppliers_block([m.state for m in ms])),
     ("7 loans amortised; capacity investment",
      per_run(lambda m, r: investment.invest(m.state, m.government))),
-    ("7b SMEs invest to qualify",
-     per_run(lambda m, r: qualification.qualify(m.state, m.government, r["qualification"]))),
-    ("8 taxes, tax expenditure, cash", lambda ms, r: taxes.book_taxes(
+    ("7b SMEs invest to qualify", lambda ms, rs: qualification.qualify_block(
+        [m.state for m in ms], [m.government for m in ms], [r["qualification"] for r in rs])),
+    ("8 taxes, tax expenditure, cash", lambda ms, rs: taxes.book_taxes(
         [m.state for m in ms], [m.government for m in ms])),
     ("9 SME entry and exit",
      per_run(lambda m, r: demography.entry_exit(m.state, m.population, r["entry"]))),

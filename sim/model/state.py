@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 
@@ -323,7 +324,8 @@ class State:
 
     Attributes:
         spec: The scenario.
-        firms: The firm table.
+        firms: The firm table: a row of a :class:`FirmBlock` (of one row unless the run is one
+            of a block).
         quarter: The current quarter (0 at initialisation, 1 in the first step).
         ledger: Budget flows of the current quarter.
         trades: Trade names, in scenario order (a firm's ``trade`` indexes it).
@@ -356,7 +358,8 @@ class State:
 
     def __init__(self, spec: Scenario, slots: int, firms: FirmArrays | None = None) -> None:
         self.spec = spec
-        self.firms = FirmArrays(slots) if firms is None else firms
+        # a run's firm table is always a block row (a lone run: a block of one; sim.model.block)
+        self.firms = FirmBlock(1, slots).table(0) if firms is None else firms
         self.quarter = 0
         self.ledger = Ledger()
         self.trades = [t.name for t in spec.sourcing.trades]
@@ -420,10 +423,10 @@ class State:
         1), ``gamma_i = gamma`` for participants and ``gamma * outsider_factor`` for others.
         ``idx`` selects firms (default: all).
         """
-        p, f, n = self.spec.production, self.firms, self.firms.n
+        f, n = self.firms, self.firms.n
         return _effective_productivity(
             f.productivity, f.employment, f.alive, f.participant, n, _indices(idx, n),
-            self.agglo_base, p.agglomeration_elasticity.value, p.outsider_spillover_factor,
+            *spillover_params(self),
         )  # fmt: skip
 
     def labour_capacity(self) -> np.ndarray:
@@ -437,21 +440,20 @@ class State:
         ``w (1 + c_kind) / A_eff + purchases share + dep * min(K / Y, 3)`` (``K / Y`` = 1 for a
         firm not producing). Elementwise, so a subset ``idx`` costs only its size.
         """
-        s, f, fs = self.spec, self.firms, self.spec.finance
-        p = s.production
+        f, n = self.firms, self.firms.n
         return _unit_costs(
             f.productivity, f.employment, f.alive, f.participant, f.kind, f.output, f.capacity,
-            self.firms.n, _indices(idx, self.firms.n), self.agglo_base,
-            p.agglomeration_elasticity.value, p.outsider_spillover_factor,
-            s.labour.wage_mln_rub_per_worker_year, s.taxes.insurance_contributions.value,
-            s.taxes.insurance_contributions_sme.value, s.sourcing.purchases_share_of_output,
-            fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
+            n, _indices(idx, n), *cost_params([self])[0],
         )  # fmt: skip
 
     def update_costs(self) -> None:
-        """Recompute every firm's unit cost."""
-        f, n = self.firms, self.firms.n
-        f.unit_cost[:n] = self.unit_costs(slice(0, n))
+        """Recompute every firm's unit cost (the block kernel of stage 0, for this run's row)."""
+        t, rows = firm_tables([self.firms])
+        _update_costs_block(
+            rows, np.array([self.firms.n]), t["productivity"], t["employment"], t["alive"],
+            t["participant"], t["kind"], t["output"], t["capacity"], t["unit_cost"],
+            cost_params([self]),
+        )  # fmt: skip
 
     def supplier_price(self) -> np.ndarray:
         """Suppliers' price index: trade premium times unit cost relative to their initial cost."""
@@ -516,6 +518,77 @@ class State:
 
 
 # --------------------------------------------------------------------------------------------
+# The cost queries' block forms: the inputs of one compiled call over the rows of several runs
+# --------------------------------------------------------------------------------------------
+_ROW0 = np.zeros(1, dtype=np.int64)
+
+
+def firm_tables(firms: Sequence[FirmArrays]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The 2-D tables the firm tables ``firms`` are rows of, and their rows (in order).
+
+    As :func:`block_rows`; a lone table with columns of its own (a :class:`State` made without
+    a block, as the mechanisms' unit tests make them) is a block of one: its columns as
+    one-row tables (views).
+    """
+    if len(firms) == 1:  # a lone run: no list of rows to check
+        f = firms[0]
+        if f.block is None:
+            return {name: getattr(f, name)[None] for name in (*_FLOAT, *_INT, *_BOOL)}, _ROW0
+        return f.block.tables, np.array([f.row], dtype=np.int64)
+    block, rows = block_rows(firms)
+    return block.tables, rows
+
+
+def spillover_params(state: State) -> tuple[float, float, float]:
+    """A run's ``(E_0, gamma, outsider factor)`` of :meth:`State.effective_productivity`."""
+    p = state.spec.production
+    return state.agglo_base, p.agglomeration_elasticity.value, p.outsider_spillover_factor
+
+
+def cost_params(states: Sequence[State]) -> np.ndarray:
+    """Each run's scalars of :meth:`State.unit_costs`, one row per run (runs x 8).
+
+    Columns: ``E_0``, ``gamma``, outsider factor, wage, insurance contributions of large firms
+    and of SMEs, purchases share of output, quarterly depreciation per unit of capacity.
+    """
+    values = []
+    for st in states:
+        s, fs = st.spec, st.spec.finance
+        values.append((
+            *spillover_params(st), s.labour.wage_mln_rub_per_worker_year,
+            s.taxes.insurance_contributions.value, s.taxes.insurance_contributions_sme.value,
+            s.sourcing.purchases_share_of_output,
+            fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
+        ))  # fmt: skip
+    return np.array(values, dtype=np.float64)
+
+
+def supplier_price_refs(
+    states: Sequence[State],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The runs' reference costs and trade premia of :meth:`State.supplier_price`, concatenated.
+
+    Returns:
+        ``(cost0, cost0_at, premium, premium_at)``: run ``k``'s reference costs are
+        ``cost0[cost0_at[k]:cost0_at[k + 1]]``, its premia per trade likewise.
+    """
+    if len(states) == 1:
+        st = states[0]
+        c, p = st.supplier_cost0, st._trade_premium
+        return c, np.array([0, c.size]), p, np.array([0, p.size])
+    cost0 = [st.supplier_cost0 for st in states]
+    premium = [st._trade_premium for st in states]
+    return (
+        np.concatenate(cost0), _offsets(cost0), np.concatenate(premium), _offsets(premium)
+    )  # fmt: skip
+
+
+def _offsets(arrays: list[np.ndarray]) -> np.ndarray:
+    """Where each of ``arrays`` starts in their concatenation, and the total length."""
+    return np.array([0, *accumulate(a.size for a in arrays)], dtype=np.int64)
+
+
+# --------------------------------------------------------------------------------------------
 # Compiled kernels (sim/model/compiled.py: the same operations, in the same order, as numpy)
 # --------------------------------------------------------------------------------------------
 def _indices(idx: slice | np.ndarray | None, n: int) -> np.ndarray:
@@ -574,6 +647,34 @@ def _supplier_price(
         else:
             out[i] = 1.0
     return out
+
+
+@kernel
+def _update_costs_block(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    kind: np.ndarray,
+    output: np.ndarray,
+    capacity: np.ndarray,
+    unit_cost: np.ndarray,
+    params: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:meth:`State.update_costs` of the runs ``rows`` of 2-D tables (in place).
+
+    Run ``k`` is row ``rows[k]`` with ``ns[k]`` slots and scalars ``params[k]``
+    (:func:`cost_params`); its unit costs are :func:`_unit_costs` of all its slots.
+    """
+    for k in range(rows.shape[0]):
+        r, n = rows[k], ns[k]
+        unit_cost[r, :n] = _unit_costs(
+            productivity[r], employment[r], alive[r], participant[r], kind[r], output[r],
+            capacity[r], n, np.arange(n), params[k, 0], params[k, 1], params[k, 2],
+            params[k, 3], params[k, 4], params[k, 5], params[k, 6], params[k, 7],
+        )  # fmt: skip
 
 
 @kernel

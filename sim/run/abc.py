@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,6 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import InputError
-from sim.model.model import ClusterModel
 from sim.model.outcomes import OUTCOME_INDEX
 from sim.run.designs import MAX_DESIGN_POINTS
 from sim.run.progress import Progress, ticker
@@ -39,7 +37,7 @@ from sim.run.results import RunKey, RunResult
 from sim.run.runner import run_tasks
 from sim.run.seeds import MAX_REPLICATIONS, MAX_RUNS
 from sim.run.targets import TARGETS, YEARS_NEEDED, Target, calibration_figures
-from sim.run.tasks import RunTask
+from sim.run.tasks import RunTask, run_models
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import ARM_DE_FACTO, Scenario
 
@@ -185,23 +183,17 @@ def draw_seeds(seed: np.random.SeedSequence, draws: int, replications: int) -> l
 
 
 def _run_chunk(tasks: Sequence[RunTask]) -> list[RunResult]:
-    """Worker: run each task's de-facto arm; keep only the outcomes the statistics need."""
+    """Worker: run each task (as blocks); keep only the columns the statistics need."""
     cols = [OUTCOME_INDEX[c] for c in _STAT_COLUMNS]
     out = []
-    for task in tasks:
-        t0 = time.perf_counter()
-        try:
-            model = ClusterModel(task.scenario, arm=task.key.arm, rng=task.seed)
-            outcomes = model.run()[:, cols]
-            out.append(RunResult(key=task.key, seed=task.seed, status="completed",
-                                 outcomes=np.ascontiguousarray(outcomes),
-                                 wall_seconds=time.perf_counter() - t0,
-                                 code_version=__version__))  # fmt: skip
-        except Exception as exc:
-            text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            out.append(RunResult(key=task.key, seed=task.seed, status="failed", error=text,
-                                 wall_seconds=time.perf_counter() - t0,
-                                 code_version=__version__))  # fmt: skip
+    for made in run_models(tasks):
+        common = {"key": made.task.key, "seed": made.task.seed,
+                  "wall_seconds": made.wall_seconds, "code_version": __version__}  # fmt: skip
+        if made.model is None:
+            out.append(RunResult(status="failed", error=made.error, **common))
+        else:
+            outcomes = np.ascontiguousarray(made.model.outcomes[:, cols])
+            out.append(RunResult(status="completed", outcomes=outcomes, **common))
     return out
 
 

@@ -8,6 +8,7 @@ every (point, replicate, arm) of a sweep not yet stored as completed, writing in
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -22,6 +23,11 @@ from sim.scenario.schema import Scenario
 
 __all__ = ["MemorySink", "RunSink", "execute_pending", "run_tasks"]
 
+#: Runs a worker chunk holds at most: its runs are stepped together as one block (the batch
+#: dimension, sim.model.block), which amortises each stage's Python glue over the block.
+BLOCK_RUNS = 32
+#: Chunks per worker at least, when the sweep is small: the workers stay evenly loaded.
+CHUNKS_PER_WORKER = 4
 _POLL_SECONDS = 0.25  # how often a waiting sweep checks for a lost signal or a lost executor
 
 
@@ -201,6 +207,20 @@ def _retry_or_fail(
     return [RunResult(key=t.key, seed=t.seed, status="failed", error=reason) for t in chunk]
 
 
+def chunk_runs(runs: int, arms: int, workers: int | None, *, spread: bool = True) -> int:
+    """Runs per worker chunk: whole (point, replicate) groups, up to :data:`BLOCK_RUNS`.
+
+    As large as possible, since a chunk is stepped as one block, but (with ``spread``) small
+    enough that every one of ``workers`` (default: the CPUs) gets :data:`CHUNKS_PER_WORKER`
+    chunks or more.
+    """
+    if not spread:
+        return arms * max(1, BLOCK_RUNS // arms)
+    groups = -(-runs // arms)
+    share = groups // (CHUNKS_PER_WORKER * max(1, workers or os.cpu_count() or 1))
+    return arms * max(1, min(BLOCK_RUNS // arms, share))
+
+
 def execute_pending(
     sink: RunSink,
     sweep_id: int,
@@ -218,8 +238,8 @@ def execute_pending(
 
     Point ``p`` uses ``scenarios[p]``; replicate ``r`` uses ``seeds[r]`` in every arm and at
     every point (common random numbers). The arms of one (point, replicate) travel in the same
-    worker chunk. This is the one way runs are executed: sweeps, ``clustersim run``, the API's
-    estimates and the page's all come through here.
+    worker chunk (:func:`chunk_runs`), stepped as one block. This is the one way runs are executed:
+    sweeps, ``clustersim run``, the API's estimates and the page's all come through here.
 
     Args:
         sink: Where results go (the store, or a :class:`MemorySink`).
@@ -249,7 +269,9 @@ def execute_pending(
                      if RunKey(p, r, a) not in done]
             (whole if len(group) == len(arms) else partial).extend(group)
     tasks = whole + partial  # whole groups first: each chunk holds whole (point, replicate)s
-    per_chunk = len(arms) * max(1, 8 // len(arms))
+    # In this process (local) the chunks run one after the other: no worker waits for one.
+    per_chunk = chunk_runs(len(tasks), len(arms), None if executor == "local" else workers,
+                           spread=executor != "local")  # fmt: skip
     counts = {"completed": 0, "failed": 0}
     tick = ticker(len(tasks), progress)
     if tasks:

@@ -233,11 +233,15 @@ _BUDGET_LEFT, _MIN_PROJECT, _MIN_LOAN = 5, 6, 7
 _ANY, _LARGE_ONLY, _SME_ONLY = 0.0, 1.0, 2.0
 
 
-#: The programme table last built: ``(world programmes, regime's programme, key rate, market
-#: rate, tried, budgets, table)``. The scenario's programmes are frozen objects, so the same ones
-#: at the same rates have the same rules; only the budgets left (``budgets``: each row's
-#: ``(programme, annual budget)``) are filled in anew each time (:func:`_programmes`).
-_last_table: list[tuple] = []
+#: Programme tables built so far, by ``(regime's programme, key rate, market rate, world
+#: programmes)`` as object identities and rates: ``key -> (world programmes, regime's programme,
+#: tried, budgets, table)``. The scenario's programmes are frozen objects, so the same ones at
+#: the same rates have the same rules; only the budgets left (``budgets``: each row's
+#: ``(programme, annual budget)``) are filled in anew each time (:func:`_programmes`). A block
+#: of runs (sim.model.block) steps runs of different arms in turn, so several tables are kept;
+#: each entry holds its objects, so their identities are not reused while it is kept.
+_tables: dict[tuple, tuple] = {}
+_TABLES_KEPT = 16
 
 
 def _programmes(
@@ -253,20 +257,15 @@ def _programmes(
     regime = gov.regime
     own = regime.preferential_loans if regime is not None else None
     key_rate, r_m = state.key_rate, state.market_rate
-    last = _last_table[0] if _last_table else None
-    if (
-        last is None
-        or last[2] != key_rate
-        or last[3] != r_m
-        or last[1] is not own
-        or len(last[0]) != len(world)
-        or any(a is not b for a, b in zip(last[0], world, strict=True))
-    ):
+    key = (id(own), key_rate, r_m, *map(id, world))
+    last = _tables.get(key)
+    if last is None:
         tried, table = _rules(offered(gov, world), key_rate, r_m)
         budgets = [(prog.programme, prog.annual_budget_mln_rub.value) for prog, _, _ in tried]
-        last = (tuple(world), own, key_rate, r_m, tried, budgets, table)
-        _last_table[:] = [last]
-    tried, budgets, table = list(last[4]), last[5], last[6].copy()
+        if len(_tables) >= _TABLES_KEPT:
+            del _tables[next(iter(_tables))]  # the oldest
+        last = _tables[key] = (tuple(world), own, tried, budgets, table)
+    tried, budgets, table = list(last[2]), last[3], last[4].copy()
     q = state.quarter
     for row, (programme, limit) in enumerate(budgets):
         table[row, _BUDGET_LEFT] = gov.remaining(programme, limit, q)

@@ -11,29 +11,95 @@ Final producers (each quarter):
 
 Suppliers sell to the cluster what sourcing bought from them and the rest of their free
 capacity to other markets (up to their other-market demand); SMEs adjust employment to sales.
+
+Both stages are block stages (:func:`produce_final_block`, :func:`produce_suppliers_block`): one
+compiled call computes every run of a block; :func:`produce_final` and
+:func:`produce_suppliers` are that call for one run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from sim.model.agents import LargeEnterprise
+from sim.model.agents import _employment_target
 from sim.model.compiled import kernel, power
-from sim.model.state import ROLE_COMPONENT, ROLE_FINAL, State
+from sim.model.state import (
+    ROLE_COMPONENT,
+    ROLE_FINAL,
+    State,
+    _effective_productivity,
+    firm_tables,
+    spillover_params,
+)
+from sim.scenario.schema import Scenario
 
-__all__ = ["learn", "produce_final", "produce_suppliers"]
+__all__ = [
+    "learn",
+    "produce_final",
+    "produce_final_block",
+    "produce_suppliers",
+    "produce_suppliers_block",
+]
 
 
 def produce_final(state: State) -> None:
     """Final producers produce from their order books and adjust employment."""
-    s, f, n = state.spec, state.firms, state.firms.n
-    a_eff = state.effective_productivity()
-    desired = _produce(
-        n, f.role, f.alive, a_eff, f.employment, f.capacity, f.order_book, f.output,
-        float(s.market.build_quarters_min), float(s.market.target_cover_quarters),
+    produce_final_block((state,))
+
+
+def produce_final_block(states: Sequence[State]) -> None:
+    """:func:`produce_final` for each run of a block, by one compiled call."""
+    t, rows = firm_tables([st.firms for st in states])
+    ns = np.array([st.firms.n for st in states])
+    values = []
+    for st in states:
+        s = st.spec
+        values.append((
+            *spillover_params(st), float(s.market.build_quarters_min),
+            float(s.market.target_cover_quarters), s.labour.hiring_rate_per_quarter,
+        ))  # fmt: skip
+    params = np.array(values, dtype=np.float64)
+    _produce_final_block(
+        rows, ns, t["role"], t["alive"], t["productivity"], t["employment"], t["participant"],
+        t["capacity"], t["order_book"], t["output"], params,
     )  # fmt: skip
-    target = LargeEnterprise.employment_target(desired, a_eff)
-    _hire(n, f.role, f.alive, f.employment, target, s.labour.hiring_rate_per_quarter)
+
+
+@kernel
+def _produce_final_block(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    output: np.ndarray,
+    params: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Stage 6a for the runs ``rows`` of 2-D firm tables (in place).
+
+    Run ``k`` is row ``rows[k]`` with ``ns[k]`` slots; ``params[k]``: ``E_0``, ``gamma``,
+    outsider factor (:meth:`~sim.model.state.State.effective_productivity`), ``T_min``,
+    ``T_cover``, hiring rate. The employment target is the large enterprise's rule
+    (:meth:`~sim.model.agents.LargeEnterprise.employment_target`).
+    """
+    for k in range(rows.shape[0]):
+        r, n = rows[k], ns[k]
+        a_eff = _effective_productivity(
+            productivity[r], employment[r], alive[r], participant[r], n, np.arange(n),
+            params[k, 0], params[k, 1], params[k, 2],
+        )  # fmt: skip
+        desired = _produce(
+            n, role[r], alive[r], a_eff, employment[r], capacity[r], order_book[r], output[r],
+            params[k, 3], params[k, 4],
+        )  # fmt: skip
+        target = _employment_target(desired, a_eff)
+        _hire(n, role[r], alive[r], employment[r], target, params[k, 5])
 
 
 @kernel
@@ -82,16 +148,70 @@ def _hire(
 
 def produce_suppliers(state: State) -> None:
     """Suppliers produce cluster sales plus other-market sales; then everyone learns."""
-    s, f, n = state.spec, state.firms, state.firms.n
-    _supply(
-        n, f.role, f.alive, f.born_quarter, f.employment, f.capacity, f.other_demand,
-        f.sales_cluster, f.sales_other, f.price, f.output, f.purchases,
-        state.effective_productivity(), state.quarter,
-        s.sme_demography.non_producing_quarters, (1 + s.market.demand_growth_per_year) ** 0.25,
-        s.sourcing.purchases_share_of_output, s.production.sme_capacity_growth_per_quarter,
-        s.labour.hiring_rate_per_quarter,
+    produce_suppliers_block((state,))
+
+
+def produce_suppliers_block(states: Sequence[State]) -> None:
+    """:func:`produce_suppliers` for each run of a block, by one compiled call."""
+    t, rows = firm_tables([st.firms for st in states])
+    ns = np.array([st.firms.n for st in states])
+    values = []
+    for st in states:
+        s = st.spec
+        values.append((
+            *spillover_params(st), st.quarter, s.sme_demography.non_producing_quarters,
+            (1 + s.market.demand_growth_per_year) ** 0.25, s.sourcing.purchases_share_of_output,
+            s.production.sme_capacity_growth_per_quarter, s.labour.hiring_rate_per_quarter,
+            *_learning(s),
+        ))  # fmt: skip
+    params = np.array(values, dtype=np.float64)
+    _produce_suppliers_block(
+        rows, ns, t["role"], t["alive"], t["born_quarter"], t["productivity"], t["employment"],
+        t["participant"], t["capacity"], t["other_demand"], t["sales_cluster"],
+        t["sales_other"], t["price"], t["output"], t["purchases"], t["cum_output"], params,
     )  # fmt: skip
-    learn(state)
+
+
+@kernel
+def _produce_suppliers_block(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    born: np.ndarray,
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    other_demand: np.ndarray,
+    sales_cluster: np.ndarray,
+    sales_other: np.ndarray,
+    price: np.ndarray,
+    output: np.ndarray,
+    purchases: np.ndarray,
+    cum_output: np.ndarray,
+    params: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Stage 6b for the runs ``rows`` of 2-D firm tables (in place): supply, then learning.
+
+    Run ``k`` is row ``rows[k]`` with ``ns[k]`` slots; ``params[k]``: ``E_0``, ``gamma``,
+    outsider factor (:meth:`~sim.model.state.State.effective_productivity`), the quarter,
+    non-producing quarters, quarterly other-market growth, purchases share of output, SMEs'
+    capacity growth, hiring rate, learning elasticity, quarterly productivity trend.
+    """
+    for k in range(rows.shape[0]):
+        r, n = rows[k], ns[k]
+        a_eff = _effective_productivity(
+            productivity[r], employment[r], alive[r], participant[r], n, np.arange(n),
+            params[k, 0], params[k, 1], params[k, 2],
+        )  # fmt: skip
+        _supply(
+            n, role[r], alive[r], born[r], employment[r], capacity[r], other_demand[r],
+            sales_cluster[r], sales_other[r], price[r], output[r], purchases[r], a_eff,
+            int(params[k, 3]), int(params[k, 4]), params[k, 5], params[k, 6], params[k, 7],
+            params[k, 8],
+        )  # fmt: skip
+        _learn(n, alive[r], cum_output[r], output[r], productivity[r], params[k, 9], params[k, 10])
 
 
 @kernel
@@ -144,11 +264,14 @@ def _supply(
 
 def learn(state: State) -> None:
     """Learning-by-doing on cumulative output and the exogenous productivity trend."""
-    p, f, n = state.spec.production, state.firms, state.firms.n
-    _learn(
-        n, f.alive, f.cum_output, f.output, f.productivity, p.learning_elasticity,
-        (1 + p.productivity_trend_per_year) ** 0.25,
-    )  # fmt: skip
+    f = state.firms
+    _learn(f.n, f.alive, f.cum_output, f.output, f.productivity, *_learning(state.spec))
+
+
+def _learning(spec: Scenario) -> tuple[float, float]:
+    """The learning elasticity ``lambda`` and the quarterly trend factor ``(1 + trend)^(1/4)``."""
+    p = spec.production
+    return p.learning_elasticity, (1 + p.productivity_trend_per_year) ** 0.25
 
 
 @kernel

@@ -8,14 +8,16 @@ remaining cost (:meth:`sim.model.agents.SME.qualification_decision`). The expect
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from sim.model.agents import SME, Government
+from sim.model.agents import Government, _qualification_decision
 from sim.model.compiled import array_sum, kernel
 from sim.model.mechanisms import starter_batches
-from sim.model.state import KIND_SME, ROLE_COMPONENT, State
+from sim.model.state import KIND_SME, ROLE_COMPONENT, State, block_rows
 
-__all__ = ["qualify"]
+__all__ = ["qualify", "qualify_block"]
 
 _SUPPLIER_MARGIN = 0.15
 _GAIN_HORIZON_QUARTERS = 8
@@ -24,33 +26,99 @@ _GAIN, _COST, _FREE_CASH = 0, 1, 2
 
 
 def qualify(state: State, gov: Government, rng: np.random.Generator) -> None:
-    """SMEs below the qualification threshold decide whether to invest in a step.
+    """One run's stage 7b: :func:`qualify_block` for a block of one run."""
+    qualify_block([state], [gov], [rng])
+
+
+def qualify_block(
+    states: Sequence[State], govs: Sequence[Government], rngs: Sequence[np.random.Generator]
+) -> None:
+    """SMEs below the qualification threshold decide whether to invest in a step; every run.
 
     Where a registered cluster's regime reimburses starter batches, a participant SME that
     qualifies expects its first deliveries to be bought (the claimants prefer them): it adds
     the margin on its free capacity over the first-batch window
     (:func:`sim.model.mechanisms.starter_batches.first_batch_sales`) to its expected gain.
+
+    The runs' firm tables are rows of one block (:mod:`sim.model.block`): each run draws its
+    noise and reads its regime in Python, then one compiled call decides and invests for all.
     """
-    s, f, n = state.spec, state.firms, state.firms.n
-    p = s.production
-    noise = rng.uniform(0.5, 1.5, n)
-    sme, smes = _smes(f.alive, f.kind, f.role, n)
-    if smes == 0:
-        return
-    thr = s.sourcing.qualification_threshold
-    prospects = _prospects(
-        sme, f.trade, f.qualification, f.sales_cluster, f.matched, f.output, f.price, f.cash,
-        starter_batches.first_batch_sales(state, gov), len(state.trades), thr,
-        p.sme_qualification_cost_mln_rub, s.organisation.qualification_cost_reduction,
-        s.finance.cash_buffer_quarters,
+    block, rows = block_rows([st.firms for st in states])
+    t, runs = block.tables, len(states)
+    ns = np.array([st.firms.n for st in states], dtype=np.int64)
+    noise = np.zeros((runs, block.cap))
+    first_batches = np.zeros((runs, block.cap))
+    params = np.empty((runs, _PARAMS))
+    for k, (st, gov, rng) in enumerate(zip(states, govs, rngs, strict=True)):
+        s, n = st.spec, st.firms.n
+        noise[k, :n] = rng.uniform(0.5, 1.5, n)
+        first_batches[k, :n] = starter_batches.first_batch_sales(st, gov)
+        params[k] = (
+            len(st.trades), s.sourcing.qualification_threshold,
+            s.production.sme_qualification_cost_mln_rub,
+            s.organisation.qualification_cost_reduction, s.finance.cash_buffer_quarters,
+            s.production.sme_qualification_step,
+        )  # fmt: skip
+    outlay, decided = _qualify_rows(
+        rows, ns, t["alive"], t["kind"], t["role"], t["trade"], t["qualification"],
+        t["sales_cluster"], t["matched"], t["output"], t["price"], t["cash"], first_batches,
+        noise, params,
     )  # fmt: skip
-    gain, cost, free_cash = prospects[_GAIN], prospects[_COST], prospects[_FREE_CASH]
-    decision = SME.qualification_decision(
-        f.qualification[:n], thr, p.sme_qualification_step, cost, free_cash, gain
-    )
-    state.ledger.investment += _invest(
-        sme, decision, f.qualification, f.cash, cost, noise, p.sme_qualification_step
-    )
+    for st, paid, booked in zip(states, outlay.tolist(), decided.tolist(), strict=True):
+        if booked:  # a run without SMEs books nothing
+            st.ledger.investment += paid
+
+
+#: Columns of :func:`qualify_block`'s per-run parameters.
+_TRADES, _THRESHOLD, _STEP_COST, _MATCHED_REDUCTION, _BUFFER, _STEP = range(6)
+_PARAMS = 6
+
+
+@kernel
+def _qualify_rows(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    role: np.ndarray,
+    trade: np.ndarray,
+    qualification: np.ndarray,
+    sales_cluster: np.ndarray,
+    matched: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    cash: np.ndarray,
+    first_batches: np.ndarray,
+    noise: np.ndarray,
+    params: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Stage 7b for run ``k`` of the block (firm table row ``rows[k]``, ``ns[k]`` slots).
+
+    The firm columns are the block's 2-D tables; ``first_batches``, ``noise`` and ``params``
+    have one row per run. The SMEs decide by :meth:`sim.model.agents.SME.qualification_decision`'s
+    compiled rule. Returns each run's outlay, and whether the run had SMEs to decide (a run
+    without books nothing).
+    """
+    out = np.zeros(rows.shape[0])
+    decided = np.zeros(rows.shape[0], dtype=np.bool_)
+    for k in range(rows.shape[0]):
+        r, n, p = rows[k], ns[k], params[k]
+        sme, smes = _smes(alive[r], kind[r], role[r], n)
+        if smes == 0:
+            continue
+        thr = p[_THRESHOLD]
+        prospects = _prospects(
+            sme, trade[r], qualification[r], sales_cluster[r], matched[r], output[r], price[r],
+            cash[r], first_batches[k, :n], int(p[_TRADES]), thr, p[_STEP_COST],
+            p[_MATCHED_REDUCTION], p[_BUFFER],
+        )  # fmt: skip
+        cost = prospects[_COST]
+        decision = _qualification_decision(
+            qualification[r, :n], thr, p[_STEP], cost, prospects[_FREE_CASH], prospects[_GAIN]
+        )
+        out[k] = _invest(sme, decision, qualification[r], cash[r], cost, noise[k, :n], p[_STEP])
+        decided[k] = True
+    return out, decided
 
 
 @kernel
