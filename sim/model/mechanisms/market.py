@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.model.compiled import array_sum, kernel
 from sim.model.distributions import lognormal
-from sim.model.state import ROLE_FINAL, FirmArrays, State, block_rows
+from sim.model.state import ROLE_FINAL, State, firm_tables
 from sim.scenario.schema import Market
 
 __all__ = [
@@ -206,7 +206,6 @@ def update_rivals(state: State, market: Market) -> None:
 
 
 _NO_DRAWS = np.zeros(0)
-_ROW0 = np.zeros(1, dtype=np.int64)
 #: The firm-table columns :func:`_win_orders_block` reads or writes, in its order.
 _COLUMNS = ("role", "alive", "price", "order_book")
 
@@ -215,9 +214,9 @@ def new_orders(state: State, market: Market, rng: np.random.Generator) -> None:
     """New orders arrive and are won by a logit on price, delivery time and free capacity.
 
     Writes the final producers' order books, ``state.new_orders`` and the share history. One
-    run's :func:`new_orders_block` (the block kernel over its one row).
+    run's stage 1: :func:`new_orders_block` for a block of one run.
     """
-    _new_orders((state,), (market,), (rng,))
+    new_orders_block((state,), (market,), (rng,))
 
 
 def new_orders_block(
@@ -225,30 +224,19 @@ def new_orders_block(
 ) -> None:
     """Stage 1 for a block of runs: :func:`new_orders` of each run, by one compiled call.
 
+    Each run draws its orders from its own generator, moves its rivals and asks its queries
+    (free capacity, delivery time) in Python; then one kernel allocates every run's orders. The
+    runs' per-firm query results and per-order draws are laid end to end (one array each), with
+    offsets per run.
+
     Args:
         states: The runs' states: their firm tables are rows of one
-            :class:`~sim.model.state.FirmBlock`.
+            :class:`~sim.model.state.FirmBlock` (:func:`~sim.model.state.firm_tables`).
         markets: Each run's market parameters.
         rngs: Each run's generator of the market stage.
-
-    A lone run goes through :func:`new_orders` (the same kernel for its one row): the per-run
-    entry that ``benchmarks.profile_run`` wraps.
     """
-    if len(states) == 1:
-        new_orders(states[0], markets[0], rngs[0])
-    else:
-        _new_orders(states, markets, rngs)
-
-
-def _new_orders(
-    states: Sequence[State], markets: Sequence[Market], rngs: Sequence[np.random.Generator]
-) -> None:
-    """:func:`new_orders_block`: each run's draws, rivals and queries, then one kernel call.
-
-    The runs' per-firm query results and per-order draws are laid end to end (one array
-    each); ``starts`` holds where each run's firms and orders begin.
-    """
-    columns, rows = _block_columns([state.firms for state in states])
+    tables, rows = firm_tables([state.firms for state in states])
+    columns = [tables[name] for name in _COLUMNS]
     params, firm_starts, order_starts = [], [0], [0]
     free, delivery, uniforms, sizes = [], [], [], []
     for state, market, rng in zip(states, markets, rngs, strict=True):
@@ -295,17 +283,6 @@ def _draw_orders(
     sizes = lognormal(rng, state.order_size, market.order_size_mln_rub.cv, n_orders)
     u = rng.random(n_orders) if n_orders > 0 else _NO_DRAWS  # who wins each order
     return u, np.asarray(sizes, dtype=np.float64)
-
-
-def _block_columns(firms: Sequence[FirmArrays]) -> tuple[list[np.ndarray], np.ndarray]:
-    """The block tables of :data:`_COLUMNS` and the runs' rows in them.
-
-    One run's columns (its block row, or a table of its own) are viewed as a block of one.
-    """
-    if len(firms) == 1:
-        return [getattr(firms[0], name)[None] for name in _COLUMNS], _ROW0
-    block, rows = block_rows(firms)
-    return [block.tables[name] for name in _COLUMNS], rows
 
 
 @kernel

@@ -35,7 +35,7 @@ from sim.model.compiled import array_sum, kernel
 from sim.model.ledger import TAX_LEVELS
 from sim.model.mechanisms import tax_relief
 from sim.model.mechanisms.financing import _ebitda
-from sim.model.state import KIND_LARGE, FirmArrays, State, block_rows
+from sim.model.state import KIND_LARGE, State, firm_tables
 from sim.scenario.schema import TaxRelief
 
 __all__ = ["TaxBill", "book_taxes", "compute_taxes", "compute_taxes_block"]
@@ -92,7 +92,6 @@ _COLUMNS = (
     "alive", "sez", "kind", "capacity", "employment", "debt_market", "debt_pref", "pref_rate",
     "output", "price", "purchases", "cash", "loss_quarters", "profit", "ebitda",
 )  # fmt: skip
-_ROW0 = np.zeros(1, dtype=np.int64)
 _NO_ELIGIBLE = np.zeros((0, 0), dtype=np.bool_)
 _NO_RELIEF = (0.0, 0.0, 0.0)  # _P_RELIEF, _P_CUT_REG, _P_CUT_PROP
 
@@ -109,7 +108,7 @@ def book_taxes(states: Sequence[State], govs: Sequence[Government]) -> None:
     """Stage 8 for a block of runs: each run's taxes, by one compiled call, booked in its ledger.
 
     A lone run goes through :func:`compute_taxes` (the same kernel for its one row): the
-    per-run entry that tests and ``benchmarks.profile_run`` wrap.
+    per-run entry that tests wrap to see each quarter's bill (``tests/test_model.py``).
     """
     if len(states) == 1:
         bills = [compute_taxes(states[0], govs[0])]
@@ -124,13 +123,14 @@ def compute_taxes_block(states: Sequence[State], govs: Sequence[Government]) -> 
 
     Args:
         states: The runs' states: their firm tables are rows of one
-            :class:`~sim.model.state.FirmBlock` (or one run's table of its own).
+            :class:`~sim.model.state.FirmBlock` (:func:`~sim.model.state.firm_tables`).
         govs: The runs' governments (regime, registration).
 
     Returns:
         Each run's bill, in the order of ``states``.
     """
-    columns, rows = _block_columns([state.firms for state in states])
+    tables, rows = firm_tables([state.firms for state in states])
+    columns = [tables[name] for name in _COLUMNS]
     runs, width = rows.shape[0], columns[0].shape[1]
     ns = np.empty(runs, dtype=np.int64)
     params = []
@@ -159,17 +159,6 @@ def compute_taxes_block(states: Sequence[State], govs: Sequence[Government]) -> 
             by_level={level: b[j, :n] for j, level in enumerate(TAX_LEVELS)},
         ))  # fmt: skip
     return bills
-
-
-def _block_columns(firms: Sequence[FirmArrays]) -> tuple[list[np.ndarray], np.ndarray]:
-    """The block tables of :data:`_COLUMNS` and the runs' rows in them.
-
-    One run's table of its own (not a block row) is viewed as a block of one.
-    """
-    if len(firms) == 1 and firms[0].block is None:
-        return [getattr(firms[0], name)[None] for name in _COLUMNS], _ROW0
-    block, rows = block_rows(firms)
-    return [block.tables[name] for name in _COLUMNS], rows
 
 
 def _params(state: State, relief: TaxRelief | None) -> tuple[float, ...]:
