@@ -291,8 +291,8 @@ def per_run(fn: Callable[[ClusterModel, dict[str, np.random.Generator]], None]) 
 QUARTER: tuple[tuple[str, Stage], ...] = (
     ("0 key rate; costs and prices",
      lambda ms, rs: prices.update_world_block([m.state for m in ms])),
-    ("1 new orders and market shares",
-     per_run(lambda m, r: market.new_orders(m.state, m.spec.market, r["market"]))),
+    ("1 new orders and market shares", lambda ms, rs: market.new_orders_block(
+        [m.state for m in ms], [m.spec.market for m in ms], [r["market"] for r in rs])),
     ("2 join / leave", per_run(lambda m, r: membership.reconsider(
         m.state, m.government, m.organisation, r["membership"]))),
     ("3 applications, decisions, lapses",
@@ -311,8 +311,8 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
      per_run(lambda m, r: investment.invest(m.state, m.government))),
     ("7b SMEs invest to qualify", lambda ms, rs: qualification.qualify_block(
         [m.state for m in ms], [m.government for m in ms], [r["qualification"] for r in rs])),
-    ("8 taxes, tax expenditure, cash",
-     per_run(lambda m, r: m.state.ledger.add_taxes(taxes.compute_taxes(m.state, m.government)))),
+    ("8 taxes, tax expenditure, cash", lambda ms, rs: taxes.book_taxes(
+        [m.state for m in ms], [m.government for m in ms])),
     ("9 SME entry and exit",
      per_run(lambda m, r: demography.entry_exit(m.state, m.population, r["entry"]))),
 )  # fmt: skip

@@ -13,18 +13,30 @@
   (S_R,t / S_R,0)^rho`` follows their cost and is cut when they lose share (``S_R`` their share
   of orders, last four quarters)
 * each order goes to ``j`` with probability ``exp(u_j) / sum_k exp(u_k)``.
+
+The stage computes every run of a block (:mod:`sim.model.block`) by one compiled call over the
+block's firm tables (:func:`new_orders_block`); each run draws from its own generator first, in
+Python, in the order of :func:`new_orders` (which is the same call for one run).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from sim.model.compiled import array_sum, kernel
 from sim.model.distributions import lognormal
-from sim.model.state import ROLE_FINAL, State
+from sim.model.state import ROLE_FINAL, State, firm_tables
 from sim.scenario.schema import Market
 
-__all__ = ["allocate_orders", "logit_probabilities", "new_orders", "update_rivals"]
+__all__ = [
+    "allocate_orders",
+    "logit_probabilities",
+    "new_orders",
+    "new_orders_block",
+    "update_rivals",
+]
 
 
 def logit_probabilities(
@@ -194,29 +206,115 @@ def update_rivals(state: State, market: Market) -> None:
 
 
 _NO_DRAWS = np.zeros(0)
+#: The firm-table columns :func:`_win_orders_block` reads or writes, in its order.
+_COLUMNS = ("role", "alive", "price", "order_book")
 
 
 def new_orders(state: State, market: Market, rng: np.random.Generator) -> None:
     """New orders arrive and are won by a logit on price, delivery time and free capacity.
 
-    Writes the final producers' order books, ``state.new_orders`` and the share history.
+    Writes the final producers' order books, ``state.new_orders`` and the share history. One
+    run's stage 1: :func:`new_orders_block` for a block of one run.
     """
-    f, n = state.firms, state.firms.n
+    new_orders_block((state,), (market,), (rng,))
+
+
+def new_orders_block(
+    states: Sequence[State], markets: Sequence[Market], rngs: Sequence[np.random.Generator]
+) -> None:
+    """Stage 1 for a block of runs: :func:`new_orders` of each run, by one compiled call.
+
+    Each run draws its orders from its own generator, moves its rivals and asks its queries
+    (free capacity, delivery time) in Python; then one kernel allocates every run's orders. The
+    runs' per-firm query results and per-order draws are laid end to end (one array each), with
+    offsets per run.
+
+    Args:
+        states: The runs' states: their firm tables are rows of one
+            :class:`~sim.model.state.FirmBlock` (:func:`~sim.model.state.firm_tables`).
+        markets: Each run's market parameters.
+        rngs: Each run's generator of the market stage.
+    """
+    tables, rows = firm_tables([state.firms for state in states])
+    columns = [tables[name] for name in _COLUMNS]
+    params, firm_starts, order_starts = [], [0], [0]
+    free, delivery, uniforms, sizes = [], [], [], []
+    for state, market, rng in zip(states, markets, rngs, strict=True):
+        u, size = _draw_orders(state, market, rng)
+        update_rivals(state, market)
+        # The rivals' free capacity grows with the market (they expand as demand does) and
+        # with their productivity (their yards build more per berth).
+        growth = (1 + market.demand_growth_per_year) * (
+            1 + market.rival_productivity_trend_per_year
+        )
+        rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
+        free.append(state.free_capacity())
+        delivery.append(state.delivery())
+        params.append((
+            rival_free, state.rival_price, state.rival_delivery, market.price_sensitivity,
+            market.delivery_sensitivity,
+        ))  # fmt: skip
+        firm_starts.append(firm_starts[-1] + state.firms.n)
+        order_starts.append(order_starts[-1] + u.shape[0])
+        uniforms.append(u)
+        sizes.append(size)
+    won = np.empty((rows.shape[0], 2))
+    _win_orders_block(
+        rows, np.array((firm_starts, order_starts), dtype=np.int64), *columns[:3],
+        *[x[0] if len(x) == 1 else np.concatenate(x) for x in (free, delivery, uniforms, sizes)],
+        np.array(params, dtype=np.float64), columns[3], won,
+    )  # fmt: skip
+    for state, (cluster, total) in zip(states, won.tolist(), strict=True):
+        state.new_orders = cluster
+        state.market_share_hist.append(cluster / total if total > 0 else np.nan)
+
+
+def _draw_orders(
+    state: State, market: Market, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """This quarter's orders of one run: one uniform draw per order (who wins it), and sizes.
+
+    Draws the demand shock, the number of orders, their sizes and the uniforms, in this order.
+    """
     sigma = market.demand_volatility
     level = state.demand_level * (1 + market.demand_growth_per_year) ** (state.quarter / 4.0)
     level *= np.exp(sigma * rng.standard_normal() - sigma * sigma / 2.0)
     n_orders = int(rng.poisson(level / state.order_size))
     sizes = lognormal(rng, state.order_size, market.order_size_mln_rub.cv, n_orders)
     u = rng.random(n_orders) if n_orders > 0 else _NO_DRAWS  # who wins each order
-    update_rivals(state, market)
-    # The rivals' free capacity grows with the market (they expand as demand does) and with
-    # their productivity (their yards build more per berth).
-    growth = (1 + market.demand_growth_per_year) * (1 + market.rival_productivity_trend_per_year)
-    rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
-    won, total = _win_orders(
-        n, f.role, f.alive, state.free_capacity(), f.price, state.delivery(), float(rival_free),
-        float(state.rival_price), float(state.rival_delivery), float(market.price_sensitivity),
-        float(market.delivery_sensitivity), u, np.asarray(sizes, dtype=np.float64), f.order_book,
-    )  # fmt: skip
-    state.new_orders = won
-    state.market_share_hist.append(won / total if total > 0 else np.nan)
+    return u, np.asarray(sizes, dtype=np.float64)
+
+
+@kernel
+def _win_orders_block(
+    rows: np.ndarray,
+    starts: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    price: np.ndarray,
+    free: np.ndarray,
+    delivery: np.ndarray,
+    u: np.ndarray,
+    sizes: np.ndarray,
+    params: np.ndarray,
+    order_book: np.ndarray,
+    won: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:func:`_win_orders` of the runs ``rows`` of a block (2-D firm tables, one row per run).
+
+    Run ``k`` (row ``rows[k]``) has the firms ``0 .. n-1``, ``n = starts[0, k+1] -
+    starts[0, k]``, whose free capacity and delivery time are ``free[starts[0, k]:starts[0,
+    k+1]]`` and ``delivery[...]``; its orders are ``u[starts[1, k]:starts[1, k+1]]`` and
+    ``sizes[...]``;
+    its parameters ``params[k]`` are the rivals' free capacity, price and delivery time, and the
+    price and delivery-time sensitivities. Writes the order books (in place) and, into
+    ``won[k]``, the value won by the cluster and the value of all orders.
+    """
+    for k in range(rows.shape[0]):
+        r, p = rows[k], params[k]
+        f0, f1 = starts[0, k], starts[0, k + 1]
+        o0, o1 = starts[1, k], starts[1, k + 1]
+        won[k, 0], won[k, 1] = _win_orders(
+            f1 - f0, role[r], alive[r], free[f0:f1], price[r], delivery[f0:f1], p[0], p[1],
+            p[2], p[3], p[4], u[o0:o1], sizes[o0:o1], order_book[r],
+        )  # fmt: skip

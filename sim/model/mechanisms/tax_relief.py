@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import Government
-from sim.model.compiled import kernel
+from sim.model.compiled import array_sum, kernel
 from sim.model.mechanisms import financing
 from sim.model.state import State
 from sim.scenario.schema import TaxRelief
@@ -28,6 +28,8 @@ __all__ = [
     "expected_benefit",
     "in_force",
     "quarters_left",
+    "relief_in_force",
+    "relieve",
 ]
 
 
@@ -35,6 +37,15 @@ def in_force(gov: Government, tr: TaxRelief, quarter: int) -> bool:
     """Whether a registered cluster's participants get the relief this quarter."""
     since = quarter - (gov.registered_quarter or quarter)
     return gov.registered and since < 4 * tr.years.value
+
+
+def relief_in_force(gov: Government, quarter: int) -> TaxRelief | None:
+    """The regime's tax relief if registered participants get it this quarter, else ``None``."""
+    regime = gov.regime
+    if regime is None or regime.tax_relief is None or not in_force(gov, regime.tax_relief,
+                                                                    quarter):  # fmt: skip
+        return None
+    return regime.tax_relief
 
 
 def quarters_left(gov: Government, tr: TaxRelief, quarter: int) -> int:
@@ -145,6 +156,32 @@ def expected_benefit(state: State, gov: Government, tr: TaxRelief) -> np.ndarray
     )  # fmt: skip
 
 
+@kernel
+def relieve(
+    eligible: np.ndarray,
+    cut_reg: float,
+    cut_prop: float,
+    rate_reg: np.ndarray,
+    prop_rate: np.ndarray,
+    base: np.ndarray,
+    capital: np.ndarray,
+) -> float:  # pragma: no cover - compiled
+    """Cut the rates of the ``eligible`` firms (:func:`cuts`; in place); return the relief.
+
+    The firms are ``0 .. eligible.shape[0]-1``. The relief is the regional revenue forgone:
+    ``sum(cut_reg * base) + sum(cut_prop * capital / 4)``, each as numpy sums it.
+    """
+    n = eligible.shape[0]
+    cut_r, cut_p = _cuts(eligible, cut_reg, rate_reg, cut_prop, prop_rate)
+    forgone_profit, forgone_property = np.empty(n), np.empty(n)
+    for i in range(n):
+        rate_reg[i] -= cut_r[i]
+        prop_rate[i] = prop_rate[i] - cut_p[i]
+        forgone_profit[i] = cut_r[i] * base[i]
+        forgone_property[i] = cut_p[i] * capital[i] / 4
+    return array_sum(forgone_profit) + array_sum(forgone_property)
+
+
 def apply(
     state: State,
     gov: Government,
@@ -155,6 +192,8 @@ def apply(
     capital: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """Cut the regional profit-tax and property-tax rates of eligible firms.
+
+    One run's relief as the tax stage's kernel applies it (:func:`relieve`).
 
     Args:
         state: The model state.
@@ -170,13 +209,13 @@ def apply(
         level.
     """
     relief = {"federal": 0.0, "regional": 0.0}
-    regime = gov.regime
-    if regime is None or regime.tax_relief is None or not in_force(gov, regime.tax_relief,
-                                                                    state.quarter):  # fmt: skip
+    tr = relief_in_force(gov, state.quarter)
+    if tr is None:
         return rate_reg, prop_rate, relief
     elig = gov.eligible_for_preferences(state) & ~sez
-    cut_reg, cut_prop = cuts(regime.tax_relief, elig, rate_reg, prop_rate)
-    rate_reg -= cut_reg
-    prop_rate = prop_rate - cut_prop
-    relief["regional"] = float((cut_reg * base).sum() + (cut_prop * capital / 4).sum())
+    prop_rate = np.array(prop_rate, dtype=float)
+    relief["regional"] = float(relieve(
+        elig, float(tr.regional_profit_tax_cut.value), float(tr.property_tax_cut.value),
+        rate_reg, prop_rate, np.asarray(base, dtype=float), np.asarray(capital, dtype=float),
+    ))  # fmt: skip
     return rate_reg, prop_rate, relief

@@ -18,10 +18,14 @@ Per firm and quarter:
 * cash ``+= pi + depreciation - profit tax - property tax`` (personal income tax is withheld
   from wages, contributions are in EBITDA, VAT passes through: revenue is net of it); a firm
   with negative cash counts one more loss quarter.
+
+The stage computes every run of a block (:mod:`sim.model.block`) by one compiled call over the
+block's firm tables (:func:`book_taxes`); :func:`compute_taxes` is the same call for one run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,10 +34,11 @@ from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel
 from sim.model.ledger import TAX_LEVELS
 from sim.model.mechanisms import tax_relief
-from sim.model.mechanisms.financing import ebitda
-from sim.model.state import KIND_LARGE, State
+from sim.model.mechanisms.financing import _ebitda
+from sim.model.state import KIND_LARGE, State, firm_tables
+from sim.scenario.schema import TaxRelief
 
-__all__ = ["TaxBill", "compute_taxes"]
+__all__ = ["TaxBill", "book_taxes", "compute_taxes", "compute_taxes_block"]
 
 
 @dataclass
@@ -67,59 +72,180 @@ class TaxBill:
 
 
 #: Rows of :func:`_rates`' table, per firm: capital, depreciation, profit, taxable base, wages
-#: and the tax rates before relief.
+#: and the tax rates (the regime's relief cuts the regional and property rates in place).
 _CAPITAL, _DEPRECIATION, _PROFIT, _BASE, _WAGES = 0, 1, 2, 3, 4
 _RATE_FED, _RATE_REG, _PROP_RATE, _VAT_RATE = 5, 6, 7, 8
 #: Rows of :func:`_bill`'s table, per firm: taxes by budget level (:data:`TAX_LEVELS`' order),
 #: VAT remitted and all taxes of the firm.
 _FED, _REG, _CONTRIB, _VAT, _PER_FIRM = 0, 1, 2, 3, 4
+#: Columns of the block kernel's totals per run: federal, regional and Social Fund revenue, VAT
+#: collected, the SEZ tax expenditure and the relief's (regional) tax expenditure.
+_SEZ, _RELIEF = 4, 5
+#: Columns of the block kernel's parameters per run (:func:`_params`).
+(
+    _P_WAGE, _P_KAPPA, _P_DEP, _P_MARKET_RATE, _P_STD_FED, _P_STD_REG, _P_SEZ_RATE, _P_PROP,
+    _P_SEZ_PROP, _P_SEZ_PROP_ON, _P_VAT, _P_HAS_SEZ_VAT, _P_SEZ_VAT, _P_NET, _P_PIT,
+    _P_PIT_PROG, _P_IC_LARGE, _P_IC_SME, _P_RELIEF, _P_CUT_REG, _P_CUT_PROP,
+) = range(21)  # fmt: skip
+#: The firm-table columns the kernel reads or writes, in :func:`_taxes_block`'s order.
+_COLUMNS = (
+    "alive", "sez", "kind", "capacity", "employment", "debt_market", "debt_pref", "pref_rate",
+    "output", "price", "purchases", "cash", "loss_quarters", "profit", "ebitda",
+)  # fmt: skip
+_NO_ELIGIBLE = np.zeros((0, 0), dtype=np.bool_)
+_NO_RELIEF = (0.0, 0.0, 0.0)  # _P_RELIEF, _P_CUT_REG, _P_CUT_PROP
 
 
 def compute_taxes(state: State, gov: Government) -> TaxBill:
-    """Compute profit and taxes, update cash and loss counters, and return the bill."""
-    s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
-    t, fs, z = s.taxes, s.finance, s.sez
-    alive = f.alive[:n]
-    wage = s.labour.wage_mln_rub_per_worker_year * (1 + s.labour.wage_growth_per_year) ** (q / 4)
+    """Compute profit and taxes, update cash and loss counters, and return the bill.
+
+    One run's :func:`compute_taxes_block` (the block kernel over its one row).
+    """
+    return compute_taxes_block((state,), (gov,))[0]
+
+
+def book_taxes(states: Sequence[State], govs: Sequence[Government]) -> None:
+    """Stage 8 for a block of runs: each run's taxes, by one compiled call, booked in its ledger.
+
+    A lone run goes through :func:`compute_taxes` (the same kernel for its one row): the
+    per-run entry that tests wrap to see each quarter's bill (``tests/test_model.py``).
+    """
+    if len(states) == 1:
+        bills = [compute_taxes(states[0], govs[0])]
+    else:
+        bills = compute_taxes_block(states, govs)
+    for state, bill in zip(states, bills, strict=True):
+        state.ledger.add_taxes(bill)
+
+
+def compute_taxes_block(states: Sequence[State], govs: Sequence[Government]) -> list[TaxBill]:
+    """:func:`compute_taxes` of every run of a block by one compiled call.
+
+    Args:
+        states: The runs' states: their firm tables are rows of one
+            :class:`~sim.model.state.FirmBlock` (:func:`~sim.model.state.firm_tables`).
+        govs: The runs' governments (regime, registration).
+
+    Returns:
+        Each run's bill, in the order of ``states``.
+    """
+    tables, rows = firm_tables([state.firms for state in states])
+    columns = [tables[name] for name in _COLUMNS]
+    runs, width = rows.shape[0], columns[0].shape[1]
+    ns = np.empty(runs, dtype=np.int64)
+    params = []
+    eligible = _NO_ELIGIBLE
+    for k, (state, gov) in enumerate(zip(states, govs, strict=True)):
+        n = ns[k] = state.firms.n
+        relief = tax_relief.relief_in_force(gov, state.quarter)
+        if relief is not None:  # its eligible firms: roster members (not SEZ: in the kernel)
+            if eligible is _NO_ELIGIBLE:
+                eligible = np.zeros((runs, width), dtype=np.bool_)
+            eligible[k, :n] = gov.eligible_for_preferences(state)
+        params.append(_params(state, relief))
+    bill = np.empty((runs, 5, width))
+    sums = np.empty((runs, 6))
+    _taxes_block(
+        rows, ns, *columns, np.array(params, dtype=np.float64), eligible, bill, sums
+    )  # fmt: skip
+    bills = []
+    for k in range(runs):
+        n, s, b = ns[k], sums[k], bill[k]
+        relief = {"federal": 0.0, "regional": float(s[_RELIEF])}
+        bills.append(TaxBill(
+            federal=s[_FED], regional=s[_REG], social_fund=s[_CONTRIB], vat_collected=s[_VAT],
+            sez_expenditure=s[_SEZ], relief_expenditure=relief, per_firm=b[_PER_FIRM, :n],
+            vat=b[_VAT, :n],
+            by_level={level: b[j, :n] for j, level in enumerate(TAX_LEVELS)},
+        ))  # fmt: skip
+    return bills
+
+
+def _params(state: State, relief: TaxRelief | None) -> tuple[float, ...]:
+    """One run's row of the kernel's parameters this quarter (``relief``: in force, or None)."""
+    s, q = state.spec, state.quarter
+    t, fs, z, lab = s.taxes, s.finance, s.sez, s.labour
     years = q / 4.0
     sez_rate = z.profit_tax_rate.value if years <= z.profit_tax_years.value else (
         z.profit_tax_rate_after.value
     )  # fmt: skip
-    sez = f.sez[:n] & alive
-    std_fed, std_reg = t.profit_tax_federal.value, t.profit_tax_regional.value
-    rows = _rates(
-        alive, sez, f.capacity, f.employment, f.debt_market, f.debt_pref, f.pref_rate,
-        ebitda(state), f.ebitda, wage, fs.capital_mln_rub_per_capacity,
-        fs.depreciation_rate_per_year, state.market_rate, std_fed, std_reg, sez_rate,
+    return (
+        lab.wage_mln_rub_per_worker_year * (1 + lab.wage_growth_per_year) ** (q / 4),
+        fs.capital_mln_rub_per_capacity, fs.depreciation_rate_per_year, state.market_rate,
+        t.profit_tax_federal.value, t.profit_tax_regional.value, sez_rate,
         t.property_tax.value, z.property_tax_rate.value, years <= z.property_tax_years.value,
         t.vat.rate.value, z.vat_rate is not None,
         z.vat_rate.value if z.vat_rate is not None else 0.0,
-    )  # fmt: skip
-    rate_reg, prop_rate, relief = tax_relief.apply(
-        state, gov, sez, rows[_RATE_REG], rows[_PROP_RATE], rows[_BASE], rows[_CAPITAL]
-    )
-    bill, sums = _bill(
-        alive, f.kind, sez, f.output, f.price, f.purchases, f.cash, f.loss_quarters, f.profit,
-        rows, rate_reg, prop_rate, std_fed, std_reg, t.property_tax.value, t.vat.rate.value,
         t.vat.net_share.value, t.personal_income_tax.value,
         t.personal_income_tax_progressive.value, t.insurance_contributions.value,
         t.insurance_contributions_sme.value,
+        *(_NO_RELIEF if relief is None else (
+            1.0, relief.regional_profit_tax_cut.value, relief.property_tax_cut.value
+        )),
     )  # fmt: skip
-    return TaxBill(
-        federal=sums[0],
-        regional=sums[1],
-        social_fund=sums[2],
-        vat_collected=sums[3],
-        sez_expenditure=sums[4],
-        relief_expenditure=relief,
-        per_firm=bill[_PER_FIRM],
-        by_level=dict(zip(TAX_LEVELS, bill[_FED : _CONTRIB + 1], strict=True)),
-        vat=bill[_VAT],
-    )
+
+
+@kernel
+def _taxes_block(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    alive: np.ndarray,
+    sez: np.ndarray,
+    kind: np.ndarray,
+    capacity: np.ndarray,
+    employment: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    pref_rate: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    purchases: np.ndarray,
+    cash: np.ndarray,
+    loss_quarters: np.ndarray,
+    profit: np.ndarray,
+    ebitda: np.ndarray,
+    params: np.ndarray,
+    eligible: np.ndarray,
+    bill: np.ndarray,
+    sums: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Stage 8 of the runs ``rows`` of a block (2-D firm tables, one row per run; in place).
+
+    Run ``k`` (row ``rows[k]``, firms ``0 .. ns[k]-1``, parameters ``params[k]``): EBITDA
+    (:func:`~sim.model.mechanisms.financing.ebitda`'s kernel), :func:`_rates`, the regime's
+    relief where ``params[k, _P_RELIEF]`` (eligible: ``eligible[k]`` and not an SEZ resident;
+    :func:`~sim.model.mechanisms.tax_relief.relieve`), then :func:`_bill`. Writes each firm's
+    taxes into ``bill[k]`` (rows ``_FED`` ... ``_PER_FIRM``) and the totals into ``sums[k]``.
+    """
+    for k in range(rows.shape[0]):
+        r, n, p = rows[k], ns[k], params[k]
+        earnings = _ebitda(
+            kind[r], output[r], price[r], employment[r], purchases[r], n, p[_P_WAGE],
+            p[_P_IC_LARGE], p[_P_IC_SME],
+        )  # fmt: skip
+        table = _rates(
+            n, alive[r], sez[r], capacity[r], employment[r], debt_market[r], debt_pref[r],
+            pref_rate[r], earnings, ebitda[r], p,
+        )  # fmt: skip
+        relief = 0.0
+        if p[_P_RELIEF] != 0.0:
+            elig = np.empty(n, dtype=np.bool_)
+            for i in range(n):
+                elig[i] = eligible[k, i] and not (sez[r, i] and alive[r, i])
+            relief = tax_relief.relieve(
+                elig, p[_P_CUT_REG], p[_P_CUT_PROP], table[_RATE_REG], table[_PROP_RATE],
+                table[_BASE], table[_CAPITAL],
+            )  # fmt: skip
+        _bill(
+            n, alive[r], kind[r], sez[r], output[r], price[r], purchases[r], cash[r],
+            loss_quarters[r], profit[r], table, p, bill[k], sums[k],
+        )  # fmt: skip
+        sums[k, _RELIEF] = relief
 
 
 @kernel
 def _rates(
+    n: int,
     alive: np.ndarray,
     sez: np.ndarray,
     capacity: np.ndarray,
@@ -129,27 +255,21 @@ def _rates(
     pref_rate: np.ndarray,
     ebitda: np.ndarray,
     ebitda_column: np.ndarray,
-    wage: float,
-    capital_per_capacity: float,
-    depreciation_rate: float,
-    market_rate: float,
-    std_fed: float,
-    std_reg: float,
-    sez_rate: float,
-    property_rate: float,
-    sez_property_rate: float,
-    sez_property_applies: bool,
-    vat_std: float,
-    has_sez_vat: bool,
-    sez_vat: float,
+    p: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Capital, depreciation, profit, taxable base, wages and each firm's tax rates (no relief).
 
-    The firms are the first ``alive.shape[0]`` of the firm columns. A firm's EBITDA counts
-    only while it is alive (0 otherwise) and is stored in ``ebitda_column`` (in place).
-    Returns the table with the rows ``_CAPITAL`` ... ``_VAT_RATE``, one column per firm.
+    The firms are ``0 .. n-1`` of one run's columns; ``p`` is its row of parameters. A firm's
+    EBITDA counts only while it is alive (0 otherwise) and is stored in ``ebitda_column`` (in
+    place). SEZ residents are the alive firms with ``sez``. Returns the table with the rows
+    ``_CAPITAL`` ... ``_VAT_RATE``, one column per firm.
     """
-    n = alive.shape[0]
+    wage, capital_per_capacity, depreciation_rate = p[_P_WAGE], p[_P_KAPPA], p[_P_DEP]
+    market_rate, std_fed, std_reg, sez_rate = (
+        p[_P_MARKET_RATE], p[_P_STD_FED], p[_P_STD_REG], p[_P_SEZ_RATE]
+    )  # fmt: skip
+    property_rate, sez_property_rate = p[_P_PROP], p[_P_SEZ_PROP]
+    vat_std, sez_vat = p[_P_VAT], p[_P_SEZ_VAT]
     out = np.empty((9, n))
     for i in range(n):
         earnings = ebitda[i] if alive[i] else 0.0
@@ -167,18 +287,19 @@ def _rates(
         out[_RATE_REG, i] = std_reg
         out[_PROP_RATE, i] = property_rate
         out[_VAT_RATE, i] = vat_std
-        if sez[i]:
+        if sez[i] and alive[i]:
             out[_RATE_FED, i] = 0.0
             out[_RATE_REG, i] = sez_rate
-            if sez_property_applies:
+            if p[_P_SEZ_PROP_ON] != 0.0:
                 out[_PROP_RATE, i] = sez_property_rate
-            if has_sez_vat:
+            if p[_P_HAS_SEZ_VAT] != 0.0:
                 out[_VAT_RATE, i] = sez_vat
     return out
 
 
 @kernel
 def _bill(
+    n: int,
     alive: np.ndarray,
     kind: np.ndarray,
     sez: np.ndarray,
@@ -189,36 +310,31 @@ def _bill(
     loss_quarters: np.ndarray,
     profit_column: np.ndarray,
     rows: np.ndarray,
-    rate_reg: np.ndarray,
-    prop_rate: np.ndarray,
-    std_fed: float,
-    std_reg: float,
-    property_std: float,
-    vat_std: float,
-    net: float,
-    pit: float,
-    pit_progressive: float,
-    ic_large: float,
-    ic_sme: float,
-) -> tuple:  # pragma: no cover - compiled
+    p: np.ndarray,
+    out: np.ndarray,
+    sums: np.ndarray,
+) -> None:  # pragma: no cover - compiled
     """Taxes by budget level per firm, cash, loss quarters and profit (in place), and the totals.
 
-    ``rows`` is :func:`_rates`' table; ``rate_reg`` and ``prop_rate`` are the rates after the
-    regime's relief. The firms are the first ``alive.shape[0]`` of the firm columns. Returns
-    ``(table, sums)``: the table has the rows ``_FED`` ... ``_PER_FIRM``, one column per firm;
-    ``sums`` = federal, regional and Social Fund revenue, VAT collected and the SEZ tax
-    expenditure (each as numpy sums it).
+    The firms are ``0 .. n-1`` of one run's columns; ``p`` is its row of parameters. ``rows``
+    is :func:`_rates`' table with the rates after the regime's relief. Writes the rows
+    ``_FED`` ... ``_PER_FIRM`` of ``out`` (one column per firm) and, into ``sums[:5]``, the
+    federal, regional and Social Fund revenue, the VAT collected and the SEZ tax expenditure
+    (each as numpy sums it).
     """
-    n = alive.shape[0]
-    out = np.empty((5, n))
+    std_fed, std_reg, property_std, vat_std = (
+        p[_P_STD_FED], p[_P_STD_REG], p[_P_PROP], p[_P_VAT]
+    )  # fmt: skip
+    net, pit, pit_progressive = p[_P_NET], p[_P_PIT], p[_P_PIT_PROG]
+    ic_large, ic_sme = p[_P_IC_LARGE], p[_P_IC_SME]
     sez_exp = np.empty(n)
     m = 0
     for i in range(n):
         capital, base, wages = rows[_CAPITAL, i], rows[_BASE, i], rows[_WAGES, i]
         profit = rows[_PROFIT, i]
         profit_fed = rows[_RATE_FED, i] * base
-        profit_reg = rate_reg[i] * base
-        prop = prop_rate[i] * capital / 4.0 if alive[i] else 0.0
+        profit_reg = rows[_RATE_REG, i] * base
+        prop = rows[_PROP_RATE, i] * capital / 4.0 if alive[i] else 0.0
         ic = ic_large if kind[i] == KIND_LARGE else ic_sme
         contrib = ic * wages
         value_added = output[i] * price[i] - purchases[i] if alive[i] else 0.0
@@ -226,8 +342,8 @@ def _bill(
         std_total = (std_fed + std_reg) * base + property_std * capital / 4.0
         std_total += net * vat_std * value_added
         actual = profit_fed + profit_reg + prop + net * vat
-        if sez[i]:
-            sez_exp[m] = std_total - actual if alive[i] else 0.0
+        if sez[i] and alive[i]:
+            sez_exp[m] = std_total - actual
             m += 1
         tax_firm = profit_fed + profit_reg + prop
         if alive[i]:
@@ -240,8 +356,8 @@ def _bill(
         reg = profit_reg + prop + pit * wages
         out[_FED, i], out[_REG, i], out[_CONTRIB, i], out[_VAT, i] = fed, reg, contrib, vat
         out[_PER_FIRM, i] = fed + reg + contrib
-    sums = np.array([
-        array_sum(out[_FED]), array_sum(out[_REG]), array_sum(out[_CONTRIB]),
-        array_sum(out[_VAT]), array_sum(sez_exp[:m]),
-    ])  # fmt: skip
-    return out, sums
+    sums[_FED] = array_sum(out[_FED, :n])
+    sums[_REG] = array_sum(out[_REG, :n])
+    sums[_CONTRIB] = array_sum(out[_CONTRIB, :n])
+    sums[_VAT] = array_sum(out[_VAT, :n])
+    sums[_SEZ] = array_sum(sez_exp[:m])
