@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -60,3 +63,21 @@ def test_a_block_shares_one_horizon() -> None:
     )
     with pytest.raises(ValueError, match="share one horizon"):
         ModelBlock([(sc, "de_facto", 1), (short, "de_facto", 1)])
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_run_or_block_goes_on_as_the_original(how: str) -> None:
+    # The block stages read the block's tables: a copy's columns must be views of its own.
+    copy_of = copy.deepcopy if how == "deepcopy" else (lambda x: pickle.loads(pickle.dumps(x)))
+    sc = default_scenario()
+    m = ClusterModel(sc, "cluster_support_2020s", rng=5)
+    m.run_for(7)
+    c = copy_of(m)
+    assert c.firms.capacity.base is c.firms.block.tables["capacity"]
+    assert c.firms.block is not m.firms.block
+    assert c.run().tobytes() == m.run().tobytes()
+    block = ModelBlock.of_seeds(sc, "de_facto", replicate_seeds(1, 3))
+    block.step()
+    twin = copy_of(block)
+    for a, b in zip(block.run(), twin.run(), strict=True):
+        assert a.tobytes() == b.tobytes()

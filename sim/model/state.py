@@ -105,6 +105,22 @@ class FirmArrays:
         """The block whose row ``row`` these columns are (``None``: columns of their own)."""
         return self._block
 
+    # A copy (copy.deepcopy, pickle) of a block row stays a row of the copied block: its columns
+    # are not copied as arrays of their own but bound again to the copy's tables, which the
+    # block stages read.
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        if self._block is not None:
+            for name in (*_FLOAT, *_INT, *_BOOL):
+                state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        block = self._block
+        if block is not None and "tables" in block.__dict__:  # else the block binds it
+            block.bind(self, self.row)
+
     def add(self, count: int) -> np.ndarray:
         """Reserve ``count`` new contiguous slots and return their indices."""
         need = self.n + count
@@ -149,6 +165,12 @@ class FirmBlock:
             self.tables[name] = np.full((runs, self.cap), -1, dtype=np.int64)
         for name in _BOOL:
             self.tables[name] = np.zeros((runs, self.cap), dtype=bool)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for row, firms in enumerate(self.members):  # a copy's rows are views of its tables
+            if firms is not None and "_block" in firms.__dict__:
+                self.bind(firms, row)
 
     def table(self, row: int) -> FirmArrays:
         """The firm table of run ``row`` (a view of that row)."""
