@@ -218,7 +218,7 @@ def test_run_in_which_every_run_fails_says_so(tmp_path) -> None:
         "    import sim.model.model as m\n"
         "    def _fail(self, *args, **kwargs):\n"
         "        raise RuntimeError('injected failure: every run fails')\n"
-        "    m.ClusterModel.run = _fail\n"
+        "    m.ClusterModel.__init__ = _fail\n"
     )
     env = {**os.environ, "PYTHONPATH": str(hook), "CLUSTERSIM_TEST_FAIL_RUNS": "1"}
     db = tmp_path / "r.sqlite"
