@@ -260,7 +260,7 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
     ("6a final producers produce",
      lambda ms, rs: production.produce_final_block([m.state for m in ms])),
     ("5 purchases, starter-batch subsidy",
-     per_run(lambda m, r: sourcing.source(m.state, m.government))),
+     lambda ms, rs: sourcing.source_block([m.state for m in ms], [m.government for m in ms])),
     ("6b suppliers produce; learning, spillovers",
      lambda ms, rs: production.produce_suppliers_block([m.state for m in ms])),
     ("7 loans amortised; capacity investment",

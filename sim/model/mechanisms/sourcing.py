@@ -24,21 +24,32 @@ suppliers, all qualified; the rest is bought outside.
 The whole stage's arithmetic for a quarter runs in one compiled kernel (:func:`_source_quarter`,
 :mod:`sim.model.compiled`): the same floating-point operations in the same order as numpy
 would do them on the arrays (sums in numpy's pairwise order), so outcomes are bit for bit those
-of the vectorised formulation. The Python side only gathers the firm table's columns and the
-subsidy's claimants and pays the claims.
+of the vectorised formulation. The stage is a block stage (:func:`source_block`): Python only
+gathers each run's free capacities and subsidy terms, then one compiled call sources every run
+of a block and pays the claims; :func:`source` is that call for one run.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import accumulate
 
 import numpy as np
 
 from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel, power
 from sim.model.mechanisms import starter_batches
-from sim.model.state import ROLE_FINAL, State
+from sim.model.state import ROLE_FINAL, State, firm_tables
 from sim.scenario.schema import Sourcing
 
-__all__ = ["attraction", "group_shares", "group_shares_rows", "source", "spill"]
+__all__ = [
+    "attraction",
+    "group_shares",
+    "group_shares_rows",
+    "source",
+    "source_block",
+    "spill",
+]
 
 
 @kernel
@@ -399,65 +410,174 @@ def _source_quarter(
     return claims
 
 
-#: The last scenario's trade columns, ``(sourcing rules, premium, purchase share)``: the rules
-#: are frozen, so the columns are built once per scenario, not once per quarter.
-_TRADE_COLUMNS: list[tuple[Sourcing | None, np.ndarray, np.ndarray]] = [
-    (None, np.zeros(0), np.zeros(0))
-]
+#: Trade columns by sourcing rules (:func:`_trade_columns`), a few scenarios at a time.
+_TRADE_COLUMNS: dict[int, tuple[Sourcing, np.ndarray, np.ndarray, tuple[float, ...]]] = {}
+_TRADE_COLUMNS_KEPT = 16
 
 
 def _trade_columns(sc: Sourcing) -> tuple[np.ndarray, np.ndarray]:
     """Each trade's local price premium and share of localisable purchases (scenario order)."""
-    rules, premium, share = _TRADE_COLUMNS[0]
-    if rules is not sc:
-        premium = np.array([t.local_price_premium for t in sc.trades], dtype=np.float64)
-        share = np.array([t.purchase_share for t in sc.trades], dtype=np.float64)
-        _TRADE_COLUMNS[0] = (sc, premium, share)
+    _, premium, share, _ = _rules(sc)
     return premium, share
 
 
+def _rules(sc: Sourcing) -> tuple[Sourcing, np.ndarray, np.ndarray, tuple[float, ...]]:
+    """The sourcing rules' columns and scalars, built once per rules object (they are frozen).
+
+    Returns:
+        ``(rules, premium, share, scalars)``: each trade's local price premium and share of
+        localisable purchases, and the scalars price sensitivity, purchases share of output,
+        localisable share and search cost. A block may mix scenarios, so a few are kept.
+    """
+    got = _TRADE_COLUMNS.get(id(sc))
+    if got is None or got[0] is not sc:
+        if len(_TRADE_COLUMNS) >= _TRADE_COLUMNS_KEPT:
+            _TRADE_COLUMNS.clear()
+        premium = np.array([t.local_price_premium for t in sc.trades], dtype=np.float64)
+        share = np.array([t.purchase_share for t in sc.trades], dtype=np.float64)
+        scalars = (
+            float(sc.price_sensitivity), float(sc.purchases_share_of_output),
+            float(sc.localisable_share), float(sc.unmatched_search_cost),
+        )  # fmt: skip
+        _TRADE_COLUMNS[id(sc)] = got = (sc, premium, share, scalars)
+    return got
+
+
+#: Columns of :func:`source_block`'s per-run parameters.
+_QUARTER, _WINDOW, _TRADES, _PSO, _LOCALISABLE, _BETA, _SEARCH = range(7)
+_DISCOUNT, _RATE, _OFFERED, _CAP, _BUDGET = range(7, 12)
+
+
 def source(state: State, gov: Government) -> None:
-    """Allocate this quarter's purchases; book the starter-batch subsidy; record contracts."""
-    s, f, n = state.spec, state.firms, state.firms.n
-    sc = s.sourcing
-    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
-    # Starter-batch subsidy: who can claim it, at what rate, and which suppliers are new.
-    eligible, sb_rate = starter_batches.claimants(state, gov, fin)
-    free_all, ok_all = state.supplier_free_capacity_all()
-    beta = float(sc.price_sensitivity)
-    discount = max(1 - sb_rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
-    premium, purchase_share = _trade_columns(sc)
-    claims = _source_quarter(
-        n,
-        state.quarter,
-        fin,
-        f.alive,
-        f.participant,
-        f.matched,
-        eligible,
-        starter_batches.starter_window(gov),
-        ok_all,
-        free_all,
-        f.output,
-        f.price,
-        f.unit_cost,
-        state.supplier_cost0,
-        f.trade,
-        premium,
-        purchase_share,
-        state.outside_attraction,
-        float(sc.purchases_share_of_output),
-        float(sc.localisable_share),
-        beta,
-        float(sc.unmatched_search_cost),
-        float(discount),
-        float(sb_rate),
-        f.purchases,
-        f.sales_cluster,
-        f.purchases_local,
-        f.purchases_from_participants,
-        f.purchases_starter,
-        f.last_contract_quarter,
-        f.first_sale_quarter,
-    )
-    starter_batches.pay(state, gov, claims)
+    """One run's stage 5: :func:`source_block` for a block of one run."""
+    source_block((state,), (gov,))
+
+
+def source_block(states: Sequence[State], govs: Sequence[Government]) -> None:
+    """Allocate this quarter's purchases; book the starter-batch subsidy; record contracts.
+
+    For every run of a block (their firm tables are rows of one block, :mod:`sim.model.block`):
+    each run's free capacities, roster and subsidy terms are gathered in Python, then one
+    compiled call (:func:`_source_rows`) sources and pays the claims of every run; the
+    payments are booked run by run.
+    """
+    t, rows = firm_tables([st.firms for st in states])
+    runs, width = len(states), t["alive"].shape[1]
+    free = np.zeros((runs, width))
+    ok = np.zeros((runs, width), dtype=np.bool_)
+    roster = np.zeros((runs, width), dtype=np.bool_)
+    paid = np.zeros((runs, width))
+    ns = np.empty(runs, dtype=np.int64)
+    values = []
+    trade_rows = []
+    offered_paid: list[np.ndarray | None] = []
+    for k, (st, gov) in enumerate(zip(states, govs, strict=True)):
+        n = ns[k] = st.firms.n
+        free[k, :n], ok[k, :n] = st.supplier_free_capacity_all()
+        _, premium, share, (beta, pso, localisable, search) = _rules(st.spec.sourcing)
+        trade_rows.append((premium, share, st.outside_attraction))
+        # The starter-batch subsidy: who may claim it, at what rate, and which suppliers are new.
+        offered = starter_batches.offer(st, gov)
+        if offered is None:
+            offered_paid.append(None)
+            rate, on, cap, budget = 0.0, 0.0, 0.0, 0.0
+        else:
+            roster[k, :n], paid_so_far, cap, budget, rate = offered
+            paid[k, :n] = paid_so_far
+            offered_paid.append(paid_so_far)
+            on = 1.0
+        discount = max(1 - rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
+        values.append((
+            st.quarter, starter_batches.starter_window(gov), premium.shape[0], pso, localisable,
+            beta, search, discount, rate, on, cap, budget,
+        ))  # fmt: skip
+    trades = np.zeros((runs, 3, max(p.shape[0] for p, _, _ in trade_rows)))
+    for k, (premium, share, outside) in enumerate(trade_rows):
+        m = premium.shape[0]
+        trades[k, 0, :m], trades[k, 1, :m], trades[k, 2, :m] = premium, share, outside[:m]
+    cost0 = [st.supplier_cost0 for st in states]
+    cost0_at = np.array([0, *accumulate(c.shape[0] for c in cost0)], dtype=np.int64)
+    claimed, totals = _source_rows(
+        rows, ns, t["role"], t["alive"], t["participant"], t["matched"], t["trade"],
+        t["output"], t["price"], t["unit_cost"], t["cash"], t["purchases"], t["sales_cluster"],
+        t["purchases_local"], t["purchases_from_participants"], t["purchases_starter"],
+        t["last_contract_quarter"], t["first_sale_quarter"], free, ok, roster, paid,
+        cost0[0] if runs == 1 else np.concatenate(cost0), cost0_at, trades,
+        np.array(values, dtype=np.float64),
+    )  # fmt: skip
+    if claimed.any():
+        for k in np.flatnonzero(claimed).tolist():
+            st, gov, n = states[k], govs[k], int(ns[k])
+            offered_paid[k][:] = paid[k, :n]  # the government's array (a view)
+            starter_batches.book(st, gov, starter_batches.subsidy(gov), float(totals[k]))
+
+
+@kernel
+def _source_rows(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+    trade: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    unit_cost: np.ndarray,
+    cash: np.ndarray,
+    purchases: np.ndarray,
+    sales_cluster: np.ndarray,
+    purchases_local: np.ndarray,
+    purchases_from_part: np.ndarray,
+    purchases_starter: np.ndarray,
+    last_contract_quarter: np.ndarray,
+    first_sale_quarter: np.ndarray,
+    free: np.ndarray,
+    ok: np.ndarray,
+    roster: np.ndarray,
+    paid: np.ndarray,
+    cost0: np.ndarray,
+    cost0_at: np.ndarray,
+    trades: np.ndarray,
+    params: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Stage 5 for run ``k`` of the block (firm table row ``rows[k]``, ``ns[k]`` slots).
+
+    The firm columns are the block's 2-D tables (written in place); ``free``, ``ok``,
+    ``roster`` and ``paid`` (what each firm has been paid, updated in place) have one row per
+    run, as have ``trades`` (premium, purchase share, outside attraction per trade) and
+    ``params`` (:func:`source_block`'s columns); run ``k``'s reference costs are
+    ``cost0[cost0_at[k]:cost0_at[k + 1]]``. Where a registered cluster offers the subsidy,
+    the claimants are :func:`~sim.model.mechanisms.starter_batches.is_claimant` and the claims
+    are paid as :func:`~sim.model.mechanisms.starter_batches.pay` pays them.
+
+    Returns:
+        Whether each run has claims to book, and what it paid.
+    """
+    runs = rows.shape[0]
+    claimed = np.zeros(runs, dtype=np.bool_)
+    totals = np.zeros(runs)
+    for k in range(runs):
+        r, n, p = rows[k], ns[k], params[k]
+        fin = np.empty(n, dtype=np.bool_)
+        for i in range(n):
+            fin[i] = role[r, i] == ROLE_FINAL and alive[r, i]
+        offered = p[_OFFERED] > 0.0
+        if offered:
+            eligible = starter_batches._claimants(roster[k, :n], fin, paid[k, :n], p[_CAP])
+        else:
+            eligible = np.zeros(n, dtype=np.bool_)
+        m = int(p[_TRADES])
+        claims = _source_quarter(
+            n, int(p[_QUARTER]), fin, alive[r], participant[r], matched[r], eligible,
+            int(p[_WINDOW]), ok[k], free[k], output[r], price[r], unit_cost[r],
+            cost0[cost0_at[k] : cost0_at[k + 1]], trade[r], trades[k, 0, :m], trades[k, 1, :m],
+            trades[k, 2, :m], p[_PSO], p[_LOCALISABLE], p[_BETA], p[_SEARCH], p[_DISCOUNT],
+            p[_RATE], purchases[r], sales_cluster[r], purchases_local[r], purchases_from_part[r],
+            purchases_starter[r], last_contract_quarter[r], first_sale_quarter[r],
+        )  # fmt: skip
+        if offered:
+            claimed[k], totals[k] = starter_batches._pay(
+                claims, paid[k, :n], cash[r, :n], p[_CAP], p[_BUDGET]
+            )
+    return claimed, totals
