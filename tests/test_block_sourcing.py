@@ -9,7 +9,8 @@ from sim.model.block import ModelBlock
 from sim.model.mechanisms import matching, sourcing
 from sim.model.model import ClusterModel
 from sim.model.outcomes import OUTCOME_NAMES
-from sim.scenario.files import default_scenario
+from sim.scenario.files import SHIPPED_DIR, default_scenario
+from sim.scenario.loader import load_scenario
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import Scenario
 
@@ -37,8 +38,18 @@ def _varied(k: int) -> Scenario:
     )
 
 
+def _four_trades() -> Scenario:
+    """The scenario without its fifth trade (and that trade's SMEs): fewer trades than the rest."""
+    data = default_scenario().model_dump()
+    data["sourcing"]["trades"] = data["sourcing"]["trades"][:4]
+    data["sourcing"]["trades"][3]["purchase_share"] += 0.10  # the shares add up to 1
+    data["firm_groups"] = [g for g in data["firm_groups"] if g["trade"] != "design"]
+    return Scenario.model_validate(data)
+
+
 def test_a_block_of_arms_and_design_points_differing_in_these_stages_equals_lone_runs() -> None:
     no_organisation = apply_overrides(default_scenario(), {"organisation.exists": False})
+    ural = load_scenario(SHIPPED_DIR / "ural_machine_building.toml")
     runs = [
         (_varied(0), ARM, 6),  # the cap of 5 per applicant binds
         (_varied(1), "de_facto", 4),
@@ -47,7 +58,10 @@ def test_a_block_of_arms_and_design_points_differing_in_these_stages_equals_lone
         (_varied(0), ARM, 4),  # the year's budget of 12 binds
         (_varied(2), ARM, 6),
         (_varied(1), "loans_only", 8),
+        (_four_trades(), ARM, 9),
+        (ural, ARM, 10),
     ]
+    assert len(runs[7][0].sourcing.trades) < len(runs[0][0].sourcing.trades)
     block = ModelBlock(runs)
     got = block.run()
     for (scenario, arm, seed), outcomes in zip(runs, got, strict=True):
@@ -56,7 +70,7 @@ def test_a_block_of_arms_and_design_points_differing_in_these_stages_equals_lone
     # the test has teeth: the subsidy was paid where it is offered, up to the caps and budgets
     paid = OUTCOME_NAMES.index("cost_starter_batch")
     subsidy = [float(np.nansum(outcomes[:, paid])) for outcomes in got]
-    assert all(subsidy[k] > 0 for k in (0, 2, 4, 5)) and len({*subsidy}) == 5
+    assert all(subsidy[k] > 0 for k in (0, 2, 4, 5)) and len({*subsidy[:7]}) == 5
     assert subsidy[1] == subsidy[3] == subsidy[6] == 0
     assert block.models[0].government.starter_paid.max() == 5.0
     spent = block.models[4].government.spent

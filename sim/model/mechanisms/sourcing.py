@@ -32,7 +32,6 @@ of a block and pays the claims; :func:`source` is that call for one run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import accumulate
 
 import numpy as np
 
@@ -427,7 +426,8 @@ def _rules(sc: Sourcing) -> tuple[Sourcing, np.ndarray, np.ndarray, tuple[float,
     Returns:
         ``(rules, premium, share, scalars)``: each trade's local price premium and share of
         localisable purchases, and the scalars price sensitivity, purchases share of output,
-        localisable share and search cost. A block may mix scenarios, so a few are kept.
+        localisable share, search cost, then the premia and the shares (:func:`source_block`'s
+        parameters). A block may mix scenarios, so a few are kept.
     """
     got = _TRADE_COLUMNS.get(id(sc))
     if got is None or got[0] is not sc:
@@ -437,15 +437,17 @@ def _rules(sc: Sourcing) -> tuple[Sourcing, np.ndarray, np.ndarray, tuple[float,
         share = np.array([t.purchase_share for t in sc.trades], dtype=np.float64)
         scalars = (
             float(sc.price_sensitivity), float(sc.purchases_share_of_output),
-            float(sc.localisable_share), float(sc.unmatched_search_cost),
+            float(sc.localisable_share), float(sc.unmatched_search_cost), *premium.tolist(),
+            *share.tolist(),
         )  # fmt: skip
         _TRADE_COLUMNS[id(sc)] = got = (sc, premium, share, scalars)
     return got
 
 
-#: Columns of :func:`source_block`'s per-run parameters.
-_QUARTER, _WINDOW, _TRADES, _PSO, _LOCALISABLE, _BETA, _SEARCH = range(7)
-_DISCOUNT, _RATE, _OFFERED, _CAP, _BUDGET = range(7, 12)
+#: Columns of :func:`source_block`'s per-run parameters; from ``_PER_TRADE`` on, the premia,
+#: purchase shares and outside attractions of the run's ``_TRADES`` trades.
+_N, _QUARTER, _WINDOW, _COST0_AT, _DISCOUNT, _RATE, _OFFERED, _CAP, _BUDGET = range(9)
+_TRADES, _BETA, _PSO, _LOCALISABLE, _SEARCH, _PER_TRADE = range(9, 15)
 
 
 def source(state: State, gov: Government) -> None:
@@ -463,59 +465,56 @@ def source_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     """
     t, rows = firm_tables([st.firms for st in states])
     runs, width = len(states), t["alive"].shape[1]
-    free = np.zeros((runs, width))
-    ok = np.zeros((runs, width), dtype=np.bool_)
-    roster = np.zeros((runs, width), dtype=np.bool_)
-    paid = np.zeros((runs, width))
-    ns = np.empty(runs, dtype=np.int64)
+    floats = np.zeros((2, runs, width))  # free capacity, paid so far
+    flags = np.zeros((2, runs, width), dtype=np.bool_)  # qualified suppliers, roster
+    free, paid, ok, roster = floats[0], floats[1], flags[0], flags[1]
     values = []
-    trade_rows = []
-    offered_paid: list[np.ndarray | None] = []
+    paid_views: list[np.ndarray | None] = []
+    cost0 = []
+    at = 0
     for k, (st, gov) in enumerate(zip(states, govs, strict=True)):
-        n = ns[k] = st.firms.n
+        n = st.firms.n
         free[k, :n], ok[k, :n] = st.supplier_free_capacity_all()
-        _, premium, share, (beta, pso, localisable, search) = _rules(st.spec.sourcing)
-        trade_rows.append((premium, share, st.outside_attraction))
+        rules = _rules(st.spec.sourcing)
+        beta = rules[3][0]
         # The starter-batch subsidy: who may claim it, at what rate, and which suppliers are new.
         offered = starter_batches.offer(st, gov)
         if offered is None:
-            offered_paid.append(None)
+            paid_views.append(None)
             rate, on, cap, budget = 0.0, 0.0, 0.0, 0.0
         else:
             roster[k, :n], paid_so_far, cap, budget, rate = offered
             paid[k, :n] = paid_so_far
-            offered_paid.append(paid_so_far)
+            paid_views.append(paid_so_far)
             on = 1.0
         discount = max(1 - rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
         values.append((
-            st.quarter, starter_batches.starter_window(gov), premium.shape[0], pso, localisable,
-            beta, search, discount, rate, on, cap, budget,
+            n, st.quarter, starter_batches.starter_window(gov), at, discount, rate, on, cap,
+            budget, rules[1].shape[0], *rules[3], *st.outside_attraction.tolist(),
         ))  # fmt: skip
-    trades = np.zeros((runs, 3, max(p.shape[0] for p, _, _ in trade_rows)))
-    for k, (premium, share, outside) in enumerate(trade_rows):
-        m = premium.shape[0]
-        trades[k, 0, :m], trades[k, 1, :m], trades[k, 2, :m] = premium, share, outside[:m]
-    cost0 = [st.supplier_cost0 for st in states]
-    cost0_at = np.array([0, *accumulate(c.shape[0] for c in cost0)], dtype=np.int64)
-    claimed, totals = _source_rows(
-        rows, ns, t["role"], t["alive"], t["participant"], t["matched"], t["trade"],
-        t["output"], t["price"], t["unit_cost"], t["cash"], t["purchases"], t["sales_cluster"],
+        cost0.append(st.supplier_cost0)
+        at += st.supplier_cost0.shape[0]
+    if runs > 1 and len({len(v) for v in values}) > 1:  # scenarios with different trades
+        longest = max(len(v) for v in values)
+        values = [(*v, *(0.0,) * (longest - len(v))) for v in values]
+    totals, claimed, claims = _source_rows(
+        rows, t["role"], t["alive"], t["participant"], t["matched"], t["trade"], t["output"],
+        t["price"], t["unit_cost"], t["cash"], t["purchases"], t["sales_cluster"],
         t["purchases_local"], t["purchases_from_participants"], t["purchases_starter"],
         t["last_contract_quarter"], t["first_sale_quarter"], free, ok, roster, paid,
-        cost0[0] if runs == 1 else np.concatenate(cost0), cost0_at, trades,
-        np.array(values, dtype=np.float64),
+        cost0[0] if runs == 1 else np.concatenate(cost0), np.array(values, dtype=np.float64),
     )  # fmt: skip
-    if claimed.any():
-        for k in np.flatnonzero(claimed).tolist():
-            st, gov, n = states[k], govs[k], int(ns[k])
-            offered_paid[k][:] = paid[k, :n]  # the government's array (a view)
-            starter_batches.book(st, gov, starter_batches.subsidy(gov), float(totals[k]))
+    if claims:  # book the payments of the runs that had claims
+        for k, (booked, total) in enumerate(zip(claimed.tolist(), totals.tolist(), strict=True)):
+            if booked:
+                view = paid_views[k]
+                view[:] = paid[k, : view.shape[0]]  # the government's array (a view)
+                starter_batches.book(states[k], govs[k], starter_batches.subsidy(govs[k]), total)
 
 
 @kernel
 def _source_rows(
     rows: np.ndarray,
-    ns: np.ndarray,
     role: np.ndarray,
     alive: np.ndarray,
     participant: np.ndarray,
@@ -537,28 +536,28 @@ def _source_rows(
     roster: np.ndarray,
     paid: np.ndarray,
     cost0: np.ndarray,
-    cost0_at: np.ndarray,
-    trades: np.ndarray,
     params: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Stage 5 for run ``k`` of the block (firm table row ``rows[k]``, ``ns[k]`` slots).
+) -> tuple[np.ndarray, np.ndarray, int]:  # pragma: no cover - compiled
+    """Stage 5 for run ``k`` of the block (firm table row ``rows[k]``).
 
     The firm columns are the block's 2-D tables (written in place); ``free``, ``ok``,
     ``roster`` and ``paid`` (what each firm has been paid, updated in place) have one row per
-    run, as have ``trades`` (premium, purchase share, outside attraction per trade) and
-    ``params`` (:func:`source_block`'s columns); run ``k``'s reference costs are
-    ``cost0[cost0_at[k]:cost0_at[k + 1]]``. Where a registered cluster offers the subsidy,
-    the claimants are :func:`~sim.model.mechanisms.starter_batches.is_claimant` and the claims
-    are paid as :func:`~sim.model.mechanisms.starter_batches.pay` pays them.
+    run, as has ``params`` (:func:`source_block`'s columns: slots, quarter, subsidy terms, the
+    start of the run's reference costs in ``cost0``, the sourcing rules and, per trade, premium,
+    purchase share and outside attraction). Where a registered cluster offers the subsidy, the
+    claimants are :func:`~sim.model.mechanisms.starter_batches.is_claimant` and the claims are
+    paid as :func:`~sim.model.mechanisms.starter_batches.pay` pays them.
 
     Returns:
-        Whether each run has claims to book, and what it paid.
+        What each run paid, whether it had claims to book, and how many runs had.
     """
     runs = rows.shape[0]
-    claimed = np.zeros(runs, dtype=np.bool_)
     totals = np.zeros(runs)
+    claimed = np.zeros(runs, dtype=np.bool_)
+    count = 0
     for k in range(runs):
-        r, n, p = rows[k], ns[k], params[k]
+        r, p = rows[k], params[k]
+        n, m, at = int(p[_N]), int(p[_TRADES]), int(p[_COST0_AT])
         fin = np.empty(n, dtype=np.bool_)
         for i in range(n):
             fin[i] = role[r, i] == ROLE_FINAL and alive[r, i]
@@ -567,17 +566,19 @@ def _source_rows(
             eligible = starter_batches._claimants(roster[k, :n], fin, paid[k, :n], p[_CAP])
         else:
             eligible = np.zeros(n, dtype=np.bool_)
-        m = int(p[_TRADES])
+        per_trade = p[_PER_TRADE:]
         claims = _source_quarter(
             n, int(p[_QUARTER]), fin, alive[r], participant[r], matched[r], eligible,
-            int(p[_WINDOW]), ok[k], free[k], output[r], price[r], unit_cost[r],
-            cost0[cost0_at[k] : cost0_at[k + 1]], trade[r], trades[k, 0, :m], trades[k, 1, :m],
-            trades[k, 2, :m], p[_PSO], p[_LOCALISABLE], p[_BETA], p[_SEARCH], p[_DISCOUNT],
-            p[_RATE], purchases[r], sales_cluster[r], purchases_local[r], purchases_from_part[r],
-            purchases_starter[r], last_contract_quarter[r], first_sale_quarter[r],
+            int(p[_WINDOW]), ok[k], free[k], output[r], price[r], unit_cost[r], cost0[at:],
+            trade[r], per_trade[:m], per_trade[m : 2 * m], per_trade[2 * m : 3 * m], p[_PSO],
+            p[_LOCALISABLE], p[_BETA], p[_SEARCH], p[_DISCOUNT], p[_RATE], purchases[r],
+            sales_cluster[r], purchases_local[r], purchases_from_part[r], purchases_starter[r],
+            last_contract_quarter[r], first_sale_quarter[r],
         )  # fmt: skip
         if offered:
             claimed[k], totals[k] = starter_batches._pay(
                 claims, paid[k, :n], cash[r, :n], p[_CAP], p[_BUDGET]
             )
-    return claimed, totals
+            if claimed[k]:
+                count += 1
+    return totals, claimed, count
