@@ -38,42 +38,43 @@ def match_block(
     exists.
     """
     t, rows = firm_tables([st.firms for st in states])
-    runs = len(states)
-    u = np.empty((runs, t["alive"].shape[1]))
-    ns = np.empty(runs, dtype=np.int64)
-    rates = np.empty(runs)
-    exists = np.empty(runs, dtype=np.bool_)
-    for k, (st, org, rng) in enumerate(zip(states, orgs, rngs, strict=True)):
-        n = ns[k] = st.firms.n
-        u[k, :n] = rng.random(n)  # drawn whether or not the organisation exists
-        rates[k] = st.spec.organisation.matching_rate_per_quarter
-        exists[k] = org.exists
-    _match_rows(rows, ns, t["alive"], t["participant"], t["matched"], u, rates, exists)
+    values = []
+    draws = []
+    for st, org, rng in zip(states, orgs, rngs, strict=True):
+        n = st.firms.n
+        draws.append(rng.random(n))  # drawn whether or not the organisation exists
+        values.append((n, st.spec.organisation.matching_rate_per_quarter, org.exists))
+    if len(draws) == 1:
+        u = draws[0].reshape(1, -1)
+    else:
+        u = np.zeros((len(draws), t["alive"].shape[1]))
+        for k, d in enumerate(draws):
+            u[k, : d.shape[0]] = d
+    params = np.array(values, dtype=np.float64)
+    _match_rows(rows, t["alive"], t["participant"], t["matched"], u, params)
 
 
 @kernel
 def _match_rows(
     rows: np.ndarray,
-    ns: np.ndarray,
     alive: np.ndarray,
     participant: np.ndarray,
     matched: np.ndarray,
     u: np.ndarray,
-    rates: np.ndarray,
-    exists: np.ndarray,
+    params: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Stage 3b for run ``k`` of the block (firm table row ``rows[k]``, ``ns[k]`` slots).
+    """Stage 3b for run ``k`` of the block (firm table row ``rows[k]``).
 
-    Candidates are the alive participants not yet matched; each is matched by
-    :meth:`~sim.model.agents.ClusterOrganization.match_smes`' rule on its draw ``u[k, i]`` and
-    the run's rate ``rates[k]``; nobody is matched in a run without an organisation
-    (``exists[k]`` false).
+    ``params[k]``: the run's slots, matching rate and whether its organisation exists (1) or
+    not (0: nobody is matched). Candidates are the alive participants not yet matched; each is
+    matched by :meth:`~sim.model.agents.ClusterOrganization.match_smes`' rule on its draw
+    ``u[k, i]`` and the run's rate.
     """
     for k in range(rows.shape[0]):
-        r, rate = rows[k], rates[k]
-        if not exists[k]:
+        r, n, rate = rows[k], int(params[k, 0]), params[k, 1]
+        if not params[k, 2] > 0.0:
             continue
-        for i in range(ns[k]):
+        for i in range(n):
             candidate = alive[r, i] and participant[r, i] and not matched[r, i]
             if _matches(candidate, u[k, i], rate):
                 matched[r, i] = True
