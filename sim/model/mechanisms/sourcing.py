@@ -464,36 +464,47 @@ def source_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     payments are booked run by run.
     """
     t, rows = firm_tables([st.firms for st in states])
-    runs, width = len(states), t["alive"].shape[1]
-    floats = np.zeros((2, runs, width))  # free capacity, paid so far
-    flags = np.zeros((2, runs, width), dtype=np.bool_)  # qualified suppliers, roster
-    free, paid, ok, roster = floats[0], floats[1], flags[0], flags[1]
+    runs = len(states)
     values = []
-    paid_views: list[np.ndarray | None] = []
+    columns = []  # each run's free capacity, qualified suppliers, and subsidy's roster and paid
     cost0 = []
     at = 0
-    for k, (st, gov) in enumerate(zip(states, govs, strict=True)):
+    for st, gov in zip(states, govs, strict=True):
         n = st.firms.n
-        free[k, :n], ok[k, :n] = st.supplier_free_capacity_all()
         rules = _rules(st.spec.sourcing)
         beta = rules[3][0]
         # The starter-batch subsidy: who may claim it, at what rate, and which suppliers are new.
         offered = starter_batches.offer(st, gov)
         if offered is None:
-            paid_views.append(None)
+            roster = paid = None
             rate, on, cap, budget = 0.0, 0.0, 0.0, 0.0
         else:
-            roster[k, :n], paid_so_far, cap, budget, rate = offered
-            paid[k, :n] = paid_so_far
-            paid_views.append(paid_so_far)
+            roster, paid, cap, budget, rate = offered
             on = 1.0
-        discount = max(1 - rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
+        # the claimants' subsidy on starter batches (1 ** x is 1: no power without a rate)
+        discount = max(1 - rate, 1e-9) ** (-beta) if rate != 0.0 else 1.0
         values.append((
             n, st.quarter, starter_batches.starter_window(gov), at, discount, rate, on, cap,
             budget, rules[1].shape[0], *rules[3], *st.outside_attraction.tolist(),
         ))  # fmt: skip
+        columns.append((*st.supplier_free_capacity_all(), roster, paid))
         cost0.append(st.supplier_cost0)
         at += st.supplier_cost0.shape[0]
+    if runs == 1:  # the run's own arrays as one-row tables (paid: the government's array)
+        free, ok, roster, paid = columns[0]
+        free, ok = free.reshape(1, -1), ok.reshape(1, -1)
+        roster = _NO_ROSTER if roster is None else roster.reshape(1, -1)
+        paid = _NO_PAID if paid is None else paid.reshape(1, -1)
+    else:
+        width = t["alive"].shape[1]
+        floats = np.zeros((2, runs, width))  # free capacity, paid so far
+        flags = np.zeros((2, runs, width), dtype=np.bool_)  # qualified suppliers, roster
+        free, paid, ok, roster = floats[0], floats[1], flags[0], flags[1]
+        for k, (run_free, run_ok, run_roster, run_paid) in enumerate(columns):
+            n = run_free.shape[0]
+            free[k, :n], ok[k, :n] = run_free, run_ok
+            if run_roster is not None:
+                roster[k, :n], paid[k, :n] = run_roster, run_paid
     if runs > 1 and len({len(v) for v in values}) > 1:  # scenarios with different trades
         longest = max(len(v) for v in values)
         values = [(*v, *(0.0,) * (longest - len(v))) for v in values]
@@ -507,9 +518,15 @@ def source_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     if claims:  # book the payments of the runs that had claims
         for k, (booked, total) in enumerate(zip(claimed.tolist(), totals.tolist(), strict=True)):
             if booked:
-                view = paid_views[k]
-                view[:] = paid[k, : view.shape[0]]  # the government's array (a view)
+                view = columns[k][3]  # the government's array (a view)
+                if runs > 1:
+                    view[:] = paid[k, : view.shape[0]]
                 starter_batches.book(states[k], govs[k], starter_batches.subsidy(govs[k]), total)
+
+
+#: A lone run's roster and paid amounts when its cluster offers no subsidy (not read).
+_NO_ROSTER = np.zeros((1, 0), dtype=np.bool_)
+_NO_PAID = np.zeros((1, 0))
 
 
 @kernel
