@@ -256,6 +256,24 @@ def _qualification_decision(
     return out
 
 
+@kernel
+def _matches(candidate: bool, u: float, rate: float) -> bool:  # pragma: no cover - compiled
+    """:meth:`ClusterOrganization.match_smes`' rule for one firm: ``candidate and u < rate``."""
+    return candidate and u < rate
+
+
+@kernel
+def _match_smes(
+    candidates: np.ndarray, u: np.ndarray, rate: float
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`ClusterOrganization.match_smes` element by element (:func:`_matches`)."""
+    n = candidates.shape[0]
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        out[i] = _matches(candidates[i], u[i], rate)
+    return out
+
+
 @dataclass
 class Grant:
     """A joint-project subsidy being paid out in quarterly instalments."""
@@ -440,7 +458,7 @@ class ClusterOrganization(mesa.Agent):
         """
         if not self.exists:
             return np.zeros_like(candidates)
-        return candidates & (u < rate)
+        return _match_smes(candidates, u, float(rate))
 
     def should_apply(self, gov: Government, quarter: int) -> str:
         """Return ``application`` / ``reconfirmation`` when it is time to file, else ``""``."""

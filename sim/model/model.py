@@ -297,14 +297,14 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
         m.state, m.government, m.organisation, r["membership"]))),
     ("3 applications, decisions, lapses",
      per_run(lambda m, r: registry.apply_and_decide(m.state, m.government, m.organisation))),
-    ("3b the organisation matches SMEs",
-     per_run(lambda m, r: matching.match(m.state, m.organisation, r["matching"]))),
+    ("3b the organisation matches SMEs", lambda ms, rs: matching.match_block(
+        [m.state for m in ms], [m.organisation for m in ms], [r["matching"] for r in rs])),
     ("4 joint projects", per_run(lambda m, r: joint_projects.run(
         m.state, m.government, m.spec.organisation, r["projects"]))),
     ("6a final producers produce",
      lambda ms, rs: production.produce_final_block([m.state for m in ms])),
     ("5 purchases, starter-batch subsidy",
-     per_run(lambda m, r: sourcing.source(m.state, m.government))),
+     lambda ms, rs: sourcing.source_block([m.state for m in ms], [m.government for m in ms])),
     ("6b suppliers produce; learning, spillovers",
      lambda ms, rs: production.produce_suppliers_block([m.state for m in ms])),
     ("7 loans amortised; capacity investment",

@@ -24,21 +24,31 @@ suppliers, all qualified; the rest is bought outside.
 The whole stage's arithmetic for a quarter runs in one compiled kernel (:func:`_source_quarter`,
 :mod:`sim.model.compiled`): the same floating-point operations in the same order as numpy
 would do them on the arrays (sums in numpy's pairwise order), so outcomes are bit for bit those
-of the vectorised formulation. The Python side only gathers the firm table's columns and the
-subsidy's claimants and pays the claims.
+of the vectorised formulation. The stage is a block stage (:func:`source_block`): Python only
+gathers each run's free capacities and subsidy terms, then one compiled call sources every run
+of a block and pays the claims; :func:`source` is that call for one run.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel, power
 from sim.model.mechanisms import starter_batches
-from sim.model.state import ROLE_FINAL, State
+from sim.model.state import ROLE_FINAL, State, firm_tables
 from sim.scenario.schema import Sourcing
 
-__all__ = ["attraction", "group_shares", "group_shares_rows", "source", "spill"]
+__all__ = [
+    "attraction",
+    "group_shares",
+    "group_shares_rows",
+    "source",
+    "source_block",
+    "spill",
+]
 
 
 @kernel
@@ -399,65 +409,193 @@ def _source_quarter(
     return claims
 
 
-#: The last scenario's trade columns, ``(sourcing rules, premium, purchase share)``: the rules
-#: are frozen, so the columns are built once per scenario, not once per quarter.
-_TRADE_COLUMNS: list[tuple[Sourcing | None, np.ndarray, np.ndarray]] = [
-    (None, np.zeros(0), np.zeros(0))
-]
+#: Trade columns by sourcing rules (:func:`_trade_columns`), a few scenarios at a time.
+_TRADE_COLUMNS: dict[int, tuple[Sourcing, np.ndarray, np.ndarray, tuple[float, ...]]] = {}
+_TRADE_COLUMNS_KEPT = 16
 
 
 def _trade_columns(sc: Sourcing) -> tuple[np.ndarray, np.ndarray]:
     """Each trade's local price premium and share of localisable purchases (scenario order)."""
-    rules, premium, share = _TRADE_COLUMNS[0]
-    if rules is not sc:
-        premium = np.array([t.local_price_premium for t in sc.trades], dtype=np.float64)
-        share = np.array([t.purchase_share for t in sc.trades], dtype=np.float64)
-        _TRADE_COLUMNS[0] = (sc, premium, share)
+    _, premium, share, _ = _rules(sc)
     return premium, share
 
 
+def _rules(sc: Sourcing) -> tuple[Sourcing, np.ndarray, np.ndarray, tuple[float, ...]]:
+    """The sourcing rules' columns and scalars, built once per rules object (they are frozen).
+
+    Returns:
+        ``(rules, premium, share, scalars)``: each trade's local price premium and share of
+        localisable purchases, and the scalars price sensitivity, purchases share of output,
+        localisable share, search cost, then the premia and the shares (:func:`source_block`'s
+        parameters). A block may mix scenarios, so a few are kept.
+    """
+    got = _TRADE_COLUMNS.get(id(sc))
+    if got is None or got[0] is not sc:
+        if len(_TRADE_COLUMNS) >= _TRADE_COLUMNS_KEPT:
+            _TRADE_COLUMNS.clear()
+        premium = np.array([t.local_price_premium for t in sc.trades], dtype=np.float64)
+        share = np.array([t.purchase_share for t in sc.trades], dtype=np.float64)
+        scalars = (
+            float(sc.price_sensitivity), float(sc.purchases_share_of_output),
+            float(sc.localisable_share), float(sc.unmatched_search_cost), *premium.tolist(),
+            *share.tolist(),
+        )  # fmt: skip
+        _TRADE_COLUMNS[id(sc)] = got = (sc, premium, share, scalars)
+    return got
+
+
+#: Columns of :func:`source_block`'s per-run parameters; from ``_PER_TRADE`` on, the premia,
+#: purchase shares and outside attractions of the run's ``_TRADES`` trades.
+_N, _QUARTER, _WINDOW, _COST0_AT, _DISCOUNT, _RATE, _OFFERED, _CAP, _BUDGET = range(9)
+_TRADES, _BETA, _PSO, _LOCALISABLE, _SEARCH, _PER_TRADE = range(9, 15)
+
+
 def source(state: State, gov: Government) -> None:
-    """Allocate this quarter's purchases; book the starter-batch subsidy; record contracts."""
-    s, f, n = state.spec, state.firms, state.firms.n
-    sc = s.sourcing
-    fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
-    # Starter-batch subsidy: who can claim it, at what rate, and which suppliers are new.
-    eligible, sb_rate = starter_batches.claimants(state, gov, fin)
-    free_all, ok_all = state.supplier_free_capacity_all()
-    beta = float(sc.price_sensitivity)
-    discount = max(1 - sb_rate, 1e-9) ** (-beta)  # the claimants' subsidy on starter batches
-    premium, purchase_share = _trade_columns(sc)
-    claims = _source_quarter(
-        n,
-        state.quarter,
-        fin,
-        f.alive,
-        f.participant,
-        f.matched,
-        eligible,
-        starter_batches.starter_window(gov),
-        ok_all,
-        free_all,
-        f.output,
-        f.price,
-        f.unit_cost,
-        state.supplier_cost0,
-        f.trade,
-        premium,
-        purchase_share,
-        state.outside_attraction,
-        float(sc.purchases_share_of_output),
-        float(sc.localisable_share),
-        beta,
-        float(sc.unmatched_search_cost),
-        float(discount),
-        float(sb_rate),
-        f.purchases,
-        f.sales_cluster,
-        f.purchases_local,
-        f.purchases_from_participants,
-        f.purchases_starter,
-        f.last_contract_quarter,
-        f.first_sale_quarter,
-    )
-    starter_batches.pay(state, gov, claims)
+    """One run's stage 5: :func:`source_block` for a block of one run."""
+    source_block((state,), (gov,))
+
+
+def source_block(states: Sequence[State], govs: Sequence[Government]) -> None:
+    """Allocate this quarter's purchases; book the starter-batch subsidy; record contracts.
+
+    For every run of a block (their firm tables are rows of one block, :mod:`sim.model.block`):
+    each run's free capacities, roster and subsidy terms are gathered in Python, then one
+    compiled call (:func:`_source_rows`) sources and pays the claims of every run; the
+    payments are booked run by run.
+    """
+    t, rows = firm_tables([st.firms for st in states])
+    runs = len(states)
+    values = []
+    columns = []  # each run's free capacity, qualified suppliers, and subsidy's roster and paid
+    cost0 = []
+    at = 0
+    for st, gov in zip(states, govs, strict=True):
+        n = st.firms.n
+        rules = _rules(st.spec.sourcing)
+        beta = rules[3][0]
+        # The starter-batch subsidy: who may claim it, at what rate, and which suppliers are new.
+        offered = starter_batches.offer(st, gov)
+        if offered is None:
+            roster = paid = None
+            rate, on, cap, budget = 0.0, 0.0, 0.0, 0.0
+        else:
+            roster, paid, cap, budget, rate = offered
+            on = 1.0
+        # the claimants' subsidy on starter batches (1 ** x is 1: no power without a rate)
+        discount = max(1 - rate, 1e-9) ** (-beta) if rate != 0.0 else 1.0
+        values.append((
+            n, st.quarter, starter_batches.starter_window(gov), at, discount, rate, on, cap,
+            budget, rules[1].shape[0], *rules[3], *st.outside_attraction.tolist(),
+        ))  # fmt: skip
+        columns.append((*st.supplier_free_capacity_all(), roster, paid))
+        cost0.append(st.supplier_cost0)
+        at += st.supplier_cost0.shape[0]
+    if runs == 1:  # the run's own arrays as one-row tables (paid: the government's array)
+        free, ok, roster, paid = columns[0]
+        free, ok = free.reshape(1, -1), ok.reshape(1, -1)
+        roster = _NO_ROSTER if roster is None else roster.reshape(1, -1)
+        paid = _NO_PAID if paid is None else paid.reshape(1, -1)
+    else:
+        width = t["alive"].shape[1]
+        floats = np.zeros((2, runs, width))  # free capacity, paid so far
+        flags = np.zeros((2, runs, width), dtype=np.bool_)  # qualified suppliers, roster
+        free, paid, ok, roster = floats[0], floats[1], flags[0], flags[1]
+        for k, (run_free, run_ok, run_roster, run_paid) in enumerate(columns):
+            n = run_free.shape[0]
+            free[k, :n], ok[k, :n] = run_free, run_ok
+            if run_roster is not None:
+                roster[k, :n], paid[k, :n] = run_roster, run_paid
+    if runs > 1 and len({len(v) for v in values}) > 1:  # scenarios with different trades
+        longest = max(len(v) for v in values)
+        values = [(*v, *(0.0,) * (longest - len(v))) for v in values]
+    totals, claimed, claims = _source_rows(
+        rows, t["role"], t["alive"], t["participant"], t["matched"], t["trade"], t["output"],
+        t["price"], t["unit_cost"], t["cash"], t["purchases"], t["sales_cluster"],
+        t["purchases_local"], t["purchases_from_participants"], t["purchases_starter"],
+        t["last_contract_quarter"], t["first_sale_quarter"], free, ok, roster, paid,
+        cost0[0] if runs == 1 else np.concatenate(cost0), np.array(values, dtype=np.float64),
+    )  # fmt: skip
+    if claims:  # book the payments of the runs that had claims
+        for k, (booked, total) in enumerate(zip(claimed.tolist(), totals.tolist(), strict=True)):
+            if booked:
+                view = columns[k][3]  # the government's array (a view)
+                if runs > 1:
+                    view[:] = paid[k, : view.shape[0]]
+                starter_batches.book(states[k], govs[k], starter_batches.subsidy(govs[k]), total)
+
+
+#: A lone run's roster and paid amounts when its cluster offers no subsidy (not read).
+_NO_ROSTER = np.zeros((1, 0), dtype=np.bool_)
+_NO_PAID = np.zeros((1, 0))
+
+
+@kernel
+def _source_rows(
+    rows: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+    trade: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    unit_cost: np.ndarray,
+    cash: np.ndarray,
+    purchases: np.ndarray,
+    sales_cluster: np.ndarray,
+    purchases_local: np.ndarray,
+    purchases_from_part: np.ndarray,
+    purchases_starter: np.ndarray,
+    last_contract_quarter: np.ndarray,
+    first_sale_quarter: np.ndarray,
+    free: np.ndarray,
+    ok: np.ndarray,
+    roster: np.ndarray,
+    paid: np.ndarray,
+    cost0: np.ndarray,
+    params: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:  # pragma: no cover - compiled
+    """Stage 5 for run ``k`` of the block (firm table row ``rows[k]``).
+
+    The firm columns are the block's 2-D tables (written in place); ``free``, ``ok``,
+    ``roster`` and ``paid`` (what each firm has been paid, updated in place) have one row per
+    run, as has ``params`` (:func:`source_block`'s columns: slots, quarter, subsidy terms, the
+    start of the run's reference costs in ``cost0``, the sourcing rules and, per trade, premium,
+    purchase share and outside attraction). Where a registered cluster offers the subsidy, the
+    claimants are :func:`~sim.model.mechanisms.starter_batches.is_claimant` and the claims are
+    paid as :func:`~sim.model.mechanisms.starter_batches.pay` pays them.
+
+    Returns:
+        What each run paid, whether it had claims to book, and how many runs had.
+    """
+    runs = rows.shape[0]
+    totals = np.zeros(runs)
+    claimed = np.zeros(runs, dtype=np.bool_)
+    count = 0
+    for k in range(runs):
+        r, p = rows[k], params[k]
+        n, m, at = int(p[_N]), int(p[_TRADES]), int(p[_COST0_AT])
+        fin = np.empty(n, dtype=np.bool_)
+        for i in range(n):
+            fin[i] = role[r, i] == ROLE_FINAL and alive[r, i]
+        offered = p[_OFFERED] > 0.0
+        if offered:
+            eligible = starter_batches._claimants(roster[k, :n], fin, paid[k, :n], p[_CAP])
+        else:
+            eligible = np.zeros(n, dtype=np.bool_)
+        per_trade = p[_PER_TRADE:]
+        claims = _source_quarter(
+            n, int(p[_QUARTER]), fin, alive[r], participant[r], matched[r], eligible,
+            int(p[_WINDOW]), ok[k], free[k], output[r], price[r], unit_cost[r], cost0[at:],
+            trade[r], per_trade[:m], per_trade[m : 2 * m], per_trade[2 * m : 3 * m], p[_PSO],
+            p[_LOCALISABLE], p[_BETA], p[_SEARCH], p[_DISCOUNT], p[_RATE], purchases[r],
+            sales_cluster[r], purchases_local[r], purchases_from_part[r], purchases_starter[r],
+            last_contract_quarter[r], first_sale_quarter[r],
+        )  # fmt: skip
+        if offered:
+            claimed[k], totals[k] = starter_batches._pay(
+                claims, paid[k, :n], cash[r, :n], p[_CAP], p[_BUDGET]
+            )
+            if claimed[k]:
+                count += 1
+    return totals, claimed, count

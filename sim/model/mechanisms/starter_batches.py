@@ -20,14 +20,18 @@ from sim.model.state import ROLE_FINAL, State
 from sim.scenario.schema import StarterBatchSubsidy
 
 __all__ = [
+    "book",
     "capped",
     "claimants",
     "expected_benefit",
     "first_batch_sales",
+    "is_claimant",
     "is_new_supplier",
     "new_suppliers",
+    "offer",
     "pay",
     "starter_window",
+    "subsidy",
 ]
 
 
@@ -76,8 +80,10 @@ def capped(claims: np.ndarray, paid: np.ndarray, sb: StarterBatchSubsidy) -> np.
 @kernel
 def _pay(
     claims: np.ndarray, paid: np.ndarray, cash: np.ndarray, cap: float, budget: float
-) -> float:  # pragma: no cover - compiled
-    """Pay the claims within each applicant's cap and the budget; return the total paid.
+) -> tuple[bool, float]:  # pragma: no cover - compiled
+    """Pay the claims within each applicant's cap and the budget (:func:`pay`, one run).
+
+    Nothing is paid when the claims add up to 0 or less (numpy's sum).
 
     Args:
         claims: Each firm's claim this quarter.
@@ -87,8 +93,11 @@ def _pay(
         budget: What is left of the year's budget.
 
     Returns:
-        The total paid (numpy's sum of the payments).
+        Whether anything was claimed (a payment to book), and the total paid (numpy's sum of
+        the payments).
     """
+    if array_sum(claims) <= 0:
+        return False, 0.0
     pay = _capped(claims, paid, cap)
     total = array_sum(pay)
     if total > budget:
@@ -98,7 +107,7 @@ def _pay(
     for i in range(pay.shape[0]):
         paid[i] += pay[i]
         cash[i] += pay[i]
-    return array_sum(pay)
+    return True, array_sum(pay)
 
 
 def starter_window(gov: Government) -> int:
@@ -107,8 +116,7 @@ def starter_window(gov: Government) -> int:
     ``first_batches_quarters`` of the regime's starter-batch subsidy; -1 without the instrument
     (no supplier is new: :func:`is_new_supplier`).
     """
-    regime = gov.regime
-    sb = regime.starter_batch_subsidy if regime is not None else None
+    sb = subsidy(gov)
     return -1 if sb is None else int(sb.first_batches_quarters.value)
 
 
@@ -209,36 +217,95 @@ def _expected_claims(
     return out
 
 
+def subsidy(gov: Government) -> StarterBatchSubsidy | None:
+    """The regime's starter-batch subsidy, or None (no instrument, or the de-facto arm)."""
+    regime = gov.regime
+    return regime.starter_batch_subsidy if regime is not None else None
+
+
+def offer(
+    state: State, gov: Government
+) -> tuple[np.ndarray, np.ndarray, float, float, float] | None:
+    """What a registered cluster's subsidy offers this quarter, as its claimants' rule needs it.
+
+    Returns:
+        ``(roster, paid, cap, budget, rate)``: who may have preferences (the roster), what each
+        firm has been paid so far (a view of the government's array, grown to the firm
+        table), the lifetime cap per applicant, what is left of the year's budget, and the
+        rate (0 once the budget is spent). None when the regime has no starter-batch subsidy
+        or the cluster is not registered: nobody may claim it.
+    """
+    sb = subsidy(gov)
+    if sb is None or not gov.registered:
+        return None
+    n = state.firms.n
+    budget = gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, state.quarter)
+    rate = sb.rate.value if budget > 0 else 0.0
+    cap = float(sb.cap_per_applicant_mln_rub.value)
+    return gov.eligible_for_preferences(state), _paid(gov, n), cap, float(budget), rate
+
+
+@kernel
+def is_claimant(roster: bool, fin: bool, paid: float, cap: float) -> bool:  # pragma: no cover
+    """Whether a firm may claim the offered subsidy (the rule, one firm).
+
+    Args:
+        roster: It is on the roster of the registered cluster (preferences go to members).
+        fin: It is an alive final producer.
+        paid: What it has been paid so far.
+        cap: The lifetime cap per applicant.
+
+    Returns:
+        True for a roster member buying components still under the cap.
+    """
+    return roster and fin and paid < cap
+
+
+@kernel
+def _claimants(
+    roster: np.ndarray, fin: np.ndarray, paid: np.ndarray, cap: float
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`is_claimant` of each firm."""
+    out = np.empty(paid.shape[0], dtype=np.bool_)
+    for i in range(paid.shape[0]):
+        out[i] = is_claimant(roster[i], fin[i], paid[i], cap)
+    return out
+
+
 def claimants(state: State, gov: Government, fin: np.ndarray) -> tuple[np.ndarray, float]:
     """Final producers that may claim the subsidy this quarter, and its rate (0 when none).
 
     Claimants are those the government lets have preferences, still under the per-applicant
-    cap; the rate is 0 once the year's budget is spent.
+    cap (:func:`is_claimant`); the rate is 0 once the year's budget is spent (:func:`offer`).
+    Sourcing applies the same rule to every run of a block
+    (:func:`sim.model.mechanisms.sourcing.source_block`).
     """
-    n, q = state.firms.n, state.quarter
-    regime = gov.regime
-    sb = regime.starter_batch_subsidy if regime is not None else None
-    eligible = gov.eligible_for_preferences(state) & fin
-    rate = 0.0
-    if sb is not None and gov.registered:
-        eligible &= _paid(gov, n) < sb.cap_per_applicant_mln_rub.value
-        if gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, q) > 0:
-            rate = sb.rate.value
-    else:
-        eligible[:] = False
-    return eligible, rate
+    offered = offer(state, gov)
+    if offered is None:
+        return np.zeros(state.firms.n, dtype=bool), 0.0
+    roster, paid, cap, _, rate = offered
+    return _claimants(roster, fin, paid, cap), rate
 
 
 def pay(state: State, gov: Government, claims: np.ndarray) -> None:
-    """Pay the claims within each applicant's cap and the year's budget; book the cost."""
-    regime = gov.regime
-    sb = regime.starter_batch_subsidy if regime is not None else None
-    if sb is None or claims.sum() <= 0:
+    """Pay the claims within each applicant's cap and the year's budget; book the cost.
+
+    Sourcing pays every run of a block by the same kernel
+    (:func:`sim.model.mechanisms.sourcing.source_block`).
+    """
+    sb = subsidy(gov)
+    if sb is None:
         return
-    f, n, q = state.firms, state.firms.n, state.quarter
+    n, q = state.firms.n, state.quarter
     budget = gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, q)
     cap = float(sb.cap_per_applicant_mln_rub.value)
-    total = _pay(claims, _paid(gov, n), f.cash[:n], cap, float(budget))
-    gov.book("starter_batch", total, q)
+    claimed, total = _pay(claims, _paid(gov, n), state.firms.cash[:n], cap, float(budget))
+    if claimed:
+        book(state, gov, sb, total)
+
+
+def book(state: State, gov: Government, sb: StarterBatchSubsidy, total: float) -> None:
+    """Book a quarter's payment ``total`` against the year's budget and in the ledger."""
+    gov.book("starter_batch", total, state.quarter)
     state.ledger.book_cost("starter_batch", sb.budget_level, total)
     state.ledger.paid_to_firms += total
