@@ -4,8 +4,8 @@ The kernels (:mod:`sim.model.compiled`) compile on their first call and are cach
 sources, so only the first run on a machine pays for it. ``make venv`` runs this module once
 after installing, so neither the first ``clustersim run`` nor every worker process of the
 first test session compiles the same kernels at once. It runs every arm of the default
-scenario once over the full horizon, which calls every kernel the shipped scenarios use; a
-kernel it misses still compiles on its first call.
+scenario over the full horizon, alone and as a block, which calls every kernel the shipped
+scenarios use; a kernel it misses still compiles on its first call.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import contextlib
 import gc
 import time
 
+from sim.model.block import ModelBlock
 from sim.model.model import ClusterModel
 from sim.scenario.files import default_scenario
 
@@ -21,12 +22,17 @@ __all__ = ["warm", "warm_for_fork"]
 
 
 def warm() -> float:
-    """Run each arm of the default scenario once; return the seconds it took."""
+    """Run each arm of the default scenario alone, then all arms as one block; return seconds.
+
+    Lone runs (live play, the API) and blocks (sweeps, the page's estimates: sim.model.block)
+    may pass the kernels differently laid-out arrays, so both are run.
+    """
     t0 = time.perf_counter()
     scenario = default_scenario()
     for arm in scenario.arms:
         model = ClusterModel(scenario, arm=arm, rng=1)
         model.run_for(scenario.scenario.horizon_quarters)
+    ModelBlock([(scenario, arm, 2) for arm in scenario.arms]).run()
     return time.perf_counter() - t0
 
 
