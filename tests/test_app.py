@@ -320,9 +320,15 @@ def test_live_run_save_and_compare(server, browser) -> None:
     assert page.locator(".progress-text").count() == 1, "the estimate finished before the check"
     page.wait_for_selector(".effect-card", timeout=60_000)
 
-    # a small estimate, saved as a named sweep, then compared from the store
+    # a small estimate, saved as a named sweep, then compared from the store; first the large
+    # estimate's last renders (they would put N = 200 back into the field after it is typed)
+    page.wait_for_function("() => !document.querySelector('.progress-text') && "
+                           "!document.querySelector('.estimate-button').disabled",
+                           timeout=60_000)  # fmt: skip
     reps.fill("2")
     reps.press("Enter")
+    page.wait_for_function("() => document.querySelector('.reps-input input').value === '2'",
+                           timeout=10_000)  # fmt: skip
     page.click(".estimate-button")
     page.get_by_text(re.compile(r"N = 2$")).wait_for(timeout=60_000)
     page.wait_for_selector(".effect-card", timeout=60_000)
