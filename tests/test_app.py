@@ -137,6 +137,23 @@ def _press_until(page, thumb, key: str, value: float, tries: int = 30) -> None:
     pytest.fail(f"the slider did not reach {value} (at {thumb.get_attribute('aria-valuenow')})")
 
 
+def _open_tab(page, name: str, shows: str, tries: int = 6) -> None:
+    """Click the tab called ``name`` until the selector ``shows`` (on that tab) is visible.
+
+    A busy server can lose the click (seen once in CI: the Effects tab's button never showed
+    after a click that came right after the live pair was re-built); each try waits 10 s.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    tab = page.get_by_role("tab", name=name)
+    for _ in range(tries):
+        tab.click()
+        with contextlib.suppress(PlaywrightTimeoutError):
+            page.locator(shows).first.wait_for(state="visible", timeout=10_000)
+            return
+    pytest.fail(f"the tab {name!r} did not show {shows} after {tries} clicks")
+
+
 def _page(browser, errors: list[str]):
     page = browser.new_page(viewport={"width": 1400, "height": 1500})
     page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}")
@@ -338,7 +355,7 @@ def test_live_run_save_and_compare(server, browser) -> None:
     page.screenshot(path=str(ARTIFACTS / "app_session.png"), full_page=True)
 
     _figure_pack(page, "en", "app_pack_progress.png")
-    page.get_by_role("tab", name=t("app_stored_tab", "en")).click()
+    _open_tab(page, t("app_stored_tab", "en"), ".compare-button")
     before = page.locator("img.chart").count()
     page.click(".compare-button")
     page.get_by_text(arm_label(REGIME, "en", TITLES)).first.wait_for(timeout=30_000)
@@ -731,7 +748,7 @@ def test_uncertainty_view_equals_across_worlds(server, browser) -> None:
     errors: list[str] = []
     page = _lang_page(browser, server, "ru", errors)
     _apply_horizon(page, 8)
-    page.get_by_role("tab", name=t("app_effects_tab", "ru")).click()
+    _open_tab(page, t("app_effects_tab", "ru"), ".worlds-button")
     page.click(".worlds-button")
     page.wait_for_selector(".worlds-table", timeout=120_000)
     raw = json.loads(page.locator(".worlds-raw").text_content())
