@@ -42,6 +42,7 @@ __all__ = [
     "State",
     "block_rows",
     "firm_tables",
+    "supplier_free_capacity_columns",
 ]
 
 
@@ -374,12 +375,23 @@ class State:
         suppliers are alive component makers at or above the qualification threshold that are
         past their non-producing quarters.
         """
-        s, f, n = self.spec, self.firms, self.firms.n
-        p = s.production
-        return _supplier_free_capacity(
+        f = self.firms
+        return supplier_free_capacity_columns(
             f.productivity, f.employment, f.alive, f.participant, f.capacity, f.role,
-            f.qualification, f.born_quarter, n, self.agglo_base, p.agglomeration_elasticity.value,
-            p.outsider_spillover_factor, s.sourcing.qualification_threshold, self.quarter,
+            f.qualification, f.born_quarter, f.n, *self.supplier_capacity_parameters(),
+        )  # fmt: skip
+
+    def supplier_capacity_parameters(self) -> tuple[float, float, float, float, int, int, float]:
+        """The run's scalars of :meth:`supplier_free_capacity_all`, in its kernel's order.
+
+        ``E_0``, the spillover's elasticity and outsider factor, the qualification threshold,
+        the quarter, the non-producing quarters and the SMEs' other-market share of capacity.
+        """
+        s = self.spec
+        p = s.production
+        return (
+            self.agglo_base, p.agglomeration_elasticity.value, p.outsider_spillover_factor,
+            s.sourcing.qualification_threshold, self.quarter,
             s.sme_demography.non_producing_quarters, p.sme_other_market_share_of_capacity,
         )  # fmt: skip
 
@@ -694,7 +706,7 @@ def _free_capacity(
 
 
 @kernel
-def _supplier_free_capacity(
+def supplier_free_capacity_columns(
     productivity: np.ndarray,
     employment: np.ndarray,
     alive: np.ndarray,
@@ -712,7 +724,10 @@ def _supplier_free_capacity(
     non_producing_quarters: int,
     other_share: float,
 ) -> tuple:  # pragma: no cover - compiled
-    """:meth:`State.supplier_free_capacity_all`: (free capacity, qualified producing mask)."""
+    """:meth:`State.supplier_free_capacity_all` on firm columns: (free capacity, qualified mask).
+
+    The first ``n`` firms; the scalars are :meth:`State.supplier_capacity_parameters`.
+    """
     eff = _effective_productivity(
         productivity, employment, alive, participant, n, np.arange(n), agglo_base, elasticity,
         outsider,

@@ -38,7 +38,7 @@ import numpy as np
 from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel, power
 from sim.model.mechanisms import starter_batches
-from sim.model.state import ROLE_FINAL, State, firm_tables
+from sim.model.state import ROLE_FINAL, State, firm_tables, supplier_free_capacity_columns
 from sim.scenario.schema import Sourcing
 
 __all__ = [
@@ -447,7 +447,9 @@ def _rules(sc: Sourcing) -> tuple[Sourcing, np.ndarray, np.ndarray, tuple[float,
 #: Columns of :func:`source_block`'s per-run parameters; from ``_PER_TRADE`` on, the premia,
 #: purchase shares and outside attractions of the run's ``_TRADES`` trades.
 _N, _QUARTER, _WINDOW, _COST0_AT, _DISCOUNT, _RATE, _OFFERED, _CAP, _BUDGET = range(9)
-_TRADES, _BETA, _PSO, _LOCALISABLE, _SEARCH, _PER_TRADE = range(9, 15)
+#: ... then :meth:`~sim.model.state.State.supplier_capacity_parameters` (``_SUPPLY`` on), ...
+_SUPPLY = 9
+_TRADES, _BETA, _PSO, _LOCALISABLE, _SEARCH, _PER_TRADE = range(16, 22)
 
 
 def source(state: State, gov: Government) -> None:
@@ -466,45 +468,40 @@ def source_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     t, rows = firm_tables([st.firms for st in states])
     runs = len(states)
     values = []
-    columns = []  # each run's free capacity, qualified suppliers, and subsidy's roster and paid
+    offers: list[tuple[int, np.ndarray, np.ndarray]] = []  # runs with an offer: roster, paid
     cost0 = []
     at = 0
-    for st, gov in zip(states, govs, strict=True):
-        n = st.firms.n
+    for k, (st, gov) in enumerate(zip(states, govs, strict=True)):
         rules = _rules(st.spec.sourcing)
         beta = rules[3][0]
         # The starter-batch subsidy: who may claim it, at what rate, and which suppliers are new.
         offered = starter_batches.offer(st, gov)
         if offered is None:
-            roster = paid = None
             rate, on, cap, budget = 0.0, 0.0, 0.0, 0.0
         else:
             roster, paid, cap, budget, rate = offered
+            offers.append((k, roster, paid))
             on = 1.0
         # the claimants' subsidy on starter batches (1 ** x is 1: no power without a rate)
         discount = max(1 - rate, 1e-9) ** (-beta) if rate != 0.0 else 1.0
         values.append((
-            n, st.quarter, starter_batches.starter_window(gov), at, discount, rate, on, cap,
-            budget, rules[1].shape[0], *rules[3], *st.outside_attraction.tolist(),
+            st.firms.n, st.quarter, starter_batches.starter_window(gov), at, discount, rate, on,
+            cap, budget, *st.supplier_capacity_parameters(), rules[1].shape[0], *rules[3],
+            *st.outside_attraction.tolist(),
         ))  # fmt: skip
-        columns.append((*st.supplier_free_capacity_all(), roster, paid))
         cost0.append(st.supplier_cost0)
         at += st.supplier_cost0.shape[0]
-    if runs == 1:  # the run's own arrays as one-row tables (paid: the government's array)
-        free, ok, roster, paid = columns[0]
-        free, ok = free.reshape(1, -1), ok.reshape(1, -1)
-        roster = _NO_ROSTER if roster is None else roster.reshape(1, -1)
-        paid = _NO_PAID if paid is None else paid.reshape(1, -1)
+    if not offers:
+        roster, paid = _NO_ROSTER, _NO_PAID
+    elif runs == 1:  # the run's own arrays as one-row tables (paid: the government's array)
+        roster, paid = offers[0][1].reshape(1, -1), offers[0][2].reshape(1, -1)
     else:
         width = t["alive"].shape[1]
-        floats = np.zeros((2, runs, width))  # free capacity, paid so far
-        flags = np.zeros((2, runs, width), dtype=np.bool_)  # qualified suppliers, roster
-        free, paid, ok, roster = floats[0], floats[1], flags[0], flags[1]
-        for k, (run_free, run_ok, run_roster, run_paid) in enumerate(columns):
-            n = run_free.shape[0]
-            free[k, :n], ok[k, :n] = run_free, run_ok
-            if run_roster is not None:
-                roster[k, :n], paid[k, :n] = run_roster, run_paid
+        paid = np.zeros((runs, width))  # what each firm has been paid so far
+        roster = np.zeros((runs, width), dtype=np.bool_)
+        for k, run_roster, run_paid in offers:
+            n = run_paid.shape[0]
+            roster[k, :n], paid[k, :n] = run_roster, run_paid
     if runs > 1 and len({len(v) for v in values}) > 1:  # scenarios with different trades
         longest = max(len(v) for v in values)
         values = [(*v, *(0.0,) * (longest - len(v))) for v in values]
@@ -512,13 +509,15 @@ def source_block(states: Sequence[State], govs: Sequence[Government]) -> None:
         rows, t["role"], t["alive"], t["participant"], t["matched"], t["trade"], t["output"],
         t["price"], t["unit_cost"], t["cash"], t["purchases"], t["sales_cluster"],
         t["purchases_local"], t["purchases_from_participants"], t["purchases_starter"],
-        t["last_contract_quarter"], t["first_sale_quarter"], free, ok, roster, paid,
+        t["last_contract_quarter"], t["first_sale_quarter"], t["productivity"],
+        t["employment"], t["capacity"], t["qualification"], t["born_quarter"], roster, paid,
         cost0[0] if runs == 1 else np.concatenate(cost0), np.array(values, dtype=np.float64),
     )  # fmt: skip
     if claims:  # book the payments of the runs that had claims
+        at_offer = {k: j for j, (k, _, _) in enumerate(offers)}
         for k, (booked, total) in enumerate(zip(claimed.tolist(), totals.tolist(), strict=True)):
             if booked:
-                view = columns[k][3]  # the government's array (a view)
+                view = offers[at_offer[k]][2]  # the government's array (a view)
                 if runs > 1:
                     view[:] = paid[k, : view.shape[0]]
                 starter_batches.book(states[k], govs[k], starter_batches.subsidy(govs[k]), total)
@@ -548,8 +547,11 @@ def _source_rows(
     purchases_starter: np.ndarray,
     last_contract_quarter: np.ndarray,
     first_sale_quarter: np.ndarray,
-    free: np.ndarray,
-    ok: np.ndarray,
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    capacity: np.ndarray,
+    qualification: np.ndarray,
+    born_quarter: np.ndarray,
     roster: np.ndarray,
     paid: np.ndarray,
     cost0: np.ndarray,
@@ -557,13 +559,16 @@ def _source_rows(
 ) -> tuple[np.ndarray, np.ndarray, int]:  # pragma: no cover - compiled
     """Stage 5 for run ``k`` of the block (firm table row ``rows[k]``).
 
-    The firm columns are the block's 2-D tables (written in place); ``free``, ``ok``,
-    ``roster`` and ``paid`` (what each firm has been paid, updated in place) have one row per
-    run, as has ``params`` (:func:`source_block`'s columns: slots, quarter, subsidy terms, the
-    start of the run's reference costs in ``cost0``, the sourcing rules and, per trade, premium,
-    purchase share and outside attraction). Where a registered cluster offers the subsidy, the
-    claimants are :func:`~sim.model.mechanisms.starter_batches.is_claimant` and the claims are
-    paid as :func:`~sim.model.mechanisms.starter_batches.pay` pays them.
+    The firm columns are the block's 2-D tables (written in place); ``roster`` and ``paid``
+    (what each firm has been paid, updated in place) have one row per run where a run is
+    offered the subsidy, as has ``params`` (:func:`source_block`'s columns: slots, quarter,
+    subsidy terms, the start of the run's reference costs in ``cost0``, the scalars of the
+    suppliers' free capacity, the sourcing rules and, per trade, premium, purchase share and
+    outside attraction). The suppliers' free capacity and who is qualified are
+    :func:`~sim.model.state.supplier_free_capacity_columns` of the run's row. Where a
+    registered cluster offers the subsidy, the claimants are
+    :func:`~sim.model.mechanisms.starter_batches.is_claimant` and the claims are paid as
+    :func:`~sim.model.mechanisms.starter_batches.pay` pays them.
 
     Returns:
         What each run paid, whether it had claims to book, and how many runs had.
@@ -578,6 +583,12 @@ def _source_rows(
         fin = np.empty(n, dtype=np.bool_)
         for i in range(n):
             fin[i] = role[r, i] == ROLE_FINAL and alive[r, i]
+        sp = p[_SUPPLY : _SUPPLY + 7]
+        free, ok = supplier_free_capacity_columns(
+            productivity[r], employment[r], alive[r], participant[r], capacity[r], role[r],
+            qualification[r], born_quarter[r], n, sp[0], sp[1], sp[2], sp[3], int(sp[4]),
+            int(sp[5]), sp[6],
+        )  # fmt: skip
         offered = p[_OFFERED] > 0.0
         if offered:
             eligible = starter_batches._claimants(roster[k, :n], fin, paid[k, :n], p[_CAP])
@@ -586,7 +597,7 @@ def _source_rows(
         per_trade = p[_PER_TRADE:]
         claims = _source_quarter(
             n, int(p[_QUARTER]), fin, alive[r], participant[r], matched[r], eligible,
-            int(p[_WINDOW]), ok[k], free[k], output[r], price[r], unit_cost[r], cost0[at:],
+            int(p[_WINDOW]), ok, free, output[r], price[r], unit_cost[r], cost0[at:],
             trade[r], per_trade[:m], per_trade[m : 2 * m], per_trade[2 * m : 3 * m], p[_PSO],
             p[_LOCALISABLE], p[_BETA], p[_SEARCH], p[_DISCOUNT], p[_RATE], purchases[r],
             sales_cluster[r], purchases_local[r], purchases_from_part[r], purchases_starter[r],
