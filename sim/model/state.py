@@ -41,7 +41,9 @@ __all__ = [
     "LoanBook",
     "State",
     "block_rows",
+    "delivery_block",
     "firm_tables",
+    "free_capacity_block",
     "supplier_free_capacity_columns",
 ]
 
@@ -327,11 +329,7 @@ class State:
 
         ``T_min + OB / max(min(K, A_eff L / 4), 1e-9)``; ``idx`` selects firms (default: all).
         """
-        f, n = self.firms, self.firms.n
-        row, cols = _own_row(
-            f, "productivity", "employment", "alive", "participant", "capacity", "order_book"
-        )
-        out = _delivery(np.array([(row, n)]), np.array([self.delivery_parameters()]), *cols)[0]
+        out = delivery_block([self])[0]
         return out if idx is None else out[idx]
 
     def delivery_parameters(self) -> tuple[float, float, float, float]:
@@ -352,10 +350,7 @@ class State:
         the market's logit (a full yard attracts no orders; idle capacity that is already
         promised counts for nothing). ``idx`` selects firms (default: all).
         """
-        f, n = self.firms, self.firms.n
-        row, (capacity, order_book) = _own_row(f, "capacity", "order_book")
-        window = np.array([float(self.spec.market.order_window_quarters)])
-        out = _free_capacity(np.array([(row, n)]), window, capacity, order_book)[0]
+        out = free_capacity_block([self])[0]
         return out if idx is None else out[idx]
 
     # ----------------------------------------------------------------------------------------
@@ -426,6 +421,37 @@ def cost_params(states: Sequence[State]) -> np.ndarray:
             fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
         ))  # fmt: skip
     return np.array(values, dtype=np.float64)
+
+
+def _runs(states: Sequence[State]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The runs' 2-D firm tables and ``(row, slots in use)`` of each run (a block query's runs)."""
+    t, rows = firm_tables([st.firms for st in states])
+    if len(states) == 1:
+        return t, np.array([(rows[0], states[0].firms.n)], dtype=np.int64)
+    runs = np.empty((len(states), 2), dtype=np.int64)
+    runs[:, 0] = rows
+    runs[:, 1] = [st.firms.n for st in states]
+    return t, runs
+
+
+def delivery_block(states: Sequence[State]) -> np.ndarray:
+    """:meth:`State.delivery` of every firm of each run, one compiled call (runs x most firms).
+
+    Run ``k``'s firms are ``[k, :n]``; the rest of a row is 0.
+    """
+    t, runs = _runs(states)
+    par = np.array([st.delivery_parameters() for st in states])
+    return _delivery(
+        runs, par, t["productivity"], t["employment"], t["alive"], t["participant"],
+        t["capacity"], t["order_book"],
+    )  # fmt: skip
+
+
+def free_capacity_block(states: Sequence[State]) -> np.ndarray:
+    """:meth:`State.free_capacity` of every firm of each run, one compiled call (as above)."""
+    t, runs = _runs(states)
+    window = np.array([float(st.spec.market.order_window_quarters) for st in states])
+    return _free_capacity(runs, window, t["capacity"], t["order_book"])
 
 
 def supplier_price_refs(

@@ -27,7 +27,13 @@ import numpy as np
 
 from sim.model.compiled import array_sum, kernel
 from sim.model.distributions import lognormal
-from sim.model.state import ROLE_FINAL, State, firm_tables
+from sim.model.state import (
+    ROLE_FINAL,
+    State,
+    delivery_block,
+    firm_tables,
+    free_capacity_block,
+)
 from sim.scenario.schema import Market
 
 __all__ = [
@@ -237,8 +243,8 @@ def new_orders_block(
     """
     tables, rows = firm_tables([state.firms for state in states])
     columns = [tables[name] for name in _COLUMNS]
-    params, firm_starts, order_starts = [], [0], [0]
-    free, delivery, uniforms, sizes = [], [], [], []
+    params, ns, order_starts = [], [], [0]
+    uniforms, sizes = [], []
     for state, market, rng in zip(states, markets, rngs, strict=True):
         u, size = _draw_orders(state, market, rng)
         update_rivals(state, market)
@@ -248,20 +254,20 @@ def new_orders_block(
             1 + market.rival_productivity_trend_per_year
         )
         rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
-        free.append(state.free_capacity())
-        delivery.append(state.delivery())
         params.append((
             rival_free, state.rival_price, state.rival_delivery, market.price_sensitivity,
             market.delivery_sensitivity,
         ))  # fmt: skip
-        firm_starts.append(firm_starts[-1] + state.firms.n)
+        ns.append(state.firms.n)
         order_starts.append(order_starts[-1] + u.shape[0])
         uniforms.append(u)
         sizes.append(size)
+    # The rivals' move does not touch the firm table: every run's queries in one call each.
+    free, delivery = free_capacity_block(states), delivery_block(states)
     won = np.empty((rows.shape[0], 2))
     _win_orders_block(
-        rows, np.array((firm_starts, order_starts), dtype=np.int64), *columns[:3],
-        *[x[0] if len(x) == 1 else np.concatenate(x) for x in (free, delivery, uniforms, sizes)],
+        rows, np.array((ns, order_starts[:-1], order_starts[1:]), dtype=np.int64), *columns[:3],
+        free, delivery, *[x[0] if len(x) == 1 else np.concatenate(x) for x in (uniforms, sizes)],
         np.array(params, dtype=np.float64), columns[3], won,
     )  # fmt: skip
     for state, (cluster, total) in zip(states, won.tolist(), strict=True):
@@ -302,19 +308,17 @@ def _win_orders_block(
 ) -> None:  # pragma: no cover - compiled
     """:func:`_win_orders` of the runs ``rows`` of a block (2-D firm tables, one row per run).
 
-    Run ``k`` (row ``rows[k]``) has the firms ``0 .. n-1``, ``n = starts[0, k+1] -
-    starts[0, k]``, whose free capacity and delivery time are ``free[starts[0, k]:starts[0,
-    k+1]]`` and ``delivery[...]``; its orders are ``u[starts[1, k]:starts[1, k+1]]`` and
-    ``sizes[...]``;
+    Run ``k`` (row ``rows[k]``) has the firms ``0 .. n-1``, ``n = starts[0, k]``, whose free
+    capacity and delivery time are ``free[k, :n]`` and ``delivery[k, :n]``; its orders are
+    ``u[starts[1, k]:starts[2, k]]`` and ``sizes[...]``;
     its parameters ``params[k]`` are the rivals' free capacity, price and delivery time, and the
     price and delivery-time sensitivities. Writes the order books (in place) and, into
     ``won[k]``, the value won by the cluster and the value of all orders.
     """
     for k in range(rows.shape[0]):
         r, p = rows[k], params[k]
-        f0, f1 = starts[0, k], starts[0, k + 1]
-        o0, o1 = starts[1, k], starts[1, k + 1]
+        n, o0, o1 = starts[0, k], starts[1, k], starts[2, k]
         won[k, 0], won[k, 1] = _win_orders(
-            f1 - f0, role[r], alive[r], free[f0:f1], price[r], delivery[f0:f1], p[0], p[1],
+            n, role[r], alive[r], free[k, :n], price[r], delivery[k, :n], p[0], p[1],
             p[2], p[3], p[4], u[o0:o1], sizes[o0:o1], order_book[r],
         )  # fmt: skip
