@@ -16,6 +16,7 @@ from sim.model.agents import Government, _qualification_decision
 from sim.model.compiled import array_sum, kernel
 from sim.model.mechanisms import starter_batches
 from sim.model.state import KIND_SME, ROLE_COMPONENT, State, block_rows
+from sim.scenario.schema import Scenario
 
 __all__ = ["qualify", "qualify_block"]
 
@@ -50,15 +51,11 @@ def qualify_block(
     first_batches = np.zeros((runs, block.cap))
     params = np.empty((runs, _PARAMS))
     for k, (st, gov, rng) in enumerate(zip(states, govs, rngs, strict=True)):
-        s, n = st.spec, st.firms.n
+        n = st.firms.n
         noise[k, :n] = rng.uniform(0.5, 1.5, n)
-        first_batches[k, :n] = starter_batches.first_batch_sales(st, gov)
-        params[k] = (
-            len(st.trades), s.sourcing.qualification_threshold,
-            s.production.sme_qualification_cost_mln_rub,
-            s.organisation.qualification_cost_reduction, s.finance.cash_buffer_quarters,
-            s.production.sme_qualification_step,
-        )  # fmt: skip
+        if gov.registered:  # no first batches before registration (first_batch_sales: 0)
+            first_batches[k, :n] = starter_batches.first_batch_sales(st, gov)
+        params[k] = _params(st)
     outlay, decided = _qualify_rows(
         rows, ns, t["alive"], t["kind"], t["role"], t["trade"], t["qualification"],
         t["sales_cluster"], t["matched"], t["output"], t["price"], t["cash"], first_batches,
@@ -72,6 +69,26 @@ def qualify_block(
 #: Columns of :func:`qualify_block`'s per-run parameters.
 _TRADES, _THRESHOLD, _STEP_COST, _MATCHED_REDUCTION, _BUFFER, _STEP = range(6)
 _PARAMS = 6
+#: :func:`_params` by scenario, a few at a time (a block may mix design points).
+_BY_SCENARIO: dict[int, tuple[Scenario, tuple[float, ...]]] = {}
+_KEPT = 16
+
+
+def _params(state: State) -> tuple[float, ...]:
+    """A run's row of :func:`qualify_block`'s parameters (from its frozen scenario, kept)."""
+    s = state.spec
+    got = _BY_SCENARIO.get(id(s))
+    if got is None or got[0] is not s:
+        if len(_BY_SCENARIO) >= _KEPT:
+            _BY_SCENARIO.clear()
+        row = (
+            len(s.sourcing.trades), s.sourcing.qualification_threshold,
+            s.production.sme_qualification_cost_mln_rub,
+            s.organisation.qualification_cost_reduction, s.finance.cash_buffer_quarters,
+            s.production.sme_qualification_step,
+        )  # fmt: skip
+        _BY_SCENARIO[id(s)] = got = (s, row)
+    return got[1]
 
 
 @kernel
