@@ -36,7 +36,7 @@ from sim.model.ledger import TAX_LEVELS
 from sim.model.mechanisms import tax_relief
 from sim.model.mechanisms.financing import _ebitda
 from sim.model.state import KIND_LARGE, State, firm_tables
-from sim.scenario.schema import TaxRelief
+from sim.scenario.schema import Scenario, TaxRelief
 
 __all__ = ["TaxBill", "book_taxes", "compute_taxes", "compute_taxes_block"]
 
@@ -163,26 +163,45 @@ def compute_taxes_block(states: Sequence[State], govs: Sequence[Government]) -> 
 
 def _params(state: State, relief: TaxRelief | None) -> tuple[float, ...]:
     """One run's row of the kernel's parameters this quarter (``relief``: in force, or None)."""
-    s, q = state.spec, state.quarter
-    t, fs, z, lab = s.taxes, s.finance, s.sez, s.labour
+    q = state.quarter
+    (wage, growth, kappa, dep, fed, reg, sez_rate, sez_years, sez_after, prop, sez_prop,
+     sez_prop_years, *rest) = _constants(state.spec)  # fmt: skip
     years = q / 4.0
-    sez_rate = z.profit_tax_rate.value if years <= z.profit_tax_years.value else (
-        z.profit_tax_rate_after.value
-    )  # fmt: skip
     return (
-        lab.wage_mln_rub_per_worker_year * (1 + lab.wage_growth_per_year) ** (q / 4),
-        fs.capital_mln_rub_per_capacity, fs.depreciation_rate_per_year, state.market_rate,
-        t.profit_tax_federal.value, t.profit_tax_regional.value, sez_rate,
-        t.property_tax.value, z.property_tax_rate.value, years <= z.property_tax_years.value,
-        t.vat.rate.value, z.vat_rate is not None,
-        z.vat_rate.value if z.vat_rate is not None else 0.0,
-        t.vat.net_share.value, t.personal_income_tax.value,
-        t.personal_income_tax_progressive.value, t.insurance_contributions.value,
-        t.insurance_contributions_sme.value,
+        wage * (1 + growth) ** (q / 4), kappa, dep, state.market_rate, fed, reg,
+        sez_rate if years <= sez_years else sez_after, prop, sez_prop, years <= sez_prop_years,
+        *rest,
         *(_NO_RELIEF if relief is None else (
             1.0, relief.regional_profit_tax_cut.value, relief.property_tax_cut.value
         )),
     )  # fmt: skip
+
+
+#: :func:`_constants` by scenario, a few at a time (a block may mix design points).
+_BY_SCENARIO: dict[int, tuple[Scenario, tuple]] = {}
+_KEPT = 16
+
+
+def _constants(s: Scenario) -> tuple:
+    """The scenario's tax parameters :func:`_params` reads, in its order (built once, kept)."""
+    got = _BY_SCENARIO.get(id(s))
+    if got is None or got[0] is not s:
+        if len(_BY_SCENARIO) >= _KEPT:
+            _BY_SCENARIO.clear()
+        t, fs, z, lab = s.taxes, s.finance, s.sez, s.labour
+        row = (
+            lab.wage_mln_rub_per_worker_year, lab.wage_growth_per_year,
+            fs.capital_mln_rub_per_capacity, fs.depreciation_rate_per_year,
+            t.profit_tax_federal.value, t.profit_tax_regional.value, z.profit_tax_rate.value,
+            z.profit_tax_years.value, z.profit_tax_rate_after.value, t.property_tax.value,
+            z.property_tax_rate.value, z.property_tax_years.value, t.vat.rate.value,
+            z.vat_rate is not None, z.vat_rate.value if z.vat_rate is not None else 0.0,
+            t.vat.net_share.value, t.personal_income_tax.value,
+            t.personal_income_tax_progressive.value, t.insurance_contributions.value,
+            t.insurance_contributions_sme.value,
+        )  # fmt: skip
+        _BY_SCENARIO[id(s)] = got = (s, row)
+    return got[1]
 
 
 @kernel
