@@ -424,33 +424,25 @@ def _less(a: float, b: float) -> bool:  # pragma: no cover - compiled
 
 @kernel
 def _searchsorted_left(a: np.ndarray, keys: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """``np.searchsorted(a, keys)`` (side left) by NumPy's own binary search, key by key.
+    """``np.searchsorted(a, keys)`` (side left): the first index where ``a`` is not below a key.
 
-    The same algorithm (``binsearch`` in NumPy's ``npysort``: its order of floats, and the
-    search window kept from the previous key when the keys increase), so the same index even
-    where ``a`` is not sorted.
+    On a sorted ``a`` (nan last, as NumPy sorts) every binary search gives that index; this is
+    NumPy's own (2.x ``searchsorted``: a branchless halving search per key, in its order of
+    floats), so it gives NumPy's index even where ``a`` is not sorted.
     """
     n = a.shape[0]
-    out = np.empty(keys.shape[0], dtype=np.int64)
-    if keys.shape[0] == 0:
+    out = np.zeros(keys.shape[0], dtype=np.int64)
+    if n == 0:
         return out
-    lo, hi = 0, n
-    last = keys[0]
     for j in range(keys.shape[0]):
         key = keys[j]
-        if _less(last, key):
-            hi = n
-        else:
-            lo = 0
-            hi = hi + 1 if hi < n else n
-        last = key
-        while lo < hi:
-            mid = lo + ((hi - lo) >> 1)
-            if _less(a[mid], key):
-                lo = mid + 1
-            else:
-                hi = mid
-        out[j] = lo
+        base, m = 0, n
+        while m > 1:
+            half = m >> 1
+            if _less(a[base + half], key):
+                base += half
+            m -= half
+        out[j] = base + 1 if _less(a[base], key) else base
     return out
 
 
