@@ -17,6 +17,15 @@ up to three participant SMEs as partners. The subsidy is paid in equal quarterly
 over the payout period; the annual budget limits the commitments made in a year. The
 instalments still due at the end of a quarter are a committed cost of the regime
 (:func:`committed_grants`, docs/model.md 7.14.1).
+
+**Implementation** (issue 17, :mod:`sim.model.block`): the stage runs for a block of runs,
+:func:`run_block` (:func:`run` is a block of one). The grants and the draws stay in Python,
+run by run in the same order (a quarter without proposals makes no draws of size 0: they would
+draw nothing); one compiled call pays the instalments and picks every proposal's lead for the
+whole block; the proposals, whose plans depend on the ones executed before, are decided run by
+run through :func:`sim.model.mechanisms.financing.plan` and ``execute``; one compiled call adds
+the projects undertaken to capacity, productivity and partners' qualification. Outcomes are
+bit-identical to the run-by-run code (``tests/test_block_projects.py``).
 """
 
 from __future__ import annotations
@@ -265,9 +274,9 @@ def run_block(
         n_prop = int(rng.poisson(org.joint_projects_per_year / 4.0))
         if n_prop == 0:
             continue
-        capex, ret = org.project_capex_mln_rub, org.project_return_per_year
-        capex = lognormal(rng, capex.mean, capex.cv, n_prop)
-        ret = lognormal(rng, ret.mean, ret.cv, n_prop)
+        dc, dr = org.project_capex_mln_rub, org.project_return_per_year
+        capex = lognormal(rng, dc.mean, dc.cv, n_prop)
+        ret = lognormal(rng, dr.mean, dr.cv, n_prop)
         lead_u = rng.random(n_prop)
         partner_u = rng.random((n_prop, 3))
         if org.exists:
@@ -387,6 +396,8 @@ def _start_rows(
     proportion to capacity at the start of the stage: ``leads[searchsorted(cum, u * cum[-1])]``
     (``cum``: the leads' cumulative capacity, summed in firm order as ``np.cumsum`` does; the
     index at most the last lead). Returns each proposal's lead, -1 where the run has none.
+    Every run's cash gets its row of ``paid``, 0 where nothing is paid, as the one-run code
+    added :meth:`Government.pay_grants`' cash (a cash of -0.0 becomes 0.0 either way).
     """
     for k in range(rows.shape[0]):
         r = rows[k]
