@@ -299,8 +299,9 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
      per_run(lambda m, r: registry.apply_and_decide(m.state, m.government, m.organisation))),
     ("3b the organisation matches SMEs", lambda ms, rs: matching.match_block(
         [m.state for m in ms], [m.organisation for m in ms], [r["matching"] for r in rs])),
-    ("4 joint projects", per_run(lambda m, r: joint_projects.run(
-        m.state, m.government, m.spec.organisation, r["projects"]))),
+    ("4 joint projects", lambda ms, rs: joint_projects.run_block(
+        [m.state for m in ms], [m.government for m in ms], [m.spec.organisation for m in ms],
+        [r["projects"] for r in rs])),
     ("6a final producers produce",
      lambda ms, rs: production.produce_final_block([m.state for m in ms])),
     ("5 purchases, starter-batch subsidy",

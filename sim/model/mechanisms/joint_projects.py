@@ -17,11 +17,21 @@ up to three participant SMEs as partners. The subsidy is paid in equal quarterly
 over the payout period; the annual budget limits the commitments made in a year. The
 instalments still due at the end of a quarter are a committed cost of the regime
 (:func:`committed_grants`, docs/model.md 7.14.1).
+
+**Implementation** (issue 17, :mod:`sim.model.block`): the stage runs for a block of runs,
+:func:`run_block` (:func:`run` is a block of one). The grants and the draws stay in Python,
+run by run in the same order (a quarter without proposals makes no draws of size 0: they would
+draw nothing); one compiled call pays the instalments and picks every proposal's lead for the
+whole block; the proposals, whose plans depend on the ones executed before, are decided run by
+run through :func:`sim.model.mechanisms.financing.plan` and ``execute``; one compiled call adds
+the projects undertaken to capacity, productivity and partners' qualification. Outcomes are
+bit-identical to the run-by-run code (``tests/test_block_projects.py``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -29,7 +39,7 @@ from sim.model.agents import Government, Grant, LargeEnterprise
 from sim.model.compiled import array_sum, kernel
 from sim.model.distributions import lognormal
 from sim.model.mechanisms import financing
-from sim.model.state import KIND_LARGE, KIND_SME, State
+from sim.model.state import KIND_LARGE, KIND_SME, State, firm_tables
 from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation
 
 __all__ = [
@@ -39,6 +49,7 @@ __all__ = [
     "go_probability",
     "projects_led",
     "run",
+    "run_block",
     "subsidy_for",
 ]
 
@@ -220,59 +231,135 @@ def expected_benefit(
 
 
 def run(state: State, gov: Government, org: Organisation, rng: np.random.Generator) -> None:
-    """Pay running grants, then decide this quarter's project proposals."""
-    s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
-    cash, fed, reg = gov.pay_grants(n)
-    f.cash[:n] += cash[:n]
-    state.ledger.book_cost("joint_project", "federal", fed)
-    state.ledger.book_cost("joint_project", "regional", reg)
-    state.ledger.paid_to_firms += fed + reg
+    """One run's stage 4: :func:`run_block` for a block of one run."""
+    run_block([state], [gov], [org], [rng])
 
-    # Draw every proposal whatever the arm, so that arms share their random numbers.
-    n_prop = int(rng.poisson(org.joint_projects_per_year / 4.0))
-    capex = np.atleast_1d(
-        lognormal(rng, org.project_capex_mln_rub.mean, org.project_capex_mln_rub.cv, n_prop)
-    )
-    ret = np.atleast_1d(
-        lognormal(rng, org.project_return_per_year.mean, org.project_return_per_year.cv, n_prop)
-    )
-    lead_u = rng.random(n_prop)
-    partner_u = rng.random((n_prop, 3))
-    if not org.exists or n_prop == 0:
-        return
-    alive, part = f.alive[:n], f.participant[:n]
-    leads = np.flatnonzero(alive & part & (f.kind[:n] == KIND_LARGE))
-    if leads.size == 0:
-        return
-    cum = np.cumsum(f.capacity[leads])
-    # each proposal's lead, drawn in proportion to capacity at the start of the stage
-    lead_of = leads[np.minimum(np.searchsorted(cum, lead_u * cum[-1]), leads.size - 1)].tolist()
-    partners = np.flatnonzero(alive & part & (f.kind[:n] == KIND_SME))
+
+def run_block(
+    states: Sequence[State],
+    govs: Sequence[Government],
+    orgs: Sequence[Organisation],
+    rngs: Sequence[np.random.Generator],
+) -> None:
+    """Pay running grants, then decide this quarter's project proposals; every run of a block.
+
+    The runs' firm tables are rows of one block (:mod:`sim.model.block`). Run by run, in
+    Python: the grants' instalments (:meth:`Government.pay_grants`, skipped when a run has no
+    grant: it would pay nothing) and the proposals' draws. Then one compiled call over the
+    block pays the instalments into cash and picks each proposal's lead
+    (:func:`_start_rows`); the runs with proposals, an organisation and leads decide them one
+    by one (subsidy, financing plan, go-ahead; each plan depends on the ones executed before);
+    and a second compiled call (:func:`_apply_rows`) adds the projects undertaken to their
+    leads' capacity and productivity and qualifies their partners, in the order undertaken
+    (nothing the decisions read: plans read cash, debt, output, price and EBITDA).
+    """
+    t, rows = firm_tables([st.firms for st in states])
+    runs = len(states)
+    ns = np.empty(runs, dtype=np.int64)
+    paid = np.zeros((runs, t["cash"].shape[1]))  # the instalments paid to each firm
+    drawn: list[tuple[int, list[float], list[float], np.ndarray, np.ndarray]] = []
+    for k, (st, gov, org, rng) in enumerate(zip(states, govs, orgs, rngs, strict=True)):
+        n = ns[k] = st.firms.n
+        if gov.grants:
+            cash, fed, reg = gov.pay_grants(n)
+            paid[k, :n] = cash
+        else:
+            fed = reg = 0.0  # no grant: pay_grants would pay nothing
+        ledger = st.ledger
+        ledger.book_cost("joint_project", "federal", fed)
+        ledger.book_cost("joint_project", "regional", reg)
+        ledger.paid_to_firms += fed + reg
+        # Draw every proposal whatever the arm, so that arms share their random numbers (no
+        # proposal: the draws of size 0 would draw nothing, and are not made).
+        n_prop = int(rng.poisson(org.joint_projects_per_year / 4.0))
+        if n_prop == 0:
+            continue
+        dc, dr = org.project_capex_mln_rub, org.project_return_per_year
+        capex = lognormal(rng, dc.mean, dc.cv, n_prop)
+        ret = lognormal(rng, dr.mean, dr.cv, n_prop)
+        lead_u = rng.random(n_prop)
+        partner_u = rng.random((n_prop, 3))
+        if org.exists:
+            drawn.append((k, capex.tolist(), ret.tolist(), lead_u, partner_u))
+    offsets = np.zeros(len(drawn) + 1, dtype=np.int64)
+    for j, d in enumerate(drawn):
+        offsets[j + 1] = offsets[j] + d[3].shape[0]
+    lead_of = _start_rows(
+        rows, ns, paid, t["cash"], t["alive"], t["kind"], t["participant"], t["capacity"],
+        np.array([d[0] for d in drawn], dtype=np.int64), offsets,
+        np.concatenate([d[3] for d in drawn]) if drawn else _NO_DRAWS,
+    ).tolist()  # fmt: skip
+    # the projects undertaken: their run, lead, capex and partners' draws
+    done_k: list[int] = []
+    done_lead: list[int] = []
+    done_c: list[float] = []
+    done_u: list[np.ndarray] = []
+    for j, (k, capex, ret, _, partner_u) in enumerate(drawn):
+        leads = lead_of[offsets[j] : offsets[j + 1]]
+        if leads[0] < 0:
+            continue  # no participant large enterprise to lead
+        st, gov = states[k], govs[k]
+        undertaken = _decide(st, gov, leads, capex, ret)
+        for lead, c, p in undertaken:
+            done_k.append(k)
+            done_lead.append(lead)
+            done_c.append(c)
+            done_u.append(partner_u[p])
+    if done_k:
+        params = np.array(
+            [
+                (
+                    st.spec.finance.capital_mln_rub_per_capacity,
+                    st.spec.finance.productivity_gain_per_investment,
+                    2 * st.spec.production.sme_qualification_step,
+                )
+                for st in states
+            ]
+        )
+        _apply_rows(
+            rows, ns, t["alive"], t["kind"], t["participant"], t["capacity"],
+            t["productivity"], t["qualification"], t["matched"], params,
+            np.array(done_k, dtype=np.int64), np.array(done_lead, dtype=np.int64),
+            np.array(done_c), np.array(done_u),
+        )  # fmt: skip
+
+
+_NO_DRAWS = np.zeros(0)
+
+
+def _decide(
+    state: State, gov: Government, leads: list[int], capex: list[float], ret: list[float]
+) -> list[tuple[int, float, int]]:
+    """Decide one run's proposals in order; returns the undertaken ``(lead, capex, proposal)``.
+
+    Each proposal's lead finances the capex by its cheapest plan and goes ahead when the plan
+    covers it and the return clears the plan's rate; the plan is executed, the ledger booked
+    and the subsidy committed as a grant (the budget and the receivable it leaves count for
+    the next proposal).
+    """
+    q, ledger = state.quarter, state.ledger
     regime = gov.regime
     jp = regime.joint_project_subsidy if regime is not None else None
     eligible = gov.eligible_for_preferences(state)
-    kappa = s.finance.capital_mln_rub_per_capacity
-    due = gov.receivable(n)  # kept up to date as grants are committed below
+    due = gov.receivable(state.firms.n)  # kept up to date as grants are committed below
+    terms = financing._terms(state, gov, False)  # as in financing.plan; constant in the stage
     programmes = None  # the programme table, built when first needed and after loans are booked
-    for p in range(n_prop):
-        lead = lead_of[p]
-        c = float(capex[p])
+    out = []
+    for p, lead in enumerate(leads):
+        c = capex[p]
         sub = subsidy_for(jp, gov, q, c) if jp is not None and eligible[lead] else 0.0
         receivable = float(due[lead]) + sub
         if programmes is None:
             programmes = financing._programmes(state, gov)
-        plan = financing.plan(state, gov, lead, c, eligible, receivable, programmes=programmes)
+        plan = financing.plan(
+            state, gov, lead, c, eligible, receivable, programmes=programmes, terms=terms
+        )
         if plan.financed < c * (1 - 1e-12):
             continue  # the lead cannot finance the whole capex
-        if not LargeEnterprise.undertakes_project(float(ret[p]), sub / c, plan.rate):
+        if not LargeEnterprise.undertakes_project(ret[p], sub / c, plan.rate):
             continue
-        state.ledger.joint_projects += 1
-        state.ledger.investment += c
-        k_old = f.capacity[lead]
-        f.capacity[lead] += c / kappa
-        f.productivity[lead] *= 1 + s.finance.productivity_gain_per_investment * c / max(
-            k_old * kappa, 1e-9
-        )
+        ledger.joint_projects += 1
+        ledger.investment += c
         # The lead pays the whole capex; the subsidy reimburses part of it in instalments.
         financing.execute(state, gov, plan)
         if plan.loans:  # programme budgets booked: the table is out of date
@@ -283,11 +370,142 @@ def run(state: State, gov: Government, org: Organisation, rng: np.random.Generat
             gov.grants.append(grant)
             due[lead] += grant.per_quarter * grant.quarters_left  # as gov.receivable adds it
             gov.book("joint_project", sub / jp.payout_years.value, q)
-        if partners.size:
-            _partner_up(
-                partners, partner_u[p], 2 * s.production.sme_qualification_step,
-                f.qualification, f.matched,
-            )  # fmt: skip
+        out.append((lead, c, p))
+    return out
+
+
+@kernel
+def _start_rows(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    paid: np.ndarray,
+    cash: np.ndarray,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    drawn: np.ndarray,
+    offsets: np.ndarray,
+    lead_u: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Pay the instalments into cash (every run), then pick each proposal's lead.
+
+    Run ``k`` of the block is firm table row ``rows[k]`` with ``ns[k]`` slots; ``paid`` has
+    one row per run. Run ``drawn[j]`` has the proposals ``offsets[j] .. offsets[j + 1] - 1``,
+    whose uniforms ``lead_u`` draw their leads among the participant large enterprises in
+    proportion to capacity at the start of the stage: ``leads[searchsorted(cum, u * cum[-1])]``
+    (``cum``: the leads' cumulative capacity, summed in firm order as ``np.cumsum`` does; the
+    index at most the last lead). Returns each proposal's lead, -1 where the run has none.
+    Every run's cash gets its row of ``paid``, 0 where nothing is paid, as the one-run code
+    added :meth:`Government.pay_grants`' cash (a cash of -0.0 becomes 0.0 either way).
+    """
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for i in range(ns[k]):
+            cash[r, i] += paid[k, i]
+    out = np.full(lead_u.shape[0], -1, dtype=np.int64)
+    for j in range(drawn.shape[0]):
+        k = drawn[j]
+        r, n = rows[k], ns[k]
+        leads = np.empty(n, dtype=np.int64)
+        m = 0
+        for i in range(n):
+            if alive[r, i] and participant[r, i] and kind[r, i] == KIND_LARGE:
+                leads[m] = i
+                m += 1
+        if m == 0:
+            continue
+        cum = np.empty(m)
+        cum[0] = capacity[r, leads[0]]
+        for i in range(1, m):
+            cum[i] = cum[i - 1] + capacity[r, leads[i]]
+        lo, hi = offsets[j], offsets[j + 1]
+        keys = lead_u[lo:hi] * cum[m - 1]
+        idx = _searchsorted_left(cum, keys)
+        for p in range(hi - lo):
+            out[lo + p] = leads[min(idx[p], m - 1)]
+    return out
+
+
+@kernel
+def _less(a: float, b: float) -> bool:  # pragma: no cover - compiled
+    """NumPy's sort order of floats: ``a < b``, nan after every number."""
+    return a < b or (b != b and a == a)
+
+
+@kernel
+def _searchsorted_left(a: np.ndarray, keys: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """``np.searchsorted(a, keys)`` (side left): the first index where ``a`` is not below a key.
+
+    On a sorted ``a`` (nan last, as NumPy sorts) every binary search gives that index; this is
+    NumPy's own (2.x ``searchsorted``: a branchless halving search per key, in its order of
+    floats), so it gives NumPy's index even where ``a`` is not sorted.
+    """
+    n = a.shape[0]
+    out = np.zeros(keys.shape[0], dtype=np.int64)
+    if n == 0:
+        return out
+    for j in range(keys.shape[0]):
+        key = keys[j]
+        base, m = 0, n
+        while m > 1:
+            half = m >> 1
+            if _less(a[base + half], key):
+                base += half
+            m -= half
+        out[j] = base + 1 if _less(a[base], key) else base
+    return out
+
+
+@kernel
+def _apply_rows(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    productivity: np.ndarray,
+    qualification: np.ndarray,
+    matched: np.ndarray,
+    params: np.ndarray,
+    runs_of: np.ndarray,
+    leads: np.ndarray,
+    capex: np.ndarray,
+    partner_u: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """The projects undertaken, in order: project ``j`` of run ``runs_of[j]`` (its runs' in turn).
+
+    Its lead ``leads[j]`` gains ``capex[j] / kappa`` of capacity and its productivity rises by
+    ``gain * capex / max(K_old * kappa, 1e-9)``; the partners drawn by ``partner_u[j]`` among
+    the run's participant SMEs gain a qualification step (:func:`_partner_up`). ``params``:
+    each run's ``[kappa, gain, qualification gain]``; run ``k`` is firm table row ``rows[k]``.
+    """
+    last = -1
+    partners = np.empty(0, dtype=np.int64)
+    for j in range(runs_of.shape[0]):
+        k = runs_of[j]
+        r = rows[k]
+        if k != last:  # the run's participant SMEs (no project changes who they are)
+            n = ns[k]
+            partners = np.empty(n, dtype=np.int64)
+            m = 0
+            for i in range(n):
+                if alive[r, i] and participant[r, i] and kind[r, i] == KIND_SME:
+                    partners[m] = i
+                    m += 1
+            partners = partners[:m]
+            last = k
+        kappa, gain = params[k, 0], params[k, 1]
+        lead, c = leads[j], capex[j]
+        k_old = capacity[r, lead]
+        capacity[r, lead] = k_old + c / kappa
+        floor = k_old * kappa
+        if floor < 1e-9:  # max(k_old * kappa, 1e-9): nan stays
+            floor = 1e-9
+        productivity[r, lead] = productivity[r, lead] * (1 + gain * c / floor)
+        if partners.shape[0]:
+            _partner_up(partners, partner_u[j], params[k, 2], qualification[r], matched[r])
 
 
 @kernel
