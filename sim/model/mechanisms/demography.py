@@ -13,14 +13,17 @@ produce during their first ``non_producing_quarters``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from sim.model.agents import SME
 from sim.model.compiled import kernel, power
-from sim.model.population import Population
-from sim.model.state import KIND_SME, State
+from sim.model.firms import firm_tables
+from sim.model.population import Population, _close, _fill_columns
+from sim.model.state import KIND_SME, State, _unit_costs, _update_costs_block, cost_params
 
-__all__ = ["entry_exit"]
+__all__ = ["entry_exit", "entry_exit_block"]
 
 _MAX_GROWTH = 3.0
 
@@ -106,46 +109,248 @@ def _exits_and_entry_means(
 
 
 def entry_exit(state: State, population: Population, rng: np.random.Generator) -> None:
-    """Apply exits, then entries, for this quarter."""
-    s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
-    d = s.sme_demography
-    first = state.local_sales0 is None
-    if first:
-        state.local_sales0 = np.zeros(len(state.trades))
-        state.sme_count0 = np.zeros(len(state.trades))
-    lam, gone = _exits_and_entry_means(
-        n, f.alive, f.kind, f.trade, f.sales_cluster,
-        SME.exits(f.loss_quarters[:n], d.exit_after_loss_quarters), first, state.local_sales0,
-        state.sme_count0, d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
+    """One run's stage 9: :func:`entry_exit_block` for a block of one run."""
+    entry_exit_block([state], [population], [rng])
+
+
+#: Columns of :func:`entry_exit_block`'s per-run parameters: entry rate per quarter, demand
+#: sensitivity of entry, quarters of losses before an exit.
+_RATE, _SENSITIVITY, _LIMIT = range(3)
+#: Columns of :func:`_enter_rows`' entries (one per trade with entrants in a run).
+_RUN, _LO, _COUNT, _GROUP, _LAST = range(5)
+
+
+def entry_exit_block(
+    states: Sequence[State],
+    populations: Sequence[Population],
+    rngs: Sequence[np.random.Generator],
+) -> None:
+    """Apply exits, then entries, for this quarter; every run of a block.
+
+    The runs' firm tables are rows of one block (:mod:`sim.model.block`). One compiled call
+    (:func:`_exits_rows`) finds and closes each run's exiting SMEs and its trades' mean
+    entrants; each run then draws its entrants in Python (``rng.poisson``, then one
+    ``rng.standard_normal`` per entering trade, in trade order), and one compiled call
+    (:func:`_enter_rows`) fills all the runs' entrants and their reference costs.
+    """
+    runs = len(states)
+    firms = [st.firms for st in states]
+    t, rows = firm_tables(firms)
+    params = np.empty((runs, 3))
+    ns = np.empty(runs, dtype=np.int64)
+    first = np.zeros(runs, dtype=np.bool_)
+    firsts: list[int] = []
+    trades_at = [0]
+    sales0, count0 = [], []
+    for k, st in enumerate(states):
+        d = st.spec.sme_demography
+        params[k] = (
+            d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
+            d.exit_after_loss_quarters,
+        )  # fmt: skip
+        ns[k] = st.firms.n
+        trades_at.append(trades_at[-1] + len(st.trades))
+        if st.local_sales0 is None:
+            first[k] = True
+            firsts.append(k)
+            sales0.append(np.zeros(len(st.trades)))
+            count0.append(np.zeros(len(st.trades)))
+        else:
+            sales0.append(st.local_sales0)
+            count0.append(st.sme_count0)
+    cat_sales0, cat_count0 = np.concatenate(sales0), np.concatenate(count0)
+    exits = SME.exits(t["loss_quarters"][rows], params[:, _LIMIT : _LIMIT + 1])
+    lam, gone, gone_at = _exits_rows(
+        rows, ns, t["alive"], t["kind"], t["trade"], t["sales_cluster"], t["participant"],
+        t["matched"], exits, first, cat_sales0, cat_count0, np.array(trades_at), params,
     )  # fmt: skip
-    new = rng.poisson(lam)
+    for k in firsts:  # the references, recorded in the first quarter
+        a, b = trades_at[k], trades_at[k + 1]
+        states[k].local_sales0 = cat_sales0[a:b].copy()
+        states[k].sme_count0 = cat_count0[a:b].copy()
 
-    population.remove(gone)
-    # An exiting SME produced and sold this quarter: its flows stay in this quarter's accounts
-    # (see record); its workers leave the cluster next quarter (State.exited).
-    state.exited = gone
-    state.exits_this_quarter = int(gone.size)
-
-    entering = [
-        (k, m, gi)
-        for k, m in enumerate(new.tolist())
-        if m > 0 and (gi := state.entry_group.get(state.trades[k])) is not None
-    ]
-    if not entering:
+    # (run: its place in ``entered``, first slot, count, group, last trade of the run)
+    entries: list[tuple[int, int, int, int, int]] = []
+    group_params, normals, prices = [], [], []
+    entered: list[tuple[int, int, int]] = []  # (run, first slot, end)
+    gone_at = gone_at.tolist()
+    for k, (st, pop, rng) in enumerate(zip(states, populations, rngs, strict=True)):
+        new = rng.poisson(lam[trades_at[k] : trades_at[k + 1]])
+        go = gone[gone_at[k] : gone_at[k + 1]]
+        if go.size:
+            pop.remove_agents(go)
+        # An exiting SME produced and sold this quarter: its flows stay in this quarter's
+        # accounts (see record); its workers leave the cluster next quarter (State.exited).
+        st.exited = go
+        st.exits_this_quarter = int(go.size)
+        entering = [
+            (j, m, gi)
+            for j, m in enumerate(new.tolist())
+            if m > 0 and (gi := st.entry_group.get(st.trades[j])) is not None
+        ]
+        if not entering:
+            continue
+        f = st.firms
+        lo = slot = f.n
+        trades = st.spec.sourcing.trades
+        for j, m, gi in entering:
+            p, z = pop.draw(rng, gi, m)
+            entries.append((len(entered), slot, m, gi, 0))
+            group_params.append(p)
+            normals.append(z)
+            prices.append(1 + trades[j].local_price_premium)
+            slot += m
+        # Those of the last trade enter last: theirs is in the table recomputed after them.
+        entries[-1] = (*entries[-1][:_LAST], 1)
+        f.add(slot - lo)
+        size = st.supplier_cost0.size
+        if slot > size:  # room for the entrants' slots, grown by doubling (read as [:n])
+            grown = np.ones(max(slot, 2 * size))
+            grown[:size] = st.supplier_cost0
+            st.supplier_cost0 = grown
+        entered.append((k, lo, slot))
+    if not entries:
         return
-    size = state.supplier_cost0.size
-    need = n + sum(m for _, m, _ in entering)
-    if need > size:  # room for the entrants' slots, grown by doubling (read as [:n])
-        grown = np.ones(max(need, 2 * size))
-        grown[:size] = state.supplier_cost0
-        state.supplier_cost0 = grown
-    trades = s.sourcing.trades
-    for k, m, gi in entering[:-1]:
-        sl = population.add(rng, m, gi, q, 1 + trades[k].local_price_premium)
-        # The entrants' reference cost: their unit cost at entry, with the firms entered so far.
-        state.supplier_cost0[sl] = state.unit_costs(sl)
-    # Those of the last trade enter last: theirs is in the table recomputed below.
-    k, m, gi = entering[-1]
-    last = population.add(rng, m, gi, q, 1 + trades[k].local_price_premium)
-    state.update_costs()
-    state.supplier_cost0[last] = f.unit_cost[last]
+
+    t, rows = firm_tables(firms)  # the entrants' slots may have widened the tables
+    runs_in = [k for k, _, _ in entered]
+    z_at = np.zeros(len(normals) + 1, dtype=np.int64)
+    np.cumsum([z.size for z in normals], out=z_at[1:])
+    cost0 = _enter_rows(
+        rows[runs_in], np.array(entries, dtype=np.int64), np.array(group_params),
+        np.concatenate(normals), z_at, np.array(prices, dtype=np.float64),
+        np.array([states[k].quarter for k in runs_in], dtype=np.int64),
+        cost_params([states[k] for k in runs_in]), t["alive"], t["kind"], t["role"], t["trade"],
+        t["group"], t["employment"], t["productivity"], t["qualification"], t["capacity"],
+        t["output"], t["cum_output"], t["cash"], t["taste"], t["other_demand"], t["order_book"],
+        t["price"], t["born_quarter"], t["last_contract_quarter"], t["participant"], t["matched"],
+        t["unit_cost"],
+    )  # fmt: skip
+    at = 0
+    for k, lo, hi in entered:
+        states[k].supplier_cost0[lo:hi] = cost0[at : at + hi - lo]
+        at += hi - lo
+        populations[k].added(lo, hi)
+
+
+@kernel
+def _exits_rows(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    trade: np.ndarray,
+    sales_cluster: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+    exits: np.ndarray,
+    first: np.ndarray,
+    sales0: np.ndarray,
+    count0: np.ndarray,
+    trades_at: np.ndarray,
+    params: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Stage 9's exits and entry means for run ``k`` of the block (firm table row ``rows[k]``).
+
+    Run ``k`` has ``ns[k]`` slots, the exit rule's verdicts ``exits[k]``, its references
+    ``sales0`` / ``count0[trades_at[k]:trades_at[k + 1]]`` (written when ``first[k]``) and the
+    scalars ``params[k]``: :func:`_exits_and_entry_means` of its row; its exiting SMEs close
+    (:func:`sim.model.population._close`).
+
+    Returns:
+        The runs' mean entrants per trade (run ``k``'s at ``trades_at[k]:trades_at[k + 1]``),
+        their exiting SMEs' slots and where each run's start in them (and their number).
+    """
+    runs = rows.shape[0]
+    lam = np.empty(trades_at[runs])
+    gone = np.empty(ns.sum(), dtype=np.int64)
+    gone_at = np.zeros(runs + 1, dtype=np.int64)
+    for k in range(runs):
+        r, a, b, p = rows[k], trades_at[k], trades_at[k + 1], params[k]
+        means, out = _exits_and_entry_means(
+            ns[k], alive[r], kind[r], trade[r], sales_cluster[r], exits[k], first[k],
+            sales0[a:b], count0[a:b], p[_RATE], p[_SENSITIVITY],
+        )  # fmt: skip
+        lam[a:b] = means
+        _close(out, alive[r], participant[r], matched[r])
+        gone[gone_at[k] : gone_at[k] + out.shape[0]] = out
+        gone_at[k + 1] = gone_at[k] + out.shape[0]
+    return lam, gone[: gone_at[runs]], gone_at
+
+
+@kernel
+def _enter_rows(
+    rows: np.ndarray,
+    entries: np.ndarray,
+    group_params: np.ndarray,
+    z: np.ndarray,
+    z_at: np.ndarray,
+    prices: np.ndarray,
+    born: np.ndarray,
+    cost: np.ndarray,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    role: np.ndarray,
+    trade: np.ndarray,
+    group: np.ndarray,
+    employment: np.ndarray,
+    productivity: np.ndarray,
+    qualification: np.ndarray,
+    capacity: np.ndarray,
+    output: np.ndarray,
+    cum_output: np.ndarray,
+    cash: np.ndarray,
+    taste: np.ndarray,
+    other_demand: np.ndarray,
+    order_book: np.ndarray,
+    price: np.ndarray,
+    born_quarter: np.ndarray,
+    last_contract_quarter: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+    unit_cost: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Stage 9's entrants of the runs of a block, trade after trade, and their reference costs.
+
+    Entry ``e`` (``entries[e]``: run ``k``, first slot, count, group, whether it is the run's
+    last) is one trade's entrants of run ``k`` (firm table row ``rows[k]``, born in quarter
+    ``born[k]``, unit-cost scalars ``cost[k]``: :func:`sim.model.state.cost_params`): they are
+    filled by :func:`sim.model.population._fill_columns` from the group's parameters
+    ``group_params[e]`` and standard normals ``z[z_at[e]:z_at[e + 1]]``, at the price index
+    ``prices[e]``. Their reference cost is their unit cost at entry with the firms entered so
+    far (:func:`sim.model.state._unit_costs`); after the run's last trade every unit cost of
+    the run is recomputed (:meth:`sim.model.state.State.update_costs`) and the last trade's
+    entrants take theirs from that table.
+
+    Returns:
+        The entrants' reference costs, entry after entry (each run's in slot order).
+    """
+    out = np.empty(entries[:, _COUNT].sum())
+    at = 0
+    n_final = np.empty(1, dtype=np.int64)
+    for e in range(entries.shape[0]):
+        k, lo, m = entries[e, _RUN], entries[e, _LO], entries[e, _COUNT]
+        r, n = rows[k], entries[e, _LO] + entries[e, _COUNT]
+        _fill_columns(
+            group_params[e], z[z_at[e] : z_at[e + 1]], lo, m, entries[e, _GROUP], alive[r],
+            kind[r], role[r], trade[r], group[r], employment[r], productivity[r],
+            qualification[r], capacity[r], output[r], cum_output[r], cash[r], taste[r],
+            other_demand[r], order_book[r], price[r], born_quarter[r], last_contract_quarter[r],
+            participant[r], matched[r], born[k], True, prices[e],
+        )  # fmt: skip
+        if entries[e, _LAST]:
+            n_final[0] = n
+            _update_costs_block(
+                rows[k : k + 1], n_final, productivity, employment, alive, participant, kind,
+                output, capacity, unit_cost, cost[k : k + 1],
+            )  # fmt: skip
+            out[at : at + m] = unit_cost[r, lo:n]
+        else:
+            c = cost[k]
+            out[at : at + m] = _unit_costs(
+                productivity[r], employment[r], alive[r], participant[r], kind[r], output[r],
+                capacity[r], n, np.arange(lo, n), c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+                c[7],
+            )  # fmt: skip
+        at += m
+    return out
