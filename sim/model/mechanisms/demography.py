@@ -118,6 +118,7 @@ def entry_exit(state: State, population: Population, rng: np.random.Generator) -
 _RATE, _SENSITIVITY, _LIMIT = range(3)
 #: Columns of :func:`_enter_rows`' entries (one per trade with entrants in a run).
 _RUN, _LO, _COUNT, _GROUP, _LAST = range(5)
+_ENTRY = 5
 
 
 def entry_exit_block(
@@ -136,19 +137,16 @@ def entry_exit_block(
     runs = len(states)
     firms = [st.firms for st in states]
     t, rows = firm_tables(firms)
-    params = np.empty((runs, 3))
-    ns = np.empty(runs, dtype=np.int64)
-    first = np.zeros(runs, dtype=np.bool_)
-    firsts: list[int] = []
+    params, ns, first, firsts = [], [], [False] * runs, []
     trades_at = [0]
     sales0, count0 = [], []
     for k, st in enumerate(states):
         d = st.spec.sme_demography
-        params[k] = (
+        params.append((
             d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
-            d.exit_after_loss_quarters,
-        )  # fmt: skip
-        ns[k] = st.firms.n
+            float(d.exit_after_loss_quarters),
+        ))  # fmt: skip
+        ns.append(st.firms.n)
         trades_at.append(trades_at[-1] + len(st.trades))
         if st.local_sales0 is None:
             first[k] = True
@@ -159,19 +157,22 @@ def entry_exit_block(
             sales0.append(st.local_sales0)
             count0.append(st.sme_count0)
     cat_sales0, cat_count0 = np.concatenate(sales0), np.concatenate(count0)
+    params = np.array(params)
     exits = SME.exits(t["loss_quarters"][rows], params[:, _LIMIT : _LIMIT + 1])
     lam, gone, gone_at = _exits_rows(
-        rows, ns, t["alive"], t["kind"], t["trade"], t["sales_cluster"], t["participant"],
-        t["matched"], exits, first, cat_sales0, cat_count0, np.array(trades_at), params,
+        rows, np.array(ns, dtype=np.int64), t["alive"], t["kind"], t["trade"],
+        t["sales_cluster"], t["participant"], t["matched"], exits, np.array(first), cat_sales0,
+        cat_count0, np.array(trades_at), params,
     )  # fmt: skip
     for k in firsts:  # the references, recorded in the first quarter
         a, b = trades_at[k], trades_at[k + 1]
         states[k].local_sales0 = cat_sales0[a:b].copy()
         states[k].sme_count0 = cat_count0[a:b].copy()
 
-    # (run: its place in ``entered``, first slot, count, group, last trade of the run)
-    entries: list[tuple[int, int, int, int, int]] = []
-    group_params, normals, prices = [], [], []
+    # Per trade with entrants, 5 numbers (the columns of _enter_rows' entries): the run (its
+    # place in ``entered``), the first slot, the count, the group, whether it is the run's last.
+    entries: list[int] = []
+    group_params, normals, prices, z_at = [], [], [], [0]
     entered: list[tuple[int, int, int]] = []  # (run, first slot, end)
     gone_at = gone_at.tolist()
     for k, (st, pop, rng) in enumerate(zip(states, populations, rngs, strict=True)):
@@ -195,13 +196,14 @@ def entry_exit_block(
         trades = st.spec.sourcing.trades
         for j, m, gi in entering:
             p, z = pop.draw(rng, gi, m)
-            entries.append((len(entered), slot, m, gi, 0))
+            entries += (len(entered), slot, m, gi, 0)
             group_params.append(p)
             normals.append(z)
+            z_at.append(z_at[-1] + z.size)
             prices.append(1 + trades[j].local_price_premium)
             slot += m
         # Those of the last trade enter last: theirs is in the table recomputed after them.
-        entries[-1] = (*entries[-1][:_LAST], 1)
+        entries[-1] = 1
         f.add(slot - lo)
         size = st.supplier_cost0.size
         if slot > size:  # room for the entrants' slots, grown by doubling (read as [:n])
@@ -214,11 +216,10 @@ def entry_exit_block(
 
     t, rows = firm_tables(firms)  # the entrants' slots may have widened the tables
     runs_in = [k for k, _, _ in entered]
-    z_at = np.zeros(len(normals) + 1, dtype=np.int64)
-    np.cumsum([z.size for z in normals], out=z_at[1:])
     cost0 = _enter_rows(
-        rows[runs_in], np.array(entries, dtype=np.int64), np.array(group_params),
-        np.concatenate(normals), z_at, np.array(prices, dtype=np.float64),
+        rows[runs_in], np.array(entries, dtype=np.int64).reshape(-1, _ENTRY),
+        np.array(group_params), np.concatenate(normals), np.array(z_at, dtype=np.int64),
+        np.array(prices, dtype=np.float64),
         np.array([states[k].quarter for k in runs_in], dtype=np.int64),
         cost_params([states[k] for k in runs_in]), t["alive"], t["kind"], t["role"], t["trade"],
         t["group"], t["employment"], t["productivity"], t["qualification"], t["capacity"],
