@@ -113,12 +113,17 @@ def entry_exit(state: State, population: Population, rng: np.random.Generator) -
     entry_exit_block([state], [population], [rng])
 
 
-#: Columns of :func:`entry_exit_block`'s per-run parameters: entry rate per quarter, demand
-#: sensitivity of entry, quarters of losses before an exit.
-_RATE, _SENSITIVITY, _LIMIT = range(3)
-#: Columns of :func:`_enter_rows`' entries (one per trade with entrants in a run).
-_RUN, _LO, _COUNT, _GROUP, _LAST = range(5)
-_ENTRY = 5
+#: Columns of :func:`entry_exit_block`'s per-run parameters (:func:`_exits_rows`): entry rate
+#: per quarter, demand sensitivity of entry, quarters of losses before an exit, slots in use,
+#: whether it is the first quarter (1) or not (0), where the run's trades start and end in the
+#: block's trades.
+_RATE, _SENSITIVITY, _LIMIT, _N, _FIRST, _TRADES, _TRADES_END = range(7)
+#: Columns of :func:`_enter_rows`' entries (one per trade with entrants in a run): the run (its
+#: row of the unit-cost scalars), its firm table row, the first slot, the count, the group,
+#: whether it is the run's last trade (1) or not (0), the quarter, where its standard normals
+#: start and end.
+_RUN, _ROW, _LO, _COUNT, _GROUP, _LAST, _BORN, _Z, _Z_END = range(9)
+_ENTRY = 9
 
 
 def entry_exit_block(
@@ -134,47 +139,43 @@ def entry_exit_block(
     ``rng.standard_normal`` per entering trade, in trade order), and one compiled call
     (:func:`_enter_rows`) fills all the runs' entrants and their reference costs.
     """
-    runs = len(states)
     firms = [st.firms for st in states]
     t, rows = firm_tables(firms)
-    params, ns, first, firsts = [], [], [False] * runs, []
-    trades_at = [0]
+    params, firsts, trades_at = [], [], [0]
     sales0, count0 = [], []
     for k, st in enumerate(states):
-        d = st.spec.sme_demography
+        d, at = st.spec.sme_demography, trades_at[-1]
+        trades_at.append(at + len(st.trades))
+        first = st.local_sales0 is None
         params.append((
             d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
-            float(d.exit_after_loss_quarters),
+            d.exit_after_loss_quarters, st.firms.n, first, at, trades_at[-1],
         ))  # fmt: skip
-        ns.append(st.firms.n)
-        trades_at.append(trades_at[-1] + len(st.trades))
-        if st.local_sales0 is None:
-            first[k] = True
+        if first:
             firsts.append(k)
             sales0.append(np.zeros(len(st.trades)))
             count0.append(np.zeros(len(st.trades)))
         else:
             sales0.append(st.local_sales0)
             count0.append(st.sme_count0)
-    cat_sales0, cat_count0 = np.concatenate(sales0), np.concatenate(count0)
-    params = np.array(params)
+    params = np.array(params, dtype=np.float64)
+    refs = np.concatenate(sales0 + count0)  # the runs' sales0, then their count0
     exits = SME.exits(t["loss_quarters"][rows], params[:, _LIMIT : _LIMIT + 1])
     lam, gone, gone_at = _exits_rows(
-        rows, np.array(ns, dtype=np.int64), t["alive"], t["kind"], t["trade"],
-        t["sales_cluster"], t["participant"], t["matched"], exits, np.array(first), cat_sales0,
-        cat_count0, np.array(trades_at), params,
+        rows, params, t["alive"], t["kind"], t["trade"], t["sales_cluster"], t["participant"],
+        t["matched"], exits, refs,
     )  # fmt: skip
+    total = trades_at[-1]
     for k in firsts:  # the references, recorded in the first quarter
         a, b = trades_at[k], trades_at[k + 1]
-        states[k].local_sales0 = cat_sales0[a:b].copy()
-        states[k].sme_count0 = cat_count0[a:b].copy()
+        states[k].local_sales0 = refs[a:b].copy()
+        states[k].sme_count0 = refs[total + a : total + b].copy()
 
-    # Per trade with entrants, 5 numbers (the columns of _enter_rows' entries): the run (its
-    # place in ``entered``), the first slot, the count, the group, whether it is the run's last.
-    entries: list[int] = []
-    group_params, normals, prices, z_at = [], [], [], [0]
+    entries: list[int] = []  # _ENTRY numbers per trade with entrants (the columns above)
+    group_params, normals, prices = [], [], []
     entered: list[tuple[int, int, int]] = []  # (run, first slot, end)
     gone_at = gone_at.tolist()
+    z_at = 0
     for k, (st, pop, rng) in enumerate(zip(states, populations, rngs, strict=True)):
         new = rng.poisson(lam[trades_at[k] : trades_at[k + 1]])
         go = gone[gone_at[k] : gone_at[k + 1]]
@@ -183,7 +184,7 @@ def entry_exit_block(
         # An exiting SME produced and sold this quarter: its flows stay in this quarter's
         # accounts (see record); its workers leave the cluster next quarter (State.exited).
         st.exited = go
-        st.exits_this_quarter = int(go.size)
+        st.exits_this_quarter = gone_at[k + 1] - gone_at[k]
         entering = [
             (j, m, gi)
             for j, m in enumerate(new.tolist())
@@ -193,17 +194,18 @@ def entry_exit_block(
             continue
         f = st.firms
         lo = slot = f.n
+        run, row, quarter = len(entered), int(rows[k]), st.quarter
         trades = st.spec.sourcing.trades
         for j, m, gi in entering:
             p, z = pop.draw(rng, gi, m)
-            entries += (len(entered), slot, m, gi, 0)
+            entries += (run, row, slot, m, gi, 0, quarter, z_at, z_at + z.size)
             group_params.append(p)
             normals.append(z)
-            z_at.append(z_at[-1] + z.size)
             prices.append(1 + trades[j].local_price_premium)
             slot += m
+            z_at += z.size
         # Those of the last trade enter last: theirs is in the table recomputed after them.
-        entries[-1] = 1
+        entries[_LAST - _ENTRY] = 1
         f.add(slot - lo)
         size = st.supplier_cost0.size
         if slot > size:  # room for the entrants' slots, grown by doubling (read as [:n])
@@ -214,18 +216,15 @@ def entry_exit_block(
     if not entries:
         return
 
-    t, rows = firm_tables(firms)  # the entrants' slots may have widened the tables
-    runs_in = [k for k, _, _ in entered]
+    t = firm_tables(firms)[0]  # the entrants' slots may have widened the tables
     cost0 = _enter_rows(
-        rows[runs_in], np.array(entries, dtype=np.int64).reshape(-1, _ENTRY),
-        np.array(group_params), np.concatenate(normals), np.array(z_at, dtype=np.int64),
-        np.array(prices, dtype=np.float64),
-        np.array([states[k].quarter for k in runs_in], dtype=np.int64),
-        cost_params([states[k] for k in runs_in]), t["alive"], t["kind"], t["role"], t["trade"],
-        t["group"], t["employment"], t["productivity"], t["qualification"], t["capacity"],
-        t["output"], t["cum_output"], t["cash"], t["taste"], t["other_demand"], t["order_book"],
-        t["price"], t["born_quarter"], t["last_contract_quarter"], t["participant"], t["matched"],
-        t["unit_cost"],
+        np.array(entries, dtype=np.int64).reshape(-1, _ENTRY), np.array(group_params),
+        np.concatenate(normals), np.array(prices, dtype=np.float64),
+        cost_params([states[k] for k, _, _ in entered]), t["alive"], t["kind"], t["role"],
+        t["trade"], t["group"], t["employment"], t["productivity"], t["qualification"],
+        t["capacity"], t["output"], t["cum_output"], t["cash"], t["taste"], t["other_demand"],
+        t["order_book"], t["price"], t["born_quarter"], t["last_contract_quarter"],
+        t["participant"], t["matched"], t["unit_cost"],
     )  # fmt: skip
     at = 0
     for k, lo, hi in entered:
@@ -237,7 +236,7 @@ def entry_exit_block(
 @kernel
 def _exits_rows(
     rows: np.ndarray,
-    ns: np.ndarray,
+    params: np.ndarray,
     alive: np.ndarray,
     kind: np.ndarray,
     trade: np.ndarray,
@@ -245,32 +244,32 @@ def _exits_rows(
     participant: np.ndarray,
     matched: np.ndarray,
     exits: np.ndarray,
-    first: np.ndarray,
-    sales0: np.ndarray,
-    count0: np.ndarray,
-    trades_at: np.ndarray,
-    params: np.ndarray,
+    refs: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Stage 9's exits and entry means for run ``k`` of the block (firm table row ``rows[k]``).
 
-    Run ``k`` has ``ns[k]`` slots, the exit rule's verdicts ``exits[k]``, its references
-    ``sales0`` / ``count0[trades_at[k]:trades_at[k + 1]]`` (written when ``first[k]``) and the
-    scalars ``params[k]``: :func:`_exits_and_entry_means` of its row; its exiting SMEs close
-    (:func:`sim.model.population._close`).
+    Run ``k`` has the scalars ``params[k]`` (slots in use, its trades ``a:b`` among the
+    block's, ...: the columns above) and the exit rule's verdicts ``exits[k]``; its
+    references are ``refs[a:b]`` (sales) and ``refs[T + a:T + b]`` (counts; ``T`` trades in
+    the block), written in its first quarter. :func:`_exits_and_entry_means` of its row; its
+    exiting SMEs close (:func:`sim.model.population._close`).
 
     Returns:
-        The runs' mean entrants per trade (run ``k``'s at ``trades_at[k]:trades_at[k + 1]``),
-        their exiting SMEs' slots and where each run's start in them (and their number).
+        The runs' mean entrants per trade (run ``k``'s at ``a:b``), their exiting SMEs' slots
+        and where each run's start in them (and their number).
     """
     runs = rows.shape[0]
-    lam = np.empty(trades_at[runs])
-    gone = np.empty(ns.sum(), dtype=np.int64)
+    total = int(params[runs - 1, _TRADES_END])
+    lam = np.empty(total)
+    gone = np.empty(int(params[:, _N].sum()), dtype=np.int64)
     gone_at = np.zeros(runs + 1, dtype=np.int64)
     for k in range(runs):
-        r, a, b, p = rows[k], trades_at[k], trades_at[k + 1], params[k]
+        r, p = rows[k], params[k]
+        a, b = int(p[_TRADES]), int(p[_TRADES_END])
         means, out = _exits_and_entry_means(
-            ns[k], alive[r], kind[r], trade[r], sales_cluster[r], exits[k], first[k],
-            sales0[a:b], count0[a:b], p[_RATE], p[_SENSITIVITY],
+            int(p[_N]), alive[r], kind[r], trade[r], sales_cluster[r], exits[k],
+            p[_FIRST] != 0.0, refs[a:b], refs[total + a : total + b], p[_RATE],
+            p[_SENSITIVITY],
         )  # fmt: skip
         lam[a:b] = means
         _close(out, alive[r], participant[r], matched[r])
@@ -281,13 +280,10 @@ def _exits_rows(
 
 @kernel
 def _enter_rows(
-    rows: np.ndarray,
     entries: np.ndarray,
     group_params: np.ndarray,
     z: np.ndarray,
-    z_at: np.ndarray,
     prices: np.ndarray,
-    born: np.ndarray,
     cost: np.ndarray,
     alive: np.ndarray,
     kind: np.ndarray,
@@ -313,15 +309,15 @@ def _enter_rows(
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Stage 9's entrants of the runs of a block, trade after trade, and their reference costs.
 
-    Entry ``e`` (``entries[e]``: run ``k``, first slot, count, group, whether it is the run's
-    last) is one trade's entrants of run ``k`` (firm table row ``rows[k]``, born in quarter
-    ``born[k]``, unit-cost scalars ``cost[k]``: :func:`sim.model.state.cost_params`): they are
-    filled by :func:`sim.model.population._fill_columns` from the group's parameters
-    ``group_params[e]`` and standard normals ``z[z_at[e]:z_at[e + 1]]``, at the price index
-    ``prices[e]``. Their reference cost is their unit cost at entry with the firms entered so
-    far (:func:`sim.model.state._unit_costs`); after the run's last trade every unit cost of
-    the run is recomputed (:meth:`sim.model.state.State.update_costs`) and the last trade's
-    entrants take theirs from that table.
+    Entry ``e`` (``entries[e]``: the columns above) is one trade's entrants of a run, in its
+    firm table row, with the run's unit-cost scalars ``cost[entries[e, _RUN]]``
+    (:func:`sim.model.state.cost_params`): they are filled by
+    :func:`sim.model.population._fill_columns` from the group's parameters ``group_params[e]``
+    and their standard normals in ``z``, at the price index ``prices[e]``. Their reference cost
+    is their unit cost at entry with the firms entered so far
+    (:func:`sim.model.state._unit_costs`); after the run's last trade every unit cost of the run
+    is recomputed (:meth:`sim.model.state.State.update_costs`) and the last trade's entrants
+    take theirs from that table.
 
     Returns:
         The entrants' reference costs, entry after entry (each run's in slot order).
@@ -330,20 +326,20 @@ def _enter_rows(
     at = 0
     n_final = np.empty(1, dtype=np.int64)
     for e in range(entries.shape[0]):
-        k, lo, m = entries[e, _RUN], entries[e, _LO], entries[e, _COUNT]
-        r, n = rows[k], entries[e, _LO] + entries[e, _COUNT]
+        k, r, lo, m = entries[e, _RUN], entries[e, _ROW], entries[e, _LO], entries[e, _COUNT]
+        n = lo + m
         _fill_columns(
-            group_params[e], z[z_at[e] : z_at[e + 1]], lo, m, entries[e, _GROUP], alive[r],
-            kind[r], role[r], trade[r], group[r], employment[r], productivity[r],
+            group_params[e], z[entries[e, _Z] : entries[e, _Z_END]], lo, m, entries[e, _GROUP],
+            alive[r], kind[r], role[r], trade[r], group[r], employment[r], productivity[r],
             qualification[r], capacity[r], output[r], cum_output[r], cash[r], taste[r],
             other_demand[r], order_book[r], price[r], born_quarter[r], last_contract_quarter[r],
-            participant[r], matched[r], born[k], True, prices[e],
+            participant[r], matched[r], entries[e, _BORN], True, prices[e],
         )  # fmt: skip
         if entries[e, _LAST]:
             n_final[0] = n
             _update_costs_block(
-                rows[k : k + 1], n_final, productivity, employment, alive, participant, kind,
-                output, capacity, unit_cost, cost[k : k + 1],
+                entries[e : e + 1, _ROW], n_final, productivity, employment, alive, participant,
+                kind, output, capacity, unit_cost, cost[k : k + 1],
             )  # fmt: skip
             out[at : at + m] = unit_cost[r, lo:n]
         else:
