@@ -9,6 +9,10 @@ is the number of SMEs of the trade at the start and ``S_k / S_k0`` (capped at 3)
 the cluster's local purchases in that trade since the first quarter (entrepreneurs follow
 demand). New SMEs are drawn from the trade's first SME group, are not participants, and do not
 produce during their first ``non_producing_quarters``.
+
+A block of runs (:mod:`sim.model.block`) is computed by :func:`entry_exit_block`: one compiled
+call for the block's exits and entry means, each run's draws in Python (in the order of a run
+alone), one compiled call for the block's entrants; :func:`entry_exit` is a block of one run.
 """
 
 from __future__ import annotations
