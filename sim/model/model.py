@@ -314,6 +314,6 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
         [m.state for m in ms], [m.government for m in ms], [r["qualification"] for r in rs])),
     ("8 taxes, tax expenditure, cash", lambda ms, rs: taxes.book_taxes(
         [m.state for m in ms], [m.government for m in ms])),
-    ("9 SME entry and exit",
-     per_run(lambda m, r: demography.entry_exit(m.state, m.population, r["entry"]))),
+    ("9 SME entry and exit", lambda ms, rs: demography.entry_exit_block(
+        [m.state for m in ms], [m.population for m in ms], [r["entry"] for r in rs])),
 )  # fmt: skip

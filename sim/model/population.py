@@ -228,10 +228,36 @@ class Population:
             return
         f = self.state.firms
         _close(idx, f.alive, f.participant, f.matched)
+        self.remove_agents(idx)
+
+    def remove_agents(self, idx: np.ndarray) -> None:
+        """Remove the agents of the firms ``idx``, closed by :func:`_close` (once agents are made).
+
+        Stage 9's block form (:func:`sim.model.mechanisms.demography.entry_exit_block`) closes
+        the firms of a block's runs in one compiled call and removes their agents here.
+        """
         if self._agents is not None:
             agents = self._agents
             for i in idx.tolist():
                 agents[i].remove()
+
+    def added(self, lo: int, hi: int) -> None:
+        """The slots ``lo..hi-1`` were filled (:func:`_fill_columns`): make their agents, if made.
+
+        Stage 9's block form fills a block's entrants in one compiled call and tells each run's
+        population here, in slot order.
+        """
+        if self._agents is not None:
+            self._make_agents(lo, hi)
+
+    def draw(self, rng: np.random.Generator, gi: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Group ``gi``'s drawing parameters and the standard normals of ``n`` of its firms.
+
+        One generator call (``rng.standard_normal``) for all the firms' columns: the input of
+        :func:`_fill_columns` (:meth:`fill`; stage 9's entrants).
+        """
+        p, blocks = self._group_params(gi)
+        return p, rng.standard_normal(blocks * n)
 
     def fill(
         self,
@@ -256,16 +282,14 @@ class Population:
         if n <= 0:
             return
         f = self.state.firms
-        p, blocks = self._group_params(gi)
-        z = rng.standard_normal(blocks * n)
+        p, z = self.draw(rng, gi, n)
         _fill_columns(
             p, z, lo, n, gi, f.alive, f.kind, f.role, f.trade, f.group,
             f.employment, f.productivity, f.qualification, f.capacity, f.output, f.cum_output,
             f.cash, f.taste, f.other_demand, f.order_book, f.price, f.born_quarter,
             f.last_contract_quarter, f.participant, f.matched, born, entrant, float(price),
         )  # fmt: skip
-        if self._agents is not None:
-            self._make_agents(lo, lo + n)
+        self.added(lo, lo + n)
 
     def _group_params(self, gi: int) -> tuple[np.ndarray, int]:
         """Group ``gi``'s drawing parameters (layout above) and standard normals per firm."""

@@ -9,18 +9,25 @@ is the number of SMEs of the trade at the start and ``S_k / S_k0`` (capped at 3)
 the cluster's local purchases in that trade since the first quarter (entrepreneurs follow
 demand). New SMEs are drawn from the trade's first SME group, are not participants, and do not
 produce during their first ``non_producing_quarters``.
+
+A block of runs (:mod:`sim.model.block`) is computed by :func:`entry_exit_block`: one compiled
+call for the block's exits and entry means, each run's draws in Python (in the order of a run
+alone), one compiled call for the block's entrants; :func:`entry_exit` is a block of one run.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from sim.model.agents import SME
 from sim.model.compiled import kernel, power
-from sim.model.population import Population
-from sim.model.state import KIND_SME, State
+from sim.model.firms import firm_tables
+from sim.model.population import Population, _close, _fill_columns
+from sim.model.state import KIND_SME, State, _unit_costs, _update_costs_block, cost_params
 
-__all__ = ["entry_exit"]
+__all__ = ["entry_exit", "entry_exit_block"]
 
 _MAX_GROWTH = 3.0
 
@@ -106,46 +113,245 @@ def _exits_and_entry_means(
 
 
 def entry_exit(state: State, population: Population, rng: np.random.Generator) -> None:
-    """Apply exits, then entries, for this quarter."""
-    s, f, n, q = state.spec, state.firms, state.firms.n, state.quarter
-    d = s.sme_demography
-    first = state.local_sales0 is None
-    if first:
-        state.local_sales0 = np.zeros(len(state.trades))
-        state.sme_count0 = np.zeros(len(state.trades))
-    lam, gone = _exits_and_entry_means(
-        n, f.alive, f.kind, f.trade, f.sales_cluster,
-        SME.exits(f.loss_quarters[:n], d.exit_after_loss_quarters), first, state.local_sales0,
-        state.sme_count0, d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
+    """One run's stage 9: :func:`entry_exit_block` for a block of one run."""
+    entry_exit_block([state], [population], [rng])
+
+
+#: Columns of :func:`entry_exit_block`'s per-run parameters (:func:`_exits_rows`): entry rate
+#: per quarter, demand sensitivity of entry, quarters of losses before an exit, slots in use,
+#: whether it is the first quarter (1) or not (0), where the run's trades start and end in the
+#: block's trades.
+_RATE, _SENSITIVITY, _LIMIT, _N, _FIRST, _TRADES, _TRADES_END = range(7)
+#: Columns of :func:`_enter_rows`' entries (one per trade with entrants in a run): the run (its
+#: row of the unit-cost scalars), its firm table row, the first slot, the count, the group,
+#: whether it is the run's last trade (1) or not (0), the quarter, where its standard normals
+#: start and end.
+_RUN, _ROW, _LO, _COUNT, _GROUP, _LAST, _BORN, _Z, _Z_END = range(9)
+_ENTRY = 9
+
+
+def entry_exit_block(
+    states: Sequence[State],
+    populations: Sequence[Population],
+    rngs: Sequence[np.random.Generator],
+) -> None:
+    """Apply exits, then entries, for this quarter; every run of a block.
+
+    The runs' firm tables are rows of one block (:mod:`sim.model.block`). One compiled call
+    (:func:`_exits_rows`) finds and closes each run's exiting SMEs and its trades' mean
+    entrants; each run then draws its entrants in Python (``rng.poisson``, then one
+    ``rng.standard_normal`` per entering trade, in trade order), and one compiled call
+    (:func:`_enter_rows`) fills all the runs' entrants and their reference costs.
+    """
+    firms = [st.firms for st in states]
+    t, rows = firm_tables(firms)
+    params, firsts, trades_at = [], [], [0]
+    sales0, count0 = [], []
+    for k, st in enumerate(states):
+        d, at = st.spec.sme_demography, trades_at[-1]
+        trades_at.append(at + len(st.trades))
+        first = st.local_sales0 is None
+        params.append((
+            d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
+            d.exit_after_loss_quarters, st.firms.n, first, at, trades_at[-1],
+        ))  # fmt: skip
+        if first:
+            firsts.append(k)
+            sales0.append(np.zeros(len(st.trades)))
+            count0.append(np.zeros(len(st.trades)))
+        else:
+            sales0.append(st.local_sales0)
+            count0.append(st.sme_count0)
+    params = np.array(params, dtype=np.float64)
+    refs = np.concatenate(sales0 + count0)  # the runs' sales0, then their count0
+    exits = SME.exits(t["loss_quarters"][rows], params[:, _LIMIT : _LIMIT + 1])
+    lam, gone, gone_at = _exits_rows(
+        rows, params, t["alive"], t["kind"], t["trade"], t["sales_cluster"], t["participant"],
+        t["matched"], exits, refs,
     )  # fmt: skip
-    new = rng.poisson(lam)
+    total = trades_at[-1]
+    for k in firsts:  # the references, recorded in the first quarter
+        a, b = trades_at[k], trades_at[k + 1]
+        states[k].local_sales0 = refs[a:b].copy()
+        states[k].sme_count0 = refs[total + a : total + b].copy()
 
-    population.remove(gone)
-    # An exiting SME produced and sold this quarter: its flows stay in this quarter's accounts
-    # (see record); its workers leave the cluster next quarter (State.exited).
-    state.exited = gone
-    state.exits_this_quarter = int(gone.size)
-
-    entering = [
-        (k, m, gi)
-        for k, m in enumerate(new.tolist())
-        if m > 0 and (gi := state.entry_group.get(state.trades[k])) is not None
-    ]
-    if not entering:
+    entries: list[int] = []  # _ENTRY numbers per trade with entrants (the columns above)
+    group_params, normals, prices = [], [], []
+    entered: list[tuple[int, int, int]] = []  # (run, first slot, end)
+    gone_at = gone_at.tolist()
+    z_at = 0
+    for k, (st, pop, rng) in enumerate(zip(states, populations, rngs, strict=True)):
+        new = rng.poisson(lam[trades_at[k] : trades_at[k + 1]])
+        go = gone[gone_at[k] : gone_at[k + 1]]
+        if go.size:
+            pop.remove_agents(go)
+        # An exiting SME produced and sold this quarter: its flows stay in this quarter's
+        # accounts (see record); its workers leave the cluster next quarter (State.exited).
+        st.exited = go
+        st.exits_this_quarter = gone_at[k + 1] - gone_at[k]
+        entering = [
+            (j, m, gi)
+            for j, m in enumerate(new.tolist())
+            if m > 0 and (gi := st.entry_group.get(st.trades[j])) is not None
+        ]
+        if not entering:
+            continue
+        f = st.firms
+        lo = slot = f.n
+        run, row, quarter = len(entered), int(rows[k]), st.quarter
+        trades = st.spec.sourcing.trades
+        for j, m, gi in entering:
+            p, z = pop.draw(rng, gi, m)
+            entries += (run, row, slot, m, gi, 0, quarter, z_at, z_at + z.size)
+            group_params.append(p)
+            normals.append(z)
+            prices.append(1 + trades[j].local_price_premium)
+            slot += m
+            z_at += z.size
+        # Those of the last trade enter last: theirs is in the table recomputed after them.
+        entries[_LAST - _ENTRY] = 1
+        f.add(slot - lo)
+        size = st.supplier_cost0.size
+        if slot > size:  # room for the entrants' slots, grown by doubling (read as [:n])
+            grown = np.ones(max(slot, 2 * size))
+            grown[:size] = st.supplier_cost0
+            st.supplier_cost0 = grown
+        entered.append((k, lo, slot))
+    if not entries:
         return
-    size = state.supplier_cost0.size
-    need = n + sum(m for _, m, _ in entering)
-    if need > size:  # room for the entrants' slots, grown by doubling (read as [:n])
-        grown = np.ones(max(need, 2 * size))
-        grown[:size] = state.supplier_cost0
-        state.supplier_cost0 = grown
-    trades = s.sourcing.trades
-    for k, m, gi in entering[:-1]:
-        sl = population.add(rng, m, gi, q, 1 + trades[k].local_price_premium)
-        # The entrants' reference cost: their unit cost at entry, with the firms entered so far.
-        state.supplier_cost0[sl] = state.unit_costs(sl)
-    # Those of the last trade enter last: theirs is in the table recomputed below.
-    k, m, gi = entering[-1]
-    last = population.add(rng, m, gi, q, 1 + trades[k].local_price_premium)
-    state.update_costs()
-    state.supplier_cost0[last] = f.unit_cost[last]
+
+    t = firm_tables(firms)[0]  # the entrants' slots may have widened the tables
+    cost0 = _enter_rows(
+        np.array(entries, dtype=np.int64).reshape(-1, _ENTRY), np.array(group_params),
+        np.concatenate(normals), np.array(prices, dtype=np.float64),
+        cost_params([states[k] for k, _, _ in entered]), t["alive"], t["kind"], t["role"],
+        t["trade"], t["group"], t["employment"], t["productivity"], t["qualification"],
+        t["capacity"], t["output"], t["cum_output"], t["cash"], t["taste"], t["other_demand"],
+        t["order_book"], t["price"], t["born_quarter"], t["last_contract_quarter"],
+        t["participant"], t["matched"], t["unit_cost"],
+    )  # fmt: skip
+    at = 0
+    for k, lo, hi in entered:
+        states[k].supplier_cost0[lo:hi] = cost0[at : at + hi - lo]
+        at += hi - lo
+        populations[k].added(lo, hi)
+
+
+@kernel
+def _exits_rows(
+    rows: np.ndarray,
+    params: np.ndarray,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    trade: np.ndarray,
+    sales_cluster: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+    exits: np.ndarray,
+    refs: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Stage 9's exits and entry means for run ``k`` of the block (firm table row ``rows[k]``).
+
+    Run ``k`` has the scalars ``params[k]`` (slots in use, its trades ``a:b`` among the
+    block's, ...: the columns above) and the exit rule's verdicts ``exits[k]``; its
+    references are ``refs[a:b]`` (sales) and ``refs[T + a:T + b]`` (counts; ``T`` trades in
+    the block), written in its first quarter. :func:`_exits_and_entry_means` of its row; its
+    exiting SMEs close (:func:`sim.model.population._close`).
+
+    Returns:
+        The runs' mean entrants per trade (run ``k``'s at ``a:b``), their exiting SMEs' slots
+        and where each run's start in them (and their number).
+    """
+    runs = rows.shape[0]
+    total = int(params[runs - 1, _TRADES_END])
+    lam = np.empty(total)
+    gone = np.empty(int(params[:, _N].sum()), dtype=np.int64)
+    gone_at = np.zeros(runs + 1, dtype=np.int64)
+    for k in range(runs):
+        r, p = rows[k], params[k]
+        a, b = int(p[_TRADES]), int(p[_TRADES_END])
+        means, out = _exits_and_entry_means(
+            int(p[_N]), alive[r], kind[r], trade[r], sales_cluster[r], exits[k],
+            p[_FIRST] != 0.0, refs[a:b], refs[total + a : total + b], p[_RATE],
+            p[_SENSITIVITY],
+        )  # fmt: skip
+        lam[a:b] = means
+        _close(out, alive[r], participant[r], matched[r])
+        gone[gone_at[k] : gone_at[k] + out.shape[0]] = out
+        gone_at[k + 1] = gone_at[k] + out.shape[0]
+    return lam, gone[: gone_at[runs]], gone_at
+
+
+@kernel
+def _enter_rows(
+    entries: np.ndarray,
+    group_params: np.ndarray,
+    z: np.ndarray,
+    prices: np.ndarray,
+    cost: np.ndarray,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    role: np.ndarray,
+    trade: np.ndarray,
+    group: np.ndarray,
+    employment: np.ndarray,
+    productivity: np.ndarray,
+    qualification: np.ndarray,
+    capacity: np.ndarray,
+    output: np.ndarray,
+    cum_output: np.ndarray,
+    cash: np.ndarray,
+    taste: np.ndarray,
+    other_demand: np.ndarray,
+    order_book: np.ndarray,
+    price: np.ndarray,
+    born_quarter: np.ndarray,
+    last_contract_quarter: np.ndarray,
+    participant: np.ndarray,
+    matched: np.ndarray,
+    unit_cost: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Stage 9's entrants of the runs of a block, trade after trade, and their reference costs.
+
+    Entry ``e`` (``entries[e]``: the columns above) is one trade's entrants of a run, in its
+    firm table row, with the run's unit-cost scalars ``cost[entries[e, _RUN]]``
+    (:func:`sim.model.state.cost_params`): they are filled by
+    :func:`sim.model.population._fill_columns` from the group's parameters ``group_params[e]``
+    and their standard normals in ``z``, at the price index ``prices[e]``. Their reference cost
+    is their unit cost at entry with the firms entered so far
+    (:func:`sim.model.state._unit_costs`); after the run's last trade every unit cost of the run
+    is recomputed (:meth:`sim.model.state.State.update_costs`) and the last trade's entrants
+    take theirs from that table.
+
+    Returns:
+        The entrants' reference costs, entry after entry (each run's in slot order).
+    """
+    out = np.empty(entries[:, _COUNT].sum())
+    at = 0
+    n_final = np.empty(1, dtype=np.int64)
+    for e in range(entries.shape[0]):
+        k, r, lo, m = entries[e, _RUN], entries[e, _ROW], entries[e, _LO], entries[e, _COUNT]
+        n = lo + m
+        _fill_columns(
+            group_params[e], z[entries[e, _Z] : entries[e, _Z_END]], lo, m, entries[e, _GROUP],
+            alive[r], kind[r], role[r], trade[r], group[r], employment[r], productivity[r],
+            qualification[r], capacity[r], output[r], cum_output[r], cash[r], taste[r],
+            other_demand[r], order_book[r], price[r], born_quarter[r], last_contract_quarter[r],
+            participant[r], matched[r], entries[e, _BORN], True, prices[e],
+        )  # fmt: skip
+        if entries[e, _LAST]:
+            n_final[0] = n
+            _update_costs_block(
+                entries[e : e + 1, _ROW], n_final, productivity, employment, alive, participant,
+                kind, output, capacity, unit_cost, cost[k : k + 1],
+            )  # fmt: skip
+            out[at : at + m] = unit_cost[r, lo:n]
+        else:
+            c = cost[k]
+            out[at : at + m] = _unit_costs(
+                productivity[r], employment[r], alive[r], participant[r], kind[r], output[r],
+                capacity[r], n, np.arange(lo, n), c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+                c[7],
+            )  # fmt: skip
+        at += m
+    return out
