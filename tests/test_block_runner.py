@@ -60,18 +60,18 @@ def test_runs_of_different_horizons_go_in_blocks_of_their_own(short):
 
 def test_a_run_failing_mid_block_fails_alone_with_its_own_error(short, monkeypatch):
     bad = apply_overrides(short, {"market.price_sensitivity": 2.5}, source="test")
-    real = demography.entry_exit
+    real = demography.entry_exit_block
 
-    def entry_exit(state, population, rng):
-        if state.spec is bad and state.quarter == 4:
+    def entry_exit_block(states, populations, rngs):
+        if any(st.spec is bad and st.quarter == 4 for st in states):
             raise RuntimeError("injected failure in quarter 4")
-        return real(state, population, rng)
+        return real(states, populations, rngs)
 
     tasks = [RunTask(short, RunKey(0, 0, "de_facto"), 1),
              RunTask(bad, RunKey(1, 0, "de_facto"), 1),
              RunTask(short, RunKey(0, 0, "placebo"), 1)]  # fmt: skip
     clean = [execute_task(t) for t in (tasks[0], tasks[2])]
-    monkeypatch.setattr(demography, "entry_exit", entry_exit)
+    monkeypatch.setattr(demography, "entry_exit_block", entry_exit_block)
     got = execute_chunk(tasks)
     assert [r.status for r in got] == ["completed", "failed", "completed"]
     assert got[1].outcomes is None
