@@ -851,36 +851,35 @@ def amortise_block(
     """
     del govs  # the government books nothing here
     t, rows = firm_tables([st.firms for st in states])
-    runs = len(states)
-    books = np.zeros(runs + 1, dtype=np.int64)
-    params = np.empty((runs, 3))
-    cost = np.empty((runs, 4))
+    at, params, cost = [0], [], []
     cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
-    for k, st in enumerate(states):
+    for st in states:
         book, led = st.loans, st.ledger
         m = len(book)
-        books[k + 1] = books[k] + m
+        at.append(at[-1] + m)
         if m:
             for col, a in zip(
                 cols, (book.firm, book.balance, book.rate, book.term_quarters,
                        book.federal_share, book.world), strict=True,
             ):  # fmt: skip
                 col.append(a)
-        params[k] = (st.market_rate, float(4 * st.spec.finance.loan_term_years), st.firms.n)
+        params.append((st.market_rate, float(4 * st.spec.finance.loan_term_years), st.firms.n))
         pc, c = led.programme_cost, led.cost
-        cost[k] = (pc["federal"], pc["regional"], c[("loans", "federal")], c[("loans", "regional")])
+        cost.append(
+            (pc["federal"], pc["regional"], c[("loans", "federal")], c[("loans", "regional")])
+        )
+    books, cost = np.array(at, dtype=np.int64), np.array(cost, dtype=float)
     loans = [
         np.concatenate(col) if col else none for col, none in zip(cols, _NO_LOANS, strict=True)
     ]
     keep, kept, debt, interest = _amortise_rows(
-        rows, params, books, *loans, cost, t["debt_market"], t["cash"], t["debt_pref"],
-        t["pref_rate"],
+        rows, np.array(params, dtype=float), books, *loans, cost, t["debt_market"], t["cash"],
+        t["debt_pref"], t["pref_rate"],
     )  # fmt: skip
     balance = loans[1]
-    for k, (st, (fed_w, reg_w, fed, reg), m) in enumerate(
-        zip(states, cost.tolist(), kept.tolist(), strict=True)
+    for st, lo, hi, (fed_w, reg_w, fed, reg), m in zip(
+        states, at[:-1], at[1:], cost.tolist(), kept.tolist(), strict=True
     ):
-        lo, hi = books[k], books[k + 1]
         if lo == hi:
             continue  # nothing booked, nothing repaid
         led, book = st.ledger, st.loans

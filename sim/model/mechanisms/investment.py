@@ -233,10 +233,13 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     """
     debt, interest = financing.amortise_block(states, govs)
     t, rows = firm_tables([st.firms for st in states])
-    runs = len(states)
-    params = np.empty((runs, _PARAMS))
-    for k, st in enumerate(states):
-        params[k] = (*_terms(st), st.spec.finance.productivity_gain_per_investment, st.firms.n)
+    params = np.array(
+        [
+            (*_terms(st), st.spec.finance.productivity_gain_per_investment, st.firms.n)
+            for st in states
+        ],
+        dtype=float,
+    )
     starts, firms, want, ret = _retire_and_want_rows(
         rows, params, t["order_book"], t["capacity"], t["role"], t["alive"], t["price"],
         t["unit_cost"],
@@ -248,30 +251,26 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     # spent: none changes while firms invest, but the budgets (booked in the kernel).
     m = len(wanting)
     width = t["alive"].shape[1]
-    terms = np.empty((m, 6))
-    ledger = np.empty((m, 3))
     receivable = np.zeros((m, width))
-    tables, budget_rows, spent = [], [], []
-    table_at = np.zeros(m + 1, dtype=np.int64)
-    spent_at = np.zeros(m + 1, dtype=np.int64)
-    registered, tried = [], []
+    terms, books, tables, budget_rows, spent, registered, tried = [], [], [], [], [], [], []
+    table_at, spent_at = [0], [0]
     for j, k in enumerate(wanting):
         st, gov = states[k], govs[k]
         n, led = st.firms.n, st.ledger
-        terms[j] = financing._term_values(st, gov, False)
-        ledger[j] = (led.investment, led.grant_equivalent, led.credit_constrained)
+        terms.append(financing._term_values(st, gov, False))
+        books.append((led.investment, led.grant_equivalent, led.credit_constrained))
         if gov.grants:
             receivable[j, :n] = gov.receivable(n)
         if gov.registered:
             registered.append((j, rows[k], n, st.roster_since()))
-        entry = financing._programme_rules(st, gov)
-        tried.append(entry[2])
-        tables.append(entry[4])
-        budget_rows.append(entry[5])
+        _, _, runs_tried, _, table, rules, keys = financing._programme_rules(st, gov)
+        tried.append(runs_tried)
+        tables.append(table)
+        budget_rows.append(rules)
         year = (st.quarter - 1) // 4
-        spent.extend(gov.spent.get((key, year), 0.0) for key in entry[6])
-        table_at[j + 1] = table_at[j] + entry[4].shape[0]
-        spent_at[j + 1] = len(spent)
+        spent.extend([gov.spent.get((key, year), 0.0) for key in keys])
+        table_at.append(table_at[-1] + table.shape[0])
+        spent_at.append(len(spent))
     eligible = np.zeros((m, width), dtype=np.bool_)
     if registered:  # eligibility is read only in a registered cluster's runs
         at = np.array(registered, dtype=np.int64)
@@ -280,10 +279,12 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
             t["last_contract_quarter"],
         )  # fmt: skip
         eligible[at[:, 0], : roster.shape[1]] = roster
+    ledger = np.array(books, dtype=float)
     made, made_amount, counts = _invest_rows(
-        np.array(wanting, dtype=np.int64), rows, params, starts, firms, want, ret, terms,
-        np.concatenate(tables), table_at, np.concatenate(budget_rows),
-        np.array(spent, dtype=float), spent_at, eligible, receivable, ledger, debt, interest,
+        np.array(wanting, dtype=np.int64), rows, params, starts, firms, want, ret,
+        np.array(terms, dtype=float), np.concatenate(tables), np.array(table_at, dtype=np.int64),
+        np.concatenate(budget_rows), np.array(spent, dtype=float),
+        np.array(spent_at, dtype=np.int64), eligible, receivable, ledger, debt, interest,
         t["ebitda"], t["debt_market"], t["debt_pref"], t["kind"], t["cash"], t["output"],
         t["price"], t["capacity"], t["productivity"], t["pref_rate"],
     )  # fmt: skip
