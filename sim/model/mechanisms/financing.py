@@ -53,6 +53,12 @@ exponent as numpy does, by :func:`sim.model.compiled.power`, and to an array of 
 ``pow``). A caller that plans several times while nothing is booked (membership's expectations,
 the proposals of stage 4 between loans) passes the programme table it has. The kernels do the
 former numpy code's operations in its order: outcomes are bit-identical.
+
+For a block of runs (:mod:`sim.model.block`), :func:`amortise_block` gathers the runs' loan
+books into columns and amortises them all in one compiled call (:func:`amortise` is the block
+of one); capacity investment (:mod:`sim.model.mechanisms.investment`) carries its plans out by
+:func:`_execute`, :func:`execute`'s arithmetic in a kernel, with the budgets left from the
+cached programme rules (:func:`_programme_rules`) and this year's spending.
 """
 
 from __future__ import annotations
@@ -72,6 +78,7 @@ __all__ = [
     "Plans",
     "add_expected_benefit",
     "amortise",
+    "amortise_block",
     "committed_interest_subsidy",
     "discount_per_quarter",
     "ebitda",

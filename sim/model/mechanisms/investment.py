@@ -12,8 +12,18 @@ that smaller outlay). Investment adds ``X / kappa`` to capacity and raises produ
 
 Firms decide in turn (firm order). A firm's investment changes only its own cash and debt, and
 a programme's budget when it borrows from one, so the plans of the firms still to decide are
-computed together (:func:`sim.model.mechanisms.financing.plans`, the same code as one firm's
-plan) and computed again after a firm borrows from a programme.
+computed together (:func:`sim.model.mechanisms.financing.plans`' kernel, the same code as one
+firm's plan) and computed again after a firm borrows from a programme.
+
+**A block stage** (issue 17, :mod:`sim.model.block`): :func:`invest_block` serves every run of
+a block by three compiled calls over the block's firm tables: the loans of every run amortised
+(:func:`sim.model.mechanisms.financing.amortise_block`, each run's loan book gathered into
+columns), worn capacity retired and the wanting firms found (:func:`_retire_and_want_rows`),
+and, for the runs where a firm wants to invest, the firms deciding in turn
+(:func:`_invest_rows`, :func:`_invest_run`). Python gathers each run's terms, grants due,
+programme table and budgets spent before, and puts the new loans on the run's book and books
+them with its government after, in the order they were taken. :func:`invest` is the block of
+one run: one implementation.
 """
 
 from __future__ import annotations
