@@ -176,3 +176,19 @@ def test_runs_where_no_firm_wants_to_invest_or_no_loan_is_on_the_book_mix_with_t
     n = blocks[0].models[1].state.firms.n
     assert (blocks[0].firms.tables["capacity"][1, :n] < capacity[:n]).any()
     assert len(blocks[0].models[0].state.loans) > 0
+
+
+def test_runs_without_loan_programmes_mix_with_runs_that_borrow() -> None:
+    data = default_scenario().model_dump()
+    data["loan_programmes"] = []
+    none = Scenario.model_validate(data)
+    runs = [(none, "de_facto", 1), (default_scenario(), ARM, 2), (none, "loans_only", 3)]
+    block = ModelBlock(runs)
+    got = block.run()
+    for m, (scenario, arm, seed), outcomes in zip(block.models, runs, got, strict=True):
+        alone = ClusterModel(scenario, arm, rng=seed)
+        assert outcomes.tobytes() == alone.run().tobytes()
+        assert _books(m) == _books(alone)
+    # teeth: the run without programmes in the de-facto arm borrows from none, the others do
+    loans = [len(m.state.loans) for m in block.models]
+    assert loans[0] == 0 and loans[1] > 0 and loans[2] > 0
