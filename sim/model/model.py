@@ -308,8 +308,8 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
      lambda ms, rs: sourcing.source_block([m.state for m in ms], [m.government for m in ms])),
     ("6b suppliers produce; learning, spillovers",
      lambda ms, rs: production.produce_suppliers_block([m.state for m in ms])),
-    ("7 loans amortised; capacity investment",
-     per_run(lambda m, r: investment.invest(m.state, m.government))),
+    ("7 loans amortised; capacity investment", lambda ms, rs: investment.invest_block(
+        [m.state for m in ms], [m.government for m in ms])),
     ("7b SMEs invest to qualify", lambda ms, rs: qualification.qualify_block(
         [m.state for m in ms], [m.government for m in ms], [r["qualification"] for r in rs])),
     ("8 taxes, tax expenditure, cash", lambda ms, rs: taxes.book_taxes(

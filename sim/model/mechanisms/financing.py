@@ -53,17 +53,24 @@ exponent as numpy does, by :func:`sim.model.compiled.power`, and to an array of 
 ``pow``). A caller that plans several times while nothing is booked (membership's expectations,
 the proposals of stage 4 between loans) passes the programme table it has. The kernels do the
 former numpy code's operations in its order: outcomes are bit-identical.
+
+For a block of runs (:mod:`sim.model.block`), :func:`amortise_block` gathers the runs' loan
+books into columns and amortises them all in one compiled call (:func:`amortise` is the block
+of one); capacity investment (:mod:`sim.model.mechanisms.investment`) carries its plans out by
+:func:`_execute`, :func:`execute`'s arithmetic in a kernel, with the budgets left from the
+cached programme rules (:func:`_programme_rules`) and this year's spending.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel, power
-from sim.model.state import KIND_LARGE, KIND_SME, Loan, State
+from sim.model.state import KIND_LARGE, KIND_SME, Loan, State, firm_tables
 from sim.scenario.schema import LoanProgramme
 
 __all__ = [
@@ -71,6 +78,7 @@ __all__ = [
     "Plans",
     "add_expected_benefit",
     "amortise",
+    "amortise_block",
     "committed_interest_subsidy",
     "discount_per_quarter",
     "ebitda",
@@ -253,6 +261,28 @@ def _programmes(
     and the columns ``_RATE`` ... ``_MIN_LOAN`` (``_BUDGET_LEFT``: what this year's budget has
     left now).
     """
+    _, _, tried, budgets, table, _, _ = _programme_rules(state, gov)
+    tried, table = list(tried), table.copy()
+    q = state.quarter
+    for row, (programme, limit) in enumerate(budgets):
+        table[row, _BUDGET_LEFT] = gov.remaining(programme, limit, q)
+    return tried, table
+
+
+#: Columns of a programme table's budget rows (:func:`_programme_rules`): the row's budget (an
+#: index into the entry's budget keys), its annual limit and its loans' term in quarters.
+_KEY, _LIMIT, _TERM = 0, 1, 2
+
+
+def _programme_rules(state: State, gov: Government) -> tuple:
+    """The entry of :data:`_tables` for the programmes a plan tries now (built when missing).
+
+    Returns:
+        ``(world programmes, regime's programme, tried, budgets, table, budget rows, keys)``:
+        the table's budgets left are 0; ``keys`` are the programmes' budget keys (each once,
+        in the order of the rows) and ``budget rows`` each row's :data:`_KEY` (into ``keys``),
+        :data:`_LIMIT` and :data:`_TERM`.
+    """
     world = state.spec.loan_programmes
     regime = gov.regime
     own = regime.preferential_loans if regime is not None else None
@@ -262,14 +292,18 @@ def _programmes(
     if last is None:
         tried, table = _rules(offered(gov, world), key_rate, r_m)
         budgets = [(prog.programme, prog.annual_budget_mln_rub.value) for prog, _, _ in tried]
+        keys = list(dict.fromkeys(programme for programme, _ in budgets))
+        rows = np.array(
+            [
+                (keys.index(prog.programme), limit, 4 * prog.term_years.value)
+                for (prog, _, _), (_, limit) in zip(tried, budgets, strict=True)
+            ],
+            dtype=float,
+        ).reshape(len(tried), 3)
         if len(_tables) >= _TABLES_KEPT:
             del _tables[next(iter(_tables))]  # the oldest
-        last = _tables[key] = (tuple(world), own, tried, budgets, table)
-    tried, budgets, table = list(last[2]), last[3], last[4].copy()
-    q = state.quarter
-    for row, (programme, limit) in enumerate(budgets):
-        table[row, _BUDGET_LEFT] = gov.remaining(programme, limit, q)
-    return tried, table
+        last = _tables[key] = (tuple(world), own, tried, budgets, table, rows, keys)
+    return last
 
 
 def _rules(
@@ -426,16 +460,21 @@ def _plans(
 
 def _terms(state: State, gov: Government, as_member: bool) -> np.ndarray:
     """The scalar inputs of :func:`_plan_one` now (see its ``terms``)."""
+    return np.array(_term_values(state, gov, as_member))
+
+
+def _term_values(
+    state: State, gov: Government, as_member: bool
+) -> tuple[float, float, float, float, float, float]:
+    """:func:`_terms` as a tuple of floats (a row of a block's parameters)."""
     fs = state.spec.finance
-    return np.array(
-        [
-            fs.max_debt_to_ebitda,
-            fs.cash_buffer_quarters,
-            state.market_rate,
-            own_funds_rate(state),
-            float(gov.registered),
-            float(as_member),
-        ]
+    return (
+        fs.max_debt_to_ebitda,
+        fs.cash_buffer_quarters,
+        state.market_rate,
+        own_funds_rate(state),
+        float(gov.registered),
+        float(as_member),
     )
 
 
@@ -546,6 +585,98 @@ def execute(state: State, gov: Government, p: Plan) -> None:
 
 
 @kernel
+def _financed(amounts: np.ndarray, j: int, own: float, market: float) -> float:  # pragma: no cover
+    """:attr:`Plan.financed` of the plan in column ``j`` of ``amounts`` (the loans given)."""
+    lent = 0.0
+    for p in range(amounts.shape[0]):
+        if amounts[p, j] > 0.0:
+            lent += amounts[p, j]
+    return lent + own + market
+
+
+@kernel
+def _execute(
+    i: int,
+    amounts: np.ndarray,
+    j: int,
+    own: float,
+    market: float,
+    table: np.ndarray,
+    budget_rows: np.ndarray,
+    spent: np.ndarray,
+    market_rate: float,
+    grant_eq: float,
+    cash: np.ndarray,
+    debt_market: np.ndarray,
+    debt: np.ndarray,
+    interest: np.ndarray,
+    debt_pref: np.ndarray,
+    pref_rate: np.ndarray,
+    made: np.ndarray,
+    made_amount: np.ndarray,
+    m: int,
+) -> tuple[int, float]:  # pragma: no cover - compiled
+    """:func:`execute` of firm ``i``'s plan in column ``j`` of ``amounts``, but the book-keeping.
+
+    Spends own funds and takes market debt; for each programme loan, in table order: books it
+    in ``spent`` (the year's spending of the row's budget, ``budget_rows[:, _KEY]``), adds its
+    grant-equivalent to ``grant_eq`` and records it as loan ``m`` (``made[m]``: firm and table
+    row; ``made_amount[m]``). The firm's preferential debt goes on from its sums ``debt`` and
+    ``interest`` (:func:`amortise_block`) with the new loans, as the refresh over the book
+    would sum them. The caller appends the loans to the book and books them with the
+    government, in the same order.
+
+    Returns:
+        ``(loans recorded, grant_eq)``.
+    """
+    cash[i] -= own
+    first = m
+    for p in range(table.shape[0]):
+        a = amounts[p, j]
+        if a > 0.0:
+            made[m, 0], made[m, 1], made_amount[m] = i, p, a
+            m += 1
+            key = int(budget_rows[p, _KEY])
+            spent[key] = spent[key] + a
+            grant_eq += grant_equivalent(a, table[p, _RATE], market_rate, budget_rows[p, _TERM])
+    debt_market[i] += market
+    if m > first:
+        for q in range(first, m):
+            a = made_amount[q]
+            debt[i] += a
+            interest[i] += a * table[made[q, 1], _RATE]
+        _set_pref(debt[i : i + 1], interest[i : i + 1], debt_pref, pref_rate, i)
+    return m, grant_eq
+
+
+@kernel
+def _pref_sums(
+    firm: np.ndarray, balance: np.ndarray, rate: np.ndarray, keep: np.ndarray, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Preferential debt and interest (``balance * rate``) of firms ``lo..hi-1``, loans kept.
+
+    The loans are summed in book order; loans of other firms are skipped.
+    """
+    debt = np.zeros(hi - lo)
+    interest = np.zeros(hi - lo)
+    for k in range(firm.shape[0]):
+        if keep[k] and lo <= firm[k] < hi:
+            debt[firm[k] - lo] += balance[k]
+            interest[firm[k] - lo] += balance[k] * rate[k]
+    return debt, interest
+
+
+@kernel
+def _set_pref(
+    debt: np.ndarray, interest: np.ndarray, debt_pref: np.ndarray, pref_rate: np.ndarray, lo: int
+) -> None:  # pragma: no cover - compiled
+    """Firms ``lo..``'s preferential debt and average rate from their sums (:func:`_pref_sums`)."""
+    for i in range(debt.shape[0]):
+        debt_pref[lo + i] = debt[i]
+        pref_rate[lo + i] = interest[i] / debt[i] if debt[i] > 0 else 0.0
+
+
+@kernel
 def _pref_debt(
     firm: np.ndarray,
     balance: np.ndarray,
@@ -560,15 +691,8 @@ def _pref_debt(
 
     The loans are summed in book order; loans of other firms are skipped.
     """
-    debt = np.zeros(hi - lo)
-    interest = np.zeros(hi - lo)
-    for k in range(firm.shape[0]):
-        if keep[k] and lo <= firm[k] < hi:
-            debt[firm[k] - lo] += balance[k]
-            interest[firm[k] - lo] += balance[k] * rate[k]
-    for i in range(hi - lo):
-        debt_pref[lo + i] = debt[i]
-        pref_rate[lo + i] = interest[i] / debt[i] if debt[i] > 0 else 0.0
+    debt, interest = _pref_sums(firm, balance, rate, keep, lo, hi)
+    _set_pref(debt, interest, debt_pref, pref_rate, lo)
 
 
 def _refresh_pref_debt(state: State, i: int) -> None:
@@ -578,6 +702,41 @@ def _refresh_pref_debt(state: State, i: int) -> None:
         book.firm, book.balance, book.rate, np.ones(len(book), dtype=np.bool_),
         f.debt_pref, f.pref_rate, i, i + 1,
     )  # fmt: skip
+
+
+@kernel
+def _repay(
+    firm: np.ndarray,
+    balance: np.ndarray,
+    rate: np.ndarray,
+    term: np.ndarray,
+    federal_share: np.ndarray,
+    world: np.ndarray,
+    cost: np.ndarray,
+    market_rate: float,
+    market_term_quarters: float,
+    debt_market: np.ndarray,
+    cash: np.ndarray,
+    n: int,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`_amortise` but the preferential-debt refresh; returns which loans are kept."""
+    repay = np.zeros(n)
+    keep = np.empty(firm.shape[0], dtype=np.bool_)
+    for k in range(firm.shape[0]):
+        subsidy = max(market_rate - rate[k], 0.0) * balance[k] / 4.0
+        fed = subsidy * federal_share[k]
+        at = 0 if world[k] else 2
+        cost[at] += fed
+        cost[at + 1] += subsidy - fed
+        principal = balance[k] / term[k]
+        balance[k] -= principal
+        repay[firm[k]] += principal
+        keep[k] = balance[k] > 1e-9
+    for i in range(n):
+        repay_m = debt_market[i] / market_term_quarters
+        debt_market[i] -= repay_m
+        cash[i] -= repay_m + repay[i]
+    return keep
 
 
 @kernel
@@ -606,45 +765,137 @@ def _amortise(
     Returns:
         Which loans are kept (balance above 1e-9).
     """
-    repay = np.zeros(n)
-    keep = np.empty(firm.shape[0], dtype=np.bool_)
-    for k in range(firm.shape[0]):
-        subsidy = max(market_rate - rate[k], 0.0) * balance[k] / 4.0
-        fed = subsidy * federal_share[k]
-        at = 0 if world[k] else 2
-        cost[at] += fed
-        cost[at + 1] += subsidy - fed
-        principal = balance[k] / term[k]
-        balance[k] -= principal
-        repay[firm[k]] += principal
-        keep[k] = balance[k] > 1e-9
-    for i in range(n):
-        repay_m = debt_market[i] / market_term_quarters
-        debt_market[i] -= repay_m
-        cash[i] -= repay_m + repay[i]
+    keep = _repay(
+        firm, balance, rate, term, federal_share, world, cost, market_rate, market_term_quarters,
+        debt_market, cash, n,
+    )  # fmt: skip
     _pref_debt(firm, balance, rate, keep, debt_pref, pref_rate, 0, n)
     return keep
 
 
+#: Columns of :func:`amortise_block`'s per-run parameters: the market rate, the market debt's
+#: term in quarters, the firm slots in use.
+_MARKET_RATE, _MARKET_TERM, _SLOTS = range(3)
+
+
+@kernel
+def _amortise_rows(
+    rows: np.ndarray,
+    params: np.ndarray,
+    books: np.ndarray,
+    firm: np.ndarray,
+    balance: np.ndarray,
+    rate: np.ndarray,
+    term: np.ndarray,
+    federal_share: np.ndarray,
+    world: np.ndarray,
+    cost: np.ndarray,
+    debt_market: np.ndarray,
+    cash: np.ndarray,
+    debt_pref: np.ndarray,
+    pref_rate: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """:func:`_amortise` for run ``k`` of a block (firm table row ``rows[k]``), every run.
+
+    Run ``k``'s loans are ``books[k]:books[k + 1]`` of the loan columns (its book, in book
+    order); ``cost[k]`` are its ledger's running totals and ``params[k]`` its parameters.
+
+    Returns:
+        ``(keep, kept, debt, interest)``: which loans are kept, how many of each run's, and
+        each run's preferential debt and interest sums per firm (:func:`_pref_sums`, a row
+        per run), from which loans taken later in the quarter go on.
+    """
+    runs = rows.shape[0]
+    width = debt_market.shape[1]
+    keep = np.empty(firm.shape[0], dtype=np.bool_)
+    kept = np.zeros(runs, dtype=np.int64)
+    debt = np.zeros((runs, width))
+    interest = np.zeros((runs, width))
+    for k in range(runs):
+        r, lo, hi, n = rows[k], books[k], books[k + 1], int(params[k, _SLOTS])
+        keep[lo:hi] = _repay(
+            firm[lo:hi], balance[lo:hi], rate[lo:hi], term[lo:hi], federal_share[lo:hi],
+            world[lo:hi], cost[k], params[k, _MARKET_RATE], params[k, _MARKET_TERM],
+            debt_market[r], cash[r], n,
+        )  # fmt: skip
+        d, x = _pref_sums(firm[lo:hi], balance[lo:hi], rate[lo:hi], keep[lo:hi], 0, n)
+        _set_pref(d, x, debt_pref[r], pref_rate[r], 0)
+        debt[k, :n] = d
+        interest[k, :n] = x
+        for j in range(lo, hi):
+            if keep[j]:
+                kept[k] += 1
+    return keep, kept, debt, interest
+
+
+_NO_LOANS = (
+    np.zeros(0, dtype=np.int64),
+    np.zeros(0),
+    np.zeros(0),
+    np.zeros(0, dtype=np.int64),
+    np.zeros(0),
+    np.zeros(0, dtype=np.bool_),
+)
+
+
 def amortise(state: State, gov: Government) -> None:
     """Repay principal; book each loan's interest subsidy (world programmes apart)."""
-    s, f, led, book = state.spec, state.firms, state.ledger, state.loans
-    cost = np.array(
-        [
-            led.programme_cost["federal"],
-            led.programme_cost["regional"],
-            led.cost[("loans", "federal")],
-            led.cost[("loans", "regional")],
-        ]
-    )
-    keep = _amortise(
-        book.firm, book.balance, book.rate, book.term_quarters, book.federal_share, book.world,
-        cost, state.market_rate,
-        float(4 * s.finance.loan_term_years), f.debt_market, f.cash, f.debt_pref, f.pref_rate, f.n,
+    amortise_block([state], [gov])
+
+
+def amortise_block(
+    states: Sequence[State], govs: Sequence[Government]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`amortise` for every run of a block (their firm tables rows of one block).
+
+    Each run's loan book is gathered into columns of the block's loans, one compiled call
+    repays and refreshes every run, and each book keeps its balances and the loans kept.
+
+    Returns:
+        Each run's preferential debt and interest sums per firm (a row per run, in the order
+        of ``states``), as :func:`_pref_sums` leaves them: the refresh of a firm's
+        preferential debt after a loan taken later in the quarter goes on from them.
+    """
+    del govs  # the government books nothing here
+    t, rows = firm_tables([st.firms for st in states])
+    at, params, cost = [0], [], []
+    cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
+    for st in states:
+        book, led = st.loans, st.ledger
+        m = len(book)
+        at.append(at[-1] + m)
+        if m:
+            for col, a in zip(
+                cols, (book.firm, book.balance, book.rate, book.term_quarters,
+                       book.federal_share, book.world), strict=True,
+            ):  # fmt: skip
+                col.append(a)
+        params.append((st.market_rate, float(4 * st.spec.finance.loan_term_years), st.firms.n))
+        pc, c = led.programme_cost, led.cost
+        cost.append(
+            (pc["federal"], pc["regional"], c[("loans", "federal")], c[("loans", "regional")])
+        )
+    books, cost = np.array(at, dtype=np.int64), np.array(cost, dtype=float)
+    loans = [
+        np.concatenate(col) if col else none for col, none in zip(cols, _NO_LOANS, strict=True)
+    ]
+    keep, kept, debt, interest = _amortise_rows(
+        rows, np.array(params, dtype=float), books, *loans, cost, t["debt_market"], t["cash"],
+        t["debt_pref"], t["pref_rate"],
     )  # fmt: skip
-    led.programme_cost["federal"], led.programme_cost["regional"] = float(cost[0]), float(cost[1])
-    led.cost[("loans", "federal")], led.cost[("loans", "regional")] = float(cost[2]), float(cost[3])
-    book.keep(keep)
+    balance = loans[1]
+    for st, lo, hi, (fed_w, reg_w, fed, reg), m in zip(
+        states, at[:-1], at[1:], cost.tolist(), kept.tolist(), strict=True
+    ):
+        if lo == hi:
+            continue  # nothing booked, nothing repaid
+        led, book = st.ledger, st.loans
+        led.programme_cost["federal"], led.programme_cost["regional"] = fed_w, reg_w
+        led.cost[("loans", "federal")], led.cost[("loans", "regional")] = fed, reg
+        book.balance[:] = balance[lo:hi]
+        if m < hi - lo:
+            book.keep(keep[lo:hi])
+    return debt, interest
 
 
 @kernel
@@ -909,5 +1160,5 @@ def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, 
         1.0 - fs.key_rate_adjustment_per_quarter,
         fs.key_rate_long_run + fs.market_loan_spread,
         state.key_rate - fs.key_rate_long_run,
-    )
+    )  # fmt: skip
     return {"federal": fed, "regional": total - fed}

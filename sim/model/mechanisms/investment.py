@@ -12,20 +12,32 @@ that smaller outlay). Investment adds ``X / kappa`` to capacity and raises produ
 
 Firms decide in turn (firm order). A firm's investment changes only its own cash and debt, and
 a programme's budget when it borrows from one, so the plans of the firms still to decide are
-computed together (:func:`sim.model.mechanisms.financing.plans`, the same code as one firm's
-plan) and computed again after a firm borrows from a programme.
+computed together (:func:`sim.model.mechanisms.financing.plans`' kernel, the same code as one
+firm's plan) and computed again after a firm borrows from a programme.
+
+**A block stage** (issue 17, :mod:`sim.model.block`): :func:`invest_block` serves every run of
+a block by three compiled calls over the block's firm tables: the loans of every run amortised
+(:func:`sim.model.mechanisms.financing.amortise_block`, each run's loan book gathered into
+columns), worn capacity retired and the wanting firms found (:func:`_retire_and_want_rows`),
+and, for the runs where a firm wants to invest, the firms deciding in turn
+(:func:`_invest_rows`, :func:`_invest_run`). Python gathers each run's terms, grants due,
+programme table and budgets spent before, and puts the new loans on the run's book and books
+them with its government after, in the order they were taken. :func:`invest` is the block of
+one run: one implementation.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from sim.model.agents import Government, LargeEnterprise
 from sim.model.compiled import kernel
 from sim.model.mechanisms import financing
-from sim.model.state import ROLE_FINAL, State
+from sim.model.state import ROLE_FINAL, Loan, State, _roster, firm_tables
 
-__all__ = ["annual_return", "invest", "retire", "wanted_outlay"]
+__all__ = ["annual_return", "invest", "invest_block", "retire", "wanted_outlay"]
 
 
 @kernel
@@ -110,6 +122,21 @@ def _retire_and_want(
 
 
 @kernel
+def _add_capacity(
+    i: int,
+    amount: float,
+    kappa: float,
+    gain: float,
+    capacity: np.ndarray,
+    productivity: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Firm ``i`` invests ``X``: ``K += X / kappa``, productivity ``*= 1 + g X / (K kappa)``."""
+    k_old = capacity[i]
+    capacity[i] += amount / kappa
+    productivity[i] *= 1 + gain * amount / max(k_old * kappa, 1e-9)
+
+
+@kernel
 def _invest_unborrowed(
     firms: np.ndarray,
     start: int,
@@ -149,9 +176,7 @@ def _invest_unborrowed(
         if borrows or financed < outlay[j] * (1 - 1e-12):
             return j, investment
         i = firms[j]
-        k_old = capacity[i]
-        capacity[i] += financed / kappa
-        productivity[i] *= 1 + gain * financed / max(k_old * kappa, 1e-9)
+        _add_capacity(i, financed, kappa, gain, capacity, productivity)
         cash[i] -= own[j]
         debt_market[i] += market[j]
         investment += financed
@@ -192,66 +217,314 @@ def retire(state: State) -> None:
 
 
 def invest(state: State, gov: Government) -> None:
-    """Amortise loans, retire worn capacity, then let final producers invest in capacity."""
-    financing.amortise(state, gov)
-    fs, f, n = state.spec.finance, state.firms, state.firms.n
-    kappa = fs.capital_mln_rub_per_capacity
-    firms, want, ret = _retire_and_want(
-        f.order_book, f.capacity, f.role, f.alive, f.price, f.unit_cost, *_terms(state), n
+    """One run's stage 7: :func:`invest_block` for a block of one run."""
+    invest_block([state], [gov])
+
+
+#: Columns of :func:`invest_block`'s per-run parameters: :func:`_terms`, then the productivity
+#: gain per investment and the firm slots in use.
+_FACTOR, _COVER, _SHARE, _KAPPA, _DEP, _GAIN, _SLOTS = range(7)
+_PARAMS = 7
+#: Columns of the per-run ledger values :func:`_invest_rows` goes on from and returns.
+_INVESTMENT, _GRANT_EQ, _CONSTRAINED = range(3)
+
+#: :meth:`LargeEnterprise.invests` compiled, for :func:`_invest_rows` (the same function).
+_invests = kernel(LargeEnterprise.invests)
+
+
+def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
+    """Amortise loans, retire worn capacity, then let final producers invest; every run.
+
+    The runs' firm tables are rows of one block (:mod:`sim.model.block`). One compiled call
+    amortises every run's loans (:func:`sim.model.mechanisms.financing.amortise_block`), one
+    retires capacity and finds who wants to invest, and one plans and invests for the runs
+    where someone does (:func:`_invest_rows`, the firms in turn as :func:`_invest_run` says);
+    then each run's new loans go on its book and are booked with its government.
+    """
+    debt, interest = financing.amortise_block(states, govs)
+    t, rows = firm_tables([st.firms for st in states])
+    params = np.array(
+        [
+            (*_terms(st), st.spec.finance.productivity_gain_per_investment, st.firms.n)
+            for st in states
+        ],
+        dtype=float,
     )
-    if firms.size == 0:
+    starts, firms, want, ret = _retire_and_want_rows(
+        rows, params, t["order_book"], t["capacity"], t["role"], t["alive"], t["price"],
+        t["unit_cost"],
+    )  # fmt: skip
+    wanting = np.flatnonzero(starts[1:] > starts[:-1]).tolist()
+    if not wanting:
         return
-    # Eligibility, grants due and the plan terms do not change while firms invest.
-    eligible = gov.eligible_for_preferences(state)
-    receivable = gov.receivable(n)[firms]
-    terms = financing._terms(state, gov, False)
-    k = 0  # firms[:k] have decided
-    while k < firms.size:
-        # The rest's plans, together: a firm's investment changes its own cash and debt only,
-        # and the programmes' budgets when it borrows from one; then the rest plan again.
-        # Nothing books a programme's budget until a firm borrows from one (then the loop is
-        # left), so the rest's plans and a constrained firm's smaller plan share one table.
-        start = k
-        programmes = financing._programmes(state, gov)
-        plans = financing.plans(
-            state, gov, firms[k:], want[k:], eligible, receivable[k:],
-            programmes=programmes, terms=terms,
+    # The wanting runs' eligibility, grants due, plan terms, programme tables and budgets
+    # spent: none changes while firms invest, but the budgets (booked in the kernel).
+    m = len(wanting)
+    width = t["alive"].shape[1]
+    receivable = np.zeros((m, width))
+    terms, books, tables, budget_rows, spent, registered, tried = [], [], [], [], [], [], []
+    table_at, spent_at = [0], [0]
+    for j, k in enumerate(wanting):
+        st, gov = states[k], govs[k]
+        n, led = st.firms.n, st.ledger
+        terms.append(financing._term_values(st, gov, False))
+        books.append((led.investment, led.grant_equivalent, led.credit_constrained))
+        if gov.grants:
+            receivable[j, :n] = gov.receivable(n)
+        if gov.registered:
+            registered.append((j, rows[k], n, st.roster_since()))
+        _, _, runs_tried, _, table, rules, keys = financing._programme_rules(st, gov)
+        tried.append(runs_tried)
+        tables.append(table)
+        budget_rows.append(rules)
+        year = (st.quarter - 1) // 4
+        spent.extend([gov.spent.get((key, year), 0.0) for key in keys])
+        table_at.append(table_at[-1] + table.shape[0])
+        spent_at.append(len(spent))
+    eligible = np.zeros((m, width), dtype=np.bool_)
+    if registered:  # eligibility is read only in a registered cluster's runs
+        at = np.array(registered, dtype=np.int64)
+        roster = _roster(
+            np.ascontiguousarray(at[:, 1:]), t["alive"], t["participant"],
+            t["last_contract_quarter"],
         )  # fmt: skip
-        k = firms.size
-        invests = LargeEnterprise.invests(ret[start:], plans.rate)
+        eligible[at[:, 0], : roster.shape[1]] = roster
+    ledger = np.array(books, dtype=float)
+    made, made_amount, counts = _invest_rows(
+        np.array(wanting, dtype=np.int64), rows, params, starts, firms, want, ret,
+        np.array(terms, dtype=float), np.concatenate(tables), np.array(table_at, dtype=np.int64),
+        np.concatenate(budget_rows), np.array(spent, dtype=float),
+        np.array(spent_at, dtype=np.int64), eligible, receivable, ledger, debt, interest,
+        t["ebitda"], t["debt_market"], t["debt_pref"], t["kind"], t["cash"], t["output"],
+        t["price"], t["capacity"], t["productivity"], t["pref_rate"],
+    )  # fmt: skip
+    q = 0
+    for j, (k, (investment, grant_eq, constrained), c) in enumerate(
+        zip(wanting, ledger.tolist(), counts.tolist(), strict=True)
+    ):
+        st, gov = states[k], govs[k]
+        led = st.ledger
+        led.investment, led.grant_equivalent = investment, grant_eq
+        led.credit_constrained = int(constrained)
+        if not c:
+            continue
+        for (i, row), amount in zip(
+            made[q : q + c].tolist(), made_amount[q : q + c].tolist(), strict=True
+        ):
+            prog, world, rate = tried[j][row]
+            term = 4 * prog.term_years.value
+            st.loans.append(
+                Loan(i, prog.programme, amount, rate, term, prog.federal_share.value, world)
+            )
+            gov.book(prog.programme, amount, st.quarter)
+        q += c
+
+
+@kernel
+def _retire_and_want_rows(
+    rows: np.ndarray,
+    params: np.ndarray,
+    order_book: np.ndarray,
+    capacity: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    price: np.ndarray,
+    unit_cost: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """:func:`_retire_and_want` for run ``k`` of a block (firm table row ``rows[k]``), every run.
+
+    Returns:
+        ``(starts, firms, outlay, annual return)``: run ``k``'s firms wanting to invest are
+        ``starts[k]:starts[k + 1]`` of the others, in firm order.
+    """
+    runs = rows.shape[0]
+    total = 0
+    for k in range(runs):
+        total += int(params[k, _SLOTS])
+    starts = np.zeros(runs + 1, dtype=np.int64)
+    firms = np.empty(total, dtype=np.int64)
+    want, ret = np.empty(total), np.empty(total)
+    for k in range(runs):
+        r, p = rows[k], params[k]
+        f, w, a = _retire_and_want(
+            order_book[r], capacity[r], role[r], alive[r], price[r], unit_cost[r], p[_FACTOR],
+            p[_COVER], p[_SHARE], p[_KAPPA], p[_DEP], int(p[_SLOTS]),
+        )  # fmt: skip
+        lo = starts[k]
+        starts[k + 1] = lo + f.shape[0]
+        firms[lo : starts[k + 1]] = f
+        want[lo : starts[k + 1]] = w
+        ret[lo : starts[k + 1]] = a
+    return starts, firms[: starts[runs]], want[: starts[runs]], ret[: starts[runs]]
+
+
+@kernel
+def _invest_rows(
+    wanting: np.ndarray,
+    rows: np.ndarray,
+    params: np.ndarray,
+    starts: np.ndarray,
+    firms: np.ndarray,
+    want: np.ndarray,
+    ret: np.ndarray,
+    terms: np.ndarray,
+    tables: np.ndarray,
+    table_at: np.ndarray,
+    budget_rows: np.ndarray,
+    spent: np.ndarray,
+    spent_at: np.ndarray,
+    eligible: np.ndarray,
+    receivable: np.ndarray,
+    ledger: np.ndarray,
+    debt: np.ndarray,
+    interest: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    capacity: np.ndarray,
+    productivity: np.ndarray,
+    pref_rate: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """:func:`_invest_run` for each run ``wanting[j]`` of the block (firm table row ``rows[k]``).
+
+    Run ``k = wanting[j]`` has the wanting firms ``starts[k]:starts[k + 1]`` of ``firms``,
+    ``want`` and ``ret`` (:func:`_retire_and_want_rows`), the parameters ``params[k]`` and the
+    preferential sums ``debt[k]``, ``interest[k]``; ``terms[j]``, ``eligible[j]``,
+    ``receivable[j]`` and ``ledger[j]`` (updated in place) are its own, its programme table
+    ``tables[table_at[j]:table_at[j + 1]]`` (with ``budget_rows``) and its budgets spent
+    ``spent[spent_at[j]:spent_at[j + 1]]``.
+
+    Returns:
+        ``(made, made_amount, counts)``: the loans taken (firm and row of the run's table;
+        amount), run after run, ``counts[j]`` of run ``wanting[j]``.
+    """
+    size = 0
+    for j in range(wanting.shape[0]):
+        k = wanting[j]
+        size += (starts[k + 1] - starts[k]) * (table_at[j + 1] - table_at[j])
+    made = np.empty((size, 2), dtype=np.int64)
+    made_amount = np.empty(size)
+    counts = np.zeros(wanting.shape[0], dtype=np.int64)
+    m = 0
+    for j in range(wanting.shape[0]):
+        k = wanting[j]
+        r, lo, hi = rows[k], starts[k], starts[k + 1]
+        before = m
+        m = _invest_run(
+            firms[lo:hi], want[lo:hi], ret[lo:hi], params[k, _KAPPA], params[k, _GAIN],
+            terms[j], tables[table_at[j] : table_at[j + 1]],
+            budget_rows[table_at[j] : table_at[j + 1]], spent[spent_at[j] : spent_at[j + 1]],
+            eligible[j], receivable[j], ledger[j], debt[k], interest[k], ebitda[r],
+            debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r], capacity[r],
+            productivity[r], pref_rate[r], made, made_amount, m,
+        )  # fmt: skip
+        counts[j] = m - before
+    return made, made_amount, counts
+
+
+@kernel
+def _invest_run(
+    firms: np.ndarray,
+    want: np.ndarray,
+    ret: np.ndarray,
+    kappa: float,
+    gain: float,
+    terms: np.ndarray,
+    rules: np.ndarray,
+    budget_rows: np.ndarray,
+    spent: np.ndarray,
+    eligible: np.ndarray,
+    due: np.ndarray,
+    ledger: np.ndarray,
+    debt: np.ndarray,
+    interest: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    capacity: np.ndarray,
+    productivity: np.ndarray,
+    pref_rate: np.ndarray,
+    made: np.ndarray,
+    made_amount: np.ndarray,
+    m: int,
+) -> int:  # pragma: no cover - compiled
+    """The firms wanting to invest decide in turn, in firm order (module docstring).
+
+    The plans of the firms still to decide are computed together
+    (:func:`sim.model.mechanisms.financing._plans`) on the programme table with this year's
+    budgets left (``rules`` and ``spent``: :func:`sim.model.mechanisms.financing._programmes`);
+    the firms invest in turn (:func:`_invest_unborrowed` for the plans without programme
+    loans) until one borrows from a programme, which books its budget, and the rest plan
+    again. A credit-constrained firm plans again for what it can finance, on the same table
+    (nothing is booked until a firm borrows from a programme), and invests when that plan's
+    rate is beaten. Loans are recorded from ``m`` on (:func:`financing._execute`);
+    ``ledger`` (investment, grant-equivalent, credit-constrained) is updated in place.
+
+    Returns:
+        The loans recorded so far.
+    """
+    table = rules.copy()
+    receivable = due[firms]
+    investment, grant_eq = ledger[_INVESTMENT], ledger[_GRANT_EQ]
+    market_rate = terms[2]
+    single = np.zeros((table.shape[0], 1))
+    total = firms.shape[0]
+    k = 0  # firms[:k] have decided
+    while k < total:
+        start = k
+        for p in range(table.shape[0]):  # this year's budgets left now (Government.remaining)
+            left = budget_rows[p, financing._LIMIT] - spent[int(budget_rows[p, financing._KEY])]
+            table[p, financing._BUDGET_LEFT] = left if left > 0.0 else 0.0
+        amounts, own, market, _, rate = financing._plans(
+            table, firms[start:], want[start:], receivable[start:], eligible, terms, ebitda,
+            debt_market, debt_pref, kind, cash, output, price,
+        )  # fmt: skip
+        k = total
+        invests = _invests(ret[start:], rate)
         j = 0
         while True:
-            # Plans without programme loans, in one compiled pass; then the next one that
-            # borrows or is constrained, here.
-            j, state.ledger.investment = _invest_unborrowed(
-                firms[start:], j, invests, plans.outlay, plans.own, plans.market, plans.amounts,
-                kappa, fs.productivity_gain_per_investment, f.capacity, f.productivity, f.cash,
-                f.debt_market, float(state.ledger.investment),
+            j, investment = _invest_unborrowed(
+                firms[start:], j, invests, want[start:], own, market, amounts, kappa, gain,
+                capacity, productivity, cash, debt_market, investment,
             )  # fmt: skip
-            if j == invests.size:
+            if j == invests.shape[0]:
                 break
             at = start + j
-            i = int(firms[at])
-            plan = plans.plan(j)
+            i = firms[at]
+            plan, col, plan_own, plan_market = amounts, j, own[j], market[j]
+            financed = financing._financed(amounts, j, plan_own, plan_market)
             j += 1
-            if plan.financed < plan.outlay * (1 - 1e-12):
-                state.ledger.credit_constrained += 1
-                if plan.financed <= 0:
+            if financed < want[at] * (1 - 1e-12):
+                ledger[_CONSTRAINED] += 1.0
+                if financed <= 0:
                     continue
-                plan = financing.plan(
-                    state, gov, i, plan.financed, eligible, float(receivable[at]),
-                    programmes=programmes, terms=terms,
+                plan, col = single, 0
+                plan_own, plan_market, _, plan_rate = financing._plan_one(
+                    table, single, 0, financed, receivable[at], ebitda[i],
+                    debt_market[i] + debt_pref[i], kind[i], eligible[i], cash[i], output[i],
+                    price[i], terms,
                 )  # fmt: skip
-                if not LargeEnterprise.invests(ret[at], plan.rate):
+                if not _invests(ret[at], plan_rate):
                     continue
-            amount = plan.financed
-            k_old = f.capacity[i]
-            f.capacity[i] += amount / kappa
-            f.productivity[i] *= 1 + fs.productivity_gain_per_investment * amount / max(
-                k_old * kappa, 1e-9
-            )
-            financing.execute(state, gov, plan)
-            state.ledger.investment += amount
-            if plan.loans:
+                financed = financing._financed(plan, col, plan_own, plan_market)
+            _add_capacity(i, financed, kappa, gain, capacity, productivity)
+            before = m
+            m, grant_eq = financing._execute(
+                i, plan, col, plan_own, plan_market, table, budget_rows, spent, market_rate,
+                grant_eq, cash, debt_market, debt, interest, debt_pref, pref_rate, made,
+                made_amount, m,
+            )  # fmt: skip
+            investment += financed
+            if m > before:
                 k = at + 1
                 break
+    ledger[_INVESTMENT], ledger[_GRANT_EQ] = investment, grant_eq
+    return m
