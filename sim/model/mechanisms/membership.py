@@ -57,49 +57,59 @@ def net_benefit(
     share, cost = _costs(state)
     if gov.regime is None or prospect <= 0:
         return _net_benefit(f.output, f.price, n, share, cost, 0.0, _NO_VALUE)
-    value = np.zeros(n)
-    _add_expected_value(value, state, gov, org)
-    return _net_benefit(f.output, f.price, n, share, cost, prospect, value)
+    values = np.zeros((1, n))
+    _add_expected_values(values, [state], [gov], [org], [0])
+    return _net_benefit(f.output, f.price, n, share, cost, prospect, values[0])
 
 
-def _add_expected_value(
-    value: np.ndarray, state: State, gov: Government, org: ClusterOrganization
+def _add_expected_values(
+    values: np.ndarray,
+    states: Sequence[State],
+    govs: Sequence[Government],
+    orgs: Sequence[ClusterOrganization],
+    ks: list[int],
 ) -> None:
-    """Add what each firm expects from the regime's instruments as a member to ``value``.
+    """Add what each firm of runs ``ks`` expects from its regime's instruments as a member.
 
-    ``value`` (zeros, one entry per firm slot) gets each instrument's expectation in turn:
-    joint projects, starter batches, loans, tax relief. The regime is not ``None``.
+    ``values[k]`` (zeros, at least as wide as run ``k``'s firm slots) gets each instrument's
+    expectation in turn: joint projects, starter batches, loans, tax relief, each computed by
+    the code that pays it. The runs' regimes are not ``None``.
     """
-    s, n = state.spec, state.firms.n
-    regime = gov.regime
-    jp, loans = regime.joint_project_subsidy, regime.preferential_loans
-    projects_expected = org.exists and (jp is not None or loans is not None)
-    if projects_expected or loans is not None:
-        # what the plans read (nothing is booked while firms expect): computed once
-        due = gov.receivable(n)
-        programmes = financing._programmes(state, gov)
-        terms = financing._terms(state, gov, True)
-    if projects_expected:
-        # read by the subsidy's and the loans' expected benefit: computed once
-        projects, sub = joint_projects.expected_projects(
-            state, gov, s.organisation, jp, due=due, table=programmes[1], terms=terms
-        )
-    if jp is not None and org.exists:
-        value += joint_projects.expected_benefit(
-            state, gov, jp, s.organisation, expected=(projects, sub)
-        )
-    if regime.starter_batch_subsidy is not None:
-        value += starter_batches.expected_benefit(state, gov, regime.starter_batch_subsidy)
-    if loans is not None:
-        outlays = [(np.ones(n), investment.wanted_outlay(state), due)]
-        if org.exists:
-            capex = np.full(n, s.organisation.project_capex_mln_rub.mean)
-            outlays.append((projects, capex, due + sub))
-        financing.add_expected_benefit(
-            value, state, gov, loans, outlays, programmes=programmes, terms=terms
-        )
-    if regime.tax_relief is not None:
-        value += tax_relief.expected_benefit(state, gov, regime.tax_relief)
+    ones = np.ones(values.shape[1])  # each firm expects one capacity outlay (read only)
+    for k in ks:
+        st, gov, org = states[k], govs[k], orgs[k]
+        s, n = st.spec, st.firms.n
+        value = values[k, :n]
+        regime = gov.regime
+        jp, loans = regime.joint_project_subsidy, regime.preferential_loans
+        projects_expected = org.exists and (jp is not None or loans is not None)
+        if projects_expected or loans is not None:
+            # what the plans read (nothing is booked while firms expect): computed once
+            due = gov.receivable(n)
+            programmes = financing._programmes(st, gov)
+            terms = financing._terms(st, gov, True)
+        if projects_expected:
+            # read by the subsidy's and the loans' expected benefit: computed once
+            projects, sub = joint_projects.expected_projects(
+                st, gov, s.organisation, jp, due=due, table=programmes[1], terms=terms
+            )
+        if jp is not None and org.exists:
+            value += joint_projects.expected_benefit(
+                st, gov, jp, s.organisation, expected=(projects, sub)
+            )
+        if regime.starter_batch_subsidy is not None:
+            value += starter_batches.expected_benefit(st, gov, regime.starter_batch_subsidy)
+        if loans is not None:
+            outlays = [(ones[:n], investment.wanted_outlay(st), due)]
+            if org.exists:
+                capex = np.empty(n)
+                capex.fill(s.organisation.project_capex_mln_rub.mean)
+                outlays.append((projects, capex, due + sub))
+            financing.add_expected_benefit(
+                value, st, gov, loans, outlays, programmes=programmes, terms=terms
+            )
+        if regime.tax_relief is not None:
+            value += tax_relief.expected_benefit(st, gov, regime.tax_relief)
 
 
 @kernel
@@ -212,14 +222,13 @@ def reconsider_block(
     """
     t, rows = firm_tables([st.firms for st in states])
     runs = len(states)
-    width = t["alive"].shape[1]
     ns = np.empty(runs, dtype=np.int64)
-    u = np.zeros((runs, width))
+    draws = []
     params = np.empty((runs, _PARAMS))
     for k, (st, org, rng) in enumerate(zip(states, orgs, rngs, strict=True)):
         s, n = st.spec, st.firms.n
         ns[k] = n
-        u[k, :n] = rng.random(n)
+        draws.append(rng.random(n))
         m = s.membership
         # the organisation recruits: outsiders hear of it more often
         outsiders = 1 + s.organisation.recruit_bonus if org.exists else 1.0
@@ -227,11 +236,12 @@ def reconsider_block(
             m.reconsider_share_per_quarter, outsiders, *_costs(st), m.benefit_scale_mln_rub,
             m.peer_weight, 0.0,
         )  # fmt: skip
+    u = draws[0] if runs == 1 else np.concatenate(draws)
     now, active = _reconsidering_rows(rows, ns, u, params, t["alive"], t["participant"])
     if not active.any():
         return
     valued = np.zeros(runs, dtype=np.bool_)
-    values = np.zeros((runs, width))
+    values = np.zeros((runs, now.shape[1]))
     for k in np.flatnonzero(active).tolist():
         st, gov = states[k], govs[k]
         prospect = Firm.registration_prospect(
@@ -239,8 +249,9 @@ def reconsider_block(
         )
         params[k, _PROSPECT] = prospect
         if gov.regime is not None and prospect > 0:
-            _add_expected_value(values[k, : st.firms.n], st, gov, orgs[k])
             valued[k] = True
+    if valued.any():  # the instruments' expectations, run by run
+        _add_expected_values(values, states, govs, orgs, np.flatnonzero(valued).tolist())
     constants, at = _group_constants(states)
     _decide_rows(
         rows, ns, now, active, valued, values, params, constants, at, t["output"], t["price"],
@@ -269,15 +280,19 @@ def _reconsidering_rows(
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """:func:`_reconsidering` for run ``k`` (firm table row ``rows[k]``, ``ns[k]`` slots).
 
-    Returns who reconsiders (one row per run) and whether anyone does in each run.
+    ``u`` holds the runs' draws one after the other (``ns[k]`` each). Returns who reconsiders
+    (one row per run, as wide as the firm tables) and whether anyone does in each run.
     """
-    now = np.zeros(u.shape, dtype=np.bool_)
+    now = np.zeros((rows.shape[0], alive.shape[1]), dtype=np.bool_)
     active = np.zeros(rows.shape[0], dtype=np.bool_)
+    lo = 0
     for k in range(rows.shape[0]):
         r, n = rows[k], ns[k]
         mask = _reconsidering(
-            u[k, :n], alive[r, :n], participant[r, :n], params[k, _SHARE], params[k, _OUTSIDERS]
-        )
+            u[lo : lo + n], alive[r, :n], participant[r, :n], params[k, _SHARE],
+            params[k, _OUTSIDERS],
+        )  # fmt: skip
+        lo += n
         now[k, :n] = mask
         active[k] = mask.any()
     return now, active
