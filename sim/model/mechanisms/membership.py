@@ -72,44 +72,71 @@ def _add_expected_values(
     """Add what each firm of runs ``ks`` expects from its regime's instruments as a member.
 
     ``values[k]`` (zeros, at least as wide as run ``k``'s firm slots) gets each instrument's
-    expectation in turn: joint projects, starter batches, loans, tax relief, each computed by
-    the code that pays it. The runs' regimes are not ``None``.
+    expectation in turn, each computed by the code that pays it: joint projects (run by run),
+    starter batches (one call for the runs: :func:`starter_batches.expected_benefits`), loans
+    (run by run) and tax relief. The runs' regimes are not ``None``.
     """
-    ones = np.ones(values.shape[1])  # each firm expects one capacity outlay (read only)
+    plans = {}  # what run k's loans read of its projects' plans
     for k in ks:
         st, gov, org = states[k], govs[k], orgs[k]
         s, n = st.spec, st.firms.n
-        value = values[k, :n]
         regime = gov.regime
         jp, loans = regime.joint_project_subsidy, regime.preferential_loans
         projects_expected = org.exists and (jp is not None or loans is not None)
+        projects = sub = None
         if projects_expected or loans is not None:
             # what the plans read (nothing is booked while firms expect): computed once
             due = gov.receivable(n)
             programmes = financing._programmes(st, gov)
             terms = financing._terms(st, gov, True)
+            plans[k] = (due, programmes, terms)
         if projects_expected:
             # read by the subsidy's and the loans' expected benefit: computed once
             projects, sub = joint_projects.expected_projects(
                 st, gov, s.organisation, jp, due=due, table=programmes[1], terms=terms
             )
+            plans[k] = (*plans[k], projects, sub)
         if jp is not None and org.exists:
-            value += joint_projects.expected_benefit(
+            values[k, :n] += joint_projects.expected_benefit(
                 st, gov, jp, s.organisation, expected=(projects, sub)
             )
-        if regime.starter_batch_subsidy is not None:
-            value += starter_batches.expected_benefit(st, gov, regime.starter_batch_subsidy)
+    claimed = [k for k in ks if govs[k].regime.starter_batch_subsidy is not None]
+    if claimed:
+        claims = starter_batches.expected_benefits(
+            [states[k] for k in claimed], [govs[k] for k in claimed],
+            [govs[k].regime.starter_batch_subsidy for k in claimed],
+        )  # fmt: skip
+        _add_rows(values, np.array(claimed), np.array([states[k].firms.n for k in claimed]), claims)
+    ones = np.ones(values.shape[1])  # each firm expects one capacity outlay (read only)
+    for k in ks:
+        st, gov, org = states[k], govs[k], orgs[k]
+        s, n = st.spec, st.firms.n
+        regime = gov.regime
+        loans = regime.preferential_loans
         if loans is not None:
+            due, programmes, terms, *expected = plans[k]
             outlays = [(ones[:n], investment.wanted_outlay(st), due)]
             if org.exists:
+                projects, sub = expected
                 capex = np.empty(n)
                 capex.fill(s.organisation.project_capex_mln_rub.mean)
                 outlays.append((projects, capex, due + sub))
             financing.add_expected_benefit(
-                value, st, gov, loans, outlays, programmes=programmes, terms=terms
+                values[k, :n], st, gov, loans, outlays, programmes=programmes, terms=terms
             )
         if regime.tax_relief is not None:
-            value += tax_relief.expected_benefit(st, gov, regime.tax_relief)
+            values[k, :n] += tax_relief.expected_benefit(st, gov, regime.tax_relief)
+
+
+@kernel
+def _add_rows(
+    values: np.ndarray, ks: np.ndarray, ns: np.ndarray, addend: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """``values[ks[j], :ns[j]] += addend[j, :ns[j]]`` for each ``j`` (element by element)."""
+    for j in range(ks.shape[0]):
+        k = ks[j]
+        for i in range(ns[j]):
+            values[k, i] += addend[j, i]
 
 
 @kernel
