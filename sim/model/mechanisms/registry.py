@@ -49,12 +49,14 @@ def criteria_block(
     (:meth:`sim.model.agents.Government.check_criteria`).
     """
     t, rows = firm_tables([st.firms for st in states])
-    runs = np.empty((len(states), _INTS), dtype=np.int64)
-    for k, st in enumerate(states):
-        runs[k] = (
-            rows[k], st.firms.n, st.roster_since(), st.quarter,
-            st.spec.sme_demography.non_producing_quarters,
-        )  # fmt: skip
+    runs = np.array(
+        [
+            (row, st.firms.n, st.roster_since(), st.quarter,
+             st.spec.sme_demography.non_producing_quarters)
+            for row, st in zip(rows.tolist(), states, strict=True)
+        ],
+        dtype=np.int64,
+    )  # fmt: skip
     counts, fd = _criteria_rows(
         runs, t["alive"], t["participant"], t["last_contract_quarter"], t["special_territory"],
         t["born_quarter"], t["role"], t["purchases"], t["purchases_from_participants"],
