@@ -74,7 +74,8 @@ def _add_expected_values(
     ``values[k]`` (zeros, at least as wide as run ``k``'s firm slots) gets each instrument's
     expectation in turn, each computed by the code that pays it: joint projects (run by run),
     starter batches (one call for the runs: :func:`starter_batches.expected_benefits`), loans
-    (run by run) and tax relief. The runs' regimes are not ``None``.
+    (run by run) and tax relief (one call: :func:`tax_relief.expected_benefits`). The runs'
+    regimes are not ``None``.
     """
     plans = {}  # what run k's loans read of its projects' plans
     for k in ks:
@@ -111,8 +112,7 @@ def _add_expected_values(
     for k in ks:
         st, gov, org = states[k], govs[k], orgs[k]
         s, n = st.spec, st.firms.n
-        regime = gov.regime
-        loans = regime.preferential_loans
+        loans = gov.regime.preferential_loans
         if loans is not None:
             due, programmes, terms, *expected = plans[k]
             outlays = [(ones[:n], investment.wanted_outlay(st), due)]
@@ -124,8 +124,15 @@ def _add_expected_values(
             financing.add_expected_benefit(
                 values[k, :n], st, gov, loans, outlays, programmes=programmes, terms=terms
             )
-        if regime.tax_relief is not None:
-            values[k, :n] += tax_relief.expected_benefit(st, gov, regime.tax_relief)
+    relieved = [k for k in ks if govs[k].regime.tax_relief is not None]
+    if relieved:
+        relief = tax_relief.expected_benefits(
+            [states[k] for k in relieved], [govs[k] for k in relieved],
+            [govs[k].regime.tax_relief for k in relieved],
+        )  # fmt: skip
+        _add_rows(
+            values, np.array(relieved), np.array([states[k].firms.n for k in relieved]), relief
+        )
 
 
 @kernel
