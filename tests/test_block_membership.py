@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.block import ModelBlock
-from sim.model.mechanisms import membership, registry
+from sim.model.mechanisms import membership, registry, starter_batches, tax_relief
 from sim.model.model import QUARTER, ClusterModel, begin_quarters, end_quarters
 from sim.scenario.files import SHIPPED_DIR, default_scenario
 from sim.scenario.loader import load_scenario
@@ -13,10 +13,12 @@ from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import Scenario
 
 ARM = "cluster_support_2020s"
+SB = f"regimes.{ARM}.starter_batch_subsidy"
+TR = "regimes.tax_relief_only.tax_relief"
 
 
 def _varied(k: int) -> Scenario:
-    """A design point whose membership and registry parameters differ by ``k``."""
+    """A design point whose membership, registry and expected instruments differ by ``k``."""
     return apply_overrides(
         default_scenario(),
         {
@@ -34,6 +36,13 @@ def _varied(k: int) -> Scenario:
             "registry.contract_memory_quarters": 4 - k,
             "registry.max_non_producing": 3 - k,
             "sme_demography.non_producing_quarters": 2 + k,
+            f"{SB}.rate": 0.4 + 0.2 * k,
+            f"{SB}.cap_per_applicant_mln_rub": 20.0 + 60.0 * k,
+            f"{SB}.annual_budget_mln_rub": 40.0 + 80.0 * k,
+            f"{TR}.regional_profit_tax_cut": 0.02 + 0.02 * k,
+            f"{TR}.property_tax_cut": 0.004 + 0.004 * k,
+            f"{TR}.years": 1 + k,
+            "taxes.property_tax": 0.018 + 0.004 * k,
         },
     )
 
@@ -74,6 +83,8 @@ def test_a_block_of_arms_and_design_points_differing_in_these_stages_equals_lone
         (_varied(2), "decree41_full", 7),
         (_varied(0), "placebo", 3),
         (ural, ARM, 10),
+        (_varied(0), "tax_relief_only", 9),
+        (default_scenario(), "tax_relief_only", 4),
     ]
     block = ModelBlock(runs)
     moves, decisions = _changes(block)
@@ -86,7 +97,7 @@ def test_a_block_of_arms_and_design_points_differing_in_these_stages_equals_lone
     # often where more reconsider; the registry decides where a regime offers registration
     assert (moves > 0).any() and (moves == 0).any()
     assert moves[4].sum() > moves[0].sum()  # reconsider shares 0.30 and 0.10
-    assert decisions[1] == 0 and all(decisions[k] > 0 for k in (0, 2, 4, 5, 6, 7, 8))
+    assert decisions[1] == 0 and all(decisions[k] > 0 for k in (0, 2, 4, 5, 6, 7, 8, 9, 10))
     assert decisions[3] == 0  # no specialised organisation: it never files
     registered = [m.government.registered_quarter for m in block.models]
     assert len({registered[k] for k in (0, 2, 4, 6)}) > 1  # lags and criteria differ
@@ -171,3 +182,43 @@ def test_the_criteria_of_a_block_are_each_runs_own_queries() -> None:
     assert members[1][0] > members[2][0]  # memories of 4 and 2 quarters
     assert members[2][1] > 0 == members[0][1] == members[1][1]  # 4 quarters, not 2
     assert len({c.fd_threshold for c in checks}) == 2  # shares in special territories differ
+
+
+def test_the_instruments_a_block_expects_are_each_runs_own() -> None:
+    # What firms expect of the regime's instruments (net benefit's value), for runs given out
+    # of order, equals each run's computed alone; so do the starter-batch claims and the relief.
+    runs = [
+        (_varied(0), ARM, 6), (default_scenario(), ARM, 5), (_varied(1), "tax_relief_only", 4),
+        (_varied(2), ARM, 7), (_varied(0), "tax_relief_only", 9),
+    ]  # fmt: skip
+    block = ModelBlock(runs)
+    order = [4, 3, 1, 0, 2]
+    claimed = relieved = 0
+    for _ in range(24):
+        block.step()
+        models = [block.models[k] for k in order]
+        states, govs = [m.state for m in models], [m.government for m in models]
+        orgs = [m.organisation for m in models]
+        together = np.zeros((len(models), block.firms.cap))
+        membership._add_expected_values(together, states, govs, orgs, list(range(len(models))))
+        for j, m in enumerate(models):
+            alone = np.zeros((1, block.firms.cap))
+            membership._add_expected_values(alone, [m.state], [m.government], [m.organisation], [0])
+            assert together[j].tobytes() == alone[0].tobytes()
+        for module, instrument in (
+            (starter_batches, "starter_batch_subsidy"), (tax_relief, "tax_relief")
+        ):  # fmt: skip
+            some = [m for m in models if getattr(m.government.regime, instrument) is not None]
+            rules = [getattr(m.government.regime, instrument) for m in some]
+            rows = module.expected_benefits(
+                [m.state for m in some], [m.government for m in some], rules
+            )
+            for row, m, rule in zip(rows, some, rules, strict=True):
+                own = module.expected_benefit(m.state, m.government, rule)
+                assert row[: m.state.firms.n].tobytes() == own.tobytes()
+            if module is starter_batches:
+                claimed += int((rows > 0).any(axis=1).sum())
+            else:
+                relieved += int((rows > 0).any(axis=1).sum())
+    # the test has teeth: buyers expect claims and firms expect relief in some run-quarters
+    assert claimed > 0 and relieved > 0
