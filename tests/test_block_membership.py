@@ -59,14 +59,16 @@ def _trace(model: ClusterModel) -> bytes:
 
 
 def _changes(block: ModelBlock) -> tuple[np.ndarray, list[int]]:
-    """Run the block; the firms changing membership per run and quarter, and the decisions."""
+    """Run the block; the firms stage 2 moves in or out per run and quarter, and the decisions."""
     moves = []
     while block.models[0].state.quarter < block.models[0].horizon:
-        before = block.firms.tables["participant"].copy()
-        block.step()
-        after = block.firms.tables["participant"]
-        width = min(before.shape[1], after.shape[1])
-        moves.append((before[:, :width] != after[:, :width]).sum(axis=1))
+        rngs = begin_quarters(block.models)
+        for name, stage in QUARTER:
+            before = block.firms.tables["participant"].copy() if name.startswith("2 ") else None
+            stage(block.models, rngs)
+            if before is not None:
+                moves.append((before != block.firms.tables["participant"]).sum(axis=1))
+        end_quarters(block.models)
     return np.array(moves).T, [len(m.government.decisions) for m in block.models]
 
 
