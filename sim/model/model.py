@@ -293,10 +293,11 @@ QUARTER: tuple[tuple[str, Stage], ...] = (
      lambda ms, rs: prices.update_world_block([m.state for m in ms])),
     ("1 new orders and market shares", lambda ms, rs: market.new_orders_block(
         [m.state for m in ms], [m.spec.market for m in ms], [r["market"] for r in rs])),
-    ("2 join / leave", per_run(lambda m, r: membership.reconsider(
-        m.state, m.government, m.organisation, r["membership"]))),
-    ("3 applications, decisions, lapses",
-     per_run(lambda m, r: registry.apply_and_decide(m.state, m.government, m.organisation))),
+    ("2 join / leave", lambda ms, rs: membership.reconsider_block(
+        [m.state for m in ms], [m.government for m in ms], [m.organisation for m in ms],
+        [r["membership"] for r in rs])),
+    ("3 applications, decisions, lapses", lambda ms, rs: registry.apply_and_decide_block(
+        [m.state for m in ms], [m.government for m in ms], [m.organisation for m in ms])),
     ("3b the organisation matches SMEs", lambda ms, rs: matching.match_block(
         [m.state for m in ms], [m.organisation for m in ms], [r["matching"] for r in rs])),
     ("4 joint projects", lambda ms, rs: joint_projects.run_block(

@@ -8,46 +8,129 @@ the threshold (reduced where enough participants sit in special territories), at
 A registration lapses at its expiry unless re-confirmed; a pending application is decided after
 the processing lag on the criteria as they hold then; the organisation files when it is time
 (:meth:`sim.model.agents.ClusterOrganization.should_apply`) and the criteria hold.
+
+The stage serves a block of runs (:func:`apply_and_decide_block`): one compiled call counts the
+rosters and their functional dependence in every run (the state's block queries), then each
+run's government checks the criteria and decides.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from sim.model.agents import ClusterOrganization, CriteriaCheck, Government
 from sim.model.compiled import kernel
-from sim.model.state import State
+from sim.model.state import State, _functional_dependence, _roster, firm_tables
 
-__all__ = ["apply_and_decide", "criteria"]
+__all__ = ["apply_and_decide", "apply_and_decide_block", "criteria", "criteria_block"]
 
 
 def criteria(state: State, gov: Government, org: ClusterOrganization) -> CriteriaCheck:
     """The registry criteria for the roster the organisation would file now."""
-    roster = state.roster()
-    members, special, non_producing = _counts(
-        roster, state.firms.special_territory, state.non_producing()
-    )
-    return gov.check_criteria(
-        n_participants=members,
-        functional_dependence=state.functional_dependence(roster),
-        special_share=special / members if members > 0 else 0.0,
-        n_non_producing=non_producing,
-        all_have_contracts=True,
-        organisation=org.exists,
-    )
+    return criteria_block([state], [gov], [org])[0]
+
+
+#: Columns of :func:`criteria_block`'s per-run integers: the firm table row, the firm slots,
+#: the roster's memory window start (:meth:`State.roster_since`), the quarter, and the
+#: quarters a new firm is still organising production.
+_ROW, _N, _SINCE, _QUARTER, _NON_PRODUCING = range(5)
+_INTS = 5
+
+
+def criteria_block(
+    states: Sequence[State], govs: Sequence[Government], orgs: Sequence[ClusterOrganization]
+) -> list[CriteriaCheck]:
+    """The registry criteria for the roster each run's organisation would file now.
+
+    One compiled call (:func:`_criteria_rows`) gives each run's roster counts and functional
+    dependence; each run's government applies the criteria
+    (:meth:`sim.model.agents.Government.check_criteria`).
+    """
+    t, rows = firm_tables([st.firms for st in states])
+    runs = np.array(
+        [
+            (row, st.firms.n, st.roster_since(), st.quarter,
+             st.spec.sme_demography.non_producing_quarters)
+            for row, st in zip(rows.tolist(), states, strict=True)
+        ],
+        dtype=np.int64,
+    )  # fmt: skip
+    counts, fd = _criteria_rows(
+        runs, t["alive"], t["participant"], t["last_contract_quarter"], t["special_territory"],
+        t["born_quarter"], t["role"], t["purchases"], t["purchases_from_participants"],
+    )  # fmt: skip
+    checks = []
+    for gov, org, (members, special, non_producing), dependence in zip(
+        govs, orgs, counts.tolist(), fd.tolist(), strict=True
+    ):
+        checks.append(
+            gov.check_criteria(
+                n_participants=members,
+                functional_dependence=dependence,
+                special_share=special / members if members > 0 else 0.0,
+                n_non_producing=non_producing,
+                all_have_contracts=True,
+                organisation=org.exists,
+            )
+        )
+    return checks
 
 
 def apply_and_decide(state: State, gov: Government, org: ClusterOrganization) -> None:
-    """Check the criteria; file, decide, re-confirm or lapse registration."""
-    q = state.quarter
-    state.last_check = check = criteria(state, gov, org)
-    gov.lapse_if_expired(q, check)
-    if gov.pending_decision_quarter is not None and q >= gov.pending_decision_quarter:
-        gov.decide(q, check)
-    kind = org.should_apply(gov, q)
-    if kind and check.eligible:
-        gov.receive_application(q, kind)
-        org.applications.append(q)
+    """One run's stage 3: :func:`apply_and_decide_block` for a block of one run."""
+    apply_and_decide_block([state], [gov], [org])
+
+
+def apply_and_decide_block(
+    states: Sequence[State], govs: Sequence[Government], orgs: Sequence[ClusterOrganization]
+) -> None:
+    """Check the criteria; file, decide, re-confirm or lapse registration; every run."""
+    checks = criteria_block(states, govs, orgs)
+    for state, gov, org, check in zip(states, govs, orgs, checks, strict=True):
+        q = state.quarter
+        state.last_check = check
+        gov.lapse_if_expired(q, check)
+        if gov.pending_decision_quarter is not None and q >= gov.pending_decision_quarter:
+            gov.decide(q, check)
+        kind = org.should_apply(gov, q)
+        if kind and check.eligible:
+            gov.receive_application(q, kind)
+            org.applications.append(q)
+
+
+@kernel
+def _criteria_rows(
+    runs: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    last_contract: np.ndarray,
+    special_territory: np.ndarray,
+    born: np.ndarray,
+    role: np.ndarray,
+    purchases: np.ndarray,
+    from_participants: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Each run's roster counts (:func:`_counts`) and functional dependence.
+
+    Run ``k`` is row ``runs[k, _ROW]`` of the 2-D firm tables; its roster is
+    :meth:`State.roster`, its functional dependence :meth:`State.functional_dependence` of
+    that roster and its non-producing firms :meth:`State.non_producing` (the state's block
+    kernels and rule). Returns the counts (runs x 3: members, in special territories, not
+    producing) and the functional dependences.
+    """
+    roster = _roster(runs, alive, participant, last_contract)
+    fd = _functional_dependence(runs, roster, role, purchases, from_participants)
+    counts = np.empty((runs.shape[0], 3), dtype=np.int64)
+    for k in range(runs.shape[0]):
+        r, n, q, late = runs[k, _ROW], runs[k, _N], runs[k, _QUARTER], runs[k, _NON_PRODUCING]
+        non_producing = np.empty(n, dtype=np.bool_)
+        for i in range(n):
+            non_producing[i] = q - born[r, i] <= late
+        members, special, not_yet = _counts(roster[k, :n], special_territory[r], non_producing)
+        counts[k, 0], counts[k, 1], counts[k, 2] = members, special, not_yet
+    return counts, fd
 
 
 @kernel

@@ -12,11 +12,13 @@ through the orders it brings, which membership does not count as cash.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel
-from sim.model.state import ROLE_FINAL, State
+from sim.model.state import ROLE_FINAL, State, firm_tables
 from sim.scenario.schema import StarterBatchSubsidy
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "capped",
     "claimants",
     "expected_benefit",
+    "expected_benefits",
     "first_batch_sales",
     "is_claimant",
     "is_new_supplier",
@@ -184,15 +187,72 @@ def expected_benefit(state: State, gov: Government, sb: StarterBatchSubsidy) -> 
 
     ``rate * starter batches bought`` (last quarter's purchases from new participant
     suppliers), within the applicant's cap, and 0 once the year's budget is spent. Firms that
-    do not buy components (suppliers) get 0.
+    do not buy components (suppliers) get 0. :func:`expected_benefits` of one run.
     """
-    f, n = state.firms, state.firms.n
-    if gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, state.quarter) <= 0:
-        return np.zeros(n)
-    return _expected_claims(
-        f.role, f.alive, f.purchases_starter, _paid(gov, n), float(sb.rate.value),
-        float(sb.cap_per_applicant_mln_rub.value),
+    return expected_benefits([state], [gov], [sb])[0, : state.firms.n]
+
+
+def expected_benefits(
+    states: Sequence[State], govs: Sequence[Government], sbs: Sequence[StarterBatchSubsidy]
+) -> np.ndarray:
+    """:func:`expected_benefit` of each run, one row per run, as wide as the firm tables.
+
+    Each run's budget left and payments so far are read in Python; one compiled call computes
+    the claims of every run with budget left (:func:`_expected_claims_rows`). A row is 0
+    beyond its run's firms, and for a run whose year's budget is spent.
+    """
+    t, rows = firm_tables([st.firms for st in states])
+    runs = len(states)
+    ns = np.empty(runs, dtype=np.int64)
+    terms = np.zeros((runs, _TERMS))
+    paid = []
+    for k, (st, gov, sb) in enumerate(zip(states, govs, sbs, strict=True)):
+        n = ns[k] = st.firms.n
+        if gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, st.quarter) <= 0:
+            continue
+        paid.append(_paid(gov, n))
+        terms[k] = (1.0, sb.rate.value, sb.cap_per_applicant_mln_rub.value)
+    if not paid:
+        return np.zeros((runs, t["role"].shape[1]))
+    return _expected_claims_rows(
+        rows, ns, terms, paid[0] if len(paid) == 1 else np.concatenate(paid), t["role"],
+        t["alive"], t["purchases_starter"],
     )  # fmt: skip
+
+
+#: Columns of :func:`expected_benefits`' per-run terms: budget left (1) or spent (0), the
+#: rate and the cap per applicant.
+_LEFT, _RATE, _CAP = range(3)
+_TERMS = 3
+
+
+@kernel
+def _expected_claims_rows(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    terms: np.ndarray,
+    paid: np.ndarray,
+    role: np.ndarray,
+    alive: np.ndarray,
+    purchases_starter: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`_expected_claims` of run ``k`` (firm table row ``rows[k]``, ``ns[k]`` firms).
+
+    ``paid`` holds the payments so far of the runs with budget left, one after the other
+    (``ns[k]`` each); a run without budget left claims 0.
+    """
+    out = np.zeros((rows.shape[0], role.shape[1]))
+    lo = 0
+    for k in range(rows.shape[0]):
+        if terms[k, _LEFT] == 0.0:
+            continue
+        r, n = rows[k], ns[k]
+        out[k, :n] = _expected_claims(
+            role[r], alive[r], purchases_starter[r], paid[lo : lo + n], terms[k, _RATE],
+            terms[k, _CAP],
+        )  # fmt: skip
+        lo += n
+    return out
 
 
 @kernel

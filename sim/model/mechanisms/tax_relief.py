@@ -13,12 +13,14 @@ expenditure, counted once). What the relief still promises after a quarter is es
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel
 from sim.model.mechanisms import financing
-from sim.model.state import State
+from sim.model.state import State, firm_tables
 from sim.scenario.schema import TaxRelief
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "committed_relief",
     "cuts",
     "expected_benefit",
+    "expected_benefits",
     "in_force",
     "quarters_left",
     "relief_in_force",
@@ -134,9 +137,10 @@ def _expected(
         eligible = alive[i] and not sez[i]
         profit_i = profit[i] if (profit[i] >= 0.0 or profit[i] != profit[i]) else 0.0
         capital = capacity[i] * kappa
-        out[i] = _cut(eligible, cut_reg, rate_reg) * profit_i + _cut(
-            eligible, cut_prop, prop_rate
-        ) * capital / 4.0
+        out[i] = (
+            _cut(eligible, cut_reg, rate_reg) * profit_i
+            + _cut(eligible, cut_prop, prop_rate) * capital / 4.0
+        )
     return out
 
 
@@ -144,16 +148,67 @@ def expected_benefit(state: State, gov: Government, tr: TaxRelief) -> np.ndarray
     """The relief each firm would get this quarter as a roster member (membership, 7.3).
 
     :func:`cuts` at standard rates on last quarter's taxable profit and capital; SEZ residents
-    and firms of a cluster whose relief years are over get nothing.
+    and firms of a cluster whose relief years are over get nothing. :func:`expected_benefits`
+    of one run.
     """
-    s, f, n = state.spec, state.firms, state.firms.n
-    if gov.registered and not in_force(gov, tr, state.quarter):
-        return np.zeros(n)
-    return _expected(
-        f.alive, f.sez, f.profit, f.capacity, n, float(tr.regional_profit_tax_cut.value),
-        float(s.taxes.profit_tax_regional.value), float(tr.property_tax_cut.value),
-        float(s.taxes.property_tax.value), float(s.finance.capital_mln_rub_per_capacity),
-    )  # fmt: skip
+    return expected_benefits([state], [gov], [tr])[0, : state.firms.n]
+
+
+#: Columns of :func:`expected_benefits`' per-run terms: the relief still to come (1) or over
+#: (0), the cut and the standard rate of the regional profit tax and of the property tax, and
+#: the capital per unit of capacity.
+_AHEAD, _CUT_REG, _RATE_REG, _CUT_PROP, _PROP_RATE, _KAPPA = range(6)
+_TERMS = 6
+
+
+def expected_benefits(
+    states: Sequence[State], govs: Sequence[Government], trs: Sequence[TaxRelief]
+) -> np.ndarray:
+    """:func:`expected_benefit` of each run, one row per run, as wide as the firm tables.
+
+    Each run's rates are read in Python; one compiled call computes every run's relief
+    (:func:`_expected_rows`). A row is 0 beyond its run's firms, and for a registered cluster
+    whose relief years are over.
+    """
+    t, rows = firm_tables([st.firms for st in states])
+    runs = len(states)
+    ns = np.empty(runs, dtype=np.int64)
+    terms = np.zeros((runs, _TERMS))
+    for k, (st, gov, tr) in enumerate(zip(states, govs, trs, strict=True)):
+        ns[k] = st.firms.n
+        if gov.registered and not in_force(gov, tr, st.quarter):
+            continue
+        s = st.spec
+        terms[k] = (
+            1.0, tr.regional_profit_tax_cut.value, s.taxes.profit_tax_regional.value,
+            tr.property_tax_cut.value, s.taxes.property_tax.value,
+            s.finance.capital_mln_rub_per_capacity,
+        )  # fmt: skip
+    return _expected_rows(rows, ns, terms, t["alive"], t["sez"], t["profit"], t["capacity"])
+
+
+@kernel
+def _expected_rows(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    terms: np.ndarray,
+    alive: np.ndarray,
+    sez: np.ndarray,
+    profit: np.ndarray,
+    capacity: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`_expected` of run ``k`` (firm table row ``rows[k]``, ``ns[k]`` firms); 0 if over."""
+    out = np.zeros((rows.shape[0], alive.shape[1]))
+    for k in range(rows.shape[0]):
+        p = terms[k]
+        if p[_AHEAD] == 0.0:
+            continue
+        r, n = rows[k], ns[k]
+        out[k, :n] = _expected(
+            alive[r], sez[r], profit[r], capacity[r], n, p[_CUT_REG], p[_RATE_REG], p[_CUT_PROP],
+            p[_PROP_RATE], p[_KAPPA],
+        )  # fmt: skip
+    return out
 
 
 @kernel
