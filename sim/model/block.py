@@ -9,8 +9,10 @@ stage starts. A lone run is a block of one and takes the same stages, so there i
 implementation of each stage. Runs share nothing but the tables' storage, so each run's
 outcomes are exactly those of the same run made alone (``tests/test_block.py``).
 
-Stages move from ``per_run`` to block kernels one at a time, each checked by that equality and
-by the golden digests (``tests/test_golden_outcomes.py``).
+Every stage is a block stage: its compiled parts serve the block by one call, while each run's
+draws and the book-keeping of its government and ledger stay the run's own. Each stage was
+converted alone, checked by that equality and by the golden digests
+(``tests/test_golden_outcomes.py``).
 """
 
 from __future__ import annotations

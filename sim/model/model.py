@@ -51,7 +51,6 @@ __all__ = [
     "begin_quarters",
     "end_quarters",
     "initial_slots",
-    "per_run",
 ]
 
 _MECHANISMS = ("market", "membership", "matching", "projects", "qualification", "entry")
@@ -271,22 +270,11 @@ def _close_exited(models: Sequence[ClusterModel]) -> None:
 Stage = Callable[[Sequence[ClusterModel], Sequence[dict[str, np.random.Generator]]], None]
 
 
-def per_run(fn: Callable[[ClusterModel, dict[str, np.random.Generator]], None]) -> Stage:
-    """A stage computed run by run: ``fn(model, generators)`` for each run of the block."""
-
-    def stage(models: Sequence[ClusterModel], rngs: Sequence[dict]) -> None:
-        for m, r in zip(models, rngs, strict=True):
-            fn(m, r)
-
-    stage.__doc__ = fn.__doc__
-    return stage
-
-
 # --------------------------------------------------------------------------------------------
 # The quarter, top to bottom: the model's schedule (docs/model.md 3). Each stage is a function of
 # :mod:`sim.model.mechanisms` named after its docs section; ``r`` holds the quarter's generators.
-# A stage advances a block of runs: ``per_run`` stages one run at a time, the others by one
-# compiled call over the block's tables (the batch dimension, :mod:`sim.model.block`).
+# Every stage advances a block of runs, its compiled parts by one call over the block's tables
+# (the batch dimension, :mod:`sim.model.block`); its draws stay each run's, in the same order.
 # --------------------------------------------------------------------------------------------
 QUARTER: tuple[tuple[str, Stage], ...] = (
     ("0 key rate; costs and prices",
