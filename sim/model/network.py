@@ -34,7 +34,7 @@ def supply_network(state: State, max_edges: int = 5000) -> tuple[pd.DataFrame, p
         }
     )
     buyers = alive[(f.role[alive] == ROLE_FINAL) & (f.purchases_local[alive] > 0)]
-    parts = []
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for k, trade in enumerate(state.spec.sourcing.trades):
         sellers = alive[(f.trade[alive] == k) & (f.sales_cluster[alive] > 0)]
         total = f.sales_cluster[sellers].sum()
@@ -44,13 +44,13 @@ def supply_network(state: State, max_edges: int = 5000) -> tuple[pd.DataFrame, p
             f.purchases_local[buyers] * trade.purchase_share, f.sales_cluster[sellers] / total
         )
         bi, si = np.nonzero(vol > 0)
-        parts.append(
-            pd.DataFrame({"buyer": buyers[bi], "seller": sellers[si], "volume": vol[bi, si]})
-        )
-    edges = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame({"buyer": [], "seller": [], "volume": []})
-    )
+        parts.append((buyers[bi], sellers[si], vol[bi, si]))
+    if parts:  # the trades' edges end to end, as one frame
+        edges = pd.DataFrame(
+            {name: np.concatenate([part[j] for part in parts])
+             for j, name in enumerate(("buyer", "seller", "volume"))}
+        )  # fmt: skip
+    else:
+        edges = pd.DataFrame({"buyer": [], "seller": [], "volume": []})
     edges = edges.nlargest(max_edges, "volume").reset_index(drop=True)
     return nodes, edges
