@@ -1,9 +1,10 @@
 """The regime's regional tax relief (docs/model.md 7.16), applied inside the tax stage.
 
-Both halves of the instrument live here, computed by one function (:func:`cuts`): the cut
-rates and revenue forgone of the quarter (:func:`apply`), and what a firm expects from the
-relief when it decides on membership (:func:`expected_benefit`: the relief :func:`cuts` would
-give it on last quarter's profit and capital, as a roster member of a registered cluster). For
+Both halves of the instrument live here, computed by one rule (:func:`_cut`, a firm's cut of
+a rate): the cut rates and revenue forgone of the quarter (:func:`apply`, :func:`relieve`), and
+what a firm expects from the relief when it decides on membership (:func:`expected_benefit`:
+the relief that rule would give it on last quarter's profit and capital, as a roster member of
+a registered cluster). For
 the first ``years`` after registration, firms the government lets have preferences pay the
 regional profit tax and the property tax less the cuts; SEZ residents, on their own regime,
 get nothing; the revenue forgone at the standard rates is booked as the relief's cost (the tax
@@ -26,7 +27,6 @@ from sim.scenario.schema import TaxRelief
 __all__ = [
     "apply",
     "committed_relief",
-    "cuts",
     "expected_benefit",
     "expected_benefits",
     "in_force",
@@ -98,24 +98,13 @@ def _cut(eligible: bool, cut: float, rate: float) -> float:  # pragma: no cover 
 def _cuts(
     eligible: np.ndarray, cut_reg: float, rate_reg: np.ndarray, cut_prop: float, prop: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """:func:`cuts` of each firm (:func:`_cut`)."""
+    """Each firm's cuts of the regional profit-tax and property-tax rates (:func:`_cut`)."""
     n = eligible.shape[0]
     out_reg, out_prop = np.empty(n), np.empty(n)
     for i in range(n):
         out_reg[i] = _cut(eligible[i], cut_reg, rate_reg[i])
         out_prop[i] = _cut(eligible[i], cut_prop, prop[i])
     return out_reg, out_prop
-
-
-def cuts(
-    tr: TaxRelief, eligible: np.ndarray, rate_reg: np.ndarray, prop_rate: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Cuts of the regional profit-tax and property-tax rates (never below zero)."""
-    return _cuts(
-        np.asarray(eligible, dtype=np.bool_), float(tr.regional_profit_tax_cut.value),
-        np.asarray(rate_reg, dtype=float), float(tr.property_tax_cut.value),
-        np.asarray(prop_rate, dtype=float),
-    )  # fmt: skip
 
 
 @kernel
@@ -147,7 +136,7 @@ def _expected(
 def expected_benefit(state: State, gov: Government, tr: TaxRelief) -> np.ndarray:
     """The relief each firm would get this quarter as a roster member (membership, 7.3).
 
-    :func:`cuts` at standard rates on last quarter's taxable profit and capital; SEZ residents
+    :func:`_cut` at standard rates on last quarter's taxable profit and capital; SEZ residents
     and firms of a cluster whose relief years are over get nothing. :func:`expected_benefits`
     of one run.
     """
@@ -221,7 +210,7 @@ def relieve(
     base: np.ndarray,
     capital: np.ndarray,
 ) -> float:  # pragma: no cover - compiled
-    """Cut the rates of the ``eligible`` firms (:func:`cuts`; in place); return the relief.
+    """Cut the rates of the ``eligible`` firms (:func:`_cut`; in place); return the relief.
 
     The firms are ``0 .. eligible.shape[0]-1``. The relief is the regional revenue forgone:
     ``sum(cut_reg * base) + sum(cut_prop * capital / 4)``, each as numpy sums it.
