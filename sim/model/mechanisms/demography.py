@@ -139,7 +139,7 @@ def entry_exit_block(
 
     The runs' firm tables are rows of one block (:mod:`sim.model.block`). One compiled call
     (:func:`_exits_rows`) finds and closes each run's exiting SMEs and its trades' mean
-    entrants; each run then draws its entrants in Python (``rng.poisson``, then one
+    entrants; each run then draws its entrants in Python (``rng.poisson`` per trade, then one
     ``rng.standard_normal`` per entering trade, in trade order), and one compiled call
     (:func:`_enter_rows`) fills all the runs' entrants and their reference costs.
     """
@@ -178,10 +178,13 @@ def entry_exit_block(
     entries: list[int] = []  # _ENTRY numbers per trade with entrants (the columns above)
     group_params, normals, prices = [], [], []
     entered: list[tuple[int, int, int]] = []  # (run, first slot, end)
-    gone_at = gone_at.tolist()
+    gone_at, means = gone_at.tolist(), lam.tolist()
     z_at = 0
     for k, (st, pop, rng) in enumerate(zip(states, populations, rngs, strict=True)):
-        new = rng.poisson(lam[trades_at[k] : trades_at[k + 1]])
+        # One scalar draw per trade, in trade order: the values and the generator state of one
+        # ``rng.poisson`` of the run's array (NumPy draws an array's elements one by one, in
+        # order), without the array's argument checks (~11 us a call; the scalar's ~1 us).
+        new = [rng.poisson(x) for x in means[trades_at[k] : trades_at[k + 1]]]
         go = gone[gone_at[k] : gone_at[k + 1]]
         if go.size:
             pop.remove_agents(go)
@@ -191,7 +194,7 @@ def entry_exit_block(
         st.exits_this_quarter = gone_at[k + 1] - gone_at[k]
         entering = [
             (j, m, gi)
-            for j, m in enumerate(new.tolist())
+            for j, m in enumerate(new)
             if m > 0 and (gi := st.entry_group.get(st.trades[j])) is not None
         ]
         if not entering:
