@@ -187,3 +187,16 @@ def test_entrants_reference_costs_are_their_unit_costs_at_entry():
         a = cuts[-2]
         assert st.supplier_cost0[a:hi].tobytes() == f.unit_cost[a:hi].tobytes()
     assert several > 0  # quarters with entrants of several trades
+
+
+def test_scalar_poisson_draws_equal_one_array_draw() -> None:
+    """Stage 9 draws a run's entrants by one ``rng.poisson`` per trade: the premise that this
+    gives the values and the generator state of one ``rng.poisson`` of the run's means (the
+    draws before the block form), for means with zeros, tiny and large values."""
+    src = np.random.default_rng(7)
+    for seed in range(500):
+        lam = src.exponential(src.choice([0.01, 0.5, 3.0, 50.0]), size=int(src.integers(0, 9)))
+        lam[src.random(lam.size) < 0.2] = 0.0
+        one, each = np.random.default_rng(seed), np.random.default_rng(seed)
+        assert one.poisson(lam).tolist() == [each.poisson(x) for x in lam.tolist()]
+        assert one.bit_generator.state == each.bit_generator.state
