@@ -48,14 +48,12 @@ def qualify_block(
     t, runs = block.tables, len(states)
     ns = np.array([st.firms.n for st in states], dtype=np.int64)
     noise = np.zeros((runs, block.cap))
-    first_batches = np.zeros((runs, block.cap))
     params = np.empty((runs, _PARAMS))
-    for k, (st, gov, rng) in enumerate(zip(states, govs, rngs, strict=True)):
+    for k, (st, rng) in enumerate(zip(states, rngs, strict=True)):
         n = st.firms.n
         noise[k, :n] = rng.uniform(0.5, 1.5, n)
-        if gov.registered:  # no first batches before registration (first_batch_sales: 0)
-            first_batches[k, :n] = starter_batches.first_batch_sales(st, gov)
         params[k] = _params(st)
+    first_batches = starter_batches.first_batch_sales_block(states, govs)
     outlay, decided = _qualify_rows(
         rows, ns, t["alive"], t["kind"], t["role"], t["trade"], t["qualification"],
         t["sales_cluster"], t["matched"], t["output"], t["price"], t["cash"], first_batches,

@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel
-from sim.model.state import ROLE_FINAL, State, firm_tables
+from sim.model.state import ROLE_FINAL, State, firm_tables, supplier_free_capacity_columns
 from sim.scenario.schema import StarterBatchSubsidy
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "expected_benefit",
     "expected_benefits",
     "first_batch_sales",
+    "first_batch_sales_block",
     "is_claimant",
     "is_new_supplier",
     "new_suppliers",
@@ -170,16 +171,78 @@ def first_batch_sales(state: State, gov: Government) -> np.ndarray:
     While a registered cluster's regime reimburses starter batches and the year's budget
     lasts, a participant supplier's first deliveries are bought: its free capacity for the
     cluster over the first-batch window. 0 otherwise, and for non-participants.
+    :func:`first_batch_sales_block` of one run.
     """
-    f, n = state.firms, state.firms.n
-    regime = gov.regime
-    sb = regime.starter_batch_subsidy if regime is not None else None
-    if sb is None or not gov.registered or sb.rate.value <= 0:
-        return np.zeros(n)
-    if gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, state.quarter) <= 0:
-        return np.zeros(n)
-    free, _ = state.supplier_free_capacity_all()
-    return np.where(f.participant[:n], free * sb.first_batches_quarters.value, 0.0)
+    return first_batch_sales_block([state], [gov])[0, : state.firms.n]
+
+
+def first_batch_sales_block(states: Sequence[State], govs: Sequence[Government]) -> np.ndarray:
+    """:func:`first_batch_sales` of each run, one row per run, as wide as the firm tables.
+
+    Who expects first batches is read run by run (the regime, registration and the year's
+    budget left); one compiled call (:func:`_first_batch_rows`) computes the free capacity of
+    every run that does (:meth:`State.supplier_free_capacity_all`'s kernel on the run's row).
+    A row is 0 beyond its run's firms, and for a run that expects none.
+    """
+    t, rows = firm_tables([st.firms for st in states])
+    runs = len(states)
+    ns = np.zeros(runs, dtype=np.int64)  # 0: the run expects no first batches
+    params = np.zeros((runs, _FIRST_BATCH_PARAMS))
+    for k, (st, gov) in enumerate(zip(states, govs, strict=True)):
+        regime = gov.regime
+        sb = regime.starter_batch_subsidy if regime is not None else None
+        if sb is None or not gov.registered or sb.rate.value <= 0:
+            continue
+        if gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, st.quarter) <= 0:
+            continue
+        ns[k] = st.firms.n
+        params[k, :-1] = st.supplier_capacity_parameters()
+        params[k, -1] = sb.first_batches_quarters.value
+    return _first_batch_rows(
+        rows, ns, params, t["productivity"], t["employment"], t["alive"], t["participant"],
+        t["capacity"], t["role"], t["qualification"], t["born_quarter"],
+    )  # fmt: skip
+
+
+#: Columns of :func:`_first_batch_rows`' per-run parameters: the seven of
+#: :meth:`State.supplier_capacity_parameters`, then the first-batch window in quarters.
+_FIRST_BATCH_PARAMS = 8
+
+
+@kernel
+def _first_batch_rows(
+    rows: np.ndarray,
+    ns: np.ndarray,
+    params: np.ndarray,
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    role: np.ndarray,
+    qualification: np.ndarray,
+    born: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`first_batch_sales` of run ``k`` (firm table row ``rows[k]``, ``ns[k]`` slots).
+
+    A participant's free capacity (:func:`sim.model.state.supplier_free_capacity_columns`,
+    the scalars ``params[k, :7]``) times the window ``params[k, 7]``; 0 for the others, and
+    for every firm of a run with ``ns[k] == 0``.
+    """
+    out = np.zeros((rows.shape[0], alive.shape[1]))
+    for k in range(rows.shape[0]):
+        n = ns[k]
+        if n == 0:
+            continue
+        r, p = rows[k], params[k]
+        free, _ = supplier_free_capacity_columns(
+            productivity[r], employment[r], alive[r], participant[r], capacity[r], role[r],
+            qualification[r], born[r], n, p[0], p[1], p[2], p[3], int(p[4]), int(p[5]), p[6],
+        )  # fmt: skip
+        window = p[7]
+        for i in range(n):
+            out[k, i] = free[i] * window if participant[r, i] else 0.0
+    return out
 
 
 def expected_benefit(state: State, gov: Government, sb: StarterBatchSubsidy) -> np.ndarray:
