@@ -422,11 +422,10 @@ def item_sweep(quick: bool, tmp: Path, rate: float | None, remaining: float) -> 
     return data
 
 
-def item_batch_run(quick: bool, tmp: Path) -> dict:
-    """The same runs through mesa.batch_run(number_processes=2) and through our sweep (2 w)."""
-    reps = 20 if quick else 100
-    sweep = write_sweep(tmp / "vsmesa.toml", "bench_vs_mesa", reps)
-    ours = run_sweep_child(sweep, tmp / "vsmesa.sqlite", 2)
+def _batch_run_pair(tmp: Path, reps: int) -> dict:
+    """``reps`` replications of both arms through our sweep (2 w), then mesa.batch_run (2 procs)."""
+    sweep = write_sweep(tmp / f"vsmesa{reps}.toml", f"bench_vs_mesa_{reps}", reps)
+    ours = run_sweep_child(sweep, tmp / f"vsmesa{reps}.sqlite", 2)
     code = f"""
 import json, sys, time
 sys.path.insert(0, {str(ROOT)!r})
@@ -441,21 +440,33 @@ if __name__ == "__main__":
                           rng=seeds)
     print(json.dumps({{"wall": time.perf_counter() - t, "rows": len(rows)}}))
 """
-    script = tmp / "batch_run_bench.py"
+    script = tmp / f"batch_run_bench{reps}.py"
     script.write_text(code, encoding="utf-8")
     r = subprocess.run(
         [sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, check=True
     )
     mesa_res = json.loads(r.stdout.strip().splitlines()[-1])
-    runs = reps * len(ARMS)
     return {
-        "runs": runs,
+        "runs": reps * len(ARMS),
         "ours_wall_s": ours["wall"],
         "mesa_wall_s": mesa_res["wall"],
         "mesa_rows": mesa_res["rows"],
         "ours_completed": ours["summary"]["completed"],
         "speedup": mesa_res["wall"] / ours["wall"],
     }
+
+
+def item_batch_run(quick: bool, tmp: Path) -> dict:
+    """The same runs through mesa.batch_run(number_processes=2) and through our sweep (2 w).
+
+    The issue's 200 runs (the target's figure), and in full mode also 2,000 runs: at 200 runs
+    both sides spend much of their wall time starting their workers (importing Mesa, pandas,
+    SciPy and numba, and loading the compiled kernels), at 2,000 the runs themselves dominate.
+    """
+    out = _batch_run_pair(tmp, 20 if quick else 100)
+    if not quick:
+        out["larger"] = _batch_run_pair(tmp, 1000)
+    return out
 
 
 def item_sobol(quick: bool, tmp: Path, rate: float | None, remaining: float, force: bool) -> dict:
@@ -605,6 +616,18 @@ def table(res: dict) -> list[tuple]:
                 b["speedup"] >= 3,
             )
         )
+        big = b.get("larger")
+        if big:
+            rows.append(
+                _row(
+                    "5 vs batch_run",
+                    f"the same, {big['runs']:,} runs (start-up amortised)",
+                    f"{big['mesa_wall_s']:.1f} s / {big['ours_wall_s']:.1f} s = "
+                    f"{big['speedup']:.2f}",
+                    "",
+                    None,
+                )
+            )
     lat = res.get("latency")
     if lat:
         for arm, v in lat["run_s"].items():
