@@ -18,9 +18,9 @@ the grant-equivalent of the regime's loans for the outlays the firm expects
 registration as firms see it (:meth:`sim.model.agents.Firm.registration_prospect`).
 
 The stage serves a block of runs (:func:`reconsider_block`): each run draws its uniforms in
-Python, one compiled call finds who reconsiders in every run, the instruments' expectations
-are computed run by run where a regime is in prospect, and one compiled call decides and
-books the joins and leaves of every run.
+Python, one compiled call finds who reconsiders in every run, one computes the instruments'
+expectations of every run where a regime is in prospect (:func:`_expected_rows`, after Python
+reads each run's terms), and one decides and books the joins and leaves of every run.
 """
 
 from __future__ import annotations
@@ -62,6 +62,16 @@ def net_benefit(
     return _net_benefit(f.output, f.price, n, share, cost, prospect, values[0])
 
 
+#: Columns of :func:`_add_expected_values`' per-run terms: whether the run expects projects,
+#: the subsidy of those projects and loans (1.0 or 0.0), the loans' term in quarters, the
+#: capacity outlay's terms (:func:`sim.model.mechanisms.investment.wanted_outlay`), then the
+#: projects' terms (:func:`sim.model.mechanisms.joint_projects._expectation_terms`).
+_PROJECTS, _SUBSIDY, _LOANS, _TERM, _COVER, _INVEST_SHARE, _KAPPA, _JP = range(8)
+_VALUE_TERMS = _JP + joint_projects._EXPECTATION_TERMS
+_NO_PROJECT = (0.0,) * joint_projects._EXPECTATION_TERMS
+_NO_RULES = np.zeros((0, 3))
+
+
 def _add_expected_values(
     values: np.ndarray,
     states: Sequence[State],
@@ -72,78 +82,196 @@ def _add_expected_values(
     """Add what each firm of runs ``ks`` expects from its regime's instruments as a member.
 
     ``values[k]`` (zeros, at least as wide as run ``k``'s firm slots) gets each instrument's
-    expectation in turn, each computed by the code that pays it: joint projects (run by run),
-    starter batches (one call for the runs: :func:`starter_batches.expected_benefits`), loans
-    (run by run) and tax relief (one call: :func:`tax_relief.expected_benefits`). The runs'
-    regimes are not ``None``.
+    expectation in turn, each computed by the code that pays it: joint projects, starter
+    batches (:func:`starter_batches.expected_benefits`), loans and tax relief
+    (:func:`tax_relief.expected_benefits`). The runs' regimes are not ``None``.
+
+    Python reads each run's terms, grants due, programme table and this year's budgets spent
+    (nothing is booked while firms expect); the starter-batch claims and the relief are one
+    call each for the runs; then one compiled call (:func:`_expected_rows`) computes the
+    projects and the loans of every run (the row kernels of
+    :func:`joint_projects.expected_projects`, :func:`investment.wanted_outlay` and
+    :func:`financing.add_expected_benefit`) and adds the four instruments in that order.
     """
-    plans = {}  # what run k's loans read of its projects' plans
-    for k in ks:
+    t, rows = firm_tables([states[k].firms for k in ks])
+    m = len(ks)
+    terms = np.zeros((m, _VALUE_TERMS))
+    plan_terms = np.zeros((m, 6))
+    tables, budget_rows, targets, spent = [], [], [], []
+    table_at, spent_at = [0], [0]
+    grants: list[tuple[int, int, float]] = []
+    claimed, relieved = [], []
+    for j, k in enumerate(ks):
         st, gov, org = states[k], govs[k], orgs[k]
-        s, n = st.spec, st.firms.n
         regime = gov.regime
         jp, loans = regime.joint_project_subsidy, regime.preferential_loans
-        projects_expected = org.exists and (jp is not None or loans is not None)
-        projects = sub = None
-        if projects_expected or loans is not None:
-            # what the plans read (nothing is booked while firms expect): computed once
-            due = gov.receivable(n)
-            programmes = financing._programmes(st, gov)
-            terms = financing._terms(st, gov, True)
-            plans[k] = (due, programmes, terms)
-        if projects_expected:
-            # read by the subsidy's and the loans' expected benefit: computed once
-            projects, sub = joint_projects.expected_projects(
-                st, gov, s.organisation, jp, due=due, table=programmes[1], terms=terms
-            )
-            plans[k] = (*plans[k], projects, sub)
-        if jp is not None and org.exists:
-            values[k, :n] += joint_projects.expected_benefit(
-                st, gov, jp, s.organisation, expected=(projects, sub)
-            )
-    claimed = [k for k in ks if govs[k].regime.starter_batch_subsidy is not None]
-    if claimed:
-        claims = starter_batches.expected_benefits(
-            [states[k] for k in claimed], [govs[k] for k in claimed],
-            [govs[k].regime.starter_batch_subsidy for k in claimed],
-        )  # fmt: skip
-        _add_rows(values, np.array(claimed), np.array([states[k].firms.n for k in claimed]), claims)
-    ones = np.ones(values.shape[1])  # each firm expects one capacity outlay (read only)
-    for k in ks:
-        st, gov, org = states[k], govs[k], orgs[k]
-        s, n = st.spec, st.firms.n
-        loans = gov.regime.preferential_loans
+        if regime.starter_batch_subsidy is not None:
+            claimed.append(j)
+        if regime.tax_relief is not None:
+            relieved.append(j)
+        projects = org.exists and (jp is not None or loans is not None)
+        if not (projects or loans is not None):
+            table_at.append(table_at[-1])
+            spent_at.append(spent_at[-1])
+            continue
+        # what the plans read (nothing is booked while firms expect): read once
+        for g in gov.grants:  # gov.receivable, in the kernel
+            grants.append((j, g.firm, g.per_quarter * g.quarters_left))
+        tried, table, rules, spent_now = financing._budget_rules(st, gov)
+        tables.append(table)
+        budget_rows.append(rules)
+        spent.extend(spent_now)
+        table_at.append(table_at[-1] + table.shape[0])
+        spent_at.append(len(spent))
+        plan_terms[j] = financing._term_values(st, gov, True)
         if loans is not None:
-            due, programmes, terms, *expected = plans[k]
-            outlays = [(ones[:n], investment.wanted_outlay(st), due)]
-            if org.exists:
-                projects, sub = expected
-                capex = np.empty(n)
-                capex.fill(s.organisation.project_capex_mln_rub.mean)
-                outlays.append((projects, capex, due + sub))
-            financing.add_expected_benefit(
-                values[k, :n], st, gov, loans, outlays, programmes=programmes, terms=terms
-            )
-    relieved = [k for k in ks if govs[k].regime.tax_relief is not None]
-    if relieved:
-        relief = tax_relief.expected_benefits(
-            [states[k] for k in relieved], [govs[k] for k in relieved],
-            [govs[k].regime.tax_relief for k in relieved],
+            target, term = financing._loan_terms(tried, loans)
+            targets.append(target)
+            _, cover, share, kappa, _ = investment._terms(st)
+        else:
+            targets.append(np.zeros(table.shape[0], dtype=np.bool_))
+            term = cover = share = kappa = 0.0
+        terms[j] = (
+            float(projects), float(jp is not None and org.exists), float(loans is not None),
+            term, cover, share, kappa,
+            *(
+                joint_projects._expectation_terms(st, gov, st.spec.organisation, jp)
+                if projects else _NO_PROJECT
+            ),
         )  # fmt: skip
-        _add_rows(
-            values, np.array(relieved), np.array([states[k].firms.n for k in relieved]), relief
-        )
+    width = t["alive"].shape[1]
+    claims = relief = _NO_ROWS
+    claim_of = np.full(m, -1, dtype=np.int64)
+    relief_of = np.full(m, -1, dtype=np.int64)
+    if claimed:
+        ones = [ks[j] for j in claimed]
+        claims = starter_batches.expected_benefits(
+            [states[k] for k in ones], [govs[k] for k in ones],
+            [govs[k].regime.starter_batch_subsidy for k in ones],
+        )  # fmt: skip
+        claim_of[claimed] = np.arange(len(claimed))
+    if relieved:
+        ones = [ks[j] for j in relieved]
+        relief = tax_relief.expected_benefits(
+            [states[k] for k in ones], [govs[k] for k in ones],
+            [govs[k].regime.tax_relief for k in ones],
+        )  # fmt: skip
+        relief_of[relieved] = np.arange(len(relieved))
+    due = np.zeros((m, width))
+    if grants:
+        at = np.array([g[:2] for g in grants], dtype=np.int64)
+        _add_grants(due, at[:, 0], at[:, 1], np.array([g[2] for g in grants]))
+    _expected_rows(
+        values, np.array(ks, dtype=np.int64), rows, terms, plan_terms,
+        np.concatenate(tables) if tables else _NO_TABLE, np.array(table_at, dtype=np.int64),
+        np.concatenate(budget_rows) if budget_rows else _NO_RULES,
+        np.array(spent, dtype=float), np.array(spent_at, dtype=np.int64),
+        np.concatenate(targets) if targets else _NO_TARGET, due, claims, claim_of, relief,
+        relief_of, np.array([states[k].firms.n for k in ks], dtype=np.int64), t["alive"],
+        t["kind"], t["participant"], t["capacity"], t["order_book"], t["role"], t["ebitda"],
+        t["debt_market"], t["debt_pref"], t["cash"], t["output"], t["price"],
+    )  # fmt: skip
+
+
+_NO_ROWS = np.zeros((0, 0))
+_NO_TABLE = np.zeros((0, 8))
+_NO_TARGET = np.zeros(0, dtype=np.bool_)
 
 
 @kernel
-def _add_rows(
-    values: np.ndarray, ks: np.ndarray, ns: np.ndarray, addend: np.ndarray
+def _add_grants(
+    due: np.ndarray, runs: np.ndarray, firms: np.ndarray, amounts: np.ndarray
 ) -> None:  # pragma: no cover - compiled
-    """``values[ks[j], :ns[j]] += addend[j, :ns[j]]`` for each ``j`` (element by element)."""
+    """``due[runs[g], firms[g]] += amounts[g]`` grant by grant: :meth:`Government.receivable`."""
+    for g in range(runs.shape[0]):
+        due[runs[g], firms[g]] += amounts[g]
+
+
+@kernel
+def _expected_rows(
+    values: np.ndarray,
+    ks: np.ndarray,
+    rows: np.ndarray,
+    terms: np.ndarray,
+    plan_terms: np.ndarray,
+    tables: np.ndarray,
+    table_at: np.ndarray,
+    budget_rows: np.ndarray,
+    spent: np.ndarray,
+    spent_at: np.ndarray,
+    targets: np.ndarray,
+    due: np.ndarray,
+    claims: np.ndarray,
+    claim_of: np.ndarray,
+    relief: np.ndarray,
+    relief_of: np.ndarray,
+    ns: np.ndarray,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    role: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Add to ``values[ks[j], :ns[j]]`` what run ``ks[j]``'s firms expect, in this order.
+
+    Run ``k = ks[j]`` (firm table row ``rows[j]``, terms ``terms[j]``) expects, when
+    ``_PROJECTS``, the projects :func:`joint_projects._expected_row` finds (grants due
+    ``due[j]``, plan terms ``plan_terms[j]``, its programme table
+    ``tables[table_at[j]:table_at[j + 1]]`` with the budgets left of its budget rows and
+    ``spent[spent_at[j]:spent_at[j + 1]]``); it adds their subsidy (``_SUBSIDY``), the
+    starter-batch claims ``claims[claim_of[j]]`` (if any), the grant-equivalent of the loans
+    (``_LOANS``: the ``targets`` rows of the table) for one capacity outlay
+    (:func:`investment._wanted_outlay`) and, where projects are expected, for those projects
+    (receivable: grants due plus the subsidy), each by :func:`financing._add_loan_value`; then
+    the relief ``relief[relief_of[j]]`` (if any).
+    """
     for j in range(ks.shape[0]):
-        k = ks[j]
-        for i in range(ns[j]):
-            values[k, i] += addend[j, i]
+        k, r, n, p = ks[j], rows[j], ns[j], terms[j]
+        value = values[k, :n]
+        lo, hi = table_at[j], table_at[j + 1]
+        table = tables[lo:hi].copy()
+        financing._budgets_left(table, budget_rows[lo:hi], spent[spent_at[j] : spent_at[j + 1]])
+        due_j = due[j, :n]
+        jp = p[_JP:]
+        sub = jp[joint_projects._SUB]
+        projects = value[:0]
+        if p[_PROJECTS] != 0.0:
+            projects = joint_projects._expected_row(
+                jp, due_j, table, plan_terms[j], n, alive[r], participant[r], capacity[r],
+                ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
+            )  # fmt: skip
+            if p[_SUBSIDY] != 0.0:
+                for i in range(n):
+                    value[i] += projects[i] * sub
+        if claim_of[j] >= 0:
+            for i in range(n):
+                value[i] += claims[claim_of[j], i]
+        if p[_LOANS] != 0.0:
+            target, term = targets[lo:hi], int(p[_TERM])
+            want = investment._wanted_outlay(
+                order_book[r], capacity[r], role[r], alive[r], p[_COVER], p[_INVEST_SHARE],
+                p[_KAPPA], n,
+            )  # fmt: skip
+            financing._add_loan_value(
+                value, np.ones(n), table, target, term, want, due_j, alive[r], plan_terms[j],
+                ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
+            )  # fmt: skip
+            if p[_PROJECTS] != 0.0:  # a member expects the projects' outlays too
+                financing._add_loan_value(
+                    value, projects, table, target, term, np.full(n, jp[joint_projects._CAPEX]),
+                    due_j + sub, alive[r], plan_terms[j], ebitda[r], debt_market[r],
+                    debt_pref[r], kind[r], cash[r], output[r], price[r],
+                )  # fmt: skip
+        if relief_of[j] >= 0:
+            for i in range(n):
+                value[i] += relief[relief_of[j], i]
 
 
 @kernel
@@ -249,8 +377,9 @@ def reconsider_block(
     Each run draws one uniform per firm slot (whether or not anyone reconsiders); one compiled
     call finds who reconsiders in each run (:func:`_reconsidering`). In a run where someone
     does and a regime is in prospect (:meth:`sim.model.agents.Firm.registration_prospect` > 0),
-    the instruments' expectations are computed by the code that pays them, run by run
-    (:func:`net_benefit`'s value); then one compiled call decides for every run where someone
+    the instruments' expectations are computed by the code that pays them, for all those runs
+    together (:func:`net_benefit`'s value, :func:`_add_expected_values`); then one compiled
+    call decides for every run where someone
     reconsiders (:func:`_decide_rows`). The runs' firm tables are rows of one block
     (:mod:`sim.model.block`).
     """
