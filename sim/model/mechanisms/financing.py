@@ -987,6 +987,7 @@ def add_expected_benefit(
     f, n = state.firms, state.firms.n
     tried, table = _programmes(state, gov) if programmes is None else programmes
     target, term = _loan_terms(tried, prog)
+    target = np.array(target, dtype=bool)
     terms = _terms(state, gov, True) if terms is None else terms
     cols = _columns(state)
     for expected, outlay, receivable in outlays:
@@ -997,30 +998,37 @@ def add_expected_benefit(
         )  # fmt: skip
 
 
-def _loan_terms(tried: list[tuple[LoanProgramme, bool, float]], prog: LoanProgramme) -> tuple:
+def _loan_terms(
+    tried: list[tuple[LoanProgramme, bool, float]], prog: LoanProgramme
+) -> tuple[list[bool], int]:
     """Which rows of a programme table lend ``prog``'s money, and its loans' term in quarters.
 
-    The ``target`` and ``term`` of :func:`_add_loan_value` (``tried``: the table's programmes,
-    :func:`_programmes`).
+    The ``target`` (as a list) and ``term`` of :func:`_add_loan_value` (``tried``: the
+    table's programmes, :func:`_programmes`).
     """
-    target = np.array([lent_by.programme == prog.programme for lent_by, _, _ in tried], dtype=bool)
+    target = [lent_by.programme == prog.programme for lent_by, _, _ in tried]
     return target, 4 * prog.term_years.value
 
 
 def _budget_rules(
     state: State, gov: Government
-) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray, np.ndarray, list[float]]:
+) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray, np.ndarray, list]:
     """:func:`_programmes` in parts, for a kernel to fill the budgets left (:func:`_budgets_left`).
 
     Returns:
-        ``(tried, table, budget rows, spent)``: the programmes tried and their table (budgets
-        left 0; the cached array, read only) from :func:`_programme_rules`, its budget rows,
-        and what this year has spent of each budget key (``spent[budget_rows[p, _KEY]]``).
+        ``(tried, table, budget rows, keys)``: the programmes tried and their table (budgets
+        left 0; the cached array, read only) from :func:`_programme_rules`, its budget rows
+        and its budget keys, which :func:`_spent` reads.
     """
     _, _, tried, _, table, rows, keys = _programme_rules(state, gov)
-    year = (state.quarter - 1) // 4
+    return tried, table, rows, keys
+
+
+def _spent(gov: Government, keys: list, quarter: int) -> list[float]:
+    """What this year has spent of each budget key (``spent[budget_rows[p, _KEY]]``)."""
+    year = (quarter - 1) // 4
     spent = gov.spent
-    return tried, table, rows, [spent.get((key, year), 0.0) for key in keys]
+    return [spent.get((key, year), 0.0) for key in keys]
 
 
 @kernel

@@ -168,24 +168,43 @@ def _expected_projects(
 
 
 #: Columns of :func:`_expectation_terms`: proposals a quarter, a project's average capex, its
-#: subsidy now, and its return's mean, cv and log's mean and variance (:func:`_lognormal`).
-_PER_QUARTER, _CAPEX, _SUB, _RET = 0, 1, 2, 3
+#: return's mean, cv and log's mean and variance (:func:`_lognormal`) — the organisation's
+#: :func:`_project_terms` — and the project's subsidy now.
+_PER_QUARTER, _CAPEX, _RET, _SUB = 0, 1, 2, 6
 _EXPECTATION_TERMS = 7
+
+
+def _project_terms(org: Organisation) -> tuple[float, float, float, float, float, float]:
+    """The organisation's part of :func:`_expectation_terms` (``_PER_QUARTER`` to ``_RET + 3``).
+
+    The same for every run of its scenario, at any time.
+    """
+    dist = org.project_return_per_year
+    mu, s2 = _lognormal(dist)
+    return (
+        org.joint_projects_per_year / 4.0, org.project_capex_mln_rub.mean, dist.mean, dist.cv,
+        mu, s2,
+    )  # fmt: skip
 
 
 def _expectation_terms(
     state: State, gov: Government, org: Organisation, jp: JointProjectSubsidy | None
-) -> tuple[float, float, float, float, float, float, float]:
+) -> tuple[float, ...]:
     """What :func:`expected_projects` reads of the run now (the columns ``_PER_QUARTER`` on).
 
-    A project of average capex, its subsidy (:func:`subsidy_for`, budget left included; 0
-    without a subsidy) and its return's lognormal parameters (:func:`go_probability`).
+    A project of average capex (:func:`_project_terms`: with the return's lognormal
+    parameters, :func:`go_probability`), then its subsidy (:func:`subsidy_for`, budget left
+    included; 0 without a subsidy).
     """
-    capex = org.project_capex_mln_rub.mean
-    sub = subsidy_for(jp, gov, state.quarter, capex) if jp is not None else 0.0
-    dist = org.project_return_per_year
-    mu, s2 = _lognormal(dist)
-    return org.joint_projects_per_year / 4.0, capex, sub, dist.mean, dist.cv, mu, s2
+    terms = _project_terms(org)
+    return (*terms, _subsidy_now(state, gov, jp, terms[_CAPEX]))
+
+
+def _subsidy_now(
+    state: State, gov: Government, jp: JointProjectSubsidy | None, capex: float
+) -> float:
+    """The ``_SUB`` column of :func:`_expectation_terms`: 0 without a subsidy."""
+    return subsidy_for(jp, gov, state.quarter, capex) if jp is not None else 0.0
 
 
 @kernel

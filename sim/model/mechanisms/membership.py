@@ -68,7 +68,7 @@ def net_benefit(
 #: projects' terms (:func:`sim.model.mechanisms.joint_projects._expectation_terms`).
 _PROJECTS, _SUBSIDY, _LOANS, _TERM, _COVER, _INVEST_SHARE, _KAPPA, _JP = range(8)
 _VALUE_TERMS = _JP + joint_projects._EXPECTATION_TERMS
-_NO_PROJECT = (0.0,) * joint_projects._EXPECTATION_TERMS
+_CAPEX_AT = _JP - _TERM + joint_projects._CAPEX  # in _shared_terms' terms
 _NO_RULES = np.zeros((0, 3))
 
 
@@ -78,13 +78,15 @@ def _add_expected_values(
     govs: Sequence[Government],
     orgs: Sequence[ClusterOrganization],
     ks: list[int],
+    tables: tuple[dict[str, np.ndarray], np.ndarray] | None = None,
 ) -> None:
     """Add what each firm of runs ``ks`` expects from its regime's instruments as a member.
 
     ``values[k]`` (zeros, at least as wide as run ``k``'s firm slots) gets each instrument's
     expectation in turn, each computed by the code that pays it: joint projects, starter
     batches (:func:`starter_batches.expected_benefits`), loans and tax relief
-    (:func:`tax_relief.expected_benefits`). The runs' regimes are not ``None``.
+    (:func:`tax_relief.expected_benefits`). The runs' regimes are not ``None``; ``tables``:
+    the runs' :func:`firm_tables`, when the caller has them.
 
     Python reads each run's terms, grants due, programme table and this year's budgets spent
     (nothing is booked while firms expect); the starter-batch claims and the relief are one
@@ -93,98 +95,109 @@ def _add_expected_values(
     :func:`joint_projects.expected_projects`, :func:`investment.wanted_outlay` and
     :func:`financing.add_expected_benefit`) and adds the four instruments in that order.
     """
-    t, rows = firm_tables([states[k].firms for k in ks])
-    m = len(ks)
-    terms = np.zeros((m, _VALUE_TERMS))
-    plan_terms = np.zeros((m, 6))
-    tables, budget_rows, targets, spent = [], [], [], []
+    t, rows = firm_tables([st.firms for st in states]) if tables is None else tables
+    terms: list[tuple[float, ...]] = []
+    plan_terms: list[tuple[float, ...]] = []
+    tables_, budget_rows, targets, spent = [], [], [], []
     table_at, spent_at = [0], [0]
     grants: list[tuple[int, int, float]] = []
-    claimed, relieved = [], []
+    claimed, relieved, claim_of, relief_of, ns = [], [], [], [], []
+    shared: dict[tuple, tuple] = {}  # by scenario, regime and rates (their objects live on)
     for j, k in enumerate(ks):
         st, gov, org = states[k], govs[k], orgs[k]
+        ns.append(st.firms.n)
         regime = gov.regime
         jp, loans = regime.joint_project_subsidy, regime.preferential_loans
         if regime.starter_batch_subsidy is not None:
-            claimed.append(j)
+            claim_of.append(len(claimed))
+            claimed.append(k)
+        else:
+            claim_of.append(-1)
         if regime.tax_relief is not None:
-            relieved.append(j)
+            relief_of.append(len(relieved))
+            relieved.append(k)
+        else:
+            relief_of.append(-1)
         projects = org.exists and (jp is not None or loans is not None)
         if not (projects or loans is not None):
             table_at.append(table_at[-1])
             spent_at.append(spent_at[-1])
+            terms.append(_NO_TERMS)
+            plan_terms.append(_NO_PLAN_TERMS)
             continue
         # what the plans read (nothing is booked while firms expect): read once
         for g in gov.grants:  # gov.receivable, in the kernel
             grants.append((j, g.firm, g.per_quarter * g.quarters_left))
-        tried, table, rules, spent_now = financing._budget_rules(st, gov)
-        tables.append(table)
+        key = (id(st.spec), id(regime), st.key_rate, st.market_rate)
+        entry = shared.get(key)
+        if entry is None:  # the same for the runs of this scenario, regime and rates
+            entry = shared[key] = _shared_terms(st, gov)
+        table, rules, keys, target, static = entry
+        tables_.append(table)
         budget_rows.append(rules)
-        spent.extend(spent_now)
+        spent.extend(financing._spent(gov, keys, st.quarter))
         table_at.append(table_at[-1] + table.shape[0])
         spent_at.append(len(spent))
-        plan_terms[j] = financing._term_values(st, gov, True)
-        if loans is not None:
-            target, term = financing._loan_terms(tried, loans)
-            targets.append(target)
-            _, cover, share, kappa, _ = investment._terms(st)
-        else:
-            targets.append(np.zeros(table.shape[0], dtype=np.bool_))
-            term = cover = share = kappa = 0.0
-        terms[j] = (
-            float(projects), float(jp is not None and org.exists), float(loans is not None),
-            term, cover, share, kappa,
-            *(
-                joint_projects._expectation_terms(st, gov, st.spec.organisation, jp)
-                if projects else _NO_PROJECT
-            ),
+        targets.extend(target)
+        plan_terms.append(financing._term_values(st, gov, True))
+        sub = joint_projects._subsidy_now(st, gov, jp, static[_CAPEX_AT]) if projects else 0.0
+        terms.append(
+            (
+                float(projects), float(jp is not None and org.exists), float(loans is not None),
+                *static, sub,
+            )
         )  # fmt: skip
-    width = t["alive"].shape[1]
     claims = relief = _NO_ROWS
-    claim_of = np.full(m, -1, dtype=np.int64)
-    relief_of = np.full(m, -1, dtype=np.int64)
     if claimed:
-        ones = [ks[j] for j in claimed]
         claims = starter_batches.expected_benefits(
-            [states[k] for k in ones], [govs[k] for k in ones],
-            [govs[k].regime.starter_batch_subsidy for k in ones],
+            [states[k] for k in claimed], [govs[k] for k in claimed],
+            [govs[k].regime.starter_batch_subsidy for k in claimed],
         )  # fmt: skip
-        claim_of[claimed] = np.arange(len(claimed))
     if relieved:
-        ones = [ks[j] for j in relieved]
         relief = tax_relief.expected_benefits(
-            [states[k] for k in ones], [govs[k] for k in ones],
-            [govs[k].regime.tax_relief for k in ones],
+            [states[k] for k in relieved], [govs[k] for k in relieved],
+            [govs[k].regime.tax_relief for k in relieved],
         )  # fmt: skip
-        relief_of[relieved] = np.arange(len(relieved))
-    due = np.zeros((m, width))
-    if grants:
-        at = np.array([g[:2] for g in grants], dtype=np.int64)
-        _add_grants(due, at[:, 0], at[:, 1], np.array([g[2] for g in grants]))
+    at = np.array([g[:2] for g in grants], dtype=np.int64).reshape(len(grants), 2)
     _expected_rows(
-        values, np.array(ks, dtype=np.int64), rows, terms, plan_terms,
-        np.concatenate(tables) if tables else _NO_TABLE, np.array(table_at, dtype=np.int64),
+        values, np.array(ks, dtype=np.int64), rows, np.array(ns, dtype=np.int64),
+        np.array(terms).reshape(len(ks), _VALUE_TERMS),
+        np.array(plan_terms).reshape(len(ks), len(_NO_PLAN_TERMS)),
+        np.concatenate(tables_) if tables_ else _NO_TABLE, np.array(table_at, dtype=np.int64),
         np.concatenate(budget_rows) if budget_rows else _NO_RULES,
         np.array(spent, dtype=float), np.array(spent_at, dtype=np.int64),
-        np.concatenate(targets) if targets else _NO_TARGET, due, claims, claim_of, relief,
-        relief_of, np.array([states[k].firms.n for k in ks], dtype=np.int64), t["alive"],
-        t["kind"], t["participant"], t["capacity"], t["order_book"], t["role"], t["ebitda"],
-        t["debt_market"], t["debt_pref"], t["cash"], t["output"], t["price"],
+        np.array(targets, dtype=np.bool_), at, np.array([g[2] for g in grants], dtype=float),
+        claims, np.array(claim_of, dtype=np.int64), relief, np.array(relief_of, dtype=np.int64),
+        t["alive"], t["kind"], t["participant"], t["capacity"], t["order_book"], t["role"],
+        t["ebitda"], t["debt_market"], t["debt_pref"], t["cash"], t["output"], t["price"],
     )  # fmt: skip
 
 
+def _shared_terms(state: State, gov: Government) -> tuple:
+    """What the runs of ``state``'s scenario and ``gov``'s regime share at these rates.
+
+    Returns:
+        ``(table, budget rows, keys, target, terms)``: the programme table's parts
+        (:func:`financing._budget_rules`), which of its rows lend the regime's loans (none
+        without loans) and the terms ``_TERM`` ... ``_JP + joint_projects._SUB - 1``: the
+        loans' term, :func:`investment.wanted_outlay`'s terms (0 without loans) and the
+        organisation's :func:`joint_projects._project_terms`.
+    """
+    loans = gov.regime.preferential_loans
+    tried, table, rules, keys = financing._budget_rules(state, gov)
+    if loans is not None:
+        target, term = financing._loan_terms(tried, loans)
+        _, cover, share, kappa, _ = investment._terms(state)
+    else:
+        target, term, cover, share, kappa = [False] * len(tried), 0, 0.0, 0.0, 0.0
+    project = joint_projects._project_terms(state.spec.organisation)
+    return table, rules, keys, target, (float(term), cover, share, kappa, *project)
+
+
+_NO_TERMS = (0.0,) * _VALUE_TERMS
+_NO_PLAN_TERMS = (0.0,) * 6
 _NO_ROWS = np.zeros((0, 0))
 _NO_TABLE = np.zeros((0, 8))
-_NO_TARGET = np.zeros(0, dtype=np.bool_)
-
-
-@kernel
-def _add_grants(
-    due: np.ndarray, runs: np.ndarray, firms: np.ndarray, amounts: np.ndarray
-) -> None:  # pragma: no cover - compiled
-    """``due[runs[g], firms[g]] += amounts[g]`` grant by grant: :meth:`Government.receivable`."""
-    for g in range(runs.shape[0]):
-        due[runs[g], firms[g]] += amounts[g]
 
 
 @kernel
@@ -192,6 +205,7 @@ def _expected_rows(
     values: np.ndarray,
     ks: np.ndarray,
     rows: np.ndarray,
+    ns: np.ndarray,
     terms: np.ndarray,
     plan_terms: np.ndarray,
     tables: np.ndarray,
@@ -200,12 +214,12 @@ def _expected_rows(
     spent: np.ndarray,
     spent_at: np.ndarray,
     targets: np.ndarray,
-    due: np.ndarray,
+    grant_at: np.ndarray,
+    grant_due: np.ndarray,
     claims: np.ndarray,
     claim_of: np.ndarray,
     relief: np.ndarray,
     relief_of: np.ndarray,
-    ns: np.ndarray,
     alive: np.ndarray,
     kind: np.ndarray,
     participant: np.ndarray,
@@ -221,9 +235,10 @@ def _expected_rows(
 ) -> None:  # pragma: no cover - compiled
     """Add to ``values[ks[j], :ns[j]]`` what run ``ks[j]``'s firms expect, in this order.
 
-    Run ``k = ks[j]`` (firm table row ``rows[j]``, terms ``terms[j]``) expects, when
-    ``_PROJECTS``, the projects :func:`joint_projects._expected_row` finds (grants due
-    ``due[j]``, plan terms ``plan_terms[j]``, its programme table
+    Run ``k = ks[j]`` (firm table row ``rows[k]``, terms ``terms[j]``) expects, when
+    ``_PROJECTS``, the projects :func:`joint_projects._expected_row` finds (grants due: the
+    ``grant_due[g]`` of the grants ``g`` with ``grant_at[g] = (j, firm)``, summed grant by
+    grant as :meth:`Government.receivable` does; plan terms ``plan_terms[j]``; its programme table
     ``tables[table_at[j]:table_at[j + 1]]`` with the budgets left of its budget rows and
     ``spent[spent_at[j]:spent_at[j + 1]]``); it adds their subsidy (``_SUBSIDY``), the
     starter-batch claims ``claims[claim_of[j]]`` (if any), the grant-equivalent of the loans
@@ -232,8 +247,12 @@ def _expected_rows(
     (receivable: grants due plus the subsidy), each by :func:`financing._add_loan_value`; then
     the relief ``relief[relief_of[j]]`` (if any).
     """
+    due = np.zeros((ks.shape[0], alive.shape[1]))
+    for g in range(grant_at.shape[0]):  # Government.receivable, grant by grant
+        due[grant_at[g, 0], grant_at[g, 1]] += grant_due[g]
     for j in range(ks.shape[0]):
-        k, r, n, p = ks[j], rows[j], ns[j], terms[j]
+        k, p = ks[j], terms[j]
+        r, n = rows[k], ns[j]
         value = values[k, :n]
         lo, hi = table_at[j], table_at[j + 1]
         table = tables[lo:hi].copy()
@@ -414,7 +433,9 @@ def reconsider_block(
         if gov.regime is not None and prospect > 0:
             valued[k] = True
     if valued.any():  # the instruments' expectations, run by run
-        _add_expected_values(values, states, govs, orgs, np.flatnonzero(valued).tolist())
+        _add_expected_values(
+            values, states, govs, orgs, np.flatnonzero(valued).tolist(), tables=(t, rows)
+        )
     constants, at = _group_constants(states)
     _decide_rows(
         rows, ns, now, active, valued, values, params, constants, at, t["output"], t["price"],
