@@ -404,20 +404,19 @@ def reconsider_block(
     """
     t, rows = firm_tables([st.firms for st in states])
     runs = len(states)
-    ns = np.empty(runs, dtype=np.int64)
-    draws = []
-    params = np.empty((runs, _PARAMS))
-    for k, (st, org, rng) in enumerate(zip(states, orgs, rngs, strict=True)):
-        s, n = st.spec, st.firms.n
-        ns[k] = n
+    sizes, draws, terms = [], [], []
+    shared: dict[tuple, tuple] = {}  # the terms of a scenario, organisation or not
+    for st, org, rng in zip(states, orgs, rngs, strict=True):
+        n = st.firms.n
+        sizes.append(n)
         draws.append(rng.random(n))
-        m = s.membership
-        # the organisation recruits: outsiders hear of it more often
-        outsiders = 1 + s.organisation.recruit_bonus if org.exists else 1.0
-        params[k] = (
-            m.reconsider_share_per_quarter, outsiders, *_costs(st), m.benefit_scale_mln_rub,
-            m.peer_weight, 0.0,
-        )  # fmt: skip
+        key = (id(st.spec), org.exists)
+        row = shared.get(key)
+        if row is None:
+            row = shared[key] = _stage_terms(st, org.exists)
+        terms.append(row)
+    ns = np.array(sizes, dtype=np.int64)
+    params = np.array(terms)
     u = draws[0] if runs == 1 else np.concatenate(draws)
     now, active = _reconsidering_rows(rows, ns, u, params, t["alive"], t["participant"])
     if not active.any():
@@ -432,7 +431,7 @@ def reconsider_block(
         params[k, _PROSPECT] = prospect
         if gov.regime is not None and prospect > 0:
             valued[k] = True
-    if valued.any():  # the instruments' expectations, run by run
+    if valued.any():  # the instruments' expectations of those runs
         _add_expected_values(
             values, states, govs, orgs, np.flatnonzero(valued).tolist(), tables=(t, rows)
         )
@@ -440,6 +439,18 @@ def reconsider_block(
     _decide_rows(
         rows, ns, now, active, valued, values, params, constants, at, t["output"], t["price"],
         t["kind"], t["alive"], t["participant"], t["matched"], t["taste"], t["group"],
+    )  # fmt: skip
+
+
+def _stage_terms(state: State, exists: bool) -> tuple[float, ...]:
+    """A run's row of :func:`reconsider_block`'s parameters (``_PROSPECT``: 0 for now)."""
+    s = state.spec
+    m = s.membership
+    # the organisation recruits: outsiders hear of it more often
+    outsiders = 1 + s.organisation.recruit_bonus if exists else 1.0
+    return (
+        m.reconsider_share_per_quarter, outsiders, *_costs(state), m.benefit_scale_mln_rub,
+        m.peer_weight, 0.0,
     )  # fmt: skip
 
 
