@@ -1017,7 +1017,7 @@ def _budget_rules(
 
     Returns:
         ``(tried, table, budget rows, keys)``: the programmes tried and their table (budgets
-        left 0; the cached array, read only) from :func:`_programme_rules`, its budget rows
+        left 0; the cached list and array, read only) from :func:`_programme_rules`, its budget rows
         and its budget keys, which :func:`_spent` reads.
     """
     _, _, tried, _, table, rows, keys = _programme_rules(state, gov)

@@ -278,7 +278,7 @@ def _expected_rows(
                 order_book[r], capacity[r], role[r], alive[r], p[_COVER], p[_INVEST_SHARE],
                 p[_KAPPA], n,
             )  # fmt: skip
-            financing._add_loan_value(
+            financing._add_loan_value(  # each firm expects one capacity outlay
                 value, np.ones(n), table, target, term, want, due_j, alive[r], plan_terms[j],
                 ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
             )  # fmt: skip
@@ -398,9 +398,8 @@ def reconsider_block(
     does and a regime is in prospect (:meth:`sim.model.agents.Firm.registration_prospect` > 0),
     the instruments' expectations are computed by the code that pays them, for all those runs
     together (:func:`net_benefit`'s value, :func:`_add_expected_values`); then one compiled
-    call decides for every run where someone
-    reconsiders (:func:`_decide_rows`). The runs' firm tables are rows of one block
-    (:mod:`sim.model.block`).
+    call decides for every run where someone reconsiders (:func:`_decide_rows`). The runs'
+    firm tables are rows of one block (:mod:`sim.model.block`).
     """
     t, rows = firm_tables([st.firms for st in states])
     runs = len(states)
