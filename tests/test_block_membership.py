@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.block import ModelBlock
-from sim.model.mechanisms import membership, registry, starter_batches, tax_relief
+from sim.model.mechanisms import (
+    financing,
+    investment,
+    joint_projects,
+    membership,
+    registry,
+    starter_batches,
+    tax_relief,
+)
 from sim.model.model import QUARTER, ClusterModel, begin_quarters, end_quarters
 from sim.scenario.files import SHIPPED_DIR, default_scenario
 from sim.scenario.loader import load_scenario
@@ -224,3 +232,130 @@ def test_the_instruments_a_block_expects_are_each_runs_own() -> None:
                 relieved += int((rows > 0).any(axis=1).sum())
     # the test has teeth: buyers expect claims and firms expect relief in some run-quarters
     assert claimed > 0 and relieved > 0
+
+
+JP = f"regimes.{ARM}.joint_project_subsidy"
+PL = f"regimes.{ARM}.preferential_loans"
+
+
+def _instruments(k: int, **extra: object) -> Scenario:
+    """A design point whose joint-project subsidy, preferential loans and projects differ by k."""
+    return apply_overrides(
+        default_scenario(),
+        {
+            f"{JP}.rate": 0.2 + 0.2 * k,
+            f"{JP}.cap_per_project_mln_rub": 100.0 + 150.0 * k,
+            f"{JP}.payout_years": 2 + k,
+            f"{JP}.annual_budget_mln_rub": 60.0 + 200.0 * k,
+            "regimes.decree41_full.joint_project_subsidy.rate": 0.3 + 0.2 * k,
+            f"{PL}.spread": 0.02 + 0.02 * k,
+            f"{PL}.max_share_of_project": 0.5 + 0.2 * k,
+            f"{PL}.max_loan_mln_rub": 100.0 + 100.0 * k,
+            f"{PL}.term_years": 3 + 2 * k,
+            f"{PL}.annual_budget_mln_rub": 80.0 + 200.0 * k,
+            "regimes.loans_only.preferential_loans.spread": 0.01 + 0.03 * k,
+            "regimes.loans_only.preferential_loans.term_years": 7 - 2 * k,
+            "organisation.joint_projects_per_year": 1.0 + 2.0 * k,
+            "organisation.project_capex_mln_rub.mean": 150.0 + 100.0 * k,
+            "organisation.project_return_per_year.mean": 0.10 + 0.03 * k,
+            "finance.max_debt_to_ebitda": 2.0 + 1.0 * k,
+            **extra,
+        },
+    )
+
+
+def test_a_block_differing_in_the_projects_and_loans_expected_equals_lone_runs() -> None:
+    first, second = _instruments(0), _instruments(2)
+    runs = [
+        (first, ARM, 6), (second, ARM, 7), (_instruments(1), "loans_only", 5),
+        (second, "decree41_full", 4), (first, "loans_only", 8),
+        (_instruments(1, **{"organisation.exists": False}), ARM, 3),
+        (first, "tax_relief_only", 4), (load_scenario(SHIPPED_DIR / "ural_machine_building.toml"),
+        "loans_only", 9), (second, "loans_only", 6),
+    ]  # fmt: skip
+    block = ModelBlock(runs)
+    moves, _ = _changes(block)
+    for (scenario, arm, seed), model in zip(runs, block.models, strict=True):
+        alone = ClusterModel(scenario, arm, rng=seed)
+        outcomes = alone.run()
+        assert model.outcomes.tobytes() == outcomes.tobytes()
+        assert _trace(model) == _trace(alone)
+    assert (moves > 0).any() and (moves == 0).any()
+
+
+def _one_run_parts(model: ClusterModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """What a run's firms expect, composed of the one-run functions as stage 2 once did.
+
+    Returns the value (projects' subsidy, starter batches, loans, relief, added in that order)
+    and its projects' and loans' parts alone, and the subsidy of a project (0 without).
+    """
+    st, gov, org = model.state, model.government, model.organisation
+    n, spec, regime = st.firms.n, st.spec, gov.regime
+    jp, loans = regime.joint_project_subsidy, regime.preferential_loans
+    value, subsidy, lent = np.zeros(n), np.zeros(n), np.zeros(n)
+    due = gov.receivable(n)
+    programmes = financing._programmes(st, gov)
+    terms = financing._terms(st, gov, True)
+    projects, sub = np.zeros(n), 0.0
+    if org.exists and (jp is not None or loans is not None):
+        projects, sub = joint_projects.expected_projects(st, gov, spec.organisation, jp)
+    if jp is not None and org.exists:
+        subsidy = joint_projects.expected_benefit(
+            st, gov, jp, spec.organisation, expected=(projects, sub)
+        )
+        value += subsidy
+    if regime.starter_batch_subsidy is not None:
+        value += starter_batches.expected_benefit(st, gov, regime.starter_batch_subsidy)
+    if loans is not None:
+        outlays = [(np.ones(n), investment.wanted_outlay(st), due)]
+        if org.exists:
+            capex = np.full(n, spec.organisation.project_capex_mln_rub.mean)
+            outlays.append((projects, capex, due + sub))
+        for add_to in (value, lent):
+            financing.add_expected_benefit(
+                add_to, st, gov, loans, outlays, programmes=programmes, terms=terms
+            )
+    if regime.tax_relief is not None:
+        value += tax_relief.expected_benefit(st, gov, regime.tax_relief)
+    return value, subsidy, lent, sub
+
+
+def test_the_projects_and_loans_a_block_expects_are_the_one_run_functions() -> None:
+    # What firms expect of joint projects and loans in a block (runs given out of order, arms
+    # of one design point sharing its scenario) equals the one-run functions' composition.
+    first, second = _instruments(0), _instruments(2)
+    runs = [
+        (first, ARM, 6), (second, ARM, 7), (first, "loans_only", 5), (second, "decree41_full", 4),
+        (_instruments(1, **{"organisation.exists": False}), ARM, 3), (second, "loans_only", 8),
+        (first, "tax_relief_only", 9),
+    ]  # fmt: skip
+    block = ModelBlock(runs)
+    order = [5, 3, 0, 6, 1, 4, 2]
+    subsidised, lent, due, spent = (np.zeros(len(runs), dtype=int) for _ in range(4))
+    subsidies: list[set[float]] = [set() for _ in runs]
+    for _ in range(28):
+        block.step()
+        models = [block.models[k] for k in order]
+        states, govs = [m.state for m in models], [m.government for m in models]
+        orgs = [m.organisation for m in models]
+        together = np.zeros((len(models), block.firms.cap))
+        membership._add_expected_values(together, states, govs, orgs, list(range(len(models))))
+        for j, (k, m) in enumerate(zip(order, models, strict=True)):
+            n = m.state.firms.n
+            value, subsidy, loans, sub = _one_run_parts(m)
+            assert together[j, :n].tobytes() == value.tobytes(), (k, m.state.quarter)
+            assert not together[j, n:].any()
+            subsidised[k] += (subsidy > 0).any()
+            lent[k] += (loans > 0).any()
+            due[k] += bool(m.government.grants)
+            spent[k] += m.government.remaining("joint_project", 1e9, m.state.quarter) < 1e9
+            subsidies[k].add(sub)
+    # the test has teeth: the subsidy and the loans are expected in some run-quarters (with
+    # grants due and budgets spent), by runs of both design points, whose projects' subsidies
+    # differ
+    assert subsidised[0] > 0 and subsidised[1] > 0 and subsidised[3] > 0
+    assert lent[0] > 0 and lent[1] > 0 and lent[2] > 0 and lent[5] > 0
+    assert subsidised[2] == subsidised[4] == subsidised[5] == subsidised[6] == 0
+    assert lent[3] == lent[6] == 0
+    assert due.sum() > 0 and spent.sum() > 0
+    assert subsidies[0] and subsidies[1] and subsidies[0].isdisjoint(subsidies[1])

@@ -986,15 +986,64 @@ def add_expected_benefit(
     """
     f, n = state.firms, state.firms.n
     tried, table = _programmes(state, gov) if programmes is None else programmes
-    target = np.array([lent_by.programme == prog.programme for lent_by, _, _ in tried], dtype=bool)
+    target, term = _loan_terms(tried, prog)
+    target = np.array(target, dtype=bool)
     terms = _terms(state, gov, True) if terms is None else terms
-    cols, term = _columns(state), 4 * prog.term_years.value
+    cols = _columns(state)
     for expected, outlay, receivable in outlays:
         _add_loan_value(
             value, np.asarray(expected, dtype=float)[:n], table, target, term,
             np.asarray(outlay, dtype=float)[:n], np.asarray(receivable, dtype=float)[:n],
             f.alive, terms, *cols,
         )  # fmt: skip
+
+
+def _loan_terms(
+    tried: list[tuple[LoanProgramme, bool, float]], prog: LoanProgramme
+) -> tuple[list[bool], int]:
+    """Which rows of a programme table lend ``prog``'s money, and its loans' term in quarters.
+
+    The ``target`` (as a list) and ``term`` of :func:`_add_loan_value` (``tried``: the
+    table's programmes, :func:`_programmes`).
+    """
+    target = [lent_by.programme == prog.programme for lent_by, _, _ in tried]
+    return target, 4 * prog.term_years.value
+
+
+def _budget_rules(
+    state: State, gov: Government
+) -> tuple[list[tuple[LoanProgramme, bool, float]], np.ndarray, np.ndarray, list]:
+    """:func:`_programmes` in parts, for a kernel to fill the budgets left (:func:`_budgets_left`).
+
+    Returns:
+        ``(tried, table, budget rows, keys)``: the programmes tried and their table (budgets
+        left 0; the cached list and array, read only) from :func:`_programme_rules`, its budget rows
+        and its budget keys, which :func:`_spent` reads.
+    """
+    _, _, tried, _, table, rows, keys = _programme_rules(state, gov)
+    return tried, table, rows, keys
+
+
+def _spent(gov: Government, keys: list, quarter: int) -> list[float]:
+    """What this year has spent of each budget key (``spent[budget_rows[p, _KEY]]``)."""
+    year = (quarter - 1) // 4
+    spent = gov.spent
+    return [spent.get((key, year), 0.0) for key in keys]
+
+
+@kernel
+def _budgets_left(
+    table: np.ndarray, budget_rows: np.ndarray, spent: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """Fill a programme table's ``_BUDGET_LEFT`` as :func:`_programmes` does (in place).
+
+    Each row's budget left is :meth:`Government.remaining`'s ``max(0.0, limit - spent)`` (0
+    where that is nan or -0.0, as Python's ``max`` keeps its first argument), from the
+    :func:`_budget_rules` of the table.
+    """
+    for p in range(table.shape[0]):
+        left = budget_rows[p, _LIMIT] - spent[int(budget_rows[p, _KEY])]
+        table[p, _BUDGET_LEFT] = left if left > 0.0 else 0.0
 
 
 def discount_per_quarter(rate_per_year: float) -> float:

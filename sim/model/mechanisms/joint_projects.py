@@ -167,6 +167,77 @@ def _expected_projects(
     return out
 
 
+#: Columns of :func:`_expectation_terms`: proposals a quarter, a project's average capex, its
+#: return's mean, cv and log's mean and variance (:func:`_lognormal`) — the organisation's
+#: :func:`_project_terms` — and the project's subsidy now.
+_PER_QUARTER, _CAPEX, _RET, _SUB = 0, 1, 2, 6
+_EXPECTATION_TERMS = 7
+
+
+def _project_terms(org: Organisation) -> tuple[float, float, float, float, float, float]:
+    """The organisation's part of :func:`_expectation_terms` (``_PER_QUARTER`` to ``_RET + 3``).
+
+    The same for every run of its scenario, at any time.
+    """
+    dist = org.project_return_per_year
+    mu, s2 = _lognormal(dist)
+    return (
+        org.joint_projects_per_year / 4.0, org.project_capex_mln_rub.mean, dist.mean, dist.cv,
+        mu, s2,
+    )  # fmt: skip
+
+
+def _expectation_terms(
+    state: State, gov: Government, org: Organisation, jp: JointProjectSubsidy | None
+) -> tuple[float, ...]:
+    """What :func:`expected_projects` reads of the run now (the columns ``_PER_QUARTER`` on).
+
+    A project of average capex (:func:`_project_terms`: with the return's lognormal
+    parameters, :func:`go_probability`), then its subsidy (:func:`subsidy_for`, budget left
+    included; 0 without a subsidy).
+    """
+    terms = _project_terms(org)
+    return (*terms, _subsidy_now(state, gov, jp, terms[_CAPEX]))
+
+
+def _subsidy_now(
+    state: State, gov: Government, jp: JointProjectSubsidy | None, capex: float
+) -> float:
+    """The ``_SUB`` column of :func:`_expectation_terms`: 0 without a subsidy."""
+    return subsidy_for(jp, gov, state.quarter, capex) if jp is not None else 0.0
+
+
+@kernel
+def _expected_row(
+    terms: np.ndarray,
+    due: np.ndarray,
+    table: np.ndarray,
+    plan_terms: np.ndarray,
+    n: int,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`expected_projects` of firms ``0..n-1`` (``terms``: :func:`_expectation_terms`).
+
+    The proposals each firm would lead (:func:`_projects_led`) times the chance that it can
+    finance and undertakes one (:func:`_expected_projects`); a block's stage 2 calls it for
+    each run (:mod:`sim.model.mechanisms.membership`).
+    """
+    led = _projects_led(terms[_PER_QUARTER], alive, kind, participant, capacity, n)
+    return _expected_projects(
+        led, due, terms[_SUB], terms[_CAPEX], terms[_RET : _RET + 4], table, plan_terms, ebitda,
+        debt_market, debt_pref, kind, cash, output, price,
+    )  # fmt: skip
+
+
 def expected_projects(
     state: State,
     gov: Government,
@@ -197,20 +268,15 @@ def expected_projects(
     Returns:
         Expected projects per firm, and the subsidy of one average project.
     """
-    n, q = state.firms.n, state.quarter
-    capex = org.project_capex_mln_rub.mean
-    sub = subsidy_for(jp, gov, q, capex) if jp is not None else 0.0
-    dist = org.project_return_per_year
-    mu, s2 = _lognormal(dist)
-    out = _expected_projects(
-        projects_led(state, org),
-        gov.receivable(n) if due is None else due,
-        sub, capex, np.array([dist.mean, dist.cv, mu, s2]),
+    f, n = state.firms, state.firms.n
+    values = _expectation_terms(state, gov, org, jp)
+    out = _expected_row(
+        np.array(values), gov.receivable(n) if due is None else due,
         financing._programmes(state, gov)[1] if table is None else table,
-        financing._terms(state, gov, True) if terms is None else terms,
-        *financing._columns(state),
+        financing._terms(state, gov, True) if terms is None else terms, n, f.alive,
+        f.participant, f.capacity, *financing._columns(state),
     )  # fmt: skip
-    return out, sub
+    return out, values[_SUB]
 
 
 def expected_benefit(

@@ -18,9 +18,9 @@ the grant-equivalent of the regime's loans for the outlays the firm expects
 registration as firms see it (:meth:`sim.model.agents.Firm.registration_prospect`).
 
 The stage serves a block of runs (:func:`reconsider_block`): each run draws its uniforms in
-Python, one compiled call finds who reconsiders in every run, the instruments' expectations
-are computed run by run where a regime is in prospect, and one compiled call decides and
-books the joins and leaves of every run.
+Python, one compiled call finds who reconsiders in every run, one computes the instruments'
+expectations of every run where a regime is in prospect (:func:`_expected_rows`, after Python
+reads each run's terms), and one decides and books the joins and leaves of every run.
 """
 
 from __future__ import annotations
@@ -62,88 +62,235 @@ def net_benefit(
     return _net_benefit(f.output, f.price, n, share, cost, prospect, values[0])
 
 
+#: Columns of :func:`_add_expected_values`' per-run terms: whether the run expects projects,
+#: the subsidy of those projects and loans (1.0 or 0.0), the loans' term in quarters, the
+#: capacity outlay's terms (:func:`sim.model.mechanisms.investment.wanted_outlay`), then the
+#: projects' terms (:func:`sim.model.mechanisms.joint_projects._expectation_terms`).
+_PROJECTS, _SUBSIDY, _LOANS, _TERM, _COVER, _INVEST_SHARE, _KAPPA, _JP = range(8)
+_VALUE_TERMS = _JP + joint_projects._EXPECTATION_TERMS
+_CAPEX_AT = _JP - _TERM + joint_projects._CAPEX  # in _shared_terms' terms
+_NO_RULES = np.zeros((0, 3))
+
+
 def _add_expected_values(
     values: np.ndarray,
     states: Sequence[State],
     govs: Sequence[Government],
     orgs: Sequence[ClusterOrganization],
     ks: list[int],
+    tables: tuple[dict[str, np.ndarray], np.ndarray] | None = None,
 ) -> None:
     """Add what each firm of runs ``ks`` expects from its regime's instruments as a member.
 
     ``values[k]`` (zeros, at least as wide as run ``k``'s firm slots) gets each instrument's
-    expectation in turn, each computed by the code that pays it: joint projects (run by run),
-    starter batches (one call for the runs: :func:`starter_batches.expected_benefits`), loans
-    (run by run) and tax relief (one call: :func:`tax_relief.expected_benefits`). The runs'
-    regimes are not ``None``.
+    expectation in turn, each computed by the code that pays it: joint projects, starter
+    batches (:func:`starter_batches.expected_benefits`), loans and tax relief
+    (:func:`tax_relief.expected_benefits`). The runs' regimes are not ``None``; ``tables``:
+    the runs' :func:`firm_tables`, when the caller has them.
+
+    Python reads each run's terms, grants due, programme table and this year's budgets spent
+    (nothing is booked while firms expect); the starter-batch claims and the relief are one
+    call each for the runs; then one compiled call (:func:`_expected_rows`) computes the
+    projects and the loans of every run (the row kernels of
+    :func:`joint_projects.expected_projects`, :func:`investment.wanted_outlay` and
+    :func:`financing.add_expected_benefit`) and adds the four instruments in that order.
     """
-    plans = {}  # what run k's loans read of its projects' plans
-    for k in ks:
+    t, rows = firm_tables([st.firms for st in states]) if tables is None else tables
+    terms: list[tuple[float, ...]] = []
+    plan_terms: list[tuple[float, ...]] = []
+    tables_, budget_rows, targets, spent = [], [], [], []
+    table_at, spent_at = [0], [0]
+    grants: list[tuple[int, int, float]] = []
+    claimed, relieved, claim_of, relief_of, ns = [], [], [], [], []
+    shared: dict[tuple, tuple] = {}  # by scenario, regime and rates (their objects live on)
+    for j, k in enumerate(ks):
         st, gov, org = states[k], govs[k], orgs[k]
-        s, n = st.spec, st.firms.n
+        ns.append(st.firms.n)
         regime = gov.regime
         jp, loans = regime.joint_project_subsidy, regime.preferential_loans
-        projects_expected = org.exists and (jp is not None or loans is not None)
-        projects = sub = None
-        if projects_expected or loans is not None:
-            # what the plans read (nothing is booked while firms expect): computed once
-            due = gov.receivable(n)
-            programmes = financing._programmes(st, gov)
-            terms = financing._terms(st, gov, True)
-            plans[k] = (due, programmes, terms)
-        if projects_expected:
-            # read by the subsidy's and the loans' expected benefit: computed once
-            projects, sub = joint_projects.expected_projects(
-                st, gov, s.organisation, jp, due=due, table=programmes[1], terms=terms
+        if regime.starter_batch_subsidy is not None:
+            claim_of.append(len(claimed))
+            claimed.append(k)
+        else:
+            claim_of.append(-1)
+        if regime.tax_relief is not None:
+            relief_of.append(len(relieved))
+            relieved.append(k)
+        else:
+            relief_of.append(-1)
+        projects = org.exists and (jp is not None or loans is not None)
+        if not (projects or loans is not None):
+            table_at.append(table_at[-1])
+            spent_at.append(spent_at[-1])
+            terms.append(_NO_TERMS)
+            plan_terms.append(_NO_PLAN_TERMS)
+            continue
+        # what the plans read (nothing is booked while firms expect): read once
+        for g in gov.grants:  # gov.receivable, in the kernel
+            grants.append((j, g.firm, g.per_quarter * g.quarters_left))
+        key = (id(st.spec), id(regime), st.key_rate, st.market_rate)
+        entry = shared.get(key)
+        if entry is None:  # the same for the runs of this scenario, regime and rates
+            entry = shared[key] = _shared_terms(st, gov)
+        table, rules, keys, target, static = entry
+        tables_.append(table)
+        budget_rows.append(rules)
+        spent.extend(financing._spent(gov, keys, st.quarter))
+        table_at.append(table_at[-1] + table.shape[0])
+        spent_at.append(len(spent))
+        targets.extend(target)
+        plan_terms.append(financing._term_values(st, gov, True))
+        sub = joint_projects._subsidy_now(st, gov, jp, static[_CAPEX_AT]) if projects else 0.0
+        terms.append(
+            (
+                float(projects), float(jp is not None and org.exists), float(loans is not None),
+                *static, sub,
             )
-            plans[k] = (*plans[k], projects, sub)
-        if jp is not None and org.exists:
-            values[k, :n] += joint_projects.expected_benefit(
-                st, gov, jp, s.organisation, expected=(projects, sub)
-            )
-    claimed = [k for k in ks if govs[k].regime.starter_batch_subsidy is not None]
+        )  # fmt: skip
+    claims = relief = _NO_ROWS
     if claimed:
         claims = starter_batches.expected_benefits(
             [states[k] for k in claimed], [govs[k] for k in claimed],
             [govs[k].regime.starter_batch_subsidy for k in claimed],
         )  # fmt: skip
-        _add_rows(values, np.array(claimed), np.array([states[k].firms.n for k in claimed]), claims)
-    ones = np.ones(values.shape[1])  # each firm expects one capacity outlay (read only)
-    for k in ks:
-        st, gov, org = states[k], govs[k], orgs[k]
-        s, n = st.spec, st.firms.n
-        loans = gov.regime.preferential_loans
-        if loans is not None:
-            due, programmes, terms, *expected = plans[k]
-            outlays = [(ones[:n], investment.wanted_outlay(st), due)]
-            if org.exists:
-                projects, sub = expected
-                capex = np.empty(n)
-                capex.fill(s.organisation.project_capex_mln_rub.mean)
-                outlays.append((projects, capex, due + sub))
-            financing.add_expected_benefit(
-                values[k, :n], st, gov, loans, outlays, programmes=programmes, terms=terms
-            )
-    relieved = [k for k in ks if govs[k].regime.tax_relief is not None]
     if relieved:
         relief = tax_relief.expected_benefits(
             [states[k] for k in relieved], [govs[k] for k in relieved],
             [govs[k].regime.tax_relief for k in relieved],
         )  # fmt: skip
-        _add_rows(
-            values, np.array(relieved), np.array([states[k].firms.n for k in relieved]), relief
-        )
+    at = np.array([g[:2] for g in grants], dtype=np.int64).reshape(len(grants), 2)
+    _expected_rows(
+        values, np.array(ks, dtype=np.int64), rows, np.array(ns, dtype=np.int64),
+        np.array(terms).reshape(len(ks), _VALUE_TERMS),
+        np.array(plan_terms).reshape(len(ks), len(_NO_PLAN_TERMS)),
+        np.concatenate(tables_) if tables_ else _NO_TABLE, np.array(table_at, dtype=np.int64),
+        np.concatenate(budget_rows) if budget_rows else _NO_RULES,
+        np.array(spent, dtype=float), np.array(spent_at, dtype=np.int64),
+        np.array(targets, dtype=np.bool_), at, np.array([g[2] for g in grants], dtype=float),
+        claims, np.array(claim_of, dtype=np.int64), relief, np.array(relief_of, dtype=np.int64),
+        t["alive"], t["kind"], t["participant"], t["capacity"], t["order_book"], t["role"],
+        t["ebitda"], t["debt_market"], t["debt_pref"], t["cash"], t["output"], t["price"],
+    )  # fmt: skip
+
+
+def _shared_terms(state: State, gov: Government) -> tuple:
+    """What the runs of ``state``'s scenario and ``gov``'s regime share at these rates.
+
+    Returns:
+        ``(table, budget rows, keys, target, terms)``: the programme table's parts
+        (:func:`financing._budget_rules`), which of its rows lend the regime's loans (none
+        without loans) and the terms ``_TERM`` ... ``_JP + joint_projects._SUB - 1``: the
+        loans' term, :func:`investment.wanted_outlay`'s terms (0 without loans) and the
+        organisation's :func:`joint_projects._project_terms`.
+    """
+    loans = gov.regime.preferential_loans
+    tried, table, rules, keys = financing._budget_rules(state, gov)
+    if loans is not None:
+        target, term = financing._loan_terms(tried, loans)
+        _, cover, share, kappa, _ = investment._terms(state)
+    else:
+        target, term, cover, share, kappa = [False] * len(tried), 0, 0.0, 0.0, 0.0
+    project = joint_projects._project_terms(state.spec.organisation)
+    return table, rules, keys, target, (float(term), cover, share, kappa, *project)
+
+
+_NO_TERMS = (0.0,) * _VALUE_TERMS
+_NO_PLAN_TERMS = (0.0,) * 6
+_NO_ROWS = np.zeros((0, 0))
+_NO_TABLE = np.zeros((0, 8))
 
 
 @kernel
-def _add_rows(
-    values: np.ndarray, ks: np.ndarray, ns: np.ndarray, addend: np.ndarray
+def _expected_rows(
+    values: np.ndarray,
+    ks: np.ndarray,
+    rows: np.ndarray,
+    ns: np.ndarray,
+    terms: np.ndarray,
+    plan_terms: np.ndarray,
+    tables: np.ndarray,
+    table_at: np.ndarray,
+    budget_rows: np.ndarray,
+    spent: np.ndarray,
+    spent_at: np.ndarray,
+    targets: np.ndarray,
+    grant_at: np.ndarray,
+    grant_due: np.ndarray,
+    claims: np.ndarray,
+    claim_of: np.ndarray,
+    relief: np.ndarray,
+    relief_of: np.ndarray,
+    alive: np.ndarray,
+    kind: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    role: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """``values[ks[j], :ns[j]] += addend[j, :ns[j]]`` for each ``j`` (element by element)."""
+    """Add to ``values[ks[j], :ns[j]]`` what run ``ks[j]``'s firms expect, in this order.
+
+    Run ``k = ks[j]`` (firm table row ``rows[k]``, terms ``terms[j]``) expects, when
+    ``_PROJECTS``, the projects :func:`joint_projects._expected_row` finds (grants due: the
+    ``grant_due[g]`` of the grants ``g`` with ``grant_at[g] = (j, firm)``, summed grant by
+    grant as :meth:`Government.receivable` does; plan terms ``plan_terms[j]``; its programme table
+    ``tables[table_at[j]:table_at[j + 1]]`` with the budgets left of its budget rows and
+    ``spent[spent_at[j]:spent_at[j + 1]]``); it adds their subsidy (``_SUBSIDY``), the
+    starter-batch claims ``claims[claim_of[j]]`` (if any), the grant-equivalent of the loans
+    (``_LOANS``: the ``targets`` rows of the table) for one capacity outlay
+    (:func:`investment._wanted_outlay`) and, where projects are expected, for those projects
+    (receivable: grants due plus the subsidy), each by :func:`financing._add_loan_value`; then
+    the relief ``relief[relief_of[j]]`` (if any).
+    """
+    due = np.zeros((ks.shape[0], alive.shape[1]))
+    for g in range(grant_at.shape[0]):  # Government.receivable, grant by grant
+        due[grant_at[g, 0], grant_at[g, 1]] += grant_due[g]
     for j in range(ks.shape[0]):
-        k = ks[j]
-        for i in range(ns[j]):
-            values[k, i] += addend[j, i]
+        k, p = ks[j], terms[j]
+        r, n = rows[k], ns[j]
+        value = values[k, :n]
+        lo, hi = table_at[j], table_at[j + 1]
+        table = tables[lo:hi].copy()
+        financing._budgets_left(table, budget_rows[lo:hi], spent[spent_at[j] : spent_at[j + 1]])
+        due_j = due[j, :n]
+        jp = p[_JP:]
+        sub = jp[joint_projects._SUB]
+        projects = value[:0]
+        if p[_PROJECTS] != 0.0:
+            projects = joint_projects._expected_row(
+                jp, due_j, table, plan_terms[j], n, alive[r], participant[r], capacity[r],
+                ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
+            )  # fmt: skip
+            if p[_SUBSIDY] != 0.0:
+                for i in range(n):
+                    value[i] += projects[i] * sub
+        if claim_of[j] >= 0:
+            for i in range(n):
+                value[i] += claims[claim_of[j], i]
+        if p[_LOANS] != 0.0:
+            target, term = targets[lo:hi], int(p[_TERM])
+            want = investment._wanted_outlay(
+                order_book[r], capacity[r], role[r], alive[r], p[_COVER], p[_INVEST_SHARE],
+                p[_KAPPA], n,
+            )  # fmt: skip
+            financing._add_loan_value(  # each firm expects one capacity outlay
+                value, np.ones(n), table, target, term, want, due_j, alive[r], plan_terms[j],
+                ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
+            )  # fmt: skip
+            if p[_PROJECTS] != 0.0:  # a member expects the projects' outlays too
+                financing._add_loan_value(
+                    value, projects, table, target, term, np.full(n, jp[joint_projects._CAPEX]),
+                    due_j + sub, alive[r], plan_terms[j], ebitda[r], debt_market[r],
+                    debt_pref[r], kind[r], cash[r], output[r], price[r],
+                )  # fmt: skip
+        if relief_of[j] >= 0:
+            for i in range(n):
+                value[i] += relief[relief_of[j], i]
 
 
 @kernel
@@ -249,27 +396,26 @@ def reconsider_block(
     Each run draws one uniform per firm slot (whether or not anyone reconsiders); one compiled
     call finds who reconsiders in each run (:func:`_reconsidering`). In a run where someone
     does and a regime is in prospect (:meth:`sim.model.agents.Firm.registration_prospect` > 0),
-    the instruments' expectations are computed by the code that pays them, run by run
-    (:func:`net_benefit`'s value); then one compiled call decides for every run where someone
-    reconsiders (:func:`_decide_rows`). The runs' firm tables are rows of one block
-    (:mod:`sim.model.block`).
+    the instruments' expectations are computed by the code that pays them, for all those runs
+    together (:func:`net_benefit`'s value, :func:`_add_expected_values`); then one compiled
+    call decides for every run where someone reconsiders (:func:`_decide_rows`). The runs'
+    firm tables are rows of one block (:mod:`sim.model.block`).
     """
     t, rows = firm_tables([st.firms for st in states])
     runs = len(states)
-    ns = np.empty(runs, dtype=np.int64)
-    draws = []
-    params = np.empty((runs, _PARAMS))
-    for k, (st, org, rng) in enumerate(zip(states, orgs, rngs, strict=True)):
-        s, n = st.spec, st.firms.n
-        ns[k] = n
+    sizes, draws, terms = [], [], []
+    shared: dict[tuple, tuple] = {}  # the terms of a scenario, organisation or not
+    for st, org, rng in zip(states, orgs, rngs, strict=True):
+        n = st.firms.n
+        sizes.append(n)
         draws.append(rng.random(n))
-        m = s.membership
-        # the organisation recruits: outsiders hear of it more often
-        outsiders = 1 + s.organisation.recruit_bonus if org.exists else 1.0
-        params[k] = (
-            m.reconsider_share_per_quarter, outsiders, *_costs(st), m.benefit_scale_mln_rub,
-            m.peer_weight, 0.0,
-        )  # fmt: skip
+        key = (id(st.spec), org.exists)
+        row = shared.get(key)
+        if row is None:
+            row = shared[key] = _stage_terms(st, org.exists)
+        terms.append(row)
+    ns = np.array(sizes, dtype=np.int64)
+    params = np.array(terms)
     u = draws[0] if runs == 1 else np.concatenate(draws)
     now, active = _reconsidering_rows(rows, ns, u, params, t["alive"], t["participant"])
     if not active.any():
@@ -284,12 +430,26 @@ def reconsider_block(
         params[k, _PROSPECT] = prospect
         if gov.regime is not None and prospect > 0:
             valued[k] = True
-    if valued.any():  # the instruments' expectations, run by run
-        _add_expected_values(values, states, govs, orgs, np.flatnonzero(valued).tolist())
+    if valued.any():  # the instruments' expectations of those runs
+        _add_expected_values(
+            values, states, govs, orgs, np.flatnonzero(valued).tolist(), tables=(t, rows)
+        )
     constants, at = _group_constants(states)
     _decide_rows(
         rows, ns, now, active, valued, values, params, constants, at, t["output"], t["price"],
         t["kind"], t["alive"], t["participant"], t["matched"], t["taste"], t["group"],
+    )  # fmt: skip
+
+
+def _stage_terms(state: State, exists: bool) -> tuple[float, ...]:
+    """A run's row of :func:`reconsider_block`'s parameters (``_PROSPECT``: 0 for now)."""
+    s = state.spec
+    m = s.membership
+    # the organisation recruits: outsiders hear of it more often
+    outsiders = 1 + s.organisation.recruit_bonus if exists else 1.0
+    return (
+        m.reconsider_share_per_quarter, outsiders, *_costs(state), m.benefit_scale_mln_rub,
+        m.peer_weight, 0.0,
     )  # fmt: skip
 
 
