@@ -1,0 +1,167 @@
+"""The end of the quarter as a block call: each run's outcome rows as the run's alone.
+
+``sim.model.mechanisms.record`` gathers what the outcomes read outside the firm tables (the
+ledgers, loan books, grants and world variables) in one pass over the runs and computes every
+run's row in one compiled call; the committed cost, the ledger's sums and the market share are
+computed there as the one-run code computed them (Python's compensated ``sum``).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import numpy as np
+import pytest
+
+from sim.model.block import ModelBlock
+from sim.model.ledger import FLOWS, LEVELS, Ledger
+from sim.model.mechanisms import financing, joint_projects, record, tax_relief
+from sim.model.model import ClusterModel
+from sim.model.outcomes import OUTCOME_INDEX, OUTCOME_NAMES
+from sim.scenario import apply_overrides
+from sim.scenario.files import default_scenario
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+def test_the_sum_kernel_is_pythons_sum_bit_for_bit():
+    rng = np.random.default_rng(17)
+    special = [0.0, -0.0, math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1.0, 1e16,
+               -1e16, 0.1, 0.2, 0.3, 2.0**53, -3.0]  # fmt: skip
+    cases = [[a, b, c] for a in special for b in special for c in special]
+    for _ in range(20_000):
+        n = int(rng.integers(1, 9))
+        values = rng.standard_normal(n) * 10.0 ** rng.integers(-18, 18, size=n)
+        if n > 1:
+            values[-1] = -values[0] * (1.0 + 1e-15 * rng.standard_normal())  # cancellation
+        cases.append(values.tolist())
+    differ = 0
+    for values in cases:
+        got = record._py_sum(np.array(values))
+        assert _bits(got) == _bits(sum(values)), values
+        naive = 0.0
+        for v in values:
+            naive += v
+        differ += _bits(naive) != _bits(got)
+    assert differ > 100  # the cases tell compensated from plain summation
+
+
+def test_the_ledgers_flows_are_its_values_in_order():
+    led = Ledger()
+    led.start_quarter()
+    for k, (i, lvl) in enumerate((i, lvl) for i in ("joint_project", "starter_batch", "loans",
+                                                    "tax_relief") for lvl in LEVELS):  # fmt: skip
+        led.book_cost(i, lvl, 1.5 + k)
+    led.tax["regional"] = 7.25
+    led.programme_cost["federal"] = 0.5
+    led.credit_constrained, led.vat_collected = 3, 2.0
+    flows = dict(zip(FLOWS, led.flows(), strict=True))
+    assert flows["cost.loans.regional"] == led.cost[("loans", "regional")] == 6.5
+    assert flows["tax.regional"] == 7.25 and flows["programme_cost.federal"] == 0.5
+    assert (flows["credit_constrained"], flows["vat_collected"]) == (3, 2.0)
+    # the costs in the order level_cost adds them (the dict's, booking order)
+    fed = [v for k, v in flows.items() if k.startswith("cost.") and k.endswith(".federal")]
+    assert sum(fed) == led.level_cost("federal") and fed == [1.5, 3.5, 5.5, 7.5]
+
+
+@pytest.fixture(scope="module")
+def mixed_block():
+    """A block mixing arms (loans, grants, tax relief or none) and design points.
+
+    The design points differ in what the outcomes read outside the firm table: the discount
+    rate and the key rate's path (committed cost), the relief's years, the qualification
+    threshold, the purchases share, the rivals' Russian share and the roster's memory.
+    """
+    sc = default_scenario()
+    other = apply_overrides(sc, {
+        "experiment.discount_rate": 0.15, "finance.key_rate_adjustment_per_quarter": 0.25,
+        "finance.key_rate_long_run": 0.06, "sourcing.qualification_threshold": 0.5,
+        "market.russian_share_of_rivals": 0.4, "registry.contract_memory_quarters": 2,
+    })  # fmt: skip
+    short = apply_overrides(sc, {
+        "regimes.tax_relief_only.tax_relief.years": 2, "experiment.discount_rate": 0.03,
+        "sourcing.purchases_share_of_output": 0.45,
+    })  # fmt: skip
+    runs = [
+        (sc, "cluster_support_2020s", 5), (other, "tax_relief_only", 7), (sc, "de_facto", 5),
+        (other, "loans_only", 9), (short, "tax_relief_only", 4), (short, "decree41_full", 3),
+        (other, "cluster_support_2020s", 2), (sc, "placebo", 8),
+    ]  # fmt: skip
+    return runs
+
+
+def _by_the_modules(state, gov) -> dict[str, float]:
+    """The committed cost as the three modules' one-run functions give it, added by Python."""
+    rho = state.spec.experiment.discount_rate.value
+    relief = {lvl: state.ledger.cost[("tax_relief", lvl)] for lvl in LEVELS}
+    parts = (
+        financing.committed_interest_subsidy(state, rho),
+        joint_projects.committed_grants(gov, rho),
+        tax_relief.committed_relief(gov, state.quarter, relief, rho),
+    )
+    return {lvl: sum(part[lvl] for part in parts) for lvl in LEVELS}
+
+
+def test_a_mixed_block_gives_each_run_its_lone_outcome_rows(mixed_block):
+    block = ModelBlock(mixed_block)
+    got = block.run()
+    for (scenario, arm, seed), outcomes in zip(mixed_block, got, strict=True):
+        alone = ClusterModel(scenario, arm, rng=seed).run()
+        assert outcomes.tobytes() == alone.tobytes(), (arm, seed)
+    # no two runs alike: a run given another's values would show
+    assert len({out.tobytes() for out in got}) == len(got)
+
+
+def test_recording_the_runs_in_another_order_or_alone_gives_the_same_rows(mixed_block):
+    block = ModelBlock(mixed_block)
+    models = block.models
+    parts = {"loans": 0, "grants": 0, "relief": 0, "none": 0}
+    for _ in range(block.models[0].horizon):
+        block.step()  # records the quarter, the runs in order
+        q = models[0].state.quarter
+        rows = [m.outcomes[q - 1].copy() for m in models]
+        order = [3, 0, 7, 5, 1, 6, 4, 2]
+        record.record_quarter([models[k] for k in order])
+        for m, row in zip(models, rows, strict=True):
+            assert m.outcomes[q - 1].tobytes() == row.tobytes()
+            alone = record.record_outcomes(m.state, m.government)
+            assert np.array([alone[name] for name in OUTCOME_NAMES]).tobytes() == row.tobytes()
+            committed = record.committed_cost(m.state, m.government)
+            expected = _by_the_modules(m.state, m.government)
+            assert [_bits(committed[lvl]) for lvl in LEVELS] == [
+                _bits(expected[lvl]) for lvl in LEVELS
+            ]
+            assert (
+                row[OUTCOME_INDEX["committed_federal"]],
+                row[OUTCOME_INDEX["committed_regional"]],
+            ) == (committed["federal"], committed["regional"])
+            # which parts of the committed cost this run-quarter has (the test's teeth)
+            st, gov = m.state, m.government
+            has = {
+                "loans": bool(len(st.loans)) and not st.loans.world.all(),
+                "grants": bool(gov.grants),
+                "relief": st.ledger.instrument_cost("tax_relief") > 0,
+            }
+            for name, present in has.items():
+                parts[name] += present
+            parts["none"] += not any(has.values()) and committed == {"federal": 0.0,
+                                                                     "regional": 0.0}  # fmt: skip
+    assert all(count > 10 for count in parts.values()), parts
+
+
+def test_the_block_has_teeth(mixed_block):
+    got = ModelBlock(mixed_block).run()
+    column = {name: np.array([out[:, OUTCOME_INDEX[name]] for out in got]) for name in (
+        "committed_federal", "committed_regional", "cost_loans", "cost_tax_relief",
+        "cost_joint_project", "preference_cost",
+    )}  # fmt: skip
+    for name, values in column.items():
+        assert (values > 0).any() and (values == 0).any(), name
+    # every run's committed cost differs from every other run's in some quarter it is not 0
+    committed = column["committed_regional"]
+    active = [k for k in range(len(got)) if (committed[k] > 0).any()]
+    assert len(active) >= 5
+    assert len({committed[k].tobytes() for k in active}) == len(active)
