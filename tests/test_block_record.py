@@ -52,18 +52,28 @@ def test_the_sum_kernel_is_pythons_sum_bit_for_bit():
 def test_the_ledgers_flows_are_its_values_in_order():
     led = Ledger()
     led.start_quarter()
-    for k, (i, lvl) in enumerate((i, lvl) for i in ("joint_project", "starter_batch", "loans",
-                                                    "tax_relief") for lvl in LEVELS):  # fmt: skip
+    costs = [(i, lvl) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
+             for lvl in LEVELS]  # fmt: skip
+    for k, (i, lvl) in enumerate(costs):
         led.book_cost(i, lvl, 1.5 + k)
-    led.tax["regional"] = 7.25
-    led.programme_cost["federal"] = 0.5
-    led.credit_constrained, led.vat_collected = 3, 2.0
-    flows = dict(zip(FLOWS, led.flows(), strict=True))
-    assert flows["cost.loans.regional"] == led.cost[("loans", "regional")] == 6.5
-    assert flows["tax.regional"] == 7.25 and flows["programme_cost.federal"] == 0.5
-    assert (flows["credit_constrained"], flows["vat_collected"]) == (3, 2.0)
+    led.tax.update(federal=7.25, regional=8.25, social_fund=9.25)
+    led.programme_cost.update(federal=0.5, regional=0.75)
+    led.vat_collected, led.sez_tax_expenditure, led.investment = 2.0, 3.0, 4.0
+    led.joint_projects, led.paid_to_firms, led.grant_equivalent = 5, 6.0, 7.0
+    led.credit_constrained = 11
+
+    def value(name: str) -> float:
+        kind, _, key = name.partition(".")
+        if kind == "cost":
+            return led.cost[tuple(key.split("."))]
+        return getattr(led, kind)[key] if key else getattr(led, kind)
+
+    flows = led.flows()
+    assert list(flows) == [value(name) for name in FLOWS]
+    assert len(set(flows)) == len(flows)  # every flow its own value: a swap would show
     # the costs in the order level_cost adds them (the dict's, booking order)
-    fed = [v for k, v in flows.items() if k.startswith("cost.") and k.endswith(".federal")]
+    fed = [v for k, v in zip(FLOWS, flows, strict=True) if k.startswith("cost.") and
+           k.endswith(".federal")]  # fmt: skip
     assert sum(fed) == led.level_cost("federal") and fed == [1.5, 3.5, 5.5, 7.5]
 
 
