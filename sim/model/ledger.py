@@ -38,6 +38,8 @@ _scalars = attrgetter(*_SCALARS)
 _ZERO_COST = dict.fromkeys(_COST_KEYS, 0.0)
 _ZERO_TAX = dict.fromkeys(TAX_LEVELS, 0.0)
 _ZERO_LEVELS = dict.fromkeys(LEVELS, 0.0)
+_ZERO_SCALARS = {name: 0 if name in ("joint_projects", "credit_constrained") else 0.0
+                 for name in _SCALARS}  # fmt: skip
 
 
 @dataclass
@@ -75,14 +77,8 @@ class Ledger:
         """Zero every flow."""
         self.cost = _ZERO_COST.copy()
         self.tax = _ZERO_TAX.copy()
-        self.vat_collected = 0.0
-        self.sez_tax_expenditure = 0.0
-        self.investment = 0.0
-        self.joint_projects = 0
-        self.paid_to_firms = 0.0
         self.programme_cost = _ZERO_LEVELS.copy()
-        self.grant_equivalent = 0.0
-        self.credit_constrained = 0
+        self.__dict__.update(_ZERO_SCALARS)  # the other flows, in one call
 
     def flows(self) -> tuple[float, ...]:
         """Every flow of the quarter as one tuple of numbers, in the order of :data:`FLOWS`.
