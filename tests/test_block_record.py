@@ -9,6 +9,7 @@ computed there as the one-run code computed them (Python's compensated ``sum``).
 from __future__ import annotations
 
 import math
+import pickle
 import struct
 
 import numpy as np
@@ -19,6 +20,7 @@ from sim.model.ledger import FLOWS, LEVELS, Ledger
 from sim.model.mechanisms import financing, joint_projects, record, tax_relief
 from sim.model.model import ClusterModel
 from sim.model.outcomes import OUTCOME_INDEX, OUTCOME_NAMES
+from sim.model.streams import QuarterStreams, next_quarters
 from sim.scenario import apply_overrides
 from sim.scenario.files import default_scenario
 
@@ -175,3 +177,26 @@ def test_the_block_has_teeth(mixed_block):
     active = [k for k in range(len(got)) if (committed[k] > 0).any()]
     assert len(active) >= 5
     assert len({committed[k].tobytes() for k in active}) == len(active)
+
+
+def test_the_quarters_streams_of_blocks_served_in_turn_are_each_runs_spawn():
+    # next_quarters keeps the arrays of the block it served last: blocks served in turn, a
+    # block's runs in another order or fewer of them, and a copy of a run get their own.
+    names = ("market", "membership", "matching", "projects", "qualification", "entry")
+    seeds = (1, 2, 3, 4, 5)
+    refs = {s: np.random.default_rng(s) for s in seeds}
+    runs = {s: QuarterStreams(np.random.default_rng(s), names) for s in seeds}
+    served = [
+        (1, 2, 3), (1, 2, 3), (4, 5), (3, 2, 1), (1, 2), (1, 3), (4,), (5, 4), (1, 2, 3, 4, 5),
+        (1, 2, 3, 4, 5),
+    ]  # fmt: skip
+    for block in served:
+        got = next_quarters([runs[s] for s in block])
+        for s, gens in zip(block, got, strict=True):
+            for a, b in zip(refs[s].spawn(len(names)), gens.values(), strict=True):
+                assert a.bit_generator.state == b.bit_generator.state, (block, s)
+    copy = pickle.loads(pickle.dumps(runs[2]))  # its own generators, at their own addresses
+    got = next_quarters([runs[1], copy, runs[3]])
+    for s, gens in zip((1, 2, 3), got, strict=True):
+        for a, b in zip(refs[s].spawn(len(names)), gens.values(), strict=True):
+            assert a.bit_generator.state == b.bit_generator.state
