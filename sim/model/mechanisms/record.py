@@ -223,7 +223,7 @@ _TABLES = (
 )  # fmt: skip
 
 
-#: The per-run values :func:`_outcome_rows` takes from outside the firm table (:func:`_world`).
+#: The per-run values :func:`_outcome_rows` takes from outside the firm table (:func:`_world_rows`).
 _WORLD = (
     "purchases_share", "rival_cost", "rival_price", "new_orders", "russian_share",
     "market_share", "investment", "registered", "joint_projects", "cost_joint_project",
