@@ -9,8 +9,9 @@ place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 
-__all__ = ["INSTRUMENTS", "LEVELS", "TAX_LEVELS", "Ledger"]
+__all__ = ["FLOWS", "INSTRUMENTS", "LEVELS", "TAX_LEVELS", "Ledger"]
 
 INSTRUMENTS = ("joint_project", "starter_batch", "loans", "tax_relief")
 #: Budget levels that bear preference costs.
@@ -19,6 +20,26 @@ LEVELS = ("federal", "regional")
 TAX_LEVELS = ("federal", "regional", "social_fund")
 #: The keys of :attr:`Ledger.cost`, in booking order.
 _COST_KEYS = tuple((i, lvl) for i in INSTRUMENTS for lvl in LEVELS)
+#: The flows :meth:`Ledger.flows` gives, in that order: the costs by (instrument, level) in
+#: booking order, the taxes by budget, the programmes' cost by level, then the other flows.
+_SCALARS = (
+    "vat_collected", "sez_tax_expenditure", "investment", "joint_projects", "paid_to_firms",
+    "grant_equivalent", "credit_constrained",
+)  # fmt: skip
+FLOWS = (
+    *(f"cost.{i}.{lvl}" for i, lvl in _COST_KEYS),
+    *(f"tax.{lvl}" for lvl in TAX_LEVELS),
+    *(f"programme_cost.{lvl}" for lvl in LEVELS),
+    *_SCALARS,
+)
+_costs, _taxes, _programmes = itemgetter(*_COST_KEYS), itemgetter(*TAX_LEVELS), itemgetter(*LEVELS)
+_scalars = attrgetter(*_SCALARS)
+# The dicts a quarter starts with (copied: a copy of a small dict is cheaper than fromkeys).
+_ZERO_COST = dict.fromkeys(_COST_KEYS, 0.0)
+_ZERO_TAX = dict.fromkeys(TAX_LEVELS, 0.0)
+_ZERO_LEVELS = dict.fromkeys(LEVELS, 0.0)
+_ZERO_SCALARS = {name: 0 if name in ("joint_projects", "credit_constrained") else 0.0
+                 for name in _SCALARS}  # fmt: skip
 
 
 @dataclass
@@ -54,16 +75,22 @@ class Ledger:
 
     def start_quarter(self) -> None:
         """Zero every flow."""
-        self.cost = dict.fromkeys(_COST_KEYS, 0.0)
-        self.tax = dict.fromkeys(TAX_LEVELS, 0.0)
-        self.vat_collected = 0.0
-        self.sez_tax_expenditure = 0.0
-        self.investment = 0.0
-        self.joint_projects = 0
-        self.paid_to_firms = 0.0
-        self.programme_cost = dict.fromkeys(LEVELS, 0.0)
-        self.grant_equivalent = 0.0
-        self.credit_constrained = 0
+        self.cost = _ZERO_COST.copy()
+        self.tax = _ZERO_TAX.copy()
+        self.programme_cost = _ZERO_LEVELS.copy()
+        self.__dict__.update(_ZERO_SCALARS)  # the other flows, in one call
+
+    def flows(self) -> tuple[float, ...]:
+        """Every flow of the quarter as one tuple of numbers, in the order of :data:`FLOWS`.
+
+        What the quarter's outcomes read of the ledger (:mod:`sim.model.mechanisms.record`
+        gathers a block's ledgers into one array). The costs come in booking order, the order
+        :meth:`level_cost` sums them in.
+        """
+        return (
+            *_costs(self.cost), *_taxes(self.tax), *_programmes(self.programme_cost),
+            *_scalars(self),
+        )  # fmt: skip
 
     def book_cost(self, instrument: str, level: str, amount: float) -> None:
         """Book a preference cost (subsidy paid, interest subsidy or tax expenditure)."""

@@ -224,18 +224,18 @@ def initial_slots(scenario: Scenario) -> int:
 def begin_quarters(models: Sequence[ClusterModel]) -> list[dict[str, np.random.Generator]]:
     """Start a quarter for a block of runs; return each run's generators by mechanism.
 
-    Each run's quarter advances, the firms that closed last quarter stop producing and selling
-    (:func:`_close_exited`), the quarter's generators are made (``rng.spawn(6)`` of each run,
-    one compiled call for the block: :func:`~sim.model.streams.next_quarters`) and the ledger
-    starts the quarter. ``models`` are runs whose firm tables are rows of one block.
+    Each run's quarter advances and its ledger starts the quarter, the firms that closed last
+    quarter stop producing and selling (:func:`_close_exited`) and the quarter's generators are
+    made (``rng.spawn(6)`` of each run, one compiled call for the block:
+    :func:`~sim.model.streams.next_quarters`). ``models`` are runs whose firm tables are rows
+    of one block.
     """
     for m in models:
-        m.state.quarter += 1
+        st = m.state
+        st.quarter += 1
+        st.ledger.start_quarter()
     _close_exited(models)
-    rngs = next_quarters([m._streams for m in models])
-    for m in models:
-        m.state.ledger.start_quarter()
-    return rngs
+    return next_quarters([m._streams for m in models])
 
 
 def end_quarters(models: Sequence[ClusterModel]) -> None:
@@ -250,19 +250,24 @@ def _close_exited(models: Sequence[ClusterModel]) -> None:
     """Firms that closed last quarter stop producing and selling from this quarter on.
 
     Their flows (:data:`_FLOWS_OF_CLOSED`) are zeroed in every run by one compiled call over
-    the block's tables.
+    the block's tables (the rows of the runs where firms closed).
     """
-    exits = [m.state.exited for m in models]
-    if any(e.size for e in exits):
-        block, rows = block_rows([m.firms for m in models])
+    closing: list[FirmArrays] = []
+    exits: list[np.ndarray] = []
+    for m in models:
+        st = m.state
+        if st.exited.size:
+            closing.append(st.firms)
+            exits.append(st.exited)
+        st.exited = _NONE
+    if closing:
+        block, rows = block_rows(closing)
         offsets = np.array([0, *accumulate(e.size for e in exits)], dtype=np.int64)
         t = block.tables
         _zero_rows(
             rows, offsets, np.concatenate(exits).astype(np.int64, copy=False),
             *[t[name] for name in _FLOWS_OF_CLOSED],
         )  # fmt: skip
-    for m in models:
-        m.state.exited = _NONE
 
 
 #: A stage of the quarter: it advances a block of runs (one or more models whose firm tables

@@ -348,6 +348,35 @@ class QuarterStreams:
         return next_quarters((self,))[0]
 
 
+#: The streams of the block :func:`next_quarters` served last and :func:`_block_arrays` of them:
+#: a block asks for the same runs' streams quarter after quarter.
+_LAST: tuple[tuple[QuarterStreams, ...], tuple[np.ndarray, ...]] = ((), ())
+
+
+def _block_arrays(fast: Sequence[QuarterStreams]) -> tuple[np.ndarray, ...]:
+    """The runs' seed prefixes, their offsets and their generators' state addresses, in order.
+
+    What :func:`_child_states` and :func:`_load_states` take for the runs ``fast``; none of it
+    changes while a run's streams live (a copy is another object with addresses of its own), so
+    the arrays of the block served last are kept and given again for the same streams.
+    """
+    global _LAST
+    runs, arrays = _LAST
+    if len(runs) == len(fast) and all(a is b for a, b in zip(runs, fast, strict=True)):
+        return arrays
+    if len(fast) == 1:  # a lone run: its own arrays
+        one = fast[0]
+        return one._prefix, one._offsets, one._control, one._core
+    arrays = (
+        np.concatenate([s._prefix for s in fast]),
+        np.array([0, *accumulate(s._prefix.shape[0] for s in fast)], dtype=np.int64),
+        np.concatenate([s._control for s in fast]),
+        np.concatenate([s._core for s in fast]),
+    )
+    _LAST = (tuple(fast), arrays)
+    return arrays
+
+
 def next_quarters(streams: Sequence[QuarterStreams]) -> list[dict[str, np.random.Generator]]:
     """The next quarter's generators of several runs, by mechanism (a block of runs).
 
@@ -364,14 +393,7 @@ def next_quarters(streams: Sequence[QuarterStreams]) -> list[dict[str, np.random
         if max(s._next for s in fast) + count > 0xFFFFFFFF:  # pragma: no cover - 4e9 children
             raise OverflowError("too many spawned streams")
         first = np.array([s._next for s in fast], dtype=np.int64)
-        if len(fast) == 1:  # a lone run: its own arrays
-            one = fast[0]
-            prefixes, offsets, control, core = one._prefix, one._offsets, one._control, one._core
-        else:
-            prefixes = np.concatenate([s._prefix for s in fast])
-            offsets = np.array([0, *accumulate(s._prefix.shape[0] for s in fast)], dtype=np.int64)
-            control = np.concatenate([s._control for s in fast])
-            core = np.concatenate([s._core for s in fast])
+        prefixes, offsets, control, core = _block_arrays(fast)
         states = _child_states(prefixes, offsets, first, count)
         for s in fast:
             s._next += count

@@ -8,14 +8,14 @@ committed cost of the regime is a stock at the end of the quarter (docs/model.md
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
-from itertools import accumulate
 
 import numpy as np
 
 from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel
-from sim.model.ledger import LEVELS
+from sim.model.ledger import FLOWS
 from sim.model.mechanisms import financing, joint_projects, tax_relief
 from sim.model.outcomes import OUTCOME_NAMES
 from sim.model.state import (
@@ -30,6 +30,7 @@ from sim.model.state import (
     _roster,
     block_rows,
 )
+from sim.scenario.schema import Scenario
 
 __all__ = ["committed_cost", "record_outcomes", "record_quarter"]
 
@@ -213,78 +214,6 @@ def _quarter_figures(
     return out
 
 
-def _mean_of_few(values: list[float]) -> float:
-    """``np.mean(values)`` of fewer than eight floats: numpy adds them in order to 0.0."""
-    total = 0.0
-    for v in values:
-        total += v
-    return float(total / len(values))
-
-
-def committed_cost(state: State, gov: Government) -> dict[str, float]:
-    """What the regime has committed and falls due after this quarter, by budget level.
-
-    The present value at the end of the quarter, at ``experiment.discount_rate``, of the
-    interest subsidy on the regime's outstanding loans
-    (:func:`~sim.model.mechanisms.financing.committed_interest_subsidy`), the joint-project
-    grant instalments still due (:func:`~sim.model.mechanisms.joint_projects.committed_grants`)
-    and the tax relief still promised (an estimate,
-    :func:`~sim.model.mechanisms.tax_relief.committed_relief`). 0 in the de-facto arm.
-    """
-    rho = state.spec.experiment.discount_rate.value
-    relief = {lvl: state.ledger.cost[("tax_relief", lvl)] for lvl in LEVELS}
-    parts = (
-        financing.committed_interest_subsidy(state, rho),
-        joint_projects.committed_grants(gov, rho),
-        tax_relief.committed_relief(gov, state.quarter, relief, rho),
-    )
-    return {lvl: sum(part[lvl] for part in parts) for lvl in LEVELS}
-
-
-def _figures(states: list[State], tables: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
-    """:func:`_quarter_figures` of the runs ``states`` (rows ``rows`` of ``tables``)."""
-    exits = [st.exited for st in states]
-    exit_offsets = np.array([0, *accumulate(e.shape[0] for e in exits)], dtype=np.int64)
-    runs = np.array(
-        [(r, st.firms.n, st.roster_since()) for r, st in zip(rows.tolist(), states, strict=True)],
-        dtype=np.int64,
-    )
-    par = np.array([st.delivery_parameters() for st in states])
-    threshold = np.array([st.spec.sourcing.qualification_threshold for st in states])
-    t = tables
-    return _quarter_figures(
-        runs, exits[0] if len(exits) == 1 else np.concatenate(exits), exit_offsets, par,
-        threshold, t["alive"],
-        t["participant"], t["last_contract_quarter"], t["productivity"], t["kind"], t["role"],
-        t["output"], t["employment"], t["sales_cluster"], t["price"], t["purchases"],
-        t["purchases_local"], t["purchases_from_participants"], t["unit_cost"], t["capacity"],
-        t["order_book"], t["qualification"], t["debt_market"], t["debt_pref"],
-    )  # fmt: skip
-
-
-def record_quarter(models: Sequence) -> None:
-    """Record the quarter's outcomes of a block of runs (``ClusterModel`` s) in their ``outcomes``.
-
-    The firm-table figures of every run are one compiled call over the block's tables
-    (:func:`_quarter_figures`); the ledger, the government's commitments and the world
-    variables are read run by run (:func:`_world`), and the outcome rows of every run are
-    one more compiled call (:func:`_outcome_rows`).
-    """
-    block, rows = block_rows([m.firms for m in models])
-    states = [m.state for m in models]
-    out = _rows(states, [m.government for m in models], _figures(states, block.tables, rows))
-    for m, row in zip(models, out, strict=True):
-        m.outcomes[m.state.quarter - 1] = row
-
-
-def record_outcomes(state: State, gov: Government) -> dict[str, float]:
-    """Return ``{outcome: value}`` for the current quarter of one run."""
-    row, cols = _own_row(state.firms, *_TABLES)
-    tables = dict(zip(_TABLES, cols, strict=True))
-    out = _rows([state], [gov], _figures([state], tables, np.array([row])))
-    return dict(zip(OUTCOME_NAMES, out[0].tolist(), strict=True))
-
-
 #: The firm-table columns :func:`_quarter_figures` reads.
 _TABLES = (
     "alive", "participant", "last_contract_quarter", "productivity", "kind", "role", "output",
@@ -294,7 +223,7 @@ _TABLES = (
 )  # fmt: skip
 
 
-#: The per-run values :func:`_outcome_rows` takes from outside the firm table (:func:`_world`).
+#: The per-run values :func:`_outcome_rows` takes from outside the firm table (:func:`_world_rows`).
 _WORLD = (
     "purchases_share", "rival_cost", "rival_price", "new_orders", "russian_share",
     "market_share", "investment", "registered", "joint_projects", "cost_joint_project",
@@ -337,6 +266,7 @@ _X_COPY = np.array([_AT[name] for name in (
 _W_SHARE, _W_RIVAL_COST, _W_RIVAL_PRICE = _W["purchases_share"], _W["rival_cost"], _W["rival_price"]
 _W_NEW_ORDERS, _W_RUSSIAN = _W["new_orders"], _W["russian_share"]
 _W_COPY = np.array([_W[name] for name in _ROW[24:]], dtype=np.int64)
+_W_COMMITTED_FED, _W_COMMITTED_REG = _W["committed_federal"], _W["committed_regional"]
 
 
 @kernel
@@ -403,30 +333,338 @@ def _outcome_rows(
     return out
 
 
-def _world(state: State, gov: Government) -> tuple[float, ...]:
-    """One run's :data:`_WORLD`, in that order: its ledger, commitments and world variables."""
-    led, s = state.ledger, state.spec
-    share_hist = [h for h in state.market_share_hist[-4:] if not math.isnan(h)]
-    committed = committed_cost(state, gov)
-    costs = [
-        led.instrument_cost(i) for i in ("joint_project", "starter_batch", "loans", "tax_relief")
-    ]
+#: What :func:`_gather` takes of each run, one row of floats per run, in this order: its row of
+#: the firm tables, firms, :meth:`State.roster_since`, how many firms closed this quarter, loans
+#: on its book, grants being paid and relief quarters left (-1: the regime has no tax relief);
+#: :meth:`State.delivery_parameters`; the scenario's values (:func:`_scenario_values`); the
+#: world variables and the government's registration; the last four market shares (NaN where
+#: there are fewer); the ledger's flows (:data:`~sim.model.ledger.FLOWS`).
+_RUN = (
+    "row", "firms", "roster_since", "exits", "loans", "grants", "relief_quarters_left",
+    "agglo_base", "agglomeration_elasticity", "outsider_spillover_factor", "build_quarters_min",
+    "qualification_threshold", "purchases_share", "russian_share", "discount_per_quarter",
+    "key_rate_persistence", "long_run_market_rate", "key_rate_long_run",
+    "rival_cost", "rival_price", "new_orders", "key_rate", "registered",
+    "share_1", "share_2", "share_3", "share_4",
+    *(f"ledger.{name}" for name in FLOWS),
+)  # fmt: skip
+_G = {name: i for i, name in enumerate(_RUN)}
+# Positions as constants for the kernels.
+_G_LOANS, _G_GRANTS, _G_RELIEF, _G_PAR = (
+    _G["loans"], _G["grants"], _G["relief_quarters_left"], _G["agglo_base"],
+)  # fmt: skip
+_G_THRESHOLD, _G_SHARE, _G_RUSSIAN, _G_V, _G_MU, _G_LEVEL_RATE, _G_LONG_RUN = (
+    _G["qualification_threshold"], _G["purchases_share"], _G["russian_share"],
+    _G["discount_per_quarter"], _G["key_rate_persistence"], _G["long_run_market_rate"],
+    _G["key_rate_long_run"],
+)  # fmt: skip
+_G_RIVAL_COST, _G_RIVAL_PRICE, _G_NEW_ORDERS, _G_KEY_RATE, _G_REGISTERED, _G_SHARES = (
+    _G["rival_cost"], _G["rival_price"], _G["new_orders"], _G["key_rate"], _G["registered"],
+    _G["share_1"],
+)  # fmt: skip
+_G_COST = _G["ledger.cost.joint_project.federal"]  # the 8 costs, (instrument, level) in order
+_G_RELIEF_FED, _G_RELIEF_REG = (
+    _G["ledger.cost.tax_relief.federal"], _G["ledger.cost.tax_relief.regional"],
+)  # fmt: skip
+_G_TAX_FED, _G_TAX_REG, _G_TAX_SF = (
+    _G["ledger.tax.federal"], _G["ledger.tax.regional"], _G["ledger.tax.social_fund"],
+)  # fmt: skip
+_G_PROG_FED, _G_PROG_REG = _G["ledger.programme_cost.federal"], _G["ledger.programme_cost.regional"]
+_G_VAT, _G_SEZ, _G_INVESTMENT, _G_PROJECTS, _G_GRANT_EQ, _G_CONSTRAINED = (
+    _G["ledger.vat_collected"], _G["ledger.sez_tax_expenditure"], _G["ledger.investment"],
+    _G["ledger.joint_projects"], _G["ledger.grant_equivalent"], _G["ledger.credit_constrained"],
+)  # fmt: skip
+_N_WORLD = len(_WORLD)
+_WRITTEN = ("market_share", "cost_joint_project", "preference_cost", "sez_tax_expenditure",
+            "cost_programme_loans", "vat_collected", "committed_regional")  # fmt: skip
+if [_W[name] for name in _WRITTEN] != [5, 9, 13, 16, 19, 23, 27] or _N_WORLD != 28:
+    raise ImportError("_world_rows writes _WORLD by position")  # pragma: no cover
+_NAN4 = (math.nan,) * 4
+# The loan book's columns when no run of the block has a loan.
+_NO_LOANS = (
+    np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.bool_)
+)  # fmt: skip
+
+
+def _scenario_values(spec: Scenario) -> tuple[float, ...]:
+    """The scenario's values in :data:`_RUN`, from ``qualification_threshold`` on."""
+    fs = spec.finance
     return (
-        s.sourcing.purchases_share_of_output, state.rival_cost, state.rival_price,
-        state.new_orders, s.market.russian_share_of_rivals,
-        _mean_of_few(share_hist) if share_hist else np.nan, led.investment,
-        1.0 if gov.registered else 0.0, float(led.joint_projects),
-        *costs, sum(costs),  # Python's sum (compensated since 3.12), as the outcome always was
-        led.level_cost("federal"), led.level_cost("regional"), led.sez_tax_expenditure,
-        led.tax["federal"], led.tax["regional"],
-        led.programme_cost["federal"] + led.programme_cost["regional"], led.grant_equivalent,
-        float(led.credit_constrained), led.tax["social_fund"], led.vat_collected,
-        led.cost[("tax_relief", "federal")], led.cost[("tax_relief", "regional")],
-        committed["federal"], committed["regional"],
+        spec.sourcing.qualification_threshold, spec.sourcing.purchases_share_of_output,
+        spec.market.russian_share_of_rivals,
+        financing.discount_per_quarter(spec.experiment.discount_rate.value),
+        1.0 - fs.key_rate_adjustment_per_quarter, fs.key_rate_long_run + fs.market_loan_spread,
+        fs.key_rate_long_run,
     )  # fmt: skip
 
 
-def _rows(states: list[State], govs: list[Government], x: np.ndarray) -> np.ndarray:
-    """The runs' outcome rows (catalogue order) from their figures ``x``."""
-    world = np.array([_world(st, gov) for st, gov in zip(states, govs, strict=True)])
-    return _outcome_rows(x, world, _ROW_AT, _X_COPY, _W_COPY)
+def _gather(
+    states: Sequence[State], govs: Sequence[Government], rows: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
+    """What the runs' outcomes read outside the firm tables, in one pass over the runs.
+
+    Args:
+        states: The runs' states.
+        govs: Their governments.
+        rows: Their rows of the firm tables.
+
+    Returns:
+        Each run's :data:`_RUN` (a row per run), the firms that closed this quarter (every
+        run's, in order), the loan books' columns (balance, rate, term, federal share, world;
+        every run's loans, in order) and the grants being paid (rows of per-quarter
+        instalment, quarters left and 1.0 for the federal budget; every run's, in order).
+    """
+    vals: list[float] = []
+    exits: list[np.ndarray] = []
+    loans: list[list[np.ndarray]] = [[], [], [], [], []]
+    grants: list[float] = []
+    spec = scenario_values = None
+    for st, gov, r in zip(states, govs, rows, strict=True):
+        if st.spec is not spec:  # the runs of a block mostly share their scenario
+            spec = st.spec
+            scenario_values = _scenario_values(spec)
+        book = st.loans
+        m = len(book)
+        if m:
+            for col, a in zip(
+                loans, (book.balance, book.rate, book.term_quarters, book.federal_share,
+                        book.world), strict=True,
+            ):  # fmt: skip
+                col.append(a)
+        for g in gov.grants:
+            grants += (g.per_quarter, g.quarters_left, g.level == "federal")
+        regime = gov.regime
+        relief = None if regime is None else regime.tax_relief
+        hist = st.market_share_hist[-4:]
+        exited = st.exited
+        exits.append(exited)
+        vals += (
+            r, st.firms.n, st.roster_since(), exited.shape[0], m, len(gov.grants),
+            -1 if relief is None else tax_relief.quarters_left(gov, relief, st.quarter),
+            *st.delivery_parameters(), *scenario_values,
+            st.rival_cost, st.rival_price, st.new_orders, st.key_rate, gov.registered,
+            *hist, *_NAN4[len(hist):], *st.ledger.flows(),
+        )  # fmt: skip
+    return (
+        # array("d", ...) converts each value as np.array(vals, dtype=float) does, faster
+        np.frombuffer(array("d", vals)).reshape(len(exits), len(_RUN)),
+        exits[0] if len(exits) == 1 else np.concatenate(exits),
+        [np.concatenate(col) if col else none for col, none in zip(loans, _NO_LOANS, strict=True)],
+        np.array(grants, dtype=float).reshape(-1, 3),
+    )
+
+
+@kernel
+def _py_sum(values: np.ndarray) -> float:  # pragma: no cover - compiled
+    """Python's ``sum`` of a list of (at least one) floats, as Python 3.12 adds them.
+
+    The first is added to the start ``0``; the others are added with Neumaier's compensation,
+    and the compensation is added at the end if it is finite and not 0 (CPython's
+    ``builtin_sum_impl``; checked against ``sum`` in ``tests/test_block_record.py``).
+    """
+    total = 0.0 + values[0]
+    c = 0.0
+    for i in range(1, values.shape[0]):
+        x = values[i]
+        t = total + x
+        if abs(total) >= abs(x):
+            c += (total - t) + x
+        else:
+            c += (x - t) + total
+        total = t
+    if c != 0.0 and np.isfinite(c):
+        total += c
+    return total
+
+
+@kernel
+def _world_rows(
+    g: np.ndarray,
+    balance: np.ndarray,
+    rate: np.ndarray,
+    term: np.ndarray,
+    federal_share: np.ndarray,
+    world: np.ndarray,
+    grants: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Each run's :data:`_WORLD` (row ``k``: run ``k``'s) from its values ``g[k]`` (:data:`_RUN`).
+
+    The loans (``balance`` .. ``world``) and ``grants`` are :func:`_gather`'s: every run's, in
+    order. The committed cost of a level is Python's sum (:func:`_py_sum`) of the interest
+    subsidy still due on the regime's loans (financing's kernel; 0 when every loan is a world
+    programme's), the grant instalments still due (joint_projects' kernel; 0 without grants)
+    and the relief still promised (this quarter's relief times ``v S(v; 0, left - 1)``; 0
+    without tax relief), the parts of :func:`committed_cost`.
+    """
+    runs = g.shape[0]
+    w = np.empty((runs, _N_WORLD))
+    four = np.empty(4)
+    three = np.empty(3)
+    loan = grant = 0
+    for k in range(runs):
+        r = g[k]
+        # The world variables and the cluster's market share: the mean of its last four
+        # quarters' shares that are not NaN (np.mean of a few floats: added in order to 0.0).
+        w[k, 0], w[k, 1], w[k, 2] = r[_G_SHARE], r[_G_RIVAL_COST], r[_G_RIVAL_PRICE]
+        w[k, 3], w[k, 4] = r[_G_NEW_ORDERS], r[_G_RUSSIAN]
+        total = 0.0
+        m = 0
+        for j in range(4):
+            h = r[_G_SHARES + j]
+            if not np.isnan(h):
+                total += h
+                m += 1
+        w[k, 5] = total / m if m else np.nan
+        w[k, 6], w[k, 7], w[k, 8] = r[_G_INVESTMENT], r[_G_REGISTERED], r[_G_PROJECTS]
+        # The costs by instrument (both levels), their sum and each level's (Python's sums).
+        for i in range(4):
+            four[i] = r[_G_COST + 2 * i] + r[_G_COST + 2 * i + 1]
+            w[k, 9 + i] = four[i]
+        w[k, 13] = _py_sum(four)
+        for lvl in range(2):
+            for i in range(4):
+                four[i] = r[_G_COST + 2 * i + lvl]
+            w[k, 14 + lvl] = _py_sum(four)
+        w[k, 16], w[k, 17], w[k, 18] = r[_G_SEZ], r[_G_TAX_FED], r[_G_TAX_REG]
+        w[k, 19] = r[_G_PROG_FED] + r[_G_PROG_REG]
+        w[k, 20], w[k, 21], w[k, 22] = r[_G_GRANT_EQ], r[_G_CONSTRAINED], r[_G_TAX_SF]
+        w[k, 23], w[k, 24], w[k, 25] = r[_G_VAT], r[_G_RELIEF_FED], r[_G_RELIEF_REG]
+        # What the regime has committed (committed_cost): loans, grants, relief.
+        v = r[_G_V]
+        lo, loan = loan, loan + int(r[_G_LOANS])
+        interest_fed = interest_reg = 0.0
+        for j in range(lo, loan):
+            if not world[j]:  # a loan of the regime's: the book is not all world programmes'
+                fed, every = financing._committed_interest(
+                    balance[lo:loan], rate[lo:loan], term[lo:loan], federal_share[lo:loan],
+                    world[lo:loan], v, r[_G_MU], r[_G_LEVEL_RATE],
+                    r[_G_KEY_RATE] - r[_G_LONG_RUN],
+                )  # fmt: skip
+                interest_fed, interest_reg = fed, every - fed
+                break
+        lo, grant = grant, grant + int(r[_G_GRANTS])
+        grants_fed = grants_reg = 0.0
+        if grant > lo:
+            grants_fed, grants_reg = joint_projects._committed(grants[lo:grant], v)
+        relief_fed = relief_reg = 0.0
+        left = r[_G_RELIEF]
+        if left >= 0.0:
+            annuity = v * financing._geometric(v, 0.0, left - 1.0, True, True)
+            relief_fed, relief_reg = r[_G_RELIEF_FED] * annuity, r[_G_RELIEF_REG] * annuity
+        three[0], three[1], three[2] = interest_fed, grants_fed, relief_fed
+        w[k, 26] = _py_sum(three)
+        three[0], three[1], three[2] = interest_reg, grants_reg, relief_reg
+        w[k, 27] = _py_sum(three)
+    return w
+
+
+@kernel
+def _record_rows(
+    g: np.ndarray,
+    exits: np.ndarray,
+    balance: np.ndarray,
+    rate: np.ndarray,
+    term: np.ndarray,
+    federal_share: np.ndarray,
+    world: np.ndarray,
+    grants: np.ndarray,
+    at: np.ndarray,
+    x_copy: np.ndarray,
+    w_copy: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    last_contract: np.ndarray,
+    productivity: np.ndarray,
+    kind: np.ndarray,
+    role: np.ndarray,
+    output: np.ndarray,
+    employment: np.ndarray,
+    sales_cluster: np.ndarray,
+    price: np.ndarray,
+    purchases: np.ndarray,
+    purchases_local: np.ndarray,
+    from_participants: np.ndarray,
+    unit_cost: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    qualification: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Each run's outcome row (catalogue order): the quarter's outcomes of a block, in one call.
+
+    The firm-table figures (:func:`_quarter_figures`), the world values (:func:`_world_rows`)
+    and the outcome rows (:func:`_outcome_rows`) of the runs :func:`_gather` gathered (``g``
+    .. ``grants``); ``at``, ``x_copy`` and ``w_copy`` are :data:`_ROW_AT`, :data:`_X_COPY`
+    and :data:`_W_COPY`, the rest the block's 2-D firm tables (:data:`_TABLES`).
+    """
+    count = g.shape[0]
+    runs = np.empty((count, 3), dtype=np.int64)  # row, firms, roster_since
+    exit_offsets = np.zeros(count + 1, dtype=np.int64)
+    par = np.empty((count, 4))
+    threshold = np.empty(count)
+    for k in range(count):
+        for j in range(3):
+            runs[k, j] = int(g[k, j])
+        exit_offsets[k + 1] = exit_offsets[k] + int(g[k, 3])
+        for j in range(4):
+            par[k, j] = g[k, _G_PAR + j]
+        threshold[k] = g[k, _G_THRESHOLD]
+    x = _quarter_figures(
+        runs, exits, exit_offsets, par, threshold, alive, participant, last_contract,
+        productivity, kind, role, output, employment, sales_cluster, price, purchases,
+        purchases_local, from_participants, unit_cost, capacity, order_book, qualification,
+        debt_market, debt_pref,
+    )  # fmt: skip
+    w = _world_rows(g, balance, rate, term, federal_share, world, grants)
+    return _outcome_rows(x, w, at, x_copy, w_copy)
+
+
+def _record(
+    states: Sequence[State], govs: Sequence[Government], tables: dict[str, np.ndarray],
+    rows: Sequence[int],
+) -> np.ndarray:  # fmt: skip
+    """The runs' outcome rows (catalogue order); their firm tables: rows ``rows`` of ``tables``."""
+    g, exits, loans, grants = _gather(states, govs, rows)
+    return _record_rows(
+        g, exits, *loans, grants, _ROW_AT, _X_COPY, _W_COPY, *[tables[name] for name in _TABLES]
+    )
+
+
+def committed_cost(state: State, gov: Government) -> dict[str, float]:
+    """What the regime has committed and falls due after this quarter, by budget level.
+
+    The present value at the end of the quarter, at ``experiment.discount_rate``, of the
+    interest subsidy on the regime's outstanding loans
+    (:func:`~sim.model.mechanisms.financing.committed_interest_subsidy`), the joint-project
+    grant instalments still due (:func:`~sim.model.mechanisms.joint_projects.committed_grants`)
+    and the tax relief still promised (an estimate,
+    :func:`~sim.model.mechanisms.tax_relief.committed_relief`), added as Python adds them. 0
+    in the de-facto arm. Computed by the kernel that computes it for the quarter's outcomes
+    (:func:`_world_rows`, a block of this one run).
+    """
+    g, _, loans, grants = _gather([state], [gov], [0])
+    w = _world_rows(g, *loans, grants)
+    return {"federal": float(w[0, _W_COMMITTED_FED]), "regional": float(w[0, _W_COMMITTED_REG])}
+
+
+def record_quarter(models: Sequence) -> None:
+    """Record the quarter's outcomes of a block of runs (``ClusterModel`` s) in their ``outcomes``.
+
+    One pass over the runs gathers what the outcomes read outside the firm tables (ledgers,
+    loan books, grants, world variables: :func:`_gather`); the outcome rows of every run are
+    then one compiled call over the block's tables (:func:`_record_rows`).
+    """
+    block, rows = block_rows([m.firms for m in models])
+    out = _record(
+        [m.state for m in models], [m.government for m in models], block.tables, rows.tolist()
+    )
+    for m, row in zip(models, out, strict=True):
+        m.outcomes[m.state.quarter - 1] = row
+
+
+def record_outcomes(state: State, gov: Government) -> dict[str, float]:
+    """Return ``{outcome: value}`` for the current quarter of one run."""
+    row, cols = _own_row(state.firms, *_TABLES)
+    out = _record([state], [gov], dict(zip(_TABLES, cols, strict=True)), [row])
+    return dict(zip(OUTCOME_NAMES, out[0].tolist(), strict=True))
