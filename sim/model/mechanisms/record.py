@@ -549,7 +549,7 @@ def _world_rows(
         relief_fed = relief_reg = 0.0
         left = r[_G_RELIEF]
         if left >= 0.0:
-            annuity = v * financing._geometric(v, 0.0, left - 1.0, True, True)
+            annuity = tax_relief.relief_annuity(v, left)
             relief_fed, relief_reg = r[_G_RELIEF_FED] * annuity, r[_G_RELIEF_REG] * annuity
         three[0], three[1], three[2] = interest_fed, grants_fed, relief_fed
         w[k, 26] = _py_sum(three)

@@ -31,6 +31,7 @@ __all__ = [
     "expected_benefits",
     "in_force",
     "quarters_left",
+    "relief_annuity",
     "relief_in_force",
     "relieve",
 ]
@@ -81,9 +82,19 @@ def committed_relief(
     if regime is None or regime.tax_relief is None:
         return {"federal": 0.0, "regional": 0.0}
     left = quarters_left(gov, regime.tax_relief, quarter)
-    v = financing.discount_per_quarter(discount_rate)
-    annuity = float(v * financing.geometric_sum(v, 0.0, left - 1.0))
+    annuity = relief_annuity(financing.discount_per_quarter(discount_rate), float(left))
     return {level: relief.get(level, 0.0) * annuity for level in ("federal", "regional")}
+
+
+@kernel
+def relief_annuity(v: float, left: float) -> float:  # pragma: no cover - compiled
+    """What promising a quarter's relief for ``left`` more quarters is worth now, per unit.
+
+    ``v * S(v; 0, left - 1)`` (:func:`sim.model.mechanisms.financing.geometric_sum` of one
+    element): :func:`committed_relief`'s factor, and the block's at the end of the quarter
+    (:mod:`sim.model.mechanisms.record`).
+    """
+    return v * financing._geometric(v, 0.0, left - 1.0, True, True)
 
 
 @kernel
