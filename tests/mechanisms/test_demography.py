@@ -127,14 +127,15 @@ def test_entry_lambda_uses_growth_capped_at_three():
 
 
 class _RecordingRng:
-    """Stands in for the generator: records the Poisson means and draws no entrants."""
+    """Stands in for the generator: records the Poisson means (one draw per trade, in trade
+    order) and draws no entrants."""
 
     def __init__(self):
-        self.lam = None
+        self.lam = []
 
     def poisson(self, lam):
-        self.lam = np.array(lam, dtype=float)
-        return np.zeros(len(lam), dtype=np.int64)
+        self.lam.append(float(lam))
+        return 0
 
 
 def test_entry_lambda_per_trade_by_hand():
