@@ -29,6 +29,10 @@ __all__ = [
     "Government",
     "Grant",
     "LargeEnterprise",
+    "employment_target_rule",
+    "match_rule",
+    "membership_rule",
+    "qualification_rule",
 ]
 
 
@@ -138,7 +142,7 @@ class Firm(mesa.Agent):
         with the highest tastes (the de-facto cluster is in equilibrium at the start). Float
         arrays of the same length.
         """
-        return _membership_decision(
+        return membership_rule(
             net_benefit, peer_share, taste, group_constant, float(benefit_scale), float(peer_weight)
         )
 
@@ -152,7 +156,7 @@ class LargeEnterprise(Firm):
 
         ``4 Y* / max(A, 1e-9)``, element by element (float arrays of the same length).
         """
-        return _employment_target(desired_output, productivity)
+        return employment_target_rule(desired_output, productivity)
 
     @staticmethod
     def invests(annual_return: np.ndarray, financing_rate: np.ndarray) -> np.ndarray:
@@ -189,7 +193,7 @@ class SME(Firm):
         ``q < q_thr and cash >= c and gain > ceil(max(q_thr - q, 0) / step) c``, element by
         element (float arrays of the same length).
         """
-        return _qualification_decision(
+        return qualification_rule(
             qualification, float(threshold), float(step), cost, cash, expected_gain
         )
 
@@ -204,7 +208,7 @@ class SME(Firm):
 # in the same order, as the numpy expressions in the rules' docstrings)
 # --------------------------------------------------------------------------------------------
 @kernel
-def _membership_decision(
+def membership_rule(
     net_benefit: np.ndarray,
     peer_share: np.ndarray,
     taste: np.ndarray,
@@ -222,7 +226,7 @@ def _membership_decision(
 
 
 @kernel
-def _employment_target(
+def employment_target_rule(
     desired_output: np.ndarray, productivity: np.ndarray
 ) -> np.ndarray:  # pragma: no cover - compiled
     """:meth:`LargeEnterprise.employment_target`: ``4 Y* / np.maximum(A, 1e-9)``."""
@@ -236,7 +240,7 @@ def _employment_target(
 
 
 @kernel
-def _qualification_decision(
+def qualification_rule(
     qualification: np.ndarray,
     threshold: float,
     step: float,
@@ -257,7 +261,7 @@ def _qualification_decision(
 
 
 @kernel
-def _matches(candidate: bool, u: float, rate: float) -> bool:  # pragma: no cover - compiled
+def match_rule(candidate: bool, u: float, rate: float) -> bool:  # pragma: no cover - compiled
     """:meth:`ClusterOrganization.match_smes`' rule for one firm: ``candidate and u < rate``."""
     return candidate and u < rate
 
@@ -266,11 +270,11 @@ def _matches(candidate: bool, u: float, rate: float) -> bool:  # pragma: no cove
 def _match_smes(
     candidates: np.ndarray, u: np.ndarray, rate: float
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """:meth:`ClusterOrganization.match_smes` element by element (:func:`_matches`)."""
+    """:meth:`ClusterOrganization.match_smes` element by element (:func:`match_rule`)."""
     n = candidates.shape[0]
     out = np.empty(n, dtype=np.bool_)
     for i in range(n):
-        out[i] = _matches(candidates[i], u[i], rate)
+        out[i] = match_rule(candidates[i], u[i], rate)
     return out
 
 

@@ -5,7 +5,7 @@ firm table) and is the only place that adds or removes firms, at initialisation 
 enter or exit (docs/model.md 5.1 and 7.17).
 
 Drawing a group's firms (:meth:`Population.fill`) takes one block of standard normals from the
-generator and turns it into the firms' columns in one compiled loop (:func:`_fill_columns`).
+generator and turns it into the firms' columns in one compiled loop (:func:`fill_columns`).
 The block holds, in this order, the employment, productivity and qualification draws (each a
 lognormal, ``exp(mu + sigma * z)``; none when the group's coefficient of variation is 0) and the
 tastes (``0 + sd * z``): the same numbers, in the same order, as drawing each column with
@@ -23,7 +23,11 @@ from sim.model.compiled import kernel
 from sim.model.distributions import lognormal_params
 from sim.model.state import KIND_LARGE, KIND_SME, ROLE_COMPONENT, ROLE_FINAL, State
 
-__all__ = ["Population"]
+__all__ = [
+    "Population",
+    "close_firms",
+    "fill_columns",
+]
 
 # Layout of a group's drawing parameters (``Population._group_params``): for each lognormal
 # column (employment, productivity, qualification) whether it is drawn, mu, sigma and the
@@ -50,7 +54,7 @@ def _lognormal_column(
 
 
 @kernel
-def _fill_columns(
+def fill_columns(
     p: np.ndarray,
     z: np.ndarray,
     lo: int,
@@ -131,7 +135,7 @@ def _fill_columns(
 
 
 @kernel
-def _close(
+def close_firms(
     idx: np.ndarray, alive: np.ndarray, participant: np.ndarray, matched: np.ndarray
 ) -> None:  # pragma: no cover - compiled
     """The firms ``idx`` are no longer alive, participants or matched (in place)."""
@@ -227,11 +231,11 @@ class Population:
         if idx.size == 0:
             return
         f = self.state.firms
-        _close(idx, f.alive, f.participant, f.matched)
+        close_firms(idx, f.alive, f.participant, f.matched)
         self.remove_agents(idx)
 
     def remove_agents(self, idx: np.ndarray) -> None:
-        """Remove the agents of the firms ``idx``, closed by :func:`_close` (once agents are made).
+        """Remove the agents of the firms ``idx``, closed by :func:`close_firms` (once made).
 
         Stage 9's block form (:func:`sim.model.mechanisms.demography.entry_exit_block`) closes
         the firms of a block's runs in one compiled call and removes their agents here.
@@ -242,7 +246,7 @@ class Population:
                 agents[i].remove()
 
     def added(self, lo: int, hi: int) -> None:
-        """The slots ``lo..hi-1`` were filled (:func:`_fill_columns`): make their agents, if made.
+        """The slots ``lo..hi-1`` were filled (:func:`fill_columns`): make their agents, if made.
 
         Stage 9's block form fills a block's entrants in one compiled call and tells each run's
         population here, in slot order.
@@ -254,7 +258,7 @@ class Population:
         """Group ``gi``'s drawing parameters and the standard normals of ``n`` of its firms.
 
         One generator call (``rng.standard_normal``) for all the firms' columns: the input of
-        :func:`_fill_columns` (:meth:`fill`; stage 9's entrants).
+        :func:`fill_columns` (:meth:`fill`; stage 9's entrants).
         """
         p, blocks = self._group_params(gi)
         return p, rng.standard_normal(blocks * n)
@@ -283,7 +287,7 @@ class Population:
             return
         f = self.state.firms
         p, z = self.draw(rng, gi, n)
-        _fill_columns(
+        fill_columns(
             p, z, lo, n, gi, f.alive, f.kind, f.role, f.trade, f.group,
             f.employment, f.productivity, f.qualification, f.capacity, f.output, f.cum_output,
             f.cash, f.taste, f.other_demand, f.order_book, f.price, f.born_quarter,

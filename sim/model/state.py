@@ -42,9 +42,17 @@ __all__ = [
     "State",
     "block_rows",
     "delivery_block",
+    "delivery_rows",
+    "effective_productivity_columns",
     "firm_tables",
     "free_capacity_block",
+    "functional_dependence_rows",
+    "own_row",
+    "roster_rows",
     "supplier_free_capacity_columns",
+    "supplier_price_columns",
+    "unit_cost_columns",
+    "update_costs_rows",
 ]
 
 
@@ -255,8 +263,8 @@ class State:
     def roster(self) -> np.ndarray:
         """Participants with at least one contract with another participant in the memory window."""
         f = self.firms
-        row, cols = _own_row(f, "alive", "participant", "last_contract_quarter")
-        return _roster(np.array([(row, f.n, self.roster_since())]), *cols)[0]
+        row, cols = own_row(f, "alive", "participant", "last_contract_quarter")
+        return roster_rows(np.array([(row, f.n, self.roster_since())]), *cols)[0]
 
     def roster_since(self) -> int:
         """The quarter after which a contract counts for the roster (the memory window's start)."""
@@ -271,9 +279,9 @@ class State:
         """Final producers' purchases from other participants / their total purchases (roster)."""
         f = self.firms
         roster = self.roster() if roster is None else roster
-        row, cols = _own_row(f, "role", "purchases", "purchases_from_participants")
+        row, cols = own_row(f, "role", "purchases", "purchases_from_participants")
         runs = np.array([(row, roster.shape[0])])
-        return float(_functional_dependence(runs, roster[None, :], *cols)[0])
+        return float(functional_dependence_rows(runs, roster[None, :], *cols)[0])
 
     # ----------------------------------------------------------------------------------------
     # Productivity, costs and prices
@@ -286,7 +294,7 @@ class State:
         ``idx`` selects firms (default: all).
         """
         f, n = self.firms, self.firms.n
-        return _effective_productivity(
+        return effective_productivity_columns(
             f.productivity, f.employment, f.alive, f.participant, n, _indices(idx, n),
             *spillover_params(self),
         )  # fmt: skip
@@ -303,7 +311,7 @@ class State:
         firm not producing). Elementwise, so a subset ``idx`` costs only its size.
         """
         f, n = self.firms, self.firms.n
-        return _unit_costs(
+        return unit_cost_columns(
             f.productivity, f.employment, f.alive, f.participant, f.kind, f.output, f.capacity,
             n, _indices(idx, n), *cost_params([self])[0],
         )  # fmt: skip
@@ -311,7 +319,7 @@ class State:
     def update_costs(self) -> None:
         """Recompute every firm's unit cost (the block kernel of stage 0, for this run's row)."""
         t, rows = firm_tables([self.firms])
-        _update_costs_block(
+        update_costs_rows(
             rows, np.array([self.firms.n]), t["productivity"], t["employment"], t["alive"],
             t["participant"], t["kind"], t["output"], t["capacity"], t["unit_cost"],
             cost_params([self]),
@@ -320,7 +328,7 @@ class State:
     def supplier_price(self) -> np.ndarray:
         """Suppliers' price index: trade premium times unit cost relative to their initial cost."""
         f = self.firms
-        return _supplier_price(
+        return supplier_price_columns(
             f.role, f.trade, f.unit_cost, self.supplier_cost0, self._trade_premium, f.n
         )
 
@@ -441,7 +449,7 @@ def delivery_block(states: Sequence[State]) -> np.ndarray:
     """
     t, runs = _runs(states)
     par = np.array([st.delivery_parameters() for st in states])
-    return _delivery(
+    return delivery_rows(
         runs, par, t["productivity"], t["employment"], t["alive"], t["participant"],
         t["capacity"], t["order_book"],
     )  # fmt: skip
@@ -492,7 +500,7 @@ def _indices(idx: slice | np.ndarray | None, n: int) -> np.ndarray:
     return np.flatnonzero(idx) if idx.dtype == np.bool_ else idx.astype(np.int64, copy=False)
 
 
-def _own_row(f: FirmArrays, *names: str) -> tuple[int, list[np.ndarray]]:
+def own_row(f: FirmArrays, *names: str) -> tuple[int, list[np.ndarray]]:
     """A run's row and the 2-D tables ``names`` that hold it, for a block kernel.
 
     The tables of its block, or, for firm columns of their own (a hand-built state), each
@@ -522,7 +530,7 @@ def _widest(runs: np.ndarray) -> int:  # pragma: no cover - compiled
 
 
 @kernel
-def _roster(
+def roster_rows(
     runs: np.ndarray,
     alive: np.ndarray,
     participant: np.ndarray,
@@ -541,7 +549,7 @@ def _roster(
 
 
 @kernel
-def _functional_dependence(
+def functional_dependence_rows(
     runs: np.ndarray,
     roster: np.ndarray,
     role: np.ndarray,
@@ -567,7 +575,7 @@ def _functional_dependence(
 
 
 @kernel
-def _supplier_price(
+def supplier_price_columns(
     role: np.ndarray,
     trade: np.ndarray,
     unit_cost: np.ndarray,
@@ -586,7 +594,7 @@ def _supplier_price(
 
 
 @kernel
-def _update_costs_block(
+def update_costs_rows(
     rows: np.ndarray,
     ns: np.ndarray,
     productivity: np.ndarray,
@@ -602,11 +610,11 @@ def _update_costs_block(
     """:meth:`State.update_costs` of the runs ``rows`` of 2-D tables (in place).
 
     Run ``k`` is row ``rows[k]`` with ``ns[k]`` slots and scalars ``params[k]``
-    (:func:`cost_params`); its unit costs are :func:`_unit_costs` of all its slots.
+    (:func:`cost_params`); its unit costs are :func:`unit_cost_columns` of all its slots.
     """
     for k in range(rows.shape[0]):
         r, n = rows[k], ns[k]
-        unit_cost[r, :n] = _unit_costs(
+        unit_cost[r, :n] = unit_cost_columns(
             productivity[r], employment[r], alive[r], participant[r], kind[r], output[r],
             capacity[r], n, np.arange(n), params[k, 0], params[k, 1], params[k, 2],
             params[k, 3], params[k, 4], params[k, 5], params[k, 6], params[k, 7],
@@ -628,7 +636,7 @@ def _employment_scale(
 
 
 @kernel
-def _effective_productivity(
+def effective_productivity_columns(
     productivity: np.ndarray,
     employment: np.ndarray,
     alive: np.ndarray,
@@ -652,7 +660,7 @@ def _effective_productivity(
 
 
 @kernel
-def _unit_costs(
+def unit_cost_columns(
     productivity: np.ndarray,
     employment: np.ndarray,
     alive: np.ndarray,
@@ -672,7 +680,7 @@ def _unit_costs(
     dep: float,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """:meth:`State.unit_costs` of the firms ``idx``."""
-    eff = _effective_productivity(
+    eff = effective_productivity_columns(
         productivity, employment, alive, participant, n, idx, agglo_base, elasticity, outsider
     )
     out = np.empty(idx.shape[0])
@@ -686,7 +694,7 @@ def _unit_costs(
 
 
 @kernel
-def _delivery(
+def delivery_rows(
     runs: np.ndarray,
     par: np.ndarray,
     productivity: np.ndarray,
@@ -703,7 +711,7 @@ def _delivery(
     out = np.zeros((runs.shape[0], _widest(runs)))
     for k in range(runs.shape[0]):
         r, n = runs[k, 0], runs[k, 1]
-        eff = _effective_productivity(
+        eff = effective_productivity_columns(
             productivity[r], employment[r], alive[r], participant[r], n, np.arange(n),
             par[k, 0], par[k, 1], par[k, 2],
         )  # fmt: skip
@@ -754,7 +762,7 @@ def supplier_free_capacity_columns(
 
     The first ``n`` firms; the scalars are :meth:`State.supplier_capacity_parameters`.
     """
-    eff = _effective_productivity(
+    eff = effective_productivity_columns(
         productivity, employment, alive, participant, n, np.arange(n), agglo_base, elasticity,
         outsider,
     )  # fmt: skip

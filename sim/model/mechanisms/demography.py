@@ -24,8 +24,8 @@ import numpy as np
 from sim.model.agents import SME
 from sim.model.compiled import kernel, power
 from sim.model.firms import firm_tables
-from sim.model.population import Population, _close, _fill_columns
-from sim.model.state import KIND_SME, State, _unit_costs, _update_costs_block, cost_params
+from sim.model.population import Population, close_firms, fill_columns
+from sim.model.state import KIND_SME, State, cost_params, unit_cost_columns, update_costs_rows
 
 __all__ = ["entry_exit", "entry_exit_block"]
 
@@ -259,7 +259,7 @@ def _exits_rows(
     block's, ...: the columns above) and the exit rule's verdicts ``exits[k]``; its
     references are ``refs[a:b]`` (sales) and ``refs[T + a:T + b]`` (counts; ``T`` trades in
     the block), written in its first quarter. :func:`_exits_and_entry_means` of its row; its
-    exiting SMEs close (:func:`sim.model.population._close`).
+    exiting SMEs close (:func:`sim.model.population.close_firms`).
 
     Returns:
         The runs' mean entrants per trade (run ``k``'s at ``a:b``), their exiting SMEs' slots
@@ -279,7 +279,7 @@ def _exits_rows(
             p[_SENSITIVITY],
         )  # fmt: skip
         lam[a:b] = means
-        _close(out, alive[r], participant[r], matched[r])
+        close_firms(out, alive[r], participant[r], matched[r])
         gone[gone_at[k] : gone_at[k] + out.shape[0]] = out
         gone_at[k + 1] = gone_at[k] + out.shape[0]
     return lam, gone[: gone_at[runs]], gone_at
@@ -319,11 +319,11 @@ def _enter_rows(
     Entry ``e`` (``entries[e]``: the columns above) is one trade's entrants of a run, in its
     firm table row, with the run's unit-cost scalars ``cost[entries[e, _RUN]]``
     (:func:`sim.model.state.cost_params`): they are filled by
-    :func:`sim.model.population._fill_columns` from the group's parameters ``group_params[e]``
+    :func:`sim.model.population.fill_columns` from the group's parameters ``group_params[e]``
     and their standard normals in ``z``, at the price index ``prices[e]``. Their reference cost
     is their unit cost at entry with the firms entered so far
-    (:func:`sim.model.state._unit_costs`); after the run's last trade every unit cost of the run
-    is recomputed (:meth:`sim.model.state.State.update_costs`) and the last trade's entrants
+    (:func:`sim.model.state.unit_cost_columns`); after the run's last trade every unit cost of
+    the run is recomputed (:meth:`sim.model.state.State.update_costs`) and the last trade's entrants
     take theirs from that table.
 
     Returns:
@@ -335,7 +335,7 @@ def _enter_rows(
     for e in range(entries.shape[0]):
         k, r, lo, m = entries[e, _RUN], entries[e, _ROW], entries[e, _LO], entries[e, _COUNT]
         n = lo + m
-        _fill_columns(
+        fill_columns(
             group_params[e], z[entries[e, _Z] : entries[e, _Z_END]], lo, m, entries[e, _GROUP],
             alive[r], kind[r], role[r], trade[r], group[r], employment[r], productivity[r],
             qualification[r], capacity[r], output[r], cum_output[r], cash[r], taste[r],
@@ -344,14 +344,14 @@ def _enter_rows(
         )  # fmt: skip
         if entries[e, _LAST]:
             n_final[0] = n
-            _update_costs_block(
+            update_costs_rows(
                 entries[e : e + 1, _ROW], n_final, productivity, employment, alive, participant,
                 kind, output, capacity, unit_cost, cost[k : k + 1],
             )  # fmt: skip
             out[at : at + m] = unit_cost[r, lo:n]
         else:
             c = cost[k]
-            out[at : at + m] = _unit_costs(
+            out[at : at + m] = unit_cost_columns(
                 productivity[r], employment[r], alive[r], participant[r], kind[r], output[r],
                 capacity[r], n, np.arange(lo, n), c[0], c[1], c[2], c[3], c[4], c[5], c[6],
                 c[7],

@@ -48,7 +48,7 @@ membership's expectations (:func:`add_expected_benefit`,
 share one implementation. The programmes a plan tries are a table of their rules
 (:func:`_programmes`, budgets left filled in per call). Amortisation and the preferential-debt
 refresh are kernels over the loan book's arrays, loan by loan in book order; so are EBITDA and
-the committed interest subsidy (its geometric sums, :func:`_geometric`, raise to a scalar
+the committed interest subsidy (its geometric sums, :func:`geometric`, raise to a scalar
 exponent as numpy does, by :func:`sim.model.compiled.power`, and to an array of exponents by
 ``pow``). A caller that plans several times while nothing is booked (membership's expectations,
 the proposals of stage 4 between loans) passes the programme table it has. The kernels do the
@@ -80,10 +80,13 @@ __all__ = [
     "amortise",
     "amortise_block",
     "committed_interest_subsidy",
+    "committed_interest_sums",
     "discount_per_quarter",
     "ebitda",
+    "ebitda_columns",
     "execute",
     "expected_loan_value",
+    "geometric",
     "geometric_sum",
     "grant_equivalent",
     "offered",
@@ -113,7 +116,7 @@ def ebitda(state: State) -> np.ndarray:
     wage = s.labour.wage_mln_rub_per_worker_year * (1 + s.labour.wage_growth_per_year) ** (
         state.quarter / 4
     )
-    return _ebitda(
+    return ebitda_columns(
         f.kind, f.output, f.price, f.employment, f.purchases, n, wage,
         float(s.taxes.insurance_contributions.value),
         float(s.taxes.insurance_contributions_sme.value),
@@ -121,7 +124,7 @@ def ebitda(state: State) -> np.ndarray:
 
 
 @kernel
-def _ebitda(
+def ebitda_columns(
     kind: np.ndarray,
     output: np.ndarray,
     price: np.ndarray,
@@ -1052,7 +1055,7 @@ def discount_per_quarter(rate_per_year: float) -> float:
 
 
 @kernel
-def _geometric(
+def geometric(
     q: float, j0: float, j1: float, scalar0: bool, scalar1: bool
 ) -> float:  # pragma: no cover - compiled
     """:func:`geometric_sum` of one element (``scalar0``/``scalar1``: ``j0``/``j1`` were scalars).
@@ -1075,11 +1078,11 @@ def _geometric(
 def _geometric_sums(
     q: np.ndarray, j0: np.ndarray, j1: np.ndarray, scalar0: bool, scalar1: bool
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """:func:`_geometric` of each element; an argument of length 1 is broadcast."""
+    """:func:`geometric` of each element; an argument of length 1 is broadcast."""
     m = max(q.shape[0], j0.shape[0], j1.shape[0])
     out = np.empty(m)
     for i in range(m):
-        out[i] = _geometric(
+        out[i] = geometric(
             q[i if q.shape[0] > 1 else 0],
             j0[i if j0.shape[0] > 1 else 0],
             j1[i if j1.shape[0] > 1 else 0],
@@ -1095,7 +1098,7 @@ def geometric_sum(
     """``sum(ratio ** j for j in first..last)``, elementwise; 0 where ``last < first``.
 
     ``last`` may be ``inf`` when ``ratio < 1``; a ratio of exactly 1 needs a finite ``last``.
-    Arguments are scalars or one-dimensional arrays of a common length (:func:`_geometric`).
+    Arguments are scalars or one-dimensional arrays of a common length (:func:`geometric`).
     """
     q = np.asarray(ratio, dtype=float)
     j0 = np.asarray(first, dtype=float)
@@ -1131,7 +1134,7 @@ def _positive_gap_quarters(
 
 
 @kernel
-def _committed_interest(
+def committed_interest_sums(
     balance: np.ndarray,
     rate: np.ndarray,
     term: np.ndarray,
@@ -1170,8 +1173,8 @@ def _committed_interest(
         c = level_rate - rate[k]
         first, last = _positive_gap_quarters(c, gap_now, mu)
         x = 1.0 - 1.0 / float(term[k])
-        level = c * _geometric(x * v, first - 1.0, last - 1.0, False, False)
-        path = gap_now * mu * _geometric(x * v * mu, first - 1.0, last - 1.0, False, False)
+        level = c * geometric(x * v, first - 1.0, last - 1.0, False, False)
+        path = gap_now * mu * geometric(x * v * mu, first - 1.0, last - 1.0, False, False)
         pv[j] = balance[k] * v / 4.0 * (level + path)
         pv_fed[j] = pv[j] * federal_share[k]
         j += 1
@@ -1203,7 +1206,7 @@ def committed_interest_subsidy(state: State, discount_rate: float) -> dict[str, 
     if book.world.all():
         return {"federal": 0.0, "regional": 0.0}
     fs = state.spec.finance
-    fed, total = _committed_interest(
+    fed, total = committed_interest_sums(
         book.balance, book.rate, book.term_quarters, book.federal_share, book.world,
         discount_per_quarter(discount_rate),
         1.0 - fs.key_rate_adjustment_per_quarter,

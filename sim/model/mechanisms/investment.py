@@ -35,7 +35,7 @@ import numpy as np
 from sim.model.agents import Government, LargeEnterprise
 from sim.model.compiled import kernel
 from sim.model.mechanisms import financing
-from sim.model.state import ROLE_FINAL, Loan, State, _roster, firm_tables
+from sim.model.state import ROLE_FINAL, Loan, State, firm_tables, roster_rows
 
 __all__ = ["annual_return", "invest", "invest_block", "retire", "wanted_outlay"]
 
@@ -284,7 +284,7 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     eligible = np.zeros((m, width), dtype=np.bool_)
     if registered:  # eligibility is read only in a registered cluster's runs
         at = np.array(registered, dtype=np.int64)
-        roster = _roster(
+        roster = roster_rows(
             np.ascontiguousarray(at[:, 1:]), t["alive"], t["participant"],
             t["last_contract_quarter"],
         )  # fmt: skip

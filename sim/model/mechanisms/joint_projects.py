@@ -43,6 +43,7 @@ from sim.model.state import KIND_LARGE, KIND_SME, State, firm_tables
 from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation
 
 __all__ = [
+    "committed_grant_sums",
     "committed_grants",
     "expected_benefit",
     "expected_projects",
@@ -617,7 +618,7 @@ def committed_grants(gov: Government, discount_rate: float) -> dict[str, float]:
     """
     if not gov.grants:
         return {"federal": 0.0, "regional": 0.0}
-    fed, reg = _committed(
+    fed, reg = committed_grant_sums(
         np.array(
             [(g.per_quarter, g.quarters_left, g.level == "federal") for g in gov.grants],
             dtype=float,
@@ -628,13 +629,13 @@ def committed_grants(gov: Government, discount_rate: float) -> dict[str, float]:
 
 
 @kernel
-def _committed(grants: np.ndarray, v: float) -> tuple[float, float]:  # pragma: no cover
+def committed_grant_sums(grants: np.ndarray, v: float) -> tuple[float, float]:  # pragma: no cover
     """:func:`committed_grants` of ``[per_quarter, quarters_left, federal?]`` rows, in order."""
     fed = 0.0
     reg = 0.0
     for k in range(grants.shape[0]):
         left = grants[k, 1]
-        value = grants[k, 0] * v * financing._geometric(v, 0.0, left - 1.0, True, False)
+        value = grants[k, 0] * v * financing.geometric(v, 0.0, left - 1.0, True, False)
         if grants[k, 2] != 0.0:
             fed += value
         else:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.model.agents import ClusterOrganization, _matches
+from sim.model.agents import ClusterOrganization, match_rule
 from sim.model.compiled import kernel
 from sim.model.state import State, firm_tables
 
@@ -76,5 +76,5 @@ def _match_rows(
             continue
         for i in range(n):
             candidate = alive[r, i] and participant[r, i] and not matched[r, i]
-            if _matches(candidate, u[k, i], rate):
+            if match_rule(candidate, u[k, i], rate):
                 matched[r, i] = True

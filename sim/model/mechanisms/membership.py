@@ -30,7 +30,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from sim.model.agents import ClusterOrganization, Firm, Government, _membership_decision
+from sim.model.agents import ClusterOrganization, Firm, Government, membership_rule
 from sim.model.compiled import kernel
 from sim.model.mechanisms import financing, investment, joint_projects, starter_batches, tax_relief
 from sim.model.state import KIND_LARGE, KIND_SME, State, firm_tables
@@ -531,5 +531,5 @@ def _decide_rows(
         for i in range(n):
             g = group[r, i]
             constant[i] = constants[lo + (g if g >= 0 else g + groups)]
-        want = _membership_decision(net, peer, taste[r, :n], constant, p[_SCALE], p[_PEER_WEIGHT])
+        want = membership_rule(net, peer, taste[r, :n], constant, p[_SCALE], p[_PEER_WEIGHT])
         _join_or_leave(now[k, :n], want, kind[r, :n], participant[r, :n], matched[r, :n])

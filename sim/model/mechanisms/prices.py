@@ -20,11 +20,11 @@ from sim.model.compiled import kernel
 from sim.model.state import (
     ROLE_FINAL,
     State,
-    _supplier_price,
-    _update_costs_block,
     cost_params,
     firm_tables,
+    supplier_price_columns,
     supplier_price_refs,
+    update_costs_rows,
 )
 
 __all__ = [
@@ -103,13 +103,13 @@ def _update_prices_block(
     :meth:`~sim.model.state.State.supplier_price` (reference costs and premia
     ``cost0[cost0_at[k]:cost0_at[k + 1]]`` and ``premium[premium_at[k]:premium_at[k + 1]]``).
     """
-    _update_costs_block(
+    update_costs_rows(
         rows, ns, productivity, employment, alive, participant, kind, output, capacity,
         unit_cost, params,
     )  # fmt: skip
     for k in range(rows.shape[0]):
         r, n = rows[k], ns[k]
-        supplier_price = _supplier_price(
+        supplier_price = supplier_price_columns(
             role[r], trade[r], unit_cost[r], cost0[cost0_at[k] : cost0_at[k + 1]],
             premium[premium_at[k] : premium_at[k + 1]], n,
         )  # fmt: skip

@@ -23,13 +23,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.model.agents import _employment_target
+from sim.model.agents import employment_target_rule
 from sim.model.compiled import kernel, power
 from sim.model.state import (
     ROLE_COMPONENT,
     ROLE_FINAL,
     State,
-    _effective_productivity,
+    effective_productivity_columns,
     firm_tables,
     spillover_params,
 )
@@ -90,7 +90,7 @@ def _produce_final_block(
     """
     for k in range(rows.shape[0]):
         r, n = rows[k], ns[k]
-        a_eff = _effective_productivity(
+        a_eff = effective_productivity_columns(
             productivity[r], employment[r], alive[r], participant[r], n, np.arange(n),
             params[k, 0], params[k, 1], params[k, 2],
         )  # fmt: skip
@@ -98,7 +98,7 @@ def _produce_final_block(
             n, role[r], alive[r], a_eff, employment[r], capacity[r], order_book[r], output[r],
             params[k, 3], params[k, 4],
         )  # fmt: skip
-        target = _employment_target(desired, a_eff)
+        target = employment_target_rule(desired, a_eff)
         _hire(n, role[r], alive[r], employment[r], target, params[k, 5])
 
 
@@ -201,7 +201,7 @@ def _produce_suppliers_block(
     """
     for k in range(rows.shape[0]):
         r, n = rows[k], ns[k]
-        a_eff = _effective_productivity(
+        a_eff = effective_productivity_columns(
             productivity[r], employment[r], alive[r], participant[r], n, np.arange(n),
             params[k, 0], params[k, 1], params[k, 2],
         )  # fmt: skip

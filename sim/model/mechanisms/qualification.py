@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.model.agents import Government, _qualification_decision
+from sim.model.agents import Government, qualification_rule
 from sim.model.compiled import array_sum, kernel
 from sim.model.mechanisms import starter_batches
 from sim.model.state import KIND_SME, ROLE_COMPONENT, State, block_rows
@@ -128,7 +128,7 @@ def _qualify_rows(
             p[_MATCHED_REDUCTION], p[_BUFFER],
         )  # fmt: skip
         cost = prospects[_COST]
-        decision = _qualification_decision(
+        decision = qualification_rule(
             qualification[r, :n], thr, p[_STEP], cost, prospects[_FREE_CASH], prospects[_GAIN]
         )
         out[k] = _invest(sme, decision, qualification[r], cash[r], cost, noise[k, :n], p[_STEP])

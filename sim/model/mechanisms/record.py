@@ -24,11 +24,11 @@ from sim.model.state import (
     ROLE_COMPONENT,
     ROLE_FINAL,
     State,
-    _delivery,
-    _functional_dependence,
-    _own_row,
-    _roster,
     block_rows,
+    delivery_rows,
+    functional_dependence_rows,
+    own_row,
+    roster_rows,
 )
 from sim.scenario.schema import Scenario
 
@@ -195,11 +195,11 @@ def _quarter_figures(
     (:mod:`sim.model.state`'s block kernels), the sums :func:`_firm_figures`'.
     """
     count = runs.shape[0]
-    roster = _roster(runs, alive, participant, last_contract)
-    delivery = _delivery(
+    roster = roster_rows(runs, alive, participant, last_contract)
+    delivery = delivery_rows(
         runs, par, productivity, employment, alive, participant, capacity, order_book
     )
-    dependence = _functional_dependence(runs, roster, role, purchases, from_participants)
+    dependence = functional_dependence_rows(runs, roster, role, purchases, from_participants)
     out = np.empty((count, len(_FIGURES)))
     for k in range(count):
         r = runs[k, 0]
@@ -535,7 +535,7 @@ def _world_rows(
         interest_fed = interest_reg = 0.0
         for j in range(lo, loan):
             if not world[j]:  # a loan of the regime's: the book is not all world programmes'
-                fed, every = financing._committed_interest(
+                fed, every = financing.committed_interest_sums(
                     balance[lo:loan], rate[lo:loan], term[lo:loan], federal_share[lo:loan],
                     world[lo:loan], v, r[_G_MU], r[_G_LEVEL_RATE],
                     r[_G_KEY_RATE] - r[_G_LONG_RUN],
@@ -545,7 +545,7 @@ def _world_rows(
         lo, grant = grant, grant + int(r[_G_GRANTS])
         grants_fed = grants_reg = 0.0
         if grant > lo:
-            grants_fed, grants_reg = joint_projects._committed(grants[lo:grant], v)
+            grants_fed, grants_reg = joint_projects.committed_grant_sums(grants[lo:grant], v)
         relief_fed = relief_reg = 0.0
         left = r[_G_RELIEF]
         if left >= 0.0:
@@ -665,6 +665,6 @@ def record_quarter(models: Sequence) -> None:
 
 def record_outcomes(state: State, gov: Government) -> dict[str, float]:
     """Return ``{outcome: value}`` for the current quarter of one run."""
-    row, cols = _own_row(state.firms, *_TABLES)
+    row, cols = own_row(state.firms, *_TABLES)
     out = _record([state], [gov], dict(zip(_TABLES, cols, strict=True)), [row])
     return dict(zip(OUTCOME_NAMES, out[0].tolist(), strict=True))

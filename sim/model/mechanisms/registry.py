@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.model.agents import ClusterOrganization, CriteriaCheck, Government
 from sim.model.compiled import kernel
-from sim.model.state import State, _functional_dependence, _roster, firm_tables
+from sim.model.state import State, firm_tables, functional_dependence_rows, roster_rows
 
 __all__ = ["apply_and_decide", "apply_and_decide_block", "criteria", "criteria_block"]
 
@@ -120,8 +120,8 @@ def _criteria_rows(
     kernels and rule). Returns the counts (runs x 3: members, in special territories, not
     producing) and the functional dependences.
     """
-    roster = _roster(runs, alive, participant, last_contract)
-    fd = _functional_dependence(runs, roster, role, purchases, from_participants)
+    roster = roster_rows(runs, alive, participant, last_contract)
+    fd = functional_dependence_rows(runs, roster, role, purchases, from_participants)
     counts = np.empty((runs.shape[0], 3), dtype=np.int64)
     for k in range(runs.shape[0]):
         r, n, q, late = runs[k, _ROW], runs[k, _N], runs[k, _QUARTER], runs[k, _NON_PRODUCING]

@@ -591,7 +591,7 @@ def _source_rows(
         )  # fmt: skip
         offered = p[_OFFERED] > 0.0
         if offered:
-            eligible = starter_batches._claimants(roster[k, :n], fin, paid[k, :n], p[_CAP])
+            eligible = starter_batches.claimant_columns(roster[k, :n], fin, paid[k, :n], p[_CAP])
         else:
             eligible = np.zeros(n, dtype=np.bool_)
         per_trade = p[_PER_TRADE:]
@@ -604,7 +604,7 @@ def _source_rows(
             last_contract_quarter[r], first_sale_quarter[r],
         )  # fmt: skip
         if offered:
-            claimed[k], totals[k] = starter_batches._pay(
+            claimed[k], totals[k] = starter_batches.pay_columns(
                 claims, paid[k, :n], cash[r, :n], p[_CAP], p[_BUDGET]
             )
             if claimed[k]:

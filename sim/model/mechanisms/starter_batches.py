@@ -24,6 +24,7 @@ from sim.scenario.schema import StarterBatchSubsidy
 __all__ = [
     "book",
     "capped",
+    "claimant_columns",
     "claimants",
     "expected_benefit",
     "expected_benefits",
@@ -34,6 +35,7 @@ __all__ = [
     "new_suppliers",
     "offer",
     "pay",
+    "pay_columns",
     "starter_window",
     "subsidy",
 ]
@@ -82,7 +84,7 @@ def capped(claims: np.ndarray, paid: np.ndarray, sb: StarterBatchSubsidy) -> np.
 
 
 @kernel
-def _pay(
+def pay_columns(
     claims: np.ndarray, paid: np.ndarray, cash: np.ndarray, cap: float, budget: float
 ) -> tuple[bool, float]:  # pragma: no cover - compiled
     """Pay the claims within each applicant's cap and the budget (:func:`pay`, one run).
@@ -385,7 +387,7 @@ def is_claimant(roster: bool, fin: bool, paid: float, cap: float) -> bool:  # pr
 
 
 @kernel
-def _claimants(
+def claimant_columns(
     roster: np.ndarray, fin: np.ndarray, paid: np.ndarray, cap: float
 ) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`is_claimant` of each firm."""
@@ -407,7 +409,7 @@ def claimants(state: State, gov: Government, fin: np.ndarray) -> tuple[np.ndarra
     if offered is None:
         return np.zeros(state.firms.n, dtype=bool), 0.0
     roster, paid, cap, _, rate = offered
-    return _claimants(roster, fin, paid, cap), rate
+    return claimant_columns(roster, fin, paid, cap), rate
 
 
 def pay(state: State, gov: Government, claims: np.ndarray) -> None:
@@ -422,7 +424,7 @@ def pay(state: State, gov: Government, claims: np.ndarray) -> None:
     n, q = state.firms.n, state.quarter
     budget = gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, q)
     cap = float(sb.cap_per_applicant_mln_rub.value)
-    claimed, total = _pay(claims, _paid(gov, n), state.firms.cash[:n], cap, float(budget))
+    claimed, total = pay_columns(claims, _paid(gov, n), state.firms.cash[:n], cap, float(budget))
     if claimed:
         book(state, gov, sb, total)
 

@@ -94,7 +94,7 @@ def relief_annuity(v: float, left: float) -> float:  # pragma: no cover - compil
     element): :func:`committed_relief`'s factor, and the block's at the end of the quarter
     (:mod:`sim.model.mechanisms.record`).
     """
-    return v * financing._geometric(v, 0.0, left - 1.0, True, True)
+    return v * financing.geometric(v, 0.0, left - 1.0, True, True)
 
 
 @kernel

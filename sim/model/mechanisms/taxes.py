@@ -34,7 +34,7 @@ from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel
 from sim.model.ledger import TAX_LEVELS
 from sim.model.mechanisms import tax_relief
-from sim.model.mechanisms.financing import _ebitda
+from sim.model.mechanisms.financing import ebitda_columns
 from sim.model.state import KIND_LARGE, State, firm_tables
 from sim.scenario.schema import Scenario, TaxRelief
 
@@ -238,7 +238,7 @@ def _taxes_block(
     """
     for k in range(rows.shape[0]):
         r, n, p = rows[k], ns[k], params[k]
-        earnings = _ebitda(
+        earnings = ebitda_columns(
             kind[r], output[r], price[r], employment[r], purchases[r], n, p[_P_WAGE],
             p[_P_IC_LARGE], p[_P_IC_SME],
         )  # fmt: skip
