@@ -26,6 +26,7 @@ import pytest
 from sim.model.outcomes import OUTCOME_NAMES
 from sim.run.results import RunKey, RunResult
 from sim.store import Store, open_store
+from sim.store import rows as store_rows
 
 N_OUT = len(OUTCOME_NAMES)
 ARMS = ["baseline", "policy"]
@@ -267,7 +268,13 @@ def batches() -> list[list[RunResult]]:
     return [first, second, third]
 
 
-def test_write_batch_stores_exactly_these_rows(db: Path, store: Store) -> None:
+@pytest.mark.parametrize("per_insert", [None, 1, 2, 7, 40, 41])
+def test_write_batch_stores_exactly_these_rows(
+    db: Path, store: Store, per_insert: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the rows per multi-row INSERT (None: the default), the same rows."""
+    if per_insert is not None:
+        monkeypatch.setattr(store_rows, "SQLITE_ROWS_PER_INSERT", per_insert)
     sweep_id = make_sweep(store)
     expected = Expected(sweep_id)
     for batch in batches():

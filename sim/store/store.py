@@ -57,7 +57,7 @@ from sim.store.rows import (
     run_row,
     scenario_exists,
     sweep_dict,
-    write_outcome_rows,
+    write_outcomes,
 )
 from sim.store.tables import design_point, run, run_outcome, scenario, sweep, utcnow
 
@@ -555,23 +555,18 @@ class Store:
         delete_runs(conn, replaced)
         if not new:
             return
+        # Checked before anything is inserted (a wrong shape raises ValueError).
+        matrices = [outcome_matrix(r) for r in new if r.status == "completed"]
         run_rows = [run_row(sweep_id, result, now) for result in new]
-        ids = (
-            conn.execute(
-                insert(run).returning(run.c.id, sort_by_parameter_order=True), run_rows
-            )
-            .scalars()
-            .all()
+        # Ids matched by key, not by position: the driver may then send many rows per
+        # statement (SQLAlchemy's "insertmanyvalues"); with the order of the returned rows
+        # guaranteed it sends one INSERT per run on SQLite.
+        inserted = conn.execute(
+            insert(run).returning(run.c.id, run.c.point, run.c.replicate, run.c.arm), run_rows
         )
-        outcome_rows: list[tuple[Any, ...]] = []
-        for run_id, result in zip(ids, new, strict=True):
-            if result.status == "completed":
-                outcome_rows.extend(
-                    (run_id, quarter, *values)
-                    for quarter, values in enumerate(outcome_matrix(result), start=1)
-                )
-        if outcome_rows:
-            write_outcome_rows(conn, outcome_rows)
+        ids = {RunKey(int(p), int(r), a): int(i) for i, p, r, a in inserted}
+        run_ids = [ids[r.key] for r in new if r.status == "completed"]
+        write_outcomes(conn, run_ids, matrices)
 
     def write_batch(self, sweep_id: int, batch: Sequence[RunResult]) -> None:
         """Store a batch of runs (as :meth:`write_runs`) and the supply networks some carry.
