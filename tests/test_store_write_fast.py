@@ -317,3 +317,17 @@ def test_a_batch_failing_late_stores_nothing(db: Path, store: Store) -> None:
     with pytest.raises(ValueError, match="shape"):
         store.write_batch(sweep_id, batch)
     check(db, expected)
+
+
+def test_outcome_rows_for_postgresql_are_the_tuples_of_each_quarter() -> None:
+    """The rows COPY (PostgreSQL) and the generic insert send: (run id, quarter, *values)."""
+    a, b = outcomes(1, 3), outcomes(2, 2)
+    got = store_rows.outcome_rows([7, 9], [a, b])
+    want = [(7, 1, *a[0]), (7, 2, *a[1]), (7, 3, *a[2]), (9, 1, *b[0]), (9, 2, *b[1])]
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert type(g) is tuple and g[:2] == w[:2] and type(g[0]) is int and type(g[1]) is int
+        assert all(type(v) is float for v in g[2:])
+        np.testing.assert_array_equal(
+            np.array(g[2:]).view(np.int64), np.array(w[2:]).view(np.int64)
+        )

@@ -2,7 +2,7 @@
 
 One process writes (the parent of the workers), in batches: :meth:`Store.write_batch` stores a
 whole batch of :class:`~sim.run.results.RunResult` and their supply networks in one transaction
-(outcome rows by ``COPY`` on PostgreSQL, by the driver's ``executemany`` on SQLite). Every write
+(outcome rows by ``COPY`` on PostgreSQL, by multi-row ``INSERT`` statements on SQLite). Every write
 goes through one path, :meth:`Store.writing`, whose transactions take the write lock up front
 (SQLite ``BEGIN IMMEDIATE``), so several writer processes wait for each other instead of failing
 with "database is locked". Reads return pandas DataFrames built from one query each; a store
