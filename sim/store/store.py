@@ -558,12 +558,17 @@ class Store:
         # Checked before anything is inserted (a wrong shape raises ValueError).
         matrices = [outcome_matrix(r) for r in new if r.status == "completed"]
         run_rows = [run_row(sweep_id, result, now) for result in new]
-        # Ids matched by key, not by position: the driver may then send many rows per
-        # statement (SQLAlchemy's "insertmanyvalues"); with the order of the returned rows
-        # guaranteed it sends one INSERT per run on SQLite.
+        # Ids matched by key, not by position. On SQLite, SQLAlchemy then sends the runs in
+        # multi-row INSERTs, which SQLite carries out row by row in order (ids ascending in
+        # batch order, as before); asked to sort the returned rows it would send one INSERT a
+        # run. Elsewhere (PostgreSQL) the rows are still inserted in batch order as before.
         inserted = conn.execute(
-            insert(run).returning(run.c.id, run.c.point, run.c.replicate, run.c.arm), run_rows
-        )
+            insert(run).returning(
+                run.c.id, run.c.point, run.c.replicate, run.c.arm,
+                sort_by_parameter_order=conn.dialect.name != "sqlite",
+            ),
+            run_rows,
+        )  # fmt: skip
         ids = {RunKey(int(p), int(r), a): int(i) for i, p, r, a in inserted}
         run_ids = [ids[r.key] for r in new if r.status == "completed"]
         write_outcomes(conn, run_ids, matrices)
