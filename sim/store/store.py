@@ -2,7 +2,7 @@
 
 One process writes (the parent of the workers), in batches: :meth:`Store.write_batch` stores a
 whole batch of :class:`~sim.run.results.RunResult` and their supply networks in one transaction
-(outcome rows by ``COPY`` on PostgreSQL, by the driver's ``executemany`` on SQLite). Every write
+(outcome rows by ``COPY`` on PostgreSQL, by multi-row ``INSERT`` statements on SQLite). Every write
 goes through one path, :meth:`Store.writing`, whose transactions take the write lock up front
 (SQLite ``BEGIN IMMEDIATE``), so several writer processes wait for each other instead of failing
 with "database is locked". Reads return pandas DataFrames built from one query each; a store
@@ -57,7 +57,7 @@ from sim.store.rows import (
     run_row,
     scenario_exists,
     sweep_dict,
-    write_outcome_rows,
+    write_outcomes,
 )
 from sim.store.tables import design_point, run, run_outcome, scenario, sweep, utcnow
 
@@ -555,23 +555,23 @@ class Store:
         delete_runs(conn, replaced)
         if not new:
             return
+        # Checked before anything is inserted (a wrong shape raises ValueError).
+        matrices = [outcome_matrix(r) for r in new if r.status == "completed"]
         run_rows = [run_row(sweep_id, result, now) for result in new]
-        ids = (
-            conn.execute(
-                insert(run).returning(run.c.id, sort_by_parameter_order=True), run_rows
-            )
-            .scalars()
-            .all()
-        )
-        outcome_rows: list[tuple[Any, ...]] = []
-        for run_id, result in zip(ids, new, strict=True):
-            if result.status == "completed":
-                outcome_rows.extend(
-                    (run_id, quarter, *values)
-                    for quarter, values in enumerate(outcome_matrix(result), start=1)
-                )
-        if outcome_rows:
-            write_outcome_rows(conn, outcome_rows)
+        # Ids matched by key, not by position. On SQLite, SQLAlchemy then sends the runs in
+        # multi-row INSERTs, which SQLite carries out row by row in order (ids ascending in
+        # batch order, as before); asked to sort the returned rows it would send one INSERT a
+        # run. Elsewhere (PostgreSQL) the rows are still inserted in batch order as before.
+        inserted = conn.execute(
+            insert(run).returning(
+                run.c.id, run.c.point, run.c.replicate, run.c.arm,
+                sort_by_parameter_order=conn.dialect.name != "sqlite",
+            ),
+            run_rows,
+        )  # fmt: skip
+        ids = {RunKey(int(p), int(r), a): int(i) for i, p, r, a in inserted}
+        run_ids = [ids[r.key] for r in new if r.status == "completed"]
+        write_outcomes(conn, run_ids, matrices)
 
     def write_batch(self, sweep_id: int, batch: Sequence[RunResult]) -> None:
         """Store a batch of runs (as :meth:`write_runs`) and the supply networks some carry.
