@@ -325,7 +325,7 @@ def test_failed_batch_leaves_database_unchanged(store: Store) -> None:
     batch = [
         completed(0, 1, "baseline", seed=8),  # would replace the failed run (a delete)
         completed(1, 0, "policy", seed=9),  # a new run with outcome rows
-        wrong_shape,  # fails after the rows above were sent
+        wrong_shape,  # its shape is checked before anything of the batch is sent
     ]
     with pytest.raises(ValueError, match="shape"):
         store.write_runs(sweep_id, batch)
@@ -340,6 +340,31 @@ def test_failed_batch_leaves_database_unchanged(store: Store) -> None:
     with pytest.raises(ValueError, match="no outcomes"):
         store.write_runs(sweep_id, [missing])
     assert count(store, run) == 2
+
+
+def test_a_batch_failing_after_its_rows_were_sent_leaves_database_unchanged(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runs (one replacing a failed run) and their outcome rows are sent, then writing
+    the networks fails (a fault injected there): the transaction leaves nothing of the batch."""
+    sweep_id = make_sweep(store)
+    store.write_runs(sweep_id, [completed(0, 0, "baseline"), failed(0, 1, "baseline")])
+    before_runs = store.runs("s1")
+    before_outcomes = store.outcomes("s1", status=None)
+    sent = []
+
+    def failing(conn, sweep_id, batch):
+        sent.append(conn.execute(select(func.count()).select_from(run_outcome)).scalar_one())
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("sim.store.store.write_networks", failing)
+    batch = [completed(0, 1, "baseline", seed=8), completed(1, 0, "policy", seed=9)]
+    with pytest.raises(RuntimeError, match="disk full"):
+        store.write_batch(sweep_id, batch)
+    assert sent == [3 * H]  # the rows were in the transaction when it failed
+    assert store.runs("s1").equals(before_runs)
+    assert store.outcomes("s1", status=None).equals(before_outcomes)
+    assert count(store, run) == 2 and count(store, run_outcome) == H
 
 
 # -- engine, pragmas, migrations -----------------------------------------------------------
