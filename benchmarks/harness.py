@@ -373,9 +373,10 @@ def item_throughput(quick: bool) -> dict:
     from sim.scenario.files import default_scenario as _default_scenario
 
     sc = _default_scenario()
-    # 48 / 200 runs = 6 / 25 chunks of 8: an even split over 2 workers is possible (40 runs,
-    # 5 chunks, would cap the 2-worker speed-up at 5 / 3 = 1.67 by chunk granularity alone).
-    reps = 24 if quick else 100
+    # 48 / 400 runs = 6 / 50 chunks of 8: an even split over 2 workers is possible (an odd
+    # count caps the 2-worker speed-up by chunk granularity alone: 200 runs, 25 chunks, at
+    # 25 / 13 = 1.92; 40 runs, 5 chunks, at 5 / 3 = 1.67).
+    reps = 24 if quick else 200
     seeds = replicate_seeds(1, reps)
     tasks = [RunTask(sc, RunKey(0, r, a), seeds[r]) for r in range(reps) for a in ARMS]
     out = {}
