@@ -480,9 +480,7 @@ def _invest_run(
     k = 0  # firms[:k] have decided
     while k < total:
         start = k
-        for p in range(table.shape[0]):  # this year's budgets left now (Government.remaining)
-            left = budget_rows[p, financing._LIMIT] - spent[int(budget_rows[p, financing._KEY])]
-            table[p, financing._BUDGET_LEFT] = left if left > 0.0 else 0.0
+        financing._budgets_left(table, budget_rows, spent)  # this year's, as they are now
         amounts, own, market, _, rate = financing._plans(
             table, firms[start:], want[start:], receivable[start:], eligible, terms, ebitda,
             debt_market, debt_pref, kind, cash, output, price,
