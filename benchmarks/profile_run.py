@@ -1,9 +1,10 @@
 """Where one Astrakhan run's time goes (issue 17 groundwork).
 
 ``python -m benchmarks.profile_run [--seeds 10] [--arm cluster_support_2020s] [--top 15]
-[--block 1] [--baseline REV]``
+[--block 1] [--firms N] [--baseline REV]``
 
-Prints, for the shipped Astrakhan scenario (40 quarters, one arm):
+Prints, for the shipped Astrakhan scenario (40 quarters, one arm; with ``--firms N`` scaled to
+about N firms by :func:`sim.scenario.scaling.scale_scenario`, as benchmark item 1 does):
 
 1. CPU ms per run (``time.process_time``), median of ``--seeds`` seeds, no profiler attached;
 2. CPU per stage of the quarter (docs/model.md 3: the stages of ``sim.model.model.QUARTER``,
@@ -35,6 +36,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from sim.model import ClusterModel
 from sim.model.block import ModelBlock
@@ -59,9 +61,22 @@ print(json.dumps({"ms": ms, "sim": sim.__file__}))
 """
 
 
+#: Firms to scale the scenario to (``--firms``); None: the shipped scenario.
+FIRMS: int | None = None
+
+
+def scenario() -> Any:
+    """The scenario measured: the shipped one, or scaled to :data:`FIRMS` firms."""
+    if FIRMS is None:
+        return default_scenario()
+    from sim.scenario.scaling import scale_scenario
+
+    return scale_scenario(default_scenario(), FIRMS)
+
+
 def one_run(arm: str, seed: int) -> float:
     """CPU seconds of one 40-quarter run (model construction included)."""
-    sc = default_scenario()
+    sc = scenario()
     t = CLOCK()
     ClusterModel(sc, arm=arm, rng=seed).run()
     return CLOCK() - t
@@ -101,7 +116,7 @@ def stage_times(arm: str, seeds: int, block: int = 1) -> tuple[dict[str, float],
     """CPU ms per run in each stage of ``QUARTER`` and the quarter's start and end, and the
     whole stepping (construction excluded); the runs stepped in blocks of ``block``."""
     spent: dict[str, float] = defaultdict(float)
-    sc = default_scenario()
+    sc = scenario()
     seed_list = list(range(seeds))
     total = 0.0
     for lo in range(0, seeds, block):
@@ -124,7 +139,7 @@ def stage_times(arm: str, seeds: int, block: int = 1) -> tuple[dict[str, float],
 
 def profile(arm: str, seeds: int) -> pstats.Stats:
     """cProfile of ``seeds`` runs (construction included)."""
-    sc = default_scenario()
+    sc = scenario()
     pr = cProfile.Profile()
     pr.enable()
     for seed in range(seeds):
@@ -150,8 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--block", type=int, default=1, help="runs per block in the stage table")
+    ap.add_argument("--firms", type=int, help="scale the scenario to about this many firms")
     ap.add_argument("--baseline", metavar="REV", help="also measure git revision REV, same run")
     args = ap.parse_args(argv)
+    global FIRMS
+    FIRMS = args.firms
+    if args.firms and args.baseline:
+        ap.error("--baseline measures the shipped scenario; leave out --firms")
     quarters = default_scenario().scenario.horizon_quarters
 
     if args.baseline:
@@ -165,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ratio {args.baseline} / this tree: {old / new:.2f}x\n")
 
     ms = run_cpu_ms(args.arm, args.seeds)
-    print(f"Astrakhan, arm {args.arm}, {quarters} quarters, {args.seeds} seeds")
+    size = f", scaled to {args.firms} firms" if args.firms else ""
+    print(f"Astrakhan{size}, arm {args.arm}, {quarters} quarters, {args.seeds} seeds")
     print(
         f"CPU ms per run: median {statistics.median(ms):.1f} "
         f"(min {min(ms):.1f}, max {max(ms):.1f})  [time.process_time, no profiler]"
