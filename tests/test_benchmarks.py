@@ -24,8 +24,9 @@ def test_help_runs() -> None:
 
 def test_cheapest_pieces_measure_something() -> None:
     assert harness.mesa_floor(200, 2) > 0
-    build, step = harness.model_step_time(300, 1)
+    build, step, rounds = harness.model_step_time(300, 1, rounds=2)
     assert build > 0 and step > 0
+    assert len(rounds) == 2 and step == min(rounds)
 
 
 def test_generated_sweep_files_are_valid(tmp_path: Path) -> None:
@@ -51,6 +52,18 @@ def test_table_from_partial_results() -> None:
     rows = harness.table({"throughput": throughput})
     assert [r[-1] for r in rows] == ["", "", "", "yes"]
     json.dumps(rows)
+
+
+def test_sobol_study_rows_judge_memory_and_storage() -> None:
+    sobol = {"runs": 51_200, "projected_s": 280.0, "ran_whole": True, "measured_s": 290.0,
+             "rss_parent_early_mib": 300.0, "rss_parent_late_mib": 320.0,
+             "rss_worker_early_mib": 230.0, "rss_worker_late_mib": 260.0,
+             "storage_share": 0.06}  # fmt: skip
+    met = {r[1]: (r[2], r[-1]) for r in harness.table({"sobol": sobol})}
+    assert met["measured, whole study"] == ("4.8 min", "yes")
+    assert met["Sobol study (51,200 runs): parent RSS early -> late"] == ("300 -> 320 MiB", "yes")
+    assert met["Sobol study (51,200 runs): worker RSS early -> late"] == ("230 -> 260 MiB", "NO")
+    assert met["Sobol study (51,200 runs): write_batch / wall"] == ("6.0 %", "NO")
 
 
 def test_engine_rows_judge_the_issue_targets() -> None:
