@@ -248,8 +248,9 @@ def batches() -> list[list[RunResult]]:
     first += [
         failed(0, 6, "baseline", seed=1),  # failed, replaced in the second batch
         failed(0, 6, "policy", seed=2),  # failed, failed again in the second batch
-        completed(1, 6, "baseline", seed=3, quarters=1),  # duplicates: the first completed wins
-        completed(1, 6, "baseline", seed=4, quarters=2),
+        # duplicates: the first completed wins (its run row), the last network is stored
+        completed(1, 6, "baseline", seed=3, quarters=1, network=network(8)),
+        completed(1, 6, "baseline", seed=4, quarters=2, network=network(9)),
         failed(1, 6, "baseline", seed=5),
         failed(1, 6, "policy", seed=6),  # a failed attempt, then a completed one: that one
         completed(1, 6, "policy", seed=7, quarters=3, network=network(3)),

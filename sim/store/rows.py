@@ -19,6 +19,7 @@ from sim.run.results import RunKey, RunResult
 from sim.store.tables import run, run_outcome, scenario, sweep
 
 __all__ = [
+    "IN_CHUNK",
     "RUN_STATUSES",
     "delete_runs",
     "dumps",
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 RUN_STATUSES = ("completed", "failed")
-_CHUNK = 500  # ids or points per IN (...) list, well under every backend's parameter limit
+IN_CHUNK = 500  # ids or points per IN (...) list, well under every backend's parameter limit
 _CHUNK_KEYS = 250  # run keys per lookup: at most 250 points and 250 replicates in its IN lists
 
 
@@ -150,8 +151,8 @@ def existing_runs(
 
 def delete_runs(conn: Connection, run_ids: Sequence[int]) -> None:
     """Delete runs and their outcome rows (in the caller's transaction)."""
-    for start in range(0, len(run_ids), _CHUNK):
-        chunk = run_ids[start : start + _CHUNK]
+    for start in range(0, len(run_ids), IN_CHUNK):
+        chunk = run_ids[start : start + IN_CHUNK]
         conn.execute(delete(run_outcome).where(run_outcome.c.run_id.in_(chunk)))
         conn.execute(delete(run).where(run.c.id.in_(chunk)))
 
