@@ -50,6 +50,7 @@ from sim.report.worlds import worlds_text
 from sim.run.abc import DEFAULT_PRIOR, Calibration, PriorSpec, abc_rejection
 from sim.run.decomposition import decomposition_arms
 from sim.run.designs import DesignSpec, design_matrix, design_size
+from sim.run.executors import prestart
 from sim.run.results import RunResult, in_task_order
 from sim.run.runner import MemorySink, execute_pending
 from sim.run.seeds import check_replications, replicate_seeds
@@ -456,6 +457,7 @@ def run_scenario(
             the sweep, the database (password masked) and how to read the stored errors.
     """
     t0 = time.perf_counter()
+    prestart(executor)  # the workers' fork server preloads while this process prepares
     path = Path(path)
     data, text = read_toml(path)  # read once: the stored text is the text validated
     sc = scenario_from_dict(data, source=str(path), text=text)
@@ -572,8 +574,10 @@ class WorldsSummary:
 
     def _drawn(self) -> str:
         if not self.calibrated:
-            return f"Latin hypercube over {len(self.uncertain)} uncertain parameters of " \
+            return (
+                f"Latin hypercube over {len(self.uncertain)} uncertain parameters of "
                 "[[uncertainties]]"
+            )
         cal = self.calibrated
         rest = len(self.uncertain) - len(cal["keys"])
         return (f"{len(cal['keys'])} parameters from {cal['draws']} accepted calibration draws "
@@ -654,6 +658,7 @@ def run_worlds(
         RunsFailedError: Some arm has no completed run.
     """
     t0 = time.perf_counter()
+    prestart(executor)  # the workers' fork server preloads while this process prepares
     path = Path(path)
     data, text = read_toml(path)
     sc = scenario_from_dict(data, source=str(path), text=text)
@@ -773,6 +778,7 @@ def run_sweep(
             finished runs are stored, none is stored as failed for it, a rerun resumes.
     """
     t0 = time.perf_counter()
+    prestart(executor)  # the workers' fork server preloads while this process prepares
     sw = load_sweep(path)
     reps = sw.spec.replications
     arms = list(sw.spec.arms)

@@ -44,3 +44,32 @@ def test_pool_workers_start_warm_and_nicer() -> None:
     assert frozen > 0
     # The sweep's process (the one writer and dispatcher) goes first.
     assert nicer == min(WORKER_NICE_STEP, 19 - os.getpriority(os.PRIO_PROCESS, 0))
+
+
+_PRESTART = """
+import multiprocessing.forkserver as fs, os
+from sim.run.executors import make_executor, prestart
+
+if __name__ == "__main__":
+    prestart("local")  # no pool of processes: nothing to start
+    prestart("dask://127.0.0.1:1")
+    none = fs._forkserver._forkserver_pid
+    prestart("processes")
+    server = fs._forkserver._forkserver_pid
+    prestart("processes")  # again: the same server
+    again = fs._forkserver._forkserver_pid
+    pool = make_executor("processes", 1)  # finds it running: its workers are its children
+    try:
+        parent = pool.submit(os.getppid).result(timeout=120)
+    finally:
+        pool.close()
+    print(none, server, again, parent, fs._forkserver._forkserver_pid)
+"""
+
+
+def test_prestart_starts_the_pools_fork_server_once() -> None:
+    out = subprocess.run([sys.executable, "-c", _PRESTART], capture_output=True, text=True,
+                         timeout=300, check=True)  # fmt: skip
+    none, server, again, parent, after = out.stdout.split()
+    assert none == "None"  # local and Dask executors start no fork server
+    assert server.isdigit() and server == again == parent == after, out.stdout

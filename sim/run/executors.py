@@ -14,7 +14,10 @@ sweep's process itself (a pidfd; polling where there is none). With no worker le
 multiprocessing's resource tracker ends on its own (its pipe closes). Workers start in
 milliseconds: the fork server preloads what the parent's ``__main__`` imports from ``sim``
 (:mod:`sim.cli` for the ``clustersim`` script) and the model with its compiled kernels loaded
-(:mod:`sim.model.preload`), so a worker imports and loads nothing.
+(:mod:`sim.model.preload`), so a worker imports and loads nothing. The fork server's own
+start (a fresh interpreter importing all that, seconds) can begin before the pool is made:
+:func:`prestart`, which the API's stored runs call first thing, so that it overlaps the
+caller's preparation (reading the sweep, validating its design points, opening the store).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ __all__ = [
     "Pool",
     "available_cpus",
     "make_executor",
+    "prestart",
     "worker_count",
 ]
 
@@ -226,6 +230,20 @@ def _process_pool(workers: int) -> Pool:
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_start,
                              initargs=(os.getpid(),))  # fmt: skip
     return _ProcessPool(ex, workers, f"process pool of {workers} workers")
+
+
+def prestart(kind: str = "processes") -> None:
+    """Start the process pool's fork server now, if ``kind`` will need one; else nothing.
+
+    The fork server preloads the model in its own process while this one goes on (reading a
+    sweep, validating its design points, opening the store); :func:`make_executor` then finds
+    it running, or still preloading, and its first workers wait only for what is left. Call
+    it from the main thread (the fork server's lifeline names this process as its parent only
+    then). Starting it twice, or for a pool that is never made, is harmless: one server per
+    process, and it ends with this process.
+    """
+    if kind == "processes" and sys.platform.startswith("linux"):
+        _start_fork_server(multiprocessing.get_context("forkserver"))
 
 
 def _main_imports() -> list[str]:
