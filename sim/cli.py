@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim import __version__
 from sim.errors import InputError, Problem, mask_url, mask_urls_in_text
-from sim.run.executors import ExecutorLostError, worker_count
+from sim.run.executors import ExecutorLostError, prestart, worker_count
 from sim.run.stopping import Terminated, raise_if_stopped, stop_on_signals
 from sim.run.sweepfile import load_sweep
 from sim.run.worlds import DEFAULT_WORLD_REPLICATIONS, DEFAULT_WORLDS
@@ -298,6 +298,7 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
 )
 def _run(args: argparse.Namespace) -> int:
     load_scenario(args.scenario)  # a bad file is answered before the API's seconds of imports
+    prestart()  # the workers' fork server preloads the model while the API is imported
     if not args.point:
         worlds = _api().run_worlds(
             args.scenario,
@@ -445,6 +446,7 @@ def _sweep(args: argparse.Namespace) -> int:
             "executor", f"unknown executor '{ex}': use local, processes or dask://HOST:PORT"
         )
     workers = _workers(args) if ex == "processes" else args.workers
+    prestart(ex)  # the workers' fork server preloads the model while the API is imported
     result = _api().run_sweep(
         args.file,
         db=args.db,
