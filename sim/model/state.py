@@ -218,6 +218,9 @@ class State:
         sme_count0: SMEs per trade in the first quarter (demography).
         exited: Firms that closed this quarter (demography; zeroed next quarter).
         exits_this_quarter: How many closed this quarter (demography).
+        kept: What a stage keeps across quarters that depends only on the run's scenario
+            (which never changes within a run), by the stage's key: read once, not every
+            quarter.
     """
 
     def __init__(self, spec: Scenario, slots: int, firms: FirmArrays | None = None) -> None:
@@ -256,6 +259,7 @@ class State:
         self.sme_count0 = np.zeros(len(self.trades))
         self.exited = np.zeros(0, dtype=np.int64)
         self.exits_this_quarter = 0
+        self.kept: dict = {}
 
     # ----------------------------------------------------------------------------------------
     # Who is in the cluster
