@@ -283,15 +283,65 @@ def _expected_rows(
                 ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
             )  # fmt: skip
             if p[_PROJECTS] != 0.0:  # a member expects the projects' outlays too
-                financing._add_loan_value(
-                    value, projects, table, target, term, np.full(n, jp[joint_projects._CAPEX]),
-                    due_j + sub, alive[r], plan_terms, ebitda[r], debt_market[r],
-                    debt_pref[r], kind[r], cash[r], output[r], price[r],
+                _add_project_loans(
+                    value, projects, table, target, term, jp[joint_projects._CAPEX], due_j + sub,
+                    plan_terms, alive[r], ebitda[r], debt_market[r], debt_pref[r], kind[r],
+                    cash[r], output[r], price[r],
                 )  # fmt: skip
         e = at[j, _RELIEF_OF]
         if e >= 0:
             for i in range(n):
                 value[i] += relief[e, i]
+
+
+@kernel
+def _add_project_loans(
+    value: np.ndarray,
+    projects: np.ndarray,
+    table: np.ndarray,
+    target: np.ndarray,
+    term: int,
+    capex: float,
+    receivable: np.ndarray,
+    plan_terms: np.ndarray,
+    alive: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:func:`financing._add_loan_value` of the projects' outlays, planned for leaders only.
+
+    ``_add_loan_value`` adds ``projects[i] * loan value`` to ``value[i]``, each firm's plan
+    on its own (its scratch amounts are overwritten firm by firm); a loan value is finite and
+    at least +0.0 (a sum of grant-equivalents, each ``>= 0``), so where ``projects[i]`` is a
+    zero the product is that zero (its sign kept), which is ``projects[i] * 0.0``: those
+    firms (every SME; large enterprises that lead nothing) get that without their plan. The
+    others' plans are those of ``_add_loan_value`` over their values gathered in firm order.
+    """
+    n = value.shape[0]
+    at = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if projects[i] == 0.0:
+            value[i] += projects[i] * 0.0
+        else:
+            at[m] = i
+            m += 1
+    if m == 0:
+        return
+    idx = at[:m]
+    part = value[idx]
+    financing._add_loan_value(
+        part, projects[idx], table, target, term, np.full(m, capex), receivable[idx],
+        alive[:n][idx], plan_terms, ebitda[:n][idx], debt_market[:n][idx], debt_pref[:n][idx],
+        kind[:n][idx], cash[:n][idx], output[:n][idx], price[:n][idx],
+    )  # fmt: skip
+    for j in range(m):
+        value[idx[j]] = part[j]
 
 
 @kernel
