@@ -420,19 +420,34 @@ def spillover_params(state: State) -> tuple[float, float, float]:
 def cost_params(states: Sequence[State]) -> np.ndarray:
     """Each run's scalars of :meth:`State.unit_costs`, one row per run (runs x 8).
 
+    A lone run's array is kept on its state (``kept``) and given again while its ``E_0``
+    (``agglo_base``, the one value of the row that is not the scenario's) is the same: callers
+    only read it.
+
     Columns: ``E_0``, ``gamma``, outsider factor, wage, insurance contributions of large firms
     and of SMEs, purchases share of output, quarterly depreciation per unit of capacity.
     """
-    values = []
-    for st in states:
-        s, fs = st.spec, st.spec.finance
-        values.append((
-            *spillover_params(st), s.labour.wage_mln_rub_per_worker_year,
-            s.taxes.insurance_contributions.value, s.taxes.insurance_contributions_sme.value,
-            s.sourcing.purchases_share_of_output,
-            fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
-        ))  # fmt: skip
-    return np.array(values, dtype=np.float64)
+    if len(states) == 1:  # a lone run's row, kept while E_0 stays
+        st = states[0]
+        kept = st.kept.get("cost_params")
+        if kept is None or kept[0] != st.agglo_base:
+            kept = st.kept["cost_params"] = (
+                st.agglo_base,
+                np.array([_cost_row(st)], dtype=np.float64),
+            )
+        return kept[1]
+    return np.array([_cost_row(st) for st in states], dtype=np.float64)
+
+
+def _cost_row(st: State) -> tuple[float, ...]:
+    """A run's row of :func:`cost_params`."""
+    s, fs = st.spec, st.spec.finance
+    return (
+        *spillover_params(st), s.labour.wage_mln_rub_per_worker_year,
+        s.taxes.insurance_contributions.value, s.taxes.insurance_contributions_sme.value,
+        s.sourcing.purchases_share_of_output,
+        fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
+    )  # fmt: skip
 
 
 def _runs(states: Sequence[State]) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -478,12 +493,24 @@ def supplier_price_refs(
     if len(states) == 1:
         st = states[0]
         c, p = st.supplier_cost0, st._trade_premium
-        return c, np.array([0, c.size]), p, np.array([0, p.size])
+        return c, _ends(c.size), p, _ends(p.size)
     cost0 = [st.supplier_cost0 for st in states]
     premium = [st._trade_premium for st in states]
     return (
         np.concatenate(cost0), _offsets(cost0), np.concatenate(premium), _offsets(premium)
     )  # fmt: skip
+
+
+#: :func:`_ends`' arrays, by size (read only).
+_ENDS: dict[int, np.ndarray] = {}
+
+
+def _ends(size: int) -> np.ndarray:
+    """``[0, size]``, the offsets of one run's array (one array per size, read only)."""
+    at = _ENDS.get(size)
+    if at is None:
+        at = _ENDS[size] = np.array([0, size])
+    return at
 
 
 def _offsets(arrays: list[np.ndarray]) -> np.ndarray:

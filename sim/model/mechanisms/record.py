@@ -449,9 +449,20 @@ def _gather(
         # array("d", ...) converts each value as np.array(vals, dtype=float) does, faster
         np.frombuffer(array("d", vals)).reshape(len(exits), len(_RUN)),
         exits[0] if len(exits) == 1 else np.concatenate(exits),
-        [np.concatenate(col) if col else none for col, none in zip(loans, _NO_LOANS, strict=True)],
-        np.array(grants, dtype=float).reshape(-1, 3),
+        # one run's book as it is (the kernels only read it), several runs' one after another
+        [_joined(col, none) for col, none in zip(loans, _NO_LOANS, strict=True)],
+        np.array(grants, dtype=float).reshape(-1, 3) if grants else _NO_GRANTS,
     )
+
+
+_NO_GRANTS = np.zeros((0, 3))
+
+
+def _joined(parts: list[np.ndarray], none: np.ndarray) -> np.ndarray:
+    """``parts`` one after another: the one part itself, ``none`` without any."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else none
 
 
 @kernel
