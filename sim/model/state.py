@@ -42,10 +42,12 @@ __all__ = [
     "State",
     "block_rows",
     "delivery_block",
+    "delivery_of",
     "delivery_rows",
     "effective_productivity_columns",
     "firm_tables",
     "free_capacity_block",
+    "free_capacity_of",
     "functional_dependence_rows",
     "own_row",
     "roster_rows",
@@ -748,9 +750,28 @@ def delivery_rows(
         )  # fmt: skip
         build_min = par[k, 3]
         for i in range(n):
-            rate = max(min(capacity[r, i], eff[i] * employment[r, i] / 4.0), 1e-9)
-            out[k, i] = build_min + order_book[r, i] / rate
+            out[k, i] = delivery_of(
+                build_min, eff[i], capacity[r, i], employment[r, i], order_book[r, i]
+            )
     return out
+
+
+@kernel
+def delivery_of(
+    build_min: float, eff: float, capacity: float, employment: float, order_book: float
+) -> float:  # pragma: no cover - compiled
+    """:meth:`State.delivery` of one firm (``eff``: its effective productivity)."""
+    rate = max(min(capacity, eff * employment / 4.0), 1e-9)
+    return build_min + order_book / rate
+
+
+@kernel
+def free_capacity_of(
+    capacity: float, window: float, order_book: float
+) -> float:  # pragma: no cover - compiled
+    """:meth:`State.free_capacity` of one firm (``window``: the order window)."""
+    x = capacity * window - order_book
+    return x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
 
 
 @kernel
@@ -765,8 +786,7 @@ def _free_capacity(
     for k in range(runs.shape[0]):
         r = runs[k, 0]
         for i in range(runs[k, 1]):
-            x = capacity[r, i] * window[k] - order_book[r, i]
-            out[k, i] = x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
+            out[k, i] = free_capacity_of(capacity[r, i], window[k], order_book[r, i])
     return out
 
 
