@@ -16,9 +16,15 @@ import pytest
 
 from sim.model.block import ModelBlock
 from sim.model.firms import FirmBlock, block_rows, firm_tables
-from sim.model.mechanisms import financing, membership, prices, record
+from sim.model.mechanisms import financing, market, membership, prices, record
 from sim.model.model import ClusterModel
-from sim.model.state import KIND_LARGE, KIND_SME, cost_params, supplier_price_refs
+from sim.model.state import (
+    KIND_LARGE,
+    KIND_SME,
+    ROLE_FINAL,
+    cost_params,
+    supplier_price_refs,
+)
 from sim.scenario.files import default_scenario
 
 ARM = "cluster_support_2020s"
@@ -193,3 +199,55 @@ def test_recording_leaves_the_loan_book_as_it_was() -> None:
         after = list(book._cols.values())
         assert all(a.tobytes() == b.tobytes() for a, b in zip(before, after, strict=True))
     assert len(model.state.loans) > 0
+
+
+# --------------------------------------------------------------------------------------------
+# stage 2: the values of the firms reconsidering only; stage 1: the yards' queries
+# --------------------------------------------------------------------------------------------
+def test_values_of_the_firms_asked_for_equal_every_firms_values() -> None:
+    """``only``: those firms' values bit for bit; others are left without plans (teeth)."""
+    runs = [
+        (default_scenario(), ARM, 6), (default_scenario(), "decree41_full", 5),
+        (default_scenario(), "loans_only", 4), (default_scenario(), ARM, 7),
+    ]  # fmt: skip
+    block = ModelBlock(runs)
+    order = [3, 1, 0, 2]
+    rng = np.random.default_rng(2)
+    left_out = 0
+    for _ in range(20):
+        block.step()
+        models = [block.models[k] for k in order]
+        states, govs = [m.state for m in models], [m.government for m in models]
+        orgs = [m.organisation for m in models]
+        cap, runs_ = block.firms.cap, len(models)
+        full = np.zeros((runs_, cap))
+        membership._add_expected_values(full, states, govs, orgs, list(range(runs_)))
+        only = rng.random((runs_, cap)) < rng.random((runs_, 1))  # a share per run
+        part = np.zeros((runs_, cap))
+        membership._add_expected_values(part, states, govs, orgs, list(range(runs_)), only=only)
+        assert part[only].tobytes() == full[only].tobytes()
+        left_out += int((part[~only] != full[~only]).sum())
+    assert left_out > 0
+
+
+def test_the_yards_queries_are_the_states() -> None:
+    block = ModelBlock.of_seeds(default_scenario(), ARM, [8])
+    st = block.models[0].state
+    t = block.firms.tables
+    yards = 0
+    for _ in range(10):
+        block.step()
+        f, n = st.firms, st.firms.n
+        p = np.zeros(10)
+        p[market._WINDOW] = float(st.spec.market.order_window_quarters)
+        p[market._E0 :] = st.delivery_parameters()
+        free, delivery = market._yard_queries(
+            n, t["role"][0], t["alive"][0], t["participant"][0], t["productivity"][0],
+            t["employment"][0], t["capacity"][0], t["order_book"][0], p,
+        )  # fmt: skip
+        fin = (f.role[:n] == ROLE_FINAL) & f.alive[:n]
+        assert free[fin].tobytes() == st.free_capacity()[fin].tobytes()
+        assert delivery[fin].tobytes() == st.delivery()[fin].tobytes()
+        assert not free[~fin].any() and not delivery[~fin].any()
+        yards += int(fin.sum())
+    assert yards > 0

@@ -79,6 +79,7 @@ def _add_expected_values(
     orgs: Sequence[ClusterOrganization],
     ks: list[int],
     tables: tuple[dict[str, np.ndarray], np.ndarray] | None = None,
+    only: np.ndarray | None = None,
 ) -> None:
     """Add what each firm of runs ``ks`` expects from its regime's instruments as a member.
 
@@ -86,7 +87,9 @@ def _add_expected_values(
     expectation in turn, each computed by the code that pays it: joint projects, starter
     batches (:func:`starter_batches.expected_benefits`), loans and tax relief
     (:func:`tax_relief.expected_benefits`). The runs' regimes are not ``None``; ``tables``:
-    the runs' :func:`firm_tables`, when the caller has them.
+    the runs' :func:`firm_tables`, when the caller has them; ``only`` (one row per run, as
+    wide as ``values``): the firms whose values are wanted (the others' are left incomplete:
+    no financing plan is made for them), default every firm.
 
     Python reads each run's terms, grants due, programme table and this year's budgets spent
     (nothing is booked while firms expect); the starter-batch claims and the relief are one
@@ -152,7 +155,8 @@ def _add_expected_values(
         )  # fmt: skip
     runs = len(ks)
     _expected_rows(
-        values, rows, np.array(at, dtype=np.int64).reshape(runs, _AT_TERMS),
+        values, _EVERY_FIRM if only is None else only, rows,
+        np.array(at, dtype=np.int64).reshape(runs, _AT_TERMS),
         np.array(terms).reshape(runs, _ALL_TERMS), _joined(tables_, _NO_TABLE),
         _joined(budget_rows, _NO_RULES), np.array(spent, dtype=float),
         np.array(targets, dtype=np.bool_), np.array(grants, dtype=float).reshape(-1, 3), claims,
@@ -200,11 +204,13 @@ _K, _N, _TABLE_LO, _TABLE_HI, _SPENT_LO, _SPENT_HI, _CLAIM_OF, _RELIEF_OF = rang
 _AT_TERMS = 8
 _NO_ROWS = np.zeros((0, 0))
 _NO_TABLE = np.zeros((0, 8))
+_EVERY_FIRM = np.zeros((0, 0), dtype=np.bool_)  # no ``only``: every firm's values
 
 
 @kernel
 def _expected_rows(
     values: np.ndarray,
+    only: np.ndarray,
     rows: np.ndarray,
     at: np.ndarray,
     terms: np.ndarray,
@@ -242,6 +248,11 @@ def _expected_rows(
     capacity outlay (:func:`investment._wanted_outlay`) and, where projects are expected, for
     those projects (receivable: grants due plus the subsidy), each by
     :func:`financing._add_loan_value`; then the relief ``relief[at[j, _RELIEF_OF]]`` (if any).
+
+    With ``only`` (not empty), the firms ``i`` of run ``k`` with ``only[k, i]`` false lead no
+    projects and expect no capacity outlay here (no plan is made for them): their values are
+    incomplete, the others' are exactly as without ``only`` (each firm's plans are its own;
+    the proposals each firm would lead share only the run's sums, taken over every firm).
     """
     due = np.zeros((at.shape[0], alive.shape[1]))
     for g in range(grants.shape[0]):  # Government.receivable, grant by grant
@@ -260,10 +271,12 @@ def _expected_rows(
         jp = p[_JP:]
         sub = jp[joint_projects._SUB]
         projects = value[:0]
+        some = only.shape[0] > 0
         if p[_PROJECTS] != 0.0:
-            projects = joint_projects._expected_row(
+            projects = joint_projects._expected_row_of(
                 jp, due_j, table, plan_terms, n, alive[r], participant[r], capacity[r],
                 ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
+                only[k] if some else np.zeros(0, dtype=np.bool_),
             )  # fmt: skip
             if p[_SUBSIDY] != 0.0:
                 for i in range(n):
@@ -278,6 +291,10 @@ def _expected_rows(
                 order_book[r], capacity[r], role[r], alive[r], p[_COVER], p[_INVEST_SHARE],
                 p[_KAPPA], n,
             )  # fmt: skip
+            if some:
+                for i in range(n):
+                    if not only[k, i]:
+                        want[i] = 0.0  # no outlay: no plan
             financing._add_loan_value(  # each firm expects one capacity outlay
                 value, np.ones(n), table, target, term, want, due_j, alive[r], plan_terms,
                 ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
@@ -486,7 +503,7 @@ def reconsider_block(
             valued[k] = True
             ks.append(k)
     if ks:  # the instruments' expectations of those runs
-        _add_expected_values(values, states, govs, orgs, ks, tables=(t, rows))
+        _add_expected_values(values, states, govs, orgs, ks, tables=(t, rows), only=now)
     constants, at = _group_constants(states)
     _decide_rows(
         rows, ns, now, active, valued, values, params, constants, at, t["output"], t["price"],
