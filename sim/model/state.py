@@ -55,6 +55,7 @@ __all__ = [
     "supplier_price_columns",
     "unit_cost_columns",
     "update_costs_rows",
+    "yard_delivery_columns",
 ]
 
 
@@ -753,6 +754,43 @@ def delivery_rows(
             out[k, i] = delivery_of(
                 build_min, eff[i], capacity[r, i], employment[r, i], order_book[r, i]
             )
+    return out
+
+
+@kernel
+def yard_delivery_columns(
+    role: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    n: int,
+    agglo_base: float,
+    elasticity: float,
+    outsider: float,
+    build_min: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.delivery` of the yards (alive final producers) of firms ``0..n-1``.
+
+    0 for the other firms. Each yard's figure is its own (:func:`delivery_of`); the
+    spillover's scale is the run's, over all its alive firms.
+    """
+    fin = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if role[i] == ROLE_FINAL and alive[i]:
+            fin[m] = i
+            m += 1
+    idx = fin[:m]
+    eff = effective_productivity_columns(
+        productivity, employment, alive, participant, n, idx, agglo_base, elasticity, outsider
+    )
+    out = np.zeros(n)
+    for j in range(m):
+        i = idx[j]
+        out[i] = delivery_of(build_min, eff[j], capacity[i], employment[i], order_book[i])
     return out
 
 

@@ -30,10 +30,9 @@ from sim.model.distributions import lognormal
 from sim.model.state import (
     ROLE_FINAL,
     State,
-    delivery_of,
-    effective_productivity_columns,
     firm_tables,
     free_capacity_of,
+    yard_delivery_columns,
 )
 from sim.scenario.schema import Market
 
@@ -358,24 +357,14 @@ def _yard_queries(
     The yards are the alive final producers; the other slots ``< n`` get 0.
 
     Each firm's figure is its own (:func:`~sim.model.state.free_capacity_of`,
-    :func:`~sim.model.state.delivery_of` with its effective productivity); the spillover's
-    scale is the run's, over all its alive firms.
+    :func:`~sim.model.state.yard_delivery_columns`).
     """
-    fin = np.empty(n, dtype=np.int64)
-    m = 0
-    for i in range(n):
-        if role[i] == ROLE_FINAL and alive[i]:
-            fin[m] = i
-            m += 1
-    idx = fin[:m]
-    eff = effective_productivity_columns(
-        productivity, employment, alive, participant, n, idx, p[_E0], p[_ELASTICITY],
-        p[_OUTSIDER],
+    delivery = yard_delivery_columns(
+        role, alive, participant, productivity, employment, capacity, order_book, n, p[_E0],
+        p[_ELASTICITY], p[_OUTSIDER], p[_BUILD_MIN],
     )  # fmt: skip
     free = np.zeros(n)
-    delivery = np.zeros(n)
-    for j in range(m):
-        i = idx[j]
-        free[i] = free_capacity_of(capacity[i], p[_WINDOW], order_book[i])
-        delivery[i] = delivery_of(p[_BUILD_MIN], eff[j], capacity[i], employment[i], order_book[i])
+    for i in range(n):
+        if role[i] == ROLE_FINAL and alive[i]:
+            free[i] = free_capacity_of(capacity[i], p[_WINDOW], order_book[i])
     return free, delivery

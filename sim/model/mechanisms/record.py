@@ -25,10 +25,10 @@ from sim.model.state import (
     ROLE_FINAL,
     State,
     block_rows,
-    delivery_rows,
     functional_dependence_rows,
     own_row,
     roster_rows,
+    yard_delivery_columns,
 )
 from sim.scenario.schema import Scenario
 
@@ -91,7 +91,8 @@ def _firm_figures(
 
     A firm that closed this quarter (``exited``) counts as alive except for employment and the
     yards' capacity and delivery time (its workers have left; it takes no orders). ``roster``
-    and ``delivery`` are :meth:`State.roster` and :meth:`State.delivery` (``n`` firms).
+    and ``delivery`` are :meth:`State.roster` and :meth:`State.delivery` (``n`` firms; only
+    the yards alive now are read of ``delivery``).
     """
     # One pass over the firms puts each sum's selected values, in slot order, into its own
     # buffer row; each row is then summed as numpy sums ``values[mask].sum()``.
@@ -196,15 +197,16 @@ def _quarter_figures(
     """
     count = runs.shape[0]
     roster = roster_rows(runs, alive, participant, last_contract)
-    delivery = delivery_rows(
-        runs, par, productivity, employment, alive, participant, capacity, order_book
-    )
     dependence = functional_dependence_rows(runs, roster, role, purchases, from_participants)
     out = np.empty((count, len(_FIGURES)))
     for k in range(count):
-        r = runs[k, 0]
+        r, n = runs[k, 0], runs[k, 1]
+        delivery = yard_delivery_columns(  # what _firm_figures reads: the yards alive now
+            role[r], alive[r], participant[r], productivity[r], employment[r], capacity[r],
+            order_book[r], n, par[k, 0], par[k, 1], par[k, 2], par[k, 3],
+        )  # fmt: skip
         out[k, :-1] = _firm_figures(
-            runs[k, 1], exits[exit_offsets[k] : exit_offsets[k + 1]], roster[k], delivery[k],
+            n, exits[exit_offsets[k] : exit_offsets[k + 1]], roster[k], delivery,
             alive[r], kind[r], role[r], participant[r], output[r], employment[r],
             sales_cluster[r], price[r], purchases[r], purchases_local[r], unit_cost[r],
             capacity[r], order_book[r], qualification[r], debt_market[r], debt_pref[r],
