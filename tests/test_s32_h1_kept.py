@@ -24,6 +24,7 @@ from sim.model.state import (
     ROLE_FINAL,
     cost_params,
     supplier_price_refs,
+    yard_delivery_columns,
 )
 from sim.scenario.files import default_scenario
 
@@ -250,4 +251,12 @@ def test_the_yards_queries_are_the_states() -> None:
         assert delivery[fin].tobytes() == st.delivery()[fin].tobytes()
         assert not free[~fin].any() and not delivery[~fin].any()
         yards += int(fin.sum())
+        closed = t["alive"][0].copy()  # a yard that closed has no delivery time
+        first = int(np.flatnonzero(fin)[0])
+        closed[first] = False
+        gone = yard_delivery_columns(
+            t["role"][0], closed, t["participant"][0], t["productivity"][0], t["employment"][0],
+            t["capacity"][0], t["order_book"][0], n, *st.delivery_parameters(),
+        )  # fmt: skip
+        assert gone[first] == 0.0 < delivery[first]
     assert yards > 0
