@@ -153,7 +153,7 @@ class FirmBlock:
         self.runs = runs
         self.cap = max(16, capacity)
         self.members: list[FirmArrays | None] = [None] * runs
-        self._rows: dict[tuple[int, ...], np.ndarray] = {}  # block_rows' arrays, by rows
+        self._rows: dict[tuple, np.ndarray] = {}  # block_rows' arrays, by the tables asked for
         self.tables: dict[str, np.ndarray] = {}
         for name in _FLOAT:
             self.tables[name] = np.zeros((runs, self.cap))
@@ -162,9 +162,14 @@ class FirmBlock:
         for name in _BOOL:
             self.tables[name] = np.zeros((runs, self.cap), dtype=bool)
 
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_rows", None)  # block_rows' arrays: a copy makes its own
+        return state
+
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._rows = {}  # a copy makes its own
+        self._rows = {}
         for row, firms in enumerate(self.members):  # a copy's rows are views of its tables
             if firms is not None and "_block" in firms.__dict__:
                 self.bind(firms, row)
@@ -206,22 +211,24 @@ def block_rows(firms: Sequence[FirmArrays]) -> tuple[FirmBlock, np.ndarray]:
         ValueError: A table is not a block row, or the tables are rows of different blocks.
     """
     block = firms[0]._block
-    if block is None or list(map(_BLOCK, firms)).count(block) != len(firms):
+    if block is None:
         raise ValueError("the runs' firm tables are not rows of one FirmBlock")
-    key = tuple(map(_ROW, firms))
+    key = tuple(firms)  # the tables themselves: hashed by identity, kept alive by the key
     kept = block._rows
     rows = kept.get(key)
-    if rows is None:  # the same runs in the same order ask every stage: one array each
+    if rows is None:  # the same runs in the same order ask every stage: checked once
+        if list(map(_BLOCK, firms)).count(block) != len(firms):
+            raise ValueError("the runs' firm tables are not rows of one FirmBlock")
         if len(kept) >= _ROWS_KEPT:
             kept.clear()
-        rows = kept[key] = np.array(key, dtype=np.int64)
+        rows = kept[key] = np.array([f.row for f in firms], dtype=np.int64)
     return block, rows
 
 
-#: Row arrays a block keeps (:func:`block_rows`; read only: callers never write them).
+#: Row arrays a block keeps (:func:`block_rows`, by the tables asked for; read only: callers
+#: never write them). A table's block and row never change.
 _ROWS_KEPT = 64
 _BLOCK = attrgetter("_block")
-_ROW = attrgetter("row")
 
 
 _ROW0 = np.zeros(1, dtype=np.int64)
