@@ -11,6 +11,7 @@ a run's firm table with the rest of its state.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 import numpy as np
 
@@ -80,6 +81,7 @@ class FirmArrays:
         self.n = 0
         self._block = block
         self.row = row
+        self._rows = np.array([row], dtype=np.int64)  # firm_tables' rows of this run alone
         if block is not None:  # the columns are row ``row`` of the block's tables
             self._cap = block.cap
             block.bind(self, row)
@@ -109,6 +111,7 @@ class FirmArrays:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._rows = np.array([self.row], dtype=np.int64)
         block = self._block
         if block is not None and "tables" in block.__dict__:  # else the block binds it
             block.bind(self, self.row)
@@ -150,6 +153,7 @@ class FirmBlock:
         self.runs = runs
         self.cap = max(16, capacity)
         self.members: list[FirmArrays | None] = [None] * runs
+        self._rows: dict[tuple, np.ndarray] = {}  # block_rows' arrays, by the tables asked for
         self.tables: dict[str, np.ndarray] = {}
         for name in _FLOAT:
             self.tables[name] = np.zeros((runs, self.cap))
@@ -158,8 +162,14 @@ class FirmBlock:
         for name in _BOOL:
             self.tables[name] = np.zeros((runs, self.cap), dtype=bool)
 
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_rows", None)  # block_rows' arrays: a copy makes its own
+        return state
+
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._rows = {}
         for row, firms in enumerate(self.members):  # a copy's rows are views of its tables
             if firms is not None and "_block" in firms.__dict__:
                 self.bind(firms, row)
@@ -200,10 +210,25 @@ def block_rows(firms: Sequence[FirmArrays]) -> tuple[FirmBlock, np.ndarray]:
     Raises:
         ValueError: A table is not a block row, or the tables are rows of different blocks.
     """
-    block = firms[0].block
-    if block is None or any(f.block is not block for f in firms):
+    block = firms[0]._block
+    if block is None:
         raise ValueError("the runs' firm tables are not rows of one FirmBlock")
-    return block, np.array([f.row for f in firms], dtype=np.int64)
+    key = tuple(firms)  # the tables themselves: hashed by identity, kept alive by the key
+    kept = block._rows
+    rows = kept.get(key)
+    if rows is None:  # the same runs in the same order ask every stage: checked once
+        if list(map(_BLOCK, firms)).count(block) != len(firms):
+            raise ValueError("the runs' firm tables are not rows of one FirmBlock")
+        if len(kept) >= _ROWS_KEPT:
+            kept.clear()
+        rows = kept[key] = np.array([f.row for f in firms], dtype=np.int64)
+    return block, rows
+
+
+#: Row arrays a block keeps (:func:`block_rows`, by the tables asked for; read only: callers
+#: never write them). A table's block and row never change.
+_ROWS_KEPT = 64
+_BLOCK = attrgetter("_block")
 
 
 _ROW0 = np.zeros(1, dtype=np.int64)
@@ -218,8 +243,9 @@ def firm_tables(firms: Sequence[FirmArrays]) -> tuple[dict[str, np.ndarray], np.
     """
     if len(firms) == 1:  # a lone run: no list of rows to check
         f = firms[0]
-        if f.block is None:
+        block = f._block
+        if block is None:
             return {name: getattr(f, name)[None] for name in (*_FLOAT, *_INT, *_BOOL)}, _ROW0
-        return f.block.tables, np.array([f.row], dtype=np.int64)
+        return block.tables, f._rows
     block, rows = block_rows(firms)
     return block.tables, rows

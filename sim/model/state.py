@@ -42,10 +42,12 @@ __all__ = [
     "State",
     "block_rows",
     "delivery_block",
+    "delivery_of",
     "delivery_rows",
     "effective_productivity_columns",
     "firm_tables",
     "free_capacity_block",
+    "free_capacity_of",
     "functional_dependence_rows",
     "own_row",
     "roster_rows",
@@ -53,6 +55,7 @@ __all__ = [
     "supplier_price_columns",
     "unit_cost_columns",
     "update_costs_rows",
+    "yard_delivery_columns",
 ]
 
 
@@ -218,6 +221,9 @@ class State:
         sme_count0: SMEs per trade in the first quarter (demography).
         exited: Firms that closed this quarter (demography; zeroed next quarter).
         exits_this_quarter: How many closed this quarter (demography).
+        kept: What a stage keeps across quarters that depends only on the run's scenario
+            (which never changes within a run), by the stage's key: read once, not every
+            quarter.
     """
 
     def __init__(self, spec: Scenario, slots: int, firms: FirmArrays | None = None) -> None:
@@ -256,6 +262,7 @@ class State:
         self.sme_count0 = np.zeros(len(self.trades))
         self.exited = np.zeros(0, dtype=np.int64)
         self.exits_this_quarter = 0
+        self.kept: dict = {}
 
     # ----------------------------------------------------------------------------------------
     # Who is in the cluster
@@ -416,19 +423,34 @@ def spillover_params(state: State) -> tuple[float, float, float]:
 def cost_params(states: Sequence[State]) -> np.ndarray:
     """Each run's scalars of :meth:`State.unit_costs`, one row per run (runs x 8).
 
+    A lone run's array is kept on its state (``kept``) and given again while its ``E_0``
+    (``agglo_base``, the one value of the row that is not the scenario's) is the same: callers
+    only read it.
+
     Columns: ``E_0``, ``gamma``, outsider factor, wage, insurance contributions of large firms
     and of SMEs, purchases share of output, quarterly depreciation per unit of capacity.
     """
-    values = []
-    for st in states:
-        s, fs = st.spec, st.spec.finance
-        values.append((
-            *spillover_params(st), s.labour.wage_mln_rub_per_worker_year,
-            s.taxes.insurance_contributions.value, s.taxes.insurance_contributions_sme.value,
-            s.sourcing.purchases_share_of_output,
-            fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
-        ))  # fmt: skip
-    return np.array(values, dtype=np.float64)
+    if len(states) == 1:  # a lone run's row, kept while E_0 stays
+        st = states[0]
+        kept = st.kept.get("cost_params")
+        if kept is None or kept[0] != st.agglo_base:
+            kept = st.kept["cost_params"] = (
+                st.agglo_base,
+                np.array([_cost_row(st)], dtype=np.float64),
+            )
+        return kept[1]
+    return np.array([_cost_row(st) for st in states], dtype=np.float64)
+
+
+def _cost_row(st: State) -> tuple[float, ...]:
+    """A run's row of :func:`cost_params`."""
+    s, fs = st.spec, st.spec.finance
+    return (
+        *spillover_params(st), s.labour.wage_mln_rub_per_worker_year,
+        s.taxes.insurance_contributions.value, s.taxes.insurance_contributions_sme.value,
+        s.sourcing.purchases_share_of_output,
+        fs.depreciation_rate_per_year * fs.capital_mln_rub_per_capacity / 4.0,
+    )  # fmt: skip
 
 
 def _runs(states: Sequence[State]) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -474,12 +496,24 @@ def supplier_price_refs(
     if len(states) == 1:
         st = states[0]
         c, p = st.supplier_cost0, st._trade_premium
-        return c, np.array([0, c.size]), p, np.array([0, p.size])
+        return c, _ends(c.size), p, _ends(p.size)
     cost0 = [st.supplier_cost0 for st in states]
     premium = [st._trade_premium for st in states]
     return (
         np.concatenate(cost0), _offsets(cost0), np.concatenate(premium), _offsets(premium)
     )  # fmt: skip
+
+
+#: :func:`_ends`' arrays, by size (read only).
+_ENDS: dict[int, np.ndarray] = {}
+
+
+def _ends(size: int) -> np.ndarray:
+    """``[0, size]``, the offsets of one run's array (one array per size, read only)."""
+    at = _ENDS.get(size)
+    if at is None:
+        at = _ENDS[size] = np.array([0, size])
+    return at
 
 
 def _offsets(arrays: list[np.ndarray]) -> np.ndarray:
@@ -717,9 +751,65 @@ def delivery_rows(
         )  # fmt: skip
         build_min = par[k, 3]
         for i in range(n):
-            rate = max(min(capacity[r, i], eff[i] * employment[r, i] / 4.0), 1e-9)
-            out[k, i] = build_min + order_book[r, i] / rate
+            out[k, i] = delivery_of(
+                build_min, eff[i], capacity[r, i], employment[r, i], order_book[r, i]
+            )
     return out
+
+
+@kernel
+def yard_delivery_columns(
+    role: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    n: int,
+    agglo_base: float,
+    elasticity: float,
+    outsider: float,
+    build_min: float,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:meth:`State.delivery` of the yards (alive final producers) of firms ``0..n-1``.
+
+    0 for the other firms. Each yard's figure is its own (:func:`delivery_of`); the
+    spillover's scale is the run's, over all its alive firms.
+    """
+    fin = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if role[i] == ROLE_FINAL and alive[i]:
+            fin[m] = i
+            m += 1
+    idx = fin[:m]
+    eff = effective_productivity_columns(
+        productivity, employment, alive, participant, n, idx, agglo_base, elasticity, outsider
+    )
+    out = np.zeros(n)
+    for j in range(m):
+        i = idx[j]
+        out[i] = delivery_of(build_min, eff[j], capacity[i], employment[i], order_book[i])
+    return out
+
+
+@kernel
+def delivery_of(
+    build_min: float, eff: float, capacity: float, employment: float, order_book: float
+) -> float:  # pragma: no cover - compiled
+    """:meth:`State.delivery` of one firm (``eff``: its effective productivity)."""
+    rate = max(min(capacity, eff * employment / 4.0), 1e-9)
+    return build_min + order_book / rate
+
+
+@kernel
+def free_capacity_of(
+    capacity: float, window: float, order_book: float
+) -> float:  # pragma: no cover - compiled
+    """:meth:`State.free_capacity` of one firm (``window``: the order window)."""
+    x = capacity * window - order_book
+    return x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
 
 
 @kernel
@@ -734,8 +824,7 @@ def _free_capacity(
     for k in range(runs.shape[0]):
         r = runs[k, 0]
         for i in range(runs[k, 1]):
-            x = capacity[r, i] * window[k] - order_book[r, i]
-            out[k, i] = x if not x < 0.0 else 0.0  # np.maximum(x, 0.0)
+            out[k, i] = free_capacity_of(capacity[r, i], window[k], order_book[r, i])
     return out
 
 

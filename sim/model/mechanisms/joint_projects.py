@@ -239,6 +239,41 @@ def _expected_row(
     )  # fmt: skip
 
 
+@kernel
+def _expected_row_of(
+    terms: np.ndarray,
+    due: np.ndarray,
+    table: np.ndarray,
+    plan_terms: np.ndarray,
+    n: int,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    capacity: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    only: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`_expected_row` of the firms ``i`` with ``only[i]`` (``only`` empty: every firm).
+
+    The proposals each firm would lead are :func:`_projects_led`'s, over every firm; the
+    others lead none here (0: no plan is made for them).
+    """
+    led = _projects_led(terms[_PER_QUARTER], alive, kind, participant, capacity, n)
+    if only.shape[0] > 0:
+        for i in range(n):
+            if not only[i]:
+                led[i] = 0.0
+    return _expected_projects(
+        led, due, terms[_SUB], terms[_CAPEX], terms[_RET : _RET + 4], table, plan_terms, ebitda,
+        debt_market, debt_pref, kind, cash, output, price,
+    )  # fmt: skip
+
+
 def expected_projects(
     state: State,
     gov: Government,

@@ -30,9 +30,9 @@ from sim.model.distributions import lognormal
 from sim.model.state import (
     ROLE_FINAL,
     State,
-    delivery_block,
     firm_tables,
-    free_capacity_block,
+    free_capacity_of,
+    yard_delivery_columns,
 )
 from sim.scenario.schema import Market
 
@@ -256,23 +256,33 @@ def new_orders_block(
         rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
         params.append((
             rival_free, state.rival_price, state.rival_delivery, market.price_sensitivity,
-            market.delivery_sensitivity,
+            market.delivery_sensitivity, float(state.spec.market.order_window_quarters),
+            *state.delivery_parameters(),
         ))  # fmt: skip
         ns.append(state.firms.n)
         order_starts.append(order_starts[-1] + u.shape[0])
         uniforms.append(u)
         sizes.append(size)
-    # The rivals' move does not touch the firm table: every run's queries in one call each.
-    free, delivery = free_capacity_block(states), delivery_block(states)
+    # The rivals' move does not touch the firm table: the yards' free capacity and delivery
+    # times are computed in the kernel, before each run's orders are allocated.
     won = np.empty((rows.shape[0], 2))
     _win_orders_block(
         rows, np.array((ns, order_starts[:-1], order_starts[1:]), dtype=np.int64), *columns[:3],
-        free, delivery, *[x[0] if len(x) == 1 else np.concatenate(x) for x in (uniforms, sizes)],
+        tables["participant"], tables["productivity"], tables["employment"], tables["capacity"],
+        *[x[0] if len(x) == 1 else np.concatenate(x) for x in (uniforms, sizes)],
         np.array(params, dtype=np.float64), columns[3], won,
     )  # fmt: skip
     for state, (cluster, total) in zip(states, won.tolist(), strict=True):
         state.new_orders = cluster
         state.market_share_hist.append(cluster / total if total > 0 else np.nan)
+
+
+#: Columns of :func:`new_orders_block`'s per-run parameters: the rivals' free capacity, price
+#: and delivery time, the price and delivery-time sensitivities, the order window and
+#: :meth:`~sim.model.state.State.delivery_parameters` (E_0, elasticity, outsider factor,
+#: minimum build time).
+_RIVAL_FREE, _RIVAL_PRICE, _RIVAL_DELIVERY, _BETA_PRICE, _BETA_DELIVERY = range(5)
+_WINDOW, _E0, _ELASTICITY, _OUTSIDER, _BUILD_MIN = range(5, 10)
 
 
 def _draw_orders(
@@ -298,8 +308,10 @@ def _win_orders_block(
     role: np.ndarray,
     alive: np.ndarray,
     price: np.ndarray,
-    free: np.ndarray,
-    delivery: np.ndarray,
+    participant: np.ndarray,
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    capacity: np.ndarray,
     u: np.ndarray,
     sizes: np.ndarray,
     params: np.ndarray,
@@ -308,17 +320,51 @@ def _win_orders_block(
 ) -> None:  # pragma: no cover - compiled
     """:func:`_win_orders` of the runs ``rows`` of a block (2-D firm tables, one row per run).
 
-    Run ``k`` (row ``rows[k]``) has the firms ``0 .. n-1``, ``n = starts[0, k]``, whose free
-    capacity and delivery time are ``free[k, :n]`` and ``delivery[k, :n]``; its orders are
-    ``u[starts[1, k]:starts[2, k]]`` and ``sizes[...]``;
-    its parameters ``params[k]`` are the rivals' free capacity, price and delivery time, and the
-    price and delivery-time sensitivities. Writes the order books (in place) and, into
-    ``won[k]``, the value won by the cluster and the value of all orders.
+    Run ``k`` (row ``rows[k]``) has the firms ``0 .. n-1``, ``n = starts[0, k]``; its orders
+    are ``u[starts[1, k]:starts[2, k]]`` and ``sizes[...]``; its parameters ``params[k]``
+    (columns ``_RIVAL_FREE`` ...). Its yards' free capacity and delivery time are
+    :func:`_yard_queries`' (the state's queries, before the orders). Writes the order books
+    (in place) and, into ``won[k]``, the value won by the cluster and the value of all orders.
     """
     for k in range(rows.shape[0]):
         r, p = rows[k], params[k]
         n, o0, o1 = starts[0, k], starts[1, k], starts[2, k]
-        won[k, 0], won[k, 1] = _win_orders(
-            n, role[r], alive[r], free[k, :n], price[r], delivery[k, :n], p[0], p[1],
-            p[2], p[3], p[4], u[o0:o1], sizes[o0:o1], order_book[r],
+        free, delivery = _yard_queries(
+            n, role[r], alive[r], participant[r], productivity[r], employment[r], capacity[r],
+            order_book[r], p,
         )  # fmt: skip
+        won[k, 0], won[k, 1] = _win_orders(
+            n, role[r], alive[r], free, price[r], delivery, p[_RIVAL_FREE], p[_RIVAL_PRICE],
+            p[_RIVAL_DELIVERY], p[_BETA_PRICE], p[_BETA_DELIVERY], u[o0:o1], sizes[o0:o1],
+            order_book[r],
+        )  # fmt: skip
+
+
+@kernel
+def _yard_queries(
+    n: int,
+    role: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    productivity: np.ndarray,
+    employment: np.ndarray,
+    capacity: np.ndarray,
+    order_book: np.ndarray,
+    p: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Free capacity and delivery time of the yards :func:`_win_orders` reads (0 elsewhere).
+
+    The yards are the alive final producers; the other slots ``< n`` get 0.
+
+    Each firm's figure is its own (:func:`~sim.model.state.free_capacity_of`,
+    :func:`~sim.model.state.yard_delivery_columns`).
+    """
+    delivery = yard_delivery_columns(
+        role, alive, participant, productivity, employment, capacity, order_book, n, p[_E0],
+        p[_ELASTICITY], p[_OUTSIDER], p[_BUILD_MIN],
+    )  # fmt: skip
+    free = np.zeros(n)
+    for i in range(n):
+        if role[i] == ROLE_FINAL and alive[i]:
+            free[i] = free_capacity_of(capacity[i], p[_WINDOW], order_book[i])
+    return free, delivery

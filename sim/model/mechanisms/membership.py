@@ -79,6 +79,7 @@ def _add_expected_values(
     orgs: Sequence[ClusterOrganization],
     ks: list[int],
     tables: tuple[dict[str, np.ndarray], np.ndarray] | None = None,
+    only: np.ndarray | None = None,
 ) -> None:
     """Add what each firm of runs ``ks`` expects from its regime's instruments as a member.
 
@@ -86,7 +87,9 @@ def _add_expected_values(
     expectation in turn, each computed by the code that pays it: joint projects, starter
     batches (:func:`starter_batches.expected_benefits`), loans and tax relief
     (:func:`tax_relief.expected_benefits`). The runs' regimes are not ``None``; ``tables``:
-    the runs' :func:`firm_tables`, when the caller has them.
+    the runs' :func:`firm_tables`, when the caller has them; ``only`` (one row per run, as
+    wide as ``values``): the firms whose values are wanted (the others' are left incomplete:
+    no financing plan is made for them), default every firm.
 
     Python reads each run's terms, grants due, programme table and this year's budgets spent
     (nothing is booked while firms expect); the starter-batch claims and the relief are one
@@ -96,38 +99,31 @@ def _add_expected_values(
     :func:`financing.add_expected_benefit`) and adds the four instruments in that order.
     """
     t, rows = firm_tables([st.firms for st in states]) if tables is None else tables
-    terms: list[tuple[float, ...]] = []
-    plan_terms: list[tuple[float, ...]] = []
+    terms: list[float] = []  # each run's _VALUE_TERMS, then its plan terms
+    at: list[int] = []  # each run's _AT_TERMS
     tables_, budget_rows, targets, spent = [], [], [], []
-    table_at, spent_at = [0], [0]
-    grants: list[tuple[int, int, float]] = []
-    claimed, relieved, claim_of, relief_of, ns = [], [], [], [], []
+    table_lo = 0
+    grants: list[float] = []  # (run j, firm, due) of each grant
+    claimed, relieved = [], []
     shared: dict[tuple, tuple] = {}  # by scenario, regime and rates (their objects live on)
     for j, k in enumerate(ks):
         st, gov, org = states[k], govs[k], orgs[k]
-        ns.append(st.firms.n)
         regime = gov.regime
         jp, loans = regime.joint_project_subsidy, regime.preferential_loans
+        at += (k, st.firms.n, table_lo, table_lo, len(spent), len(spent), -1, -1)
         if regime.starter_batch_subsidy is not None:
-            claim_of.append(len(claimed))
+            at[-2] = len(claimed)
             claimed.append(k)
-        else:
-            claim_of.append(-1)
         if regime.tax_relief is not None:
-            relief_of.append(len(relieved))
+            at[-1] = len(relieved)
             relieved.append(k)
-        else:
-            relief_of.append(-1)
         projects = org.exists and (jp is not None or loans is not None)
         if not (projects or loans is not None):
-            table_at.append(table_at[-1])
-            spent_at.append(spent_at[-1])
-            terms.append(_NO_TERMS)
-            plan_terms.append(_NO_PLAN_TERMS)
+            terms += _NO_TERMS
             continue
         # what the plans read (nothing is booked while firms expect): read once
         for g in gov.grants:  # gov.receivable, in the kernel
-            grants.append((j, g.firm, g.per_quarter * g.quarters_left))
+            grants += (j, g.firm, g.per_quarter * g.quarters_left)
         key = (id(st.spec), id(regime), st.key_rate, st.market_rate)
         entry = shared.get(key)
         if entry is None:  # the same for the runs of this scenario, regime and rates
@@ -135,17 +131,16 @@ def _add_expected_values(
         table, rules, keys, target, static = entry
         tables_.append(table)
         budget_rows.append(rules)
-        spent.extend(financing._spent(gov, keys, st.quarter))
-        table_at.append(table_at[-1] + table.shape[0])
-        spent_at.append(len(spent))
-        targets.extend(target)
-        plan_terms.append(financing._term_values(st, gov, True))
+        spent += financing._spent(gov, keys, st.quarter)
+        table_lo += table.shape[0]
+        at[-5] = table_lo
+        at[-3] = len(spent)
+        targets += target
+        plan = financing._term_values(st, gov, True)
         sub = joint_projects._subsidy_now(st, gov, jp, static[_CAPEX_AT]) if projects else 0.0
-        terms.append(
-            (
-                float(projects), float(jp is not None and org.exists), float(loans is not None),
-                *static, sub,
-            )
+        terms += (
+            float(projects), float(jp is not None and org.exists), float(loans is not None),
+            *static, sub, *plan,
         )  # fmt: skip
     claims = relief = _NO_ROWS
     if claimed:
@@ -158,19 +153,24 @@ def _add_expected_values(
             [states[k] for k in relieved], [govs[k] for k in relieved],
             [govs[k].regime.tax_relief for k in relieved],
         )  # fmt: skip
-    at = np.array([g[:2] for g in grants], dtype=np.int64).reshape(len(grants), 2)
+    runs = len(ks)
     _expected_rows(
-        values, np.array(ks, dtype=np.int64), rows, np.array(ns, dtype=np.int64),
-        np.array(terms).reshape(len(ks), _VALUE_TERMS),
-        np.array(plan_terms).reshape(len(ks), len(_NO_PLAN_TERMS)),
-        np.concatenate(tables_) if tables_ else _NO_TABLE, np.array(table_at, dtype=np.int64),
-        np.concatenate(budget_rows) if budget_rows else _NO_RULES,
-        np.array(spent, dtype=float), np.array(spent_at, dtype=np.int64),
-        np.array(targets, dtype=np.bool_), at, np.array([g[2] for g in grants], dtype=float),
-        claims, np.array(claim_of, dtype=np.int64), relief, np.array(relief_of, dtype=np.int64),
-        t["alive"], t["kind"], t["participant"], t["capacity"], t["order_book"], t["role"],
-        t["ebitda"], t["debt_market"], t["debt_pref"], t["cash"], t["output"], t["price"],
+        values, _EVERY_FIRM if only is None else only, rows,
+        np.array(at, dtype=np.int64).reshape(runs, _AT_TERMS),
+        np.array(terms).reshape(runs, _ALL_TERMS), _joined(tables_, _NO_TABLE),
+        _joined(budget_rows, _NO_RULES), np.array(spent, dtype=float),
+        np.array(targets, dtype=np.bool_), np.array(grants, dtype=float).reshape(-1, 3), claims,
+        relief, t["alive"], t["kind"], t["participant"], t["capacity"], t["order_book"],
+        t["role"], t["ebitda"], t["debt_market"], t["debt_pref"], t["cash"], t["output"],
+        t["price"],
     )  # fmt: skip
+
+
+def _joined(parts: list[np.ndarray], none: np.ndarray) -> np.ndarray:
+    """The runs' tables one after the other (a lone run's as it is; ``none`` without any)."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else none
 
 
 def _shared_terms(state: State, gov: Government) -> tuple:
@@ -194,32 +194,33 @@ def _shared_terms(state: State, gov: Government) -> tuple:
     return table, rules, keys, target, (float(term), cover, share, kappa, *project)
 
 
-_NO_TERMS = (0.0,) * _VALUE_TERMS
-_NO_PLAN_TERMS = (0.0,) * 6
+_PLAN_TERMS = 6  # financing._term_values
+_ALL_TERMS = _VALUE_TERMS + _PLAN_TERMS
+_NO_TERMS = (0.0,) * _ALL_TERMS
+#: Columns of :func:`_expected_rows`' per-run indices: the run, its firm slots, where its
+#: programme table and its budgets spent start and end, and its row of the starter-batch
+#: claims and of the relief (-1: none).
+_K, _N, _TABLE_LO, _TABLE_HI, _SPENT_LO, _SPENT_HI, _CLAIM_OF, _RELIEF_OF = range(8)
+_AT_TERMS = 8
 _NO_ROWS = np.zeros((0, 0))
 _NO_TABLE = np.zeros((0, 8))
+_EVERY_FIRM = np.zeros((0, 0), dtype=np.bool_)  # no ``only``: every firm's values
 
 
 @kernel
 def _expected_rows(
     values: np.ndarray,
-    ks: np.ndarray,
+    only: np.ndarray,
     rows: np.ndarray,
-    ns: np.ndarray,
+    at: np.ndarray,
     terms: np.ndarray,
-    plan_terms: np.ndarray,
     tables: np.ndarray,
-    table_at: np.ndarray,
     budget_rows: np.ndarray,
     spent: np.ndarray,
-    spent_at: np.ndarray,
     targets: np.ndarray,
-    grant_at: np.ndarray,
-    grant_due: np.ndarray,
+    grants: np.ndarray,
     claims: np.ndarray,
-    claim_of: np.ndarray,
     relief: np.ndarray,
-    relief_of: np.ndarray,
     alive: np.ndarray,
     kind: np.ndarray,
     participant: np.ndarray,
@@ -233,64 +234,131 @@ def _expected_rows(
     output: np.ndarray,
     price: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Add to ``values[ks[j], :ns[j]]`` what run ``ks[j]``'s firms expect, in this order.
+    """Add to ``values[k, :n]`` what run ``k``'s firms expect, in this order (``j``-th run).
 
-    Run ``k = ks[j]`` (firm table row ``rows[k]``, terms ``terms[j]``) expects, when
+    Run ``k = at[j, _K]`` (firm table row ``rows[k]``, ``n = at[j, _N]`` slots, terms
+    ``terms[j, :_VALUE_TERMS]``, plan terms ``terms[j, _VALUE_TERMS:]``) expects, when
     ``_PROJECTS``, the projects :func:`joint_projects._expected_row` finds (grants due: the
-    ``grant_due[g]`` of the grants ``g`` with ``grant_at[g] = (j, firm)``, summed grant by
-    grant as :meth:`Government.receivable` does; plan terms ``plan_terms[j]``; its programme table
-    ``tables[table_at[j]:table_at[j + 1]]`` with the budgets left of its budget rows and
-    ``spent[spent_at[j]:spent_at[j + 1]]``); it adds their subsidy (``_SUBSIDY``), the
-    starter-batch claims ``claims[claim_of[j]]`` (if any), the grant-equivalent of the loans
-    (``_LOANS``: the ``targets`` rows of the table) for one capacity outlay
-    (:func:`investment._wanted_outlay`) and, where projects are expected, for those projects
-    (receivable: grants due plus the subsidy), each by :func:`financing._add_loan_value`; then
-    the relief ``relief[relief_of[j]]`` (if any).
+    dues ``grants[g, 2]`` of the grants ``g`` with ``grants[g, :2] = (j, firm)``, summed grant
+    by grant as :meth:`Government.receivable` does; its programme table
+    ``tables[lo:hi]`` (``at[j, _TABLE_LO]``, ``at[j, _TABLE_HI]``) with the budgets left of
+    its budget rows and ``spent[at[j, _SPENT_LO]:at[j, _SPENT_HI]]``); it adds their subsidy
+    (``_SUBSIDY``), the starter-batch claims ``claims[at[j, _CLAIM_OF]]`` (if any), the
+    grant-equivalent of the loans (``_LOANS``: the ``targets`` rows of the table) for one
+    capacity outlay (:func:`investment._wanted_outlay`) and, where projects are expected, for
+    those projects (receivable: grants due plus the subsidy), each by
+    :func:`financing._add_loan_value`; then the relief ``relief[at[j, _RELIEF_OF]]`` (if any).
+
+    With ``only`` (not empty), the firms ``i`` of run ``k`` with ``only[k, i]`` false lead no
+    projects and expect no capacity outlay here (no plan is made for them): their values are
+    incomplete, the others' are exactly as without ``only`` (each firm's plans are its own;
+    the proposals each firm would lead share only the run's sums, taken over every firm).
     """
-    due = np.zeros((ks.shape[0], alive.shape[1]))
-    for g in range(grant_at.shape[0]):  # Government.receivable, grant by grant
-        due[grant_at[g, 0], grant_at[g, 1]] += grant_due[g]
-    for j in range(ks.shape[0]):
-        k, p = ks[j], terms[j]
-        r, n = rows[k], ns[j]
+    due = np.zeros((at.shape[0], alive.shape[1]))
+    for g in range(grants.shape[0]):  # Government.receivable, grant by grant
+        due[int(grants[g, 0]), int(grants[g, 1])] += grants[g, 2]
+    for j in range(at.shape[0]):
+        k, n, p = at[j, _K], at[j, _N], terms[j, :_VALUE_TERMS]
+        plan_terms = terms[j, _VALUE_TERMS:]
+        r = rows[k]
         value = values[k, :n]
-        lo, hi = table_at[j], table_at[j + 1]
+        lo, hi = at[j, _TABLE_LO], at[j, _TABLE_HI]
         table = tables[lo:hi].copy()
-        financing._budgets_left(table, budget_rows[lo:hi], spent[spent_at[j] : spent_at[j + 1]])
+        financing._budgets_left(
+            table, budget_rows[lo:hi], spent[at[j, _SPENT_LO] : at[j, _SPENT_HI]]
+        )
         due_j = due[j, :n]
         jp = p[_JP:]
         sub = jp[joint_projects._SUB]
         projects = value[:0]
+        some = only.shape[0] > 0
         if p[_PROJECTS] != 0.0:
-            projects = joint_projects._expected_row(
-                jp, due_j, table, plan_terms[j], n, alive[r], participant[r], capacity[r],
+            projects = joint_projects._expected_row_of(
+                jp, due_j, table, plan_terms, n, alive[r], participant[r], capacity[r],
                 ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
+                only[k] if some else np.zeros(0, dtype=np.bool_),
             )  # fmt: skip
             if p[_SUBSIDY] != 0.0:
                 for i in range(n):
                     value[i] += projects[i] * sub
-        if claim_of[j] >= 0:
+        c = at[j, _CLAIM_OF]
+        if c >= 0:
             for i in range(n):
-                value[i] += claims[claim_of[j], i]
+                value[i] += claims[c, i]
         if p[_LOANS] != 0.0:
             target, term = targets[lo:hi], int(p[_TERM])
             want = investment._wanted_outlay(
                 order_book[r], capacity[r], role[r], alive[r], p[_COVER], p[_INVEST_SHARE],
                 p[_KAPPA], n,
             )  # fmt: skip
+            if some:
+                for i in range(n):
+                    if not only[k, i]:
+                        want[i] = 0.0  # no outlay: no plan
             financing._add_loan_value(  # each firm expects one capacity outlay
-                value, np.ones(n), table, target, term, want, due_j, alive[r], plan_terms[j],
+                value, np.ones(n), table, target, term, want, due_j, alive[r], plan_terms,
                 ebitda[r], debt_market[r], debt_pref[r], kind[r], cash[r], output[r], price[r],
             )  # fmt: skip
             if p[_PROJECTS] != 0.0:  # a member expects the projects' outlays too
-                financing._add_loan_value(
-                    value, projects, table, target, term, np.full(n, jp[joint_projects._CAPEX]),
-                    due_j + sub, alive[r], plan_terms[j], ebitda[r], debt_market[r],
-                    debt_pref[r], kind[r], cash[r], output[r], price[r],
+                _add_project_loans(
+                    value, projects, table, target, term, jp[joint_projects._CAPEX], due_j + sub,
+                    plan_terms, alive[r], ebitda[r], debt_market[r], debt_pref[r], kind[r],
+                    cash[r], output[r], price[r],
                 )  # fmt: skip
-        if relief_of[j] >= 0:
+        e = at[j, _RELIEF_OF]
+        if e >= 0:
             for i in range(n):
-                value[i] += relief[relief_of[j], i]
+                value[i] += relief[e, i]
+
+
+@kernel
+def _add_project_loans(
+    value: np.ndarray,
+    projects: np.ndarray,
+    table: np.ndarray,
+    target: np.ndarray,
+    term: int,
+    capex: float,
+    receivable: np.ndarray,
+    plan_terms: np.ndarray,
+    alive: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:func:`financing._add_loan_value` of the projects' outlays, planned for leaders only.
+
+    ``_add_loan_value`` adds ``projects[i] * loan value`` to ``value[i]``, each firm's plan
+    on its own (its scratch amounts are overwritten firm by firm); a loan value is finite and
+    at least +0.0 (a sum of grant-equivalents, each ``>= 0``), so where ``projects[i]`` is a
+    zero the product is that zero (its sign kept), which is ``projects[i] * 0.0``: those
+    firms (every SME; large enterprises that lead nothing) get that without their plan. The
+    others' plans are those of ``_add_loan_value`` over their values gathered in firm order.
+    """
+    n = value.shape[0]
+    at = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if projects[i] == 0.0:
+            value[i] += projects[i] * 0.0
+        else:
+            at[m] = i
+            m += 1
+    if m == 0:
+        return
+    idx = at[:m]
+    part = value[idx]
+    financing._add_loan_value(
+        part, projects[idx], table, target, term, np.full(m, capex), receivable[idx],
+        alive[:n][idx], plan_terms, ebitda[:n][idx], debt_market[:n][idx], debt_pref[:n][idx],
+        kind[:n][idx], cash[:n][idx], output[:n][idx], price[:n][idx],
+    )  # fmt: skip
+    for j in range(m):
+        value[idx[j]] = part[j]
 
 
 @kernel
@@ -403,26 +471,29 @@ def reconsider_block(
     """
     t, rows = firm_tables([st.firms for st in states])
     runs = len(states)
-    sizes, draws, terms = [], [], []
-    shared: dict[tuple, tuple] = {}  # the terms of a scenario, organisation or not
+    sizes: list[int] = []
+    draws: list[np.ndarray] = []
+    terms: list[float] = []
     for st, org, rng in zip(states, orgs, rngs, strict=True):
         n = st.firms.n
         sizes.append(n)
         draws.append(rng.random(n))
-        key = (id(st.spec), org.exists)
-        row = shared.get(key)
-        if row is None:
-            row = shared[key] = _stage_terms(st, org.exists)
-        terms.append(row)
+        key = ("membership", org.exists)
+        row = st.kept.get(key)
+        if row is None:  # the scenario's terms never change within a run
+            row = st.kept[key] = _stage_terms(st, org.exists)
+        terms += row
     ns = np.array(sizes, dtype=np.int64)
-    params = np.array(terms)
+    params = np.array(terms).reshape(runs, _PARAMS)
     u = draws[0] if runs == 1 else np.concatenate(draws)
     now, active = _reconsidering_rows(rows, ns, u, params, t["alive"], t["participant"])
-    if not active.any():
+    reconsidering = [k for k, a in enumerate(active.tolist()) if a]
+    if not reconsidering:
         return
     valued = np.zeros(runs, dtype=np.bool_)
     values = np.zeros((runs, now.shape[1]))
-    for k in np.flatnonzero(active).tolist():
+    ks: list[int] = []
+    for k in reconsidering:
         st, gov = states[k], govs[k]
         prospect = Firm.registration_prospect(
             gov.offers_registration, gov.registered, st.last_check
@@ -430,10 +501,9 @@ def reconsider_block(
         params[k, _PROSPECT] = prospect
         if gov.regime is not None and prospect > 0:
             valued[k] = True
-    if valued.any():  # the instruments' expectations of those runs
-        _add_expected_values(
-            values, states, govs, orgs, np.flatnonzero(valued).tolist(), tables=(t, rows)
-        )
+            ks.append(k)
+    if ks:  # the instruments' expectations of those runs
+        _add_expected_values(values, states, govs, orgs, ks, tables=(t, rows), only=now)
     constants, at = _group_constants(states)
     _decide_rows(
         rows, ns, now, active, valued, values, params, constants, at, t["output"], t["price"],
@@ -453,11 +523,18 @@ def _stage_terms(state: State, exists: bool) -> tuple[float, ...]:
     )  # fmt: skip
 
 
+#: :func:`_group_constants`' offsets of a lone run, by its number of groups (read only).
+_ONE_RUN_AT: dict[int, np.ndarray] = {}
+
+
 def _group_constants(states: Sequence[State]) -> tuple[np.ndarray, np.ndarray]:
     """The runs' group constants, concatenated, and where each run's start (and the end)."""
     if len(states) == 1:
         c = states[0].group_constant
-        return c, np.array([0, c.size], dtype=np.int64)
+        at = _ONE_RUN_AT.get(c.size)
+        if at is None:  # a lone run's: the same every quarter
+            at = _ONE_RUN_AT[c.size] = np.array([0, c.size], dtype=np.int64)
+        return c, at
     arrays = [st.group_constant for st in states]
     at = np.array([0, *accumulate(a.size for a in arrays)], dtype=np.int64)
     return np.concatenate(arrays), at

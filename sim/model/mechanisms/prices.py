@@ -65,8 +65,16 @@ def update_prices(state: State) -> None:
 def update_prices_block(states: Sequence[State]) -> None:
     """:func:`update_prices` for each run of a block, by one compiled call."""
     t, rows = firm_tables([st.firms for st in states])
-    ns = np.array([st.firms.n for st in states])
-    cost_comp = np.array([st.cost_comp for st in states])
+    if len(states) == 1:  # a lone run: its numeraire's array kept while it is the same
+        st = states[0]
+        ns = np.array([st.firms.n])
+        kept = st.kept.get("cost_comp")
+        if kept is None or kept[0] != st.cost_comp:
+            kept = st.kept["cost_comp"] = (st.cost_comp, np.array([st.cost_comp]))
+        cost_comp = kept[1]
+    else:
+        ns = np.array([st.firms.n for st in states])
+        cost_comp = np.array([st.cost_comp for st in states])
     _update_prices_block(
         rows, ns, t["productivity"], t["employment"], t["alive"], t["participant"], t["kind"],
         t["output"], t["capacity"], t["unit_cost"], t["role"], t["trade"], t["price"],

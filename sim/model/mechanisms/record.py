@@ -25,10 +25,10 @@ from sim.model.state import (
     ROLE_FINAL,
     State,
     block_rows,
-    delivery_rows,
     functional_dependence_rows,
     own_row,
     roster_rows,
+    yard_delivery_columns,
 )
 from sim.scenario.schema import Scenario
 
@@ -91,7 +91,8 @@ def _firm_figures(
 
     A firm that closed this quarter (``exited``) counts as alive except for employment and the
     yards' capacity and delivery time (its workers have left; it takes no orders). ``roster``
-    and ``delivery`` are :meth:`State.roster` and :meth:`State.delivery` (``n`` firms).
+    and ``delivery`` are :meth:`State.roster` and :meth:`State.delivery` (``n`` firms; only
+    the yards alive now are read of ``delivery``).
     """
     # One pass over the firms puts each sum's selected values, in slot order, into its own
     # buffer row; each row is then summed as numpy sums ``values[mask].sum()``.
@@ -196,15 +197,16 @@ def _quarter_figures(
     """
     count = runs.shape[0]
     roster = roster_rows(runs, alive, participant, last_contract)
-    delivery = delivery_rows(
-        runs, par, productivity, employment, alive, participant, capacity, order_book
-    )
     dependence = functional_dependence_rows(runs, roster, role, purchases, from_participants)
     out = np.empty((count, len(_FIGURES)))
     for k in range(count):
-        r = runs[k, 0]
+        r, n = runs[k, 0], runs[k, 1]
+        delivery = yard_delivery_columns(  # what _firm_figures reads: the yards alive now
+            role[r], alive[r], participant[r], productivity[r], employment[r], capacity[r],
+            order_book[r], n, par[k, 0], par[k, 1], par[k, 2], par[k, 3],
+        )  # fmt: skip
         out[k, :-1] = _firm_figures(
-            runs[k, 1], exits[exit_offsets[k] : exit_offsets[k + 1]], roster[k], delivery[k],
+            n, exits[exit_offsets[k] : exit_offsets[k + 1]], roster[k], delivery,
             alive[r], kind[r], role[r], participant[r], output[r], employment[r],
             sales_cluster[r], price[r], purchases[r], purchases_local[r], unit_cost[r],
             capacity[r], order_book[r], qualification[r], debt_market[r], debt_pref[r],
@@ -449,9 +451,20 @@ def _gather(
         # array("d", ...) converts each value as np.array(vals, dtype=float) does, faster
         np.frombuffer(array("d", vals)).reshape(len(exits), len(_RUN)),
         exits[0] if len(exits) == 1 else np.concatenate(exits),
-        [np.concatenate(col) if col else none for col, none in zip(loans, _NO_LOANS, strict=True)],
-        np.array(grants, dtype=float).reshape(-1, 3),
+        # one run's book as it is (the kernels only read it), several runs' one after another
+        [_joined(col, none) for col, none in zip(loans, _NO_LOANS, strict=True)],
+        np.array(grants, dtype=float).reshape(-1, 3) if grants else _NO_GRANTS,
     )
+
+
+_NO_GRANTS = np.zeros((0, 3))
+
+
+def _joined(parts: list[np.ndarray], none: np.ndarray) -> np.ndarray:
+    """``parts`` one after another: the one part itself, ``none`` without any."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else none
 
 
 @kernel
