@@ -250,9 +250,12 @@ _ANY, _LARGE_ONLY, _SME_ONLY = 0.0, 1.0, 2.0
 #: the same rates have the same rules; only the budgets left (``budgets``: each row's
 #: ``(programme, annual budget)``) are filled in anew each time (:func:`_programmes`). A block
 #: of runs (sim.model.block) steps runs of different arms in turn, so several tables are kept;
-#: each entry holds its objects, so their identities are not reused while it is kept.
+#: each entry holds its objects, so their identities are not reused while it is kept. The key
+#: rate follows the same path in every run of a scenario, so a process that makes run after run
+#: (lone runs, blocks in turn) meets each quarter's tables again: enough are kept for the 40
+#: quarters of a few arms (an entry is a few hundred bytes).
 _tables: dict[tuple, tuple] = {}
-_TABLES_KEPT = 16
+_TABLES_KEPT = 256
 
 
 def _programmes(
