@@ -276,6 +276,7 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     width = t["alive"].shape[1]
     receivable = np.zeros((m, width))
     terms, books, tables, budget_rows, spent, registered, tried = [], [], [], [], [], [], []
+    at_registered: list[int] = []  # where the registered runs are among the wanting
     table_at, spent_at = [0], [0]
     for j, k in enumerate(wanting):
         st, gov = states[k], govs[k]
@@ -285,7 +286,8 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
         if gov.grants:
             receivable[j, :n] = gov.receivable(n)
         if gov.registered:
-            registered.append((j, rows[k], n, st.roster_since()))
+            registered.append((int(rows[k]), n, st.roster_since()))
+            at_registered.append(j)
         _, _, runs_tried, _, table, rules, keys = financing._programme_rules(st, gov)
         tried.append(runs_tried)
         tables.append(table)
@@ -296,12 +298,14 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
         spent_at.append(len(spent))
     eligible = np.zeros((m, width), dtype=np.bool_)
     if registered:  # eligibility is read only in a registered cluster's runs
-        at = np.array(registered, dtype=np.int64)
         roster = roster_rows(
-            np.ascontiguousarray(at[:, 1:]), t["alive"], t["participant"],
+            np.array(registered, dtype=np.int64), t["alive"], t["participant"],
             t["last_contract_quarter"],
         )  # fmt: skip
-        eligible[at[:, 0], : roster.shape[1]] = roster
+        if len(registered) == m:  # all of them, in order
+            eligible[:, : roster.shape[1]] = roster
+        else:
+            eligible[at_registered, : roster.shape[1]] = roster
     ledger = np.array(books, dtype=float)
     made, made_amount, counts = _invest_rows(
         np.array(wanting, dtype=np.int64), rows, params, starts, firms, want, ret,
