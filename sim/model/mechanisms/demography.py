@@ -25,7 +25,7 @@ from sim.model.agents import SME
 from sim.model.compiled import kernel, power
 from sim.model.firms import firm_tables
 from sim.model.population import Population, close_firms, fill_columns
-from sim.model.state import KIND_SME, State, cost_params, unit_cost_columns, update_costs_rows
+from sim.model.state import KIND_SME, State, unit_cost_columns, update_costs_rows
 
 __all__ = ["entry_exit", "entry_exit_block"]
 
@@ -181,6 +181,7 @@ def entry_exit_block(
     entries: list[int] = []  # _ENTRY numbers per trade with entrants (the columns above)
     group_params, normals, prices = [], [], []
     entered: list[tuple[int, int, int]] = []  # (run, first slot, end)
+    costs: list[np.ndarray] = []  # their unit-cost scalars (Population.entry_terms)
     gone_at, means = gone_at.tolist(), lam.tolist()
     z_at = 0
     for k, (st, pop, rng) in enumerate(zip(states, populations, rngs, strict=True)):
@@ -195,23 +196,19 @@ def entry_exit_block(
         # accounts (see record); its workers leave the cluster next quarter (State.exited).
         st.exited = go
         st.exits_this_quarter = gone_at[k + 1] - gone_at[k]
-        entering = [
-            (j, m, gi)
-            for j, m in enumerate(new)
-            if m > 0 and (gi := st.entry_group.get(st.trades[j])) is not None
-        ]
+        trades, cost = pop.entry_terms()
+        entering = [(m, *e) for m, e in zip(new, trades, strict=True) if m > 0 and e is not None]
         if not entering:
             continue
         f = st.firms
         lo = slot = f.n
         run, row, quarter = len(entered), int(rows[k]), st.quarter
-        trades = st.spec.sourcing.trades
-        for j, m, gi in entering:
+        for m, gi, price in entering:
             p, z = pop.draw(rng, gi, m)
             entries += (run, row, slot, m, gi, 0, quarter, z_at, z_at + z.size)
             group_params.append(p)
             normals.append(z)
-            prices.append(1 + trades[j].local_price_premium)
+            prices.append(price)
             slot += m
             z_at += z.size
         # Those of the last trade enter last: theirs is in the table recomputed after them.
@@ -223,6 +220,7 @@ def entry_exit_block(
             grown[:size] = st.supplier_cost0
             st.supplier_cost0 = grown
         entered.append((k, lo, slot))
+        costs.append(cost)
     if not entries:
         return
 
@@ -230,7 +228,7 @@ def entry_exit_block(
     cost0 = _enter_rows(
         np.array(entries, dtype=np.int64).reshape(-1, _ENTRY), np.array(group_params),
         np.concatenate(normals), np.array(prices, dtype=np.float64),
-        cost_params([states[k] for k, _, _ in entered]), t["alive"], t["kind"], t["role"],
+        costs[0] if len(costs) == 1 else np.concatenate(costs), t["alive"], t["kind"], t["role"],
         t["trade"], t["group"], t["employment"], t["productivity"], t["qualification"],
         t["capacity"], t["output"], t["cum_output"], t["cash"], t["taste"], t["other_demand"],
         t["order_book"], t["price"], t["born_quarter"], t["last_contract_quarter"],
