@@ -7,17 +7,20 @@
 * stage 7 repays the one loan book of a block that has loans in its own columns: its balances,
   the kept loans and the ledger are those of the run amortised alone;
 * investment keeps each scenario's terms (``investment._constants``): a block of design points
-  differing in them is stepped as each would be alone.
+  differing in them is stepped as each would be alone;
+* stage 9 keeps each run's entry terms on its population (``Population.entry_terms``).
 """
 
 from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from sim.model.block import ModelBlock
 from sim.model.mechanisms import financing, investment, sourcing, starter_batches, taxes
 from sim.model.model import QUARTER, ClusterModel, begin_quarters
-from sim.model.state import LoanBook
+from sim.model.state import LoanBook, cost_params
 from sim.scenario.files import default_scenario
 from sim.scenario.overrides import apply_overrides
 
@@ -154,3 +157,34 @@ def test_investment_keeps_each_scenarios_terms() -> None:
             assert a.tobytes() == b.tobytes(), name
         assert _ledger(m.state) == _ledger(alone.state)
     assert len(investment._BY_SCENARIO) >= 2
+
+
+def test_each_runs_entry_terms_are_its_own() -> None:
+    """``Population.entry_terms`` (kept for the run) are the run's own: its unit-cost scalars
+    (``cost_params``: its reference employment differs by seed, the wage by design point), its
+    trades' entry groups and price indices; the entrants are of their trade's entry group."""
+    varied = apply_overrides(
+        default_scenario(),
+        {"sourcing.trades.0.local_price_premium": 0.2, "labour.wage_mln_rub_per_worker_year": 1.1},
+    )
+    sc = default_scenario()  # one scenario object for two runs (seeds)
+    runs = [(sc, ARM, 1), (sc, ARM, 2), (varied, ARM, 3)]
+    block = ModelBlock(runs)
+    for _ in range(12):
+        block.step()
+    costs = []
+    for m in block.models:
+        st = m.state
+        trades, cost = m.population.entry_terms()
+        assert cost.tobytes() == cost_params([st]).tobytes()
+        costs.append(cost.tobytes())
+        specs = st.spec.sourcing.trades
+        for j, name in enumerate(st.trades):
+            gi = st.entry_group.get(name)
+            assert trades[j] == (None if gi is None else (gi, 1 + specs[j].local_price_premium))
+        f, n = st.firms, st.firms.n
+        born = f.born_quarter[:n] > 0  # the entrants
+        assert born.any()
+        for i in np.flatnonzero(born).tolist():
+            assert trades[f.trade[i]][0] == f.group[i]
+    assert len(set(costs)) == 3
