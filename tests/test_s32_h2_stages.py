@@ -188,3 +188,27 @@ def test_each_runs_entry_terms_are_its_own() -> None:
         for i in np.flatnonzero(born).tolist():
             assert trades[f.trade[i]][0] == f.group[i]
     assert len(set(costs)) == 3
+
+
+def test_a_second_run_finds_every_quarters_programme_table(monkeypatch) -> None:
+    """The key rate follows the scenario's path in every run, so a second run of the same
+    scenario in the process rebuilds no programme table (``financing._TABLES_KEPT`` holds the
+    40 quarters'); the tables it finds are those a rebuild makes."""
+    sc = default_scenario()
+    ClusterModel(sc, ARM, rng=1).run()
+    built = []
+    rules = financing._rules
+
+    def counted(*args):
+        built.append(args)
+        return rules(*args)
+
+    monkeypatch.setattr(financing, "_rules", counted)
+    m = ClusterModel(sc, ARM, rng=2)
+    m.run()
+    assert built == []
+    st, gov = m.state, m.government
+    _, _, tried, _, table, _, _ = financing._programme_rules(st, gov)
+    fresh_tried, fresh = rules(financing.offered(gov, st.spec.loan_programmes), st.key_rate,
+                               st.market_rate)  # fmt: skip
+    assert table.tobytes() == fresh.tobytes() and tried == fresh_tried
