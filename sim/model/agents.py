@@ -198,8 +198,12 @@ class SME(Firm):
         )
 
     @staticmethod
-    def exits(loss_quarters: np.ndarray, limit: int) -> np.ndarray:
-        """Exit after ``limit`` consecutive quarters with negative cash."""
+    def exits(loss_quarters: np.ndarray | int, limit: float) -> np.ndarray | bool:
+        """Exit after ``limit`` consecutive quarters with negative cash.
+
+        Element-wise on arrays, or one firm's verdict (stage 9 compiles it for one firm at a
+        time: :mod:`sim.model.mechanisms.demography`).
+        """
         return loss_quarters >= limit
 
 

@@ -106,10 +106,43 @@ class Ledger:
 
     def add_taxes(self, bill) -> None:
         """Book a :class:`sim.model.mechanisms.taxes.TaxBill`."""
-        self.tax["federal"] += bill.federal
-        self.tax["regional"] += bill.regional
-        self.tax["social_fund"] += bill.social_fund
-        self.vat_collected += bill.vat_collected
-        self.sez_tax_expenditure += bill.sez_expenditure
+        self._add_tax(
+            bill.federal, bill.regional, bill.social_fund, bill.vat_collected,
+            bill.sez_expenditure,
+        )  # fmt: skip
         for level, amount in bill.relief_expenditure.items():
             self.book_cost("tax_relief", level, amount)
+
+    def add_tax_totals(
+        self,
+        federal: float,
+        regional: float,
+        social_fund: float,
+        vat_collected: float,
+        sez_expenditure: float,
+        relief_regional: float,
+    ) -> None:
+        """Book a run's tax totals as :meth:`add_taxes` books its bill (same operations).
+
+        The relief's expenditure is the regional budget's (the federal one books 0.0), as in
+        every bill the tax stage makes.
+        """
+        self._add_tax(federal, regional, social_fund, vat_collected, sez_expenditure)
+        self.book_cost("tax_relief", "federal", 0.0)
+        self.book_cost("tax_relief", "regional", relief_regional)
+
+    def _add_tax(
+        self,
+        federal: float,
+        regional: float,
+        social_fund: float,
+        vat_collected: float,
+        sez_expenditure: float,
+    ) -> None:
+        """Add the taxes by budget, the VAT collected and the SEZ tax expenditure."""
+        tax = self.tax
+        tax["federal"] += federal
+        tax["regional"] += regional
+        tax["social_fund"] += social_fund
+        self.vat_collected += vat_collected
+        self.sez_tax_expenditure += sez_expenditure

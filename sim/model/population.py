@@ -21,7 +21,14 @@ import numpy as np
 from sim.model.agents import SME, Firm, LargeEnterprise
 from sim.model.compiled import kernel
 from sim.model.distributions import lognormal_params
-from sim.model.state import KIND_LARGE, KIND_SME, ROLE_COMPONENT, ROLE_FINAL, State
+from sim.model.state import (
+    KIND_LARGE,
+    KIND_SME,
+    ROLE_COMPONENT,
+    ROLE_FINAL,
+    State,
+    cost_params,
+)
 
 __all__ = [
     "Population",
@@ -166,6 +173,7 @@ class Population:
         self.state = state
         self._agents: list[Firm] | None = None
         self._params: dict[int, tuple[np.ndarray, int]] = {}
+        self._entry: tuple[list[tuple[int, float] | None], np.ndarray] | None = None
 
     @property
     def agents(self) -> list[Firm]:
@@ -253,6 +261,26 @@ class Population:
         """
         if self._agents is not None:
             self._make_agents(lo, hi)
+
+    def entry_terms(self) -> tuple[list[tuple[int, float] | None], np.ndarray]:
+        """What stage 9 reads of the run to let SMEs enter (kept: none of it changes in a run).
+
+        Returns:
+            Per trade (scenario order), its entrants' group (the trade's first SME group) and
+            price index ``1 + local price premium``, or None when the trade has no SME group;
+            and the run's unit-cost scalars (:func:`sim.model.state.cost_params`, one row):
+            its reference employment, set when the run is calibrated, and the scenario's.
+        """
+        if self._entry is None:
+            st = self.state
+            specs = st.spec.sourcing.trades
+            trades = [
+                None if (gi := st.entry_group.get(name)) is None
+                else (gi, 1 + specs[j].local_price_premium)
+                for j, name in enumerate(st.trades)
+            ]  # fmt: skip
+            self._entry = (trades, cost_params([st]))
+        return self._entry
 
     def draw(self, rng: np.random.Generator, gi: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Group ``gi``'s drawing parameters and the standard normals of ``n`` of its firms.

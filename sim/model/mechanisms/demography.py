@@ -25,11 +25,13 @@ from sim.model.agents import SME
 from sim.model.compiled import kernel, power
 from sim.model.firms import firm_tables
 from sim.model.population import Population, close_firms, fill_columns
-from sim.model.state import KIND_SME, State, cost_params, unit_cost_columns, update_costs_rows
+from sim.model.state import KIND_SME, State, unit_cost_columns, update_costs_rows
 
 __all__ = ["entry_exit", "entry_exit_block"]
 
 _MAX_GROWTH = 3.0
+#: :meth:`SME.exits` compiled, for :func:`_exits_and_entry_means` (the same function).
+_exits = kernel(SME.exits)
 
 
 @kernel
@@ -61,7 +63,8 @@ def _exits_and_entry_means(
     kind: np.ndarray,
     trade: np.ndarray,
     sales_cluster: np.ndarray,
-    exits: np.ndarray,
+    loss_quarters: np.ndarray,
+    limit: float,
     first: bool,
     sales0: np.ndarray,
     count0: np.ndarray,
@@ -81,7 +84,8 @@ def _exits_and_entry_means(
         kind: Firm kind (column).
         trade: Firm trade (column; -1 for none).
         sales_cluster: Sales to the cluster (column).
-        exits: :meth:`~sim.model.agents.SME.exits` of each slot ``< n``.
+        loss_quarters: Consecutive quarters with negative cash (column).
+        limit: Quarters of losses before an exit (:meth:`~sim.model.agents.SME.exits`).
         first: Whether this is the first quarter (the references are recorded).
         sales0: Cluster sales per trade in the first quarter (written when ``first``).
         count0: SMEs per trade in the first quarter (written when ``first``).
@@ -101,7 +105,7 @@ def _exits_and_entry_means(
             k = max(trade[i], 0)
             sales[k] += sales_cluster[i]
             counts[k] += 1
-            if exits[i]:
+            if _exits(loss_quarters[i], limit):
                 gone[m] = i
                 m += 1
     if first:
@@ -164,10 +168,9 @@ def entry_exit_block(
             count0.append(st.sme_count0)
     params = np.array(params, dtype=np.float64)
     refs = np.concatenate(sales0 + count0)  # the runs' sales0, then their count0
-    exits = SME.exits(t["loss_quarters"][rows], params[:, _LIMIT : _LIMIT + 1])
     lam, gone, gone_at = _exits_rows(
         rows, params, t["alive"], t["kind"], t["trade"], t["sales_cluster"], t["participant"],
-        t["matched"], exits, refs,
+        t["matched"], t["loss_quarters"], refs,
     )  # fmt: skip
     total = trades_at[-1]
     for k in firsts:  # the references, recorded in the first quarter
@@ -178,6 +181,7 @@ def entry_exit_block(
     entries: list[int] = []  # _ENTRY numbers per trade with entrants (the columns above)
     group_params, normals, prices = [], [], []
     entered: list[tuple[int, int, int]] = []  # (run, first slot, end)
+    costs: list[np.ndarray] = []  # their unit-cost scalars (Population.entry_terms)
     gone_at, means = gone_at.tolist(), lam.tolist()
     z_at = 0
     for k, (st, pop, rng) in enumerate(zip(states, populations, rngs, strict=True)):
@@ -192,23 +196,19 @@ def entry_exit_block(
         # accounts (see record); its workers leave the cluster next quarter (State.exited).
         st.exited = go
         st.exits_this_quarter = gone_at[k + 1] - gone_at[k]
-        entering = [
-            (j, m, gi)
-            for j, m in enumerate(new)
-            if m > 0 and (gi := st.entry_group.get(st.trades[j])) is not None
-        ]
+        trades, cost = pop.entry_terms()
+        entering = [(m, *e) for m, e in zip(new, trades, strict=True) if m > 0 and e is not None]
         if not entering:
             continue
         f = st.firms
         lo = slot = f.n
         run, row, quarter = len(entered), int(rows[k]), st.quarter
-        trades = st.spec.sourcing.trades
-        for j, m, gi in entering:
+        for m, gi, price in entering:
             p, z = pop.draw(rng, gi, m)
             entries += (run, row, slot, m, gi, 0, quarter, z_at, z_at + z.size)
             group_params.append(p)
             normals.append(z)
-            prices.append(1 + trades[j].local_price_premium)
+            prices.append(price)
             slot += m
             z_at += z.size
         # Those of the last trade enter last: theirs is in the table recomputed after them.
@@ -220,6 +220,7 @@ def entry_exit_block(
             grown[:size] = st.supplier_cost0
             st.supplier_cost0 = grown
         entered.append((k, lo, slot))
+        costs.append(cost)
     if not entries:
         return
 
@@ -227,7 +228,7 @@ def entry_exit_block(
     cost0 = _enter_rows(
         np.array(entries, dtype=np.int64).reshape(-1, _ENTRY), np.array(group_params),
         np.concatenate(normals), np.array(prices, dtype=np.float64),
-        cost_params([states[k] for k, _, _ in entered]), t["alive"], t["kind"], t["role"],
+        costs[0] if len(costs) == 1 else np.concatenate(costs), t["alive"], t["kind"], t["role"],
         t["trade"], t["group"], t["employment"], t["productivity"], t["qualification"],
         t["capacity"], t["output"], t["cum_output"], t["cash"], t["taste"], t["other_demand"],
         t["order_book"], t["price"], t["born_quarter"], t["last_contract_quarter"],
@@ -250,13 +251,13 @@ def _exits_rows(
     sales_cluster: np.ndarray,
     participant: np.ndarray,
     matched: np.ndarray,
-    exits: np.ndarray,
+    loss_quarters: np.ndarray,
     refs: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Stage 9's exits and entry means for run ``k`` of the block (firm table row ``rows[k]``).
 
     Run ``k`` has the scalars ``params[k]`` (slots in use, its trades ``a:b`` among the
-    block's, ...: the columns above) and the exit rule's verdicts ``exits[k]``; its
+    block's, the exit rule's limit, ...: the columns above); its
     references are ``refs[a:b]`` (sales) and ``refs[T + a:T + b]`` (counts; ``T`` trades in
     the block), written in its first quarter. :func:`_exits_and_entry_means` of its row; its
     exiting SMEs close (:func:`sim.model.population.close_firms`).
@@ -274,8 +275,8 @@ def _exits_rows(
         r, p = rows[k], params[k]
         a, b = int(p[_TRADES]), int(p[_TRADES_END])
         means, out = _exits_and_entry_means(
-            int(p[_N]), alive[r], kind[r], trade[r], sales_cluster[r], exits[k],
-            p[_FIRST] != 0.0, refs[a:b], refs[total + a : total + b], p[_RATE],
+            int(p[_N]), alive[r], kind[r], trade[r], sales_cluster[r], loss_quarters[r],
+            p[_LIMIT], p[_FIRST] != 0.0, refs[a:b], refs[total + a : total + b], p[_RATE],
             p[_SENSITIVITY],
         )  # fmt: skip
         lam[a:b] = means

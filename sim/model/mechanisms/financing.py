@@ -250,9 +250,12 @@ _ANY, _LARGE_ONLY, _SME_ONLY = 0.0, 1.0, 2.0
 #: the same rates have the same rules; only the budgets left (``budgets``: each row's
 #: ``(programme, annual budget)``) are filled in anew each time (:func:`_programmes`). A block
 #: of runs (sim.model.block) steps runs of different arms in turn, so several tables are kept;
-#: each entry holds its objects, so their identities are not reused while it is kept.
+#: each entry holds its objects, so their identities are not reused while it is kept. The key
+#: rate follows the same path in every run of a scenario, so a process that makes run after run
+#: (lone runs, blocks in turn) meets each quarter's tables again: enough are kept for the 40
+#: quarters of a few arms (an entry is a few hundred bytes).
 _tables: dict[tuple, tuple] = {}
-_TABLES_KEPT = 16
+_TABLES_KEPT = 256
 
 
 def _programmes(
@@ -831,6 +834,8 @@ def _amortise_rows(
     return keep, kept, debt, interest
 
 
+#: The loan book's columns :func:`amortise_block` gathers, in :func:`_amortise_rows`' order.
+_LOAN_COLUMNS = ("firm", "balance", "rate", "term_quarters", "federal_share", "world")
 _NO_LOANS = (
     np.zeros(0, dtype=np.int64),
     np.zeros(0),
@@ -862,26 +867,26 @@ def amortise_block(
     del govs  # the government books nothing here
     t, rows = firm_tables([st.firms for st in states])
     at, params, cost = [0], [], []
-    cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
+    held = []  # the books with loans, in the order of the runs
     for st in states:
         book, led = st.loans, st.ledger
         m = len(book)
         at.append(at[-1] + m)
         if m:
-            for col, a in zip(
-                cols, (book.firm, book.balance, book.rate, book.term_quarters,
-                       book.federal_share, book.world), strict=True,
-            ):  # fmt: skip
-                col.append(a)
+            held.append(book)
         params.append((st.market_rate, float(4 * st.spec.finance.loan_term_years), st.firms.n))
         pc, c = led.programme_cost, led.cost
         cost.append(
             (pc["federal"], pc["regional"], c[("loans", "federal")], c[("loans", "regional")])
         )
     books, cost = np.array(at, dtype=np.int64), np.array(cost, dtype=float)
-    loans = [
-        np.concatenate(col) if col else none for col, none in zip(cols, _NO_LOANS, strict=True)
-    ]
+    if len(held) == 1:  # its own columns (views), repaid in place
+        b = held[0]
+        loans = (b.firm, b.balance, b.rate, b.term_quarters, b.federal_share, b.world)
+    elif held:
+        loans = tuple(np.concatenate([getattr(b, c) for b in held]) for c in _LOAN_COLUMNS)
+    else:
+        loans = _NO_LOANS
     keep, kept, debt, interest = _amortise_rows(
         rows, np.array(params, dtype=float), books, *loans, cost, t["debt_market"], t["cash"],
         t["debt_pref"], t["pref_rate"],
@@ -895,7 +900,8 @@ def amortise_block(
         led, book = st.ledger, st.loans
         led.programme_cost["federal"], led.programme_cost["regional"] = fed_w, reg_w
         led.cost[("loans", "federal")], led.cost[("loans", "regional")] = fed, reg
-        book.balance[:] = balance[lo:hi]
+        if len(held) > 1:
+            book.balance[:] = balance[lo:hi]
         if m < hi - lo:
             book.keep(keep[lo:hi])
     return debt, interest

@@ -36,6 +36,7 @@ from sim.model.agents import Government, LargeEnterprise
 from sim.model.compiled import kernel
 from sim.model.mechanisms import financing
 from sim.model.state import ROLE_FINAL, Loan, State, firm_tables, roster_rows
+from sim.scenario.schema import Scenario
 
 __all__ = ["annual_return", "invest", "invest_block", "retire", "wanted_outlay"]
 
@@ -216,13 +217,30 @@ def retire(state: State) -> None:
     _retire(state.firms.capacity, _terms(state)[0], state.firms.n)
 
 
+#: :func:`_constants` by scenario, a few at a time (a block may mix design points).
+_BY_SCENARIO: dict[int, tuple[Scenario, tuple[float, ...]]] = {}
+_KEPT = 16
+
+
+def _constants(state: State) -> tuple[float, ...]:
+    """:func:`_terms` and the productivity gain per investment: the scenario's, built once."""
+    s = state.spec
+    got = _BY_SCENARIO.get(id(s))
+    if got is None or got[0] is not s:
+        if len(_BY_SCENARIO) >= _KEPT:
+            _BY_SCENARIO.clear()
+        row = (*_terms(state), s.finance.productivity_gain_per_investment)
+        _BY_SCENARIO[id(s)] = got = (s, row)
+    return got[1]
+
+
 def invest(state: State, gov: Government) -> None:
     """One run's stage 7: :func:`invest_block` for a block of one run."""
     invest_block([state], [gov])
 
 
 #: Columns of :func:`invest_block`'s per-run parameters: :func:`_terms`, then the productivity
-#: gain per investment and the firm slots in use.
+#: gain per investment (:func:`_constants`) and the firm slots in use.
 _FACTOR, _COVER, _SHARE, _KAPPA, _DEP, _GAIN, _SLOTS = range(7)
 _PARAMS = 7
 #: Columns of the per-run ledger values :func:`_invest_rows` goes on from and returns.
@@ -243,18 +261,13 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     """
     debt, interest = financing.amortise_block(states, govs)
     t, rows = firm_tables([st.firms for st in states])
-    params = np.array(
-        [
-            (*_terms(st), st.spec.finance.productivity_gain_per_investment, st.firms.n)
-            for st in states
-        ],
-        dtype=float,
-    )
+    params = np.array([(*_constants(st), st.firms.n) for st in states], dtype=float)
     starts, firms, want, ret = _retire_and_want_rows(
         rows, params, t["order_book"], t["capacity"], t["role"], t["alive"], t["price"],
         t["unit_cost"],
     )  # fmt: skip
-    wanting = np.flatnonzero(starts[1:] > starts[:-1]).tolist()
+    at = starts.tolist()
+    wanting = [k for k in range(len(states)) if at[k + 1] > at[k]]
     if not wanting:
         return
     # The wanting runs' eligibility, grants due, plan terms, programme tables and budgets
@@ -263,6 +276,7 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     width = t["alive"].shape[1]
     receivable = np.zeros((m, width))
     terms, books, tables, budget_rows, spent, registered, tried = [], [], [], [], [], [], []
+    at_registered: list[int] = []  # where the registered runs are among the wanting
     table_at, spent_at = [0], [0]
     for j, k in enumerate(wanting):
         st, gov = states[k], govs[k]
@@ -272,7 +286,8 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
         if gov.grants:
             receivable[j, :n] = gov.receivable(n)
         if gov.registered:
-            registered.append((j, rows[k], n, st.roster_since()))
+            registered.append((int(rows[k]), n, st.roster_since()))
+            at_registered.append(j)
         _, _, runs_tried, _, table, rules, keys = financing._programme_rules(st, gov)
         tried.append(runs_tried)
         tables.append(table)
@@ -283,12 +298,14 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
         spent_at.append(len(spent))
     eligible = np.zeros((m, width), dtype=np.bool_)
     if registered:  # eligibility is read only in a registered cluster's runs
-        at = np.array(registered, dtype=np.int64)
         roster = roster_rows(
-            np.ascontiguousarray(at[:, 1:]), t["alive"], t["participant"],
+            np.array(registered, dtype=np.int64), t["alive"], t["participant"],
             t["last_contract_quarter"],
         )  # fmt: skip
-        eligible[at[:, 0], : roster.shape[1]] = roster
+        if len(registered) == m:  # all of them, in order
+            eligible[:, : roster.shape[1]] = roster
+        else:
+            eligible[at_registered, : roster.shape[1]] = roster
     ledger = np.array(books, dtype=float)
     made, made_amount, counts = _invest_rows(
         np.array(wanting, dtype=np.int64), rows, params, starts, firms, want, ret,

@@ -47,12 +47,17 @@ def qualify_block(
     block, rows = block_rows([st.firms for st in states])
     t, runs = block.tables, len(states)
     ns = np.array([st.firms.n for st in states], dtype=np.int64)
-    noise = np.zeros((runs, block.cap))
-    params = np.empty((runs, _PARAMS))
-    for k, (st, rng) in enumerate(zip(states, rngs, strict=True)):
-        n = st.firms.n
-        noise[k, :n] = rng.uniform(0.5, 1.5, n)
-        params[k] = _params(st)
+    if runs == 1:  # the run's draws as a one-row table (the kernel reads its first n)
+        n = states[0].firms.n
+        noise = rngs[0].uniform(0.5, 1.5, n).reshape(1, n)
+        params = np.array([_params(states[0])], dtype=np.float64)
+    else:
+        noise = np.zeros((runs, block.cap))
+        params = np.empty((runs, _PARAMS))
+        for k, (st, rng) in enumerate(zip(states, rngs, strict=True)):
+            n = st.firms.n
+            noise[k, :n] = rng.uniform(0.5, 1.5, n)
+            params[k] = _params(st)
     first_batches = starter_batches.first_batch_sales_block(states, govs)
     outlay, decided = _qualify_rows(
         rows, ns, t["alive"], t["kind"], t["role"], t["trade"], t["qualification"],

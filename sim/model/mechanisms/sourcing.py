@@ -38,7 +38,13 @@ import numpy as np
 from sim.model.agents import Government
 from sim.model.compiled import array_sum, kernel, power
 from sim.model.mechanisms import starter_batches
-from sim.model.state import ROLE_FINAL, State, firm_tables, supplier_free_capacity_columns
+from sim.model.state import (
+    ROLE_FINAL,
+    State,
+    firm_tables,
+    roster_rows,
+    supplier_free_capacity_columns,
+)
 from sim.scenario.schema import Sourcing
 
 __all__ = [
@@ -446,10 +452,12 @@ def _rules(sc: Sourcing) -> tuple[Sourcing, np.ndarray, np.ndarray, tuple[float,
 
 #: Columns of :func:`source_block`'s per-run parameters; from ``_PER_TRADE`` on, the premia,
 #: purchase shares and outside attractions of the run's ``_TRADES`` trades.
-_N, _QUARTER, _WINDOW, _COST0_AT, _DISCOUNT, _RATE, _OFFERED, _CAP, _BUDGET = range(9)
+#: ``_SINCE``: :meth:`~sim.model.state.State.roster_since` (the roster is read where the
+#: subsidy is offered).
+_N, _QUARTER, _WINDOW, _COST0_AT, _DISCOUNT, _RATE, _OFFERED, _CAP, _BUDGET, _SINCE = range(10)
 #: ... then :meth:`~sim.model.state.State.supplier_capacity_parameters` (``_SUPPLY`` on), ...
-_SUPPLY = 9
-_TRADES, _BETA, _PSO, _LOCALISABLE, _SEARCH, _PER_TRADE = range(16, 22)
+_SUPPLY = 10
+_TRADES, _BETA, _PSO, _LOCALISABLE, _SEARCH, _PER_TRADE = range(17, 23)
 
 
 def source(state: State, gov: Government) -> None:
@@ -461,47 +469,45 @@ def source_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     """Allocate this quarter's purchases; book the starter-batch subsidy; record contracts.
 
     For every run of a block (their firm tables are rows of one block, :mod:`sim.model.block`):
-    each run's free capacities, roster and subsidy terms are gathered in Python, then one
-    compiled call (:func:`_source_rows`) sources and pays the claims of every run; the
-    payments are booked run by run.
+    each run's subsidy terms are gathered in Python, then one compiled call
+    (:func:`_source_rows`) finds the free capacities and rosters, sources and pays the claims
+    of every run; the payments are booked run by run.
     """
     t, rows = firm_tables([st.firms for st in states])
     runs = len(states)
     values = []
-    offers: list[tuple[int, np.ndarray, np.ndarray]] = []  # runs with an offer: roster, paid
+    offers: list[tuple[int, np.ndarray]] = []  # runs with an offer: what each firm was paid
     cost0 = []
     at = 0
     for k, (st, gov) in enumerate(zip(states, govs, strict=True)):
         rules = _rules(st.spec.sourcing)
         beta = rules[3][0]
         # The starter-batch subsidy: who may claim it, at what rate, and which suppliers are new.
-        offered = starter_batches.offer(st, gov)
+        offered = starter_batches.offer_terms(st, gov)
         if offered is None:
             rate, on, cap, budget = 0.0, 0.0, 0.0, 0.0
         else:
-            roster, paid, cap, budget, rate = offered
-            offers.append((k, roster, paid))
+            paid, cap, budget, rate = offered
+            offers.append((k, paid))
             on = 1.0
         # the claimants' subsidy on starter batches (1 ** x is 1: no power without a rate)
         discount = max(1 - rate, 1e-9) ** (-beta) if rate != 0.0 else 1.0
         values.append((
             st.firms.n, st.quarter, starter_batches.starter_window(gov), at, discount, rate, on,
-            cap, budget, *st.supplier_capacity_parameters(), rules[1].shape[0], *rules[3],
+            cap, budget, st.roster_since(), *st.supplier_capacity_parameters(),
+            rules[1].shape[0], *rules[3],
             *st.outside_attraction.tolist(),
         ))  # fmt: skip
         cost0.append(st.supplier_cost0)
         at += st.supplier_cost0.shape[0]
     if not offers:
-        roster, paid = _NO_ROSTER, _NO_PAID
-    elif runs == 1:  # the run's own arrays as one-row tables (paid: the government's array)
-        roster, paid = offers[0][1].reshape(1, -1), offers[0][2].reshape(1, -1)
+        paid = _NO_PAID
+    elif runs == 1:  # the run's own array as a one-row table (the government's array)
+        paid = offers[0][1].reshape(1, -1)
     else:
-        width = t["alive"].shape[1]
-        paid = np.zeros((runs, width))  # what each firm has been paid so far
-        roster = np.zeros((runs, width), dtype=np.bool_)
-        for k, run_roster, run_paid in offers:
-            n = run_paid.shape[0]
-            roster[k, :n], paid[k, :n] = run_roster, run_paid
+        paid = np.zeros((runs, t["alive"].shape[1]))  # what each firm has been paid so far
+        for k, run_paid in offers:
+            paid[k, : run_paid.shape[0]] = run_paid
     if runs > 1 and len({len(v) for v in values}) > 1:  # scenarios with different trades
         longest = max(len(v) for v in values)
         values = [(*v, *(0.0,) * (longest - len(v))) for v in values]
@@ -510,21 +516,20 @@ def source_block(states: Sequence[State], govs: Sequence[Government]) -> None:
         t["price"], t["unit_cost"], t["cash"], t["purchases"], t["sales_cluster"],
         t["purchases_local"], t["purchases_from_participants"], t["purchases_starter"],
         t["last_contract_quarter"], t["first_sale_quarter"], t["productivity"],
-        t["employment"], t["capacity"], t["qualification"], t["born_quarter"], roster, paid,
+        t["employment"], t["capacity"], t["qualification"], t["born_quarter"], paid,
         cost0[0] if runs == 1 else np.concatenate(cost0), np.array(values, dtype=np.float64),
     )  # fmt: skip
     if claims:  # book the payments of the runs that had claims
-        at_offer = {k: j for j, (k, _, _) in enumerate(offers)}
+        at_offer = {k: j for j, (k, _) in enumerate(offers)}
         for k, (booked, total) in enumerate(zip(claimed.tolist(), totals.tolist(), strict=True)):
             if booked:
-                view = offers[at_offer[k]][2]  # the government's array (a view)
+                view = offers[at_offer[k]][1]  # the government's array (a view)
                 if runs > 1:
                     view[:] = paid[k, : view.shape[0]]
                 starter_batches.book(states[k], govs[k], starter_batches.subsidy(govs[k]), total)
 
 
-#: A lone run's roster and paid amounts when its cluster offers no subsidy (not read).
-_NO_ROSTER = np.zeros((1, 0), dtype=np.bool_)
+#: A lone run's paid amounts when its cluster offers no subsidy (not read).
 _NO_PAID = np.zeros((1, 0))
 
 
@@ -552,23 +557,24 @@ def _source_rows(
     capacity: np.ndarray,
     qualification: np.ndarray,
     born_quarter: np.ndarray,
-    roster: np.ndarray,
     paid: np.ndarray,
     cost0: np.ndarray,
     params: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, int]:  # pragma: no cover - compiled
     """Stage 5 for run ``k`` of the block (firm table row ``rows[k]``).
 
-    The firm columns are the block's 2-D tables (written in place); ``roster`` and ``paid``
-    (what each firm has been paid, updated in place) have one row per run where a run is
-    offered the subsidy, as has ``params`` (:func:`source_block`'s columns: slots, quarter,
-    subsidy terms, the start of the run's reference costs in ``cost0``, the scalars of the
+    The firm columns are the block's 2-D tables (written in place); ``paid`` (what each firm
+    has been paid, updated in place) has one row per run where a run is offered the subsidy,
+    as has ``params`` (:func:`source_block`'s columns: slots, quarter, subsidy terms, the
+    start of the run's reference costs in ``cost0``, the roster's window, the scalars of the
     suppliers' free capacity, the sourcing rules and, per trade, premium, purchase share and
     outside attraction). The suppliers' free capacity and who is qualified are
     :func:`~sim.model.state.supplier_free_capacity_columns` of the run's row. Where a
     registered cluster offers the subsidy, the claimants are
-    :func:`~sim.model.mechanisms.starter_batches.is_claimant` and the claims are paid as
-    :func:`~sim.model.mechanisms.starter_batches.pay` pays them.
+    :func:`~sim.model.mechanisms.starter_batches.is_claimant` among the roster
+    (:func:`~sim.model.state.roster_rows` of the run's row, before it sources: whom
+    :meth:`~sim.model.agents.Government.eligible_for_preferences` lets have preferences) and
+    the claims are paid as :func:`~sim.model.mechanisms.starter_batches.pay` pays them.
 
     Returns:
         What each run paid, whether it had claims to book, and how many runs had.
@@ -590,8 +596,11 @@ def _source_rows(
             int(sp[5]), sp[6],
         )  # fmt: skip
         offered = p[_OFFERED] > 0.0
-        if offered:
-            eligible = starter_batches.claimant_columns(roster[k, :n], fin, paid[k, :n], p[_CAP])
+        if offered:  # who may claim: the roster (the government's rule), within the cap
+            run = np.empty((1, 3), dtype=np.int64)
+            run[0, 0], run[0, 1], run[0, 2] = r, n, int(p[_SINCE])
+            roster = roster_rows(run, alive, participant, last_contract_quarter)[0]
+            eligible = starter_batches.claimant_columns(roster, fin, paid[k, :n], p[_CAP])
         else:
             eligible = np.zeros(n, dtype=np.bool_)
         per_trade = p[_PER_TRADE:]

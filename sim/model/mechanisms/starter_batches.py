@@ -34,6 +34,7 @@ __all__ = [
     "is_new_supplier",
     "new_suppliers",
     "offer",
+    "offer_terms",
     "pay",
     "pay_columns",
     "starter_window",
@@ -360,6 +361,19 @@ def offer(
         rate (0 once the budget is spent). None when the regime has no starter-batch subsidy
         or the cluster is not registered: nobody may claim it.
     """
+    terms = offer_terms(state, gov)
+    if terms is None:
+        return None
+    return gov.eligible_for_preferences(state), *terms
+
+
+def offer_terms(state: State, gov: Government) -> tuple[np.ndarray, float, float, float] | None:
+    """:func:`offer` but the roster: ``(paid, cap, budget, rate)``, or None.
+
+    Sourcing reads the roster in its kernel (:func:`~sim.model.state.roster_rows` of each
+    run, the rule :meth:`~sim.model.agents.Government.eligible_for_preferences` applies to a
+    registered cluster, the only one offered the subsidy).
+    """
     sb = subsidy(gov)
     if sb is None or not gov.registered:
         return None
@@ -367,7 +381,7 @@ def offer(
     budget = gov.remaining("starter_batch", sb.annual_budget_mln_rub.value, state.quarter)
     rate = sb.rate.value if budget > 0 else 0.0
     cap = float(sb.cap_per_applicant_mln_rub.value)
-    return gov.eligible_for_preferences(state), _paid(gov, n), cap, float(budget), rate
+    return _paid(gov, n), cap, float(budget), rate
 
 
 @kernel

@@ -108,14 +108,17 @@ def book_taxes(states: Sequence[State], govs: Sequence[Government]) -> None:
     """Stage 8 for a block of runs: each run's taxes, by one compiled call, booked in its ledger.
 
     A lone run goes through :func:`compute_taxes` (the same kernel for its one row): the
-    per-run entry that tests wrap to see each quarter's bill (``tests/test_model.py``).
+    per-run entry that tests wrap to see each quarter's bill (``tests/test_model.py``). A block
+    books each run's totals (:func:`_taxes_rows`) without making its bill: the same numbers,
+    booked by the same operations (:meth:`sim.model.ledger.Ledger.add_tax_totals`).
     """
     if len(states) == 1:
-        bills = [compute_taxes(states[0], govs[0])]
-    else:
-        bills = compute_taxes_block(states, govs)
-    for state, bill in zip(states, bills, strict=True):
-        state.ledger.add_taxes(bill)
+        states[0].ledger.add_taxes(compute_taxes(states[0], govs[0]))
+        return
+    sums = _taxes_rows(states, govs)[2]
+    # numpy scalars, as a bill's totals are (the ledger's sums keep their type)
+    for state, (fed, reg, contrib, vat, sez, relief) in zip(states, sums, strict=True):
+        state.ledger.add_tax_totals(fed, reg, contrib, vat, sez, relief)
 
 
 def compute_taxes_block(states: Sequence[State], govs: Sequence[Government]) -> list[TaxBill]:
@@ -128,6 +131,30 @@ def compute_taxes_block(states: Sequence[State], govs: Sequence[Government]) -> 
 
     Returns:
         Each run's bill, in the order of ``states``.
+    """
+    ns, bill, sums = _taxes_rows(states, govs)
+    bills = []
+    for k, n in enumerate(ns.tolist()):
+        s, b = sums[k], bill[k]
+        relief = {"federal": 0.0, "regional": float(s[_RELIEF])}
+        bills.append(TaxBill(
+            federal=s[_FED], regional=s[_REG], social_fund=s[_CONTRIB], vat_collected=s[_VAT],
+            sez_expenditure=s[_SEZ], relief_expenditure=relief, per_firm=b[_PER_FIRM, :n],
+            vat=b[_VAT, :n],
+            by_level={level: b[j, :n] for j, level in enumerate(TAX_LEVELS)},
+        ))  # fmt: skip
+    return bills
+
+
+def _taxes_rows(
+    states: Sequence[State], govs: Sequence[Government]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stage 8 of every run of a block by one compiled call (:func:`_taxes_block`).
+
+    Returns:
+        ``(ns, bill, sums)``: each run's slots in use, its firms' taxes (``bill[k]``, rows
+        ``_FED`` ... ``_PER_FIRM``) and its totals (``sums[k]``, columns ``_FED`` ...
+        ``_RELIEF``).
     """
     tables, rows = firm_tables([state.firms for state in states])
     columns = [tables[name] for name in _COLUMNS]
@@ -148,17 +175,7 @@ def compute_taxes_block(states: Sequence[State], govs: Sequence[Government]) -> 
     _taxes_block(
         rows, ns, *columns, np.array(params, dtype=np.float64), eligible, bill, sums
     )  # fmt: skip
-    bills = []
-    for k in range(runs):
-        n, s, b = ns[k], sums[k], bill[k]
-        relief = {"federal": 0.0, "regional": float(s[_RELIEF])}
-        bills.append(TaxBill(
-            federal=s[_FED], regional=s[_REG], social_fund=s[_CONTRIB], vat_collected=s[_VAT],
-            sez_expenditure=s[_SEZ], relief_expenditure=relief, per_firm=b[_PER_FIRM, :n],
-            vat=b[_VAT, :n],
-            by_level={level: b[j, :n] for j, level in enumerate(TAX_LEVELS)},
-        ))  # fmt: skip
-    return bills
+    return ns, bill, sums
 
 
 def _params(state: State, relief: TaxRelief | None) -> tuple[float, ...]:
