@@ -61,6 +61,9 @@ def test_sobol_study_rows_judge_memory_and_storage() -> None:
              "storage_share": 0.06}  # fmt: skip
     met = {r[1]: (r[2], r[-1]) for r in harness.table({"sobol": sobol})}
     assert met["measured, whole study"] == ("4.8 min", "yes")
+    assert met["51,200 runs, projected (2 w, SQLite)"] == ("4.7 min", "")  # ran whole: not judged
+    alone = {r[1]: r[-1] for r in harness.table({"sobol": {**sobol, "ran_whole": False}})}
+    assert alone["51,200 runs, projected (2 w, SQLite)"] == "yes"
     assert met["Sobol study (51,200 runs): parent RSS early -> late"] == ("300 -> 320 MiB", "yes")
     assert met["Sobol study (51,200 runs): worker RSS early -> late"] == ("230 -> 260 MiB", "NO")
     assert met["Sobol study (51,200 runs): write_batch / wall"] == ("6.0 %", "NO")
