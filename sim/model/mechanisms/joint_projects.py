@@ -208,35 +208,7 @@ def _subsidy_now(
     return subsidy_for(jp, gov, state.quarter, capex) if jp is not None else 0.0
 
 
-@kernel
-def _expected_row(
-    terms: np.ndarray,
-    due: np.ndarray,
-    table: np.ndarray,
-    plan_terms: np.ndarray,
-    n: int,
-    alive: np.ndarray,
-    participant: np.ndarray,
-    capacity: np.ndarray,
-    ebitda: np.ndarray,
-    debt_market: np.ndarray,
-    debt_pref: np.ndarray,
-    kind: np.ndarray,
-    cash: np.ndarray,
-    output: np.ndarray,
-    price: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled
-    """:func:`expected_projects` of firms ``0..n-1`` (``terms``: :func:`_expectation_terms`).
-
-    The proposals each firm would lead (:func:`_projects_led`) times the chance that it can
-    finance and undertakes one (:func:`_expected_projects`); a block's stage 2 calls it for
-    each run (:mod:`sim.model.mechanisms.membership`).
-    """
-    led = _projects_led(terms[_PER_QUARTER], alive, kind, participant, capacity, n)
-    return _expected_projects(
-        led, due, terms[_SUB], terms[_CAPEX], terms[_RET : _RET + 4], table, plan_terms, ebitda,
-        debt_market, debt_pref, kind, cash, output, price,
-    )  # fmt: skip
+_EVERY_FIRM = np.zeros(0, dtype=np.bool_)  # no ``only``: every firm's expected projects
 
 
 @kernel
@@ -258,10 +230,13 @@ def _expected_row_of(
     price: np.ndarray,
     only: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """:func:`_expected_row` of the firms ``i`` with ``only[i]`` (``only`` empty: every firm).
+    """:func:`expected_projects` of firms ``0..n-1``, or of those ``i`` with ``only[i]``.
 
-    The proposals each firm would lead are :func:`_projects_led`'s, over every firm; the
-    others lead none here (0: no plan is made for them).
+    ``terms``: :func:`_expectation_terms`. The proposals each firm would lead
+    (:func:`_projects_led`, over every firm) times the chance that it can finance and
+    undertakes one (:func:`_expected_projects`); with ``only`` not empty the other firms lead
+    none here (0: no plan is made for them). A block's stage 2 calls it for each run
+    (:mod:`sim.model.mechanisms.membership`).
     """
     led = _projects_led(terms[_PER_QUARTER], alive, kind, participant, capacity, n)
     if only.shape[0] > 0:
@@ -306,11 +281,11 @@ def expected_projects(
     """
     f, n = state.firms, state.firms.n
     values = _expectation_terms(state, gov, org, jp)
-    out = _expected_row(
+    out = _expected_row_of(
         np.array(values), gov.receivable(n) if due is None else due,
         financing._programmes(state, gov)[1] if table is None else table,
         financing._terms(state, gov, True) if terms is None else terms, n, f.alive,
-        f.participant, f.capacity, *financing._columns(state),
+        f.participant, f.capacity, *financing._columns(state), _EVERY_FIRM,
     )  # fmt: skip
     return out, values[_SUB]
 

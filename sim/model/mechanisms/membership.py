@@ -238,7 +238,7 @@ def _expected_rows(
 
     Run ``k = at[j, _K]`` (firm table row ``rows[k]``, ``n = at[j, _N]`` slots, terms
     ``terms[j, :_VALUE_TERMS]``, plan terms ``terms[j, _VALUE_TERMS:]``) expects, when
-    ``_PROJECTS``, the projects :func:`joint_projects._expected_row` finds (grants due: the
+    ``_PROJECTS``, the projects :func:`joint_projects._expected_row_of` finds (grants due: the
     dues ``grants[g, 2]`` of the grants ``g`` with ``grants[g, :2] = (j, firm)``, summed grant
     by grant as :meth:`Government.receivable` does; its programme table
     ``tables[lo:hi]`` (``at[j, _TABLE_LO]``, ``at[j, _TABLE_HI]``) with the budgets left of
