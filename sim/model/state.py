@@ -40,6 +40,7 @@ __all__ = [
     "Loan",
     "LoanBook",
     "State",
+    "alive_yards",
     "block_rows",
     "delivery_block",
     "delivery_of",
@@ -758,6 +759,20 @@ def delivery_rows(
 
 
 @kernel
+def alive_yards(
+    role: np.ndarray, alive: np.ndarray, n: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """The yards (alive final producers) among firms ``0..n-1``, in firm order."""
+    fin = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if role[i] == ROLE_FINAL and alive[i]:
+            fin[m] = i
+            m += 1
+    return fin[:m]
+
+
+@kernel
 def yard_delivery_columns(
     role: np.ndarray,
     alive: np.ndarray,
@@ -777,13 +792,8 @@ def yard_delivery_columns(
     0 for the other firms. Each yard's figure is its own (:func:`delivery_of`); the
     spillover's scale is the run's, over all its alive firms.
     """
-    fin = np.empty(n, dtype=np.int64)
-    m = 0
-    for i in range(n):
-        if role[i] == ROLE_FINAL and alive[i]:
-            fin[m] = i
-            m += 1
-    idx = fin[:m]
+    idx = alive_yards(role, alive, n)
+    m = idx.shape[0]
     eff = effective_productivity_columns(
         productivity, employment, alive, participant, n, idx, agglo_base, elasticity, outsider
     )

@@ -30,6 +30,7 @@ from sim.model.distributions import lognormal
 from sim.model.state import (
     ROLE_FINAL,
     State,
+    alive_yards,
     firm_tables,
     free_capacity_of,
     yard_delivery_columns,
@@ -162,12 +163,8 @@ def _win_orders(
     Returns:
         Value won by the cluster, and the value of all orders (numpy's pairwise sums).
     """
-    fin = np.empty(n, dtype=np.int64)
-    m = 0
-    for i in range(n):
-        if role[i] == ROLE_FINAL and alive[i]:
-            fin[m] = i
-            m += 1
+    fin = alive_yards(role, alive, n)
+    m = fin.shape[0]
     fin_free = np.empty(m)
     fin_price = np.empty(m)
     fin_delivery = np.empty(m)
