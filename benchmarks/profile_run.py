@@ -10,6 +10,9 @@ about N firms by :func:`sim.scenario.scaling.scale_scenario`, as benchmark item 
 2. CPU per stage of the quarter (docs/model.md 3: the stages of ``sim.model.model.QUARTER``,
    and the quarter's start and end), timed around each stage (no profiler), as ms per run and
    share of the run; ``--block N`` steps the runs in blocks of N (as a sweep's workers do);
+   then, in a second pass over the same runs, how much of each stage is spent inside the
+   compiled kernels (every numba dispatcher a ``sim`` module calls from Python, timed around
+   the call, dispatch included) and how much in Python around them;
 3. a cProfile of the same runs: self time per ``sim/model`` module, the top functions by self
    and by cumulative time, Python-visible numpy calls per quarter, and the Mesa part (agent
    creation and removal, AgentSet and event machinery: everything in Mesa's files).
@@ -137,6 +140,67 @@ def stage_times(arm: str, seeds: int, block: int = 1) -> tuple[dict[str, float],
     return {k: v * 1e3 / seeds for k, v in spent.items()}, total * 1e3 / seeds
 
 
+def _timed_kernels(spent: list[float]) -> list[tuple[Any, str, Any]]:
+    """Wrap every numba dispatcher in a ``sim`` module's globals to add its CPU to ``spent[0]``.
+
+    Returns what was replaced, for :func:`_restore`. Calls from one kernel to another are
+    compiled in and not seen; a call from Python (what a stage's glue makes) is timed whole,
+    numba's dispatch (argument unboxing, result boxing) included.
+    """
+    from numba.core.registry import CPUDispatcher
+
+    def wrap(kernel: Any) -> Any:
+        def timed(*args: Any, **kw: Any) -> Any:
+            t = CLOCK()
+            try:
+                return kernel(*args, **kw)
+            finally:
+                spent[0] += CLOCK() - t
+
+        return timed
+
+    replaced = []
+    for mod in list(sys.modules.values()):
+        if not getattr(mod, "__name__", "").startswith("sim."):
+            continue
+        for name, value in list(vars(mod).items()):
+            if isinstance(value, CPUDispatcher):
+                replaced.append((mod, name, value))
+                setattr(mod, name, wrap(value))
+    return replaced
+
+
+def _restore(replaced: list[tuple[Any, str, Any]]) -> None:
+    for mod, name, value in replaced:
+        setattr(mod, name, value)
+
+
+def kernel_times(arm: str, seeds: int, block: int = 1) -> dict[str, float]:
+    """CPU ms per run inside compiled kernels, per stage (:func:`stage_times`' labels)."""
+    spent: dict[str, float] = defaultdict(float)
+    clock = [0.0]
+    sc = scenario()
+    seed_list = list(range(seeds))
+    replaced = _timed_kernels(clock)
+    try:
+        for lo in range(0, seeds, block):
+            models = ModelBlock.of_seeds(sc, arm, seed_list[lo : lo + block]).models
+            while models[0].state.quarter < models[0].horizon:
+                t = clock[0]
+                rngs = begin_quarters(models)
+                spent["start of the quarter"] += clock[0] - t
+                for label, stage in QUARTER:
+                    t = clock[0]
+                    stage(models, rngs)
+                    spent[label] += clock[0] - t
+                t = clock[0]
+                end_quarters(models)
+                spent["end of the quarter (outcomes)"] += clock[0] - t
+    finally:
+        _restore(replaced)
+    return {k: v * 1e3 / seeds for k, v in spent.items()}
+
+
 def profile(arm: str, seeds: int) -> pstats.Stats:
     """cProfile of ``seeds`` runs (construction included)."""
     sc = scenario()
@@ -195,9 +259,15 @@ def main(argv: list[str] | None = None) -> int:
     stages, run_ms = stage_times(args.arm, args.seeds, args.block)
     print(f"\nStages (CPU ms per run, blocks of {args.block}; stepping = {run_ms:.1f} ms, "
           "no construction)")  # fmt: skip
-    print(f"{'stage':44s} {'ms/run':>8s} {'share':>7s}")
+    inside = kernel_times(args.arm, args.seeds, args.block)
+    print(f"{'stage':44s} {'ms/run':>8s} {'share':>7s} {'kernels':>8s} {'Python':>8s}")
     for label, v in stages.items():
-        print(f"{label:44s} {v:8.2f} {v / run_ms:7.1%}")
+        k = inside.get(label, 0.0)
+        print(f"{label:44s} {v:8.2f} {v / run_ms:7.1%} {k:8.2f} {max(v - k, 0.0):8.2f}")
+    k = sum(inside.values())
+    print(f"{'all stages':44s} {run_ms:8.2f} {1:7.1%} {k:8.2f} {max(run_ms - k, 0.0):8.2f}")
+    print("  kernels: CPU inside the compiled kernels called from Python, dispatch included "
+          "(a second pass); Python: the rest of the stage")  # fmt: skip
 
     st = profile(args.arm, args.seeds)
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, dict]] = st.stats  # type: ignore[attr-defined]
