@@ -392,13 +392,15 @@ def item_throughput(quick: bool) -> dict:
     # Warm the fork server first (it starts once per process and imports sim): otherwise its
     # start-up lands in whichever pool runs first and biases the 2-worker / 1-worker ratio.
     run_tasks(tasks[:2], workers=2, chunk_size=1, on_results=lambda _: None)
-    rounds = 1 if quick else 3
+    rounds = 1 if quick else 5
     walls: dict[int, list[float]] = {1: [], 2: []}
     cpus: dict[int, list[float]] = {1: [], 2: []}
     loads: dict[int, list[float]] = {1: [], 2: []}
     # 1 worker and 2 workers alternate, ``rounds`` times: each round's ratio compares two
     # measurements minutes apart at most, and the median round is reported (the machine's
-    # speed drifts by tens of per cent within minutes; one measurement each gave 1.47-1.92).
+    # speed drifts by tens of per cent within minutes; one measurement each gave 1.47-1.92,
+    # and three rounds of one run 1.28, 1.60 and 1.93: five rounds, so that the median is not
+    # moved by two slow ones). A round is about 7 s.
     for _ in range(rounds):
         for w in (1, 2):
             got: list = []
@@ -493,7 +495,27 @@ def item_batch_run(quick: bool, tmp: Path) -> dict:
     """
     out = _batch_run_pair(tmp, 20 if quick else 100)
     if not quick:
-        out["larger"] = _batch_run_pair(tmp, 1000)
+        out["larger"] = big = _batch_run_pair(tmp, 1000)
+        out["decomposition"] = split_start_and_runs(out, big)
+    return out
+
+
+def split_start_and_runs(small: dict, big: dict) -> dict:
+    """Each runner's wall time as start-up + runs x per-run time, from its two sizes.
+
+    The line through (runs, wall) at the two sizes: its slope is the wall time a run adds (2
+    workers), its intercept what the runner spends whatever the runs (starting its workers,
+    importing and loading). The ratio of the slopes is the speed-up the runners approach as
+    sweeps grow; at the issue's 200 runs the start-ups weigh in. Two points measured minutes
+    apart on a machine whose speed drifts: a rough split, not a fit.
+    """
+    extra = big["runs"] - small["runs"]
+    out: dict[str, float] = {}
+    for side in ("ours", "mesa"):
+        per_run = (big[f"{side}_wall_s"] - small[f"{side}_wall_s"]) / extra
+        out[f"{side}_ms_per_run"] = 1000 * per_run
+        out[f"{side}_start_s"] = small[f"{side}_wall_s"] - per_run * small["runs"]
+    out["per_run_speedup"] = out["mesa_ms_per_run"] / out["ours_ms_per_run"]
     return out
 
 
@@ -671,6 +693,19 @@ def table(res: dict) -> list[tuple]:
                     f"the same, {big['runs']:,} runs (start-up amortised)",
                     f"{big['mesa_wall_s']:.1f} s / {big['ours_wall_s']:.1f} s = "
                     f"{big['speedup']:.2f}",
+                    "",
+                    None,
+                )
+            )
+        d = b.get("decomposition")
+        if d:
+            rows.append(
+                _row(
+                    "5 vs batch_run",
+                    "split: start-up + wall per run (2 w), from the two sizes",
+                    f"mesa {d['mesa_start_s']:.1f} s + {d['mesa_ms_per_run']:.1f} ms; ours "
+                    f"{d['ours_start_s']:.1f} s + {d['ours_ms_per_run']:.1f} ms; per run "
+                    f"{d['per_run_speedup']:.2f}x",
                     "",
                     None,
                 )

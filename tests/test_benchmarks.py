@@ -87,3 +87,16 @@ def test_engine_rows_judge_the_issue_targets() -> None:
     assert met["live play: model / drawing per quarter (40 q)"] == "yes"
     skipped = harness.engine_rows({"baseline": {"skipped": "not measured: no git"}})
     assert skipped[0][2] == "not measured: no git" and skipped[0][-1] == ""
+
+
+def test_batch_run_split_into_start_up_and_runs() -> None:
+    small = {"runs": 200, "ours_wall_s": 3.0, "mesa_wall_s": 5.0}
+    big = {"runs": 2000, "ours_wall_s": 12.0, "mesa_wall_s": 32.0}
+    d = harness.split_start_and_runs(small, big)
+    assert d["ours_ms_per_run"] == 5.0 and d["mesa_ms_per_run"] == 15.0
+    assert abs(d["ours_start_s"] - 2.0) < 1e-12 and abs(d["mesa_start_s"] - 2.0) < 1e-12
+    assert d["per_run_speedup"] == 3.0
+    ours = {**small, "speedup": 5.0 / 3.0, "mesa_rows": 0, "ours_completed": 200}
+    rows = harness.table({"batch_run": {**ours, "decomposition": d}})
+    split = [r for r in rows if r[1].startswith("split")]
+    assert split and split[0][2] == "mesa 2.0 s + 15.0 ms; ours 2.0 s + 5.0 ms; per run 3.00x"
