@@ -65,16 +65,19 @@ def calibrate(state: State, gov: Government, org: ClusterOrganization) -> None:
     state.rival_labour_share = float(np.average(labour / f.unit_cost[:n][fin], weights=w))
     # Outside suppliers' attraction per trade, at de-facto prices (no subsidies).
     state.outside_attraction = np.ones(len(state.trades))
-    demand = state.localisable_demand()
-    for k in range(len(state.trades)):
-        cap = state.supplier_free_capacity(k)
-        d = demand.sum() * s.sourcing.trades[k].purchase_share
-        if d <= 0 or cap.sum() <= 0:
+    demand = state.localisable_demand().sum()
+    # The capacity each qualified supplier of a trade offers the cluster (0 for the others).
+    free, qualified_supplier = state.supplier_free_capacity_all()
+    trade = f.trade[:n]
+    for k, spec_k in enumerate(s.sourcing.trades):
+        cap = np.where(qualified_supplier & (trade == k), free, 0.0).sum()
+        d = demand * spec_k.purchase_share
+        if d <= 0 or cap <= 0:
             continue
-        prem = 1 + s.sourcing.trades[k].local_price_premium
+        prem = 1 + spec_k.local_price_premium
         price_g = prem * (1 + s.sourcing.unmatched_search_cost)
         target = s.sourcing.initial_local_share
-        x = cap.sum() / d * price_g ** (-s.sourcing.price_sensitivity)
+        x = cap / d * price_g ** (-s.sourcing.price_sensitivity)
         state.outside_attraction[k] = x * (1 - target) / target
     state.group_constant = np.zeros(len(s.firm_groups))
     benefit = net_benefit(state, gov, org, prospect=0.0)
