@@ -180,27 +180,48 @@ def _taxes_rows(
 
 def _params(state: State, relief: TaxRelief | None) -> tuple[float, ...]:
     """One run's row of the kernel's parameters this quarter (``relief``: in force, or None)."""
-    q = state.quarter
-    (wage, growth, kappa, dep, fed, reg, sez_rate, sez_years, sez_after, prop, sez_prop,
-     sez_prop_years, *rest) = _constants(state.spec)  # fmt: skip
-    years = q / 4.0
+    head, tail = _quarter_terms(state.spec, state.quarter)
     return (
-        wage * (1 + growth) ** (q / 4), kappa, dep, state.market_rate, fed, reg,
-        sez_rate if years <= sez_years else sez_after, prop, sez_prop, years <= sez_prop_years,
-        *rest,
+        *head, state.market_rate, *tail,
         *(_NO_RELIEF if relief is None else (
             1.0, relief.regional_profit_tax_cut.value, relief.property_tax_cut.value
         )),
     )  # fmt: skip
 
 
-#: :func:`_constants` by scenario, a few at a time (a block may mix design points).
-_BY_SCENARIO: dict[int, tuple[Scenario, tuple]] = {}
+#: Each scenario's tax parameters (:func:`_kept`) and, by quarter, its terms of
+#: :func:`_params` (:func:`_quarter_terms`), a few scenarios at a time (a block may mix design
+#: points; a scenario is immutable once validated).
+_BY_SCENARIO: dict[int, tuple[Scenario, tuple, dict[int, tuple[tuple, tuple]]]] = {}
 _KEPT = 16
 
 
-def _constants(s: Scenario) -> tuple:
-    """The scenario's tax parameters :func:`_params` reads, in its order (built once, kept)."""
+def _quarter_terms(s: Scenario, q: int) -> tuple[tuple, tuple]:
+    """The scenario's terms of :func:`_params` in quarter ``q``: before and after the market rate.
+
+    The same for every run of the scenario in that quarter: computed once, then kept.
+    """
+    _, row, kept = _kept(s)
+    terms = kept.get(q)
+    if terms is None:
+        (wage, growth, kappa, dep, fed, reg, sez_rate, sez_years, sez_after, prop, sez_prop,
+         sez_prop_years, *rest) = row  # fmt: skip
+        years = q / 4.0
+        terms = kept[q] = (
+            (wage * (1 + growth) ** (q / 4), kappa, dep),
+            (fed, reg, sez_rate if years <= sez_years else sez_after, prop, sez_prop,
+             years <= sez_prop_years, *rest),
+        )  # fmt: skip
+    return terms
+
+
+def _kept(s: Scenario) -> tuple[Scenario, tuple, dict[int, tuple[tuple, tuple]]]:
+    """The scenario's entry of :data:`_BY_SCENARIO`, made when first asked for.
+
+    Returns:
+        ``(scenario, parameters, terms by quarter)``: the tax parameters :func:`_params`
+        reads, in its order, and the quarters' :func:`_quarter_terms` so far.
+    """
     got = _BY_SCENARIO.get(id(s))
     if got is None or got[0] is not s:
         if len(_BY_SCENARIO) >= _KEPT:
@@ -217,8 +238,8 @@ def _constants(s: Scenario) -> tuple:
             t.personal_income_tax_progressive.value, t.insurance_contributions.value,
             t.insurance_contributions_sme.value,
         )  # fmt: skip
-        _BY_SCENARIO[id(s)] = got = (s, row)
-    return got[1]
+        _BY_SCENARIO[id(s)] = got = (s, row, {})
+    return got
 
 
 @kernel
