@@ -174,6 +174,7 @@ class Population:
         self._agents: list[Firm] | None = None
         self._params: dict[int, tuple[np.ndarray, int]] = {}
         self._entry: tuple[list[tuple[int, float] | None], np.ndarray] | None = None
+        self._plan: tuple[list[tuple[int, float, np.ndarray, int] | None], np.ndarray] | None = None
 
     @property
     def agents(self) -> list[Firm]:
@@ -281,6 +282,23 @@ class Population:
             ]  # fmt: skip
             self._entry = (trades, cost_params([st]))
         return self._entry
+
+    def entry_plan(self) -> tuple[list[tuple[int, float, np.ndarray, int] | None], np.ndarray]:
+        """:meth:`entry_terms` with each trade's drawing terms (kept: none of it changes in a run).
+
+        Stage 9 draws a trade's entrants with these (as :meth:`draw` does) without asking for
+        the group's terms entrant batch by entrant batch.
+
+        Returns:
+            Per trade (scenario order), its entrants' group, price index, the group's drawing
+            parameters and standard normals per firm (:meth:`_group_params`), or None when the
+            trade has no SME group; and the run's unit-cost scalars (:meth:`entry_terms`).
+        """
+        if self._plan is None:
+            trades, cost = self.entry_terms()
+            plan = [None if e is None else (*e, *self._group_params(e[0])) for e in trades]
+            self._plan = (plan, cost)
+        return self._plan
 
     def draw(self, rng: np.random.Generator, gi: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Group ``gi``'s drawing parameters and the standard normals of ``n`` of its firms.

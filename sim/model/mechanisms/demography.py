@@ -122,9 +122,9 @@ def entry_exit(state: State, population: Population, rng: np.random.Generator) -
 
 
 #: Columns of :func:`entry_exit_block`'s per-run parameters (:func:`_exits_rows`): entry rate
-#: per quarter, demand sensitivity of entry, quarters of losses before an exit, slots in use,
-#: whether it is the first quarter (1) or not (0), where the run's trades start and end in the
-#: block's trades.
+#: per quarter, demand sensitivity of entry, quarters of losses before an exit (the run's
+#: constants, :func:`_constants`), slots in use, whether it is the first quarter (1) or not (0),
+#: where the run's trades start and end in the block's trades.
 _RATE, _SENSITIVITY, _LIMIT, _N, _FIRST, _TRADES, _TRADES_END = range(7)
 #: Columns of :func:`_enter_rows`' entries (one per trade with entrants in a run): the run (its
 #: row of the unit-cost scalars), its firm table row, the first slot, the count, the group,
@@ -132,6 +132,25 @@ _RATE, _SENSITIVITY, _LIMIT, _N, _FIRST, _TRADES, _TRADES_END = range(7)
 #: start and end.
 _RUN, _ROW, _LO, _COUNT, _GROUP, _LAST, _BORN, _Z, _Z_END = range(9)
 _ENTRY = 9
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _constants(state: State) -> tuple[tuple[float, float, int], int]:
+    """A run's constants of stage 9, kept on its state (``State.kept``: its scenario's).
+
+    Returns:
+        The first columns of its parameters (``_RATE``, ``_SENSITIVITY``, ``_LIMIT``) and its
+        number of trades.
+    """
+    c = state.kept.get("demography")
+    if c is None:
+        d = state.spec.sme_demography
+        c = state.kept["demography"] = (
+            (d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
+             d.exit_after_loss_quarters),
+            len(state.trades),
+        )  # fmt: skip
+    return c
 
 
 def entry_exit_block(
@@ -144,25 +163,26 @@ def entry_exit_block(
     The runs' firm tables are rows of one block (:mod:`sim.model.block`). One compiled call
     (:func:`_exits_rows`) finds and closes each run's exiting SMEs and its trades' mean
     entrants; each run then draws its entrants in Python (``rng.poisson`` per trade, then one
-    ``rng.standard_normal`` per entering trade, in trade order), and one compiled call
+    ``rng.standard_normal`` per entering trade, in trade order: :meth:`Population.draw`'s call
+    with the terms of :meth:`Population.entry_plan`), and one compiled call
     (:func:`_enter_rows`) fills all the runs' entrants and their reference costs.
     """
     firms = [st.firms for st in states]
     t, rows = firm_tables(firms)
     params, firsts, trades_at = [], [], [0]
     sales0, count0 = [], []
+    at = 0
     for k, st in enumerate(states):
-        d, at = st.spec.sme_demography, trades_at[-1]
-        trades_at.append(at + len(st.trades))
+        c, n_trades = _constants(st)
+        end = at + n_trades
+        trades_at.append(end)
         first = st.local_sales0 is None
-        params.append((
-            d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
-            d.exit_after_loss_quarters, st.firms.n, first, at, trades_at[-1],
-        ))  # fmt: skip
+        params.append((*c, st.firms.n, first, at, end))
+        at = end
         if first:
             firsts.append(k)
-            sales0.append(np.zeros(len(st.trades)))
-            count0.append(np.zeros(len(st.trades)))
+            sales0.append(np.zeros(n_trades))
+            count0.append(np.zeros(n_trades))
         else:
             sales0.append(st.local_sales0)
             count0.append(st.sme_count0)
@@ -182,35 +202,39 @@ def entry_exit_block(
     group_params, normals, prices = [], [], []
     entered: list[tuple[int, int, int]] = []  # (run, first slot, end)
     costs: list[np.ndarray] = []  # their unit-cost scalars (Population.entry_terms)
-    gone_at, means = gone_at.tolist(), lam.tolist()
+    gone_at, means, row_of = gone_at.tolist(), lam.tolist(), rows.tolist()
     z_at = 0
     for k, (st, pop, rng) in enumerate(zip(states, populations, rngs, strict=True)):
         # One scalar draw per trade, in trade order: the values and the generator state of one
         # ``rng.poisson`` of the run's array (NumPy draws an array's elements one by one, in
         # order), without the array's argument checks (~11 us a call; the scalar's ~1 us).
-        new = [rng.poisson(x) for x in means[trades_at[k] : trades_at[k + 1]]]
-        go = gone[gone_at[k] : gone_at[k + 1]]
-        if go.size:
-            pop.remove_agents(go)
+        poisson = rng.poisson
+        new = [poisson(x) for x in means[trades_at[k] : trades_at[k + 1]]]
+        g0, g1 = gone_at[k], gone_at[k + 1]
         # An exiting SME produced and sold this quarter: its flows stay in this quarter's
         # accounts (see record); its workers leave the cluster next quarter (State.exited).
-        st.exited = go
-        st.exits_this_quarter = gone_at[k + 1] - gone_at[k]
-        trades, cost = pop.entry_terms()
-        entering = [(m, *e) for m, e in zip(new, trades, strict=True) if m > 0 and e is not None]
-        if not entering:
-            continue
+        if g1 > g0:
+            go = st.exited = gone[g0:g1]
+            pop.remove_agents(go)
+        else:
+            st.exited = _NONE
+        st.exits_this_quarter = g1 - g0
+        plan, cost = pop.entry_plan()
         f = st.firms
         lo = slot = f.n
-        run, row, quarter = len(entered), int(rows[k]), st.quarter
-        for m, gi, price in entering:
-            p, z = pop.draw(rng, gi, m)
-            entries += (run, row, slot, m, gi, 0, quarter, z_at, z_at + z.size)
-            group_params.append(p)
-            normals.append(z)
-            prices.append(price)
-            slot += m
-            z_at += z.size
+        run, row, quarter = len(entered), row_of[k], st.quarter
+        for m, e in zip(new, plan, strict=True):
+            if m > 0 and e is not None:
+                gi, price, p, blocks = e
+                z_end = z_at + blocks * m
+                normals.append(rng.standard_normal(blocks * m))  # Population.draw's call
+                entries += (run, row, slot, m, gi, 0, quarter, z_at, z_end)
+                group_params.append(p)
+                prices.append(price)
+                slot += m
+                z_at = z_end
+        if slot == lo:
+            continue
         # Those of the last trade enter last: theirs is in the table recomputed after them.
         entries[_LAST - _ENTRY] = 1
         f.add(slot - lo)
