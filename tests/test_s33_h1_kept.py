@@ -13,10 +13,12 @@ import numpy as np
 from sim.model.block import ModelBlock
 from sim.model.distributions import lognormal_params
 from sim.model.mechanisms import demography, market
-from sim.model.model import ClusterModel
+from sim.model.model import QUARTER, ClusterModel
+from sim.model.population import PLAN_BLOCKS, PLAN_GROUP, PLAN_PARAMS, PLAN_PRICE
 from sim.model.state import cost_params
 from sim.scenario import apply_overrides
 from sim.scenario.files import default_scenario
+from sim.scenario.schema import Scenario
 
 ARM = "cluster_support_2020s"
 
@@ -144,24 +146,28 @@ def test_demography_constants_are_the_scenarios() -> None:
 
 def test_entry_plan_draws_as_population_draw_does() -> None:
     """Each trade's plan is its entry terms with its group's drawing terms: drawing ``m``
-    entrants with them takes the numbers (and leaves the generator as) ``Population.draw``."""
+    entrants with them takes the numbers (and leaves the generator as) ``Population.draw``,
+    and its row holds the group, price index, normals per firm and drawing parameters."""
     model = ClusterModel(default_scenario(), ARM, rng=3)
     pop = model.population
-    plan, cost = pop.entry_plan()
+    blocks, plan, cost = pop.entry_plan()
     trades, cost_terms = pop.entry_terms()
     assert pop.entry_plan() is pop.entry_plan() and cost is cost_terms
-    assert any(e is not None for e in plan)
-    for e, t in zip(plan, trades, strict=True):
-        assert (e is None) == (t is None)
-        if e is None:
+    assert plan.shape[0] == len(trades) == len(blocks)
+    assert any(b is not None for b in blocks)
+    for b, row, t in zip(blocks, plan, trades, strict=True):
+        assert (b is None) == (t is None)
+        if t is None:
+            assert row[PLAN_GROUP] == -1.0
             continue
-        gi, price, p, blocks = e
-        assert (gi, price) == t
+        gi, price = t
+        assert (row[PLAN_GROUP], row[PLAN_PRICE], row[PLAN_BLOCKS]) == (gi, price, b)
         for m in (1, 3):
             rng_a, rng_b = np.random.default_rng(11), np.random.default_rng(11)
             want_p, want_z = pop.draw(rng_a, gi, m)
-            z = rng_b.standard_normal(blocks * m)
-            assert p.tobytes() == want_p.tobytes() and z.tobytes() == want_z.tobytes()
+            z = rng_b.standard_normal(b * m)
+            assert row[PLAN_PARAMS:].tobytes() == want_p.tobytes()
+            assert z.tobytes() == want_z.tobytes()
             assert rng_a.bit_generator.state == rng_b.bit_generator.state
 
 
@@ -188,3 +194,75 @@ def test_a_run_without_exits_has_none() -> None:
     model.state.exited = np.array([1, 2])
     demography.entry_exit(model.state, model.population, np.random.default_rng(1))
     assert model.state.exited.dtype == np.int64 and model.state.exited.size == 0
+
+
+def _no_electrical_smes() -> Scenario:
+    """The scenario without the electrical trade's SMEs: a trade (the third) with no entrants."""
+    data = default_scenario().model_dump()
+    data["firm_groups"] = [
+        g for g in data["firm_groups"] if not (g["trade"] == "electrical" and g["kind"] == "sme")
+    ]
+    return Scenario.model_validate(data)
+
+
+def test_a_trade_without_smes_between_entering_trades_in_a_block() -> None:
+    """Stage 9 of a block mixing a run whose middle trade has no SME group (no entrants, though
+    it is drawn for) with ordinary runs gives each run's firm table and reference costs exactly
+    as the run alone; entrants enter both before and after the empty trade."""
+    runs = [(_no_electrical_smes(), ARM, 1), (default_scenario(), ARM, 2)]
+    runs += [(_no_electrical_smes(), ARM, 3)]
+    block = ModelBlock(runs)
+    alone = [ClusterModel(sc, arm, rng=seed) for sc, arm, seed in runs]
+    for _ in range(8):
+        block.step()
+        for m in alone:
+            m.step()
+    for m, a in zip(block.models, alone, strict=True):
+        n = m.state.firms.n
+        assert n == a.state.firms.n
+        for name in ("trade", "group", "employment", "taste", "unit_cost", "price", "alive"):
+            x, y = getattr(m.state.firms, name)[:n], getattr(a.state.firms, name)[:n]
+            assert x.tobytes() == y.tobytes(), name
+        assert m.state.supplier_cost0[:n].tobytes() == a.state.supplier_cost0[:n].tobytes()
+    f, n = block.models[0].state.firms, block.models[0].state.firms.n
+    born = f.born_quarter[:n] > 0
+    trades = set(f.trade[:n][born].tolist())
+    assert 2 not in trades and trades & {0, 1} and trades & {3, 4}
+
+
+def _without_smes_of(trade: str) -> Scenario:
+    """The scenario without the SMEs of ``trade`` (it stays a trade: drawn for, none enter)."""
+    data = default_scenario().model_dump()
+    data["firm_groups"] = [
+        g for g in data["firm_groups"] if not (g["trade"] == trade and g["kind"] == "sme")
+    ]
+    return Scenario.model_validate(data)
+
+
+def test_entrants_leave_every_unit_cost_recomputed_when_the_last_trade_has_no_smes() -> None:
+    """After stage 9, a run with entrants has every unit cost as recomputing them gives (the
+    last entering trade's recompute), also when its last trade has no SME group; each trade's
+    entrants' reference costs are their unit costs at entry, the last's those recomputed."""
+    seen = 0
+    for trade in ("design", "electrical"):
+        model = ClusterModel(_without_smes_of(trade), ARM, rng=9)
+        for _ in range(6):
+            rngs = model.begin_quarter()
+            for label, stage in QUARTER:
+                if label.startswith("9"):
+                    break
+                stage((model,), (rngs,))
+            st, f = model.state, model.state.firms
+            lo = f.n
+            demography.entry_exit(st, model.population, rngs["entry"])
+            n = f.n
+            if n > lo:
+                seen += 1
+                got = f.unit_cost[:n].copy()
+                st.update_costs()
+                assert got.tobytes() == f.unit_cost[:n].tobytes()
+                last = f.trade[n - 1]
+                at = np.flatnonzero(f.trade[lo:n] == last) + lo
+                assert st.supplier_cost0[at].tobytes() == f.unit_cost[at].tobytes()
+            model.end_quarter()
+    assert seen >= 4
