@@ -19,12 +19,19 @@ def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
     return math.log(mean) - s2 / 2, math.sqrt(s2)
 
 
-def lognormal(rng: np.random.Generator, mean: float, cv: float, size: int | None = None):
+def lognormal(
+    rng: np.random.Generator,
+    mean: float,
+    cv: float,
+    size: int | None = None,
+    params: tuple[float, float] | None = None,
+):
     """Draw lognormal values with the given arithmetic mean and coefficient of variation.
 
     ``cv <= 0`` draws nothing and returns ``mean`` (an array of ``size`` copies of it).
+    ``params``, when given, are :func:`lognormal_params` ``(mean, cv)`` (kept by the caller).
     """
     if cv <= 0:
         return np.full(size, mean) if size is not None else mean
-    mu, sigma = lognormal_params(mean, cv)
+    mu, sigma = lognormal_params(mean, cv) if params is None else params
     return rng.lognormal(mu, sigma, size)

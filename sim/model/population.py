@@ -31,6 +31,10 @@ from sim.model.state import (
 )
 
 __all__ = [
+    "PLAN_BLOCKS",
+    "PLAN_GROUP",
+    "PLAN_PARAMS",
+    "PLAN_PRICE",
     "Population",
     "close_firms",
     "fill_columns",
@@ -43,6 +47,10 @@ _DRAWN, _MU, _SIGMA, _MEAN = 0, 1, 2, 3
 _EMPLOYMENT, _PRODUCTIVITY, _QUALIFICATION = 0, 4, 8
 _TASTE_SD, _HEADROOM, _CASH, _OTHER, _ORDER_BOOK, _COMPONENT, _KIND, _ROLE, _TRADE = range(12, 21)
 _N_PARAMS = 21
+#: Columns of a trade's row of :meth:`Population.entry_plan`: its entrants' group, their price
+#: index, their standard normals per firm, then their group's drawing parameters (the layout
+#: above).
+PLAN_GROUP, PLAN_PRICE, PLAN_BLOCKS, PLAN_PARAMS = 0, 1, 2, 3
 
 
 @kernel
@@ -174,6 +182,7 @@ class Population:
         self._agents: list[Firm] | None = None
         self._params: dict[int, tuple[np.ndarray, int]] = {}
         self._entry: tuple[list[tuple[int, float] | None], np.ndarray] | None = None
+        self._plan: tuple[list[int | None], np.ndarray, np.ndarray] | None = None
 
     @property
     def agents(self) -> list[Firm]:
@@ -281,6 +290,36 @@ class Population:
             ]  # fmt: skip
             self._entry = (trades, cost_params([st]))
         return self._entry
+
+    def entry_plan(self) -> tuple[list[int | None], np.ndarray, np.ndarray]:
+        """:meth:`entry_terms` with each trade's drawing terms (kept: none of it changes in a run).
+
+        Stage 9 draws a trade's entrants with these (:meth:`draw`'s call) and fills them in one
+        compiled call for a block (:func:`sim.model.mechanisms.demography._enter_rows`).
+
+        Returns:
+            Per trade (scenario order), the standard normals its entrants draw per firm
+            (:meth:`_group_params`), or None when the trade has no SME group; per trade, one
+            row (:data:`PLAN_GROUP`, :data:`PLAN_PRICE`, :data:`PLAN_BLOCKS`, then the group's
+            drawing parameters from :data:`PLAN_PARAMS` on; group -1 and zeros when it has
+            none); and the run's unit-cost scalars (:meth:`entry_terms`).
+        """
+        if self._plan is None:
+            trades, cost = self.entry_terms()
+            blocks: list[int | None] = []
+            rows = np.zeros((len(trades), PLAN_PARAMS + _N_PARAMS))
+            for j, e in enumerate(trades):
+                if e is None:
+                    blocks.append(None)
+                    rows[j, PLAN_GROUP] = -1.0
+                    continue
+                p, b = self._group_params(e[0])
+                blocks.append(b)
+                rows[j, PLAN_GROUP], rows[j, PLAN_PRICE] = e
+                rows[j, PLAN_BLOCKS] = b
+                rows[j, PLAN_PARAMS:] = p
+            self._plan = (blocks, rows, cost)
+        return self._plan
 
     def draw(self, rng: np.random.Generator, gi: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Group ``gi``'s drawing parameters and the standard normals of ``n`` of its firms.

@@ -424,23 +424,30 @@ def spillover_params(state: State) -> tuple[float, float, float]:
 def cost_params(states: Sequence[State]) -> np.ndarray:
     """Each run's scalars of :meth:`State.unit_costs`, one row per run (runs x 8).
 
-    A lone run's array is kept on its state (``kept``) and given again while its ``E_0``
-    (``agglo_base``, the one value of the row that is not the scenario's) is the same: callers
-    only read it.
+    A run's row (and a lone run's array) is kept on its state (``kept``) and given again while
+    its ``E_0`` (``agglo_base``, the one value of the row that is not the scenario's) is the
+    same: callers only read the array.
 
     Columns: ``E_0``, ``gamma``, outsider factor, wage, insurance contributions of large firms
     and of SMEs, purchases share of output, quarterly depreciation per unit of capacity.
     """
-    if len(states) == 1:  # a lone run's row, kept while E_0 stays
-        st = states[0]
-        kept = st.kept.get("cost_params")
-        if kept is None or kept[0] != st.agglo_base:
-            kept = st.kept["cost_params"] = (
-                st.agglo_base,
-                np.array([_cost_row(st)], dtype=np.float64),
-            )
-        return kept[1]
-    return np.array([_cost_row(st) for st in states], dtype=np.float64)
+    if len(states) == 1:  # a lone run's array
+        return _cost_terms(states[0])[2]
+    return np.array([_cost_terms(st)[1] for st in states], dtype=np.float64)
+
+
+def _cost_terms(st: State) -> tuple[float, tuple[float, ...], np.ndarray]:
+    """A run's ``E_0``, its row of :func:`cost_params` and that row as a (1 x 8) array.
+
+    Kept on the state while its ``E_0`` is the same.
+    """
+    kept = st.kept.get("cost_params")
+    if kept is None or kept[0] != st.agglo_base:
+        row = _cost_row(st)
+        kept = st.kept["cost_params"] = (
+            st.agglo_base, row, np.array([row], dtype=np.float64)
+        )  # fmt: skip
+    return kept
 
 
 def _cost_row(st: State) -> tuple[float, ...]:

@@ -24,7 +24,15 @@ import numpy as np
 from sim.model.agents import SME
 from sim.model.compiled import kernel, power
 from sim.model.firms import firm_tables
-from sim.model.population import Population, close_firms, fill_columns
+from sim.model.population import (
+    PLAN_BLOCKS,
+    PLAN_GROUP,
+    PLAN_PARAMS,
+    PLAN_PRICE,
+    Population,
+    close_firms,
+    fill_columns,
+)
 from sim.model.state import KIND_SME, State, unit_cost_columns, update_costs_rows
 
 __all__ = ["entry_exit", "entry_exit_block"]
@@ -122,16 +130,34 @@ def entry_exit(state: State, population: Population, rng: np.random.Generator) -
 
 
 #: Columns of :func:`entry_exit_block`'s per-run parameters (:func:`_exits_rows`): entry rate
-#: per quarter, demand sensitivity of entry, quarters of losses before an exit, slots in use,
-#: whether it is the first quarter (1) or not (0), where the run's trades start and end in the
-#: block's trades.
+#: per quarter, demand sensitivity of entry, quarters of losses before an exit (the run's
+#: constants, :func:`_constants`), slots in use, whether it is the first quarter (1) or not (0),
+#: where the run's trades start and end in the block's trades.
 _RATE, _SENSITIVITY, _LIMIT, _N, _FIRST, _TRADES, _TRADES_END = range(7)
-#: Columns of :func:`_enter_rows`' entries (one per trade with entrants in a run): the run (its
-#: row of the unit-cost scalars), its firm table row, the first slot, the count, the group,
-#: whether it is the run's last trade (1) or not (0), the quarter, where its standard normals
-#: start and end.
-_RUN, _ROW, _LO, _COUNT, _GROUP, _LAST, _BORN, _Z, _Z_END = range(9)
-_ENTRY = 9
+#: Columns of :func:`_enter_rows`' runs (one per run with entrants): its row of the unit-cost
+#: scalars, its firm table row, its first new slot, the quarter, where its trades start and end
+#: in the block's trades.
+_RUN, _ROW, _LO, _BORN, _FROM, _TO = range(6)
+_ENTERING = 6
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _constants(state: State) -> tuple[tuple[float, float, int], int]:
+    """A run's constants of stage 9, kept on its state (``State.kept``: its scenario's).
+
+    Returns:
+        The first columns of its parameters (``_RATE``, ``_SENSITIVITY``, ``_LIMIT``) and its
+        number of trades.
+    """
+    c = state.kept.get("demography")
+    if c is None:
+        d = state.spec.sme_demography
+        c = state.kept["demography"] = (
+            (d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
+             d.exit_after_loss_quarters),
+            len(state.trades),
+        )  # fmt: skip
+    return c
 
 
 def entry_exit_block(
@@ -144,25 +170,27 @@ def entry_exit_block(
     The runs' firm tables are rows of one block (:mod:`sim.model.block`). One compiled call
     (:func:`_exits_rows`) finds and closes each run's exiting SMEs and its trades' mean
     entrants; each run then draws its entrants in Python (``rng.poisson`` per trade, then one
-    ``rng.standard_normal`` per entering trade, in trade order), and one compiled call
-    (:func:`_enter_rows`) fills all the runs' entrants and their reference costs.
+    ``rng.standard_normal`` per entering trade, in trade order: :meth:`Population.draw`'s call
+    with the terms of :meth:`Population.entry_plan`), and one compiled call
+    (:func:`_enter_rows`) fills all the runs' entrants and their reference costs from the
+    counts drawn and the runs' plans.
     """
     firms = [st.firms for st in states]
     t, rows = firm_tables(firms)
     params, firsts, trades_at = [], [], [0]
     sales0, count0 = [], []
+    at = 0
     for k, st in enumerate(states):
-        d, at = st.spec.sme_demography, trades_at[-1]
-        trades_at.append(at + len(st.trades))
+        c, n_trades = _constants(st)
+        end = at + n_trades
+        trades_at.append(end)
         first = st.local_sales0 is None
-        params.append((
-            d.entry_rate_per_year / 4.0, float(d.entry_demand_sensitivity),
-            d.exit_after_loss_quarters, st.firms.n, first, at, trades_at[-1],
-        ))  # fmt: skip
+        params.append((*c, st.firms.n, first, at, end))
+        at = end
         if first:
             firsts.append(k)
-            sales0.append(np.zeros(len(st.trades)))
-            count0.append(np.zeros(len(st.trades)))
+            sales0.append(np.zeros(n_trades))
+            count0.append(np.zeros(n_trades))
         else:
             sales0.append(st.local_sales0)
             count0.append(st.sme_count0)
@@ -178,41 +206,39 @@ def entry_exit_block(
         states[k].local_sales0 = refs[a:b].copy()
         states[k].sme_count0 = refs[total + a : total + b].copy()
 
-    entries: list[int] = []  # _ENTRY numbers per trade with entrants (the columns above)
-    group_params, normals, prices = [], [], []
+    entering: list[int] = []  # _ENTERING numbers per run with entrants (the columns above)
+    counts: list[int] = []  # every trade's entrants, the block's trades (as trades_at)
+    plans, normals = [], []  # every run's Population.entry_plan rows; the entrants' normals
     entered: list[tuple[int, int, int]] = []  # (run, first slot, end)
     costs: list[np.ndarray] = []  # their unit-cost scalars (Population.entry_terms)
-    gone_at, means = gone_at.tolist(), lam.tolist()
-    z_at = 0
+    gone_at, means, row_of = gone_at.tolist(), lam.tolist(), rows.tolist()
     for k, (st, pop, rng) in enumerate(zip(states, populations, rngs, strict=True)):
         # One scalar draw per trade, in trade order: the values and the generator state of one
         # ``rng.poisson`` of the run's array (NumPy draws an array's elements one by one, in
         # order), without the array's argument checks (~11 us a call; the scalar's ~1 us).
-        new = [rng.poisson(x) for x in means[trades_at[k] : trades_at[k + 1]]]
-        go = gone[gone_at[k] : gone_at[k + 1]]
-        if go.size:
-            pop.remove_agents(go)
+        poisson = rng.poisson
+        new = [poisson(x) for x in means[trades_at[k] : trades_at[k + 1]]]
+        counts += new
+        g0, g1 = gone_at[k], gone_at[k + 1]
         # An exiting SME produced and sold this quarter: its flows stay in this quarter's
         # accounts (see record); its workers leave the cluster next quarter (State.exited).
-        st.exited = go
-        st.exits_this_quarter = gone_at[k + 1] - gone_at[k]
-        trades, cost = pop.entry_terms()
-        entering = [(m, *e) for m, e in zip(new, trades, strict=True) if m > 0 and e is not None]
-        if not entering:
-            continue
+        if g1 > g0:
+            go = st.exited = gone[g0:g1]
+            pop.remove_agents(go)
+        else:
+            st.exited = _NONE
+        st.exits_this_quarter = g1 - g0
+        blocks, plan, cost = pop.entry_plan()
+        plans.append(plan)
         f = st.firms
         lo = slot = f.n
-        run, row, quarter = len(entered), int(rows[k]), st.quarter
-        for m, gi, price in entering:
-            p, z = pop.draw(rng, gi, m)
-            entries += (run, row, slot, m, gi, 0, quarter, z_at, z_at + z.size)
-            group_params.append(p)
-            normals.append(z)
-            prices.append(price)
-            slot += m
-            z_at += z.size
-        # Those of the last trade enter last: theirs is in the table recomputed after them.
-        entries[_LAST - _ENTRY] = 1
+        for m, b in zip(new, blocks, strict=True):
+            if m > 0 and b is not None:
+                normals.append(rng.standard_normal(b * m))  # Population.draw's call
+                slot += m
+        if slot == lo:
+            continue
+        entering += (len(entered), row_of[k], lo, st.quarter, trades_at[k], trades_at[k + 1])
         f.add(slot - lo)
         size = st.supplier_cost0.size
         if slot > size:  # room for the entrants' slots, grown by doubling (read as [:n])
@@ -221,18 +247,18 @@ def entry_exit_block(
             st.supplier_cost0 = grown
         entered.append((k, lo, slot))
         costs.append(cost)
-    if not entries:
+    if not entering:
         return
 
     t = firm_tables(firms)[0]  # the entrants' slots may have widened the tables
     cost0 = _enter_rows(
-        np.array(entries, dtype=np.int64).reshape(-1, _ENTRY), np.array(group_params),
-        np.concatenate(normals), np.array(prices, dtype=np.float64),
-        costs[0] if len(costs) == 1 else np.concatenate(costs), t["alive"], t["kind"], t["role"],
-        t["trade"], t["group"], t["employment"], t["productivity"], t["qualification"],
-        t["capacity"], t["output"], t["cum_output"], t["cash"], t["taste"], t["other_demand"],
-        t["order_book"], t["price"], t["born_quarter"], t["last_contract_quarter"],
-        t["participant"], t["matched"], t["unit_cost"],
+        np.array(entering, dtype=np.int64).reshape(-1, _ENTERING),
+        np.array(counts, dtype=np.int64), plans[0] if len(plans) == 1 else np.concatenate(plans),
+        np.concatenate(normals), costs[0] if len(costs) == 1 else np.concatenate(costs),
+        t["alive"], t["kind"], t["role"], t["trade"], t["group"], t["employment"],
+        t["productivity"], t["qualification"], t["capacity"], t["output"], t["cum_output"],
+        t["cash"], t["taste"], t["other_demand"], t["order_book"], t["price"], t["born_quarter"],
+        t["last_contract_quarter"], t["participant"], t["matched"], t["unit_cost"],
     )  # fmt: skip
     at = 0
     for k, lo, hi in entered:
@@ -288,10 +314,10 @@ def _exits_rows(
 
 @kernel
 def _enter_rows(
-    entries: np.ndarray,
-    group_params: np.ndarray,
+    entering: np.ndarray,
+    counts: np.ndarray,
+    plan: np.ndarray,
     z: np.ndarray,
-    prices: np.ndarray,
     cost: np.ndarray,
     alive: np.ndarray,
     kind: np.ndarray,
@@ -317,45 +343,60 @@ def _enter_rows(
 ) -> np.ndarray:  # pragma: no cover - compiled
     """Stage 9's entrants of the runs of a block, trade after trade, and their reference costs.
 
-    Entry ``e`` (``entries[e]``: the columns above) is one trade's entrants of a run, in its
-    firm table row, with the run's unit-cost scalars ``cost[entries[e, _RUN]]``
-    (:func:`sim.model.state.cost_params`): they are filled by
-    :func:`sim.model.population.fill_columns` from the group's parameters ``group_params[e]``
-    and their standard normals in ``z``, at the price index ``prices[e]``. Their reference cost
-    is their unit cost at entry with the firms entered so far
-    (:func:`sim.model.state.unit_cost_columns`); after the run's last trade every unit cost of
-    the run is recomputed (:meth:`sim.model.state.State.update_costs`) and the last trade's entrants
-    take theirs from that table.
+    Run ``e`` with entrants (``entering[e]``: the columns above) has its trades ``j`` at
+    ``_FROM`` to ``_TO`` of the block's trades: ``counts[j]`` entrants drawn, entering when its
+    plan row ``plan[j]`` (:meth:`~sim.model.population.Population.entry_plan`) has a group. A
+    trade's entrants take the next slots of the run's firm table row and the next standard
+    normals of ``z`` (``PLAN_BLOCKS`` per firm), with the run's unit-cost scalars
+    ``cost[entering[e, _RUN]]`` (:func:`sim.model.state.cost_params`): they are filled by
+    :func:`sim.model.population.fill_columns` at their price index. Their reference cost is
+    their unit cost at entry with the firms entered so far
+    (:func:`sim.model.state.unit_cost_columns`); after the run's last entering trade every unit
+    cost of the run is recomputed (:meth:`sim.model.state.State.update_costs`) and that trade's
+    entrants take theirs from that table.
 
     Returns:
-        The entrants' reference costs, entry after entry (each run's in slot order).
+        The entrants' reference costs, run after run (each run's in slot order).
     """
-    out = np.empty(entries[:, _COUNT].sum())
+    out = np.empty(z.shape[0])  # at least one normal per entrant (the taste)
     at = 0
+    z_at = 0
     n_final = np.empty(1, dtype=np.int64)
-    for e in range(entries.shape[0]):
-        k, r, lo, m = entries[e, _RUN], entries[e, _ROW], entries[e, _LO], entries[e, _COUNT]
-        n = lo + m
-        fill_columns(
-            group_params[e], z[entries[e, _Z] : entries[e, _Z_END]], lo, m, entries[e, _GROUP],
-            alive[r], kind[r], role[r], trade[r], group[r], employment[r], productivity[r],
-            qualification[r], capacity[r], output[r], cum_output[r], cash[r], taste[r],
-            other_demand[r], order_book[r], price[r], born_quarter[r], last_contract_quarter[r],
-            participant[r], matched[r], entries[e, _BORN], True, prices[e],
-        )  # fmt: skip
-        if entries[e, _LAST]:
-            n_final[0] = n
-            update_costs_rows(
-                entries[e : e + 1, _ROW], n_final, productivity, employment, alive, participant,
-                kind, output, capacity, unit_cost, cost[k : k + 1],
+    for e in range(entering.shape[0]):
+        k, r, lo = entering[e, _RUN], entering[e, _ROW], entering[e, _LO]
+        last = -1  # the run's last trade with entrants: theirs come from the recomputed table
+        for j in range(entering[e, _FROM], entering[e, _TO]):
+            if counts[j] > 0 and plan[j, PLAN_GROUP] >= 0.0:
+                last = j
+        for j in range(entering[e, _FROM], entering[e, _TO]):
+            m = counts[j]
+            if m <= 0 or plan[j, PLAN_GROUP] < 0.0:
+                continue
+            n = lo + m
+            p = plan[j, PLAN_PARAMS:]
+            z_end = z_at + int(plan[j, PLAN_BLOCKS]) * m
+            fill_columns(
+                p, z[z_at:z_end], lo, m, int(plan[j, PLAN_GROUP]), alive[r], kind[r], role[r],
+                trade[r], group[r], employment[r], productivity[r], qualification[r],
+                capacity[r], output[r], cum_output[r], cash[r], taste[r], other_demand[r],
+                order_book[r], price[r], born_quarter[r], last_contract_quarter[r],
+                participant[r], matched[r], entering[e, _BORN], True, plan[j, PLAN_PRICE],
             )  # fmt: skip
-            out[at : at + m] = unit_cost[r, lo:n]
-        else:
-            c = cost[k]
-            out[at : at + m] = unit_cost_columns(
-                productivity[r], employment[r], alive[r], participant[r], kind[r], output[r],
-                capacity[r], n, np.arange(lo, n), c[0], c[1], c[2], c[3], c[4], c[5], c[6],
-                c[7],
-            )  # fmt: skip
-        at += m
-    return out
+            if j == last:
+                n_final[0] = n
+                update_costs_rows(
+                    entering[e : e + 1, _ROW], n_final, productivity, employment, alive,
+                    participant, kind, output, capacity, unit_cost, cost[k : k + 1],
+                )  # fmt: skip
+                out[at : at + m] = unit_cost[r, lo:n]
+            else:
+                c = cost[k]
+                out[at : at + m] = unit_cost_columns(
+                    productivity[r], employment[r], alive[r], participant[r], kind[r],
+                    output[r], capacity[r], n, np.arange(lo, n), c[0], c[1], c[2], c[3], c[4],
+                    c[5], c[6], c[7],
+                )  # fmt: skip
+            at += m
+            z_at = z_end
+            lo = n
+    return out[:at]

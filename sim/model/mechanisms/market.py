@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.model.compiled import array_sum, kernel
-from sim.model.distributions import lognormal
+from sim.model.distributions import lognormal, lognormal_params
 from sim.model.state import (
     ROLE_FINAL,
     State,
@@ -83,11 +83,15 @@ def _logit(
     m = free.shape[0]
     u = np.empty(m + 1)
     for i in range(m):
-        u[i] = np.log(max(free[i], 1e-12)) - beta_price * np.log(price[i]) - (
-            beta_delivery * delivery[i]
+        u[i] = (
+            np.log(max(free[i], 1e-12))
+            - beta_price * np.log(price[i])
+            - (beta_delivery * delivery[i])
         )
-    u[m] = np.log(max(out_cap, 1e-12)) - beta_price * np.log(out_price) - (
-        beta_delivery * out_delivery
+    u[m] = (
+        np.log(max(out_cap, 1e-12))
+        - beta_price * np.log(out_price)
+        - (beta_delivery * out_delivery)
     )
     top = u.max()
     w = np.empty(m + 1)
@@ -191,7 +195,51 @@ def update_rivals(state: State, market: Market) -> None:
     with it. Their price follows their cost, cut when they lose share (their mean share of the
     last four quarters with orders: summed in turn, as numpy sums so few numbers).
     """
-    trend = (1 + market.rival_productivity_trend_per_year) ** (-state.quarter / 4.0)
+    _move_rivals(state, _terms(state, market))
+
+
+#: Where :func:`_terms` keeps what it keeps: the market, the order size and ``E_0`` it was
+#: computed with (checked), ``1 + g``, ``sigma``, ``sigma^2 / 2``, the order sizes' cv and
+#: lognormal parameters, ``1 + g_R``, the rivals' price response, their delivery time and its
+#: queue part, the growth of their free capacity per year and the constant columns of
+#: :func:`new_orders_block`'s parameters (``_BETA_PRICE`` on).
+_MARKET, _ORDER_SIZE, _AGGLO, _GROWTH, _SIGMA, _HALF_VAR, _CV, _SIZE_TERMS = range(8)
+_TREND, _RESPONSE, _COMPETITOR, _QUEUE, _RIVAL_GROWTH, _CONSTANT = range(8, 14)
+
+
+def _terms(state: State, market: Market) -> tuple:
+    """A run's terms of stage 1 that do not change from quarter to quarter (layout above).
+
+    Kept on the state (``State.kept``) and made again when the market given, the run's mean
+    order size or its ``E_0`` (both set when the run is calibrated) are not those they were
+    made with.
+    """
+    kept = state.kept.get("market")
+    if (
+        kept is not None
+        and kept[_MARKET] is market
+        and kept[_ORDER_SIZE] == state.order_size
+        and kept[_AGGLO] == state.agglo_base
+    ):
+        return kept
+    sigma, cv = market.demand_volatility, market.order_size_mln_rub.cv
+    growth = 1 + market.demand_growth_per_year
+    trend = 1 + market.rival_productivity_trend_per_year
+    competitor = market.competitor_delivery_quarters
+    kept = state.kept["market"] = (
+        market, state.order_size, state.agglo_base, growth, sigma, sigma * sigma / 2.0, cv,
+        lognormal_params(state.order_size, cv) if cv > 0 else None, trend,
+        market.rival_price_response, competitor,
+        max(competitor - market.build_quarters_min, 0.0), growth * trend,
+        (market.price_sensitivity, market.delivery_sensitivity,
+         float(state.spec.market.order_window_quarters), *state.delivery_parameters()),
+    )  # fmt: skip
+    return kept
+
+
+def _move_rivals(state: State, terms: tuple) -> None:
+    """:func:`update_rivals` with the run's :func:`_terms`."""
+    trend = terms[_TREND] ** (-state.quarter / 4.0)
     cost = state.rival_labour_share * trend + (1.0 - state.rival_labour_share)
     state.rival_cost = state.cost_comp * cost
     recent = [x for x in state.market_share_hist[-4:] if x == x]  # not NaN
@@ -202,10 +250,9 @@ def update_rivals(state: State, market: Market) -> None:
         rival_share = 1.0 - float(total / len(recent))
     else:
         rival_share = state.rival_share0
-    response = (max(rival_share, 1e-6) / state.rival_share0) ** market.rival_price_response
+    response = (max(rival_share, 1e-6) / state.rival_share0) ** terms[_RESPONSE]
     state.rival_price = cost * response  # the price numeraire: 1 at the start
-    queue = max(market.competitor_delivery_quarters - market.build_quarters_min, 0.0)
-    state.rival_delivery = market.competitor_delivery_quarters - queue * (1.0 - trend)
+    state.rival_delivery = terms[_COMPETITOR] - terms[_QUEUE] * (1.0 - trend)
 
 
 _NO_DRAWS = np.zeros(0)
@@ -243,19 +290,15 @@ def new_orders_block(
     params, ns, order_starts = [], [], [0]
     uniforms, sizes = [], []
     for state, market, rng in zip(states, markets, rngs, strict=True):
-        u, size = _draw_orders(state, market, rng)
-        update_rivals(state, market)
+        terms = _terms(state, market)
+        u, size = _draw_orders(state, rng, terms)
+        _move_rivals(state, terms)
         # The rivals' free capacity grows with the market (they expand as demand does) and
         # with their productivity (their yards build more per berth).
-        growth = (1 + market.demand_growth_per_year) * (
-            1 + market.rival_productivity_trend_per_year
-        )
-        rival_free = state.outside_capacity * growth ** (state.quarter / 4.0)
-        params.append((
-            rival_free, state.rival_price, state.rival_delivery, market.price_sensitivity,
-            market.delivery_sensitivity, float(state.spec.market.order_window_quarters),
-            *state.delivery_parameters(),
-        ))  # fmt: skip
+        rival_free = state.outside_capacity * terms[_RIVAL_GROWTH] ** (state.quarter / 4.0)
+        params.append(
+            (rival_free, state.rival_price, state.rival_delivery, *terms[_CONSTANT])
+        )  # fmt: skip
         ns.append(state.firms.n)
         order_starts.append(order_starts[-1] + u.shape[0])
         uniforms.append(u)
@@ -283,19 +326,19 @@ _WINDOW, _E0, _ELASTICITY, _OUTSIDER, _BUILD_MIN = range(5, 10)
 
 
 def _draw_orders(
-    state: State, market: Market, rng: np.random.Generator
+    state: State, rng: np.random.Generator, terms: tuple
 ) -> tuple[np.ndarray, np.ndarray]:
     """This quarter's orders of one run: one uniform draw per order (who wins it), and sizes.
 
-    Draws the demand shock, the number of orders, their sizes and the uniforms, in this order.
+    Draws the demand shock, the number of orders, their sizes and the uniforms, in this order;
+    ``terms`` are the run's :func:`_terms`.
     """
-    sigma = market.demand_volatility
-    level = state.demand_level * (1 + market.demand_growth_per_year) ** (state.quarter / 4.0)
-    level *= np.exp(sigma * rng.standard_normal() - sigma * sigma / 2.0)
+    level = state.demand_level * terms[_GROWTH] ** (state.quarter / 4.0)
+    level *= np.exp(terms[_SIGMA] * rng.standard_normal() - terms[_HALF_VAR])
     n_orders = int(rng.poisson(level / state.order_size))
-    sizes = lognormal(rng, state.order_size, market.order_size_mln_rub.cv, n_orders)
+    sizes = lognormal(rng, state.order_size, terms[_CV], n_orders, terms[_SIZE_TERMS])
     u = rng.random(n_orders) if n_orders > 0 else _NO_DRAWS  # who wins each order
-    return u, np.asarray(sizes, dtype=np.float64)
+    return u, sizes  # float64 either way (np.full of a float, rng.lognormal)
 
 
 @kernel
