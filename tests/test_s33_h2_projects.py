@@ -114,3 +114,36 @@ def test_the_subsidy_goes_to_leads_on_the_roster_only() -> None:
     seed, quarter = found
     assert _granted(seed, quarter, 1) > 0
     assert _granted(seed, quarter, 0) == 0
+
+
+def test_each_organisations_draw_terms_are_its_own() -> None:
+    """The proposals' draw terms kept per organisation are that organisation's, in a block
+    mixing two design points (and a cv of 0: the mean, nothing drawn)."""
+    from sim.model.block import ModelBlock
+    from sim.model.distributions import lognormal_params
+    from sim.model.mechanisms import joint_projects
+    from sim.scenario.overrides import apply_overrides
+
+    varied = [
+        apply_overrides(
+            default_scenario(),
+            {
+                "organisation.joint_projects_per_year": 4.0 + 4.0 * k,
+                "organisation.project_capex_mln_rub.mean": 200.0 + 100.0 * k,
+                "organisation.project_capex_mln_rub.cv": 0.5 * k,
+                "organisation.project_return_per_year.mean": 0.15 + 0.05 * k,
+            },
+        )
+        for k in range(2)
+    ]
+    block = ModelBlock([(varied[0], ARM, 1), (varied[1], ARM, 1)])
+    for _ in range(3):
+        block.step()
+    for sc in varied:
+        org = sc.organisation
+        kept_org, (per_quarter, capex, ret) = joint_projects._DRAWS[id(org)]
+        assert kept_org is org
+        assert per_quarter == org.joint_projects_per_year / 4.0
+        c, r = org.project_capex_mln_rub, org.project_return_per_year
+        assert capex == ((c.mean, None) if c.cv <= 0 else lognormal_params(c.mean, c.cv))
+        assert ret == lognormal_params(r.mean, r.cv)

@@ -37,7 +37,7 @@ import numpy as np
 
 from sim.model.agents import Government, Grant, LargeEnterprise
 from sim.model.compiled import array_sum, kernel
-from sim.model.distributions import lognormal
+from sim.model.distributions import lognormal_params
 from sim.model.mechanisms import financing
 from sim.model.state import KIND_LARGE, KIND_SME, Loan, State, firm_tables, roster_rows
 from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation
@@ -307,6 +307,37 @@ def expected_benefit(
     return projects * sub
 
 
+_FEDERAL, _REGIONAL = ("joint_project", "federal"), ("joint_project", "regional")
+#: :func:`_draw_terms` by organisation (frozen, of a scenario), a few at a time.
+_DRAWS: dict[int, tuple[Organisation, tuple]] = {}
+_KEPT = 16
+
+
+def _draw_terms(org: Organisation) -> tuple[Organisation, tuple]:
+    """The organisation's proposals a quarter and its capex's and return's lognormal terms.
+
+    Each distribution's ``(mu, sigma)`` (:func:`sim.model.distributions.lognormal_params`), or
+    ``(mean, None)`` where its cv is not positive (:func:`sim.model.distributions.lognormal`
+    then draws nothing); kept in :data:`_DRAWS`.
+    """
+
+    def terms(dist: Distribution) -> tuple[float, float | None]:
+        return (dist.mean, None) if dist.cv <= 0 else lognormal_params(dist.mean, dist.cv)
+
+    if len(_DRAWS) >= _KEPT:
+        _DRAWS.clear()
+    got = (
+        org,
+        (
+            org.joint_projects_per_year / 4.0,
+            terms(org.project_capex_mln_rub),
+            terms(org.project_return_per_year),
+        ),
+    )
+    _DRAWS[id(org)] = got
+    return got
+
+
 def run(state: State, gov: Government, org: Organisation, rng: np.random.Generator) -> None:
     """One run's stage 4: :func:`run_block` for a block of one run."""
     run_block([state], [gov], [org], [rng])
@@ -343,21 +374,26 @@ def run_block(
         else:
             fed = reg = 0.0  # no grant: pay_grants would pay nothing
         ledger = st.ledger
-        ledger.book_cost("joint_project", "federal", fed)
-        ledger.book_cost("joint_project", "regional", reg)
+        cost = ledger.cost  # Ledger.book_cost of the instalments, by level
+        cost[_FEDERAL] += float(fed)
+        cost[_REGIONAL] += float(reg)
         ledger.paid_to_firms += fed + reg
         # Draw every proposal whatever the arm, so that arms share their random numbers (no
         # proposal: the draws of size 0 would draw nothing, and are not made).
-        n_prop = int(rng.poisson(org.joint_projects_per_year / 4.0))
+        got = _DRAWS.get(id(org))
+        if got is None or got[0] is not org:
+            got = _draw_terms(org)
+        per_quarter, (c_mean, c_sigma), (r_mean, r_sigma) = got[1]
+        n_prop = int(rng.poisson(per_quarter))
         if n_prop == 0:
             continue
-        dc, dr = org.project_capex_mln_rub, org.project_return_per_year
-        capex = lognormal(rng, dc.mean, dc.cv, n_prop)
-        ret = lognormal(rng, dr.mean, dr.cv, n_prop)
+        # distributions.lognormal's draws: the lognormal of (mu, sigma), or the mean (cv <= 0)
+        c = np.full(n_prop, c_mean) if c_sigma is None else rng.lognormal(c_mean, c_sigma, n_prop)
+        r = np.full(n_prop, r_mean) if r_sigma is None else rng.lognormal(r_mean, r_sigma, n_prop)
         lead_u = rng.random(n_prop)
         partner_u = rng.random((n_prop, 3))
         if org.exists:
-            drawn.append((k, capex, ret, lead_u, partner_u))
+            drawn.append((k, c, r, lead_u, partner_u))
     offsets = np.zeros(len(drawn) + 1, dtype=np.int64)
     for j, d in enumerate(drawn):
         offsets[j + 1] = offsets[j] + d[3].shape[0]
