@@ -234,6 +234,30 @@ def _constants(state: State) -> tuple[float, ...]:
     return got[1]
 
 
+#: A block's :func:`_constants` rows by its runs' scenarios (their ids, in order; the entry
+#: holds the scenarios, so their ids stay theirs): a sweep's block steps the same runs each
+#: quarter.
+_BY_BLOCK: dict[tuple[int, ...], tuple[tuple[Scenario, ...], np.ndarray]] = {}
+
+
+def _block_params(states: Sequence[State]) -> np.ndarray:
+    """:func:`invest_block`'s per-run parameters, a row per run.
+
+    The block's kept :func:`_constants` rows (a copy), with each run's firm slots in use.
+    """
+    specs = tuple([st.spec for st in states])
+    key = tuple(map(id, specs))
+    got = _BY_BLOCK.get(key)
+    if got is None:
+        if len(_BY_BLOCK) >= _KEPT:
+            _BY_BLOCK.clear()
+        rows = np.array([(*_constants(st), 0.0) for st in states], dtype=float)
+        _BY_BLOCK[key] = got = (specs, rows)
+    params = got[1].copy()
+    params[:, _SLOTS] = [st.firms.n for st in states]
+    return params
+
+
 def invest(state: State, gov: Government) -> None:
     """One run's stage 7: :func:`invest_block` for a block of one run."""
     invest_block([state], [gov])
@@ -261,7 +285,7 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     """
     debt, interest = financing.amortise_block(states, govs)
     t, rows = firm_tables([st.firms for st in states])
-    params = np.array([(*_constants(st), st.firms.n) for st in states], dtype=float)
+    params = _block_params(states)
     starts, firms, want, ret = _retire_and_want_rows(
         rows, params, t["order_book"], t["capacity"], t["role"], t["alive"], t["price"],
         t["unit_cost"],

@@ -40,7 +40,7 @@ from sim.model.compiled import array_sum, kernel
 from sim.model.distributions import lognormal_params
 from sim.model.mechanisms import financing
 from sim.model.state import KIND_LARGE, KIND_SME, Loan, State, firm_tables, roster_rows
-from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation
+from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation, Scenario
 
 __all__ = [
     "committed_grant_sums",
@@ -406,19 +406,9 @@ def run_block(
         states, govs, t, rows, ns, drawn, lead_of, offsets
     )
     if done_k:
-        params = np.array(
-            [
-                (
-                    st.spec.finance.capital_mln_rub_per_capacity,
-                    st.spec.finance.productivity_gain_per_investment,
-                    2 * st.spec.production.sme_qualification_step,
-                )
-                for st in states
-            ]
-        )
         _apply_rows(
             rows, ns, t["alive"], t["kind"], t["participant"], t["capacity"],
-            t["productivity"], t["qualification"], t["matched"], params,
+            t["productivity"], t["qualification"], t["matched"], _apply_params(states),
             np.array(done_k, dtype=np.int64), np.array(done_lead, dtype=np.int64),
             np.array(done_c), np.array(done_u),
         )  # fmt: skip
@@ -435,6 +425,33 @@ _DECIDE_PARAMS = 8
 
 #: :meth:`LargeEnterprise.undertakes_project` compiled, for :func:`_decide_run` (the same rule).
 _undertakes = kernel(LargeEnterprise.undertakes_project)
+
+
+#: A block's :func:`_apply_rows` parameters by its runs' scenarios (their ids, in order; the
+#: entry holds the scenarios, so their ids stay theirs).
+_BY_BLOCK: dict[tuple[int, ...], tuple[tuple[Scenario, ...], np.ndarray]] = {}
+
+
+def _apply_params(states: Sequence[State]) -> np.ndarray:
+    """Each run's ``[kappa, gain, qualification gain]`` (:func:`_apply_rows`), kept per block."""
+    specs = tuple([st.spec for st in states])
+    key = tuple(map(id, specs))
+    got = _BY_BLOCK.get(key)
+    if got is None:
+        if len(_BY_BLOCK) >= _KEPT:
+            _BY_BLOCK.clear()
+        rows = np.array(
+            [
+                (
+                    s.finance.capital_mln_rub_per_capacity,
+                    s.finance.productivity_gain_per_investment,
+                    2 * s.production.sme_qualification_step,
+                )
+                for s in specs
+            ]
+        )
+        _BY_BLOCK[key] = got = (specs, rows)
+    return got[1]
 
 
 def _decide_block(
