@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import accumulate
 
 import numpy as np
 
@@ -489,9 +490,9 @@ def _decide_block(
     m = len(deciding)
     due = np.zeros((m, t["cash"].shape[1]))
     params = np.zeros((m, _DECIDE_PARAMS))
-    terms, tried, tables, budget_rows, spent, ledgers, runs = [], [], [], [], [], [], []
+    terms, entries, spent, ledgers, runs = [], [], [], [], []
     books: list[np.ndarray] = []
-    table_at, spent_at, book_at = [0], [0], [0]
+    spent_at, book_at = [0], [0]
     for jj, j in enumerate(deciding):
         k = drawn[j][0]
         st, gov = states[k], govs[k]
@@ -510,17 +511,19 @@ def _decide_block(
         terms.append(financing._term_values(st, gov, False))
         ledgers.append((st.ledger.investment, st.ledger.grant_equivalent))
         runs.append(k)
-        _, _, runs_tried, _, table, rules, keys = financing._programme_rules(st, gov)
-        tried.append(runs_tried)
-        tables.append(table)
-        budget_rows.append(rules)
-        spent.extend([gov.spent.get((key, year), 0.0) for key in keys])
-        table_at.append(table_at[-1] + table.shape[0])
+        # (world programmes, regime's programme, tried, budgets, table, budget rows, keys)
+        entry = financing._programme_rules(st, gov)
+        entries.append(entry)
+        spent_now = gov.spent.get
+        spent.extend([spent_now((key, year), 0.0) for key in entry[6]])
         spent_at.append(len(spent))
         book = st.loans
         books.extend((book.firm, book.balance, book.rate))
         book_at.append(book_at[-1] + len(book))
     ledger = np.array(ledgers, dtype=float)
+    tried = [e[2] for e in entries]
+    tables = [e[4] for e in entries]
+    table_at = [0, *accumulate([table.shape[0] for table in tables])]
     prop_at = [0]
     for j in deciding:
         prop_at.append(prop_at[-1] + drawn[j][1].shape[0])
@@ -530,7 +533,7 @@ def _decide_block(
         np.concatenate(lead_parts), np.concatenate([drawn[j][1] for j in deciding]),
         np.concatenate([drawn[j][2] for j in deciding]), params, np.array(terms, dtype=float),
         due, np.concatenate(tables), np.array(table_at, dtype=np.int64),
-        np.concatenate(budget_rows), np.array(spent, dtype=float),
+        np.concatenate([e[5] for e in entries]), np.array(spent, dtype=float),
         np.array(spent_at, dtype=np.int64), np.concatenate(books[0::3]),
         np.concatenate(books[1::3]), np.concatenate(books[2::3]),
         np.array(book_at, dtype=np.int64), ledger, ns,
@@ -546,20 +549,20 @@ def _decide_block(
     for (jj, p, loans, lead), sub in zip(projects.tolist(), subs.tolist(), strict=True):
         j, k = deciding[jj], runs[jj]
         st, gov = states[k], govs[k]
-        q = st.quarter
+        book, spent_now, year = st.loans, gov.spent, (st.quarter - 1) // 4
         for (i, row), amount in zip(made_l[at : at + loans], amounts[at : at + loans], strict=True):
             prog, world, rate = tried[jj][row]
+            programme = prog.programme
             term = 4 * prog.term_years.value
-            st.loans.append(
-                Loan(i, prog.programme, amount, rate, term, prog.federal_share.value, world)
-            )
-            gov.book(prog.programme, amount, q)
+            book.append(Loan(i, programme, amount, rate, term, prog.federal_share.value, world))
+            key = (programme, year)  # Government.book
+            spent_now[key] = spent_now.get(key, 0.0) + amount
         at += loans
         if sub > 0:
             jp = gov.regime.joint_project_subsidy
             quarters = 4 * jp.payout_years.value
             gov.grants.append(Grant(lead, sub / quarters, quarters, jp.budget_level))
-            gov.book("joint_project", sub / jp.payout_years.value, q)
+            gov.book("joint_project", sub / jp.payout_years.value, st.quarter)
         st.ledger.joint_projects += 1
         _, capex, _, _, partner_u = drawn[j]
         done_k.append(k)
