@@ -22,10 +22,12 @@ instalments still due at the end of a quarter are a committed cost of the regime
 :func:`run_block` (:func:`run` is a block of one). The grants and the draws stay in Python,
 run by run in the same order (a quarter without proposals makes no draws of size 0: they would
 draw nothing); one compiled call pays the instalments and picks every proposal's lead for the
-whole block; the proposals, whose plans depend on the ones executed before, are decided run by
-run through :func:`sim.model.mechanisms.financing.plan` and ``execute``; one compiled call adds
-the projects undertaken to capacity, productivity and partners' qualification. Outcomes are
-bit-identical to the run-by-run code (``tests/test_block_projects.py``).
+whole block; one compiled call (:func:`_decide_rows`) decides the proposals of every run, in
+order within each run (each plan depends on the ones executed before), with financing's plan
+and execution kernels (:func:`sim.model.mechanisms.financing._plan_one`, ``_execute``), and
+Python then puts the loans and grants on the runs' books in the order taken; one compiled call
+adds the projects undertaken to capacity, productivity and partners' qualification. Outcomes
+are bit-identical to the run-by-run code (``tests/test_block_projects.py``).
 """
 
 from __future__ import annotations
@@ -356,11 +358,12 @@ def run_block(
     Python: the grants' instalments (:meth:`Government.pay_grants`, skipped when a run has no
     grant: it would pay nothing) and the proposals' draws. Then one compiled call over the
     block pays the instalments into cash and picks each proposal's lead
-    (:func:`_start_rows`); the runs with proposals, an organisation and leads decide them one
-    by one (subsidy, financing plan, go-ahead; each plan depends on the ones executed before);
-    and a second compiled call (:func:`_apply_rows`) adds the projects undertaken to their
-    leads' capacity and productivity and qualifies their partners, in the order undertaken
-    (nothing the decisions read: plans read cash, debt, output, price and EBITDA).
+    (:func:`_start_rows`); the runs with proposals, an organisation and leads decide them in
+    one compiled call (:func:`_decide_block`: subsidy, financing plan, go-ahead, execution,
+    grant; each plan depends on the ones executed before); and a third compiled call
+    (:func:`_apply_rows`) adds the projects undertaken to their leads' capacity and
+    productivity and qualifies their partners, in the order undertaken (nothing the decisions
+    read: plans read cash, debt, output, price and EBITDA).
     """
     t, rows = firm_tables([st.firms for st in states])
     runs = len(states)
