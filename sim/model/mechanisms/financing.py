@@ -883,8 +883,11 @@ def amortise_block(
     if len(held) == 1:  # its own columns (views), repaid in place
         b = held[0]
         loans = (b.firm, b.balance, b.rate, b.term_quarters, b.federal_share, b.world)
-    elif held:
-        loans = tuple(np.concatenate([getattr(b, c) for b in held]) for c in _LOAN_COLUMNS)
+    elif held:  # each column of the books in turn (the order of _LOAN_COLUMNS)
+        cols = [
+            (b.firm, b.balance, b.rate, b.term_quarters, b.federal_share, b.world) for b in held
+        ]
+        loans = tuple([np.concatenate(col) for col in zip(*cols, strict=True)])
     else:
         loans = _NO_LOANS
     keep, kept, debt, interest = _amortise_rows(

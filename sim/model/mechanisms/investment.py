@@ -29,6 +29,7 @@ one run: one implementation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import accumulate
 
 import numpy as np
 
@@ -234,6 +235,30 @@ def _constants(state: State) -> tuple[float, ...]:
     return got[1]
 
 
+#: A block's :func:`_constants` rows by its runs' scenarios (their ids, in order; the entry
+#: holds the scenarios, so their ids stay theirs): a sweep's block steps the same runs each
+#: quarter.
+_BY_BLOCK: dict[tuple[int, ...], tuple[tuple[Scenario, ...], np.ndarray]] = {}
+
+
+def _block_params(states: Sequence[State]) -> np.ndarray:
+    """:func:`invest_block`'s per-run parameters, a row per run.
+
+    The block's kept :func:`_constants` rows (a copy), with each run's firm slots in use.
+    """
+    specs = tuple([st.spec for st in states])
+    key = tuple(map(id, specs))
+    got = _BY_BLOCK.get(key)
+    if got is None:
+        if len(_BY_BLOCK) >= _KEPT:
+            _BY_BLOCK.clear()
+        rows = np.array([(*_constants(st), 0.0) for st in states], dtype=float)
+        _BY_BLOCK[key] = got = (specs, rows)
+    params = got[1].copy()
+    params[:, _SLOTS] = [st.firms.n for st in states]
+    return params
+
+
 def invest(state: State, gov: Government) -> None:
     """One run's stage 7: :func:`invest_block` for a block of one run."""
     invest_block([state], [gov])
@@ -261,7 +286,7 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     """
     debt, interest = financing.amortise_block(states, govs)
     t, rows = firm_tables([st.firms for st in states])
-    params = np.array([(*_constants(st), st.firms.n) for st in states], dtype=float)
+    params = _block_params(states)
     starts, firms, want, ret = _retire_and_want_rows(
         rows, params, t["order_book"], t["capacity"], t["role"], t["alive"], t["price"],
         t["unit_cost"],
@@ -275,27 +300,29 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     m = len(wanting)
     width = t["alive"].shape[1]
     receivable = np.zeros((m, width))
-    terms, books, tables, budget_rows, spent, registered, tried = [], [], [], [], [], [], []
+    terms, books, entries, spent, registered = [], [], [], [], []
     at_registered: list[int] = []  # where the registered runs are among the wanting
-    table_at, spent_at = [0], [0]
+    spent_at = [0]
     for j, k in enumerate(wanting):
         st, gov = states[k], govs[k]
-        n, led = st.firms.n, st.ledger
+        led = st.ledger
         terms.append(financing._term_values(st, gov, False))
         books.append((led.investment, led.grant_equivalent, led.credit_constrained))
         if gov.grants:
+            n = st.firms.n
             receivable[j, :n] = gov.receivable(n)
         if gov.registered:
-            registered.append((int(rows[k]), n, st.roster_since()))
+            registered.append((int(rows[k]), st.firms.n, st.roster_since()))
             at_registered.append(j)
-        _, _, runs_tried, _, table, rules, keys = financing._programme_rules(st, gov)
-        tried.append(runs_tried)
-        tables.append(table)
-        budget_rows.append(rules)
-        year = (st.quarter - 1) // 4
-        spent.extend([gov.spent.get((key, year), 0.0) for key in keys])
-        table_at.append(table_at[-1] + table.shape[0])
+        # (world programmes, regime's programme, tried, budgets, table, budget rows, keys)
+        entry = financing._programme_rules(st, gov)
+        entries.append(entry)
+        year, spent_now = (st.quarter - 1) // 4, gov.spent.get
+        spent.extend([spent_now((key, year), 0.0) for key in entry[6]])
         spent_at.append(len(spent))
+    tried = [e[2] for e in entries]
+    tables = [e[4] for e in entries]
+    table_at = [0, *accumulate([table.shape[0] for table in tables])]
     eligible = np.zeros((m, width), dtype=np.bool_)
     if registered:  # eligibility is read only in a registered cluster's runs
         roster = roster_rows(
@@ -310,7 +337,7 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
     made, made_amount, counts = _invest_rows(
         np.array(wanting, dtype=np.int64), rows, params, starts, firms, want, ret,
         np.array(terms, dtype=float), np.concatenate(tables), np.array(table_at, dtype=np.int64),
-        np.concatenate(budget_rows), np.array(spent, dtype=float),
+        np.concatenate([e[5] for e in entries]), np.array(spent, dtype=float),
         np.array(spent_at, dtype=np.int64), eligible, receivable, ledger, debt, interest,
         t["ebitda"], t["debt_market"], t["debt_pref"], t["kind"], t["cash"], t["output"],
         t["price"], t["capacity"], t["productivity"], t["pref_rate"],
@@ -325,15 +352,16 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
         led.credit_constrained = int(constrained)
         if not c:
             continue
+        book, spent_now, year = st.loans, gov.spent, (st.quarter - 1) // 4
         for (i, row), amount in zip(
             made[q : q + c].tolist(), made_amount[q : q + c].tolist(), strict=True
         ):
             prog, world, rate = tried[j][row]
+            programme = prog.programme
             term = 4 * prog.term_years.value
-            st.loans.append(
-                Loan(i, prog.programme, amount, rate, term, prog.federal_share.value, world)
-            )
-            gov.book(prog.programme, amount, st.quarter)
+            book.append(Loan(i, programme, amount, rate, term, prog.federal_share.value, world))
+            key = (programme, year)  # Government.book
+            spent_now[key] = spent_now.get(key, 0.0) + amount
         q += c
 
 

@@ -22,25 +22,28 @@ instalments still due at the end of a quarter are a committed cost of the regime
 :func:`run_block` (:func:`run` is a block of one). The grants and the draws stay in Python,
 run by run in the same order (a quarter without proposals makes no draws of size 0: they would
 draw nothing); one compiled call pays the instalments and picks every proposal's lead for the
-whole block; the proposals, whose plans depend on the ones executed before, are decided run by
-run through :func:`sim.model.mechanisms.financing.plan` and ``execute``; one compiled call adds
-the projects undertaken to capacity, productivity and partners' qualification. Outcomes are
-bit-identical to the run-by-run code (``tests/test_block_projects.py``).
+whole block; one compiled call (:func:`_decide_rows`) decides the proposals of every run, in
+order within each run (each plan depends on the ones executed before), with financing's plan
+and execution kernels (:func:`sim.model.mechanisms.financing._plan_one`, ``_execute``), and
+Python then puts the loans and grants on the runs' books in the order taken; one compiled call
+adds the projects undertaken to capacity, productivity and partners' qualification. Outcomes
+are bit-identical to the run-by-run code (``tests/test_block_projects.py``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import accumulate
 
 import numpy as np
 
 from sim.model.agents import Government, Grant, LargeEnterprise
 from sim.model.compiled import array_sum, kernel
-from sim.model.distributions import lognormal
+from sim.model.distributions import lognormal_params
 from sim.model.mechanisms import financing
-from sim.model.state import KIND_LARGE, KIND_SME, State, firm_tables
-from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation
+from sim.model.state import KIND_LARGE, KIND_SME, Loan, State, firm_tables, roster_rows
+from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation, Scenario
 
 __all__ = [
     "committed_grant_sums",
@@ -307,6 +310,37 @@ def expected_benefit(
     return projects * sub
 
 
+_FEDERAL, _REGIONAL = ("joint_project", "federal"), ("joint_project", "regional")
+#: :func:`_draw_terms` by organisation (frozen, of a scenario), a few at a time.
+_DRAWS: dict[int, tuple[Organisation, tuple]] = {}
+_KEPT = 16
+
+
+def _draw_terms(org: Organisation) -> tuple[Organisation, tuple]:
+    """The organisation's proposals a quarter and its capex's and return's lognormal terms.
+
+    Each distribution's ``(mu, sigma)`` (:func:`sim.model.distributions.lognormal_params`), or
+    ``(mean, None)`` where its cv is not positive (:func:`sim.model.distributions.lognormal`
+    then draws nothing); kept in :data:`_DRAWS`.
+    """
+
+    def terms(dist: Distribution) -> tuple[float, float | None]:
+        return (dist.mean, None) if dist.cv <= 0 else lognormal_params(dist.mean, dist.cv)
+
+    if len(_DRAWS) >= _KEPT:
+        _DRAWS.clear()
+    got = (
+        org,
+        (
+            org.joint_projects_per_year / 4.0,
+            terms(org.project_capex_mln_rub),
+            terms(org.project_return_per_year),
+        ),
+    )
+    _DRAWS[id(org)] = got
+    return got
+
+
 def run(state: State, gov: Government, org: Organisation, rng: np.random.Generator) -> None:
     """One run's stage 4: :func:`run_block` for a block of one run."""
     run_block([state], [gov], [org], [rng])
@@ -324,17 +358,18 @@ def run_block(
     Python: the grants' instalments (:meth:`Government.pay_grants`, skipped when a run has no
     grant: it would pay nothing) and the proposals' draws. Then one compiled call over the
     block pays the instalments into cash and picks each proposal's lead
-    (:func:`_start_rows`); the runs with proposals, an organisation and leads decide them one
-    by one (subsidy, financing plan, go-ahead; each plan depends on the ones executed before);
-    and a second compiled call (:func:`_apply_rows`) adds the projects undertaken to their
-    leads' capacity and productivity and qualifies their partners, in the order undertaken
-    (nothing the decisions read: plans read cash, debt, output, price and EBITDA).
+    (:func:`_start_rows`); the runs with proposals, an organisation and leads decide them in
+    one compiled call (:func:`_decide_block`: subsidy, financing plan, go-ahead, execution,
+    grant; each plan depends on the ones executed before); and a third compiled call
+    (:func:`_apply_rows`) adds the projects undertaken to their leads' capacity and
+    productivity and qualifies their partners, in the order undertaken (nothing the decisions
+    read: plans read cash, debt, output, price and EBITDA).
     """
     t, rows = firm_tables([st.firms for st in states])
     runs = len(states)
     ns = np.empty(runs, dtype=np.int64)
     paid = np.zeros((runs, t["cash"].shape[1]))  # the instalments paid to each firm
-    drawn: list[tuple[int, list[float], list[float], np.ndarray, np.ndarray]] = []
+    drawn: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for k, (st, gov, org, rng) in enumerate(zip(states, govs, orgs, rngs, strict=True)):
         n = ns[k] = st.firms.n
         if gov.grants:
@@ -343,21 +378,26 @@ def run_block(
         else:
             fed = reg = 0.0  # no grant: pay_grants would pay nothing
         ledger = st.ledger
-        ledger.book_cost("joint_project", "federal", fed)
-        ledger.book_cost("joint_project", "regional", reg)
+        cost = ledger.cost  # Ledger.book_cost of the instalments, by level
+        cost[_FEDERAL] += float(fed)
+        cost[_REGIONAL] += float(reg)
         ledger.paid_to_firms += fed + reg
         # Draw every proposal whatever the arm, so that arms share their random numbers (no
         # proposal: the draws of size 0 would draw nothing, and are not made).
-        n_prop = int(rng.poisson(org.joint_projects_per_year / 4.0))
+        got = _DRAWS.get(id(org))
+        if got is None or got[0] is not org:
+            got = _draw_terms(org)
+        per_quarter, (c_mean, c_sigma), (r_mean, r_sigma) = got[1]
+        n_prop = int(rng.poisson(per_quarter))
         if n_prop == 0:
             continue
-        dc, dr = org.project_capex_mln_rub, org.project_return_per_year
-        capex = lognormal(rng, dc.mean, dc.cv, n_prop)
-        ret = lognormal(rng, dr.mean, dr.cv, n_prop)
+        # distributions.lognormal's draws: the lognormal of (mu, sigma), or the mean (cv <= 0)
+        c = np.full(n_prop, c_mean) if c_sigma is None else rng.lognormal(c_mean, c_sigma, n_prop)
+        r = np.full(n_prop, r_mean) if r_sigma is None else rng.lognormal(r_mean, r_sigma, n_prop)
         lead_u = rng.random(n_prop)
         partner_u = rng.random((n_prop, 3))
         if org.exists:
-            drawn.append((k, capex.tolist(), ret.tolist(), lead_u, partner_u))
+            drawn.append((k, c, r, lead_u, partner_u))
     offsets = np.zeros(len(drawn) + 1, dtype=np.int64)
     for j, d in enumerate(drawn):
         offsets[j + 1] = offsets[j] + d[3].shape[0]
@@ -365,37 +405,14 @@ def run_block(
         rows, ns, paid, t["cash"], t["alive"], t["kind"], t["participant"], t["capacity"],
         np.array([d[0] for d in drawn], dtype=np.int64), offsets,
         np.concatenate([d[3] for d in drawn]) if drawn else _NO_DRAWS,
-    ).tolist()  # fmt: skip
-    # the projects undertaken: their run, lead, capex and partners' draws
-    done_k: list[int] = []
-    done_lead: list[int] = []
-    done_c: list[float] = []
-    done_u: list[np.ndarray] = []
-    for j, (k, capex, ret, _, partner_u) in enumerate(drawn):
-        leads = lead_of[offsets[j] : offsets[j + 1]]
-        if leads[0] < 0:
-            continue  # no participant large enterprise to lead
-        st, gov = states[k], govs[k]
-        undertaken = _decide(st, gov, leads, capex, ret)
-        for lead, c, p in undertaken:
-            done_k.append(k)
-            done_lead.append(lead)
-            done_c.append(c)
-            done_u.append(partner_u[p])
+    )  # fmt: skip
+    done_k, done_lead, done_c, done_u = _decide_block(
+        states, govs, t, rows, ns, drawn, lead_of, offsets
+    )
     if done_k:
-        params = np.array(
-            [
-                (
-                    st.spec.finance.capital_mln_rub_per_capacity,
-                    st.spec.finance.productivity_gain_per_investment,
-                    2 * st.spec.production.sme_qualification_step,
-                )
-                for st in states
-            ]
-        )
         _apply_rows(
             rows, ns, t["alive"], t["kind"], t["participant"], t["capacity"],
-            t["productivity"], t["qualification"], t["matched"], params,
+            t["productivity"], t["qualification"], t["matched"], _apply_params(states),
             np.array(done_k, dtype=np.int64), np.array(done_lead, dtype=np.int64),
             np.array(done_c), np.array(done_u),
         )  # fmt: skip
@@ -403,52 +420,341 @@ def run_block(
 
 _NO_DRAWS = np.zeros(0)
 
+#: Columns of :func:`_decide_rows`' per-run parameters: whether the regime subsidises joint
+#: projects, the subsidy's rate, cap per project, payout years and annual budget, what that
+#: budget has committed this year, whether the cluster is registered and the quarter after
+#: which a contract counts for the roster (:meth:`State.roster_since`).
+_HAS_JP, _JP_RATE, _JP_CAP, _JP_YEARS, _JP_BUDGET, _JP_SPENT, _REGISTERED, _SINCE = range(8)
+_DECIDE_PARAMS = 8
 
-def _decide(
-    state: State, gov: Government, leads: list[int], capex: list[float], ret: list[float]
-) -> list[tuple[int, float, int]]:
-    """Decide one run's proposals in order; returns the undertaken ``(lead, capex, proposal)``.
+#: :meth:`LargeEnterprise.undertakes_project` compiled, for :func:`_decide_run` (the same rule).
+_undertakes = kernel(LargeEnterprise.undertakes_project)
 
-    Each proposal's lead finances the capex by its cheapest plan and goes ahead when the plan
-    covers it and the return clears the plan's rate; the plan is executed, the ledger booked
-    and the subsidy committed as a grant (the budget and the receivable it leaves count for
-    the next proposal).
-    """
-    q, ledger = state.quarter, state.ledger
-    regime = gov.regime
-    jp = regime.joint_project_subsidy if regime is not None else None
-    eligible = gov.eligible_for_preferences(state)
-    due = gov.receivable(state.firms.n)  # kept up to date as grants are committed below
-    terms = financing._terms(state, gov, False)  # as in financing.plan; constant in the stage
-    programmes = None  # the programme table, built when first needed and after loans are booked
-    out = []
-    for p, lead in enumerate(leads):
-        c = capex[p]
-        sub = subsidy_for(jp, gov, q, c) if jp is not None and eligible[lead] else 0.0
-        receivable = float(due[lead]) + sub
-        if programmes is None:
-            programmes = financing._programmes(state, gov)
-        plan = financing.plan(
-            state, gov, lead, c, eligible, receivable, programmes=programmes, terms=terms
+
+#: A block's :func:`_apply_rows` parameters by its runs' scenarios (their ids, in order; the
+#: entry holds the scenarios, so their ids stay theirs).
+_BY_BLOCK: dict[tuple[int, ...], tuple[tuple[Scenario, ...], np.ndarray]] = {}
+
+
+def _apply_params(states: Sequence[State]) -> np.ndarray:
+    """Each run's ``[kappa, gain, qualification gain]`` (:func:`_apply_rows`), kept per block."""
+    specs = tuple([st.spec for st in states])
+    key = tuple(map(id, specs))
+    got = _BY_BLOCK.get(key)
+    if got is None:
+        if len(_BY_BLOCK) >= _KEPT:
+            _BY_BLOCK.clear()
+        rows = np.array(
+            [
+                (
+                    s.finance.capital_mln_rub_per_capacity,
+                    s.finance.productivity_gain_per_investment,
+                    2 * s.production.sme_qualification_step,
+                )
+                for s in specs
+            ]
         )
-        if plan.financed < c * (1 - 1e-12):
-            continue  # the lead cannot finance the whole capex
-        if not LargeEnterprise.undertakes_project(ret[p], sub / c, plan.rate):
-            continue
-        ledger.joint_projects += 1
-        ledger.investment += c
-        # The lead pays the whole capex; the subsidy reimburses part of it in instalments.
-        financing.execute(state, gov, plan)
-        if plan.loans:  # programme budgets booked: the table is out of date
-            programmes = None
+        _BY_BLOCK[key] = got = (specs, rows)
+    return got[1]
+
+
+def _decide_block(
+    states: Sequence[State],
+    govs: Sequence[Government],
+    t: dict[str, np.ndarray],
+    rows: np.ndarray,
+    ns: np.ndarray,
+    drawn: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    lead_of: np.ndarray,
+    offsets: np.ndarray,
+) -> tuple[list[int], list[int], list[float], list[np.ndarray]]:
+    """Decide the proposals of the runs that have leads for them, in one compiled call.
+
+    Each run's proposals are decided in order by :func:`_decide_run`. Python gathers, for each
+    deciding run, its subsidy's terms and the budget it has committed this year, its
+    registration, the grants due to its firms, its plan terms, its programme table with the
+    budgets spent and its loan book (firm, balance, rate) before the call; after it, in the
+    order the projects were undertaken, it puts each project's loans on the run's book and
+    books them with the government (:func:`sim.model.mechanisms.financing.execute`'s
+    book-keeping), commits its subsidy as a grant and books it, and counts the project; the
+    ledger's investment and grant-equivalent come back from the kernel.
+
+    Returns:
+        The projects undertaken, in order: their runs, leads, capex and partners' draws.
+    """
+    done_k: list[int] = []
+    done_lead: list[int] = []
+    done_c: list[float] = []
+    done_u: list[np.ndarray] = []
+    first = offsets[:-1].tolist()
+    deciding = [j for j in range(len(drawn)) if lead_of[first[j]] >= 0]
+    if not deciding:
+        return done_k, done_lead, done_c, done_u
+    m = len(deciding)
+    due = np.zeros((m, t["cash"].shape[1]))
+    params = np.zeros((m, _DECIDE_PARAMS))
+    terms, entries, spent, ledgers, runs = [], [], [], [], []
+    books: list[np.ndarray] = []
+    spent_at, book_at = [0], [0]
+    for jj, j in enumerate(deciding):
+        k = drawn[j][0]
+        st, gov = states[k], govs[k]
+        n, year = st.firms.n, (st.quarter - 1) // 4
+        regime = gov.regime
+        jp = regime.joint_project_subsidy if regime is not None else None
+        if jp is not None:
+            params[jj, :_REGISTERED] = (
+                1.0, jp.rate.value, jp.cap_per_project_mln_rub.value, jp.payout_years.value,
+                jp.annual_budget_mln_rub.value, gov.spent.get(("joint_project", year), 0.0),
+            )  # fmt: skip
+        if gov.registered:
+            params[jj, _REGISTERED:] = (1.0, st.roster_since())
+        if gov.grants:
+            due[jj, :n] = gov.receivable(n)
+        terms.append(financing._term_values(st, gov, False))
+        ledgers.append((st.ledger.investment, st.ledger.grant_equivalent))
+        runs.append(k)
+        # (world programmes, regime's programme, tried, budgets, table, budget rows, keys)
+        entry = financing._programme_rules(st, gov)
+        entries.append(entry)
+        spent_now = gov.spent.get
+        spent.extend([spent_now((key, year), 0.0) for key in entry[6]])
+        spent_at.append(len(spent))
+        book = st.loans
+        books.extend((book.firm, book.balance, book.rate))
+        book_at.append(book_at[-1] + len(book))
+    ledger = np.array(ledgers, dtype=float)
+    tried = [e[2] for e in entries]
+    tables = [e[4] for e in entries]
+    table_at = [0, *accumulate([table.shape[0] for table in tables])]
+    prop_at = [0]
+    for j in deciding:
+        prop_at.append(prop_at[-1] + drawn[j][1].shape[0])
+    lead_parts = [lead_of[offsets[j] : offsets[j + 1]] for j in deciding]
+    projects, subs, made, made_amount = _decide_rows(
+        np.array(runs, dtype=np.int64), rows, np.array(prop_at, dtype=np.int64),
+        np.concatenate(lead_parts), np.concatenate([drawn[j][1] for j in deciding]),
+        np.concatenate([drawn[j][2] for j in deciding]), params, np.array(terms, dtype=float),
+        due, np.concatenate(tables), np.array(table_at, dtype=np.int64),
+        np.concatenate([e[5] for e in entries]), np.array(spent, dtype=float),
+        np.array(spent_at, dtype=np.int64), np.concatenate(books[0::3]),
+        np.concatenate(books[1::3]), np.concatenate(books[2::3]),
+        np.array(book_at, dtype=np.int64), ledger, ns,
+        t["alive"], t["participant"], t["last_contract_quarter"], t["ebitda"],
+        t["debt_market"], t["debt_pref"], t["kind"], t["cash"], t["output"], t["price"],
+        t["pref_rate"],
+    )  # fmt: skip
+    for jj, (investment, grant_eq) in enumerate(ledger.tolist()):
+        led = states[runs[jj]].ledger
+        led.investment, led.grant_equivalent = investment, grant_eq
+    made_l, amounts = made.tolist(), made_amount.tolist()
+    at = 0
+    for (jj, p, loans, lead), sub in zip(projects.tolist(), subs.tolist(), strict=True):
+        j, k = deciding[jj], runs[jj]
+        st, gov = states[k], govs[k]
+        book, spent_now, year = st.loans, gov.spent, (st.quarter - 1) // 4
+        for (i, row), amount in zip(made_l[at : at + loans], amounts[at : at + loans], strict=True):
+            prog, world, rate = tried[jj][row]
+            programme = prog.programme
+            term = 4 * prog.term_years.value
+            book.append(Loan(i, programme, amount, rate, term, prog.federal_share.value, world))
+            key = (programme, year)  # Government.book
+            spent_now[key] = spent_now.get(key, 0.0) + amount
+        at += loans
         if sub > 0:
+            jp = gov.regime.joint_project_subsidy
             quarters = 4 * jp.payout_years.value
-            grant = Grant(lead, sub / quarters, quarters, jp.budget_level)
-            gov.grants.append(grant)
-            due[lead] += grant.per_quarter * grant.quarters_left  # as gov.receivable adds it
-            gov.book("joint_project", sub / jp.payout_years.value, q)
-        out.append((lead, c, p))
-    return out
+            gov.grants.append(Grant(lead, sub / quarters, quarters, jp.budget_level))
+            gov.book("joint_project", sub / jp.payout_years.value, st.quarter)
+        st.ledger.joint_projects += 1
+        _, capex, _, _, partner_u = drawn[j]
+        done_k.append(k)
+        done_lead.append(lead)
+        done_c.append(float(capex[p]))
+        done_u.append(partner_u[p])
+    return done_k, done_lead, done_c, done_u
+
+
+@kernel
+def _decide_rows(
+    runs: np.ndarray,
+    rows: np.ndarray,
+    prop_at: np.ndarray,
+    leads: np.ndarray,
+    capex: np.ndarray,
+    ret: np.ndarray,
+    params: np.ndarray,
+    terms: np.ndarray,
+    due: np.ndarray,
+    tables: np.ndarray,
+    table_at: np.ndarray,
+    budget_rows: np.ndarray,
+    spent: np.ndarray,
+    spent_at: np.ndarray,
+    book_firm: np.ndarray,
+    book_balance: np.ndarray,
+    book_rate: np.ndarray,
+    book_at: np.ndarray,
+    ledger: np.ndarray,
+    ns: np.ndarray,
+    alive: np.ndarray,
+    participant: np.ndarray,
+    last_contract: np.ndarray,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    pref_rate: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """:func:`_decide_run` for each deciding run ``j``: run ``k = runs[j]``, firm row ``rows[k]``.
+
+    Run ``j``'s proposals are ``prop_at[j]:prop_at[j + 1]`` of ``leads``, ``capex`` and
+    ``ret``; ``params[j]`` (:data:`_DECIDE_PARAMS` columns), ``terms[j]``, ``due[j]`` and
+    ``ledger[j]`` (investment, grant-equivalent; updated in place) are its own, its programme
+    table ``tables[table_at[j]:table_at[j + 1]]`` (with ``budget_rows``), its budgets spent
+    ``spent[spent_at[j]:spent_at[j + 1]]`` and its loan book ``book_at[j]:book_at[j + 1]``.
+
+    Returns:
+        ``(projects, subsidies, made, made_amount)``: the projects undertaken, run after run
+        (deciding run, proposal of the run, loans taken, lead) with their subsidies; the loans
+        taken (firm and row of the run's table; amount), in the same order.
+    """
+    total = leads.shape[0]
+    size = 0
+    for j in range(runs.shape[0]):
+        size += (prop_at[j + 1] - prop_at[j]) * (table_at[j + 1] - table_at[j])
+    projects = np.empty((total, 4), dtype=np.int64)
+    subs = np.empty(total)
+    made = np.empty((size, 2), dtype=np.int64)
+    made_amount = np.empty(size)
+    done, m = 0, 0
+    for j in range(runs.shape[0]):
+        k = runs[j]
+        r, lo, hi = rows[k], prop_at[j], prop_at[j + 1]
+        eligible = np.zeros(ns[k], dtype=np.bool_)
+        if params[j, _REGISTERED] != 0.0:  # Government.eligible_for_preferences: the roster
+            spec = np.empty((1, 3), dtype=np.int64)
+            spec[0, 0], spec[0, 1], spec[0, 2] = r, ns[k], int(params[j, _SINCE])
+            eligible = roster_rows(spec, alive, participant, last_contract)[0]
+        b0, b1 = book_at[j], book_at[j + 1]
+        done, m = _decide_run(
+            j, leads[lo:hi], capex[lo:hi], ret[lo:hi], params[j], terms[j], due[j], eligible,
+            tables[table_at[j] : table_at[j + 1]], budget_rows[table_at[j] : table_at[j + 1]],
+            spent[spent_at[j] : spent_at[j + 1]], book_firm[b0:b1], book_balance[b0:b1],
+            book_rate[b0:b1], ledger[j], ns[k], ebitda[r], debt_market[r], debt_pref[r],
+            kind[r], cash[r], output[r], price[r], pref_rate[r], projects, subs, made,
+            made_amount, done, m,
+        )  # fmt: skip
+    return projects[:done], subs[:done], made[:m], made_amount[:m]
+
+
+@kernel
+def _decide_run(
+    j: int,
+    leads: np.ndarray,
+    capex: np.ndarray,
+    ret: np.ndarray,
+    params: np.ndarray,
+    terms: np.ndarray,
+    due: np.ndarray,
+    eligible: np.ndarray,
+    rules: np.ndarray,
+    budget_rows: np.ndarray,
+    spent: np.ndarray,
+    book_firm: np.ndarray,
+    book_balance: np.ndarray,
+    book_rate: np.ndarray,
+    ledger: np.ndarray,
+    n: int,
+    ebitda: np.ndarray,
+    debt_market: np.ndarray,
+    debt_pref: np.ndarray,
+    kind: np.ndarray,
+    cash: np.ndarray,
+    output: np.ndarray,
+    price: np.ndarray,
+    pref_rate: np.ndarray,
+    projects: np.ndarray,
+    subs: np.ndarray,
+    made: np.ndarray,
+    made_amount: np.ndarray,
+    done: int,
+    m: int,
+) -> tuple[int, int]:  # pragma: no cover - compiled
+    """Decide one run's proposals in order (deciding run ``j`` of :func:`_decide_rows`).
+
+    Proposal ``p`` (capex ``C``, return ``r``) of lead ``leads[p]`` gets the subsidy
+    :func:`subsidy_for` gives (the lead eligible, the subsidy's budget committed this year in
+    ``params[_JP_SPENT]`` on); the lead plans the capex (:func:`financing._plan_one`, its grants
+    due plus the subsidy counting toward its borrowing limit; the programme table's budgets left
+    as booked so far) and goes ahead when the plan covers it and
+    :meth:`LargeEnterprise.undertakes_project`. The plan is carried out
+    (:func:`financing._execute`, the lead's preferential debt summed over its loan book and the
+    loans taken since, as the refresh over the book sums it), the subsidy committed (its
+    instalments added to what is due to the lead, its annual amount to the budget committed),
+    and the project recorded from ``done`` on, its loans from ``m`` on; ``ledger``
+    (investment, grant-equivalent) is updated in place.
+
+    Returns:
+        ``(projects recorded, loans recorded)`` so far.
+    """
+    table = rules.copy()
+    single = np.zeros((table.shape[0], 1))
+    stale = True  # the table's budgets left are to be filled in
+    debt = np.zeros(0)
+    interest = np.zeros(0)
+    summed = False  # the book's preferential sums
+    jp_spent = params[_JP_SPENT]
+    investment, grant_eq = ledger[0], ledger[1]
+    market_rate = terms[2]
+    for p in range(leads.shape[0]):
+        lead, c = leads[p], capex[p]
+        sub = 0.0
+        if params[_HAS_JP] != 0.0 and eligible[lead]:  # subsidy_for
+            x = params[_JP_RATE] * c
+            cap = params[_JP_CAP]
+            want = cap if cap < x else x  # Python's min(x, cap)
+            left = params[_JP_BUDGET] - jp_spent
+            if (left if left > 0.0 else 0.0) >= want / params[_JP_YEARS]:
+                sub = want
+        receivable = due[lead] + sub
+        if stale:
+            financing._budgets_left(table, budget_rows, spent)
+            stale = False
+        own, market, _, rate = financing._plan_one(
+            table, single, 0, c, receivable, ebitda[lead], debt_market[lead] + debt_pref[lead],
+            kind[lead], eligible[lead], cash[lead], output[lead], price[lead], terms,
+        )  # fmt: skip
+        if financing._financed(single, 0, own, market) < c * (1 - 1e-12):
+            continue  # the lead cannot finance the whole capex
+        if not _undertakes(ret[p], sub / c, rate):
+            continue
+        investment += c
+        if not summed:
+            debt, interest = financing._pref_sums(
+                book_firm, book_balance, book_rate, np.ones(book_firm.shape[0], np.bool_), 0, n
+            )
+            summed = True
+        before = m
+        m, grant_eq = financing._execute(
+            lead, single, 0, own, market, table, budget_rows, spent, market_rate, grant_eq,
+            cash, debt_market, debt, interest, debt_pref, pref_rate, made, made_amount, m,
+        )  # fmt: skip
+        if m > before:  # programme budgets booked
+            stale = True
+        if sub > 0:  # the grant: instalments due, this year's budget committed
+            quarters = 4.0 * params[_JP_YEARS]
+            due[lead] += sub / quarters * quarters
+            jp_spent = jp_spent + sub / params[_JP_YEARS]
+        projects[done, 0], projects[done, 1] = j, p
+        projects[done, 2], projects[done, 3] = m - before, lead
+        subs[done] = sub
+        done += 1
+    ledger[0], ledger[1] = investment, grant_eq
+    return done, m
 
 
 @kernel

@@ -50,14 +50,11 @@ def qualify_block(
     if runs == 1:  # the run's draws as a one-row table (the kernel reads its first n)
         n = states[0].firms.n
         noise = rngs[0].uniform(0.5, 1.5, n).reshape(1, n)
-        params = np.array([_params(states[0])], dtype=np.float64)
     else:
         noise = np.zeros((runs, block.cap))
-        params = np.empty((runs, _PARAMS))
-        for k, (st, rng) in enumerate(zip(states, rngs, strict=True)):
-            n = st.firms.n
+        for k, (n, rng) in enumerate(zip(ns.tolist(), rngs, strict=True)):
             noise[k, :n] = rng.uniform(0.5, 1.5, n)
-            params[k] = _params(st)
+    params = _block_params(states)  # read only
     first_batches = starter_batches.first_batch_sales_block(states, govs)
     outlay, decided = _qualify_rows(
         rows, ns, t["alive"], t["kind"], t["role"], t["trade"], t["qualification"],
@@ -75,6 +72,24 @@ _PARAMS = 6
 #: :func:`_params` by scenario, a few at a time (a block may mix design points).
 _BY_SCENARIO: dict[int, tuple[Scenario, tuple[float, ...]]] = {}
 _KEPT = 16
+
+
+#: A block's :func:`_params` rows by its runs' scenarios (their ids, in order; the entry holds
+#: the scenarios, so their ids stay theirs): a sweep's block steps the same runs every quarter.
+_BY_BLOCK: dict[tuple[int, ...], tuple[tuple[Scenario, ...], np.ndarray]] = {}
+
+
+def _block_params(states: Sequence[State]) -> np.ndarray:
+    """:func:`qualify_block`'s parameters, a row per run (:func:`_params`), kept per block."""
+    specs = tuple([st.spec for st in states])
+    key = tuple(map(id, specs))
+    got = _BY_BLOCK.get(key)
+    if got is None:
+        if len(_BY_BLOCK) >= _KEPT:
+            _BY_BLOCK.clear()
+        rows = np.array([_params(st) for st in states], dtype=np.float64)
+        _BY_BLOCK[key] = got = (specs, rows)
+    return got[1]
 
 
 def _params(state: State) -> tuple[float, ...]:
