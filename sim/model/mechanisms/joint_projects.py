@@ -59,10 +59,29 @@ __all__ = [
 
 
 def subsidy_for(jp: JointProjectSubsidy, gov: Government, quarter: int, capex: float) -> float:
-    """The subsidy a project of ``capex`` gets now: ``min(rate * C, cap)``, 0 without budget."""
-    want = min(jp.rate.value * capex, jp.cap_per_project_mln_rub.value)
-    annual = want / jp.payout_years.value
-    if gov.remaining("joint_project", jp.annual_budget_mln_rub.value, quarter) >= annual:
+    """The subsidy a project of ``capex`` gets now: ``min(rate * C, cap)``, 0 without budget.
+
+    The rule is :func:`_subsidy`, which stage 4's compiled decisions call too.
+    """
+    left = gov.remaining("joint_project", jp.annual_budget_mln_rub.value, quarter)
+    return _subsidy(
+        float(jp.rate.value), float(jp.cap_per_project_mln_rub.value),
+        float(jp.payout_years.value), float(left), float(capex),
+    )  # fmt: skip
+
+
+@kernel
+def _subsidy(
+    rate: float, cap: float, years: float, left: float, capex: float
+) -> float:  # pragma: no cover - compiled
+    """The subsidy of a project of ``capex``: ``min(rate * C, cap)``, or 0 without budget.
+
+    Python's ``min`` as written; 0 when the budget ``left`` this year does not cover the
+    subsidy's annual amount (``/ years``).
+    """
+    x = rate * capex
+    want = cap if cap < x else x
+    if left >= want / years:
         return want
     return 0.0
 
@@ -713,13 +732,10 @@ def _decide_run(
     for p in range(leads.shape[0]):
         lead, c = leads[p], capex[p]
         sub = 0.0
-        if params[_HAS_JP] != 0.0 and eligible[lead]:  # subsidy_for
-            x = params[_JP_RATE] * c
-            cap = params[_JP_CAP]
-            want = cap if cap < x else x  # Python's min(x, cap)
+        if params[_HAS_JP] != 0.0 and eligible[lead]:  # subsidy_for: Government.remaining
             left = params[_JP_BUDGET] - jp_spent
-            if (left if left > 0.0 else 0.0) >= want / params[_JP_YEARS]:
-                sub = want
+            left = left if left > 0.0 else 0.0
+            sub = _subsidy(params[_JP_RATE], params[_JP_CAP], params[_JP_YEARS], left, c)
         receivable = due[lead] + sub
         if stale:
             financing._budgets_left(table, budget_rows, spent)
