@@ -145,5 +145,5 @@ def test_each_organisations_draw_terms_are_its_own() -> None:
         assert kept_org is org
         assert per_quarter == org.joint_projects_per_year / 4.0
         c, r = org.project_capex_mln_rub, org.project_return_per_year
-        assert capex == ((c.mean, None) if c.cv <= 0 else lognormal_params(c.mean, c.cv))
-        assert ret == lognormal_params(r.mean, r.cv)
+        assert capex == (c.mean, c.cv, None if c.cv <= 0 else lognormal_params(c.mean, c.cv))
+        assert ret == (r.mean, r.cv, lognormal_params(r.mean, r.cv))

@@ -40,7 +40,7 @@ import numpy as np
 
 from sim.model.agents import Government, Grant, LargeEnterprise
 from sim.model.compiled import array_sum, kernel
-from sim.model.distributions import lognormal_params
+from sim.model.distributions import lognormal, lognormal_params
 from sim.model.mechanisms import financing
 from sim.model.state import KIND_LARGE, KIND_SME, Loan, State, firm_tables, roster_rows
 from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation, Scenario
@@ -338,13 +338,14 @@ _KEPT = 16
 def _draw_terms(org: Organisation) -> tuple[Organisation, tuple]:
     """The organisation's proposals a quarter and its capex's and return's lognormal terms.
 
-    Each distribution's ``(mu, sigma)`` (:func:`sim.model.distributions.lognormal_params`), or
-    ``(mean, None)`` where its cv is not positive (:func:`sim.model.distributions.lognormal`
-    then draws nothing); kept in :data:`_DRAWS`.
+    Each distribution's mean, cv and ``(mu, sigma)``
+    (:func:`sim.model.distributions.lognormal_params`; None where its cv is not positive:
+    :func:`sim.model.distributions.lognormal` then draws nothing); kept in :data:`_DRAWS`.
     """
 
-    def terms(dist: Distribution) -> tuple[float, float | None]:
-        return (dist.mean, None) if dist.cv <= 0 else lognormal_params(dist.mean, dist.cv)
+    def terms(dist: Distribution) -> tuple[float, float, tuple[float, float] | None]:
+        params = None if dist.cv <= 0 else lognormal_params(dist.mean, dist.cv)
+        return dist.mean, dist.cv, params
 
     if len(_DRAWS) >= _KEPT:
         _DRAWS.clear()
@@ -406,13 +407,12 @@ def run_block(
         got = _DRAWS.get(id(org))
         if got is None or got[0] is not org:
             got = _draw_terms(org)
-        per_quarter, (c_mean, c_sigma), (r_mean, r_sigma) = got[1]
+        per_quarter, (c_mean, c_cv, c_params), (r_mean, r_cv, r_params) = got[1]
         n_prop = int(rng.poisson(per_quarter))
         if n_prop == 0:
             continue
-        # distributions.lognormal's draws: the lognormal of (mu, sigma), or the mean (cv <= 0)
-        c = np.full(n_prop, c_mean) if c_sigma is None else rng.lognormal(c_mean, c_sigma, n_prop)
-        r = np.full(n_prop, r_mean) if r_sigma is None else rng.lognormal(r_mean, r_sigma, n_prop)
+        c = lognormal(rng, c_mean, c_cv, n_prop, params=c_params)
+        r = lognormal(rng, r_mean, r_cv, n_prop, params=r_params)
         lead_u = rng.random(n_prop)
         partner_u = rng.random((n_prop, 3))
         if org.exists:
