@@ -10,7 +10,7 @@ quarter's :class:`~sim.model.ledger.Ledger`, and the public queries mechanisms s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -883,3 +883,29 @@ def supplier_free_capacity_columns(
         )
         free[i] = min(capacity[i], eff[i] * employment[i] / 4.0) * (1 - other_share)
     return free, ok
+
+
+#: Blocks a stage keeps its per-run rows for (:func:`kept_for_block`).
+BLOCKS_KEPT = 16
+
+
+def kept_for_block(
+    cache: dict[tuple[int, ...], tuple[tuple[Scenario, ...], np.ndarray]],
+    states: Sequence[State],
+    build: Callable[[Sequence[State]], np.ndarray],
+) -> np.ndarray:
+    """A stage's per-run rows that depend only on the runs' scenarios, kept per block.
+
+    ``build(states)`` is made once for the runs' scenarios in this order and kept in ``cache``
+    (the stage's own) by their ids; the entry holds the scenarios, so their ids stay theirs. A
+    sweep's block steps the same runs every quarter; at most :data:`BLOCKS_KEPT` blocks are
+    kept. Callers only read the rows (or copy them).
+    """
+    specs = tuple([st.spec for st in states])
+    key = tuple(map(id, specs))
+    got = cache.get(key)
+    if got is None:
+        if len(cache) >= BLOCKS_KEPT:
+            cache.clear()
+        cache[key] = got = (specs, build(states))
+    return got[1]

@@ -590,6 +590,26 @@ def execute(state: State, gov: Government, p: Plan) -> None:
         _refresh_pref_debt(state, i)
 
 
+def book_loans(
+    state: State, gov: Government, tried: Sequence[tuple], made: Sequence, amounts: Sequence[float]
+) -> None:
+    """Put loans a compiled plan took (:func:`_execute`) on the run's book and its budgets.
+
+    :func:`execute`'s book-keeping of the loans, for the compiled decisions of stages 4 and 7:
+    loan ``(firm, row)`` of ``made`` lent ``amounts[...]`` from the programme ``tried[row]``
+    (``(programme, world, rate)``, the programme table's rows) is appended to the book in order
+    and booked against the programme's budget this year (:meth:`Government.book`'s arithmetic).
+    """
+    book, spent, year = state.loans, gov.spent, (state.quarter - 1) // 4
+    for (i, row), amount in zip(made, amounts, strict=True):
+        prog, world, rate = tried[row]
+        programme = prog.programme
+        term = 4 * prog.term_years.value
+        book.append(Loan(i, programme, amount, rate, term, prog.federal_share.value, world))
+        key = (programme, year)  # Government.book
+        spent[key] = spent.get(key, 0.0) + amount
+
+
 @kernel
 def _financed(amounts: np.ndarray, j: int, own: float, market: float) -> float:  # pragma: no cover
     """:attr:`Plan.financed` of the plan in column ``j`` of ``amounts`` (the loans given)."""

@@ -36,7 +36,7 @@ import numpy as np
 from sim.model.agents import Government, LargeEnterprise
 from sim.model.compiled import kernel
 from sim.model.mechanisms import financing
-from sim.model.state import ROLE_FINAL, Loan, State, firm_tables, roster_rows
+from sim.model.state import ROLE_FINAL, State, firm_tables, kept_for_block, roster_rows
 from sim.scenario.schema import Scenario
 
 __all__ = ["annual_return", "invest", "invest_block", "retire", "wanted_outlay"]
@@ -246,15 +246,10 @@ def _block_params(states: Sequence[State]) -> np.ndarray:
 
     The block's kept :func:`_constants` rows (a copy), with each run's firm slots in use.
     """
-    specs = tuple([st.spec for st in states])
-    key = tuple(map(id, specs))
-    got = _BY_BLOCK.get(key)
-    if got is None:
-        if len(_BY_BLOCK) >= _KEPT:
-            _BY_BLOCK.clear()
-        rows = np.array([(*_constants(st), 0.0) for st in states], dtype=float)
-        _BY_BLOCK[key] = got = (specs, rows)
-    params = got[1].copy()
+    rows = kept_for_block(
+        _BY_BLOCK, states, lambda sts: np.array([(*_constants(st), 0.0) for st in sts], dtype=float)
+    )
+    params = rows.copy()
     params[:, _SLOTS] = [st.firms.n for st in states]
     return params
 
@@ -352,16 +347,9 @@ def invest_block(states: Sequence[State], govs: Sequence[Government]) -> None:
         led.credit_constrained = int(constrained)
         if not c:
             continue
-        book, spent_now, year = st.loans, gov.spent, (st.quarter - 1) // 4
-        for (i, row), amount in zip(
-            made[q : q + c].tolist(), made_amount[q : q + c].tolist(), strict=True
-        ):
-            prog, world, rate = tried[j][row]
-            programme = prog.programme
-            term = 4 * prog.term_years.value
-            book.append(Loan(i, programme, amount, rate, term, prog.federal_share.value, world))
-            key = (programme, year)  # Government.book
-            spent_now[key] = spent_now.get(key, 0.0) + amount
+        financing.book_loans(
+            st, gov, tried[j], made[q : q + c].tolist(), made_amount[q : q + c].tolist()
+        )
         q += c
 
 

@@ -42,7 +42,14 @@ from sim.model.agents import Government, Grant, LargeEnterprise
 from sim.model.compiled import array_sum, kernel
 from sim.model.distributions import lognormal, lognormal_params
 from sim.model.mechanisms import financing
-from sim.model.state import KIND_LARGE, KIND_SME, Loan, State, firm_tables, roster_rows
+from sim.model.state import (
+    KIND_LARGE,
+    KIND_SME,
+    State,
+    firm_tables,
+    kept_for_block,
+    roster_rows,
+)
 from sim.scenario.schema import Distribution, JointProjectSubsidy, Organisation, Scenario
 
 __all__ = [
@@ -457,24 +464,21 @@ _BY_BLOCK: dict[tuple[int, ...], tuple[tuple[Scenario, ...], np.ndarray]] = {}
 
 def _apply_params(states: Sequence[State]) -> np.ndarray:
     """Each run's ``[kappa, gain, qualification gain]`` (:func:`_apply_rows`), kept per block."""
-    specs = tuple([st.spec for st in states])
-    key = tuple(map(id, specs))
-    got = _BY_BLOCK.get(key)
-    if got is None:
-        if len(_BY_BLOCK) >= _KEPT:
-            _BY_BLOCK.clear()
-        rows = np.array(
-            [
-                (
-                    s.finance.capital_mln_rub_per_capacity,
-                    s.finance.productivity_gain_per_investment,
-                    2 * s.production.sme_qualification_step,
-                )
-                for s in specs
-            ]
-        )
-        _BY_BLOCK[key] = got = (specs, rows)
-    return got[1]
+    return kept_for_block(_BY_BLOCK, states, _apply_rows_of)
+
+
+def _apply_rows_of(states: Sequence[State]) -> np.ndarray:
+    """The runs' ``[kappa, gain, qualification gain]`` rows (:func:`_apply_params`)."""
+    return np.array(
+        [
+            (
+                st.spec.finance.capital_mln_rub_per_capacity,
+                st.spec.finance.productivity_gain_per_investment,
+                2 * st.spec.production.sme_qualification_step,
+            )
+            for st in states
+        ]
+    )
 
 
 def _decide_block(
@@ -571,14 +575,7 @@ def _decide_block(
     for (jj, p, loans, lead), sub in zip(projects.tolist(), subs.tolist(), strict=True):
         j, k = deciding[jj], runs[jj]
         st, gov = states[k], govs[k]
-        book, spent_now, year = st.loans, gov.spent, (st.quarter - 1) // 4
-        for (i, row), amount in zip(made_l[at : at + loans], amounts[at : at + loans], strict=True):
-            prog, world, rate = tried[jj][row]
-            programme = prog.programme
-            term = 4 * prog.term_years.value
-            book.append(Loan(i, programme, amount, rate, term, prog.federal_share.value, world))
-            key = (programme, year)  # Government.book
-            spent_now[key] = spent_now.get(key, 0.0) + amount
+        financing.book_loans(st, gov, tried[jj], made_l[at : at + loans], amounts[at : at + loans])
         at += loans
         if sub > 0:
             jp = gov.regime.joint_project_subsidy

@@ -15,7 +15,7 @@ import numpy as np
 from sim.model.agents import Government, qualification_rule
 from sim.model.compiled import array_sum, kernel
 from sim.model.mechanisms import starter_batches
-from sim.model.state import KIND_SME, ROLE_COMPONENT, State, block_rows
+from sim.model.state import KIND_SME, ROLE_COMPONENT, State, block_rows, kept_for_block
 from sim.scenario.schema import Scenario
 
 __all__ = ["qualify", "qualify_block"]
@@ -81,15 +81,9 @@ _BY_BLOCK: dict[tuple[int, ...], tuple[tuple[Scenario, ...], np.ndarray]] = {}
 
 def _block_params(states: Sequence[State]) -> np.ndarray:
     """:func:`qualify_block`'s parameters, a row per run (:func:`_params`), kept per block."""
-    specs = tuple([st.spec for st in states])
-    key = tuple(map(id, specs))
-    got = _BY_BLOCK.get(key)
-    if got is None:
-        if len(_BY_BLOCK) >= _KEPT:
-            _BY_BLOCK.clear()
-        rows = np.array([_params(st) for st in states], dtype=np.float64)
-        _BY_BLOCK[key] = got = (specs, rows)
-    return got[1]
+    return kept_for_block(
+        _BY_BLOCK, states, lambda sts: np.array([_params(st) for st in sts], dtype=np.float64)
+    )
 
 
 def _params(state: State) -> tuple[float, ...]:
